@@ -1,0 +1,75 @@
+"""What a question returns: passages, verbatim quotes with offsets, and the answer around them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: ``article.text[start:end] == text``."""
+
+    article_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    source: str = ""
+    published: str | None = None
+    url: str = ""
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim excerpt: ``article.text[start:end] == text``, always (checked where quotes are made)."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+    score: float
+    title: str = ""
+    source: str = ""
+    published: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"] = round(self.score, 4)
+        return {
+            key: data[key] for key in ("text", "article_id", "title", "source", "published", "start", "end", "score")
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question and the quotes and passages it stands on."""
+
+    question: str
+    answer: str
+    abstained: bool
+    quotes: list[Quote] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    language: str = "de"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``ask --json`` shape, exactly."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "quotes": [q.to_dict() for q in self.quotes],
+            "passages": [p.to_dict() for p in self.passages],
+        }

@@ -1,0 +1,54 @@
+"""The article: the unit a user adds, and the text every quote's offsets point into."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from assistant.errors import InvalidArticleError
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as stored: its full text is what quote offsets index into.
+
+    `id` comes from where the article came from (a path, a URL, or an id the caller gives), never from
+    the order of indexing. `published` is an ISO date (``YYYY-MM-DD``) or ``None``.
+    """
+
+    id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published: str | None = None
+    path: str = ""  # the file it was read from, if any (for --sync and for people)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise InvalidArticleError("an article needs a non-empty string id")
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise InvalidArticleError(f"article {self.id!r} has no text")
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index, so any change (text or metadata) re-indexes."""
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A file or record that was not indexed, and why (shown to the user, never raised)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class LoadResult:
+    """What reading some paths gave: the articles, and the refusals with their reasons."""
+
+    articles: list[Article] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)

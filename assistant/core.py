@@ -1,0 +1,220 @@
+"""The façade: `Assistant` wires the stages (load, chunk, embed, store, retrieve, answer) together.
+
+Each collaborator can be passed in (another embedding model, a Chroma client for a server, another
+answerer); by default everything is built from `Settings`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.answering import Answerer, ExtractiveAnswerer
+from assistant.answers import Answer, Passage
+from assistant.articles import Article
+from assistant.chunking import chunk_text
+from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
+from assistant.indexing import Indexer, IndexReport, ProgressCallback
+from assistant.records import Records
+from assistant.retrieval import DenseRetriever, SearchFilter
+from assistant.settings import Settings
+from assistant.store import ChromaStore, open_client
+
+RECORDS_FILE = "records.sqlite3"
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the index holds, for status displays."""
+
+    articles: int
+    chunks: int
+    embedding_model: str | None
+    last_changed: float | None
+
+
+class Assistant:
+    """Index news articles and answer questions with verbatim, located quotes.
+
+    Example:
+        >>> assistant = Assistant(Settings(index_dir="index"))
+        >>> assistant.index(["seeds/"])
+        >>> assistant.ask("Wer sollte die Gespräche vermitteln?").quotes[0].text
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embeddings: Any | None = None,
+        chroma_client: Any | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.index_dir = Path(self.settings.index_dir)
+        self._embeddings = embeddings
+        self._chroma_client = chroma_client
+        self._answerer = answerer
+        self._records: Records | None = None
+        self._store: ChromaStore | None = None
+
+    @classmethod
+    def from_env(cls) -> Assistant:
+        """An assistant configured from ``ASSISTANT_*`` environment variables (and ``.env``)."""
+        return cls(Settings())
+
+    # --- collaborators, built on first use ------------------------------------------------------
+    @property
+    def embeddings(self) -> Any:
+        """The LangChain `Embeddings` in use (loaded lazily: importing torch takes seconds)."""
+        if self._embeddings is None:
+            from assistant.embeddings import SentenceTransformerEmbeddings
+
+            self._embeddings = SentenceTransformerEmbeddings(
+                self.settings.embedding_model,
+                cache_dir=self.settings.model_cache_dir,
+                query_prompt=self.settings.query_prompt,
+                passage_prompt=self.settings.passage_prompt,
+            )
+        return self._embeddings
+
+    @property
+    def model_name(self) -> str:
+        return getattr(self._embeddings, "model_name", None) or self.settings.embedding_model
+
+    def _open_records(self, create: bool) -> Records:
+        if self._records is None:
+            path = self.index_dir / RECORDS_FILE
+            if not create and not path.exists():
+                raise IndexNotFoundError(
+                    f"nothing is indexed in {self.index_dir}: run `assistant index PATH` first "
+                    "(or set ASSISTANT_INDEX_DIR to the index you meant)"
+                )
+            self._records = Records(path)
+        return self._records
+
+    def _open_store(self) -> ChromaStore:
+        if self._store is None:
+            client = self._chroma_client or open_client(self.index_dir / "chroma", self.settings.chroma_url)
+            self._store = ChromaStore(client, self.settings.collection)
+        return self._store
+
+    @functools.cached_property
+    def answerer(self) -> Answerer:
+        return self._answerer or ExtractiveAnswerer(self.embeddings)
+
+    def _check_model(self, records: Records) -> None:
+        built_with = records.get_meta("embedding_model")
+        if built_with is not None and built_with != self.model_name:
+            raise ModelMismatchError(
+                f"the index in {self.index_dir} was built with the embedding model {built_with!r}, "
+                f"but {self.model_name!r} is configured. Either set ASSISTANT_EMBEDDING_MODEL={built_with} "
+                f"again, or rebuild the index with the new model: delete {self.index_dir} (or choose another "
+                "--index-dir) and run `assistant index PATH`."
+            )
+
+    # --- indexing -------------------------------------------------------------------------------
+    def index(
+        self,
+        items: Iterable[str | Path | Article] | str | Path | Article,
+        *,
+        sync: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        """Index files, folders and `Article` objects incrementally; `sync` drops articles gone from paths."""
+        if isinstance(items, str | Path | Article):
+            items = [items]
+        records = self._open_records(create=True)
+        self._check_model(records)
+        with self._write_lock():
+            indexer = self._indexer(records)
+            report = indexer.index(items, sync=sync, progress=progress)
+            if records.get_meta("embedding_model") is None and report.changed:
+                records.set_meta("embedding_model", self.model_name)
+        return report
+
+    def delete(self, article_id: str) -> None:
+        """Remove one article from the index."""
+        records = self._open_records(create=False)
+        if records.content_hash(article_id) is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r} in the index")
+        with self._write_lock():
+            self._indexer(records).delete(article_id)
+
+    def _indexer(self, records: Records) -> Indexer:
+        return Indexer(
+            records,
+            self._open_store(),
+            self.embeddings,
+            chunker=functools.partial(
+                chunk_text, target_chars=self.settings.chunk_target_chars, max_chars=self.settings.chunk_max_chars
+            ),
+            id_base=self.index_dir.resolve().parent,
+            max_file_bytes=self.settings.max_file_bytes,
+        )
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """One writer at a time per index directory (a second `assistant index` waits)."""
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.index_dir / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # --- questions ------------------------------------------------------------------------------
+    def retrieve(
+        self, question: str, k: int | None = None, *, search_filter: SearchFilter | None = None
+    ) -> list[Passage]:
+        """The `k` passages most likely to answer `question`."""
+        return self._retrieve(question, k, search_filter)[1]
+
+    def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
+        """Answer `question` from the indexed articles, with verbatim quotes (or abstain)."""
+        query_vector, passages = self._retrieve(question, k, search_filter)
+        return self.answerer.answer(question.strip(), query_vector, passages)
+
+    def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
+        if not isinstance(question, str) or not question.strip():
+            raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+        records = self._open_records(create=False)
+        self._check_model(records)
+        if records.counts()[0] == 0:
+            raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
+        query_vector = self.embeddings.embed_query_array(question.strip())
+        passages = DenseRetriever(self._open_store()).retrieve(query_vector, k or self.settings.top_k, search_filter)
+        return query_vector, passages
+
+    # --- reading back ---------------------------------------------------------------------------
+    def article(self, article_id: str) -> Article:
+        """The stored article (full text and metadata) that quote offsets point into."""
+        article = self._open_records(create=False).article(article_id)
+        if article is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r} in the index")
+        return article
+
+    def articles(self) -> list[Article]:
+        """Every stored article."""
+        return list(self._open_records(create=False).articles())
+
+    def status(self) -> IndexStatus:
+        """Counts and model of the index (zeros when nothing is indexed yet)."""
+        try:
+            records = self._open_records(create=False)
+        except IndexNotFoundError:
+            return IndexStatus(0, 0, None, None)
+        articles, chunks = records.counts()
+        return IndexStatus(articles, chunks, records.get_meta("embedding_model"), records.last_changed())
+
+    def close(self) -> None:
+        """Release the record database (the Chroma client closes with the process)."""
+        if self._records is not None:
+            self._records.close()
+            self._records = None

@@ -1,0 +1,51 @@
+"""Every error the assistant raises on purpose, under one base class.
+
+    AssistantError
+     ├── ConfigurationError     a setting has a value the assistant cannot use
+     ├── ModelLoadError         the embedding model cannot be found, converted or loaded
+     ├── ModelMismatchError     the index was built with another embedding model than the one asked for
+     ├── IndexNotFoundError     a question is asked before anything was indexed
+     ├── ArticleNotFoundError   an article id that the index does not hold
+     ├── InvalidArticleError    an article given from Python is unusable (empty text, no id, ...)
+     └── EmptyQuestionError     the question is empty or only whitespace
+
+Files that cannot be indexed are not errors: they are reported as refusals in the `IndexReport`, so one bad
+file never stops a batch. Edges (CLI, chat) turn these into messages; the library never prints.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: catch this to handle everything the assistant raises on purpose."""
+
+
+class ConfigurationError(AssistantError):
+    """Raised when a setting has a value the assistant cannot use."""
+
+
+class ModelLoadError(AssistantError):
+    """Raised when the embedding model cannot be found, converted or loaded."""
+
+
+class ModelMismatchError(AssistantError):
+    """Raised when the index was built with another embedding model than the one asked for."""
+
+
+class IndexNotFoundError(AssistantError):
+    """Raised when a question is asked before anything was indexed."""
+
+
+class ArticleNotFoundError(AssistantError, KeyError):
+    """Raised when an article id is not in the index."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidArticleError(AssistantError, ValueError):
+    """Raised when an article given from Python is unusable (no id, empty text, ...)."""
+
+
+class EmptyQuestionError(AssistantError, ValueError):
+    """Raised when the question is empty or only whitespace."""

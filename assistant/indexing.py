@@ -1,0 +1,207 @@
+"""Incremental, idempotent, crash-safe indexing: articles in, chunk vectors and records out.
+
+For each article its content hash decides: same hash, nothing; new hash, its chunks are replaced; gone
+from a folder being synced, its chunks are deleted. Chunks whose text did not change keep their vectors
+(nothing is embedded twice). The write order (records pending -> vector store -> records commit -> old
+vectors deleted) means a run killed at any point is repaired by the next one (`Indexer.recover`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.articles import Article, LoadResult, Refusal
+from assistant.chunking import Span
+from assistant.loading import article_id_for, load_paths
+from assistant.records import ChunkRecord, Records
+from assistant.store import ChromaStore, StoredChunk
+
+ProgressCallback = Callable[[int, int, str], None]
+"""Called as ``progress(done, total, what)`` while articles are indexed."""
+
+
+class PassageEmbedder(Protocol):
+    def embed_passages_array(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
+
+
+class KeywordIndex(Protocol):
+    def rebuild(self, records: Records) -> None: ...
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did, article by article."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    chunks_embedded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's ``--json`` shape: counts, and each refusal with its path and reason."""
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "deleted": len(self.deleted),
+            "refused": [{"path": r.path, "reason": r.reason} for r in self.refused],
+        }
+
+
+class Indexer:
+    """Keeps the vector store (and an optional keyword index) in step with the indexing record."""
+
+    def __init__(
+        self,
+        records: Records,
+        store: ChromaStore,
+        embedder: PassageEmbedder,
+        *,
+        chunker: Callable[[str], list[Span]],
+        id_base: Path,
+        max_file_bytes: int,
+        keyword_index: KeywordIndex | None = None,
+    ) -> None:
+        self.records = records
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.id_base = id_base
+        self.max_file_bytes = max_file_bytes
+        self.keyword_index = keyword_index
+
+    def recover(self) -> int:
+        """Delete vectors a killed run left behind (pending and not current); return how many."""
+        pending = self.records.pending()
+        if not pending:
+            return 0
+        stale = sorted(pending - self.records.all_chunk_ids())
+        self.store.delete(stale)
+        self.records.clear_pending(pending)
+        return len(stale)
+
+    def index(
+        self,
+        items: Iterable[str | Path | Article],
+        *,
+        sync: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IndexReport:
+        """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
+        recovered = self.recover()
+        paths, loaded = self._load(items)
+        report = IndexReport(refused=list(loaded.refusals))
+        total = len(loaded.articles)
+        for done, article in enumerate(loaded.articles, start=1):
+            self._index_one(article, report)
+            if progress:
+                progress(done, total, article.id)
+        if sync:
+            self._sync(paths, loaded, report)
+        if self.keyword_index is not None and (report.changed or recovered):
+            self.keyword_index.rebuild(self.records)
+        return report
+
+    def _load(self, items: Iterable[str | Path | Article]) -> tuple[list[Path], LoadResult]:
+        paths: list[Path] = []
+        given: list[Article] = []
+        for item in items:
+            (given if isinstance(item, Article) else paths).append(item if isinstance(item, Article) else Path(item))
+        loaded = load_paths(paths, id_base=self.id_base, max_bytes=self.max_file_bytes) if paths else LoadResult()
+        seen = {a.id for a in loaded.articles}
+        for article in given:
+            if article.id in seen:
+                loaded.refusals.append(Refusal(article.id, f"duplicate id {article.id!r} in this batch"))
+                continue
+            seen.add(article.id)
+            loaded.articles.append(article)
+        return paths, loaded
+
+    def _index_one(self, article: Article, report: IndexReport) -> None:
+        content_hash = article.content_hash
+        previous = self.records.content_hash(article.id)
+        if previous == content_hash:
+            report.unchanged.append(article.id)
+            return
+        chunks, stored = self._chunks(article, content_hash)
+        old_ids = [c.id for c in self.records.chunks_of(article.id)]
+        self.records.mark_pending([c.id for c in chunks])
+        vectors = self._vectors(stored, old_ids, report)
+        self.store.upsert(stored, vectors)
+        replaced = self.records.commit_article(article, content_hash, chunks)
+        self.store.delete(replaced)
+        self.records.clear_pending(replaced)
+        (report.added if previous is None else report.updated).append(article.id)
+
+    def _chunks(self, article: Article, content_hash: str) -> tuple[list[ChunkRecord], list[StoredChunk]]:
+        spans = self.chunker(article.text)
+        records = [
+            ChunkRecord(f"{article.id}#{content_hash[:12]}-{n}", article.id, n, s.start, s.end)
+            for n, s in enumerate(spans)
+        ]
+        stored = [StoredChunk(r.id, article.text[r.start : r.end], chunk_metadata(article, r)) for r in records]
+        return records, stored
+
+    def _vectors(self, stored: Sequence[StoredChunk], old_ids: list[str], report: IndexReport) -> np.ndarray:
+        """Vectors for `stored`, reusing those of old chunks with the same text."""
+        known = self.store.vectors_by_text(old_ids)
+        missing = sorted({c.text for c in stored if c.text not in known})
+        if missing:
+            fresh = self.embedder.embed_passages_array(missing)
+            known.update(zip(missing, fresh, strict=True))
+            report.chunks_embedded += len(missing)
+        return np.stack([known[c.text] for c in stored]).astype(np.float32)
+
+    def _sync(self, paths: list[Path], loaded: LoadResult, report: IndexReport) -> None:
+        """Delete articles recorded under the given paths that this run did not see (refused ones stay)."""
+        keep = {a.id for a in loaded.articles} | {r.path.split("#", 1)[0] for r in loaded.refusals}
+        for path in paths:
+            scope = article_id_for(path, self.id_base)
+            for article_id, article_path in self.records.articles_under(scope):
+                if article_id in keep or article_path in keep:
+                    continue
+                self.delete(article_id)
+                report.deleted.append(article_id)
+
+    def delete(self, article_id: str) -> None:
+        """Remove one article and its vectors (crash-safe like every other step)."""
+        old = self.records.remove_article(article_id)
+        self.store.delete(old)
+        self.records.clear_pending(old)
+
+
+def chunk_metadata(article: Article, chunk: ChunkRecord) -> dict[str, Any]:
+    """What the vector store keeps beside each vector: enough to show and filter a passage."""
+    metadata: dict[str, Any] = {
+        "article_id": article.id,
+        "ordinal": chunk.ordinal,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published or "",
+    }
+    day = published_day(article.published)
+    if day is not None:
+        metadata["published_day"] = day  # an int, so date ranges filter inside the store
+    return metadata
+
+
+def published_day(published: str | None) -> int | None:
+    """``2024-10-18`` -> ``20241018``; anything else -> None."""
+    if not published or len(published) < 10:
+        return None
+    digits = published[:10].replace("-", "")
+    return int(digits) if digits.isdigit() and len(digits) == 8 else None

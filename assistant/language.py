@@ -1,0 +1,118 @@
+"""A tiny language guess (German or English) for the few sentences the assistant writes itself."""
+
+from __future__ import annotations
+
+import re
+
+_GERMAN = frozenset(
+    [
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "sind",
+        "wer",
+        "wie",
+        "was",
+        "wann",
+        "wo",
+        "warum",
+        "welche",
+        "welcher",
+        "welches",
+        "wurde",
+        "wurden",
+        "hat",
+        "haben",
+        "nicht",
+        "ein",
+        "eine",
+        "einen",
+        "dem",
+        "den",
+        "des",
+        "mit",
+        "von",
+        "zu",
+        "im",
+        "auf",
+        "für",
+        "über",
+        "sich",
+        "es",
+        "sie",
+        "er",
+        "wir",
+        "ihr",
+        "sollte",
+        "sollten",
+        "soll",
+        "kann",
+        "können",
+        "gibt",
+        "denn",
+        "noch",
+        "auch",
+        "oder",
+        "aber",
+        "als",
+        "nach",
+        "bei",
+        "seit",
+        "gegen",
+        "zwischen",
+    ]
+)
+_ENGLISH = frozenset(
+    [
+        "the",
+        "and",
+        "is",
+        "are",
+        "who",
+        "how",
+        "what",
+        "when",
+        "where",
+        "why",
+        "which",
+        "was",
+        "were",
+        "has",
+        "have",
+        "not",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "about",
+        "it",
+        "they",
+        "he",
+        "she",
+        "we",
+        "did",
+        "does",
+        "do",
+        "should",
+        "can",
+        "could",
+        "there",
+        "with",
+        "from",
+        "by",
+        "between",
+    ]
+)
+
+
+def guess_language(text: str) -> str:
+    """'de' or 'en' for a question; German wins ties because the product is German first."""
+    words = re.findall(r"[a-zäöüß]+", text.lower())
+    german = sum(w in _GERMAN for w in words) + 2 * len(re.findall(r"[äöüß]", text.lower()))
+    english = sum(w in _ENGLISH for w in words)
+    return "en" if english > german else "de"

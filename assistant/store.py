@@ -1,0 +1,138 @@
+"""The vector store: one Chroma collection of chunk vectors, chunk text and metadata.
+
+Chroma never embeds anything itself here: every vector is computed by our model and passed in. Its default
+embedding function would download a model at run time, so the collection is opened with a guard that raises
+instead (`_NeverEmbed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import ConfigurationError
+
+_BATCH = 1000  # Chroma limits the size of one write
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as written to the store: its id, text, vector and metadata."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: chunk id, text, metadata and cosine similarity (1 = same direction)."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+
+
+def _never_embed_function() -> Any:
+    """An embedding function that refuses: a call means a code path forgot to pass our vectors."""
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+    class _NeverEmbed(EmbeddingFunction[Documents]):
+        def __init__(self) -> None:
+            pass
+
+        def __call__(self, input: Documents) -> Embeddings:
+            raise RuntimeError("the assistant passes its own vectors; Chroma must never embed by itself")
+
+        @staticmethod
+        def name() -> str:
+            return "news-assistant-never-embed"
+
+        def get_config(self) -> dict[str, Any]:
+            return {}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> _NeverEmbed:
+            return _NeverEmbed()
+
+    return _NeverEmbed()
+
+
+def open_client(persist_dir: Path, chroma_url: str | None = None) -> Any:
+    """A Chroma client: the folder under the index directory, or a Chroma server when a URL is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url:
+        persist_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(persist_dir), settings=chroma_settings)
+    from urllib.parse import urlparse
+
+    url = urlparse(chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigurationError(f"ASSISTANT_CHROMA_URL must look like http://host:port, got {chroma_url!r}")
+    return chromadb.HttpClient(
+        host=url.hostname,
+        port=url.port or (443 if url.scheme == "https" else 8000),
+        ssl=url.scheme == "https",
+        settings=chroma_settings,
+    )
+
+
+class ChromaStore:
+    """Chunk vectors in one Chroma collection (cosine space)."""
+
+    def __init__(self, client: Any, collection: str) -> None:
+        self._collection = client.get_or_create_collection(
+            collection, embedding_function=_never_embed_function(), metadata={"hnsw:space": "cosine"}
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def upsert(self, chunks: Sequence[StoredChunk], vectors: np.ndarray) -> None:
+        for lo in range(0, len(chunks), _BATCH):
+            part = chunks[lo : lo + _BATCH]
+            self._collection.upsert(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata for c in part],
+                embeddings=vectors[lo : lo + _BATCH],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for lo in range(0, len(ids), _BATCH):
+            self._collection.delete(ids=list(ids[lo : lo + _BATCH]))
+
+    def vectors_by_text(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors of stored chunks keyed by their text, so unchanged chunks are never embedded twice."""
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["documents", "embeddings"])
+        pairs = zip(got["documents"], got["embeddings"], strict=True)
+        return {text: np.asarray(vector, dtype=np.float32) for text, vector in pairs}
+
+    def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        if self.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Hit(id=i, text=t, metadata=m, score=1.0 - float(d))
+            for i, t, m, d in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+            )
+        ]

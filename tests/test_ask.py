@@ -1,0 +1,146 @@
+"""Asking from Python: answers quote the article verbatim, at the offsets they claim, or abstain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import (
+    Article,
+    ArticleNotFoundError,
+    Assistant,
+    EmptyQuestionError,
+    IndexNotFoundError,
+    SearchFilter,
+    Settings,
+)
+
+
+@pytest.fixture
+def indexed(assistant: Assistant, seeds: Path) -> Assistant:
+    assistant.index([seeds])
+    return assistant
+
+
+def assert_verbatim(assistant: Assistant, answer) -> None:
+    for item in [*answer.quotes, *answer.passages]:
+        assert assistant.article(item.article_id).text[item.start : item.end] == item.text
+
+
+def test_who_should_mediate_is_answered_with_the_qatar_sentence(indexed: Assistant) -> None:
+    answer = indexed.ask("Wer sollte die Gespräche vermitteln?")
+    assert not answer.abstained
+    assert "Katar" in answer.quotes[0].text
+    assert answer.quotes[0].title.startswith("Russland und Ukraine")
+    assert answer.quotes[0].source == "Financial Times"
+    assert "[1]" in answer.answer and answer.quotes[0].text in answer.answer
+    assert_verbatim(indexed, answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Wie viele Quadratkilometer kontrolliert die Ukraine im Gebiet Kursk?", "1.000 Quadratkilometer"),
+        ("Wann sollten die Verhandlungen unter Vermittlung Katars beginnen?", "August 2024"),
+        ("Was will Kiew weiterhin angreifen?", "Ölraffinerien"),
+    ],
+)
+def test_quotes_hold_the_answer(indexed: Assistant, question: str, expected: str) -> None:
+    answer = indexed.ask(question)
+    assert not answer.abstained
+    assert any(expected in quote.text for quote in answer.quotes)
+    assert_verbatim(indexed, answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("Wie hoch ist der Eiffelturm in Paris?", "Dazu sagen die Artikel nichts"),
+        ("What is the recipe for apple pie?", "The articles don't say"),
+    ],
+)
+def test_abstains_in_the_question_s_language_and_still_lists_passages(indexed: Assistant, question, says) -> None:
+    answer = indexed.ask(question)
+    assert answer.abstained and answer.quotes == []
+    assert answer.answer.startswith(says)
+    assert answer.passages
+
+
+def test_english_questions_about_english_articles(indexed: Assistant) -> None:
+    indexed.index([
+        Article(
+            id="en-1",
+            title="Port strike",
+            text="Dock workers in Rotterdam went on strike on Monday. The union demands a wage rise of 8 percent. "
+            "Shipping companies expect delays of up to two weeks.",
+        )
+    ])
+    answer = indexed.ask("How large is the wage rise the union demands?")
+    assert not answer.abstained and answer.language == "en"
+    assert "8 percent" in answer.quotes[0].text
+    assert_verbatim(indexed, answer)
+
+
+def test_retrieve_returns_k_passages_with_offsets(indexed: Assistant) -> None:
+    indexed.index([Article(id="extra", text="Ganz anderes Thema: Der Bäcker am Markt öffnet um 6 Uhr.")])
+    passages = indexed.retrieve("Angriffe auf Energieanlagen", k=2)
+    assert len(passages) == 2
+    assert passages[0].score >= passages[1].score
+    for passage in passages:
+        assert indexed.article(passage.article_id).text[passage.start : passage.end] == passage.text
+
+
+def test_filters_apply_in_the_store(indexed: Assistant) -> None:
+    indexed.index(
+        [
+            Article(
+                id="a", text="Der Bahnstreik legt den Fernverkehr lahm.", source="Tagesschau", published="2024-03-01"
+            ),
+            Article(
+                id="b", text="Der Bahnstreik ist beendet, die Züge fahren.", source="Spiegel", published="2024-03-09"
+            ),
+        ]
+    )
+    only = indexed.retrieve("Bahnstreik", k=5, search_filter=SearchFilter(sources=("Spiegel",)))
+    assert {p.article_id for p in only} == {"b"}
+    early = indexed.retrieve("Bahnstreik", k=5, search_filter=SearchFilter(published_to="2024-03-05"))
+    assert {p.article_id for p in early} == {"a"}
+    between = SearchFilter(published_from="2024-03-02", published_to="2024-03-31")
+    assert {p.article_id for p in indexed.retrieve("Bahnstreik", k=5, search_filter=between)} == {"b"}
+
+
+def test_article_and_errors(indexed: Assistant, tmp_path: Path, embeddings) -> None:
+    with pytest.raises(ArticleNotFoundError):
+        indexed.article("nope")
+    with pytest.raises(EmptyQuestionError):
+        indexed.ask("   ")
+    empty = Assistant(Settings(index_dir=tmp_path / "nothing"), embeddings=embeddings)
+    with pytest.raises(IndexNotFoundError, match="assistant index"):
+        empty.ask("Wer?")
+    assert not (tmp_path / "nothing").exists()  # asking never creates an index
+
+
+def test_public_names_are_pinned() -> None:
+    import assistant
+
+    assert sorted(assistant.__all__) == [
+        "Answer",
+        "Article",
+        "ArticleNotFoundError",
+        "Assistant",
+        "AssistantError",
+        "ConfigurationError",
+        "EmptyQuestionError",
+        "IndexNotFoundError",
+        "IndexReport",
+        "IndexStatus",
+        "InvalidArticleError",
+        "ModelLoadError",
+        "ModelMismatchError",
+        "Passage",
+        "Quote",
+        "Refusal",
+        "SearchFilter",
+        "Settings",
+    ]

@@ -1,0 +1,120 @@
+"""The `assistant` command as a user runs it: real processes, real index, JSON contracts, SIGKILL halfway."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.core import RECORDS_FILE
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
+    index_dir = str(tmp_path / "index")
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "leer.txt").write_text("   \n", encoding="utf-8")
+    report = json.loads(run("index", str(SEEDS), str(news), "--index-dir", index_dir, "--json", cwd=tmp_path).stdout)
+    assert report["added"] == 1 and report["updated"] == report["unchanged"] == report["deleted"] == 0
+    assert len(report["refused"]) == 1 and report["refused"][0]["path"].endswith("leer.txt")
+    assert set(report["refused"][0]) == {"path", "reason"} and report["refused"][0]["reason"]
+
+    again = json.loads(run("index", str(SEEDS), "--index-dir", index_dir, "--json", cwd=tmp_path).stdout)
+    assert again == {"added": 0, "updated": 0, "unchanged": 1, "deleted": 0, "refused": []}
+
+    out = run(
+        "ask", "Wer sollte die Gespräche vermitteln?", "--index-dir", index_dir, "--json", "-k", "3", cwd=tmp_path
+    )
+    answer = json.loads(out.stdout)
+    assert list(answer) == ["question", "answer", "abstained", "quotes", "passages"]
+    assert answer["abstained"] is False and len(answer["passages"]) == 3
+    assert "Katar" in answer["quotes"][0]["text"]
+    for quote in answer["quotes"]:
+        assert list(quote) == ["text", "article_id", "title", "source", "published", "start", "end", "score"]
+        assert quote["source"] == "Financial Times"
+    for passage in answer["passages"]:
+        assert list(passage) == ["article_id", "title", "text", "start", "end", "score"]
+    stored = Assistant(Settings(index_dir=index_dir))
+    for item in answer["quotes"] + answer["passages"]:
+        assert stored.article(item["article_id"]).text[item["start"] : item["end"]] == item["text"]
+
+
+def test_errors_are_one_line_messages(tmp_path: Path) -> None:
+    missing = run("ask", "Wer?", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
+    assert missing.returncode == 1 and missing.stderr.startswith("error: nothing is indexed")
+    assert "Traceback" not in missing.stderr
+    empty = run("ask", "  ", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
+    assert empty.returncode == 1 and "empty" in empty.stderr
+
+
+def _article(n: int) -> str:
+    sentences = [
+        f"Meldung {n}, Satz {s}: Die Gemeinde Nummer {n} plant im Jahr {2000 + s} eine neue Brücke." for s in range(40)
+    ]
+    return "\n\n".join(" ".join(sentences[i : i + 5]) for i in range(0, 40, 5))
+
+
+def _recorded_articles(index_dir: Path) -> int:
+    try:
+        with sqlite3.connect(index_dir / RECORDS_FILE, timeout=5) as db:
+            return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    for n in range(30):
+        (news / f"{n:02}.txt").write_text(_article(n), encoding="utf-8")
+    killed_dir = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "index", str(news), "--index-dir", str(killed_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 300
+    while _recorded_articles(killed_dir) < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, "indexing finished before it could be killed: make the data larger"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < _recorded_articles(killed_dir) < 30
+
+    rerun = json.loads(run("index", str(news), "--index-dir", str(killed_dir), "--json", cwd=tmp_path).stdout)
+    assert rerun["added"] + rerun["unchanged"] == 30 and rerun["refused"] == []
+
+    clean = Assistant(Settings(index_dir=tmp_path / "clean"), embeddings=embeddings)
+    clean.index([news])
+    killed = Assistant(Settings(index_dir=killed_dir), embeddings=embeddings)
+    killed_records = killed._open_records(create=False)
+    assert killed.status().chunks == clean.status().chunks
+    assert killed._open_store().count() == clean._open_store().count() == clean.status().chunks
+    assert killed._open_store().ids() == killed_records.all_chunk_ids() == clean._open_store().ids()  # no orphans
+    assert killed_records.pending() == set()
