@@ -20,6 +20,8 @@ class Passage:
     published: str | None = None
     url: str = ""
     chunk_id: str = ""
+    dense_score: float = 0.0  # cosine similarity of question and passage vectors
+    keyword_score: float = 0.0  # BM25 score of the passage for the question
 
     def to_dict(self) -> dict[str, Any]:
         return {

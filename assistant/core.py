@@ -17,11 +17,12 @@ from typing import Any
 from assistant.answering import Answerer, ExtractiveAnswerer
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
-from assistant.chunking import chunk_text
+from assistant.chunking import Span, chunk_text
 from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
+from assistant.keyword import KeywordIndex
 from assistant.records import Records
-from assistant.retrieval import DenseRetriever, SearchFilter
+from assistant.retrieval import HybridRetriever, SearchFilter
 from assistant.settings import Settings
 from assistant.store import ChromaStore, open_client
 
@@ -62,6 +63,7 @@ class Assistant:
         self._answerer = answerer
         self._records: Records | None = None
         self._store: ChromaStore | None = None
+        self.keyword_index = KeywordIndex(self.index_dir / "keyword")
 
     @classmethod
     def from_env(cls) -> Assistant:
@@ -106,7 +108,14 @@ class Assistant:
 
     @functools.cached_property
     def answerer(self) -> Answerer:
-        return self._answerer or ExtractiveAnswerer(self.embeddings)
+        if self._answerer is not None:
+            return self._answerer
+        return ExtractiveAnswerer(self.embeddings, sentences=self._sentences_of, idf=self.keyword_index.idf)
+
+    def _sentences_of(self, passages: list[Passage]) -> dict[str, list[tuple[Span, Any]]]:
+        """Sentence spans and vectors precomputed at index time for the given passages."""
+        found = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
+        return {cid: [(Span(s.start, s.end), s.vector) for s in sentences] for cid, sentences in found.items()}
 
     def _check_model(self, records: Records) -> None:
         built_with = records.get_meta("embedding_model")
@@ -156,6 +165,7 @@ class Assistant:
             ),
             id_base=self.index_dir.resolve().parent,
             max_file_bytes=self.settings.max_file_bytes,
+            keyword_index=self.keyword_index,
         )
 
     @contextmanager
@@ -188,9 +198,11 @@ class Assistant:
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
-        query_vector = self.embeddings.embed_query_array(question.strip())
-        passages = DenseRetriever(self._open_store()).retrieve(query_vector, k or self.settings.top_k, search_filter)
-        return query_vector, passages
+        self.keyword_index.ensure_current(records)
+        question = question.strip()
+        query_vector = self.embeddings.embed_query_array(question)
+        retriever = HybridRetriever(self._open_store(), self.keyword_index)
+        return query_vector, retriever.retrieve(question, query_vector, k or self.settings.top_k, search_filter)
 
     # --- reading back ---------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:

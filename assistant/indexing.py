@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from assistant.articles import Article, LoadResult, Refusal
-from assistant.chunking import Span
+from assistant.chunking import Span, split_sentences
 from assistant.loading import article_id_for, load_paths
-from assistant.records import ChunkRecord, Records
+from assistant.records import ChunkRecord, Records, SentenceRecord
 from assistant.store import ChromaStore, StoredChunk
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -72,7 +72,9 @@ class Indexer:
         id_base: Path,
         max_file_bytes: int,
         keyword_index: KeywordIndex | None = None,
+        sentence_splitter: Callable[[str, int, int], list[Span]] = split_sentences,
     ) -> None:
+        self.sentence_splitter = sentence_splitter
         self.records = records
         self.store = store
         self.embedder = embedder
@@ -138,8 +140,9 @@ class Indexer:
         old_ids = [c.id for c in self.records.chunks_of(article.id)]
         self.records.mark_pending([c.id for c in chunks])
         vectors = self._vectors(stored, old_ids, report)
+        sentences = self._sentences(article, chunks, old_ids)
         self.store.upsert(stored, vectors)
-        replaced = self.records.commit_article(article, content_hash, chunks)
+        replaced = self.records.commit_article(article, content_hash, chunks, sentences)
         self.store.delete(replaced)
         self.records.clear_pending(replaced)
         (report.added if previous is None else report.updated).append(article.id)
@@ -162,6 +165,19 @@ class Indexer:
             known.update(zip(missing, fresh, strict=True))
             report.chunks_embedded += len(missing)
         return np.stack([known[c.text] for c in stored]).astype(np.float32)
+
+    def _sentences(self, article: Article, chunks: list[ChunkRecord], old_ids: list[str]) -> list[SentenceRecord]:
+        """Every chunk's sentences with their vectors, computed now so a question never waits for them."""
+        spans = [(c.id, span) for c in chunks for span in self.sentence_splitter(article.text, c.start, c.end)]
+        known = {
+            article.text[s.start : s.end]: s.vector
+            for sentences in self.records.sentences_of(old_ids).values()
+            for s in sentences
+        }
+        missing = sorted({span.of(article.text) for _, span in spans} - known.keys())
+        if missing:
+            known.update(zip(missing, self.embedder.embed_passages_array(missing), strict=True))
+        return [SentenceRecord(cid, span.start, span.end, known[span.of(article.text)]) for cid, span in spans]
 
     def _sync(self, paths: list[Path], loaded: LoadResult, report: IndexReport) -> None:
         """Delete articles recorded under the given paths that this run did not see (refused ones stay)."""

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from assistant.articles import Article
 
 SCHEMA_VERSION = "1"
@@ -35,8 +37,23 @@ CREATE TABLE IF NOT EXISTS chunks (
     ordinal INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_id TEXT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_id);
 CREATE TABLE IF NOT EXISTS pending (chunk_id TEXT PRIMARY KEY);
 """
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """One sentence of a chunk (offsets into the article) and its passage vector, for choosing quotes."""
+
+    chunk_id: str
+    start: int
+    end: int
+    vector: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -143,7 +160,25 @@ class Records:
         with self.transaction() as db:
             db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in chunk_ids])
 
-    def commit_article(self, article: Article, content_hash: str, chunks: list[ChunkRecord]) -> list[str]:
+    def sentences_of(self, chunk_ids: Iterable[str]) -> dict[str, list[SentenceRecord]]:
+        """Sentences (with vectors) of the given chunks, in article order."""
+        found: dict[str, list[SentenceRecord]] = {}
+        for chunk_id in chunk_ids:
+            rows = self._db.execute(
+                "SELECT start, end, vector FROM sentences WHERE chunk_id = ? ORDER BY start", (chunk_id,)
+            )
+            found[chunk_id] = [
+                SentenceRecord(chunk_id, start, end, np.frombuffer(blob, dtype=np.float32)) for start, end, blob in rows
+            ]
+        return found
+
+    def commit_article(
+        self,
+        article: Article,
+        content_hash: str,
+        chunks: list[ChunkRecord],
+        sentences: list[SentenceRecord] = (),
+    ) -> list[str]:
         """Make `article` and its new chunks current in one step; return the ids of its replaced chunks.
 
         The replaced ids are marked pending in the same transaction, so a crash before they are deleted
@@ -170,6 +205,10 @@ class Records:
             db.executemany(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
                 [(c.id, c.article_id, c.ordinal, c.start, c.end) for c in chunks],
+            )
+            db.executemany(
+                "INSERT INTO sentences VALUES (?, ?, ?, ?)",
+                [(s.chunk_id, s.start, s.end, s.vector.astype(np.float32).tobytes()) for s in sentences],
             )
             db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for c in chunks])
             self._touch(db)

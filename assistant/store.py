@@ -121,6 +121,21 @@ class ChromaStore:
         pairs = zip(got["documents"], got["embeddings"], strict=True)
         return {text: np.asarray(vector, dtype=np.float32) for text, vector in pairs}
 
+    def fetch(self, ids: Sequence[str]) -> list[tuple[StoredChunk, np.ndarray]]:
+        """Stored chunks with their vectors, in the order of `ids` (missing ids are skipped)."""
+        if not ids:
+            return []
+        got = self._collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        found = {
+            i: (StoredChunk(i, t, m), np.asarray(v, dtype=np.float32))
+            for i, t, m, v in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        }
+        return [found[i] for i in ids if i in found]
+
+    def matching_ids(self, where: dict[str, Any]) -> set[str]:
+        """Ids of the chunks a metadata filter lets through (to filter the keyword side in the store too)."""
+        return set(self._collection.get(where=where, include=[])["ids"])
+
     def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         if self.count() == 0:
             return []
