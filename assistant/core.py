@@ -204,6 +204,12 @@ class Assistant:
         retriever = HybridRetriever(self._open_store(), self.keyword_index)
         return query_vector, retriever.retrieve(question, query_vector, k or self.settings.top_k, search_filter)
 
+    def as_retriever(self, k: int = 4, *, search_filter: SearchFilter | None = None) -> Any:
+        """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets)."""
+        from assistant.lc_retriever import ArticleRetriever
+
+        return ArticleRetriever(assistant=self, k=k, search_filter=search_filter)
+
     # --- reading back ---------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:
         """The stored article (full text and metadata) that quote offsets point into."""

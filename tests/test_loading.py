@@ -19,7 +19,7 @@ from assistant.loading import (
     parse_published,
 )
 
-GERMAN = "Grüße aus Köln – „Zitat“ … die Straße ist groß; 5 € für Öl."  # noqa: RUF001 - en dash
+GERMAN = "Grüße aus Köln – „Zitat“ … die Straße ist groß; 5 € für Öl."
 
 
 def write(path: Path, content: str | bytes, encoding: str = "utf-8") -> Path:
@@ -362,7 +362,7 @@ def test_decode_bytes_german(raw: bytes) -> None:
 def test_decode_bytes_latin1_and_short_cp1252_words() -> None:
     assert decode_bytes("Müller, Größe, Übermaß".encode("latin-1")) == "Müller, Größe, Übermaß"
     assert decode_bytes("Grüße".encode("cp1252")) == "Grüße"  # charset-normalizer alone misreads this
-    assert decode_bytes("„Zitat“ – Ende".encode("cp1252")) == "„Zitat“ – Ende"  # noqa: RUF001
+    assert decode_bytes("„Zitat“ – Ende".encode("cp1252")) == "„Zitat“ – Ende"
 
 
 def test_decode_bytes_latin1_with_a_byte_cp1252_leaves_undefined() -> None:
@@ -371,7 +371,7 @@ def test_decode_bytes_latin1_with_a_byte_cp1252_leaves_undefined() -> None:
 
 
 def test_decode_bytes_cyrillic_legacy_encoding() -> None:
-    text = "Россия и Украина ведут переговоры о прекращении ударов по энергетике."  # noqa: RUF001
+    text = "Россия и Украина ведут переговоры о прекращении ударов по энергетике."
     assert decode_bytes(text.encode("cp1251")) == text
 
 
