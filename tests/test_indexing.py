@@ -59,7 +59,9 @@ def test_first_index_adds_and_second_embeds_nothing(assistant: Assistant, seeds:
     assert_consistent(assistant)
 
 
-def test_changed_article_replaces_its_chunks_and_reuses_unchanged_vectors(assistant: Assistant, tmp_path: Path) -> None:
+def test_changed_article_replaces_its_chunks_and_reuses_unchanged_vectors(
+    assistant: Assistant, tmp_path: Path, embeddings
+) -> None:
     path = write(tmp_path / "news" / "strom.txt", long_article("Strompreise"))
     assistant.index([path])
     total_chunks = assistant.status().chunks
@@ -75,6 +77,11 @@ def test_changed_article_replaces_its_chunks_and_reuses_unchanged_vectors(assist
     assert any("Wolkenkratzer" in t for t in texts)
     assert not any("Absatz 0." in t for t in texts)  # no stale text
     assert assistant.article(report.updated[0]).text == text
+    records = assistant._open_records(create=False)
+    sentences = [s for group in records.sentences_of(records.all_chunk_ids()).values() for s in group]
+    fresh = embeddings.embed_passages_array([text[s.start : s.end] for s in sentences])
+    for sentence, vector in zip(sentences, fresh, strict=True):  # reused sentence vectors belong to their text
+        assert float(sentence.vector @ vector) > 0.999
 
 
 def test_sync_deletes_vanished_articles_only_when_asked(assistant: Assistant, tmp_path: Path) -> None:
