@@ -9,6 +9,8 @@ the articles answer at all.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -84,7 +86,8 @@ class ExtractiveAnswerer:
         candidates = self._candidates(question, query_vector, passages) if passages else []
         if not candidates or self.evidence(passages, candidates) < self.weights.abstain_below:
             return Answer(question, NOT_IN_ARTICLES[language], True, [], passages, language)
-        quotes = [_quote(passages[c.passage_rank], c) for c in self._choose(candidates)]
+        chosen = [self._shorten(question, passages[c.passage_rank], c) for c in self._choose(candidates)]
+        quotes = [_quote(passages[c.passage_rank], c) for c in chosen]
         text = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quotes, start=1))
         return Answer(question, text, False, quotes, passages, language)
 
@@ -99,6 +102,20 @@ class ExtractiveAnswerer:
             if candidate.score >= chosen[0].score - self.second_quote_margin:
                 chosen.append(candidate)
         return sorted(chosen, key=lambda c: (c.passage_rank, c.span.start))
+
+    def _shorten(self, question: str, passage: Passage, candidate: _Candidate) -> _Candidate:
+        """A sentence longer than MAX_QUOTE_CHARS is cut to its clauses that share most with the question."""
+        text = _text_in(passage, candidate.span)
+        if len(text) <= MAX_QUOTE_CHARS:
+            return candidate
+        stems = set(tokenize(question))
+
+        def shared(window: Span) -> tuple[float, int]:  # most question weight, then the most context
+            return sum(self.idf(t) for t in stems & set(tokenize(window.of(text)))), window.end - window.start
+
+        best = max(clause_windows(text, MAX_QUOTE_CHARS), key=shared)
+        start = candidate.span.start
+        return _Candidate(candidate.passage_rank, Span(start + best.start, start + best.end), candidate.score)
 
     def _candidates(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         top = passages[: self.candidate_passages]
@@ -125,6 +142,31 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed_passages_array([s.of(passage.text) for s in spans])
         shifted = [Span(passage.start + s.start, passage.start + s.end) for s in spans]
         return list(zip(shifted, vectors, strict=True))
+
+
+_CLAUSE_BREAK = re.compile(
+    r"(?<=[,;:])\s+|\s+(?=[–—-]\s)|\s+(?=(?:und|oder|aber|sondern|während|weil|and|but|while)\s)"
+)
+
+
+def clause_windows(text: str, max_chars: int) -> list[Span]:
+    """Runs of consecutive clauses of `text` that fit in `max_chars` (each stripped of outer whitespace)."""
+    cuts = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(text)), len(text)]
+    pieces = [Span(a, b) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+    windows = []
+    for i, first in enumerate(pieces):
+        for last in pieces[i:]:
+            if last.end - first.start > max_chars:
+                break
+            windows.append(_strip(text, Span(first.start, last.end)))
+    return windows or [_strip(text, Span(0, max_chars))]
+
+
+def _strip(text: str, span: Span) -> Span:
+    piece = text[span.start : span.end]
+    start = span.start + len(piece) - len(piece.lstrip())
+    end = span.end - (len(piece) - len(piece.rstrip()))
+    return Span(start, end)
 
 
 def _text_in(passage: Passage, span: Span) -> str:
