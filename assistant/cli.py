@@ -131,6 +131,94 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- eval: SQuAD-format evaluation through the user's `ask` path (see assistant/evaluation.py) ----------
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Index a SQuAD file's contexts (plus distractors), ask every question, print hit@k, quotes, latency."""
+    import tempfile
+
+    from assistant import evaluation
+
+    squad = evaluation.load_squad(args.qa_file)
+    distractors = evaluation.load_distractors(args.distractors or [])
+    options = {
+        "ks": evaluation.parse_ks(args.k),
+        "unanswerable": args.unanswerable,
+        "seed": args.seed,
+        "articles_slice": evaluation.parse_slice(args.articles) if args.articles else None,
+        "limit": args.limit,
+        "distractors": distractors,
+    }
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True) as scratch:
+        assistant = evaluation.open_assistant(Path(args.index_dir) if args.index_dir else Path(scratch) / "index")
+        bars: dict[str, Any] = {}
+        try:
+            report = evaluation.evaluate(assistant, squad, progress=_eval_progress(bars), **options)
+        finally:
+            for bar in bars.values():
+                bar.close()
+            assistant.close()
+    if args.details:
+        lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in report.details())
+        Path(args.details).write_text("".join(lines), encoding="utf-8")
+    data = report.to_dict()
+    print(json.dumps(data, ensure_ascii=False) if args.json else _eval_text(data))
+    return 0
+
+
+def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
+    """One tqdm bar per stage (indexing, questions) on stderr; shown in logs too (eval runs are long)."""
+    from tqdm import tqdm
+
+    units = {"index": "article", "ask": "question"}
+    interval = 0.1 if sys.stderr.isatty() else 10.0
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            unit = units.get(stage, "it")
+            bars[stage] = tqdm(total=total, unit=unit, desc=stage, file=sys.stderr, mininterval=interval)
+        bars[stage].update(done - bars[stage].n)
+        if done >= total:
+            bars[stage].close()
+
+    return update
+
+
+def _eval_text(data: dict[str, Any]) -> str:
+    hits = "  ".join(f"{key} {_num(value)}" for key, value in data.items() if key.startswith("hit@"))
+    lines = [
+        f"{data['questions']} questions ({data['answerable']} answerable, {data['unanswerable']} unanswerable), "
+        f"k={data['k']}",
+        f"{hits}  mrr@10 {_num(data['mrr@10'])}",
+        f"quote_hit {_num(data['quote_hit'])} (first quote at most 400 chars; mean {data['quote_chars']} chars)",
+        f"answered (answerable) {_num(data['answer_answerable'])}, "
+        f"abstained (unanswerable) {_num(data['abstain_unanswerable'])}",
+        f"ask p50 {data['p50_ms']} ms, p95 {data['p95_ms']} ms; passages mean {data['passage_chars']} chars (top 5)",
+        f"indexing {data['index_seconds']} s: " + ", ".join(f"{n} {key}" for key, n in data["indexed"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+# --- end of eval ------------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the browser chat on HOST:PORT until interrupted."""
+    from assistant.ui import serve
+
+    print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
+    serve(
+        _open(args),
+        args.host,
+        args.port,
+        on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", help="data directory (default: index/, or ASSISTANT_INDEX_DIR)")
@@ -159,6 +247,24 @@ def build_parser() -> argparse.ArgumentParser:
     article.set_defaults(run=cmd_article)
     model = commands.add_parser("model", parents=[common], help="prepare the embedding model (done by setup)")
     model.set_defaults(run=cmd_model)
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the browser chat (http://127.0.0.1:7860)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+    serve.set_defaults(run=cmd_serve)
+
+    evaluate = commands.add_parser("eval", help="measure answers on a SQuAD-format file (hit@k, quotes, latency)")
+    evaluate.add_argument("qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas)")
+    evaluate.add_argument("--distractors", nargs="+", help="extra articles: folders, files, or a 10kGNAD .csv")
+    evaluate.add_argument("--k", default="1,3,5,10", help="hit@k cut-offs, comma-separated (default 1,3,5,10)")
+    evaluate.add_argument("--unanswerable", type=int, default=0, help="leave N SQuAD articles out; must abstain")
+    evaluate.add_argument("--seed", type=int, default=0, help="chooses the left-out articles (default 0)")
+    evaluate.add_argument("--articles", help="slice of SQuAD articles to ask about, e.g. 38:48 (index keeps all)")
+    evaluate.add_argument("--limit", type=int, help="ask at most N questions, evenly spread")
+    evaluate.add_argument("--index-dir", help="build/reuse this eval index (default: a temporary one)")
+    evaluate.add_argument("--details", help="write one JSON line per question to this file")
+    evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    evaluate.set_defaults(run=cmd_eval)
     return parser
 
 

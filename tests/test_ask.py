@@ -68,14 +68,16 @@ def test_abstains_in_the_question_s_language_and_still_lists_passages(indexed: A
 
 
 def test_english_questions_about_english_articles(indexed: Assistant) -> None:
-    indexed.index([
-        Article(
-            id="en-1",
-            title="Port strike",
-            text="Dock workers in Rotterdam went on strike on Monday. The union demands a wage rise of 8 percent. "
-            "Shipping companies expect delays of up to two weeks.",
-        )
-    ])
+    indexed.index(
+        [
+            Article(
+                id="en-1",
+                title="Port strike",
+                text="Dock workers in Rotterdam went on strike on Monday. The union demands a wage rise of 8 percent. "
+                "Shipping companies expect delays of up to two weeks.",
+            )
+        ]
+    )
     answer = indexed.ask("How large is the wage rise the union demands?")
     assert not answer.abstained and answer.language == "en"
     assert "8 percent" in answer.quotes[0].text

@@ -1,0 +1,818 @@
+"""The browser chat: a thin Gradio edge between a person and the `Assistant` (the library never imports it).
+
+Everything shown in the page that comes from an article (text, title, source, id) or from the user is
+escaped here: article text is data, never markup. Chat messages are HTML built by this module (the
+Chatbot's Markdown rendering is off, its sanitizer stays on as a second line of defence).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: nothing phones home
+
+import html
+import logging
+import math
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.answers import Answer, Passage, Quote
+from assistant.articles import Article
+from assistant.conversation import message_text, rewrite_followup
+from assistant.core import Assistant
+from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError
+from assistant.indexing import IndexReport
+from assistant.language import guess_language
+from assistant.retrieval import SearchFilter
+
+log = logging.getLogger(__name__)
+
+Rewrite = Callable[[str, list[dict[str, Any]]], str]
+"""``(question, history) -> question for retrieval``; history is plain-text chat messages before the question."""
+Pieces = Callable[[Answer], Iterator[str]]
+"""Yields the answer text in pieces as it should appear; a language model will yield real tokens here."""
+
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+UPLOAD_PROGRESS = gr.Progress()
+"""Gradio injects a live progress bar for a parameter whose default is a `gr.Progress`."""
+EXAMPLES = [
+    "Worüber verhandeln Russland und die Ukraine?",
+    "Wer sollte die Gespräche vermitteln?",
+    "What did Zelensky say about the attacks on energy facilities?",
+]
+
+TEXT = {
+    "de": {
+        "sources": "Quellen",
+        "searched": "Gesucht wurde",
+        "whole": "Ganzen Artikel zeigen",
+        "nearest": "Passagen, die der Frage am nächsten kommen",
+        "offsets": "Zitat: Zeichen {start}–{end} des Artikels",
+        "searching": "Suche in den Artikeln …",
+        "no_index": "Es sind noch keine Artikel indexiert. Laden Sie links unter „Artikel hinzufügen“ Dateien hoch "
+        "(.txt, .md, .html, .json, .jsonl) – danach beantworte ich Fragen dazu.",
+        "failure": "Im Assistenten ist etwas schiefgegangen",
+        "problem": "Das hat nicht geklappt",
+    },
+    "en": {
+        "sources": "Sources",
+        "searched": "Searched for",
+        "whole": "Show the whole article",
+        "nearest": "Passages closest to the question",
+        "offsets": "Quote: characters {start}–{end} of the article",
+        "searching": "Searching the articles …",
+        "no_index": "No articles are indexed yet. Upload files on the left under “Artikel hinzufügen” (.txt, .md, "
+        ".html, .json, .jsonl), then ask about them.",
+        "failure": "Something went wrong inside the assistant",
+        "problem": "That did not work",
+    },
+}
+EMPTY_QUESTION = "Bitte geben Sie eine Frage ein. <span class='na-en'>Please type a question.</span>"
+
+
+class InputProblem(ValueError):
+    """Something the user typed into the options that cannot be used (shown as a message, not an error)."""
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def build_app(
+    assistant: Assistant,
+    *,
+    uploads_dir: Path | None = None,
+    rewrite: Rewrite = rewrite_followup,
+    pieces: Pieces | None = None,
+) -> gr.Blocks:
+    """The chat page: conversation, upload with a per-file report, index status, retrieval options, `/ask` API."""
+    chat = ChatApp(assistant, uploads_dir=uploads_dir, rewrite=rewrite, pieces=pieces or word_pieces)
+    with gr.Blocks(title="Nachrichten-Assistent", analytics_enabled=False, fill_height=True) as app:
+        with gr.Row(equal_height=False, elem_id="na-layout"):
+            with gr.Column(scale=1, min_width=300, elem_id="na-side"):
+                side = _side_panel(assistant)
+            with gr.Column(scale=3, min_width=420, elem_id="na-main"):
+                chatbot, question = _chat_panel()
+        pending = gr.State("")
+        options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
+
+        private: dict[str, Any] = {"api_visibility": "private"}  # the page's own plumbing; clients use /ask
+        take = {"fn": chat.take_question, "inputs": [question, chatbot], "outputs": [question, chatbot, pending]}
+        answer = {"fn": chat.respond, "inputs": [pending, chatbot, *options], "outputs": chatbot}
+        question.submit(**take, queue=False, **private).then(**answer, **private)
+        picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
+        picked.then(**take, queue=False, **private).then(**answer, **private)
+        side["files"].upload(
+            chat.upload,
+            side["files"],
+            [side["report"], side["status"], side["sources"], side["files"]],
+            api_name="upload",
+            show_progress_on=side["files"],  # the bar sits where the files were dropped
+        )
+        app.load(chat.refresh, None, [side["status"], side["sources"]], **private)
+        gr.api(chat.ask_api, api_name="ask")
+        gr.api(chat.status_api, api_name="status")
+    return app
+
+
+def _chat_panel() -> tuple[gr.Chatbot, gr.Textbox]:
+    """The conversation and the question box. Messages are HTML built here: Markdown off, sanitizer on."""
+    gr.HTML(_header_html(), elem_id="na-header", js_on_load=None)
+    chatbot = gr.Chatbot(
+        elem_id="na-chat",
+        label="Chat",
+        show_label=False,
+        height="68vh",
+        layout="panel",
+        render_markdown=False,  # article text must never become markup, not even Markdown
+        sanitize_html=True,
+        allow_tags=False,
+        latex_delimiters=[],
+        feedback_options=None,
+        group_consecutive_messages=False,  # a notice after an answer is its own message
+        buttons=["copy_all"],
+        placeholder=_placeholder_html(),
+        examples=[{"text": text} for text in EXAMPLES],
+    )
+    question = gr.Textbox(
+        elem_id="na-question",
+        show_label=False,
+        placeholder="Frage zu den Artikeln stellen … / Ask about the articles …",
+        submit_btn="Fragen",
+        autofocus=True,
+        max_length=2000,
+    )
+    return chatbot, question
+
+
+def _side_panel(assistant: Assistant) -> dict[str, Any]:
+    """Status, upload and retrieval options, left of the chat."""
+    parts: dict[str, Any] = {}
+    gr.HTML("<h3 class='na-side-title'>Index</h3>", js_on_load=None)
+    parts["status"] = gr.HTML(elem_id="na-status", js_on_load=None)
+    gr.HTML(
+        "<h3 class='na-side-title'>Artikel hinzufügen</h3><div class='na-hint'>.txt .md .html .json .jsonl – "
+        "gleicher Dateiname = Aktualisierung</div>",
+        js_on_load=None,
+    )
+    parts["files"] = gr.File(
+        file_count="multiple",
+        file_types=UPLOAD_TYPES,
+        show_label=False,
+        elem_id="na-upload",
+        height=120,
+    )
+    parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
+    with gr.Accordion("Suchoptionen", open=False, elem_id="na-options"):
+        parts["k"] = gr.Slider(1, 10, value=min(assistant.settings.top_k, 10), step=1, label="Passagen pro Frage")
+        parts["sources"] = gr.Dropdown(
+            choices=[], value=[], multiselect=True, label="Nur diese Quellen", info="leer = alle", elem_id="na-sources"
+        )
+        with gr.Row():
+            parts["date_from"] = gr.Textbox(label="Veröffentlicht ab", placeholder="JJJJ-MM-TT", elem_id="na-from")
+            parts["date_to"] = gr.Textbox(label="Veröffentlicht bis", placeholder="JJJJ-MM-TT", elem_id="na-to")
+    return parts
+
+
+def _example_text(event: gr.SelectData) -> str:
+    value = event.value
+    return value.get("text", "") if isinstance(value, dict) else str(value)
+
+
+class ChatApp:
+    """The handlers behind the page; one lock serializes library calls (Gradio runs handlers in threads)."""
+
+    def __init__(self, assistant: Assistant, *, uploads_dir: Path | None, rewrite: Rewrite, pieces: Pieces) -> None:
+        self.assistant = assistant
+        self.uploads_dir = Path(uploads_dir) if uploads_dir else assistant.index_dir / "uploads"
+        self.rewrite = rewrite
+        self.pieces = pieces
+        self._lock = threading.RLock()
+
+    # --- chat -------------------------------------------------------------------------------
+    def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
+        """Show the question at once and clear the box; the answer follows in `respond`."""
+        history = list(history or [])
+        text = (question or "").strip()
+        if text:
+            history.append({"role": "user", "content": html.escape(text)})
+        return "", history, text
+
+    def respond(
+        self,
+        question: str,
+        history: list[dict[str, Any]],
+        k: float | None = None,
+        sources: Sequence[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Stream the answer into the chat; every failure becomes a message, never a stack trace."""
+        history = list(history or [])
+        if not (question or "").strip():
+            yield [*history, _bot(_notice_html(EMPTY_QUESTION))]
+            return
+        language = guess_language(question)
+        previous = _plain_history(history[:-1])
+        history.append(_bot(_notice_html(html.escape(TEXT[language]["searching"]), css="na-pending")))
+        yield list(history)
+        try:
+            for content in self._answer_messages(question, previous, k, sources, date_from, date_to):
+                history[-1] = _bot(content)
+                yield list(history)
+        except Exception as error:  # every failure becomes a message in the chat
+            history[-1] = _bot(self._failure_html(error, language))
+            yield list(history)
+
+    def _answer_messages(
+        self,
+        question: str,
+        previous: list[dict[str, Any]],
+        k: float | None,
+        sources: Sequence[str] | None,
+        date_from: str | None,
+        date_to: str | None,
+    ) -> Iterator[str]:
+        """The answer message as it grows: text piece by piece, then with its sources."""
+        search_filter = search_filter_from(sources, date_from, date_to)
+        searched = self.rewrite(question, previous).strip() or question
+        with self._lock:
+            answer = self.assistant.ask(searched, k=int(k) if k else None, search_filter=search_filter)
+        shown_search = searched if searched != question.strip() else None
+        text = ""
+        for piece in self.pieces(answer):
+            text += piece
+            yield message_html(answer, text=text, searched_for=shown_search, streaming=True)
+        with self._lock:
+            articles = _ArticleLookup(self.assistant)
+            yield message_html(answer, searched_for=shown_search, article_for=articles)
+
+    def _failure_html(self, error: Exception, language: str) -> str:
+        text = TEXT[language]
+        if isinstance(error, IndexNotFoundError) and self._is_empty():
+            return _notice_html(html.escape(text["no_index"]))
+        if isinstance(error, EmptyQuestionError):
+            return _notice_html(EMPTY_QUESTION)
+        if isinstance(error, InputProblem):
+            return _notice_html(html.escape(str(error)))
+        if isinstance(error, AssistantError):
+            return _notice_html(f"{html.escape(text['problem'])}: {html.escape(str(error))}", css="na-error")
+        log.exception("the chat failed to answer")
+        return _notice_html(f"{html.escape(text['failure'])}: {html.escape(_one_line(error))}", css="na-error")
+
+    def _is_empty(self) -> bool:
+        with self._lock:
+            return self.assistant.status().articles == 0
+
+    # --- uploads ----------------------------------------------------------------------------
+    def upload(
+        self, files: Sequence[str] | None, progress: gr.Progress = UPLOAD_PROGRESS
+    ) -> tuple[str, str, Any, None]:
+        """Copy the uploaded files into the uploads folder and index them; report per file."""
+        paths = [Path(f) for f in files or []]
+        outcomes = [self._upload_one(path, n, len(paths), progress) for n, path in enumerate(paths)]
+        try:
+            status, sources = self.refresh()
+        except Exception:  # the report matters more than the status line
+            log.exception("refreshing the status after an upload failed")
+            status, sources = "", gr.Dropdown()
+        return report_html(outcomes), status, sources, None
+
+    def _upload_one(self, source: Path, number: int, total: int, progress: gr.Progress) -> FileOutcome:
+        name = safe_file_name(source.name)
+        progress(number / max(total, 1), desc=f"{name} …")
+        target = self.uploads_dir / name
+        try:
+            self.uploads_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        except OSError as error:
+            return FileOutcome(name, "refused", f"cannot store the file: {error.strerror or error}")
+
+        def step(done: int, count: int, what: str) -> None:
+            progress((number + done / max(count, 1)) / max(total, 1), desc=f"{name}: {done}/{count}")
+
+        try:
+            with self._lock:
+                report = self.assistant.index([target], progress=step)
+                titles = [self._title(article_id) for article_id in (report.added + report.updated)[:1]]
+        except AssistantError as error:
+            return FileOutcome(name, "refused", str(error))
+        except Exception as error:  # one broken file must not break the page
+            log.exception("indexing the upload %s failed", name)
+            return FileOutcome(name, "refused", f"internal error: {_one_line(error)}")
+        return outcome_of(name, report, titles)
+
+    def _title(self, article_id: str) -> str:
+        try:
+            return self.assistant.article(article_id).title
+        except AssistantError:
+            return ""
+
+    # --- status -----------------------------------------------------------------------------
+    def refresh(self) -> tuple[str, Any]:
+        """The status area and the source choices, as they are now."""
+        with self._lock:
+            status = self.assistant.status()
+            sources = self.source_names()
+        shown = status_html(status.articles, status.chunks, status.embedding_model, status.last_changed)
+        return shown, gr.Dropdown(choices=sources)
+
+    def source_names(self) -> list[str]:
+        try:
+            return sorted({article.source for article in self.assistant.articles() if article.source})
+        except IndexNotFoundError:
+            return []
+
+    # --- API ---------------------------------------------------------------------------------
+    def ask_api(
+        self,
+        question: str,
+        k: int | None = None,
+        sources: list[str] | None = None,
+        published_from: str | None = None,
+        published_to: str | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question from the indexed articles; returns the `assistant ask --json` structure."""
+        try:
+            search_filter = search_filter_from(sources, published_from, published_to)
+            with self._lock:
+                return self.assistant.ask(question, k=k, search_filter=search_filter).to_dict()
+        except (AssistantError, InputProblem) as error:
+            raise gr.Error(str(error)) from error
+        except Exception as error:
+            log.exception("the /ask API failed")
+            raise gr.Error(f"Something went wrong inside the assistant: {_one_line(error)}") from error
+
+    def status_api(self) -> dict[str, Any]:
+        """What the index holds: articles, chunks, embedding model, last change (Unix time)."""
+        with self._lock:
+            status = self.assistant.status()
+        return {
+            "articles": status.articles,
+            "chunks": status.chunks,
+            "embedding_model": status.embedding_model,
+            "last_changed": status.last_changed,
+        }
+
+
+class _ArticleLookup:
+    """Stored articles by id, each read once per message (None when it vanished meanwhile)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.cache: dict[str, Article | None] = {}
+
+    def __call__(self, article_id: str) -> Article | None:
+        if article_id not in self.cache:
+            try:
+                self.cache[article_id] = self.assistant.article(article_id)
+            except AssistantError:
+                self.cache[article_id] = None
+        return self.cache[article_id]
+
+
+# --------------------------------------------------------------------------- streaming seam
+
+
+def word_pieces(answer: Answer, *, updates: int = 40, delay: float = 0.025) -> Iterator[str]:
+    """The extractive answer word by word (at most `updates` steps), paced so the reader sees it arrive."""
+    words = re.findall(r"\S+\s*", answer.answer)
+    size = max(1, math.ceil(len(words) / updates))
+    for start in range(0, len(words), size):
+        if start:
+            time.sleep(delay)
+        yield "".join(words[start : start + size])
+
+
+# --------------------------------------------------------------------------- options
+
+
+def search_filter_from(
+    sources: Sequence[str] | None, published_from: str | None, published_to: str | None
+) -> SearchFilter | None:
+    """A `SearchFilter` from the page's options, or an `InputProblem` that says what to type instead."""
+    day_from = parse_day(published_from, "Veröffentlicht ab")
+    day_to = parse_day(published_to, "Veröffentlicht bis")
+    if day_from and day_to and day_from > day_to:
+        raise InputProblem(f"Der Zeitraum ist leer: {day_from} liegt nach {day_to}.")
+    chosen = tuple(s for s in (sources or ()) if s)
+    if not (chosen or day_from or day_to):
+        return None
+    return SearchFilter(sources=chosen, published_from=day_from, published_to=day_to)
+
+
+def parse_day(value: str | None, label: str) -> str | None:
+    """``YYYY-MM-DD`` or ``TT.MM.JJJJ`` as ISO (or nothing), checked: a typo gets a message, not zero results."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    german = re.fullmatch(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", text)
+    year, month, day = iso.groups() if iso else tuple(reversed(german.groups())) if german else ("", "", "")
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        raise InputProblem(
+            f"„{label}“: „{text}“ ist kein Datum. Bitte JJJJ-MM-TT eingeben (z. B. 2024-03-01) oder TT.MM.JJJJ."
+        ) from None
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What one uploaded file did: added / updated / unchanged / refused, with details or the reason."""
+
+    name: str
+    status: str
+    detail: str = ""
+
+
+STATUS_LABELS = {
+    "added": "hinzugefügt",
+    "updated": "aktualisiert",
+    "unchanged": "unverändert",
+    "refused": "abgelehnt",
+}
+
+
+def safe_file_name(name: str) -> str:
+    """The base name only, without path tricks or hidden-file dots (re-uploads land on the same file)."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = re.sub(r"[^\w.\-()+ ]+", "_", base).strip().lstrip(".")
+    return base[:150] or "upload.txt"
+
+
+def outcome_of(name: str, report: IndexReport, titles: Sequence[str] = ()) -> FileOutcome:
+    """One file's line of the report; a file of several records may have several outcomes."""
+    counts = {"added": len(report.added), "updated": len(report.updated), "unchanged": len(report.unchanged)}
+    reasons = [r.reason for r in report.refused]
+    done = [status for status, count in counts.items() if count]
+    if not done:
+        return FileOutcome(name, "refused", "; ".join(reasons) or "nothing to index in this file")
+    if sum(counts.values()) == 1:  # one article: its title says more than a count
+        details = [f"„{title}“" for title in titles[:1] if title]
+    else:
+        details = [f"{count} {status}" for status, count in counts.items() if count]
+    if reasons:
+        details.append(f"{len(reasons)} refused: " + "; ".join(reasons[:3]))
+    return FileOutcome(name, done[0], " · ".join(details))
+
+
+def report_html(outcomes: Sequence[FileOutcome]) -> str:
+    if not outcomes:
+        return ""
+    rows = "".join(
+        f"<div class='na-row' data-status='{o.status}'><div class='na-file'>{html.escape(o.name)}</div>"
+        f"<span class='na-chip na-{o.status}'>{STATUS_LABELS[o.status]} · {o.status}</span>"
+        f"<span class='na-detail'>{html.escape(o.detail)}</span></div>"
+        for o in outcomes
+    )
+    return f"<div class='na-report'>{rows}</div>"
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status_html(articles: int, chunks: int, model: str | None, last_changed: float | None) -> str:
+    when = human_time(last_changed) if last_changed else "noch nie"
+    return (
+        "<div class='na-status'>"
+        f"<div class='na-stat'><b>{articles}</b><span>Artikel</span></div>"
+        f"<div class='na-stat'><b>{chunks}</b><span>Abschnitte</span></div>"
+        f"<div class='na-kv'><span>Modell</span><code>{html.escape(model or '–')}</code></div>"
+        f"<div class='na-kv'><span>Zuletzt geändert</span>{html.escape(when)}</div>"
+        "</div>"
+    )
+
+
+def human_time(timestamp: float, now: float | None = None) -> str:
+    """ "vor 5 Min. (28.11.2025 14:16)": relative for the eye, absolute for the record."""
+    now = time.time() if now is None else now
+    seconds = max(0.0, now - timestamp)
+    absolute = datetime.fromtimestamp(timestamp).strftime("%d.%m.%Y %H:%M")
+    if seconds < 60:
+        relative = "gerade eben"
+    elif seconds < 3600:
+        relative = f"vor {int(seconds // 60)} Min."
+    elif seconds < 86400:
+        relative = f"vor {int(seconds // 3600)} Std."
+    else:
+        return absolute
+    return f"{relative} ({absolute})"
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def message_html(
+    answer: Answer,
+    *,
+    text: str | None = None,
+    searched_for: str | None = None,
+    streaming: bool = False,
+    article_for: Callable[[str], Article | None] | None = None,
+) -> str:
+    """One assistant message: what was searched, the answer (with citation markers), then its sources."""
+    labels = TEXT.get(answer.language, TEXT["de"])
+    parts = []
+    if searched_for:
+        parts.append(f"<div class='na-searched'>{labels['searched']}: „{html.escape(searched_for)}“</div>")
+    body = answer.answer if text is None else text
+    css = "na-text na-streaming" if streaming else "na-text"
+    state = " na-abstained" if answer.abstained else ""
+    parts.append(f"<div class='{css}{state}'>{_with_citations(body, len(answer.quotes))}</div>")
+    if not streaming:
+        lookup = article_for or (lambda _id: None)
+        if answer.quotes:
+            parts.append(sources_html(answer, lookup, labels))
+        elif answer.passages:
+            parts.append(nearest_html(answer.passages, labels))
+    return f"<div class='na-msg'>{''.join(parts)}</div>"
+
+
+def _with_citations(text: str, quotes: int) -> str:
+    """Escaped text whose markers [n] (for existing sources n) become badges matching the sources' numbers."""
+
+    def badge(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if 1 <= number <= quotes:
+            return f"<span class='na-cite'>{number}</span>"
+        return match.group(0)
+
+    return re.sub(r"\[(\d{1,2})\]", badge, html.escape(text))
+
+
+def sources_html(answer: Answer, article_for: Callable[[str], Article | None], labels: dict[str, str]) -> str:
+    items = "".join(
+        source_html(number, quote, answer.passages, article_for(quote.article_id), labels)
+        for number, quote in enumerate(answer.quotes, start=1)
+    )
+    return f"<div class='na-sources'><div class='na-sources-title'>{labels['sources']}</div>{items}</div>"
+
+
+def source_html(
+    number: int, quote: Quote, passages: Sequence[Passage], article: Article | None, labels: dict[str, str]
+) -> str:
+    """Source [n]: title, source, date, id, the passage with the quote marked, and the whole article."""
+    title = quote.title or (article.title if article else "") or quote.article_id
+    head = (
+        f"<div class='na-source-head'><span class='na-num'>{number}</span>"
+        f"<span class='na-title'>{html.escape(title)}</span></div>"
+        f"<div class='na-meta'>{_meta_html(quote.source, quote.published)}"
+        f"<code class='na-id'>{html.escape(quote.article_id)}</code></div>"
+    )
+    where = labels["offsets"].format(start=quote.start, end=quote.end)
+    if article is None:  # the article vanished since the question was answered: show the quote alone
+        body = f"<div class='na-passage'><mark title='{where}'>{html.escape(quote.text)}</mark></div>"
+        return f"<div class='na-source'>{head}{body}</div>"
+    start, end = _context_span(quote, passages, article.text)
+    passage = highlight(article.text, start, end, quote.start, quote.end, title=where)
+    whole = highlight(article.text, 0, len(article.text), quote.start, quote.end, title=where)
+    return (
+        f"<div class='na-source'>{head}<div class='na-passage'>{passage}</div>"
+        f"<details class='na-article'><summary>{labels['whole']}</summary>"
+        f"<div class='na-article-text'>{whole}</div></details></div>"
+    )
+
+
+def nearest_html(passages: Sequence[Passage], labels: dict[str, str]) -> str:
+    """When the articles do not answer: the closest passages, plainly (nothing is highlighted)."""
+    items = "".join(
+        f"<div class='na-source na-near'><div class='na-source-head'>"
+        f"<span class='na-title'>{html.escape(p.title or p.article_id)}</span></div>"
+        f"<div class='na-meta'>{_meta_html(p.source, p.published)}<code class='na-id'>{html.escape(p.article_id)}"
+        f"</code></div><div class='na-passage'>{text_html(p.text, 0, len(p.text))}</div></div>"
+        for p in passages
+    )
+    return f"<div class='na-sources'><div class='na-sources-title'>{labels['nearest']}</div>{items}</div>"
+
+
+def highlight(text: str, start: int, end: int, mark_start: int, mark_end: int, *, title: str = "") -> str:
+    """``text[start:end]`` escaped, with ``text[mark_start:mark_end]`` in <mark> (offsets, never search)."""
+    mark_start, mark_end = max(start, mark_start), min(end, mark_end)
+    if mark_start >= mark_end:
+        return text_html(text, start, end)
+    tooltip = f" title='{html.escape(title, quote=True)}'" if title else ""
+    return (
+        f"{_ellipsis(start > 0)}{text_html(text, start, mark_start)}<mark{tooltip}>"
+        f"{text_html(text, mark_start, mark_end)}</mark>{text_html(text, mark_end, end)}{_ellipsis(end < len(text))}"
+    )
+
+
+_PARAGRAPH_END = frozenset('.!?:;"“”»«)')
+
+
+def text_html(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` escaped, its paragraphs shown as such (the text itself, and so its offsets, unchanged).
+
+    Hard-wrapped lines flow together (a single newline after a word shows as a space); a newline after the end
+    of a sentence or a blank line starts a paragraph: an empty `na-para` span before the newlines, so the
+    element's text stays exactly the article's.
+    """
+    pieces = []
+    position = start
+    for run in re.finditer(r"\n+", text[start:end]):
+        run_start, run_end = start + run.start(), start + run.end()
+        pieces.append(html.escape(text[position:run_start]))
+        if run_end - run_start > 1 or _char_before(text, run_start) in _PARAGRAPH_END:
+            pieces.append("<span class='na-para'></span>")
+        pieces.append(text[run_start:run_end])
+        position = run_end
+    pieces.append(html.escape(text[position:end]))
+    return "".join(pieces)
+
+
+def _char_before(text: str, index: int) -> str:
+    """The last character before `index` that is not a space or tab ("" at the start)."""
+    while index > 0 and text[index - 1] in " \t":
+        index -= 1
+    return text[index - 1] if index > 0 else ""
+
+
+def _ellipsis(cut: bool) -> str:
+    return "<span class='na-cut'>…</span>" if cut else ""
+
+
+def _context_span(quote: Quote, passages: Sequence[Passage], text: str, window: int = 350) -> tuple[int, int]:
+    """The retrieved passage around the quote, else its paragraph (at most `window` characters each side)."""
+    for passage in passages:
+        inside = passage.article_id == quote.article_id and passage.start <= quote.start <= quote.end <= passage.end
+        if inside and text[passage.start : passage.end] == passage.text:
+            return passage.start, passage.end
+    start = text.rfind("\n", max(0, quote.start - window), quote.start) + 1 or max(0, quote.start - window)
+    end = text.find("\n", quote.end, quote.end + window)
+    return start, end if end != -1 else min(len(text), quote.end + window)
+
+
+def _meta_html(source: str, published: str | None) -> str:
+    parts = [f"<span class='na-source-name'>{html.escape(source)}</span>"] if source else []
+    if published:
+        parts.append(f"<span class='na-date'>{html.escape(_german_date(published))}</span>")
+    return "".join(parts)
+
+
+def _german_date(published: str) -> str:
+    try:
+        return date.fromisoformat(published[:10]).strftime("%d.%m.%Y")
+    except ValueError:
+        return published
+
+
+def _notice_html(inner_html: str, css: str = "na-notice") -> str:
+    return f"<div class='na-msg'><div class='{css}'>{inner_html}</div></div>"
+
+
+def _bot(content: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": content}
+
+
+def _plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as plain text for `rewrite`: the user's questions, and the answers' text only."""
+    plain = []
+    for message in history:
+        content = message_text(message)
+        if message.get("role") == "assistant":
+            found = re.search(r"<div class='na-text[^']*'>(.*?)</div>", content, re.DOTALL)
+            content = re.sub(r"<[^>]+>", "", found.group(1)) if found else ""
+        plain.append({"role": message.get("role"), "content": html.unescape(content)})
+    return plain
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:300]
+
+
+def _header_html() -> str:
+    return (
+        "<div class='na-header'><div class='na-brand'>Nachrichten-Assistent</div>"
+        "<div class='na-tagline'>Antworten aus Ihren Artikeln – jede mit wörtlichem Zitat und Quelle. "
+        "<span class='na-en'>Answers from your articles, each with a verbatim quote and its source.</span>"
+        "</div></div>"
+    )
+
+
+def _placeholder_html() -> str:
+    return (
+        "<div class='na-placeholder'><b>Fragen Sie etwas zu den indexierten Artikeln.</b><br>"
+        "Deutsch oder Englisch; Rückfragen wie „Und wer sollte vermitteln?“ verstehe ich im Zusammenhang.</div>"
+    )
+
+
+# --------------------------------------------------------------------------- serving
+
+
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs: Any) -> str:
+    """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`)."""
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        ssr_mode=False,
+        show_error=False,
+        footer_links=["api"],
+        theme=THEME,
+        css=CSS,
+        **kwargs,
+    )
+    url = f"http://{host}:{port}"
+    if block:
+        app.block_thread()
+    return url
+
+
+def serve(
+    assistant: Assistant,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    uploads_dir: Path | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Load the model (so the first question is quick), then serve the chat until interrupted."""
+    assistant.embeddings.embed_query("warm up")
+    app = build_app(assistant, uploads_dir=uploads_dir)
+    max_bytes = 4 * assistant.settings.max_file_bytes  # larger ones than the indexer's limit get its own refusal
+    launch(app, host, port, block=False, max_file_size=max_bytes)
+    (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
+    app.block_thread()
+
+
+THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
+
+CSS = """
+#na-layout { gap: 20px; }
+#na-side { background: var(--background-fill-secondary); border-radius: 12px; padding: 14px 16px; }
+.na-side-title { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; margin: 6px 0 2px;
+  color: var(--body-text-color-subdued); font-weight: 600; }
+.na-header { padding: 4px 2px 8px; }
+.na-brand { font-size: 22px; font-weight: 700; }
+.na-tagline { color: var(--body-text-color-subdued); font-size: 14px; }
+.na-en { color: var(--body-text-color-subdued); font-style: italic; }
+.na-placeholder { text-align: center; line-height: 1.6; color: var(--body-text-color-subdued); }
+.na-status { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 10px; font-size: 13px; }
+.na-stat b { font-size: 24px; display: block; line-height: 1.1; }
+.na-stat span, .na-kv span { color: var(--body-text-color-subdued); font-size: 12px; }
+.na-kv { grid-column: 1 / -1; display: flex; flex-direction: column; }
+.na-kv code { font-size: 12.5px; background: none; padding: 0; }
+.na-hint { font-size: 12px; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+#na-chat .panel-wrap { padding-top: 24px; }
+.na-report { font-size: 13px; margin-top: 2px; }
+.na-row { padding: 6px 2px; border-top: 1px solid var(--border-color-primary); }
+.na-file { font-weight: 600; overflow-wrap: anywhere; margin-bottom: 2px; }
+.na-chip { display: inline-block; padding: 0 8px; border-radius: 999px; font-size: 11.5px; font-weight: 600;
+  margin-right: 6px; }
+.na-added { background: #dcfce7; color: #166534; }
+.na-updated { background: #dbeafe; color: #1e40af; }
+.na-unchanged { background: #f1f5f9; color: #475569; }
+.na-refused { background: #fee2e2; color: #991b1b; }
+.na-detail { display: block; color: var(--body-text-color-subdued); margin-top: 1px; }
+.na-detail:empty { display: none; }
+.na-msg { line-height: 1.55; }
+.na-searched { font-size: 13px; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.na-text { font-size: 15.5px; }
+.na-abstained { font-style: italic; }
+.na-streaming::after { content: "▍"; animation: na-blink 1s steps(2) infinite; margin-left: 1px; }
+@keyframes na-blink { 50% { opacity: 0; } }
+.na-pending { color: var(--body-text-color-subdued); animation: na-pulse 1.4s ease-in-out infinite; }
+@keyframes na-pulse { 50% { opacity: .45; } }
+.na-notice { padding: 2px 0; }
+.na-error { color: #b91c1c; }
+.na-cite { display: inline-block; min-width: 1.5em; padding: 0 .3em; margin: 0 2px 0 1px; border-radius: 6px;
+  background: var(--color-accent-soft); color: var(--color-accent); font-size: 11.5px; font-weight: 700;
+  text-align: center; line-height: 1.55; vertical-align: 2px; }
+.na-sources { margin-top: 14px; display: flex; flex-direction: column; gap: 10px; }
+.na-sources-title { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; font-weight: 600;
+  color: var(--body-text-color-subdued); }
+.na-source { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px;
+  background: var(--background-fill-primary); }
+.na-source-head { display: flex; align-items: baseline; gap: 8px; font-weight: 600; }
+.na-num { flex: none; display: inline-block; min-width: 1.6em; text-align: center; border-radius: 6px;
+  background: var(--color-accent); color: white; font-size: 12px; line-height: 1.6; }
+.na-meta { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 12.5px; color: var(--body-text-color-subdued);
+  margin: 2px 0 6px; }
+.na-id { font-size: 11.5px; background: none; padding: 0; word-break: break-all; }
+.na-passage, .na-article-text { white-space: normal; font-size: 14px; color: var(--body-text-color); }
+.na-para { display: block; height: .55em; }
+.na-passage { border-left: 3px solid var(--color-accent); padding-left: 10px; }
+.na-near .na-passage { border-left-color: var(--border-color-primary); max-height: 9.5em; overflow: auto; }
+.na-source mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 3px; }
+.na-cut { color: var(--body-text-color-subdued); }
+.na-article { margin-top: 8px; font-size: 13px; }
+.na-article summary { cursor: pointer; color: var(--color-accent); font-weight: 600; }
+.na-article-text { margin-top: 6px; padding: 8px 10px; border-radius: 8px;
+  background: var(--background-fill-secondary); }
+"""

@@ -1,0 +1,386 @@
+"""The chat's server side: the `/ask` and `/upload` endpoints through `gradio_client` against a real server,
+and the message rendering and error handling behind the page."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from assistant import Answer, Article, Assistant, Passage, Quote, Settings
+from assistant.conversation import rewrite_followup
+from assistant.errors import ModelLoadError
+from assistant.indexing import IndexReport
+from assistant.ui import (
+    ChatApp,
+    InputProblem,
+    build_app,
+    highlight,
+    human_time,
+    launch,
+    message_html,
+    outcome_of,
+    safe_file_name,
+    search_filter_from,
+    text_html,
+    word_pieces,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+MEDIATE = "Wer sollte die Gespräche vermitteln?"
+
+pytestmark = [  # gradio's queue trips pandas 3 deprecations; not ours to fix
+    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+ENGLISH = """---
+title: Low water halts Rhine barges
+source: Reuters
+published: 2024-08-20
+---
+Barges on the Rhine near Kaub carried only a third of their usual load this week because the water level fell to
+78 centimetres. Shipping companies added surcharges for every tonne of cargo.
+"""
+
+BUS = """---
+title: Stadtwerke Musterstadt testen Wasserstoffbus
+source: Musterstädter Zeitung
+published: 2024-11-02
+---
+Die Stadtwerke Musterstadt haben am Montag ihren ersten Wasserstoffbus in Betrieb genommen. Der Bus trägt den Namen
+„Blauer Falke“ und fährt auf der Linie 7 zwischen Bahnhof und Universität. Getankt wird an einer neuen Station im
+Hafen, die mit Strom aus dem Windpark Nordfeld versorgt wird.
+"""
+
+
+@dataclass
+class Served:
+    url: str
+    assistant: Assistant
+    root: Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_for_tests(root: Path, embeddings: Any, extra: dict[str, str]) -> Iterator[Served]:
+    """The real app on a free port of 127.0.0.1 over a fresh index of the seeds (plus `extra` files)."""
+    articles = root / "articles"
+    shutil.copytree(REPO / "seeds", articles)
+    for name, text in extra.items():
+        (articles / name).write_text(text, encoding="utf-8")
+    assistant = Assistant(Settings(index_dir=root / "index"), embeddings=embeddings)
+    assistant.index([articles])
+    app = build_app(assistant)
+    url = launch(app, "127.0.0.1", free_port(), block=False)
+    try:
+        yield Served(url, assistant, root)
+    finally:
+        app.close()
+        assistant.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Served]:
+    yield from serve_for_tests(tmp_path_factory.mktemp("ui"), embeddings, {"rhine.md": ENGLISH})
+
+
+@pytest.fixture(scope="module")
+def client(served: Served) -> Client:
+    return Client(served.url, verbose=False)
+
+
+def assert_offsets_verify(assistant: Assistant, result: dict[str, Any]) -> None:
+    for item in result["quotes"] + result["passages"]:
+        assert assistant.article(item["article_id"]).text[item["start"] : item["end"]] == item["text"]
+
+
+# --------------------------------------------------------------------------- through gradio_client
+
+
+@pytest.mark.slow
+def test_ask_endpoint_returns_the_ask_json_structure_with_verifiable_quotes(served: Served, client: Client) -> None:
+    result = client.predict(MEDIATE, api_name="/ask")
+    assert set(result) == {"question", "answer", "abstained", "quotes", "passages"}
+    assert result["question"] == MEDIATE
+    assert not result["abstained"] and result["quotes"]
+    assert_offsets_verify(served.assistant, result)
+    assert result == served.assistant.ask(MEDIATE).to_dict()
+
+
+@pytest.mark.slow
+def test_ask_endpoint_takes_k_and_filters(served: Served, client: Client) -> None:
+    result = client.predict("Why did barges on the Rhine carry less?", 2, ["Reuters"], api_name="/ask")
+    assert len(result["passages"]) <= 2
+    assert {p["article_id"] for p in result["passages"]} == {"articles/rhine.md"}
+    dated = client.predict("Rhine barges", api_name="/ask", published_from="2024-08-01", published_to="2024-08-31")
+    assert dated["passages"] and all(p["article_id"] == "articles/rhine.md" for p in dated["passages"])
+
+
+@pytest.mark.slow
+def test_ask_endpoint_errors_are_clear_messages(client: Client) -> None:
+    with pytest.raises(AppError, match="empty"):
+        client.predict("   ", api_name="/ask")
+    with pytest.raises(AppError, match="JJJJ-MM-TT"):
+        client.predict(MEDIATE, api_name="/ask", published_from="März 2024")
+
+
+@pytest.mark.slow
+def test_upload_then_ask_quotes_the_new_article(served: Served, client: Client, tmp_path: Path) -> None:
+    upload = tmp_path / "wasserstoffbus.txt"
+    upload.write_text(BUS, encoding="utf-8")
+    before = served.assistant.status().articles
+
+    report, status, _sources, _files = client.predict([handle_file(str(upload))], api_name="/upload")
+    assert re.search(r"wasserstoffbus\.txt.*added", report, re.DOTALL), report
+    assert served.assistant.status().articles == before + 1
+    assert f"<b>{before + 1}</b>" in status
+    assert (served.root / "index" / "uploads" / "wasserstoffbus.txt").read_text(encoding="utf-8") == BUS
+
+    result = client.predict("Wie heißt der Wasserstoffbus der Stadtwerke Musterstadt?", api_name="/ask")
+    assert result["quotes"] and result["quotes"][0]["article_id"] == "index/uploads/wasserstoffbus.txt"
+    assert_offsets_verify(served.assistant, result)
+
+    again, *_ = client.predict([handle_file(str(upload))], api_name="/upload")
+    assert "unchanged" in again
+    upload.write_text(BUS.replace("Linie 7", "Linie 9"), encoding="utf-8")
+    changed, *_ = client.predict([handle_file(str(upload))], api_name="/upload")
+    assert "updated" in changed
+    assert served.assistant.status().articles == before + 1  # same file name: the same article
+
+
+@pytest.mark.slow
+def test_upload_reports_each_file_and_refusals_with_their_reason(
+    served: Served, client: Client, tmp_path: Path
+) -> None:
+    good = tmp_path / "notiz.md"
+    good.write_text("# Notiz\n\nDer Stadtrat beschließt ein neues Radwegenetz für die Innenstadt.\n", encoding="utf-8")
+    empty = tmp_path / "leer.txt"
+    empty.write_text("", encoding="utf-8")
+    report, *_ = client.predict([handle_file(str(good)), handle_file(str(empty))], api_name="/upload")
+    rows = re.findall(r"data-status='(\w+)'><div class='na-file'>([^<]+)</div>(.*?)</div>", report)
+    assert [(status, name) for status, name, _ in rows] == [("added", "notiz.md"), ("refused", "leer.txt")]
+    assert "empty" in rows[1][2]
+
+
+@pytest.mark.slow
+def test_status_endpoint(served: Served, client: Client) -> None:
+    status = client.predict(api_name="/status")
+    assert status["articles"] == served.assistant.status().articles >= 2
+    assert status["chunks"] >= status["articles"]
+    assert status["embedding_model"] and status["last_changed"]
+
+
+@pytest.mark.slow
+def test_assistant_serve_says_where_the_chat_runs(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--index-dir", str(tmp_path)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
+    try:
+        line = server.stdout.readline()
+        assert f"Chat läuft auf http://127.0.0.1:{port}" in line
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30).read().decode()
+        assert "Nachrichten-Assistent" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# --------------------------------------------------------------------------- the chat handler
+
+
+def answers_of(chat: ChatApp, question: str, history: list[dict] | None = None, **options: Any) -> list[str]:
+    """Every assistant message `respond` yields for `question` (the last one is the final message)."""
+    _, history, pending = chat.take_question(question, history or [])
+    frames = list(chat.respond(pending, history, options.get("k"), options.get("sources"), *options.get("dates", ())))
+    return [frame[-1]["content"] for frame in frames]
+
+
+@pytest.mark.slow
+def test_respond_streams_then_shows_sources(served: Served) -> None:
+    chat = ChatApp(served.assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    messages = answers_of(chat, MEDIATE)
+    assert "na-pending" in messages[0]
+    streamed = [m for m in messages if "na-streaming" in m]
+    assert len(streamed) >= 3 and len(set(streamed)) == len(streamed)
+    assert "na-sources" in messages[-1] and "na-streaming" not in messages[-1]
+    marked = re.findall(
+        r"<code class='na-id'>([^<]+)</code>.*?<mark title='Zitat: Zeichen (\d+)–(\d+) des Artikels'>(.*?)</mark>",
+        messages[-1],
+    )
+    assert marked
+    for article_id, start, end, text in marked:
+        assert served.assistant.article(article_id).text[int(start) : int(end)] == html.unescape(text)
+
+
+@pytest.mark.slow
+def test_follow_up_is_searched_with_the_conversation(served: Served) -> None:
+    chat = ChatApp(served.assistant, uploads_dir=None, rewrite=rewrite_followup, pieces=word_pieces)
+    first = "Worüber verhandeln Russland und die Ukraine?"
+    _, history, pending = chat.take_question(first, [])
+    history = list(chat.respond(pending, history))[-1]
+    final = answers_of(chat, "Und wer sollte vermitteln?", history)[-1]
+    searched = "Gesucht wurde: „Worüber verhandeln Russland und die Ukraine? Und wer sollte vermitteln?“"
+    assert searched in html.unescape(final)
+    standalone = answers_of(chat, MEDIATE, history)[-1]
+    assert "Gesucht wurde" not in standalone
+
+
+class Broken:
+    """An assistant whose pipeline fails in the given way."""
+
+    def __init__(self, error: Exception, articles: int = 1) -> None:
+        self.error = error
+        self.count = articles
+        self.index_dir = Path("unused")
+
+    def ask(self, *args: Any, **kwargs: Any) -> Answer:
+        raise self.error
+
+    def status(self) -> Any:
+        return type("Status", (), {"articles": self.count, "chunks": 0, "embedding_model": None, "last_changed": None})
+
+
+def final_message(assistant: Any, question: str = MEDIATE, **options: Any) -> str:
+    chat = ChatApp(assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    return answers_of(chat, question, **options)[-1]
+
+
+def test_a_failure_inside_the_pipeline_is_one_line_in_the_chat(caplog: pytest.LogCaptureFixture) -> None:
+    message = final_message(Broken(RuntimeError("the vector store\nexploded")))
+    assert "Im Assistenten ist etwas schiefgegangen: the vector store exploded" in message
+    assert "Traceback" not in message and "RuntimeError" not in message
+    assert "Traceback" in caplog.text  # ... but the server log has it
+
+
+def test_library_errors_show_their_message() -> None:
+    message = final_message(Broken(ModelLoadError("the model file is missing")), "What happened in Kursk?")
+    assert "That did not work: the model file is missing" in message
+
+
+def test_a_question_before_anything_is_indexed(tmp_path: Path) -> None:
+    assistant = Assistant(Settings(index_dir=tmp_path / "index"))  # no model is loaded for this
+    message = final_message(assistant)
+    assert "Es sind noch keine Artikel indexiert" in message
+    english = final_message(assistant, "Who should mediate the talks?")
+    assert "No articles are indexed yet" in english
+
+
+def test_an_empty_question_gets_a_friendly_message() -> None:
+    chat = ChatApp(Broken(RuntimeError("never called")), uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    box, history, pending = chat.take_question("   ", [])
+    assert (box, history, pending) == ("", [], "")
+    frames = list(chat.respond(pending, history))
+    assert len(frames) == 1 and "Bitte geben Sie eine Frage ein" in frames[0][-1]["content"]
+
+
+def test_bad_dates_are_explained_in_the_chat() -> None:
+    message = final_message(Broken(RuntimeError("never called")), dates=("2024-13-01", ""))
+    assert "„2024-13-01“ ist kein Datum" in html.unescape(message)
+    assert "ist kein Datum" in message and "JJJJ-MM-TT" in message
+    message = final_message(Broken(RuntimeError("never called")), dates=("2024-05-01", "2024-04-01"))
+    assert "Der Zeitraum ist leer" in message
+
+
+# --------------------------------------------------------------------------- rendering
+
+XSS = 'Vorher. <script>window.__pwned = 1</script> <img src=x onerror="window.__pwned=2"> Der Bus heißt Falke. Ende.'
+
+
+def xss_answer() -> tuple[Answer, Article]:
+    article = Article(id="x<1>.txt", text=XSS, title="<b>Titel</b>", source="Q&A", published="2024-03-05")
+    start = XSS.index("Der Bus")
+    end = XSS.index(" Ende")
+    quote = Quote(XSS[start:end], article.id, start, end, 0.9, article.title, article.source, article.published)
+    passage = Passage(article.id, article.title, XSS, 0, len(XSS), 0.9, article.source, article.published)
+    return Answer("Wie heißt der Bus?", f"{quote.text} [1] [7]", False, [quote], [passage]), article
+
+
+def test_article_text_is_escaped_everywhere() -> None:
+    answer, article = xss_answer()
+    page = message_html(answer, article_for=lambda _id: article)
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in page
+    assert "&lt;b&gt;Titel&lt;/b&gt;" in page and "Q&amp;A" in page and "x&lt;1&gt;.txt" in page
+
+
+def test_the_quote_is_marked_by_its_offsets_in_passage_and_whole_article() -> None:
+    answer, article = xss_answer()
+    page = message_html(answer, article_for=lambda _id: article)
+    where = f"Zitat: Zeichen {XSS.index('Der')}–{XSS.index(' Ende')} des Artikels"
+    assert page.count(f"<mark title='{where}'>Der Bus heißt Falke.</mark>") == 2  # passage and whole article
+    assert "<details class='na-article'>" in page and "05.03.2024" in page
+    assert "<span class='na-cite'>1</span>" in page
+    assert "[7]" in page  # a marker without a source stays text
+
+
+def test_highlight_uses_offsets_not_search() -> None:
+    text = "Falke. Der Falke fliegt."
+    assert highlight(text, 0, len(text), 11, 16) == "Falke. Der <mark>Falke</mark> fliegt."
+    assert highlight(text, 7, len(text), 11, 16).startswith("<span class='na-cut'>…</span>Der <mark>")
+
+
+def test_paragraphs_are_shown_without_changing_the_text() -> None:
+    text = 'Erster Satz, hart\numbrochen. Zweiter Satz.\nNeuer Absatz <b>x</b>\n\nNoch einer: "Zitat"\nEnde'
+    shown = text_html(text, 0, len(text))
+    assert html.unescape(re.sub(r"<span class='na-para'></span>", "", shown)) == text  # the DOM text is the article's
+    assert shown.count("<span class='na-para'></span>") == 3  # after "Satz.", the blank line and the quote
+    assert "hart\numbrochen" in shown and "&lt;b&gt;" in shown
+    assert text_html(text, 8, 20) == html.escape(text[8:20])
+
+
+def test_abstentions_list_the_nearest_passages_without_marks() -> None:
+    passage = Passage("a.txt", "Titel", "Ein Satz über <Dinge>.", 0, 22, 0.5, "Quelle")
+    answer = Answer("Wetter?", "Dazu sagen die Artikel nichts.", True, [], [passage])
+    page = message_html(answer)
+    assert "Passagen, die der Frage am nächsten kommen" in page and "&lt;Dinge&gt;" in page
+    assert "<mark>" not in page
+
+
+def test_streaming_pieces_rebuild_the_answer() -> None:
+    answer = Answer("q", "Eins zwei  drei.\nVier [1]", False)
+    assert "".join(word_pieces(answer, delay=0)) == answer.answer
+    long = Answer("q", " ".join(["Wort"] * 500), False)
+    assert len(list(word_pieces(long, delay=0))) <= 40
+
+
+def test_search_options() -> None:
+    assert search_filter_from([], "", None) is None
+    built = search_filter_from(["Reuters"], "2024-01-01", " 2024-12-31 ")
+    assert (built.sources, built.published_from, built.published_to) == (("Reuters",), "2024-01-01", "2024-12-31")
+    assert search_filter_from([], "1.3.2024", "31. 12. 2024").published_to == "2024-12-31"
+    for bad in ("2024-02-30", "März 2024", "2024/03/01", "32.01.2024"):
+        with pytest.raises(InputProblem, match="kein Datum"):
+            search_filter_from([], bad, None)
+
+
+def test_upload_names_and_outcomes() -> None:
+    assert safe_file_name("../../etc/passwd") == "passwd"
+    assert safe_file_name("C:\\Users\\x\\Bericht März.txt") == "Bericht März.txt"
+    assert safe_file_name(".hidden.md") == "hidden.md"
+    assert safe_file_name("<script>.html") == "_script_.html"
+    assert outcome_of("a.txt", IndexReport(added=["id"]), ["Titel"]).detail == "„Titel“"
+    several = outcome_of("b.jsonl", IndexReport(added=["1", "2"], unchanged=["3"]), ["T1", "T2"])
+    assert (several.status, several.detail) == ("added", "2 added · 1 unchanged")
+
+
+def test_human_time() -> None:
+    assert human_time(1000.0, now=1030.0).startswith("gerade eben")
+    assert human_time(1000.0, now=1000.0 + 600).startswith("vor 10 Min.")
+    assert "vor" not in human_time(1000.0, now=1000.0 + 3 * 86400)

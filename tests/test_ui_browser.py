@@ -1,0 +1,255 @@
+"""The chat in a real headless Chromium: streamed answers, highlighted quotes, uploads, and inert article HTML.
+
+Debian's `chromium` is driven by Python playwright (`playwright install` cannot download a browser here);
+`scripts/test` installs it when missing. A failing test leaves a screenshot in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.ui import build_app, launch
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MEDIATE = "Wer sollte die Gespräche vermitteln?"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium; scripts/test does it)",
+    ),
+    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+LETTER = """---
+title: 'Leserbrief <img src=x onerror="window.__pwned=4">'
+source: Testzeitung
+published: 2024-06-01
+---
+Der Leserbrief enthielt Code: <script>window.__pwned = 1</script> und ein Bild <img src=x onerror="window.__pwned=2">.
+Die Redaktion der Testzeitung veröffentlicht Leserbriefe immer als reinen Text, erklärte Chefredakteurin Petra Sommer.
+"""
+
+BUS = """---
+title: Stadtwerke Musterstadt testen Wasserstoffbus
+source: Musterstädter Zeitung
+published: 2024-11-02
+---
+Die Stadtwerke Musterstadt haben am Montag ihren ersten Wasserstoffbus in Betrieb genommen. Der Bus trägt den Namen
+„Blauer Falke“ und fährt auf der Linie 7 zwischen Bahnhof und Universität.
+"""
+
+
+@dataclass
+class Served:
+    url: str
+    assistant: Assistant
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Served]:
+    """The real app on a free port of 127.0.0.1 over a fresh index: the seeds and a letter full of markup."""
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(REPO / "seeds", root / "articles")
+    (root / "articles" / "leserbrief.txt").write_text(LETTER, encoding="utf-8")
+    assistant = Assistant(Settings(index_dir=root / "index"), embeddings=embeddings)
+    assistant.index([root / "articles"])
+    app = build_app(assistant)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = launch(app, "127.0.0.1", port, block=False)
+    yield Served(url, assistant)
+    app.close()
+    assistant.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, served: Served, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page on the chat; on failure its screenshot goes to test-artifacts/<test>.png."""
+    failed_before = request.session.testsfailed
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(served.url, wait_until="domcontentloaded")  # a Gradio page never reaches "networkidle"
+    page.wait_for_selector("#na-question textarea")
+    page.wait_for_selector("#na-status .na-status")
+    yield page
+    if request.session.testsfailed > failed_before:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def ask(page: Any, question: str) -> Any:
+    """Type `question`, send it, and wait until its answer is complete; returns the answer's element."""
+    messages = page.locator(".na-msg")
+    before = messages.count()
+    page.fill("#na-question textarea", question)
+    page.press("#na-question textarea", "Enter")
+    page.wait_for_function(
+        """(before) => {
+            const all = document.querySelectorAll('.na-msg');
+            return all.length > before && !all[all.length - 1].querySelector('.na-pending, .na-streaming');
+        }""",
+        arg=before,
+    )
+    return messages.last
+
+
+def offsets(mark: Any) -> tuple[int, int]:
+    """The quote's offsets, from the highlight's tooltip ("Zitat: Zeichen 120–245 des Artikels")."""
+    start, end = re.search(r"(\d+)–(\d+)", mark.get_attribute("title")).groups()
+    return int(start), int(end)
+
+
+def record_streaming(page: Any) -> None:
+    """Remember every length the growing answer text had, as the browser saw it."""
+    page.evaluate(
+        """() => {
+            window.__frames = [];
+            new MutationObserver(() => {
+                const texts = document.querySelectorAll('.na-text.na-streaming');
+                if (texts.length) window.__frames.push(texts[texts.length - 1].textContent.length);
+            }).observe(document.body, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+
+
+def test_the_answer_streams_in_and_ends_with_highlighted_numbered_sources(page: Any, served: Served) -> None:
+    record_streaming(page)
+    answer = ask(page, MEDIATE)
+
+    frames = page.evaluate("window.__frames")
+    assert len(set(frames)) >= 3, f"the answer did not arrive in pieces: {frames}"
+    assert answer.locator(".na-text").text_content().strip()  # (which sentences: the answerer's business)
+    sources = answer.locator(".na-source")
+    markers = sorted({int(n) for n in answer.locator(".na-text .na-cite").all_text_contents()})
+    assert markers == list(range(1, sources.count() + 1))
+    for n in range(sources.count()):
+        source = sources.nth(n)
+        assert source.locator(".na-num").text_content() == str(n + 1)
+        article = served.assistant.article(source.locator(".na-id").text_content())
+        start, end = offsets(source.locator(".na-passage mark"))
+        assert source.locator(".na-passage mark").text_content() == article.text[start:end]
+        assert source.locator(".na-title").text_content() == article.title
+        assert article.source in source.locator(".na-meta").text_content()
+        whole = source.locator(".na-article")
+        assert not whole.locator("mark").is_visible()
+        whole.locator("summary").click()
+        assert whole.locator("mark").is_visible()
+        assert whole.locator(".na-article-text").text_content() == article.text
+        assert whole.locator("mark").text_content() == article.text[start:end]
+
+
+def test_a_follow_up_is_searched_with_the_conversation_and_says_so(page: Any) -> None:
+    page.click("#na-chat button.example >> nth=0")  # the example "Worüber verhandeln Russland und die Ukraine?"
+    page.wait_for_selector(".na-msg .na-sources")
+    first = page.locator(".na-msg").last
+    assert first.locator(".na-searched").count() == 0
+    follow_up = ask(page, "Und wer sollte vermitteln?")
+    searched = follow_up.locator(".na-searched").text_content()
+    assert searched == "Gesucht wurde: „Worüber verhandeln Russland und die Ukraine? Und wer sollte vermitteln?“"
+    assert follow_up.locator(".na-sources .na-source").count() >= 1  # quoted, or the closest passages
+
+
+def test_upload_an_article_and_ask_about_it(page: Any, served: Served, tmp_path: Path) -> None:
+    upload = tmp_path / "wasserstoffbus.txt"
+    upload.write_text(BUS, encoding="utf-8")
+    before = served.assistant.status().articles
+
+    page.set_input_files("#na-upload input[type=file]", str(upload))
+    row = page.wait_for_selector("#na-report .na-row[data-status]")
+    assert row.get_attribute("data-status") == "added"
+    assert "wasserstoffbus.txt" in row.text_content() and "added" in row.text_content()
+    page.wait_for_function(f"document.querySelector('#na-status b').textContent === '{before + 1}'")
+
+    answer = ask(page, "Wie heißt der Wasserstoffbus der Stadtwerke Musterstadt?")
+    source = answer.locator(".na-source").first
+    assert source.locator(".na-id").text_content() == "index/uploads/wasserstoffbus.txt"
+    assert source.locator(".na-title").text_content() == "Stadtwerke Musterstadt testen Wasserstoffbus"
+    assert "02.11.2024" in source.locator(".na-meta").text_content()
+
+
+def test_markup_in_an_article_is_shown_as_text_and_runs_nothing(page: Any) -> None:
+    answer = ask(page, "Wie veröffentlicht die Testzeitung Leserbriefe?")
+    source = answer.locator(".na-source").first
+    assert source.locator(".na-id").text_content() == "articles/leserbrief.txt"
+    for summary in answer.locator(".na-article summary").all():
+        summary.click()
+    page.wait_for_timeout(500)
+
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert answer.locator("script, img").count() == 0
+    article_text = source.locator(".na-article-text").text_content()
+    assert '<script>window.__pwned = 1</script> und ein Bild <img src=x onerror="window.__pwned=2">' in article_text
+    assert source.locator(".na-title").text_content() == 'Leserbrief <img src=x onerror="window.__pwned=4">'
+
+
+def test_empty_questions_and_bad_dates_get_clear_messages(page: Any) -> None:
+    page.press("#na-question textarea", "Enter")
+    page.wait_for_selector(".na-notice")
+    assert "Bitte geben Sie eine Frage ein" in page.locator(".na-notice").last.text_content()
+
+    page.click("#na-options button")  # open the accordion "Suchoptionen"
+    page.fill("#na-from input, #na-from textarea", "gestern")
+    answer = ask(page, MEDIATE)
+    assert "ist kein Datum" in answer.text_content() and "JJJJ-MM-TT" in answer.text_content()
+    assert "Traceback" not in page.content()
+
+
+def test_status_and_source_filter_options(page: Any, served: Served) -> None:
+    status = page.locator("#na-status").text_content()
+    assert f"{served.assistant.status().articles}Artikel" in re.sub(r"\s+", "", status)
+    assert "multilingual-e5-small" in status and "Zuletzt geändert" in status
+    page.click("#na-options button")
+    page.click("#na-sources input")
+    options = page.locator("ul[role=listbox] li")
+    assert {"Financial Times", "Testzeitung"} <= {o.strip(" ✓") for o in options.all_text_contents()}
+    options.filter(has_text="Testzeitung").click()
+    page.click("#na-question textarea")  # close the list
+
+    answer = ask(page, MEDIATE)
+    shown = answer.locator(".na-source-name").all_text_contents()
+    assert shown and set(shown) == {"Testzeitung"}
+
+
+def test_english_questions_get_english_labels(page: Any) -> None:
+    answer = ask(page, "Who was supposed to mediate the talks between Russia and Ukraine?")
+    title = answer.locator(".na-sources-title").text_content()
+    assert title in {"Sources", "Passages closest to the question"}
+    if title == "Sources":
+        assert answer.locator(".na-article summary").first.text_content() == "Show the whole article"
