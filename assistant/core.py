@@ -166,6 +166,7 @@ class Assistant:
             id_base=self.index_dir.resolve().parent,
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
+            group_chars=self.settings.index_batch_chars,
         )
 
     @contextmanager

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(20_000_000, gt=0, description="Files above this size are refused.")
     chunk_target_chars: int = Field(700, gt=50)
     chunk_max_chars: int = Field(1000, gt=100)
+    index_batch_chars: int = Field(
+        30_000, gt=0, description="Article text embedded per batch while indexing (larger: faster, more memory)."
+    )
     top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves.")
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."

@@ -75,9 +75,9 @@ def test_errors_are_one_line_messages(tmp_path: Path) -> None:
 
 def _article(n: int) -> str:
     sentences = [
-        f"Meldung {n}, Satz {s}: Die Gemeinde Nummer {n} plant im Jahr {2000 + s} eine neue Brücke." for s in range(40)
+        f"Meldung {n}, Satz {s}: Die Gemeinde Nummer {n} plant im Jahr {2000 + s} eine neue Brücke." for s in range(12)
     ]
-    return "\n\n".join(" ".join(sentences[i : i + 5]) for i in range(0, 40, 5))
+    return "\n\n".join(" ".join(sentences[i : i + 4]) for i in range(0, 12, 4))
 
 
 def _recorded_articles(index_dir: Path) -> int:
@@ -91,13 +91,14 @@ def _recorded_articles(index_dir: Path) -> int:
 def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> None:
     news = tmp_path / "news"
     news.mkdir()
-    for n in range(30):
+    for n in range(16):
         (news / f"{n:02}.txt").write_text(_article(n), encoding="utf-8")
     killed_dir = tmp_path / "killed"
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # one article per embedding batch, so the kill lands between two of them
         [sys.executable, "-m", "assistant.cli", "index", str(news), "--index-dir", str(killed_dir)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "ASSISTANT_INDEX_BATCH_CHARS": "1"},
     )
     deadline = time.monotonic() + 300
     while _recorded_articles(killed_dir) < 3 and time.monotonic() < deadline and process.poll() is None:
@@ -105,10 +106,10 @@ def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> No
     assert process.poll() is None, "indexing finished before it could be killed: make the data larger"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert 0 < _recorded_articles(killed_dir) < 30
+    assert 0 < _recorded_articles(killed_dir) < 16
 
     rerun = json.loads(run("index", str(news), "--index-dir", str(killed_dir), "--json", cwd=tmp_path).stdout)
-    assert rerun["added"] + rerun["unchanged"] == 30 and rerun["refused"] == []
+    assert rerun["added"] + rerun["unchanged"] == 16 and rerun["refused"] == []
 
     clean = Assistant(Settings(index_dir=tmp_path / "clean"), embeddings=embeddings)
     clean.index([news])
