@@ -19,21 +19,31 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from assistant.answers import Answer, Passage, Quote
+from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.conversation import message_text, rewrite_followup
 from assistant.core import Assistant
 from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError
-from assistant.indexing import IndexReport
 from assistant.language import guess_language
 from assistant.retrieval import SearchFilter
+from assistant.ui_html import (
+    EMPTY_QUESTION,
+    TEXT,
+    FileOutcome,
+    header_html,
+    message_html,
+    notice_html,
+    outcome_of,
+    placeholder_html,
+    report_html,
+    status_html,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,34 +60,6 @@ EXAMPLES = [
     "Wer sollte die Gespräche vermitteln?",
     "What did Zelensky say about the attacks on energy facilities?",
 ]
-
-TEXT = {
-    "de": {
-        "sources": "Quellen",
-        "searched": "Gesucht wurde",
-        "whole": "Ganzen Artikel zeigen",
-        "nearest": "Passagen, die der Frage am nächsten kommen",
-        "offsets": "Zitat: Zeichen {start}–{end} des Artikels",
-        "searching": "Suche in den Artikeln …",
-        "no_index": "Es sind noch keine Artikel indexiert. Laden Sie links unter „Artikel hinzufügen“ Dateien hoch "
-        "(.txt, .md, .html, .json, .jsonl) – danach beantworte ich Fragen dazu.",
-        "failure": "Im Assistenten ist etwas schiefgegangen",
-        "problem": "Das hat nicht geklappt",
-    },
-    "en": {
-        "sources": "Sources",
-        "searched": "Searched for",
-        "whole": "Show the whole article",
-        "nearest": "Passages closest to the question",
-        "offsets": "Quote: characters {start}–{end} of the article",
-        "searching": "Searching the articles …",
-        "no_index": "No articles are indexed yet. Upload files on the left under “Artikel hinzufügen” (.txt, .md, "
-        ".html, .json, .jsonl), then ask about them.",
-        "failure": "Something went wrong inside the assistant",
-        "problem": "That did not work",
-    },
-}
-EMPTY_QUESTION = "Bitte geben Sie eine Frage ein. <span class='na-en'>Please type a question.</span>"
 
 
 class InputProblem(ValueError):
@@ -126,7 +108,7 @@ def build_app(
 
 def _chat_panel() -> tuple[gr.Chatbot, gr.Textbox]:
     """The conversation and the question box. Messages are HTML built here: Markdown off, sanitizer on."""
-    gr.HTML(_header_html(), elem_id="na-header", js_on_load=None)
+    gr.HTML(header_html(), elem_id="na-header", js_on_load=None)
     chatbot = gr.Chatbot(
         elem_id="na-chat",
         label="Chat",
@@ -140,7 +122,7 @@ def _chat_panel() -> tuple[gr.Chatbot, gr.Textbox]:
         feedback_options=None,
         group_consecutive_messages=False,  # a notice after an answer is its own message
         buttons=["copy_all"],
-        placeholder=_placeholder_html(),
+        placeholder=placeholder_html(),
         examples=[{"text": text} for text in EXAMPLES],
     )
     question = gr.Textbox(
@@ -219,11 +201,11 @@ class ChatApp:
         """Stream the answer into the chat; every failure becomes a message, never a stack trace."""
         history = list(history or [])
         if not (question or "").strip():
-            yield [*history, _bot(_notice_html(EMPTY_QUESTION))]
+            yield [*history, _bot(notice_html(EMPTY_QUESTION))]
             return
         language = guess_language(question)
         previous = _plain_history(history[:-1])
-        history.append(_bot(_notice_html(html.escape(TEXT[language]["searching"]), css="na-pending")))
+        history.append(_bot(notice_html(html.escape(TEXT[language]["searching"]), css="na-pending")))
         yield list(history)
         try:
             for content in self._answer_messages(question, previous, k, sources, date_from, date_to):
@@ -259,15 +241,15 @@ class ChatApp:
     def _failure_html(self, error: Exception, language: str) -> str:
         text = TEXT[language]
         if isinstance(error, IndexNotFoundError) and self._is_empty():
-            return _notice_html(html.escape(text["no_index"]))
+            return notice_html(html.escape(text["no_index"]))
         if isinstance(error, EmptyQuestionError):
-            return _notice_html(EMPTY_QUESTION)
+            return notice_html(EMPTY_QUESTION)
         if isinstance(error, InputProblem):
-            return _notice_html(html.escape(str(error)))
+            return notice_html(html.escape(str(error)))
         if isinstance(error, AssistantError):
-            return _notice_html(f"{html.escape(text['problem'])}: {html.escape(str(error))}", css="na-error")
+            return notice_html(f"{html.escape(text['problem'])}: {html.escape(str(error))}", css="na-error")
         log.exception("the chat failed to answer")
-        return _notice_html(f"{html.escape(text['failure'])}: {html.escape(_one_line(error))}", css="na-error")
+        return notice_html(f"{html.escape(text['failure'])}: {html.escape(_one_line(error))}", css="na-error")
 
     def _is_empty(self) -> bool:
         with self._lock:
@@ -429,248 +411,11 @@ def parse_day(value: str | None, label: str) -> str | None:
 # --------------------------------------------------------------------------- uploads
 
 
-@dataclass(frozen=True)
-class FileOutcome:
-    """What one uploaded file did: added / updated / unchanged / refused, with details or the reason."""
-
-    name: str
-    status: str
-    detail: str = ""
-
-
-STATUS_LABELS = {
-    "added": "hinzugefügt",
-    "updated": "aktualisiert",
-    "unchanged": "unverändert",
-    "refused": "abgelehnt",
-}
-
-
 def safe_file_name(name: str) -> str:
     """The base name only, without path tricks or hidden-file dots (re-uploads land on the same file)."""
     base = re.split(r"[\\/]", name)[-1]
     base = re.sub(r"[^\w.\-()+ ]+", "_", base).strip().lstrip(".")
     return base[:150] or "upload.txt"
-
-
-def outcome_of(name: str, report: IndexReport, titles: Sequence[str] = ()) -> FileOutcome:
-    """One file's line of the report; a file of several records may have several outcomes."""
-    counts = {"added": len(report.added), "updated": len(report.updated), "unchanged": len(report.unchanged)}
-    reasons = [r.reason for r in report.refused]
-    done = [status for status, count in counts.items() if count]
-    if not done:
-        return FileOutcome(name, "refused", "; ".join(reasons) or "nothing to index in this file")
-    if sum(counts.values()) == 1:  # one article: its title says more than a count
-        details = [f"„{title}“" for title in titles[:1] if title]
-    else:
-        details = [f"{count} {status}" for status, count in counts.items() if count]
-    if reasons:
-        details.append(f"{len(reasons)} refused: " + "; ".join(reasons[:3]))
-    return FileOutcome(name, done[0], " · ".join(details))
-
-
-def report_html(outcomes: Sequence[FileOutcome]) -> str:
-    if not outcomes:
-        return ""
-    rows = "".join(
-        f"<div class='na-row' data-status='{o.status}'><div class='na-file'>{html.escape(o.name)}</div>"
-        f"<span class='na-chip na-{o.status}'>{STATUS_LABELS[o.status]} · {o.status}</span>"
-        f"<span class='na-detail'>{html.escape(o.detail)}</span></div>"
-        for o in outcomes
-    )
-    return f"<div class='na-report'>{rows}</div>"
-
-
-# --------------------------------------------------------------------------- status
-
-
-def status_html(articles: int, chunks: int, model: str | None, last_changed: float | None) -> str:
-    when = human_time(last_changed) if last_changed else "noch nie"
-    return (
-        "<div class='na-status'>"
-        f"<div class='na-stat'><b>{articles}</b><span>Artikel</span></div>"
-        f"<div class='na-stat'><b>{chunks}</b><span>Abschnitte</span></div>"
-        f"<div class='na-kv'><span>Modell</span><code>{html.escape(model or '–')}</code></div>"
-        f"<div class='na-kv'><span>Zuletzt geändert</span>{html.escape(when)}</div>"
-        "</div>"
-    )
-
-
-def human_time(timestamp: float, now: float | None = None) -> str:
-    """ "vor 5 Min. (28.11.2025 14:16)": relative for the eye, absolute for the record."""
-    now = time.time() if now is None else now
-    seconds = max(0.0, now - timestamp)
-    absolute = datetime.fromtimestamp(timestamp).strftime("%d.%m.%Y %H:%M")
-    if seconds < 60:
-        relative = "gerade eben"
-    elif seconds < 3600:
-        relative = f"vor {int(seconds // 60)} Min."
-    elif seconds < 86400:
-        relative = f"vor {int(seconds // 3600)} Std."
-    else:
-        return absolute
-    return f"{relative} ({absolute})"
-
-
-# --------------------------------------------------------------------------- messages
-
-
-def message_html(
-    answer: Answer,
-    *,
-    text: str | None = None,
-    searched_for: str | None = None,
-    streaming: bool = False,
-    article_for: Callable[[str], Article | None] | None = None,
-) -> str:
-    """One assistant message: what was searched, the answer (with citation markers), then its sources."""
-    labels = TEXT.get(answer.language, TEXT["de"])
-    parts = []
-    if searched_for:
-        parts.append(f"<div class='na-searched'>{labels['searched']}: „{html.escape(searched_for)}“</div>")
-    body = answer.answer if text is None else text
-    css = "na-text na-streaming" if streaming else "na-text"
-    state = " na-abstained" if answer.abstained else ""
-    parts.append(f"<div class='{css}{state}'>{_with_citations(body, len(answer.quotes))}</div>")
-    if not streaming:
-        lookup = article_for or (lambda _id: None)
-        if answer.quotes:
-            parts.append(sources_html(answer, lookup, labels))
-        elif answer.passages:
-            parts.append(nearest_html(answer.passages, labels))
-    return f"<div class='na-msg'>{''.join(parts)}</div>"
-
-
-def _with_citations(text: str, quotes: int) -> str:
-    """Escaped text whose markers [n] (for existing sources n) become badges matching the sources' numbers."""
-
-    def badge(match: re.Match[str]) -> str:
-        number = int(match.group(1))
-        if 1 <= number <= quotes:
-            return f"<span class='na-cite'>{number}</span>"
-        return match.group(0)
-
-    return re.sub(r"\[(\d{1,2})\]", badge, html.escape(text))
-
-
-def sources_html(answer: Answer, article_for: Callable[[str], Article | None], labels: dict[str, str]) -> str:
-    items = "".join(
-        source_html(number, quote, answer.passages, article_for(quote.article_id), labels)
-        for number, quote in enumerate(answer.quotes, start=1)
-    )
-    return f"<div class='na-sources'><div class='na-sources-title'>{labels['sources']}</div>{items}</div>"
-
-
-def source_html(
-    number: int, quote: Quote, passages: Sequence[Passage], article: Article | None, labels: dict[str, str]
-) -> str:
-    """Source [n]: title, source, date, id, the passage with the quote marked, and the whole article."""
-    title = quote.title or (article.title if article else "") or quote.article_id
-    head = (
-        f"<div class='na-source-head'><span class='na-num'>{number}</span>"
-        f"<span class='na-title'>{html.escape(title)}</span></div>"
-        f"<div class='na-meta'>{_meta_html(quote.source, quote.published)}"
-        f"<code class='na-id'>{html.escape(quote.article_id)}</code></div>"
-    )
-    where = labels["offsets"].format(start=quote.start, end=quote.end)
-    if article is None:  # the article vanished since the question was answered: show the quote alone
-        body = f"<div class='na-passage'><mark title='{where}'>{html.escape(quote.text)}</mark></div>"
-        return f"<div class='na-source'>{head}{body}</div>"
-    start, end = _context_span(quote, passages, article.text)
-    passage = highlight(article.text, start, end, quote.start, quote.end, title=where)
-    whole = highlight(article.text, 0, len(article.text), quote.start, quote.end, title=where)
-    return (
-        f"<div class='na-source'>{head}<div class='na-passage'>{passage}</div>"
-        f"<details class='na-article'><summary>{labels['whole']}</summary>"
-        f"<div class='na-article-text'>{whole}</div></details></div>"
-    )
-
-
-def nearest_html(passages: Sequence[Passage], labels: dict[str, str]) -> str:
-    """When the articles do not answer: the closest passages, plainly (nothing is highlighted)."""
-    items = "".join(
-        f"<div class='na-source na-near'><div class='na-source-head'>"
-        f"<span class='na-title'>{html.escape(p.title or p.article_id)}</span></div>"
-        f"<div class='na-meta'>{_meta_html(p.source, p.published)}<code class='na-id'>{html.escape(p.article_id)}"
-        f"</code></div><div class='na-passage'>{text_html(p.text, 0, len(p.text))}</div></div>"
-        for p in passages
-    )
-    return f"<div class='na-sources'><div class='na-sources-title'>{labels['nearest']}</div>{items}</div>"
-
-
-def highlight(text: str, start: int, end: int, mark_start: int, mark_end: int, *, title: str = "") -> str:
-    """``text[start:end]`` escaped, with ``text[mark_start:mark_end]`` in <mark> (offsets, never search)."""
-    mark_start, mark_end = max(start, mark_start), min(end, mark_end)
-    if mark_start >= mark_end:
-        return text_html(text, start, end)
-    tooltip = f" title='{html.escape(title, quote=True)}'" if title else ""
-    return (
-        f"{_ellipsis(start > 0)}{text_html(text, start, mark_start)}<mark{tooltip}>"
-        f"{text_html(text, mark_start, mark_end)}</mark>{text_html(text, mark_end, end)}{_ellipsis(end < len(text))}"
-    )
-
-
-_PARAGRAPH_END = frozenset('.!?:;"“”»«)')
-
-
-def text_html(text: str, start: int, end: int) -> str:
-    """``text[start:end]`` escaped, its paragraphs shown as such (the text itself, and so its offsets, unchanged).
-
-    Hard-wrapped lines flow together (a single newline after a word shows as a space); a newline after the end
-    of a sentence or a blank line starts a paragraph: an empty `na-para` span before the newlines, so the
-    element's text stays exactly the article's.
-    """
-    pieces = []
-    position = start
-    for run in re.finditer(r"\n+", text[start:end]):
-        run_start, run_end = start + run.start(), start + run.end()
-        pieces.append(html.escape(text[position:run_start]))
-        if run_end - run_start > 1 or _char_before(text, run_start) in _PARAGRAPH_END:
-            pieces.append("<span class='na-para'></span>")
-        pieces.append(text[run_start:run_end])
-        position = run_end
-    pieces.append(html.escape(text[position:end]))
-    return "".join(pieces)
-
-
-def _char_before(text: str, index: int) -> str:
-    """The last character before `index` that is not a space or tab ("" at the start)."""
-    while index > 0 and text[index - 1] in " \t":
-        index -= 1
-    return text[index - 1] if index > 0 else ""
-
-
-def _ellipsis(cut: bool) -> str:
-    return "<span class='na-cut'>…</span>" if cut else ""
-
-
-def _context_span(quote: Quote, passages: Sequence[Passage], text: str, window: int = 350) -> tuple[int, int]:
-    """The retrieved passage around the quote, else its paragraph (at most `window` characters each side)."""
-    for passage in passages:
-        inside = passage.article_id == quote.article_id and passage.start <= quote.start <= quote.end <= passage.end
-        if inside and text[passage.start : passage.end] == passage.text:
-            return passage.start, passage.end
-    start = text.rfind("\n", max(0, quote.start - window), quote.start) + 1 or max(0, quote.start - window)
-    end = text.find("\n", quote.end, quote.end + window)
-    return start, end if end != -1 else min(len(text), quote.end + window)
-
-
-def _meta_html(source: str, published: str | None) -> str:
-    parts = [f"<span class='na-source-name'>{html.escape(source)}</span>"] if source else []
-    if published:
-        parts.append(f"<span class='na-date'>{html.escape(_german_date(published))}</span>")
-    return "".join(parts)
-
-
-def _german_date(published: str) -> str:
-    try:
-        return date.fromisoformat(published[:10]).strftime("%d.%m.%Y")
-    except ValueError:
-        return published
-
-
-def _notice_html(inner_html: str, css: str = "na-notice") -> str:
-    return f"<div class='na-msg'><div class='{css}'>{inner_html}</div></div>"
 
 
 def _bot(content: str) -> dict[str, Any]:
@@ -692,25 +437,6 @@ def _plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text[:300]
-
-
-def _header_html() -> str:
-    return (
-        "<div class='na-header'><div class='na-brand'>Nachrichten-Assistent</div>"
-        "<div class='na-tagline'>Antworten aus Ihren Artikeln – jede mit wörtlichem Zitat und Quelle. "
-        "<span class='na-en'>Answers from your articles, each with a verbatim quote and its source.</span>"
-        "</div></div>"
-    )
-
-
-def _placeholder_html() -> str:
-    return (
-        "<div class='na-placeholder'><b>Fragen Sie etwas zu den indexierten Artikeln.</b><br>"
-        "Deutsch oder Englisch; Rückfragen wie „Und wer sollte vermitteln?“ verstehe ich im Zusammenhang.</div>"
-    )
-
-
-# --------------------------------------------------------------------------- serving
 
 
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs: Any) -> str:

@@ -27,16 +27,12 @@ from assistant.ui import (
     ChatApp,
     InputProblem,
     build_app,
-    highlight,
-    human_time,
     launch,
-    message_html,
-    outcome_of,
     safe_file_name,
     search_filter_from,
-    text_html,
     word_pieces,
 )
+from assistant.ui_html import highlight, human_time, message_html, outcome_of, text_html
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIATE = "Wer sollte die Gespräche vermitteln?"
