@@ -65,6 +65,10 @@ class Answer:
     quotes: list[Quote] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     language: str = "de"
+    generated: bool = False  # written by a language model (its quotes verified against the passages)
+    verified_quotes: int = 0  # the model's quotes found in the passage they cite
+    dropped_quotes: int = 0  # the model's quotes that could not be found, removed from the answer
+    notice: str = ""  # why the answer is not what was asked for (model unavailable, answer unsupported)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``ask --json`` shape, exactly."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +72,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.retrieval import SearchFilter
 
     search_filter = SearchFilter(tuple(args.source or ()), args.since, args.until)
-    answer = _open(args).ask(args.question, k=args.k, search_filter=search_filter)
+    assistant = _open(args)
+    streamed = None
+    if args.json or assistant.settings.llm == "none":
+        answer = assistant.ask(args.question, k=args.k, search_filter=search_filter)
+    else:
+        answer, streamed = _print_stream(assistant.ask_stream(args.question, k=args.k, search_filter=search_filter))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
-    print(answer.answer)
+    if streamed is None:
+        print(answer.answer)
+    elif answer.answer != streamed.strip():  # what stands is the checked answer, with only verified quotes
+        print(f"{CHECKED.get(answer.language, CHECKED['de'])}\n{answer.answer}")
+    if answer.notice and answer.notice not in answer.answer:
+        print(f"⚠ {answer.notice}")
     if answer.quotes:
         print()
         for number, quote in enumerate(answer.quotes, start=1):
@@ -90,6 +100,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for passage in answer.passages:
             print(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {passage.text[:160]}…")
     return 0
+
+
+CHECKED = {"de": "── Geprüfte Antwort (nur belegte Zitate) ──", "en": "── Checked answer (verified quotes only) ──"}
+
+
+def _print_stream(items: Iterator[Any]) -> tuple[Any, str]:
+    """Print the model's text as it arrives; return the final `Answer` (the stream's last item) and the text."""
+    from assistant.answers import Answer
+
+    pieces: list[str] = []
+    for item in items:
+        if isinstance(item, Answer):
+            if pieces:
+                print("\n", flush=True)
+            return item, "".join(pieces)
+        print(item, end="", flush=True)
+        pieces.append(item)
+    raise RuntimeError("the answer stream ended without an answer")
 
 
 def _where(title: str, source: str, published: str | None) -> str:
@@ -210,13 +238,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.ui import serve
 
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
+    assistant = _open(args)
     serve(
-        _open(args),
+        assistant,
         args.host,
         args.port,
         on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
+        rewrite=_model_rewrite(assistant.settings),
     )
     return 0
+
+
+def _model_rewrite(settings: Settings) -> Callable[..., str] | None:
+    """With a language model configured, follow-ups are rewritten by it (else the deterministic rewrite)."""
+    if settings.llm == "none":
+        return None
+    from assistant.generation import build_chat_model, llm_rewrite
+
+    return llm_rewrite(build_chat_model(settings))
 
 
 def build_parser() -> argparse.ArgumentParser:

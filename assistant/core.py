@@ -110,7 +110,17 @@ class Assistant:
     def answerer(self) -> Answerer:
         if self._answerer is not None:
             return self._answerer
-        return ExtractiveAnswerer(self.embeddings, sentences=self._sentences_of, idf=self.keyword_index.idf)
+        extractive = ExtractiveAnswerer(self.embeddings, sentences=self._sentences_of, idf=self.keyword_index.idf)
+        if self.settings.llm == "none":
+            return extractive
+        from assistant.generation import GenerativeAnswerer, build_chat_model, secrets_of
+
+        return GenerativeAnswerer(
+            build_chat_model(self.settings),
+            extractive,
+            timeout=self.settings.llm_timeout,
+            secrets=secrets_of(self.settings),
+        )
 
     def _sentences_of(self, passages: list[Passage]) -> dict[str, list[tuple[Span, Any]]]:
         """Sentence spans and vectors precomputed at index time for the given passages."""
@@ -191,6 +201,21 @@ class Assistant:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain)."""
         query_vector, passages = self._retrieve(question, k, search_filter)
         return self.answerer.answer(question.strip(), query_vector, passages)
+
+    def ask_stream(
+        self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
+    ) -> Iterator[str | Answer]:
+        """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
+
+        Without a language model the whole extractive answer text is one piece."""
+        query_vector, passages = self._retrieve(question, k, search_filter)
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None:
+            answer = self.answerer.answer(question.strip(), query_vector, passages)
+            yield answer.answer
+            yield answer
+            return
+        yield from stream(question.strip(), query_vector, passages)
 
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
         if not isinstance(question, str) or not question.strip():

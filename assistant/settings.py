@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.embeddings_defaults import PACKAGED_MODEL
@@ -46,6 +47,13 @@ class Settings(BaseSettings):
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )
     collection: str = Field("articles", description="Chroma collection name.")
+    llm: Literal["none", "openai-compatible", "ollama", "openai"] = Field(
+        "none", description="Language model for generated answers; 'none' answers with extractive quotes only."
+    )
+    llm_model: str | None = Field(None, description="The chat model's name (e.g. 'llama3.2', 'gpt-4o-mini').")
+    llm_base_url: str | None = Field(None, description="The model server's URL (required for openai-compatible).")
+    llm_api_key: SecretStr | None = Field(None, description="API key; a secret: never printed, logged or in repr.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model before answering without it.")
 
     @field_validator("embedding_model")
     @classmethod

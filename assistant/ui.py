@@ -18,7 +18,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -227,16 +227,33 @@ class ChatApp:
         """The answer message as it grows: text piece by piece, then with its sources."""
         search_filter = search_filter_from(sources, date_from, date_to)
         searched = self.rewrite(question, previous).strip() or question
-        with self._lock:
-            answer = self.assistant.ask(searched, k=int(k) if k else None, search_filter=search_filter)
         shown_search = searched if searched != question.strip() else None
-        text = ""
-        for piece in self.pieces(answer):
-            text += piece
-            yield message_html(answer, text=text, searched_for=shown_search, streaming=True)
+        if getattr(getattr(self.assistant, "settings", None), "llm", "none") != "none":
+            answer = yield from self._model_stream(searched, int(k) if k else None, search_filter, shown_search)
+        else:
+            with self._lock:
+                answer = self.assistant.ask(searched, k=int(k) if k else None, search_filter=search_filter)
+            text = ""
+            for piece in self.pieces(answer):
+                text += piece
+                yield message_html(answer, text=text, searched_for=shown_search, streaming=True)
         with self._lock:
             articles = _ArticleLookup(self.assistant)
             yield message_html(answer, searched_for=shown_search, article_for=articles)
+
+    def _model_stream(
+        self, searched: str, k: int | None, search_filter: SearchFilter, shown_search: str | None
+    ) -> Generator[str, None, Answer]:
+        """The language model's tokens as they arrive; returns the verified answer (shown once complete)."""
+        growing = Answer(searched, "", False, language=guess_language(searched))
+        text = ""
+        with self._lock:
+            for item in self.assistant.ask_stream(searched, k=k, search_filter=search_filter):
+                if isinstance(item, Answer):
+                    return item
+                text += item
+                yield message_html(growing, text=text, searched_for=shown_search, streaming=True)
+        raise RuntimeError("the answer stream ended without an answer")
 
     def _failure_html(self, error: Exception, language: str) -> str:
         text = TEXT[language]
@@ -467,10 +484,11 @@ def serve(
     *,
     uploads_dir: Path | None = None,
     on_ready: Callable[[str], None] | None = None,
+    rewrite: Rewrite | None = None,
 ) -> None:
     """Load the model (so the first question is quick), then serve the chat until interrupted."""
     assistant.embeddings.embed_query("warm up")
-    app = build_app(assistant, uploads_dir=uploads_dir)
+    app = build_app(assistant, uploads_dir=uploads_dir, rewrite=rewrite or rewrite_followup)
     max_bytes = 4 * assistant.settings.max_file_bytes  # larger ones than the indexer's limit get its own refusal
     launch(app, host, port, block=False, max_file_size=max_bytes)
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
