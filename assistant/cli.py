@@ -60,7 +60,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 0
     counts = report.to_dict()
     print(
-        f"Index {assistant.index_dir}: {counts['added']} added, {counts['updated']} updated, "
+        f"Indexed into {assistant.index_dir}/: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['deleted']} deleted, {len(report.refused)} refused."
     )
     for refusal in report.refused:
