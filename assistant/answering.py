@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.answers import Answer, Passage, Quote
 from assistant.chunking import Span, split_sentences
+from assistant.indexing import PassageEmbedder
 from assistant.keyword import tokenize
 from assistant.language import guess_language
 
@@ -32,10 +33,6 @@ STEM_PREFIX = 6
 
 SentenceLookup = Callable[[list[Passage]], dict[str, list[tuple[Span, np.ndarray]]]]
 """Given passages, each chunk's sentences (article offsets) with their vectors."""
-
-
-class PassageEmbedder(Protocol):
-    def embed_passages_array(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
 
 
 class Answerer(Protocol):
@@ -54,6 +51,24 @@ class Weights:
     passage: float = 0.02  # fused retrieval score of the sentence's passage (z-score scale)
     keyword: float = 0.1  # top passage's BM25 score per unit of question IDF (abstention only)
     abstain_below: float = 0.88  # tuning set: answers ~96% of answerable, abstains on ~84% of unanswerable
+
+
+@dataclass(frozen=True)
+class _QuestionTerms:
+    """The question's stems and their IDF weights, computed once per question."""
+
+    idf: dict[str, float]
+    weight: float  # total IDF of the question's stems (at least 1)
+
+    @classmethod
+    def of(cls, question: str, idf: Callable[[str], float]) -> _QuestionTerms:
+        weights = {stem: idf(stem) for stem in set(tokenize(question))}
+        return cls(weights, sum(weights.values()) or 1.0)
+
+    def shared_weight(self, text: str, *, prefix: int = STEM_PREFIX) -> float:
+        """IDF of the question stems found in `text`, matching stems on their first `prefix` characters."""
+        found = {t[:prefix] for t in tokenize(text)}
+        return sum(w for stem, w in self.idf.items() if stem[:prefix] in found)
 
 
 @dataclass(frozen=True)
@@ -88,20 +103,20 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         language = guess_language(question)
-        candidates = self._candidates(question, query_vector, passages) if passages else []
-        if not candidates or self.evidence(question, passages, candidates) < self.weights.abstain_below:
+        terms = _QuestionTerms.of(question, self.idf)
+        candidates = self._candidates(terms, query_vector, passages) if passages else []
+        if not candidates or self.evidence(terms, passages, candidates) < self.weights.abstain_below:
             return Answer(question, NOT_IN_ARTICLES[language], True, [], passages, language)
-        chosen = [self._shorten(question, passages[c.passage_rank], c) for c in self._choose(candidates)]
+        chosen = [self._shorten(terms, passages[c.passage_rank], c) for c in self._choose(candidates)]
         quotes = [_quote(passages[c.passage_rank], c) for c in chosen]
         text = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quotes, start=1))
         return Answer(question, text, False, quotes, passages, language)
 
-    def evidence(self, question: str, passages: list[Passage], candidates: list[_Candidate]) -> float:
+    def evidence(self, terms: _QuestionTerms, passages: list[Passage], candidates: list[_Candidate]) -> float:
         """How strongly the articles answer: best sentence (cosine + overlap) plus the top passage's keyword
         match. Each alone separated answerable from unanswerable questions worse than the sum."""
         best = max(c.evidence for c in candidates)
-        weight = sum(self.idf(t) for t in set(tokenize(question))) or 1.0
-        return best + self.weights.keyword * passages[0].keyword_score / weight
+        return best + self.weights.keyword * passages[0].keyword_score / terms.weight
 
     def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:
         ranked = sorted(candidates, key=lambda c: -c.score)
@@ -111,32 +126,29 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
         return sorted(chosen, key=lambda c: (c.passage_rank, c.span.start))
 
-    def _shorten(self, question: str, passage: Passage, candidate: _Candidate) -> _Candidate:
+    def _shorten(self, terms: _QuestionTerms, passage: Passage, candidate: _Candidate) -> _Candidate:
         """A sentence longer than MAX_QUOTE_CHARS is cut to its clauses that share most with the question."""
         text = _text_in(passage, candidate.span)
         if len(text) <= MAX_QUOTE_CHARS:
             return candidate
-        stems = set(tokenize(question))
 
         def shared(window: Span) -> tuple[float, int]:  # most question weight, then the most context
-            return sum(self.idf(t) for t in stems & set(tokenize(window.of(text)))), window.end - window.start
+            whole_stems = terms.shared_weight(window.of(text), prefix=1_000)
+            return whole_stems, window.end - window.start
 
         best = max(clause_windows(text, MAX_QUOTE_CHARS), key=shared)
         start = candidate.span.start
         span = Span(start + best.start, start + best.end)
         return _Candidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
 
-    def _candidates(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
+    def _candidates(self, terms: _QuestionTerms, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         top = passages[: self.candidate_passages]
         by_chunk = self.sentences(top) if self.sentences else {}
-        stems = set(tokenize(question))
-        weight = sum(self.idf(t) for t in stems) or 1.0
         found = []
         for rank, passage in enumerate(top):
             sentences = by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
             for span, vector in sentences:
-                prefixes = {t[:STEM_PREFIX] for t in tokenize(_text_in(passage, span))}
-                overlap = sum(self.idf(t) for t in stems if t[:STEM_PREFIX] in prefixes) / weight
+                overlap = terms.shared_weight(_text_in(passage, span)) / terms.weight
                 evidence = self.weights.sentence * float(vector @ query_vector) + self.weights.overlap * overlap
                 found.append(_Candidate(rank, span, evidence + self.weights.passage * passage.score, evidence))
         return found
