@@ -10,6 +10,7 @@ the articles answer at all.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +51,31 @@ class Weights:
     overlap: float = 0.1  # share of the question's IDF-weighted stems found in the sentence
     passage: float = 0.02  # fused retrieval score of the sentence's passage (z-score scale)
     keyword: float = 0.1  # top passage's BM25 score per unit of question IDF (abstention only)
-    abstain_below: float = 0.88  # tuning set: answers ~96% of answerable, abstains on ~84% of unanswerable
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """Below which evidence the assistant says the articles don't answer.
+
+    The best evidence that *unrelated* passages reach grows with the index: the more sentences, the likelier
+    one of them resembles any question. In random article subsets of the eval index (XQuAD-de + 10kGNAD) the
+    90th percentile of unanswerable questions' evidence rose by ~0.0085 per doubling of the chunk count
+    (0.80 at 4 chunks, 0.83 at 36, 0.86 at 360, 0.89 at 4,615), while answerable questions' evidence does not
+    depend on the index. So the threshold is calibrated at a reference size and moves with log2 of the size:
+    a one-article index answers its topical questions, a large one still refuses near misses.
+    """
+
+    threshold: float = 0.895  # at the reference size: answers 95% of answerable tuning questions
+    reference_chunks: int = 4615  # chunks of the eval index the threshold was calibrated on
+    per_doubling: float = 0.0085
+    fixed: float | None = None  # a user's own threshold (ASSISTANT_ABSTAIN_THRESHOLD) overrides the calibration
+
+    def threshold_for(self, chunks: int) -> float:
+        """The threshold for an index of `chunks` chunks (clamped: the fit spans 4 to 4,615 chunks)."""
+        if self.fixed is not None:
+            return self.fixed
+        shift = self.per_doubling * math.log2(max(chunks, 1) / self.reference_chunks)
+        return self.threshold + min(max(shift, -0.1), 0.03)
 
 
 @dataclass(frozen=True)
@@ -89,6 +114,8 @@ class ExtractiveAnswerer:
         sentences: SentenceLookup | None = None,
         idf: Callable[[str], float] = lambda token: 1.0,
         weights: Weights = Weights(),
+        abstention: Abstention = Abstention(),
+        index_size: Callable[[], int] | None = None,
         candidate_passages: int = 3,
         max_quotes: int = 2,
         second_quote_margin: float = 0.01,
@@ -97,6 +124,8 @@ class ExtractiveAnswerer:
         self.sentences = sentences
         self.idf = idf
         self.weights = weights
+        self.abstention = abstention
+        self.index_size = index_size
         self.candidate_passages = candidate_passages
         self.max_quotes = max_quotes
         self.second_quote_margin = second_quote_margin
@@ -105,12 +134,17 @@ class ExtractiveAnswerer:
         language = guess_language(question)
         terms = _QuestionTerms.of(question, self.idf)
         candidates = self._candidates(terms, query_vector, passages) if passages else []
-        if not candidates or self.evidence(terms, passages, candidates) < self.weights.abstain_below:
+        if not candidates or self.evidence(terms, passages, candidates) < self.abstain_threshold():
             return Answer(question, NOT_IN_ARTICLES[language], True, [], passages, language)
         chosen = [self._shorten(terms, passages[c.passage_rank], c) for c in self._choose(candidates)]
         quotes = [_quote(passages[c.passage_rank], c) for c in chosen]
         text = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quotes, start=1))
         return Answer(question, text, False, quotes, passages, language)
+
+    def abstain_threshold(self) -> float:
+        """The evidence an answer needs in this index (see `Abstention`)."""
+        chunks = self.index_size() if self.index_size else self.abstention.reference_chunks
+        return self.abstention.threshold_for(chunks)
 
     def evidence(self, terms: _QuestionTerms, passages: list[Passage], candidates: list[_Candidate]) -> float:
         """How strongly the articles answer: best sentence (cosine + overlap) plus the top passage's keyword

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import Answerer, ExtractiveAnswerer
+from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
@@ -110,7 +110,13 @@ class Assistant:
     def answerer(self) -> Answerer:
         if self._answerer is not None:
             return self._answerer
-        extractive = ExtractiveAnswerer(self.embeddings, sentences=self._sentences_of, idf=self.keyword_index.idf)
+        extractive = ExtractiveAnswerer(
+            self.embeddings,
+            sentences=self._sentences_of,
+            idf=self.keyword_index.idf,
+            abstention=Abstention(fixed=self.settings.abstain_threshold),
+            index_size=lambda: self.keyword_index.chunk_count,
+        )
         if self.settings.llm == "none":
             return extractive
         from assistant.generation import GenerativeAnswerer, build_chat_model, secrets_of

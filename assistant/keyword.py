@@ -116,6 +116,12 @@ class KeywordIndex:
             return self._chunk_ids, np.zeros(len(self._chunk_ids), dtype=np.float32)
         return self._chunk_ids, np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
 
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks the index holds (sets how much evidence an answer needs)."""
+        self._load()
+        return len(self._chunk_ids)
+
     def position(self, chunk_id: str) -> int | None:
         """Where `chunk_id` sits in the score array (None for chunks the index does not hold)."""
         return self._position.get(chunk_id)

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         30_000, gt=0, description="Article text embedded per batch while indexing (larger: faster, more memory)."
     )
     top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves.")
+    abstain_threshold: float | None = Field(
+        None,
+        description="Evidence below which answers say the articles don't tell; default: calibrated by index size "
+        "(higher: refuses more, lower: answers more).",
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )

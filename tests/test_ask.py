@@ -15,6 +15,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
+from assistant.answering import Abstention
 
 
 @pytest.fixture
@@ -146,3 +147,32 @@ def test_public_names_are_pinned() -> None:
         "SearchFilter",
         "Settings",
     ]
+
+
+@pytest.mark.parametrize("question", ["Worüber sprechen Russland und die Ukraine?", "Welche Rolle spielt Katar?"])
+def test_a_one_article_index_answers_its_topical_questions(indexed: Assistant, question: str) -> None:
+    """The threshold follows the index size: a small index is not held to the bar of thousands of articles."""
+    answer = indexed.ask(question)
+    assert not answer.abstained and answer.quotes
+    assert indexed.answerer.abstain_threshold() < Abstention().threshold
+    assert_verbatim(indexed, answer)
+
+
+def test_a_fixed_abstain_threshold_overrides_the_calibration(settings: Settings, embeddings, seeds: Path) -> None:
+    strict = Assistant(settings.model_copy(update={"abstain_threshold": 5.0}), embeddings=embeddings)
+    try:
+        strict.index([seeds])
+        assert strict.answerer.abstain_threshold() == 5.0
+        assert strict.ask("Wer sollte die Gespräche vermitteln?").abstained
+    finally:
+        strict.close()
+
+
+def test_the_abstain_threshold_rises_with_the_index_size() -> None:
+    calibrated = Abstention()
+    sizes = [1, 5, 50, 500, calibrated.reference_chunks, 100_000, 10_000_000]
+    thresholds = [calibrated.threshold_for(n) for n in sizes]
+    assert thresholds == sorted(thresholds) and len(set(thresholds)) == len(thresholds) - 1  # flat past the clamp
+    assert calibrated.threshold_for(calibrated.reference_chunks) == calibrated.threshold
+    assert calibrated.threshold_for(5) == pytest.approx(calibrated.threshold - 0.0085 * 9.85, abs=0.01)
+    assert Abstention(fixed=0.5).threshold_for(1) == 0.5
