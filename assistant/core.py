@@ -254,6 +254,10 @@ class Assistant:
         """Every stored article."""
         return list(self._open_records(create=False).articles())
 
+    def sources(self) -> list[str]:
+        """The sources the stored articles name (for source filters), sorted; reads no article text."""
+        return self._open_records(create=False).sources()
+
     def status(self) -> IndexStatus:
         """Counts and model of the index (zeros when nothing is indexed yet)."""
         try:

@@ -118,6 +118,11 @@ class Records:
         for row in rows.fetchall():
             yield _article_from_row(row)
 
+    def sources(self) -> list[str]:
+        """The distinct non-empty sources of the stored articles, sorted (without reading any text)."""
+        rows = self._db.execute("SELECT DISTINCT source FROM articles WHERE source != '' ORDER BY source")
+        return [row[0] for row in rows]
+
     def articles_under(self, scope: str) -> list[tuple[str, str]]:
         """(id, path) of articles read from the file `scope` or from any file below the folder `scope`."""
         prefix = scope.rstrip("/") + "/"
@@ -160,27 +165,27 @@ class Records:
         with self.transaction() as db:
             db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in chunk_ids])
 
-    def sentences_of(self, chunk_ids: Iterable[str]) -> dict[str, list[SentenceRecord]]:
-        """Sentences (with vectors) of the given chunks, in article order."""
-        found: dict[str, list[SentenceRecord]] = {}
-        for chunk_id in chunk_ids:
-            rows = self._db.execute(
-                "SELECT start, end, vector FROM sentences WHERE chunk_id = ? ORDER BY start", (chunk_id,)
-            )
-            found[chunk_id] = [
-                SentenceRecord(chunk_id, start, end, np.frombuffer(blob, dtype=np.float32)) for start, end, blob in rows
-            ]
-        return found
-
-    def sentence_matrix(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        """Each chunk's sentence vectors as one (n, dim) matrix, fetched in few queries (the question path)."""
-        rows: dict[str, list[bytes]] = {}
+    def _sentence_rows(self, chunk_ids: list[str]) -> Iterator[tuple[str, int, int, bytes]]:
+        """(chunk id, start, end, vector bytes) of the given chunks' sentences, in few queries, in article order."""
         for lo in range(0, len(chunk_ids), 500):
             part = chunk_ids[lo : lo + 500]
             marks = ",".join("?" * len(part))
-            query = f"SELECT chunk_id, vector FROM sentences WHERE chunk_id IN ({marks})"
-            for chunk_id, blob in self._db.execute(query, part):
-                rows.setdefault(chunk_id, []).append(blob)
+            query = f"SELECT chunk_id, start, end, vector FROM sentences WHERE chunk_id IN ({marks})"
+            yield from self._db.execute(query + " ORDER BY chunk_id, start", part)
+
+    def sentences_of(self, chunk_ids: Iterable[str]) -> dict[str, list[SentenceRecord]]:
+        """Sentences (with vectors) of the given chunks, in article order."""
+        ids = list(chunk_ids)
+        found: dict[str, list[SentenceRecord]] = {chunk_id: [] for chunk_id in ids}
+        for chunk_id, start, end, blob in self._sentence_rows(ids):
+            found[chunk_id].append(SentenceRecord(chunk_id, start, end, np.frombuffer(blob, dtype=np.float32)))
+        return found
+
+    def sentence_matrix(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each chunk's sentence vectors as one (n, dim) matrix (the question path: no per-sentence objects)."""
+        rows: dict[str, list[bytes]] = {}
+        for chunk_id, _, _, blob in self._sentence_rows(chunk_ids):
+            rows.setdefault(chunk_id, []).append(blob)
         return {
             cid: np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1) for cid, blobs in rows.items()
         }

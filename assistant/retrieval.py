@@ -121,7 +121,7 @@ class HybridRetriever:
         for candidate in found.values():
             i = position(candidate.chunk.id)
             candidate.keyword = float(scores[i]) if i is not None else 0.0
-        order = np.argsort(-scores)[: n * 2] if len(scores) else []
+        order = _top(scores, n * 2)
         fresh = {chunk_ids[i]: float(scores[i]) for i in order if scores[i] > 0 and chunk_ids[i] not in found}
         wanted = [cid for cid in fresh if allowed is None or cid in allowed][:n]
         for chunk, vector in self.store.fetch(wanted):
@@ -132,6 +132,14 @@ class HybridRetriever:
         for chunk_id, candidate in found.items():
             matrix = matrices.get(chunk_id)
             candidate.sentence = float((matrix @ query_vector).max()) if matrix is not None else candidate.dense
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the `n` highest scores, best first, without sorting all of them (the question path)."""
+    if len(scores) <= n:
+        return np.argsort(-scores)
+    best = np.argpartition(-scores, n)[:n]
+    return best[np.argsort(-scores[best])]
 
 
 def _zscores(values: np.ndarray) -> np.ndarray:

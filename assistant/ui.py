@@ -327,7 +327,7 @@ class ChatApp:
 
     def source_names(self) -> list[str]:
         try:
-            return sorted({article.source for article in self.assistant.articles() if article.source})
+            return self.assistant.sources()
         except IndexNotFoundError:
             return []
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+from samples import BUS
 
 from assistant import Answer, Article, Assistant, Passage, Quote, Settings
 from assistant.conversation import rewrite_followup
@@ -49,16 +50,6 @@ published: 2024-08-20
 ---
 Barges on the Rhine near Kaub carried only a third of their usual load this week because the water level fell to
 78 centimetres. Shipping companies added surcharges for every tonne of cargo.
-"""
-
-BUS = """---
-title: Stadtwerke Musterstadt testen Wasserstoffbus
-source: Musterstädter Zeitung
-published: 2024-11-02
----
-Die Stadtwerke Musterstadt haben am Montag ihren ersten Wasserstoffbus in Betrieb genommen. Der Bus trägt den Namen
-„Blauer Falke“ und fährt auf der Linie 7 zwischen Bahnhof und Universität. Getankt wird an einer neuen Station im
-Hafen, die mit Strom aus dem Windpark Nordfeld versorgt wird.
 """
 
 

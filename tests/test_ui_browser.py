@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from samples import BUS
 
 from assistant import Assistant, Settings
 from assistant.ui import build_app, launch
@@ -51,15 +52,6 @@ published: 2024-06-01
 ---
 Der Leserbrief enthielt Code: <script>window.__pwned = 1</script> und ein Bild <img src=x onerror="window.__pwned=2">.
 Die Redaktion der Testzeitung veröffentlicht Leserbriefe immer als reinen Text, erklärte Chefredakteurin Petra Sommer.
-"""
-
-BUS = """---
-title: Stadtwerke Musterstadt testen Wasserstoffbus
-source: Musterstädter Zeitung
-published: 2024-11-02
----
-Die Stadtwerke Musterstadt haben am Montag ihren ersten Wasserstoffbus in Betrieb genommen. Der Bus trägt den Namen
-„Blauer Falke“ und fährt auf der Linie 7 zwischen Bahnhof und Universität.
 """
 
 
