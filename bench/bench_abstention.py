@@ -1,13 +1,20 @@
-"""How much evidence do *unrelated* passages reach, as the index grows? The data behind `Abstention`.
+"""How much evidence do answerable and unanswerable questions reach as the index grows? The data behind
+`Abstention`.
 
-An answerable question's evidence comes from its own article, whatever else the index holds; an
-unanswerable question's evidence is the best of many near misses, and the more sentences an index holds the
-likelier one resembles the question. This bench measures that on an `assistant eval` index (XQuAD-de +
-10kGNAD): for random article subsets of growing size it takes the tuning questions (XQuAD articles 0-37),
-removes their own XQuAD article from the subset, and records the best sentence evidence (e5 cosine + 0.1 x
-IDF-weighted stem overlap, the answerer's sentence evidence without the keyword term) among the subset's
-sentences. It prints, per size, the 50th and 90th percentiles and the fitted rise per doubling of the chunk
-count, which `assistant.answering.Abstention.per_doubling` uses.
+An unanswerable question's evidence is the best of many near misses: the more sentences an index holds, the
+likelier one of them resembles the question. An answerable question's evidence comes from its own article,
+but how far that article's passage stands out of the other candidates also depends on how many there are.
+This bench measures both on an `assistant eval` index (XQuAD-de + 10kGNAD): for random article subsets of
+growing size it asks each XQuAD question (a) with its own paragraph added to the subset and (b) with its
+whole XQuAD article removed, and records the answerer's evidence (`Weights.evidence`: best sentence of the
+top 3 passages, keyword match and standout of the top passage). The question path is replayed on the
+subset in memory (the retriever's candidate pool, z-score fusion and sentence scores, with the full
+index's IDF), so thousands of subset indexes need no re-embedding.
+
+It prints, per size and for the tuning (XQuAD articles 0-37) and held-out (38-47) questions: the
+evidence 95% of answerable questions reach, the evidence 90% of unanswerable ones stay below, and the
+shares answered and abstained at `Abstention().threshold_for(chunks)`; then the range of per-doubling
+slopes that keeps the calibrated threshold between the two at every size on the tuning questions.
 
 Run: python bench/bench_abstention.py --index-dir /tmp/eval-index-de [--qa ../shared/data/xquad/xquad.de.json]
      (build the index first with `assistant eval ... --distractors ../shared/data/10kgnad/test.csv --index-dir`)
@@ -20,37 +27,101 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
+import math
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering import STEM_PREFIX, Weights, _QuestionTerms
+from assistant.answering import STEM_PREFIX, Abstention, Weights, _QuestionTerms
 from assistant.evaluation import load_squad
 from assistant.keyword import tokenize
+from assistant.retrieval import FusionWeights, _zscores
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+TUNING_ARTICLES = 38
 
 
-def _sentences(assistant: Assistant) -> tuple[np.ndarray, np.ndarray, list[frozenset[str]], dict[str, int]]:
-    """Every sentence vector of the index, its article id, its stem prefixes; and chunks per article."""
+@dataclass
+class IndexArrays:
+    """Everything the replayed question path needs, in memory: chunk and sentence vectors, stems, BM25 order."""
+
+    chunk_vectors: np.ndarray
+    chunk_article: np.ndarray
+    keyword_position: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_stems: list[frozenset[str]]
+    first_sentence: np.ndarray  # per chunk: its sentences are rows first..last-1
+    last_sentence: np.ndarray
+
+
+def load_arrays(assistant: Assistant) -> IndexArrays:
     records = assistant._open_records(create=False)
     texts = {article.id: article.text for article in records.articles()}
     chunks = records.all_chunks()
-    chunks_per_article: dict[str, int] = {}
-    for chunk in chunks:
-        chunks_per_article[chunk.article_id] = chunks_per_article.get(chunk.article_id, 0) + 1
-    article_of_chunk = {chunk.id: chunk.article_id for chunk in chunks}
-    vectors, articles, stems = [], [], []
-    for chunk_id, sentences in records.sentences_of(article_of_chunk).items():
-        article_id = article_of_chunk[chunk_id]
-        for sentence in sentences:
-            vectors.append(sentence.vector)
-            articles.append(article_id)
-            stems.append(frozenset(t[:STEM_PREFIX] for t in tokenize(texts[article_id][sentence.start : sentence.end])))
-    return np.stack(vectors), np.array(articles), stems, chunks_per_article
+    ids = [chunk.id for chunk in chunks]
+    vectors: dict[str, np.ndarray] = {}
+    store = assistant._open_store()
+    for lo in range(0, len(ids), 500):
+        vectors.update((stored.id, vector) for stored, vector in store.fetch(ids[lo : lo + 500]))
+    sentences = records.sentences_of(ids)
+    rows, owner, stems = [], [], []
+    for n, chunk in enumerate(chunks):
+        for sentence in sentences[chunk.id]:
+            rows.append(sentence.vector)
+            owner.append(n)
+            text = texts[chunk.article_id][sentence.start : sentence.end]
+            stems.append(frozenset(t[:STEM_PREFIX] for t in tokenize(text)))
+    owner_array = np.array(owner)
+    return IndexArrays(
+        chunk_vectors=np.stack([vectors[i] for i in ids]),
+        chunk_article=np.array([chunk.article_id for chunk in chunks]),
+        keyword_position=np.array([assistant.keyword_index.position(i) for i in ids]),
+        sentence_vectors=np.stack(rows),
+        sentence_stems=stems,
+        first_sentence=np.searchsorted(owner_array, np.arange(len(ids))),
+        last_sentence=np.searchsorted(owner_array, np.arange(len(ids)), side="right"),
+    )
+
+
+@dataclass
+class QuestionScores:
+    """One question's scores against every chunk and sentence of the full index."""
+
+    dense: np.ndarray
+    keyword: np.ndarray
+    best_sentence: np.ndarray
+    sentence: np.ndarray
+    terms: _QuestionTerms
+
+
+def replay_evidence(index: IndexArrays, q: QuestionScores, allowed: np.ndarray, pool: int = 40) -> float:
+    """The answerer's evidence if the index held only the `allowed` chunks (as `HybridRetriever` does it)."""
+    chunks = np.flatnonzero(allowed)
+    dense_top = chunks[np.argsort(-q.dense[chunks])[:pool]]
+    in_dense = set(dense_top.tolist())
+    keyword_top = chunks[np.argsort(-q.keyword[chunks])[: 2 * pool]]
+    fresh = [c for c in keyword_top.tolist() if q.keyword[c] > 0 and c not in in_dense][:pool]
+    candidates = np.concatenate([dense_top, np.array(fresh, dtype=int)])
+    w = FusionWeights()
+    fused = (
+        w.dense * _zscores(q.dense[candidates])
+        + w.keyword * _zscores(q.keyword[candidates])
+        + w.sentence * _zscores(q.best_sentence[candidates])
+    )
+    order = np.argsort(-fused)
+    weights = Weights()
+    best = -1.0
+    for chunk in candidates[order[:3]]:
+        for s in range(index.first_sentence[chunk], index.last_sentence[chunk]):
+            shared = sum(v for stem, v in q.terms.idf.items() if stem[:STEM_PREFIX] in index.sentence_stems[s])
+            best = max(best, weights.sentence * float(q.sentence[s]) + weights.overlap * shared / q.terms.weight)
+    top = candidates[order[0]]
+    return weights.evidence(best, float(q.keyword[top]) / q.terms.weight, float(fused[order[0]]))
 
 
 def main() -> None:
@@ -58,7 +129,6 @@ def main() -> None:
     parser.add_argument("--index-dir", required=True, type=Path)
     parser.add_argument("--qa", type=Path, default=SHARED / "data" / "xquad" / "xquad.de.json")
     parser.add_argument("--sizes", default="1,3,10,30,100,300,0", help="articles per subset; 0 = all")
-    parser.add_argument("--tuning-articles", type=int, default=38)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if not args.qa.exists():
@@ -66,37 +136,62 @@ def main() -> None:
 
     assistant = Assistant(Settings(index_dir=args.index_dir))
     assistant.keyword_index.ensure_current(assistant._open_records(create=False))
-    vectors, article_of, stems, chunks_per_article = _sentences(assistant)
-    all_articles = sorted(chunks_per_article)
-    questions = [q for a in load_squad(args.qa) if a.index < args.tuning_articles for q in a.questions][::2]
-    query_vectors = np.stack([assistant.embeddings.embed_query_array(q.question) for q in questions])
-    overlap_weight = Weights().overlap
+    index = load_arrays(assistant)
+    articles = sorted(set(index.chunk_article.tolist()))
+    questions = [q for a in load_squad(args.qa) for q in a.questions]
+    sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(args.seed)
-
-    print("| articles | chunks (mean) | unanswerable evidence p50 | p90 |")
-    print("|---|---|---|---|")
-    rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        evidence, chunk_counts = [], []
-        for question, query_vector in zip(questions, query_vectors, strict=True):
-            own = f"squad/{question.article_index}/"
-            others = [a for a in all_articles if not a.startswith(own)]
+    # (size, tuning?) -> chunk counts, answerable evidence, unanswerable evidence
+    found: dict[tuple[int, bool], tuple[list[int], list[float], list[float]]] = {}
+    has_sentences = index.last_sentence > index.first_sentence
+    for question in tqdm(questions, desc="questions", file=sys.stderr):
+        vector = assistant.embeddings.embed_query_array(question.question)
+        _, keyword = assistant.keyword_index.scores(tokenize(question.question))
+        dense = index.chunk_vectors @ vector
+        sentence = index.sentence_vectors @ vector
+        best_sentence = dense.copy()
+        best_sentence[has_sentences] = np.maximum.reduceat(sentence, index.first_sentence[has_sentences])
+        scores = QuestionScores(
+            dense, keyword[index.keyword_position], best_sentence, sentence,
+            _QuestionTerms.of(question.question, assistant.keyword_index.idf),
+        )  # fmt: skip
+        own_article = f"squad/{question.article_index}/"
+        own_paragraph = f"{own_article}{question.paragraph_index}"
+        others = [a for a in articles if not a.startswith(own_article)]
+        for size in sizes:
             subset = others if size == 0 else rng.sample(others, min(size, len(others)))
-            chunk_counts.append(sum(chunks_per_article[a] for a in subset))
-            rows_in = np.flatnonzero(np.isin(article_of, subset))
-            cosines = vectors[rows_in] @ query_vector
-            terms = _QuestionTerms.of(question.question, assistant.keyword_index.idf)
-            best = -1.0
-            for i in np.argsort(-cosines)[:20]:
-                shared = sum(w for stem, w in terms.idf.items() if stem[:STEM_PREFIX] in stems[rows_in[i]])
-                best = max(best, float(cosines[i]) + overlap_weight * shared / terms.weight)
-            evidence.append(best)
-        chunks = float(np.mean(chunk_counts))
-        p50, p90 = np.quantile(evidence, [0.5, 0.9])
-        rows.append((chunks, p90))
-        print(f"| {size or len(all_articles)} | {chunks:.0f} | {p50:.3f} | {p90:.3f} |", flush=True)
-    slope = np.polyfit(np.log2([c for c, _ in rows]), [p for _, p in rows], 1)[0]
-    print(f"\nrise of the 90th percentile per doubling of the chunk count: {slope:.4f}")
+            without = np.isin(index.chunk_article, subset)
+            with_own = np.ones_like(without) if size == 0 else without | (index.chunk_article == own_paragraph)
+            key = (size, question.article_index < TUNING_ARTICLES)
+            counts, answerable, unanswerable = found.setdefault(key, ([], [], []))
+            counts.append(int(without.sum()))
+            answerable.append(replay_evidence(index, scores, with_own))
+            unanswerable.append(replay_evidence(index, scores, without))
+
+    abstention = Abstention()
+    print("| questions | articles | chunks | answerable p5 | unanswerable p90 | threshold | answered | abstained |")
+    print("|---|---|---|---|---|---|---|---|")
+    slope_low, slope_high = 0.0, math.inf
+    for tuning in (True, False):
+        for size in sizes:
+            counts, answerable, unanswerable = (np.array(v) for v in found[(size, tuning)])
+            chunks = float(counts.mean())
+            threshold = abstention.threshold_for(round(chunks))
+            p5, p90 = float(np.quantile(answerable, 0.05)), float(np.quantile(unanswerable, 0.9))
+            print(
+                f"| {'tuning' if tuning else 'held out'} | {size or len(articles)} | {chunks:.0f} | {p5:.3f} | "
+                f"{p90:.3f} | {threshold:.3f} | {np.mean(answerable >= threshold):.3f} | "
+                f"{np.mean(unanswerable < threshold):.3f} |",
+                flush=True,
+            )
+            doublings = math.log2(abstention.reference_chunks / chunks)
+            if tuning and doublings > 1:
+                slope_low = max(slope_low, (abstention.threshold - p5) / doublings)
+                slope_high = min(slope_high, (abstention.threshold - p90) / doublings)
+    print(
+        f"\nper-doubling slopes that keep the threshold between the tuning p90 and p5 at every smaller size: "
+        f"{slope_low:.4f} to {slope_high:.4f} (in use: {abstention.per_doubling})"
+    )
 
 
 if __name__ == "__main__":

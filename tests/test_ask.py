@@ -15,7 +15,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
-from assistant.answering import Abstention
+from assistant.answering import Abstention, Weights
 
 
 @pytest.fixture
@@ -170,9 +170,16 @@ def test_a_fixed_abstain_threshold_overrides_the_calibration(settings: Settings,
 
 def test_the_abstain_threshold_rises_with_the_index_size() -> None:
     calibrated = Abstention()
-    sizes = [1, 5, 50, 500, calibrated.reference_chunks, 100_000, 10_000_000]
+    sizes = [1, 5, 50, 500, calibrated.reference_chunks, 1_000_000, 10_000_000]
     thresholds = [calibrated.threshold_for(n) for n in sizes]
     assert thresholds == sorted(thresholds) and len(set(thresholds)) == len(thresholds) - 1  # flat past the clamp
     assert calibrated.threshold_for(calibrated.reference_chunks) == calibrated.threshold
-    assert calibrated.threshold_for(5) == pytest.approx(calibrated.threshold - 0.0085 * 9.85, abs=0.01)
+    assert calibrated.threshold_for(5) == pytest.approx(calibrated.threshold - calibrated.per_doubling * 9.85, abs=0.01)
     assert Abstention(fixed=0.5).threshold_for(1) == 0.5
+
+
+def test_only_a_passage_standing_out_beyond_chance_adds_evidence() -> None:
+    """No pool of five candidates reaches a fused z-score of 2, so small indexes get no standout bonus."""
+    weights = Weights()
+    assert weights.evidence(0.8, 0.1, 1.9) == weights.evidence(0.8, 0.1, -1.0) == pytest.approx(0.81)
+    assert weights.evidence(0.8, 0.1, 4.0) > weights.evidence(0.8, 0.1, 2.5) > weights.evidence(0.8, 0.1, 2.0)
