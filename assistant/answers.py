@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -79,3 +80,9 @@ class Answer:
             "quotes": [q.to_dict() for q in self.quotes],
             "passages": [p.to_dict() for p in self.passages],
         }
+
+
+def as_stream(answer: Answer) -> Iterator[str | Answer]:
+    """An answer made all at once, in the shape of a stream: its text as one piece, then the answer itself."""
+    yield answer.answer
+    yield answer

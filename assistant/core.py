@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
-from assistant.answers import Answer, Passage
+from assistant.answers import Answer, Passage, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
 from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
@@ -217,11 +217,9 @@ class Assistant:
         query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
-            answer = self.answerer.answer(question.strip(), query_vector, passages)
-            yield answer.answer
-            yield answer
-            return
-        yield from stream(question.strip(), query_vector, passages)
+            yield from as_stream(self.answerer.answer(question.strip(), query_vector, passages))
+        else:
+            yield from stream(question.strip(), query_vector, passages)
 
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
         if not isinstance(question, str) or not question.strip():

@@ -23,7 +23,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answering import NOT_IN_ARTICLES, Answerer
-from assistant.answers import Answer, Passage
+from assistant.answers import Answer, Passage, as_stream
 from assistant.conversation import message_text, rewrite_followup
 from assistant.errors import ConfigurationError
 from assistant.language import guess_language
@@ -150,9 +150,7 @@ class GenerativeAnswerer:
     def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
         """The model's text as it arrives, then the verified `Answer` (always last, always exactly one)."""
         if not passages:
-            answer = self.fallback.answer(question, query_vector, passages)
-            yield answer.answer
-            yield answer
+            yield from as_stream(self.fallback.answer(question, query_vector, passages))
             return
         deadline = time.monotonic() + self.timeout
         received: list[str] = []
