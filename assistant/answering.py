@@ -3,8 +3,9 @@
 No language model ships inside any PyPI package, so the default answer is made of the article's own
 sentences. Quotes are cut from the article by offsets, so ``article.text[start:end] == quote.text`` holds
 by construction. A sentence is chosen by its own e5 similarity to the question, the question words it
-shares (weighted by rarity), and the score of the passage it stands in; the same signals decide whether
-the articles answer at all.
+shares (weighted by their rarity in the index and among the candidate sentences, found in the sentence
+alone and together with the one before it), and the score of the passage it stands in. Whether the
+articles answer at all is decided by similar signals that do not depend on the other candidates.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class Weights:
     checked on articles 38-47 (README, "Answer quality"); never fitted to single questions."""
 
     sentence: float = 1.0  # e5 cosine of question and sentence
-    overlap: float = 0.1  # share of the question's IDF-weighted stems found in the sentence
+    overlap: float = 0.1  # share of the question's IDF-weighted stems found in the sentence (abstention)
+    distinctive: float = 0.1  # the same share, each stem also weighted by how few candidate sentences hold it
+    in_context: float = 0.05  # the distinctive share found in the sentence or the one before it
     passage: float = 0.02  # fused retrieval score of the sentence's passage (z-score scale)
     keyword: float = 0.1  # top passage's BM25 score per unit of question IDF (abstention only)
     standout: float = 0.04  # top passage's fused z-score beyond `standout_from` (abstention only)
@@ -100,16 +103,35 @@ class _QuestionTerms:
 
     def shared_weight(self, text: str, *, prefix: int = STEM_PREFIX) -> float:
         """IDF of the question stems found in `text`, matching stems on their first `prefix` characters."""
-        found = {t[:prefix] for t in tokenize(text)}
-        return sum(w for stem, w in self.idf.items() if stem[:prefix] in found)
+        return self.share_of(_stem_prefixes(text, prefix), prefix=prefix) * self.weight
+
+    def share_of(self, found: set[str], *, prefix: int = STEM_PREFIX) -> float:
+        """The share of the question's weight whose stems (first `prefix` characters) are in `found`."""
+        return sum(w for stem, w in self.idf.items() if stem[:prefix] in found) / self.weight
+
+    def distinctive_among(self, sentences: list[set[str]]) -> _QuestionTerms:
+        """The same stems, each weight also scaled by how few of `sentences` hold it (an IDF within them).
+
+        A topic word the question shares with every sentence of the passages ("Panthers") cannot tell them
+        apart; the words the question shares with few of them point at the one that answers."""
+        n = len(sentences)
+        weights = {
+            stem: w * math.log((n + 1) / (sum(stem[:STEM_PREFIX] in found for found in sentences) + 0.5))
+            for stem, w in self.idf.items()
+        }
+        return _QuestionTerms(weights, sum(weights.values()) or 1.0)
+
+
+def _stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
+    return {t[:prefix] for t in tokenize(text)}
 
 
 @dataclass(frozen=True)
 class _Candidate:
     passage_rank: int
     span: Span  # offsets into the article
-    score: float  # ranks sentences for quoting
-    evidence: float = 0.0  # sentence cosine + overlap, without the passage's rank
+    score: float  # ranks sentences for quoting: cosine + distinctive overlap + the passage's score
+    evidence: float = 0.0  # cosine + overlap, for abstention (independent of the other candidates)
 
 
 class ExtractiveAnswerer:
@@ -188,13 +210,28 @@ class ExtractiveAnswerer:
     def _candidates(self, terms: _QuestionTerms, query_vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         top = passages[: self.candidate_passages]
         by_chunk = self.sentences(top) if self.sentences else {}
+        sentences = [
+            (rank, passage, span, vector, _stem_prefixes(_text_in(passage, span)))
+            for rank, passage in enumerate(top)
+            for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
+        ]
+        distinctive = terms.distinctive_among([stems for *_, stems in sentences])
+        w = self.weights
         found = []
-        for rank, passage in enumerate(top):
-            sentences = by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
-            for span, vector in sentences:
-                overlap = terms.shared_weight(_text_in(passage, span)) / terms.weight
-                evidence = self.weights.sentence * float(vector @ query_vector) + self.weights.overlap * overlap
-                found.append(_Candidate(rank, span, evidence + self.weights.passage * passage.score, evidence))
+        before: set[str] = set()  # stems of the previous sentence in the same passage
+        previous_rank = -1
+        for rank, passage, span, vector, stems in sentences:
+            if rank != previous_rank:
+                before, previous_rank = set(), rank
+            cosine = w.sentence * float(vector @ query_vector)
+            score = (
+                cosine
+                + w.distinctive * distinctive.share_of(stems)
+                + w.in_context * distinctive.share_of(stems | before)
+                + w.passage * passage.score
+            )
+            found.append(_Candidate(rank, span, score, cosine + w.overlap * terms.share_of(stems)))
+            before = stems
         return found
 
     def _embed_sentences(self, passage: Passage) -> list[tuple[Span, np.ndarray]]:

@@ -15,7 +15,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
-from assistant.answering import Abstention, Weights
+from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes
 
 
 @pytest.fixture
@@ -183,3 +183,33 @@ def test_only_a_passage_standing_out_beyond_chance_adds_evidence() -> None:
     weights = Weights()
     assert weights.evidence(0.8, 0.1, 1.9) == weights.evidence(0.8, 0.1, -1.0) == pytest.approx(0.81)
     assert weights.evidence(0.8, 0.1, 4.0) > weights.evidence(0.8, 0.1, 2.5) > weights.evidence(0.8, 0.1, 2.0)
+
+
+SKY = """---
+title: Sky+HD
+---
+Sky+HD ist das hochauflösende Angebot des Bezahlsenders Sky in Großbritannien. Auf Sky+HD wird das Material im \
+Format MPEG-4 ausgestrahlt, und die meisten Sendungen verwenden den Standard DVB-S2. Interaktive Dienste und der \
+elektronische Programmführer verwenden das proprietäre System OpenTV. Die Empfangsgeräte von Sky+HD enthalten \
+Modems für den Rückkanal.
+"""
+
+
+def test_the_quote_is_the_sentence_with_the_question_s_telling_words(assistant: Assistant, tmp_path: Path) -> None:
+    """'Sky+HD' is in most sentences and cannot tell them apart; 'proprietäre System' points at the answer.
+    (Weighting question words by rarity in the whole index alone quoted the first two sentences here.)"""
+    (tmp_path / "sky.md").write_text(SKY, encoding="utf-8")
+    assistant.index([tmp_path / "sky.md"])
+    answer = assistant.ask("Welches proprietäre System verwendet Sky+HD?")
+    assert not answer.abstained
+    assert "OpenTV" in answer.quotes[0].text
+    assert_verbatim(assistant, answer)
+
+
+def test_question_words_in_many_candidate_sentences_weigh_less() -> None:
+    terms = _QuestionTerms.of("Welches proprietäre System verwendet Sky?", lambda stem: 2.0)
+    texts = ("Sky sendet.", "Sky nutzt MPEG-4.", "Das proprietäre System heißt OpenTV.")
+    topic, telling = _stem_prefixes(texts[0]), _stem_prefixes(texts[2])
+    distinctive = terms.distinctive_among([_stem_prefixes(text) for text in texts])
+    assert distinctive.share_of(topic) > 0
+    assert distinctive.share_of(telling) / distinctive.share_of(topic) > terms.share_of(telling) / terms.share_of(topic)
