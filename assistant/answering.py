@@ -5,7 +5,8 @@ sentences. Quotes are cut from the article by offsets, so ``article.text[start:e
 by construction. A sentence is chosen by its own e5 similarity to the question, the question words it
 shares (weighted by their rarity in the index and among the candidate sentences, found in the sentence
 alone and together with the one before it), and the score of the passage it stands in. Whether the
-articles answer at all is decided by similar signals that do not depend on the other candidates.
+articles answer at all is decided by similar signals that do not depend on the other candidates. A
+question about a whole article ("Worum geht es?") is answered with the article's lead.
 """
 
 from __future__ import annotations
@@ -35,6 +36,31 @@ STEM_PREFIX = 6
 
 SentenceLookup = Callable[[list[Passage]], dict[str, list[tuple[Span, np.ndarray]]]]
 """Given passages, each chunk's sentences (article offsets) with their vectors."""
+LeadLookup = Callable[[str], Passage | None]
+"""Given an article id, its first passage (where a news article says what it is about)."""
+
+_OVERVIEW = re.compile(
+    "(?:"
+    + "|".join(
+        (
+            r"worum geht(?: es|'s)(?: (?:in|im|bei) (?:dem |diesem )?(?:artikel|text|bericht|beitrag))?",
+            r"(?:worüber|wovon) (?:berichtet|handelt|schreibt|informiert) (?:der|die|das|dieser|diese|dieses) \w+",
+            r"was steht (?:im|in (?:dem|diesem)) (?:artikel|text|bericht|beitrag)",
+            r"(?:bitte )?fass(?:e|en sie)? (?:den|diesen|die|das) \w+ zusammen",
+            r"(?:gib|gebt|geben sie) (?:mir |uns )?eine zusammenfassung(?: (?:des|dieses) \w+)?",
+            r"what(?:'s| is) (?:this|the) (?:article|text|story|piece|report) about",
+            r"(?:please )?summari[sz]e (?:this|the) (?:article|text|story|piece|report)",
+        )
+    )
+    + r")[\s?.!]*",
+    re.IGNORECASE,
+)
+
+
+def is_overview_question(question: str) -> bool:
+    """'Worum geht es?' asks what an article is about as a whole: no single sentence answers that better than
+    its lead. Only whole-article phrasings count: 'Worum geht es bei den Gesprächen?' is a question like others."""
+    return _OVERVIEW.fullmatch(" ".join(question.split())) is not None
 
 
 class Answerer(Protocol):
@@ -146,6 +172,7 @@ class ExtractiveAnswerer:
         weights: Weights = Weights(),
         abstention: Abstention = Abstention(),
         index_size: Callable[[], int] | None = None,
+        lead: LeadLookup | None = None,
         candidate_passages: int = 3,
         max_quotes: int = 2,
         second_quote_margin: float = 0.01,
@@ -156,6 +183,7 @@ class ExtractiveAnswerer:
         self.weights = weights
         self.abstention = abstention
         self.index_size = index_size
+        self.lead = lead
         self.candidate_passages = candidate_passages
         self.max_quotes = max_quotes
         self.second_quote_margin = second_quote_margin
@@ -163,13 +191,29 @@ class ExtractiveAnswerer:
     def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         language = guess_language(question)
         terms = _QuestionTerms.of(question, self.idf)
+        overview = self._overview(question, terms, passages, language)
+        if overview is not None:
+            return overview
         candidates = self._candidates(terms, query_vector, passages) if passages else []
         if not candidates or self.evidence(terms, passages, candidates) < self.abstain_threshold():
             return Answer(question, NOT_IN_ARTICLES[language], True, [], passages, language)
         chosen = [self._shorten(terms, passages[c.passage_rank], c) for c in self._choose(candidates)]
-        quotes = [_quote(passages[c.passage_rank], c) for c in chosen]
-        text = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quotes, start=1))
-        return Answer(question, text, False, quotes, passages, language)
+        return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
+
+    def _overview(self, question: str, terms: _QuestionTerms, passages: list[Passage], language: str) -> Answer | None:
+        """An overview question about one article (all passages from it) is answered with the article's lead:
+        its first sentences, where news articles say what they report. None when that does not apply."""
+        if not passages or self.lead is None or not is_overview_question(question):
+            return None
+        if len({p.article_id for p in passages}) > 1:
+            return None  # which article is meant is unclear: answer like any other question
+        lead = self.lead(passages[0].article_id)
+        if lead is None:
+            return None
+        spans = split_sentences(lead.text)[: self.max_quotes] or [Span(0, len(lead.text))]
+        sentences = [_Candidate(0, Span(lead.start + s.start, lead.start + s.end), 0.0) for s in spans]
+        quotes = [_quote(lead, self._shorten(terms, lead, sentence)) for sentence in sentences]
+        return _quoted_answer(question, quotes, passages, language)
 
     def abstain_threshold(self) -> float:
         """The evidence an answer needs in this index (see `Abstention`)."""
@@ -270,6 +314,11 @@ def _strip(text: str, span: Span) -> Span:
 def _text_in(passage: Passage, span: Span) -> str:
     """The text of an article span that lies inside `passage` (whose text starts at passage.start)."""
     return passage.text[span.start - passage.start : span.end - passage.start]
+
+
+def _quoted_answer(question: str, quotes: list[Quote], passages: list[Passage], language: str) -> Answer:
+    text = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quotes, start=1))
+    return Answer(question, text, False, quotes, passages, language)
 
 
 def _quote(passage: Passage, candidate: _Candidate) -> Quote:

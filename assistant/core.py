@@ -116,6 +116,7 @@ class Assistant:
             idf=self.keyword_index.idf,
             abstention=Abstention(fixed=self.settings.abstain_threshold),
             index_size=lambda: self.keyword_index.chunk_count,
+            lead=self._lead_of,
         )
         if self.settings.llm == "none":
             return extractive
@@ -132,6 +133,26 @@ class Assistant:
         """Sentence spans and vectors precomputed at index time for the given passages."""
         found = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
         return {cid: [(Span(s.start, s.end), s.vector) for s in sentences] for cid, sentences in found.items()}
+
+    def _lead_of(self, article_id: str) -> Passage | None:
+        """The article's first chunk as a passage (for overview questions)."""
+        records = self._open_records(create=False)
+        article, chunks = records.article(article_id), records.chunks_of(article_id)
+        if article is None or not chunks:
+            return None
+        first = chunks[0]
+        return Passage(
+            article_id=article.id,
+            title=article.title,
+            text=article.text[first.start : first.end],
+            start=first.start,
+            end=first.end,
+            score=0.0,
+            source=article.source,
+            published=article.published,
+            url=article.url,
+            chunk_id=first.id,
+        )
 
     def _check_model(self, records: Records) -> None:
         built_with = records.get_meta("embedding_model")

@@ -15,7 +15,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
-from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes
+from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes, is_overview_question
 
 
 @pytest.fixture
@@ -213,3 +213,48 @@ def test_question_words_in_many_candidate_sentences_weigh_less() -> None:
     distinctive = terms.distinctive_among([_stem_prefixes(text) for text in texts])
     assert distinctive.share_of(topic) > 0
     assert distinctive.share_of(telling) / distinctive.share_of(topic) > terms.share_of(telling) / terms.share_of(topic)
+
+
+@pytest.mark.parametrize(
+    "question", ["Worum geht es in dem Artikel?", "What is this article about?", "Fasse den Text zusammen."]
+)
+def test_an_overview_question_about_one_article_is_answered_with_its_lead(indexed: Assistant, question: str) -> None:
+    """No sentence answers 'what is it about' better than another; a news article's lead does."""
+    answer = indexed.ask(question)
+    assert not answer.abstained
+    article = indexed.article(answer.quotes[0].article_id)
+    assert answer.quotes[0].start == len(article.text) - len(article.text.lstrip())  # the very first sentence
+    assert answer.quotes[0].text.startswith("Die Financial Times (FT) hat berichtet")
+    assert_verbatim(indexed, answer)
+
+
+def test_an_overview_question_across_several_articles_is_answered_like_any_other(
+    indexed: Assistant, tmp_path: Path
+) -> None:
+    (tmp_path / "sky.md").write_text(SKY, encoding="utf-8")
+    indexed.index([tmp_path / "sky.md"])
+    question = "Worum geht es in dem Artikel?"
+    passages = indexed.retrieve(question, k=10)  # all chunks of both articles
+    assert len({p.article_id for p in passages}) == 2
+    answerer = indexed.answerer
+    terms = _QuestionTerms.of(question, answerer.idf)
+    assert answerer._overview(question, terms, passages, "de") is None
+    assert answerer._overview(question, terms, [p for p in passages if p.article_id == passages[0].article_id], "de")
+
+
+@pytest.mark.parametrize(
+    ("question", "overview"),
+    [
+        ("Worum geht's?", True),
+        ("Worüber berichtet die FT?", True),
+        ("Was steht im Artikel?", True),
+        ("Bitte fassen Sie den Bericht zusammen", True),
+        ("Summarize the article.", True),
+        ("Worum geht es bei den Gesprächen in Katar?", False),
+        ("Was steht in Artikel 5 der Verfassung?", False),
+        ("Wie fasste der Minister die Lage zusammen?", False),
+        ("Worüber berichtet Selenskyj?", False),
+    ],
+)
+def test_only_whole_article_phrasings_are_overview_questions(question: str, overview: bool) -> None:
+    assert is_overview_question(question) is overview
