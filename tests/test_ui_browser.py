@@ -245,3 +245,18 @@ def test_english_questions_get_english_labels(page: Any) -> None:
     assert title in {"Sources", "Passages closest to the question"}
     if title == "Sources":
         assert answer.locator(".na-article summary").first.text_content() == "Show the whole article"
+
+
+def test_an_overview_question_about_one_source_quotes_the_article_s_lead(page: Any, served: Served) -> None:
+    page.click("#na-options button")
+    page.click("#na-sources input")
+    page.locator("ul[role=listbox] li").filter(has_text="Financial Times").click()
+    page.click("#na-question textarea")  # close the list
+
+    answer = ask(page, "Worum geht es in dem Artikel?")
+    first = answer.locator(".na-source").first
+    article = served.assistant.article(first.locator(".na-id").text_content())
+    start, end = offsets(first.locator(".na-passage mark"))
+    assert start == len(article.text) - len(article.text.lstrip())  # the article's very first sentence
+    assert first.locator(".na-passage mark").text_content() == article.text[start:end]
+    assert article.text[start:end].startswith("Die Financial Times (FT) hat berichtet")
