@@ -210,8 +210,7 @@ class ExtractiveAnswerer:
         lead = self.lead(passages[0].article_id)
         if lead is None:
             return None
-        spans = split_sentences(lead.text)[: self.max_quotes] or [Span(0, len(lead.text))]
-        sentences = [_Candidate(0, Span(lead.start + s.start, lead.start + s.end), 0.0) for s in spans]
+        sentences = [_Candidate(0, span, 0.0) for span in _sentence_spans(lead)[: self.max_quotes]]
         quotes = [_quote(lead, self._shorten(terms, lead, sentence)) for sentence in sentences]
         return _quoted_answer(question, quotes, passages, language)
 
@@ -280,10 +279,15 @@ class ExtractiveAnswerer:
 
     def _embed_sentences(self, passage: Passage) -> list[tuple[Span, np.ndarray]]:
         """Fallback for chunks indexed without sentence vectors: embed them now."""
-        spans = split_sentences(passage.text) or [Span(0, len(passage.text))]
-        vectors = self.embedder.embed_passages_array([s.of(passage.text) for s in spans])
-        shifted = [Span(passage.start + s.start, passage.start + s.end) for s in spans]
-        return list(zip(shifted, vectors, strict=True))
+        spans = _sentence_spans(passage)
+        vectors = self.embedder.embed_passages_array([_text_in(passage, span) for span in spans])
+        return list(zip(spans, vectors, strict=True))
+
+
+def _sentence_spans(passage: Passage) -> list[Span]:
+    """The passage's sentences as article offsets (the whole passage if it has no sentence break)."""
+    spans = split_sentences(passage.text) or [Span(0, len(passage.text))]
+    return [Span(passage.start + s.start, passage.start + s.end) for s in spans]
 
 
 _CLAUSE_BREAK = re.compile(

@@ -147,14 +147,22 @@ def _zscores(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
 
 
+def fused_scores(dense: np.ndarray, keyword: np.ndarray, sentence: np.ndarray, weights: FusionWeights) -> np.ndarray:
+    """The candidates' fused scores: a weighted sum of each signal's z-scores among the candidates."""
+    return weights.dense * _zscores(dense) + weights.keyword * _zscores(keyword) + weights.sentence * _zscores(sentence)
+
+
 def _fuse(candidates: list[_Candidate], weights: FusionWeights) -> list[_Candidate]:
     if not candidates:
         return []
-    dense = _zscores(np.array([c.dense for c in candidates]))
-    keyword = _zscores(np.array([c.keyword for c in candidates]))
-    sentence = _zscores(np.array([c.sentence for c in candidates]))
-    for candidate, d, kw, se in zip(candidates, dense, keyword, sentence, strict=True):
-        candidate.fused = float(weights.dense * d + weights.keyword * kw + weights.sentence * se)
+    fused = fused_scores(
+        np.array([c.dense for c in candidates]),
+        np.array([c.keyword for c in candidates]),
+        np.array([c.sentence for c in candidates]),
+        weights,
+    )
+    for candidate, score in zip(candidates, fused, strict=True):
+        candidate.fused = float(score)
     return sorted(candidates, key=lambda c: -c.fused)
 
 

@@ -37,10 +37,10 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering import STEM_PREFIX, Abstention, Weights, _QuestionTerms
+from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes
 from assistant.evaluation import load_squad
 from assistant.keyword import tokenize
-from assistant.retrieval import FusionWeights, _zscores
+from assistant.retrieval import FusionWeights, fused_scores
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TUNING_ARTICLES = 38
@@ -54,7 +54,7 @@ class IndexArrays:
     chunk_article: np.ndarray
     keyword_position: np.ndarray
     sentence_vectors: np.ndarray
-    sentence_stems: list[frozenset[str]]
+    sentence_stems: list[set[str]]
     first_sentence: np.ndarray  # per chunk: its sentences are rows first..last-1
     last_sentence: np.ndarray
 
@@ -74,8 +74,7 @@ def load_arrays(assistant: Assistant) -> IndexArrays:
         for sentence in sentences[chunk.id]:
             rows.append(sentence.vector)
             owner.append(n)
-            text = texts[chunk.article_id][sentence.start : sentence.end]
-            stems.append(frozenset(t[:STEM_PREFIX] for t in tokenize(text)))
+            stems.append(_stem_prefixes(texts[chunk.article_id][sentence.start : sentence.end]))
     owner_array = np.array(owner)
     return IndexArrays(
         chunk_vectors=np.stack([vectors[i] for i in ids]),
@@ -107,19 +106,14 @@ def replay_evidence(index: IndexArrays, q: QuestionScores, allowed: np.ndarray, 
     keyword_top = chunks[np.argsort(-q.keyword[chunks])[: 2 * pool]]
     fresh = [c for c in keyword_top.tolist() if q.keyword[c] > 0 and c not in in_dense][:pool]
     candidates = np.concatenate([dense_top, np.array(fresh, dtype=int)])
-    w = FusionWeights()
-    fused = (
-        w.dense * _zscores(q.dense[candidates])
-        + w.keyword * _zscores(q.keyword[candidates])
-        + w.sentence * _zscores(q.best_sentence[candidates])
-    )
+    fused = fused_scores(q.dense[candidates], q.keyword[candidates], q.best_sentence[candidates], FusionWeights())
     order = np.argsort(-fused)
     weights = Weights()
     best = -1.0
     for chunk in candidates[order[:3]]:
         for s in range(index.first_sentence[chunk], index.last_sentence[chunk]):
-            shared = sum(v for stem, v in q.terms.idf.items() if stem[:STEM_PREFIX] in index.sentence_stems[s])
-            best = max(best, weights.sentence * float(q.sentence[s]) + weights.overlap * shared / q.terms.weight)
+            overlap = q.terms.share_of(index.sentence_stems[s])
+            best = max(best, weights.sentence * float(q.sentence[s]) + weights.overlap * overlap)
     top = candidates[order[0]]
     return weights.evidence(best, float(q.keyword[top]) / q.terms.weight, float(fused[order[0]]))
 
