@@ -6,10 +6,10 @@ answerer); by default everything is built from `Settings`.
 
 from __future__ import annotations
 
-import fcntl
 import functools
+import logging
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,23 @@ from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
 from assistant.answers import Answer, Passage, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
-from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
+from assistant.errors import (
+    ArticleNotFoundError,
+    AssistantError,
+    EmptyQuestionError,
+    IndexNotFoundError,
+    ModelMismatchError,
+)
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
 from assistant.records import Records
 from assistant.retrieval import HybridRetriever, SearchFilter
 from assistant.settings import Settings
+from assistant.sharing import SharedStore, Waiting, writer_turn
 from assistant.store import ChromaStore, open_client
 
 RECORDS_FILE = "records.sqlite3"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,8 @@ class Assistant:
         self._chroma_client = chroma_client
         self._answerer = answerer
         self._records: Records | None = None
-        self._store: ChromaStore | None = None
+        self._shared: SharedStore | None = None
+        self._opening = threading.RLock()  # collaborators are built on first use, maybe by several threads
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
 
     @classmethod
@@ -74,6 +83,10 @@ class Assistant:
     @property
     def embeddings(self) -> Any:
         """The LangChain `Embeddings` in use (loaded lazily: importing torch takes seconds)."""
+        with self._opening:
+            return self._embeddings or self._load_embeddings()
+
+    def _load_embeddings(self) -> Any:
         if self._embeddings is None:
             from assistant.embeddings import SentenceTransformerEmbeddings
 
@@ -90,6 +103,10 @@ class Assistant:
         return getattr(self._embeddings, "model_name", None) or self.settings.embedding_model
 
     def _open_records(self, create: bool) -> Records:
+        with self._opening:
+            return self._records or self._new_records(create)
+
+    def _new_records(self, create: bool) -> Records:
         if self._records is None:
             path = self.index_dir / RECORDS_FILE
             if not create and not path.exists():
@@ -100,11 +117,27 @@ class Assistant:
             self._records = Records(path)
         return self._records
 
+    def _store_access(self) -> SharedStore:
+        """The vector store as this process shares it with every other reader and writer of the index."""
+        with self._opening:
+            if self._shared is None:
+                reopen = self._chroma_client is None and not self.settings.chroma_url
+                self._shared = SharedStore(
+                    self.index_dir, self._open_records(create=True), self._new_store, reopen=reopen
+                )
+            return self._shared
+
+    def _new_store(self) -> ChromaStore:
+        if self._chroma_client is not None:
+            return ChromaStore(self._chroma_client, self.settings.collection)
+        client = open_client(self.index_dir / "chroma", self.settings.chroma_url)
+        return ChromaStore(client, self.settings.collection, owned=True)
+
     def _open_store(self) -> ChromaStore:
-        if self._store is None:
-            client = self._chroma_client or open_client(self.index_dir / "chroma", self.settings.chroma_url)
-            self._store = ChromaStore(client, self.settings.collection)
-        return self._store
+        """The store client, current with what other processes wrote (for inspection; questions use a
+        `reading()` section of `_store_access()`)."""
+        with self._store_access().reading() as store:
+            return store
 
     @functools.cached_property
     def answerer(self) -> Answerer:
@@ -171,13 +204,17 @@ class Assistant:
         *,
         sync: bool = False,
         progress: ProgressCallback | None = None,
+        waiting: Waiting | None = None,
     ) -> IndexReport:
-        """Index files, folders and `Article` objects incrementally; `sync` drops articles gone from paths."""
+        """Index files, folders and `Article` objects incrementally; `sync` drops articles gone from paths.
+
+        One indexing run at a time per index directory: a second one waits, and `waiting` is told so in
+        words ("waiting for another indexing run (pid N) …"). Questions are answered meanwhile."""
         if isinstance(items, str | Path | Article):
             items = [items]
         records = self._open_records(create=True)
         self._check_model(records)
-        with self._write_lock():
+        with writer_turn(self.index_dir, waiting):
             indexer = self._indexer(records)
             report = indexer.index(items, sync=sync, progress=progress)
             if records.get_meta("embedding_model") is None and report.changed:
@@ -189,13 +226,13 @@ class Assistant:
         records = self._open_records(create=False)
         if records.content_hash(article_id) is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r} in the index")
-        with self._write_lock():
+        with writer_turn(self.index_dir):
             self._indexer(records).delete(article_id)
 
     def _indexer(self, records: Records) -> Indexer:
         return Indexer(
             records,
-            self._open_store(),
+            self._store_access(),
             self.embeddings,
             chunker=functools.partial(
                 chunk_text, target_chars=self.settings.chunk_target_chars, max_chars=self.settings.chunk_max_chars
@@ -206,17 +243,6 @@ class Assistant:
             group_chars=self.settings.index_batch_chars,
         )
 
-    @contextmanager
-    def _write_lock(self) -> Iterator[None]:
-        """One writer at a time per index directory (a second `assistant index` waits)."""
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.index_dir / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
     # --- questions ------------------------------------------------------------------------------
     def retrieve(
         self, question: str, k: int | None = None, *, search_filter: SearchFilter | None = None
@@ -225,9 +251,12 @@ class Assistant:
         return self._retrieve(question, k, search_filter)[1]
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
-        """Answer `question` from the indexed articles, with verbatim quotes (or abstain)."""
-        query_vector, passages = self._retrieve(question, k, search_filter)
-        return self.answerer.answer(question.strip(), query_vector, passages)
+        """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
+
+        Passages, sentences and leads come from one snapshot of the record, whatever is written meanwhile."""
+        with self._open_records(create=False).snapshot():
+            query_vector, passages = self._retrieve(question, k, search_filter)
+            return self.answerer.answer(question.strip(), query_vector, passages)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -235,7 +264,8 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
-        query_vector, passages = self._retrieve(question, k, search_filter)
+        with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
+            query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
             yield from as_stream(self.answerer.answer(question.strip(), query_vector, passages))
@@ -249,11 +279,27 @@ class Assistant:
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
-        self.keyword_index.ensure_current(records)
         question = question.strip()
         query_vector = self.embeddings.embed_query_array(question)
-        retriever = HybridRetriever(self._open_store(), self.keyword_index, sentence_matrices=records.sentence_matrix)
-        return query_vector, retriever.retrieve(question, query_vector, k or self.settings.top_k, search_filter)
+        keyword = self.keyword_index.ensure_current()
+        access = self._store_access()
+        for attempt in range(2):
+            try:
+                with access.reading() as store:
+                    retriever = HybridRetriever(
+                        store, keyword, sentence_matrices=records.sentence_matrix, current=records.current_chunk_ids
+                    )
+                    return query_vector, retriever.retrieve(
+                        question, query_vector, k or self.settings.top_k, search_filter
+                    )
+            except AssistantError:
+                raise
+            except Exception:  # a store client that fell behind despite the generation: reopen it once
+                if attempt:
+                    raise
+                log.warning("the vector store failed a read; reopening it", exc_info=True)
+                access.stale()
+        raise AssertionError("unreachable")
 
     def as_retriever(self, k: int = 4, *, search_filter: SearchFilter | None = None) -> Any:
         """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets)."""
@@ -287,7 +333,10 @@ class Assistant:
         return IndexStatus(articles, chunks, records.get_meta("embedding_model"), records.last_changed())
 
     def close(self) -> None:
-        """Release the record database (the Chroma client closes with the process)."""
+        """Release the record database and the store client."""
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
         if self._records is not None:
             self._records.close()
             self._records = None
