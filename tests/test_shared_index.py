@@ -7,10 +7,10 @@ verbatim at its offsets, and new articles must be answered by the running server
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -194,33 +194,110 @@ def assert_store_matches_record(index_dir: Path) -> None:
         reader.close()
 
 
-FIRST = range(0, 4)
-MORE = range(4, 12)
+def records_count(index_dir: Path) -> int:
+    try:
+        with sqlite3.connect(index_dir / RECORDS_FILE, timeout=5) as db:
+            return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
-def test_server_answers_while_a_cli_run_writes_into_its_folder(tmp_path: Path) -> None:
+def start_writer(folder: Path, index_dir: Path, cwd: Path) -> subprocess.Popen[str]:
+    """`assistant index` with one article per write, so readers see many changes."""
+    return subprocess.Popen(
+        cli("index", str(folder), "--index-dir", str(index_dir), "--json"),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ASSISTANT_INDEX_BATCH_CHARS": "1", "PYTHONWARNINGS": "ignore"},
+    )
+
+
+FIRST, QUEUED_A, QUEUED_B, KILLED = range(0, 3), range(3, 6), range(6, 9), range(9, 14)
+
+
+def test_server_answers_while_cli_writers_queue_and_one_is_killed(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     run_cli("index", str(write_towns(tmp_path / "first", FIRST)), "--index-dir", str(index_dir), cwd=tmp_path)
-    more = write_towns(tmp_path / "more", MORE)
+    folders = {
+        name: write_towns(tmp_path / name, numbers)
+        for name, numbers in (("a", QUEUED_A), ("b", QUEUED_B), ("killed", KILLED))
+    }
     for server in start_server(index_dir, tmp_path):
-        askers = Askers(server.url, [question_for(n) for n in FIRST] + [question_for(n) for n in MORE])
+        askers = Askers(server.url, [question_for(n) for n in range(KILLED.stop)])
         askers.start()
         time.sleep(2)
-        writer = subprocess.run(  # one article per write, so readers see many changes
-            cli("index", str(more), "--index-dir", str(index_dir)),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env={**os.environ, "ASSISTANT_INDEX_BATCH_CHARS": "1"},
+
+        first, second = (start_writer(folders[name], index_dir, tmp_path) for name in ("a", "b"))
+        outputs = {first.pid: first.communicate(timeout=600), second.pid: second.communicate(timeout=600)}
+        assert first.returncode == second.returncode == 0, outputs
+        waited = [(pid, err) for pid, (_, err) in outputs.items() if "waiting for another indexing run" in err]
+        assert len(waited) == 1, outputs  # the second writer queued and said for whom
+        other = first.pid if waited[0][0] == second.pid else second.pid
+        assert f"waiting for another indexing run (pid {other})" in waited[0][1]
+
+        killed = start_writer(folders["killed"], index_dir, tmp_path)
+        deadline = time.monotonic() + 300
+        while records_count(index_dir) < QUEUED_B.stop + 1 and time.monotonic() < deadline and killed.poll() is None:
+            time.sleep(0.05)
+        assert killed.poll() is None, "the writer finished before it could be killed"
+        killed.send_signal(signal.SIGKILL)
+        killed.communicate()
+        assert QUEUED_B.stop < records_count(index_dir) < KILLED.stop
+        time.sleep(3)  # questions go on against what the killed writer left
+
+        rerun = json.loads(
+            run_cli("index", str(folders["killed"]), "--index-dir", str(index_dir), "--json", cwd=tmp_path).stdout
         )
-        assert writer.returncode == 0, writer.stderr
+        assert rerun["added"] + rerun["unchanged"] == len(KILLED)
         client = Client(server.url, verbose=False)
-        for n in MORE:
+        for n in range(KILLED.stop):
             wait_for_answer(client, n)
-        time.sleep(2)
         askers.stop()
         assert askers.errors == []
         assert len(askers.answers) > 20
         assert_quotes_verify(index_dir, askers.answers)
     assert_store_matches_record(index_dir)
+
+
+def test_an_upload_waiting_for_another_writer_blocks_no_question(tmp_path: Path, embeddings: Any) -> None:
+    from assistant.sharing import writer_turn
+    from assistant.ui import ChatApp, word_pieces
+
+    assistant = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=embeddings)
+    assistant.index([write_towns(tmp_path / "first", range(0, 2))])
+    chat = ChatApp(assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    upload = write_towns(tmp_path / "upload", range(2, 3)) / "town-02.md"
+    said: list[str] = []
+    outcome: list[Any] = []
+    release = threading.Event()
+    holding = threading.Event()
+
+    def other_writer() -> None:
+        with writer_turn(assistant.index_dir):
+            holding.set()
+            release.wait(timeout=120)
+
+    def progress(fraction: float, desc: str = "") -> None:
+        said.append(desc)
+
+    holder = threading.Thread(target=other_writer)
+    holder.start()
+    holding.wait(timeout=30)
+    uploading = threading.Thread(target=lambda: outcome.append(chat._upload_one(upload, 0, 1, progress)))
+    uploading.start()
+    deadline = time.monotonic() + 30
+    while not any("waiting for another indexing run" in text for text in said) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(f"waiting for another indexing run (pid {os.getpid()})" in text for text in said), said
+    started = time.monotonic()
+    answer = chat.ask_api(question_for(0))  # answered while the upload waits
+    assert time.monotonic() - started < 20 and answer["quotes"]
+    assert uploading.is_alive() and not outcome
+    release.set()
+    uploading.join(timeout=120)
+    holder.join(timeout=30)
+    assert outcome and outcome[0].status == "added"
+    assert chat.ask_api(question_for(2))["quotes"][0]["article_id"].endswith("town-02.md")
+    assistant.close()
