@@ -142,8 +142,13 @@ def one_run(base_index: Path, new_folder: Path, questions: list[str], new_texts:
                 thread.start()
             time.sleep(args.seconds)
             run.write_start = time.monotonic()
-            subprocess.run(cli("index", str(new_folder), "--index-dir", str(index_dir)), check=True,
-                           capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            subprocess.run(
+                cli("index", str(new_folder), "--index-dir", str(index_dir)),
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            )
             run.write_end = time.monotonic()
             time.sleep(args.seconds)
         finally:
@@ -188,10 +193,13 @@ def main() -> None:
         base_index = root / "base-index"
         base_folder = write_folder(root / "base", base_texts, 0)
         new_folder = write_folder(root / "new", new_texts, FIRST_NEW)
-        subprocess.run(cli("index", str(base_folder), "--index-dir", str(base_index)), check=True,
-                       capture_output=True, text=True)
-        print(f"{args.base} articles indexed, {len(new_texts)} added during each run, {args.seconds:.0f} s of "
-              "asking before and after; latency of /ask in ms\n")
+        subprocess.run(
+            cli("index", str(base_folder), "--index-dir", str(base_index)), check=True, capture_output=True, text=True
+        )
+        print(
+            f"{args.base} articles indexed, {len(new_texts)} added during each run, {args.seconds:.0f} s of "
+            "asking before and after; latency of /ask in ms\n"
+        )
         print("| askers | phase | questions | errors | p50 | p95 | max |\n|---|---|---|---|---|---|---|")
         for askers in [int(n) for n in args.askers.split(",")]:
             args.askers_now = askers
@@ -199,8 +207,11 @@ def main() -> None:
             for row in phase_rows(run):
                 print(row, flush=True)
             seen = f"{run.new_answered_after:.1f} s" if run.new_answered_after is not None else "never"
-            print(f"|   | write: {run.write_end - run.write_start:.0f} s, last new article answered after {seen} "
-                  "| | | | | |", flush=True)
+            print(
+                f"|   | write: {run.write_end - run.write_start:.0f} s, last new article answered after {seen} "
+                "| | | | | |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
