@@ -12,6 +12,7 @@ from assistant.errors import (
     InvalidArticleError,
     ModelLoadError,
     ModelMismatchError,
+    StoreUnavailableError,
 )
 from assistant.indexing import IndexReport
 from assistant.retrieval import SearchFilter
@@ -36,4 +37,5 @@ __all__ = [
     "Refusal",
     "SearchFilter",
     "Settings",
+    "StoreUnavailableError",
 ]

@@ -122,9 +122,9 @@ class Assistant:
         with self._opening:
             if self._shared is None:
                 reopen = self._chroma_client is None and not self.settings.chroma_url
-                self._shared = SharedStore(
-                    self.index_dir, self._open_records(create=True), self._new_store, reopen=reopen
-                )
+                url = None if self._chroma_client is not None else self.settings.chroma_url
+                records = self._open_records(create=True)
+                self._shared = SharedStore(self.index_dir, records, self._new_store, reopen=reopen, url=url)
             return self._shared
 
     def _new_store(self) -> ChromaStore:

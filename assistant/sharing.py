@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
+from assistant.errors import StoreUnavailableError
 from assistant.records import Records
 from assistant.store import ChromaStore
 
@@ -66,6 +67,15 @@ def _holder(path: Path) -> str:
     except OSError:
         pid = ""
     return f"pid {pid}" if pid.isdigit() else "another process"
+
+
+def _unreachable(error: Exception) -> bool:
+    """Whether `error` says the server cannot be reached (connection refused, reset, timed out)."""
+    import httpx
+
+    if isinstance(error, httpx.TransportError):
+        return True
+    return isinstance(error, ValueError) and "Could not connect to a Chroma server" in str(error)
 
 
 class _ReadWriteLock:
@@ -113,10 +123,20 @@ class SharedStore:
     """This process's view of the vector store, current with what every other process wrote.
 
     `open_store` builds a fresh client; `reopen` is False for a Chroma server (it is shared by design) or a
-    client passed in from outside (which cannot be rebuilt here)."""
+    client passed in from outside (which cannot be rebuilt here). With a server `url`, a server that does not
+    answer is a `StoreUnavailableError` naming it; the next access tries again."""
 
-    def __init__(self, folder: Path, records: Records, open_store: Callable[[], ChromaStore], *, reopen: bool) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        records: Records,
+        open_store: Callable[[], ChromaStore],
+        *,
+        reopen: bool,
+        url: str | None = None,
+    ) -> None:
         self.folder = folder
+        self.url = url
         self.records = records
         self._open_store = open_store
         self._reopen = reopen
@@ -127,7 +147,7 @@ class SharedStore:
     @contextmanager
     def reading(self) -> Iterator[ChromaStore]:
         """The store as of now; no writer changes it until the block ends (keep the block short)."""
-        with self._shared():
+        with self._shared(), self._server_errors():
             self._refresh(self.records.store_generation())
             with self._clients.read():
                 yield self._current()
@@ -135,11 +155,24 @@ class SharedStore:
     @contextmanager
     def writing(self) -> Iterator[ChromaStore]:
         """The store for one batch of changes: no reader looks meanwhile, all readers reopen afterwards."""
-        with self._exclusive():
+        with self._exclusive(), self._server_errors():
             self._refresh(self.records.store_generation())
             with self._clients.write():
                 self._generation = self.records.next_store_generation()
                 yield self._current()
+
+    @contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """A Chroma server that went away becomes one clear error naming it (the client reconnects by itself)."""
+        try:
+            yield
+        except Exception as error:
+            if self.url is None or not _unreachable(error):
+                raise
+            raise StoreUnavailableError(
+                f"the Chroma server at {self.url} does not answer ({error}): start it again (`chroma run`) or "
+                "check ASSISTANT_CHROMA_URL; nothing already indexed is lost, the next question or run retries"
+            ) from error
 
     def stale(self) -> None:
         """Forget the client (after a store error): the next access opens a fresh one."""
