@@ -254,6 +254,7 @@ class Assistant:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
 
         Passages, sentences and leads come from one snapshot of the record, whatever is written meanwhile."""
+        _check_question(question)
         with self._open_records(create=False).snapshot():
             query_vector, passages = self._retrieve(question, k, search_filter)
             return self.answerer.answer(question.strip(), query_vector, passages)
@@ -264,6 +265,7 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
+        _check_question(question)
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
             query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
@@ -273,8 +275,7 @@ class Assistant:
             yield from stream(question.strip(), query_vector, passages)
 
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
-        if not isinstance(question, str) or not question.strip():
-            raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+        _check_question(question)
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
@@ -340,3 +341,8 @@ class Assistant:
         if self._records is not None:
             self._records.close()
             self._records = None
+
+
+def _check_question(question: str) -> None:
+    if not isinstance(question, str) or not question.strip():
+        raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
