@@ -282,6 +282,12 @@ class Assistant:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
         question = question.strip()
         query_vector = self.embeddings.embed_query_array(question)
+        return query_vector, self._search(records, question, query_vector, k or self.settings.top_k, search_filter)
+
+    def _search(
+        self, records: Records, question: str, query_vector: Any, k: int, search_filter: SearchFilter | None
+    ) -> list[Passage]:
+        """Hybrid retrieval while no writer changes the store; a store read that fails reopens the client once."""
         keyword = self.keyword_index.ensure_current()
         access = self._store_access()
         for attempt in range(2):
@@ -290,12 +296,10 @@ class Assistant:
                     retriever = HybridRetriever(
                         store, keyword, sentence_matrices=records.sentence_matrix, current=records.current_chunk_ids
                     )
-                    return query_vector, retriever.retrieve(
-                        question, query_vector, k or self.settings.top_k, search_filter
-                    )
+                    return retriever.retrieve(question, query_vector, k, search_filter)
             except AssistantError:
                 raise
-            except Exception:  # a store client that fell behind despite the generation: reopen it once
+            except Exception:  # a client that fell behind the files despite the generation (e.g. a foreign tool)
                 if attempt:
                     raise
                 log.warning("the vector store failed a read; reopening it", exc_info=True)
@@ -344,5 +348,6 @@ class Assistant:
 
 
 def _check_question(question: str) -> None:
+    """An empty question is refused before anything is opened or embedded."""
     if not isinstance(question, str) or not question.strip():
         raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
