@@ -114,12 +114,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"⚠ {answer.notice}")
     if answer.quotes:
         print()
+        copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
         for number, quote in enumerate(answer.quotes, start=1):
             print(f"[{number}] „{quote.text}“")
             print(
                 f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} "
                 f"[{quote.start}:{quote.end}]"
             )
+            if quote.article_id in copies:
+                print(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
     if answer.abstained and answer.passages:
         print()
         for passage in answer.passages:
@@ -127,6 +130,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+ALSO_IN = {"de": "auch in", "en": "also in"}
 CHECKED = {"de": "── Geprüfte Antwort (nur belegte Zitate) ──", "en": "── Checked answer (verified quotes only) ──"}
 
 

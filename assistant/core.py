@@ -27,10 +27,13 @@ from assistant.records import Records
 from assistant.retrieval import HybridRetriever, SearchFilter
 from assistant.settings import Settings
 from assistant.store import ChromaStore, open_client
+from assistant.syndication import collapse
 from assistant.web import WebReader, WebResult, is_url
 from assistant.web_state import WebState
 
 RECORDS_FILE = "records.sqlite3"
+SYNDICATION_SLACK = 6
+"""Extra passages retrieved so that syndicated copies, shown once, do not leave an answer short."""
 WEB_STATE_FILE = "web.sqlite3"
 
 
@@ -313,7 +316,13 @@ class Assistant:
         question = question.strip()
         query_vector = self.embeddings.embed_query_array(question)
         retriever = HybridRetriever(self._open_store(), self.keyword_index, sentence_matrices=records.sentence_matrix)
-        return query_vector, retriever.retrieve(question, query_vector, k or self.settings.top_k, search_filter)
+        k = k or self.settings.top_k
+        passages = retriever.retrieve(question, query_vector, k + SYNDICATION_SLACK, search_filter)
+        return query_vector, collapse(passages, self._text_of)[:k]
+
+    def _text_of(self, article_id: str) -> str | None:
+        article = self._open_records(create=False).article(article_id)
+        return article.text if article else None
 
     def as_retriever(self, k: int = 4, *, search_filter: SearchFilter | None = None) -> Any:
         """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets)."""
