@@ -127,3 +127,24 @@ def test_a_feed_run_killed_before_indexing_fetches_again(assistant: Assistant, s
 
     assert sorted(report.added) == sorted(f"{site.base}/{s}.html" for s in ("energie", "hafen"))
     assert set(STORIES) >= {"energie", "hafen"}
+
+
+@pytest.mark.slow
+def test_the_cli_indexes_a_feed_and_says_what_it_refused(site: NewsSite, tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "assistant.cli", "index", f"{site.base}/bad-feed.xml", "--json"]
+    result = subprocess.run(
+        [*command, "--index-dir", str(tmp_path / "index")], capture_output=True, text=True, timeout=600
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "added": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "refused": [{"path": f"{site.base}/missing.html", "reason": "HTTP 404"}],
+    }
