@@ -39,6 +39,13 @@ def test_who_should_mediate_is_answered_with_the_qatar_sentence(indexed: Assista
     assert_verbatim(indexed, answer)
 
 
+def test_who_was_supposed_to_mediate_in_english_quotes_the_german_qatar_sentence(indexed: Assistant) -> None:
+    answer = indexed.ask("Who was supposed to mediate the talks?")
+    assert not answer.abstained and answer.language == "en"
+    assert "unter Vermittlung Katars" in answer.quotes[0].text  # verbatim, in the article's language
+    assert_verbatim(indexed, answer)
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
