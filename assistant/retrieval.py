@@ -60,7 +60,7 @@ class FusionWeights:
     sentence: float = 0.35  # best cosine of question and one of the chunk's sentences
 
 
-CROSS_LINGUAL_FUSION = FusionWeights(dense=0.40, keyword=0.25, sentence=0.35)
+CROSS_LINGUAL_FUSION = FusionWeights(dense=0.40, keyword=0.15, sentence=0.45)
 """For a question in another language than the articles it finds (fitted like `FusionWeights`, on English
 questions about XQuAD-de articles 0-37): BM25 on the articles' stems sees only the names and numbers."""
 LANGUAGE_SAMPLE = 5

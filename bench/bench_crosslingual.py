@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
 import pickle
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,8 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering import CROSS_LINGUAL, Abstention, Weights, _QuestionTerms
-from assistant.evaluation import contains_any, load_squad
+from assistant.answering import _REFERS_BACK, CROSS_LINGUAL, MAX_QUOTE_CHARS, Abstention, Weights, _QuestionTerms
+from assistant.evaluation import contains_any, load_squad, with_questions_from
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual
 from assistant.retrieval import fused_scores, fusion_weights_for
@@ -58,10 +59,12 @@ class Asked:
     sentence: np.ndarray  # float16, every sentence of the index
 
 
-def score_questions(assistant: Assistant, index, files: dict[str, Path]) -> list[Asked]:
+def score_questions(assistant: Assistant, index, contexts: Path, files: dict[str, Path]) -> list[Asked]:
+    """Every question of `files` (parallel to `contexts`, by id), with the gold answers of `contexts`."""
+    indexed = load_squad(contexts)
     asked = []
     for language, path in files.items():
-        questions = [q for a in load_squad(path) for q in a.questions]
+        questions = [q for a in with_questions_from(indexed, load_squad(path)) for q in a.questions]
         for q in tqdm(questions, desc=language, file=sys.stderr):
             vector = assistant.embeddings.embed_query_array(q.question)
             _, keyword = assistant.keyword_index.scores(tokenize(q.question))
@@ -122,8 +125,55 @@ def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Wei
         "second": float(fused[order[1]]) if len(order) > 1 else 0.0,
         "pool": float(len(candidates)),
     }
+    features.update(pool_features(index, q, candidates, best_sentence, fused, order))
+    features.update(name_features(q.question, [texts[c] for c in top3], [r for r in rows]))
     evidence = w.evidence(features["best"], features["keyword"], features["fused"])
-    return Replayed(hit, evidence, features, bool(best[5]), rows)
+    return Replayed(hit, evidence, features, quote_holds(spans, best, q.answers), rows)
+
+
+def quote_holds(spans: list[str], best: tuple, answers: tuple[str, ...]) -> bool:
+    """Whether the quote made of the best sentence (with the one before when it refers back) holds an answer."""
+    text, s, first = spans[best[6]], best[6], best[7]
+    if not first and _REFERS_BACK.search(text) and len(spans[s - 1]) + 1 + len(text) <= MAX_QUOTE_CHARS:
+        text = f"{spans[s - 1]} {text}"
+    return len(text) <= MAX_QUOTE_CHARS and contains_any(text, answers)
+
+
+_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b(?:[A-ZÄÖÜ][\w-]+|\w*\d[\w.,]*)")
+
+
+def question_names(question: str) -> set[str]:
+    """Names and numbers of a question (capitalized words not opening it, tokens with digits), lowercased."""
+    return {m.group(0).lower().strip(".,") for m in _NAME.finditer(question.strip())}
+
+
+def name_features(question: str, top_texts: list[str], rows) -> dict[str, float]:
+    names = question_names(question)
+    if not names:
+        return {"names": 0.0, "names_top": 0.0, "names_any": 0.0}
+    words = [set(re.findall(r"[\w.,-]+", t.lower())) | set(re.findall(r"\w+", t.lower())) for t in top_texts]
+    return {
+        "names": float(len(names)),
+        "names_top": sum(n in words[0] for n in names) / len(names),
+        "names_any": sum(any(n in w for w in words) for n in names) / len(names),
+    }
+
+
+def pool_features(index, q: Asked, candidates, best_sentence, fused, order) -> dict[str, float]:
+    """Scale-free evidence: how the top candidate stands out of the retrieval pool."""
+    ranked_articles = index.chunk_article[candidates[order]]
+    other = next((i for i, a in enumerate(ranked_articles) if a != ranked_articles[0]), None)
+    spread = best_sentence.std() + 1e-9
+    dense = q.dense[candidates]
+    return {
+        "sent_z": float((best_sentence[order[0]] - best_sentence.mean()) / spread),
+        "sent_max_z": float((best_sentence.max() - best_sentence.mean()) / spread),
+        "dense_z": float((dense[order[0]] - dense.mean()) / (dense.std() + 1e-9)),
+        "gap": float(fused[order[0]] - fused[order[1]]),
+        "gap_article": float(fused[order[0]] - fused[order[other]]) if other is not None else 0.0,
+        "sent_gap": float(best_sentence.max() - np.median(best_sentence)),
+        "agree": float(np.argmax(dense) == np.argmax(best_sentence) == order[0]),
+    }
 
 
 def sentence_rows(index, spans, terms, sentence, top3, fused_top3, answers) -> list[tuple]:
@@ -140,6 +190,7 @@ def sentence_rows(index, spans, terms, sentence, top3, fused_top3, answers) -> l
                 (
                     float(sentence[s]), distinctive.share_of(stems), distinctive.share_of(stems | before),
                     float(passage_score), terms.share_of(stems), contains_any(spans[s], answers),
+                    s, s == index.first_sentence[c],
                 )
             )  # fmt: skip
             before = stems
@@ -166,7 +217,7 @@ def main() -> None:
         asked = pickle.loads(args.cache.read_bytes())
     else:
         files = {"de": args.data / "xquad.de.json", "en": args.data / "xquad.en.json"}
-        asked = score_questions(assistant, index, files)
+        asked = score_questions(assistant, index, files["de"], files)
         args.cache.write_bytes(pickle.dumps(asked))
     weights, abstention = Weights(), Abstention()
     fusion_for = fusion_weights_for
