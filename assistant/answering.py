@@ -6,7 +6,8 @@ by construction. A sentence is chosen by its own e5 similarity to the question, 
 shares (weighted by their rarity in the index and among the candidate sentences, found in the sentence
 alone and together with the one before it), and the score of the passage it stands in. Whether the
 articles answer at all is decided by similar signals that do not depend on the other candidates. A
-question about a whole article ("Worum geht es?") is answered with the article's lead.
+question about a whole article ("Worum geht es?") is answered with the article's lead. A question in another
+language than its passages is weighed with `CROSS_LINGUAL` and a lower threshold: its words are not theirs.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ pool and z-score fusion) and the answerer (sentence scores, abstention evidence,
 hit@5, quote hit, answered and abstained per language and per part: tuning (XQuAD articles 0-37) and held
 out (38-47). Every weight and threshold is chosen on the tuning part only.
 
-Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache /tmp/xl-scores.pkl]
+Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache scores.pkl]
      (build the index with `assistant eval ../shared/data/xquad/xquad.de.json --distractors
      ../shared/data/10kgnad/test.csv --index-dir /tmp/eval-index-de`)
 """
@@ -200,7 +200,7 @@ def sentence_rows(index, spans, terms, sentence, top3, fused_top3, answers) -> l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", required=True, type=Path)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/xl-scores.pkl"))
+    parser.add_argument("--cache", type=Path, help="keep the questions' scores in this file for the next run")
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "xquad")
     parser.add_argument("--dump", type=Path, help="write every replayed feature to this pickle")
     args = parser.parse_args()
@@ -213,12 +213,13 @@ def main() -> None:
     texts = [articles[c.article_id][c.start : c.end] for c in chunks]
     sentences = records.sentences_of([c.id for c in chunks])
     spans = [articles[c.article_id][s.start : s.end] for c in chunks for s in sentences[c.id]]
-    if args.cache.exists():
+    if args.cache and args.cache.exists():
         asked = pickle.loads(args.cache.read_bytes())
     else:
         files = {"de": args.data / "xquad.de.json", "en": args.data / "xquad.en.json"}
         asked = score_questions(assistant, index, files["de"], files)
-        args.cache.write_bytes(pickle.dumps(asked))
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps(asked))
     weights, abstention = Weights(), Abstention()
     fusion_for = fusion_weights_for
 
