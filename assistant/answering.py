@@ -182,7 +182,7 @@ class ExtractiveAnswerer:
         overview = self._overview(question, terms, passages, language)
         if overview is not None:
             return overview
-        cross = cross_lingual(question, [p.text for p in passages[: self.candidate_passages]])
+        cross = cross_lingual(question, [p.text for p in passages[:1]])  # the passage an answer leans on most
         weights = self.cross_weights if cross else self.weights
         candidates = self._candidates(terms, query_vector, passages, weights) if passages else []
         if not candidates or self.evidence(terms, passages, candidates, weights) < self.abstain_threshold(cross):

@@ -111,7 +111,7 @@ def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Wei
     hit = next((n for n, c in enumerate(ranked[:10], 1) if contains_any(texts[c], q.answers)), None)
     terms = _QuestionTerms.of(q.question, idf)
     top3 = ranked[:3]
-    cross = cross_lingual(q.question, [texts[c] for c in top3])
+    cross = cross_lingual(q.question, [texts[top3[0]]])
     w = CROSS_LINGUAL if cross else Weights()
     rows = sentence_rows(index, spans, terms, sentence, top3, fused[order[:3]], q.answers)
     best = max(rows, key=lambda r: w.sentence * r[0] + w.distinctive * r[1] + w.in_context * r[2] + w.passage * r[3])
