@@ -23,10 +23,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace, *, preload: bool = False) -> Any:
+    """The assistant; with `preload`, its model starts loading in the background first, while the rest of the
+    question path is imported (a cold `ask` takes about half as long)."""
+    settings = _settings(args)
+    embeddings = None
+    if preload:
+        from assistant.embedding_choice import embeddings_for
+
+        embeddings = embeddings_for(settings)
+        embeddings.preload()
     from assistant.core import Assistant
 
-    return Assistant(_settings(args))
+    return Assistant(settings, embeddings=embeddings)
 
 
 def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
@@ -72,7 +81,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.retrieval import SearchFilter
 
     search_filter = SearchFilter(tuple(args.source or ()), args.since, args.until)
-    assistant = _open(args)
+    assistant = _open(args, preload=True)
     streamed = None
     if args.json or assistant.settings.llm == "none":
         answer = assistant.ask(args.question, k=args.k, search_filter=search_filter)
@@ -146,15 +155,22 @@ def cmd_article(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    """Prepare the embedding model now (conversion of the bundled one), so the first question is fast."""
+    """Prepare the embedding model now (the bundled one: converted, exported to ONNX and checked), so the
+    first question is fast and needs no torch."""
     assistant = _open(args)
     print(f"Preparing the embedding model {assistant.model_name!r} ...", file=sys.stderr)
     embeddings = assistant.embeddings
     data = {
         "embedding_model": embeddings.model_name,
+        "backend": type(embeddings).__name__,
         "dimension": embeddings.dimension,
         "max_seq_length": embeddings.max_seq_length,
     }
+    from assistant.onnx_embeddings import OnnxEmbeddings, verify_onnx_folder
+
+    if isinstance(embeddings, OnnxEmbeddings):
+        verify_onnx_folder(embeddings.encoder.folder, full=True)
+        data["onnx_folder"] = str(embeddings.encoder.folder)
     print(json.dumps(data) if args.json else "\n".join(f"{key}: {value}" for key, value in data.items()))
     return 0
 
@@ -238,7 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.ui import serve
 
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
-    assistant = _open(args)
+    assistant = _open(args, preload=True)
     serve(
         assistant,
         args.host,
