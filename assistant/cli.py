@@ -78,10 +78,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _open(args, preload=True)
     from assistant.retrieval import SearchFilter
 
     search_filter = SearchFilter(tuple(args.source or ()), args.since, args.until)
-    assistant = _open(args, preload=True)
     streamed = None
     if args.json or assistant.settings.llm == "none":
         answer = assistant.ask(args.question, k=args.k, search_filter=search_filter)
