@@ -643,8 +643,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         return f"{type(self).__name__}(model={self.model_name!r}, device={self.device!r})"
 
     def preload(self) -> None:
-        """Start loading the model in a background thread (a server answers its first question sooner)."""
-        threading.Thread(target=self._load_quietly, name="load-embeddings", daemon=True).start()
+        """Start loading the model in a background thread (a server answers its first question sooner); not a
+        daemon, so a process that ends early waits for it instead of killing a thread inside a native library."""
+        threading.Thread(target=self._load_quietly, name="load-embeddings").start()
 
     def _load_quietly(self) -> None:
         with contextlib.suppress(Exception):  # the first real use loads again and raises with the reason

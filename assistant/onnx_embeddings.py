@@ -134,7 +134,7 @@ class OnnxEncoder:
     def encode_one(self, text: str) -> np.ndarray:
         """One short text (a question) -> float32 (dim,)."""
         ids = self.quick.encode(text)
-        if ids is None:
+        if ids is None or len(ids) > self.max_seq_length:  # `tokenizers` truncates like sentence-transformers
             return self.encode([text])[0]
         return self._run([ids])[0]
 
@@ -215,8 +215,11 @@ class OnnxEmbeddings(Embeddings):
         return f"{type(self).__name__}(model={self.model_name!r})"
 
     def preload(self) -> None:
-        """Start loading the model in a background thread (ONNX Runtime loads without holding the GIL)."""
-        threading.Thread(target=self._load_quietly, name="load-embeddings", daemon=True).start()
+        """Start loading the model in a background thread (ONNX Runtime loads without holding the GIL).
+
+        Not a daemon: a process that ends early (an error before the first question) waits for the load to
+        finish, since ONNX Runtime aborts the process when interpreter shutdown kills a thread inside it."""
+        threading.Thread(target=self._load_quietly, name="load-embeddings").start()
 
     def _load_quietly(self) -> None:
         with contextlib.suppress(Exception):  # the first real use loads again and raises with the reason

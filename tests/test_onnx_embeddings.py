@@ -103,8 +103,11 @@ def test_quick_tokenizer_gives_the_ids_of_tokenizers(onnx_e5: OnnxEmbeddings) ->
 @pytest.mark.slow
 def test_quick_tokenizer_leaves_special_tokens_and_long_text_to_tokenizers(onnx_e5: OnnxEmbeddings) -> None:
     encoder = onnx_e5.encoder
-    for text in ("query: was bedeutet <mask> hier?", "query: </s> am Anfang", "query: " + "Wort " * MAX_QUICK_CHARS):
-        assert encoder.quick.encode(text) is None
+    long_text = "query: " + "Wort " * MAX_QUICK_CHARS
+    many_pieces = "query: " + "😀 " * 600  # short enough for the quick tokenizer, but more than 512 pieces
+    for text in ("query: was bedeutet <mask> hier?", "query: </s> am Anfang", long_text, many_pieces):
+        quick = encoder.quick.encode(text)
+        assert quick is None or len(quick) > encoder.max_seq_length
         expected = encoder.encode([text])[0]
         assert np.allclose(encoder.encode_one(text), expected, atol=1e-6)
 
