@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -27,13 +28,17 @@ BACKENDS = {"onnx (default)": {}, "sentence-transformers": {"ASSISTANT_EMBEDDING
 HEAVY = ["torch", "sentence_transformers", "transformers", "langchain_huggingface", "sklearn"]
 
 
-def ask_seconds(env: dict[str, str], index_dir: Path) -> float:
+def ask_seconds(env: dict[str, str], index_dir: Path) -> tuple[float, float]:
+    """(wall-clock, CPU) seconds of one `assistant ask` process; CPU time also means something on a busy machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", "--index-dir", str(index_dir), QUESTION],
         check=True, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def heavy_imports(env: dict[str, str], index_dir: Path) -> list[str]:
@@ -96,7 +101,7 @@ def main() -> int:
             subprocess.run(command, check=True, env=env, cwd=REPO, capture_output=True)
         for backend_env in BACKENDS.values():  # warm the page cache and any one-time export
             ask_seconds({**env, **backend_env}, index_dir)
-        asks: dict[str, list[float]] = {name: [] for name in BACKENDS}
+        asks: dict[str, list[tuple[float, float]]] = {name: [] for name in BACKENDS}
         serves: dict[str, list[float]] = {name: [] for name in BACKENDS}
         for _ in range(args.runs):
             for name, backend_env in BACKENDS.items():
@@ -107,9 +112,11 @@ def main() -> int:
         heavy = heavy_imports(env, index_dir)
     print(f"cold `assistant ask` (new process, index and model on disk), {os.cpu_count()} cores")
     for name, values in asks.items():
-        print(f"  {name:24s} {summary(values)}")
-    ratio = statistics.median(asks["sentence-transformers"]) / statistics.median(asks["onnx (default)"])
-    print(f"  ratio sentence-transformers / onnx: {ratio:.2f}x")
+        cpu = statistics.median(v[1] for v in values)
+        print(f"  {name:24s} {summary([v[0] for v in values])}; CPU {cpu:.2f} s")
+    walls = {name: statistics.median(v[0] for v in values) for name, values in asks.items()}
+    print(f"  ratio sentence-transformers / onnx: {walls['sentence-transformers'] / walls['onnx (default)']:.2f}x")
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
     if args.serve_runs:
         print("`assistant serve` from start to its first answer (/ask)")
         for name, values in serves.items():
