@@ -3,9 +3,10 @@
 On a loopback address nothing changes (only this machine can connect). Any other address needs users to log
 in (Gradio's own login, checked against the users file), or an explicit ``--no-auth`` with a warning.
 
-Gradio's login protects the page's data and most of its routes, but leaves some open (``/gradio_api/cancel``,
-``/reset``, ``/heartbeat/…``, ``/stream/…``, ``/startup-events``, ``/app_id``, ``/token``, ``/user``, the run
-history); `LoginGate` refuses every route except the login page and its static files without a session.
+Gradio's login protects the page's data and most of its routes, but (checked on Gradio 6.31) answers these
+without one: ``/openapi.json`` (the whole API schema), ``/gradio_api/user``, ``/token``, ``/app_id``,
+``/heartbeat/…``, ``/cancel``, ``/reset``, ``/stream/…``, ``/custom_component/…`` and the ``vibe-…`` routes.
+`LoginGate` refuses every route except the login page and its static files without a session.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ Auth = Callable[[str, str], bool]
 
 PUBLIC_PATHS = frozenset(
     {"/", "/login", "/login/", "/logout", "/favicon.ico", "/robots.txt", "/manifest.json", "/theme.css"}
-    | {"/gradio_api/theme.css"}
+    | {"/gradio_api/theme.css", "/gradio_api/startup-events"}
 )
-"""The login page and what it needs; Gradio serves the page's components only after a login."""
+"""The login page and what it needs (Gradio serves the page's components only after a login), and the startup
+hook `launch` itself calls once (later calls only answer ``false``)."""
 PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon")
 """The compiled frontend (the same for every Gradio app, no data)."""
 

@@ -72,9 +72,7 @@ def check_sources(sources: object) -> tuple[str, ...]:
 
 def parse_day(value: object, label: str) -> str | None:
     """``YYYY-MM-DD`` or ``TT.MM.JJJJ`` as ISO (or nothing), checked: a typo gets a message, not zero results."""
-    if value is not None and not isinstance(value, str):
-        raise InvalidInputError(f"„{label}“: ein Datum muss Text sein (JJJJ-MM-TT), nicht {_shown(value)}.")
-    text = (value or "").strip()
+    text = (value or "").strip() if isinstance(value, str) or value is None else _shown(value)
     if not text:
         return None
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
