@@ -16,11 +16,12 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from gradio_client import Client, handle_file
 from fastapi.routing import _IncludedRouter as IncludedRouter
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from samples import BUS
 from test_ui import MEDIATE, REPO, free_port
+from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from assistant import Assistant, Settings
 from assistant.access import PUBLIC_PATHS, PUBLIC_PREFIXES
@@ -55,7 +56,9 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterat
     assistant = Assistant(settings, embeddings=embeddings)
     assistant.index([root / "articles"])
     app = build_app(assistant)
-    url = launch(app, "127.0.0.1", free_port(), block=False, auth=users.verify, max_file_size=gradio_file_limit(settings))
+    url = launch(
+        app, "127.0.0.1", free_port(), block=False, auth=users.verify, max_file_size=gradio_file_limit(settings)
+    )
     try:
         yield Guarded(url, app, assistant, root / "index" / "uploads")
     finally:
@@ -111,8 +114,15 @@ def test_every_route_refuses_without_a_login(guarded: Guarded) -> None:
     assert len(checked) > 40
     assert [entry for entry in checked if entry[2] != 401] == []
     named = {path for _, path, _ in checked}
-    for must in ("/config", "/gradio_api/info", "/gradio_api/call/{api_name}", "/gradio_api/upload",
-                 "/gradio_api/queue/join", "/gradio_api/cancel", "/gradio_api/heartbeat/{session_hash}"):
+    for must in (
+        "/config",
+        "/gradio_api/info",
+        "/gradio_api/call/{api_name}",
+        "/gradio_api/upload",
+        "/gradio_api/queue/join",
+        "/gradio_api/cancel",
+        "/gradio_api/heartbeat/{session_hash}",
+    ):
         assert must in named
 
 
@@ -122,7 +132,7 @@ def test_the_named_endpoints_refuse_without_a_login(guarded: Guarded) -> None:
         assert status_of(guarded.url + path) == 401, path
     for name in ("ask", "status", "upload"):
         assert status_of(f"{guarded.url}/gradio_api/call/{name}", "POST", b'{"data": []}') == 401, name
-    with pytest.raises(Exception, match="(?i)login|auth|401"):
+    with pytest.raises(Exception, match=r"(?i)login|auth|401"):
         Client(guarded.url, verbose=False)
 
 
@@ -138,7 +148,7 @@ def test_the_page_shows_only_the_login_form(guarded: Guarded) -> None:
 @pytest.mark.slow
 def test_a_wrong_password_or_unknown_name_gets_no_session(guarded: Guarded) -> None:
     for auth in ((NAME, "falsch falsch"), ("niemand", PASSWORD), (NAME, "")):
-        with pytest.raises(Exception, match="(?i)credentials|login"):
+        with pytest.raises(Exception, match=r"(?i)credentials|login"):
             Client(guarded.url, auth=auth, verbose=False)
 
 
@@ -162,8 +172,15 @@ def test_with_a_login_every_endpoint_works(guarded: Guarded, client: Client, tmp
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("k", "message"),
-    [(10**9, "from 1 to 20"), (-1, "from 1 to 20"), (0, "from 1 to 20"), (10**30, "from 1 to 20"),
-     ("abc", "whole number"), (2.5, "whole number"), (True, "whole number")],
+    [
+        (10**9, "from 1 to 20"),
+        (-1, "from 1 to 20"),
+        (0, "from 1 to 20"),
+        (10**30, "from 1 to 20"),
+        ("abc", "whole number"),
+        (2.5, "whole number"),
+        (True, "whole number"),
+    ],
 )
 def test_ask_refuses_k_out_of_range_or_not_a_number(client: Client, k: object, message: str) -> None:
     with pytest.raises(AppError, match=message):
@@ -221,7 +238,7 @@ def test_a_too_large_upload_is_refused_and_removed_everywhere(guarded: Guarded, 
 def test_an_upload_above_gradios_limit_never_lands(guarded: Guarded, client: Client, tmp_path: Path) -> None:
     huge = tmp_path / f"riesig-{uuid.uuid4().hex[:8]}.txt"
     huge.write_bytes(b"x" * 100_000)
-    with pytest.raises(Exception, match="(?i)size|large|413"):
+    with pytest.raises(Exception, match=r"(?i)size|large|413"):
         client.predict([handle_file(str(huge))], api_name="/upload")
     assert not (guarded.uploads / huge.name).exists()
     assert gradio_copies(huge.name) == []
@@ -261,3 +278,43 @@ def test_a_refused_upload_leaves_nothing_and_a_refused_replacement_keeps_the_art
     assert "Beispielstadt" in (guarded.uploads / name).read_text(encoding="utf-8")  # the previous file is back
     assert guarded.assistant.article(f"index/uploads/{name}").text.count("Beispielstadt")
     assert [p.name for p in guarded.uploads.iterdir() if p.name.startswith(".")] == []
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_the_browser_shows_a_login_then_the_chat(guarded: Guarded) -> None:
+    """The gate lets the login page work: a wrong password is refused, the right one opens the chat."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(locale="de-DE")
+        page.set_default_timeout(60_000)
+        try:
+            page.goto(guarded.url, wait_until="domcontentloaded")
+            page.wait_for_selector("input[type=password]")
+            assert page.locator("#na-question").count() == 0
+            log_in(page, NAME, "falsch falsch")
+            page.wait_for_selector("text=/Falsche Anmeldedaten|Incorrect credentials/i")
+            log_in(page, NAME, PASSWORD)
+            page.wait_for_selector("#na-question textarea")
+            page.wait_for_selector("#na-status .na-status")
+            page.fill("#na-question textarea", MEDIATE)
+            page.press("#na-question textarea", "Enter")
+            page.wait_for_selector(".na-source mark")
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, name: str, password: str) -> None:
+    page.fill("input[type=text]", name)
+    page.fill("input[type=password]", password)
+    page.press("input[type=password]", "Enter")

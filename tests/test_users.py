@@ -82,7 +82,9 @@ def test_a_broken_file_refuses_everyone_and_says_so(tmp_path: Path) -> None:
 
 def test_the_file_lives_in_the_index_or_where_the_setting_says(tmp_path: Path) -> None:
     assert users_path(Settings(index_dir=tmp_path / "idx")) == tmp_path / "idx" / "users.json"
-    assert users_path(Settings(index_dir=tmp_path, users_file=tmp_path / "etc" / "u.json")) == tmp_path / "etc" / "u.json"
+    assert (
+        users_path(Settings(index_dir=tmp_path, users_file=tmp_path / "etc" / "u.json")) == tmp_path / "etc" / "u.json"
+    )
 
 
 def test_the_setting_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,14 +175,34 @@ def test_serve_with_auth_needs_a_login_that_the_client_can_give(tmp_path: Path) 
     """The real command: `--auth` on 127.0.0.1 (as behind a reverse proxy) with a user added by the CLI."""
     from gradio_client import Client
 
-    add = [sys.executable, "-m", "assistant.cli", "users", "add", "anna", "--password-stdin", "--index-dir", str(tmp_path)]
+    add = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "users",
+        "add",
+        "anna",
+        "--password-stdin",
+        "--index-dir",
+        str(tmp_path),
+    ]
     subprocess.run(add, input=PASSWORD + "\n", text=True, check=True, cwd=REPO, capture_output=True)
     port = free_port()
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir", str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "serve",
+        "--auth",
+        "--port",
+        str(port),
+        "--index-dir",
+        str(tmp_path),
+    ]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
     try:
         assert f"http://127.0.0.1:{port}" in server.stdout.readline()
-        with pytest.raises(Exception, match="(?i)login|auth|401"):
+        with pytest.raises(Exception, match=r"(?i)login|auth|401"):
             Client(f"http://127.0.0.1:{port}", verbose=False)
         status = Client(f"http://127.0.0.1:{port}", auth=("anna", PASSWORD), verbose=False).predict(api_name="/status")
         assert status["articles"] == 0
