@@ -80,7 +80,12 @@ def build_app(
 ) -> gr.Blocks:
     """The chat page: conversation, upload with a per-file report, index status, retrieval options, `/ask` API."""
     chat = ChatApp(assistant, uploads_dir=uploads_dir, rewrite=rewrite, pieces=pieces or word_pieces)
-    with gr.Blocks(title="Nachrichten-Assistent", analytics_enabled=False, fill_height=True) as app:
+    with gr.Blocks(
+        title="Nachrichten-Assistent",
+        analytics_enabled=False,
+        fill_height=True,
+        delete_cache=(3600, 3600),  # uploads that never reached the handler leave Gradio's folder within hours
+    ) as app:
         with gr.Row(equal_height=False, elem_id="na-layout"):
             with gr.Column(scale=1, min_width=300, elem_id="na-side"):
                 side = _side_panel(assistant)
