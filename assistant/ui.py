@@ -318,7 +318,10 @@ class ChatApp:
         try:
             outcome = self._index_upload(name, target, number, total, progress)
         finally:
-            placement.keep() if outcome.status != "refused" else placement.undo()
+            if outcome.status == "refused":
+                placement.undo()
+            else:
+                placement.keep()
         return outcome
 
     def _index_upload(self, name: str, target: Path, number: int, total: int, progress: gr.Progress) -> FileOutcome:
