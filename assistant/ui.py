@@ -23,7 +23,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.access import Auth, gate_middleware
+from assistant.access import Auth, gate_middleware, off_the_event_loop
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.conversation import message_text, rewrite_followup
@@ -472,7 +472,7 @@ def launch(
     app.queue(default_concurrency_limit=4)
     if auth is not None:
         kwargs.update(
-            auth=auth,
+            auth=off_the_event_loop(auth),
             auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
             app_kwargs={"middleware": gate_middleware()},
         )

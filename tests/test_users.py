@@ -15,7 +15,7 @@ import pytest
 from test_ui import REPO, free_port
 
 from assistant import Settings
-from assistant.access import decide_access, is_loopback
+from assistant.access import decide_access, is_loopback, off_the_event_loop
 from assistant.cli import main
 from assistant.errors import ExposureError, UsersFileError
 from assistant.users import Users, users_path
@@ -154,6 +154,17 @@ def test_a_network_address_with_users_requires_their_login(tmp_path: Path) -> No
     assert access.auth is not None and access.warning is None
     assert access.auth("anna", PASSWORD) and not access.auth("anna", "falsch falsch")
     assert decide_access("127.0.0.1", users, require_auth=True).auth is not None
+
+
+def test_the_login_check_runs_off_the_event_loop(tmp_path: Path) -> None:
+    import asyncio
+    import inspect
+
+    users = Users(tmp_path / "users.json")
+    users.add("anna", PASSWORD)
+    check = off_the_event_loop(users.verify)
+    assert inspect.iscoroutinefunction(check)  # Gradio awaits it instead of calling it in its loop
+    assert asyncio.run(check("anna", PASSWORD)) and not asyncio.run(check("anna", "falsch falsch"))
 
 
 def test_no_auth_serves_openly_with_a_warning(tmp_path: Path) -> None:
