@@ -10,7 +10,8 @@
      ├── InvalidInputError      a question or option cannot be used (too long, k out of range, bad date, ...)
      │    └── EmptyQuestionError     the question is empty or only whitespace
      ├── UsersFileError         the users file cannot be read or changed (bad name, unknown user, ...)
-     └── ExposureError          serving on a network address without users and without --no-auth
+     ├── ExposureError          serving on a network address without users and without --no-auth
+     └── FetchError             a URL cannot be fetched (refused address, HTTP error, timeout, too large)
 
 Files that cannot be indexed are not errors: they are reported as refusals in the `IndexReport`, so one bad
 file never stops a batch. Edges (CLI, chat) turn these into messages; the library never prints.
@@ -64,3 +65,12 @@ class UsersFileError(AssistantError):
 
 class ExposureError(ConfigurationError):
     """Raised when the chat would listen on a network address without anyone configured to log in."""
+
+
+class FetchError(AssistantError):
+    """Raised when a URL cannot be fetched (refused address, HTTP error, timeout, too large, ...)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
