@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         EmptyQuestionError,
         IndexNotFoundError,
         InvalidArticleError,
+        InvalidInputError,
         ModelLoadError,
         ModelMismatchError,
     )
@@ -41,6 +42,7 @@ _WHERE = {
     "EmptyQuestionError": "assistant.errors",
     "IndexNotFoundError": "assistant.errors",
     "InvalidArticleError": "assistant.errors",
+    "InvalidInputError": "assistant.errors",
     "ModelLoadError": "assistant.errors",
     "ModelMismatchError": "assistant.errors",
     "IndexReport": "assistant.indexing",
@@ -60,6 +62,7 @@ __all__ = [
     "IndexReport",
     "IndexStatus",
     "InvalidArticleError",
+    "InvalidInputError",
     "ModelLoadError",
     "ModelMismatchError",
     "Passage",

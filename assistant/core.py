@@ -18,7 +18,7 @@ from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
 from assistant.answers import Answer, Passage, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
-from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
+from assistant.errors import ArticleNotFoundError, IndexNotFoundError, ModelMismatchError
 from assistant.fetching import FetchPolicy
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
@@ -28,6 +28,7 @@ from assistant.retrieval import HybridRetriever, SearchFilter
 from assistant.settings import Settings
 from assistant.store import ChromaStore, open_client
 from assistant.syndication import collapse
+from assistant.validation import check_k, check_question
 from assistant.web import WebReader, WebResult, is_url
 from assistant.web_state import WebState
 
@@ -302,14 +303,13 @@ class Assistant:
             yield from stream(question.strip(), query_vector, passages)
 
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
-        if not isinstance(question, str) or not question.strip():
-            raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+        question = check_question(question, self.settings.max_question_chars)
+        k = check_k(k, self.settings.max_top_k)
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
         self.keyword_index.ensure_current(records)
-        question = question.strip()
         query_vector = self.embeddings.embed_query_array(question)
         retriever = HybridRetriever(self._open_store(), self.keyword_index, sentence_matrices=records.sentence_matrix)
         k = k or self.settings.top_k
