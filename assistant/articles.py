@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from assistant.decoding import has_control_character, has_lone_surrogate
 from assistant.errors import InvalidArticleError
 
 
@@ -28,8 +29,14 @@ class Article:
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
             raise InvalidArticleError("an article needs a non-empty string id")
+        if has_control_character(self.id) or has_lone_surrogate(self.id):
+            raise InvalidArticleError(f"the id {self.id!a} holds control characters or invalid Unicode")
         if not isinstance(self.text, str) or not self.text.strip():
             raise InvalidArticleError(f"article {self.id!r} has no text")
+        fields = {"text": self.text, "title": self.title, "source": self.source, "url": self.url, "path": self.path}
+        for name, value in fields.items():
+            if isinstance(value, str) and has_lone_surrogate(value):
+                raise InvalidArticleError(f"article {self.id!r}: its {name} is not valid Unicode (a lone surrogate)")
 
     @property
     def content_hash(self) -> str:

@@ -178,11 +178,11 @@ class Assistant:
         records = self._open_records(create=True)
         self._check_model(records)
         with self._write_lock():
-            indexer = self._indexer(records)
-            report = indexer.index(items, sync=sync, progress=progress)
-            if records.get_meta("embedding_model") is None and report.changed:
-                records.set_meta("embedding_model", self.model_name)
-        return report
+            try:
+                return self._indexer(records).index(items, sync=sync, progress=progress)
+            finally:  # also after an interrupted run: the vectors written so far are this model's
+                if records.get_meta("embedding_model") is None and records.counts()[0]:
+                    records.set_meta("embedding_model", self.model_name)
 
     def delete(self, article_id: str) -> None:
         """Remove one article from the index."""
@@ -204,6 +204,8 @@ class Assistant:
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
             group_chars=self.settings.index_batch_chars,
+            max_chunks=self.settings.max_chunks_per_article,
+            allow_id_takeover=self.settings.allow_id_takeover,
         )
 
     @contextmanager
