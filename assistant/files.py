@@ -31,6 +31,18 @@ def article_id_for(path: Path, id_base: Path) -> str:
     return relative if relative != "." else resolved.as_posix()
 
 
+def place_of(path: Path, id_base: Path) -> str:
+    """Where a refused path is shown: like `article_id_for`, but a link is named, not where it points."""
+    absolute = Path(os.path.abspath(path))
+    if not absolute.name:
+        return absolute.as_posix()
+    full = safe_resolve(absolute.parent) / absolute.name
+    try:
+        return full.relative_to(safe_resolve(Path(id_base))).as_posix()
+    except ValueError:
+        return full.as_posix()
+
+
 def safe_resolve(path: Path) -> Path:
     """`path.resolve()`, or the absolute path as written when its links loop or cannot be followed."""
     try:
@@ -44,18 +56,18 @@ def expand(path: Path, base: Path) -> Iterator[Path | Refusal]:
     try:
         mode = path.stat().st_mode
     except OSError as error:
-        yield Refusal(article_id_for(path, base), _stat_problem(error, "no such file or folder"))
+        yield Refusal(place_of(path, base), _stat_problem(error, "no such file or folder"))
         return
     if stat.S_ISDIR(mode):
         yield from walk(path, base)
     elif not stat.S_ISREG(mode):
-        yield Refusal(article_id_for(path, base), f"not a regular file or folder: {file_kind(mode)}")
+        yield Refusal(place_of(path, base), f"not a regular file or folder: {file_kind(mode)}")
     elif path.suffix.lower() in SUPPORTED_SUFFIXES:
         yield path
     else:
         supported = ", ".join(SUPPORTED_SUFFIXES)
         reason = f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: {supported}"
-        yield Refusal(article_id_for(path, base), reason)
+        yield Refusal(place_of(path, base), reason)
 
 
 def walk(folder: Path, base: Path) -> list[Path | Refusal]:
@@ -67,7 +79,7 @@ def walk(folder: Path, base: Path) -> list[Path | Refusal]:
     found: list[tuple[tuple[str, ...], Path | Refusal]] = []
 
     def refuse(place: Path, reason: str) -> None:
-        found.append((place.relative_to(folder).parts, Refusal(article_id_for(place, base), reason)))
+        found.append((place.relative_to(folder).parts, Refusal(place_of(place, base), reason)))
 
     def unreadable(error: OSError) -> None:
         refuse(Path(error.filename or folder), _stat_problem(error, "the folder disappeared during the walk"))
@@ -89,9 +101,9 @@ def _checked(path: Path, base: Path) -> Path | Refusal:
     try:
         mode = path.stat().st_mode
     except OSError as error:
-        return Refusal(article_id_for(path, base), _stat_problem(error, "the file disappeared during the walk"))
+        return Refusal(place_of(path, base), _stat_problem(error, "the file disappeared during the walk"))
     if not stat.S_ISREG(mode):
-        return Refusal(article_id_for(path, base), f"not a regular file: {file_kind(mode)}")
+        return Refusal(place_of(path, base), f"not a regular file: {file_kind(mode)}")
     return path
 
 
