@@ -18,6 +18,7 @@ from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
 from assistant.answers import Answer, Passage, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
+from assistant.decoding import clean_text
 from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
@@ -228,8 +229,9 @@ class Assistant:
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain)."""
+        question = _question(question)
         query_vector, passages = self._retrieve(question, k, search_filter)
-        return self.answerer.answer(question.strip(), query_vector, passages)
+        return self.answerer.answer(question, query_vector, passages)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -237,22 +239,21 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
+        question = _question(question)
         query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
-            yield from as_stream(self.answerer.answer(question.strip(), query_vector, passages))
+            yield from as_stream(self.answerer.answer(question, query_vector, passages))
         else:
-            yield from stream(question.strip(), query_vector, passages)
+            yield from stream(question, query_vector, passages)
 
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
-        if not isinstance(question, str) or not question.strip():
-            raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+        question = _question(question)
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
         self.keyword_index.ensure_current(records)
-        question = question.strip()
         query_vector = self.embeddings.embed_query_array(question)
         retriever = HybridRetriever(self._open_store(), self.keyword_index, sentence_matrices=records.sentence_matrix)
         return query_vector, retriever.retrieve(question, query_vector, k or self.settings.top_k, search_filter)
@@ -293,3 +294,12 @@ class Assistant:
         if self._records is not None:
             self._records.close()
             self._records = None
+
+
+def _question(question: str) -> str:
+    """The question as searched: cleaned like article text (no control characters, lone surrogates that the
+    tokenizer cannot take replaced, NFC), stripped; EmptyQuestionError when nothing is left."""
+    cleaned = clean_text(question).strip() if isinstance(question, str) else ""
+    if not cleaned:
+        raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+    return cleaned
