@@ -39,6 +39,7 @@ __all__ = [
 
 DEFAULT_MAX_BYTES = 5_000_000
 MAX_TITLE_CHARS = 200
+_TOO_DEEP = "nested too deeply to read (JSON or YAML)"
 
 
 @dataclass
@@ -98,6 +99,8 @@ def _load_file(path: Path, path_id: str, max_bytes: int) -> _Loaded:
         return _LOADERS[path.suffix.lower()](data, path_id)
     except RefusedInputError as refused:
         return _Loaded(refusals=[Refusal(path_id, str(refused))])
+    except RecursionError:  # JSON or YAML nested thousands of levels deep
+        return _Loaded(refusals=[Refusal(path_id, _TOO_DEEP)])
 
 
 def _decode_or_refuse(data: bytes, *, declared: str | None = None) -> str:
@@ -434,6 +437,8 @@ def _load_jsonl(data: bytes, path_id: str) -> _Loaded:
         except json.JSONDecodeError as error:
             reason = f"line {number}: invalid JSON: {error.msg} (column {error.colno})"
             loaded.refusals.append(Refusal(f"{path_id}#{number}", reason))
+        except RecursionError:
+            loaded.refusals.append(Refusal(f"{path_id}#{number}", f"line {number}: {_TOO_DEEP}"))
     rest = _records_to_loaded(records, path_id)
     loaded.items.extend(rest.items)
     loaded.refusals.extend(rest.refusals)

@@ -242,6 +242,23 @@ def test_binary_with_nul_bytes_is_still_refused() -> None:
         decode_bytes(bytes(range(256)) * 4)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "place"),
+    [
+        ("a.json", "[" * 100_000, "news/a.json"),
+        ("a.jsonl", '{"text": "Gute Zeile."}\n' + "[" * 100_000, "news/a.jsonl#2"),
+        ("a.md", "---\nid: " + "[" * 500 + "\n---\nText", "news/a.md"),
+    ],
+)
+def test_deeply_nested_json_and_yaml_are_refused(tmp_path: Path, name: str, content: str, place: str) -> None:
+    """Before: RecursionError escaped `load_paths` and stopped the batch."""
+    write(tmp_path / "news" / "gut.txt", "Ein guter Text.")
+    write(tmp_path / "news" / name, content)
+    result = load(tmp_path, tmp_path / "news")
+    assert "news/gut.txt" in [a.id for a in result.articles] and len(result.refusals) == 1
+    assert result.refusals[0].path == place and "nested too deeply to read" in result.refusals[0].reason
+
+
 # --------------------------------------------------------------------------- limits
 
 
