@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 5_000_000
-MAX_TITLE_CHARS = 200
+MAX_TITLE_CHARS = 200  # also for sources
+MAX_URL_CHARS = 2000
 _TOO_DEEP = "nested too deeply to read (JSON or YAML)"
 
 
@@ -191,6 +192,12 @@ def _short_title(text: str) -> str:
     return " ".join(text.split())[:MAX_TITLE_CHARS].rstrip()
 
 
+def _url(text: str) -> str:
+    """A URL on one line; dropped when longer than any real one (it is copied into every chunk's metadata)."""
+    url = " ".join(text.split())
+    return url if len(url) <= MAX_URL_CHARS else ""
+
+
 def _first_line(text: str) -> str:
     """The first non-empty line, stripped."""
     return next((line.strip() for line in text.split("\n") if line.strip()), "")
@@ -203,8 +210,8 @@ def _make_article(*, text: str, title: str = "", source: str = "", url: str = ""
         return Article(
             text=clean_text(text),
             title=_short_title(clean_text(title)),
-            source=" ".join(clean_text(source).split()),
-            url=" ".join(clean_text(url).split()),
+            source=_short_title(clean_text(source)),
+            url=_url(clean_text(url)),
             **fields,
         )
     except InvalidArticleError as error:
@@ -467,7 +474,7 @@ def _record_article(record: Any, path_id: str, place: str) -> Article:
     if not isinstance(record, dict):
         raise RefusedInputError(f"record is a JSON {type(record).__name__}, not an object")
     text = _record_text(record)
-    url = _record_str(record, "url")
+    url = _url(clean_text(_record_str(record, "url")))  # cleaned and capped before it can become the id
     return _make_article(
         id=_record_id(record) or url or place,
         text=text,

@@ -262,6 +262,20 @@ def test_deeply_nested_json_and_yaml_are_refused(tmp_path: Path, name: str, cont
 # --------------------------------------------------------------------------- limits
 
 
+def test_huge_metadata_is_capped_or_refused(tmp_path: Path) -> None:
+    """Ids, sources and URLs are copied into every chunk's metadata: megabytes of them would be megabytes
+    per chunk."""
+    records = [
+        {"text": "Text eins.", "source": "Quelle " * 100_000, "url": "https://example.com/" + "a" * 100_000},
+        {"text": "Text zwei.", "id": "x" * 100_000},
+    ]
+    result = load(tmp_path, write(tmp_path / "a.json", json.dumps(records)))
+    [article] = result.articles
+    assert len(article.source) <= 200 and article.url == ""
+    assert "above 1,000" in reasons(result)["a.json#2"]
+
+
+
 def test_default_file_size_limit_is_a_few_megabytes(tmp_path: Path) -> None:
     assert DEFAULT_MAX_BYTES == Settings().max_file_bytes == 5_000_000
     big = tmp_path / "big.txt"
