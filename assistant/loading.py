@@ -21,7 +21,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from assistant.articles import Article, LoadResult, Refusal
-from assistant.decoding import clean_text, decode_bytes, normalize_newlines
+from assistant.decoding import clean_text, decode_bytes, has_control_character, has_lone_surrogate, normalize_newlines
 from assistant.errors import InvalidArticleError, RefusedInputError
 from assistant.files import SUPPORTED_SUFFIXES, article_id_for, expand, human_size, read_limited, safe_resolve
 
@@ -95,6 +95,9 @@ def _add_unique(result: LoadResult, loaded: _Loaded, first_place: dict[str, str]
 
 def _load_file(path: Path, path_id: str, max_bytes: int) -> _Loaded:
     """Read one supported file, turning every problem with it into a refusal."""
+    if has_control_character(path_id) or has_lone_surrogate(path_id):
+        reason = "the file's name holds control characters or is not valid UTF-8: rename it"
+        return _Loaded(refusals=[Refusal(path_id, reason)])
     try:
         data = read_limited(path, max_bytes)
         return _LOADERS[path.suffix.lower()](data, path_id)

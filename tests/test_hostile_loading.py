@@ -146,6 +146,16 @@ def test_files_vanishing_during_the_walk_are_refused(tmp_path: Path, monkeypatch
     assert found["news/c.txt"] == "a link to a file that does not exist"
 
 
+def test_file_names_with_control_characters_or_invalid_utf8_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    write(folder / "gut.txt", "Ein guter Text.")
+    write(Path(os.fsdecode(os.fsencode(folder) + b"/\xff-name.txt")), "Text.")  # not UTF-8: a lone surrogate
+    write(folder / "rot\x1b[31m.txt", "Text.")
+    result = load(tmp_path, folder)
+    assert [a.id for a in result.articles] == ["news/gut.txt"]
+    assert len(result.refusals) == 2 and all("rename it" in r.reason for r in result.refusals)
+
+
 def test_links_to_folders_are_reported_not_followed(tmp_path: Path) -> None:
     folder = tmp_path / "news"
     write(folder / "gut.txt", "Ein guter Text.")
@@ -273,7 +283,6 @@ def test_huge_metadata_is_capped_or_refused(tmp_path: Path) -> None:
     [article] = result.articles
     assert len(article.source) <= 200 and article.url == ""
     assert "above 1,000" in reasons(result)["a.json#2"]
-
 
 
 def test_default_file_size_limit_is_a_few_megabytes(tmp_path: Path) -> None:
