@@ -23,9 +23,10 @@ class Passage:
     chunk_id: str = ""
     dense_score: float = 0.0  # cosine similarity of question and passage vectors
     keyword_score: float = 0.0  # BM25 score of the passage for the question
+    also_in: tuple[str, ...] = ()  # outlets that carried the same story (syndicated copies, shown once)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "article_id": self.article_id,
             "title": self.title,
             "text": self.text,
@@ -33,6 +34,9 @@ class Passage:
             "end": self.end,
             "score": round(self.score, 4),
         }
+        if self.also_in:
+            data["also_in"] = list(self.also_in)
+        return data
 
 
 @dataclass(frozen=True)

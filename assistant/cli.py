@@ -69,7 +69,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     assistant = _open(args)
     update, close = _progress_bar()
     try:
-        report = assistant.index(paths, sync=args.sync, progress=update)
+        report = assistant.index(paths, sync=args.sync, progress=update, refetch=args.refetch, allow_private=True)
     finally:
         close()
     if args.json:
@@ -82,6 +82,31 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for refusal in report.refused:
         say(f"  refused {refusal.path}: {refusal.reason}")
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Index the folders and feeds, then follow their changes, one line per change, until Ctrl+C."""
+    import time
+
+    from assistant.watching import WatchPlan, folders_of, parse_every, watch
+
+    try:
+        plan = WatchPlan(folders_of(args.folders), tuple(args.feed), parse_every(args.every))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not plan.folders and not plan.feeds:
+        print("error: give at least one folder or --feed URL to watch", file=sys.stderr)
+        return 2
+    assistant = _open(args)
+    watched = ", ".join([*map(str, plan.folders), *plan.feeds])
+    print(f"Watching {watched} for {assistant.index_dir}/ (Ctrl+C stops)", file=sys.stderr, flush=True)
+
+    def log(line: str) -> None:
+        say(f"{time.strftime('%H:%M:%S')} {line}")
+
+    watch(assistant, plan, log)
     return 0
 
 
@@ -106,12 +131,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         say(f"⚠ {answer.notice}")
     if answer.quotes:
         say()
+        copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
         for number, quote in enumerate(answer.quotes, start=1):
             say(f"[{number}] „{quote.text}“")
             say(
                 f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} "
                 f"[{quote.start}:{quote.end}]"
             )
+            if quote.article_id in copies:
+                say(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
     if answer.abstained and answer.passages:
         say()
         for passage in answer.passages:
@@ -119,6 +147,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+ALSO_IN = {"de": "auch in", "en": "also in"}
 CHECKED = {"de": "── Geprüfte Antwort (nur belegte Zitate) ──", "en": "── Checked answer (verified quotes only) ──"}
 
 
@@ -283,9 +312,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", parents=[common], help="index files and folders (default: seeds/)")
-    index.add_argument("paths", nargs="*", help=".txt .md .html .json .jsonl files or folders")
+    index.add_argument(
+        "paths", nargs="*", help=".txt .md .html .json .jsonl files or folders, article page or RSS/Atom feed URLs"
+    )
     index.add_argument("--sync", action="store_true", help="delete articles that disappeared from the folders")
+    index.add_argument("--refetch", action="store_true", help="fetch pages again even when already indexed")
     index.set_defaults(run=cmd_index)
+
+    watch = commands.add_parser("watch", parents=[common], help="keep indexing folders and feeds as they change")
+    watch.add_argument("folders", nargs="*", help="folders whose files are indexed (or deleted) as they change")
+    watch.add_argument("--feed", action="append", default=[], help="an RSS/Atom feed URL to poll (repeatable)")
+    watch.add_argument("--every", default="15m", help="how often feeds are polled: 90s, 15m, 2h (default 15m)")
+    watch.set_defaults(run=cmd_watch)
 
     ask = commands.add_parser("ask", parents=[common], help="answer a question with quoted source passages")
     ask.add_argument("question")

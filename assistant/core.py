@@ -20,14 +20,22 @@ from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
 from assistant.decoding import clean_text
 from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
+from assistant.fetching import FetchPolicy
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
+from assistant.loading import article_id_for
 from assistant.records import Records
 from assistant.retrieval import HybridRetriever, SearchFilter
 from assistant.settings import Settings
 from assistant.store import ChromaStore, open_client
+from assistant.syndication import collapse
+from assistant.web import WebReader, WebResult, is_url
+from assistant.web_state import WebState
 
 RECORDS_FILE = "records.sqlite3"
+SYNDICATION_SLACK = 6
+"""Extra passages retrieved so that syndicated copies, shown once, do not leave an answer short."""
+WEB_STATE_FILE = "web.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Assistant:
         self._answerer = answerer
         self._records: Records | None = None
         self._store: ChromaStore | None = None
+        self._web: WebState | None = None
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
 
     @classmethod
@@ -172,10 +181,31 @@ class Assistant:
         *,
         sync: bool = False,
         progress: ProgressCallback | None = None,
+        refetch: bool = False,
+        allow_private: bool | None = None,
     ) -> IndexReport:
-        """Index files, folders and `Article` objects incrementally; `sync` drops articles gone from paths."""
+        """Index files, folders, URLs (article pages, RSS/Atom feeds) and `Article` objects incrementally.
+
+        `sync` drops articles gone from the given folders. URLs already fetched are asked for again only when
+        changed (conditional requests), unless `refetch`; `allow_private` lets them reach non-public
+        addresses (default: the ``fetch_allow_private`` setting)."""
         if isinstance(items, str | Path | Article):
             items = [items]
+        items = list(items)
+        urls = [item for item in items if is_url(item)]
+        web = self._read_web(urls, refetch, allow_private) if urls else WebResult()
+        local = [item for item in items if not is_url(item)] + web.articles
+        report = self._index_local(local, sync, progress) if local or sync else IndexReport()
+        report.unchanged.extend(web.unchanged)
+        report.refused.extend(web.refusals)
+        if web.seen:
+            refused = {r.path for r in report.refused}
+            self._web_state().remember({u: s for u, s in web.seen.items() if s.article_id not in refused})
+        return report
+
+    def _index_local(
+        self, items: list[str | Path | Article], sync: bool, progress: ProgressCallback | None
+    ) -> IndexReport:
         records = self._open_records(create=True)
         self._check_model(records)
         with self._write_lock():
@@ -184,6 +214,39 @@ class Assistant:
             finally:  # also after an interrupted run: the vectors written so far are this model's
                 if records.get_meta("embedding_model") is None and records.counts()[0]:
                     records.set_meta("embedding_model", self.model_name)
+
+    def _read_web(self, urls: list[str], refetch: bool, allow_private: bool | None) -> WebResult:
+        """Fetch the URLs (pages and feeds) into articles, within the fetch settings."""
+        settings = self.settings
+        policy = FetchPolicy(
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.fetch_max_bytes,
+            max_redirects=settings.fetch_max_redirects,
+            allow_private=settings.fetch_allow_private if allow_private is None else allow_private,
+        )
+        return WebReader(policy, self._web_state(), indexed=self._is_indexed, refetch=refetch).read(urls)
+
+    def _web_state(self) -> WebState:
+        if self._web is None:
+            self._web = WebState(self.index_dir / WEB_STATE_FILE)
+        return self._web
+
+    def _is_indexed(self, article_id: str) -> bool:
+        path = self.index_dir / RECORDS_FILE
+        return path.exists() and self._open_records(create=False).content_hash(article_id) is not None
+
+    def delete_path(self, path: str | Path) -> list[str]:
+        """Remove every article read from the file `path` (e.g. deleted from a watched folder); their ids."""
+        records = self._open_records(create=False)
+        scope = article_id_for(Path(path), self.index_dir.resolve().parent)
+        gone = [article_id for article_id, article_path in records.articles_under(scope) if article_path == scope]
+        if gone:
+            with self._write_lock():
+                indexer = self._indexer(records)
+                for article_id in gone:
+                    indexer.delete(article_id)
+                self.keyword_index.rebuild(records)
+        return gone
 
     def delete(self, article_id: str) -> None:
         """Remove one article from the index."""
@@ -256,7 +319,13 @@ class Assistant:
         self.keyword_index.ensure_current(records)
         query_vector = self.embeddings.embed_query_array(question)
         retriever = HybridRetriever(self._open_store(), self.keyword_index, sentence_matrices=records.sentence_matrix)
-        return query_vector, retriever.retrieve(question, query_vector, k or self.settings.top_k, search_filter)
+        k = k or self.settings.top_k
+        passages = retriever.retrieve(question, query_vector, k + SYNDICATION_SLACK, search_filter)
+        return query_vector, collapse(passages, self._text_of)[:k]
+
+    def _text_of(self, article_id: str) -> str | None:
+        article = self._open_records(create=False).article(article_id)
+        return article.text if article else None
 
     def as_retriever(self, k: int = 4, *, search_filter: SearchFilter | None = None) -> Any:
         """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets)."""
@@ -294,6 +363,9 @@ class Assistant:
         if self._records is not None:
             self._records.close()
             self._records = None
+        if self._web is not None:
+            self._web.close()
+            self._web = None
 
 
 def _question(question: str) -> str:

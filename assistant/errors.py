@@ -8,7 +8,8 @@
      ├── ArticleNotFoundError   an article id that the index does not hold
      ├── InvalidArticleError    an article given from Python is unusable (empty text, no id, ...)
      ├── RefusedInputError      a file or record cannot be used (inside loading only: it becomes a refusal)
-     └── EmptyQuestionError     the question is empty or only whitespace
+     ├── EmptyQuestionError     the question is empty or only whitespace
+     └── FetchError             a URL cannot be fetched (refused address, HTTP error, timeout, too large)
 
 Files that cannot be indexed are not errors: they are reported as refusals in the `IndexReport`, so one bad
 file never stops a batch. Edges (CLI, chat) turn these into messages; the library never prints.
@@ -57,3 +58,12 @@ class RefusedInputError(AssistantError, ValueError):
 
 class EmptyQuestionError(AssistantError, ValueError):
     """Raised when the question is empty or only whitespace."""
+
+
+class FetchError(AssistantError):
+    """Raised when a URL cannot be fetched (refused address, HTTP error, timeout, too large, ...)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason

@@ -218,7 +218,7 @@ class Indexer:
             return None
         if owner and not _exists(self.id_base / owner):
             return None
-        where = f"from {owner}" if owner else "from Python (not from a file)"
+        where = f"from {owner}" if owner else "without a file (from Python or a URL)"
         return (
             f"the id {article.id!r} belongs to the article indexed {where}; not replaced "
             "(ASSISTANT_ALLOW_ID_TAKEOVER=true allows it)"

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )
     collection: str = Field("articles", description="Chroma collection name.")
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a web server (feeds, article pages).")
+    fetch_max_bytes: int = Field(5_000_000, gt=0, description="Feeds and pages larger than this are refused.")
+    fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per URL.")
+    fetch_allow_private: bool = Field(
+        False,
+        description="Let the chat fetch URLs on loopback, private or link-local addresses (the CLI always may).",
+    )
     llm: Literal["none", "openai-compatible", "ollama", "openai"] = Field(
         "none", description="Language model for generated answers; 'none' answers with extractive quotes only."
     )

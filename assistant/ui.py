@@ -549,6 +549,7 @@ CSS = """
 .na-meta { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 12.5px; color: var(--body-text-color-subdued);
   margin: 2px 0 6px; }
 .na-id { font-size: 11.5px; background: none; padding: 0; word-break: break-all; }
+.na-also { font-style: italic; }
 .na-passage, .na-article-text { white-space: normal; font-size: 14px; color: var(--body-text-color); }
 .na-para { display: block; height: .55em; }
 .na-passage { border-left: 3px solid var(--color-accent); padding-left: 10px; }

@@ -20,6 +20,7 @@ from assistant.indexing import IndexReport
 TEXT = {
     "de": {
         "sources": "Quellen",
+        "also_in": "auch in",
         "searched": "Gesucht wurde",
         "whole": "Ganzen Artikel zeigen",
         "nearest": "Passagen, die der Frage am nächsten kommen",
@@ -32,6 +33,7 @@ TEXT = {
     },
     "en": {
         "sources": "Sources",
+        "also_in": "also in",
         "searched": "Searched for",
         "whole": "Show the whole article",
         "nearest": "Passages closest to the question",
@@ -180,7 +182,7 @@ def source_html(
         f"<div class='na-source-head'><span class='na-num'>{number}</span>"
         f"<span class='na-title'>{html.escape(title)}</span></div>"
         f"<div class='na-meta'>{_meta_html(quote.source, quote.published)}"
-        f"<code class='na-id'>{html.escape(quote.article_id)}</code></div>"
+        f"<code class='na-id'>{html.escape(quote.article_id)}</code>{_also_in_html(quote, passages, labels)}</div>"
     )
     where = labels["offsets"].format(start=quote.start, end=quote.end)
     if article is None:  # the article vanished since the question was answered: show the quote alone
@@ -263,6 +265,14 @@ def _context_span(quote: Quote, passages: Sequence[Passage], text: str, window: 
     start = text.rfind("\n", max(0, quote.start - window), quote.start) + 1 or max(0, quote.start - window)
     end = text.find("\n", quote.end, quote.end + window)
     return start, end if end != -1 else min(len(text), quote.end + window)
+
+
+def _also_in_html(quote: Quote, passages: Sequence[Passage], labels: dict[str, str]) -> str:
+    """The other outlets that carried the quoted story ("auch in: ..."), if any."""
+    outlets = next((p.also_in for p in passages if p.article_id == quote.article_id and p.also_in), ())
+    if not outlets:
+        return ""
+    return f"<span class='na-also'>{html.escape(labels['also_in'])}: {html.escape(', '.join(outlets))}</span>"
 
 
 def _meta_html(source: str, published: str | None) -> str:

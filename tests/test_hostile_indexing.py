@@ -123,7 +123,7 @@ def test_an_id_from_another_file_cannot_take_over_an_article(assistant: Assistan
 def test_a_file_cannot_take_over_an_article_given_from_python(assistant: Assistant, tmp_path: Path) -> None:
     assistant.index([Article(id="notiz", text=TEXT)])
     report = assistant.index([write(tmp_path / "notiz.md", front_matter("notiz", "Anderer Text."))])
-    assert "from Python" in report.refused[0].reason
+    assert "without a file (from Python or a URL)" in report.refused[0].reason
     assert assistant.index([Article(id="notiz", text=TEXT + " Nachtrag.")]).updated == ["notiz"]
 
 
