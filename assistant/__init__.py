@@ -10,6 +10,7 @@ from assistant.errors import (
     EmptyQuestionError,
     IndexNotFoundError,
     InvalidArticleError,
+    InvalidInputError,
     ModelLoadError,
     ModelMismatchError,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "IndexReport",
     "IndexStatus",
     "InvalidArticleError",
+    "InvalidInputError",
     "ModelLoadError",
     "ModelMismatchError",
     "Passage",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.decoding import printable
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, UsersFileError
 from assistant.settings import Settings
 
 BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -111,9 +111,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.retrieval import SearchFilter
+    from assistant.validation import search_filter_from
 
-    search_filter = SearchFilter(tuple(args.source or ()), args.since, args.until)
+    search_filter = search_filter_from(args.source, args.since, args.until, labels=("--since", "--until"))
     assistant = _open(args)
     streamed = None
     if args.json or assistant.settings.llm == "none":
@@ -280,7 +280,14 @@ def _num(value: float | None) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the browser chat on HOST:PORT until interrupted."""
+    """Serve the browser chat on HOST:PORT until interrupted; off this machine only with a login (or --no-auth)."""
+    from assistant.access import decide_access
+    from assistant.users import Users, users_path
+
+    settings = _settings(args)
+    access = decide_access(args.host, Users(users_path(settings)), no_auth=args.no_auth, require_auth=args.auth)
+    if access.warning:
+        print(access.warning, file=sys.stderr, flush=True)
     from assistant.ui import serve
 
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
@@ -291,8 +298,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.port,
         on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
         rewrite=_model_rewrite(assistant.settings),
+        auth=access.auth,
     )
     return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Add, list or remove who may log in to the chat (the users file holds hashes, never passwords)."""
+    from assistant.users import Users, users_path
+
+    users = Users(users_path(_settings(args)))
+    if args.action == "list":
+        names = users.names()
+        print(json.dumps(names) if args.json else "\n".join(names) or f"no users in {users.path}")
+        return 0
+    if not args.name:
+        raise UsersFileError(f"`assistant users {args.action}` needs a NAME")
+    if args.action == "remove":
+        users.remove(args.name)
+        print(f"removed {args.name} from {users.path}")
+        return 0
+    replaced = users.add(args.name, _read_password(args.password_stdin))
+    print(f"{'changed the password of' if replaced else 'added'} {args.name} in {users.path}")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of standard input, or asked twice on the terminal (not echoed)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise UsersFileError("the two passwords differ; nothing was changed")
+    return password
 
 
 def _model_rewrite(settings: Settings) -> Callable[..., str] | None:
@@ -345,7 +385,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="serve the browser chat (http://127.0.0.1:7860)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+    login = serve.add_mutually_exclusive_group()
+    login.add_argument("--auth", action="store_true", help="require a login on 127.0.0.1 too (behind a proxy)")
+    login.add_argument(
+        "--no-auth", action="store_true", help="serve a non-loopback address WITHOUT login (prints a warning)"
+    )
     serve.set_defaults(run=cmd_serve)
+
+    users = commands.add_parser("users", parents=[common], help="who may log in to the chat (assistant serve)")
+    users.add_argument("action", choices=["add", "list", "remove"])
+    users.add_argument("name", nargs="?", help="the user name (add, remove)")
+    users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
+    users.set_defaults(run=cmd_users)
 
     evaluate = commands.add_parser("eval", help="measure answers on a SQuAD-format file (hit@k, quotes, latency)")
     evaluate.add_argument("qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas)")

@@ -29,6 +29,7 @@ from assistant.retrieval import HybridRetriever, SearchFilter
 from assistant.settings import Settings
 from assistant.store import ChromaStore, open_client
 from assistant.syndication import collapse
+from assistant.validation import check_k, check_question
 from assistant.web import WebReader, WebResult, is_url
 from assistant.web_state import WebState
 
@@ -292,7 +293,7 @@ class Assistant:
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain)."""
-        question = _question(question)
+        question = self._question(question)
         query_vector, passages = self._retrieve(question, k, search_filter)
         return self.answerer.answer(question, query_vector, passages)
 
@@ -302,7 +303,7 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
-        question = _question(question)
+        question = self._question(question)
         query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
@@ -310,8 +311,17 @@ class Assistant:
         else:
             yield from stream(question, query_vector, passages)
 
+    def _question(self, question: object) -> str:
+        """The question as searched: checked (text, length), cleaned like article text (no control characters,
+        lone surrogates the tokenizer cannot take replaced, NFC); EmptyQuestionError when nothing is left."""
+        cleaned = clean_text(check_question(question, self.settings.max_question_chars)).strip()
+        if not cleaned:
+            raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+        return cleaned
+
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
-        question = _question(question)
+        question = self._question(question)
+        k = check_k(k, self.settings.max_top_k)
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
@@ -366,12 +376,3 @@ class Assistant:
         if self._web is not None:
             self._web.close()
             self._web = None
-
-
-def _question(question: str) -> str:
-    """The question as searched: cleaned like article text (no control characters, lone surrogates that the
-    tokenizer cannot take replaced, NFC), stripped; EmptyQuestionError when nothing is left."""
-    cleaned = clean_text(question).strip() if isinstance(question, str) else ""
-    if not cleaned:
-        raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
-    return cleaned

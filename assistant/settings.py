@@ -52,6 +52,15 @@ class Settings(BaseSettings):
         30_000, gt=0, description="Article text embedded per batch while indexing (larger: faster, more memory)."
     )
     top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves.")
+    max_top_k: int = Field(50, ge=1, le=1000, description="The largest `k` a caller may ask for (CLI, chat, API).")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a message.")
+    max_upload_bytes: int = Field(
+        10_000_000, gt=0, description="Uploaded files above this size are refused (and deleted) before indexing."
+    )
+    max_upload_files: int = Field(20, ge=1, description="Files per upload; the ones beyond are refused.")
+    users_file: Path | None = Field(
+        None, description="Who may log in to the chat (hashed passwords); default: users.json in index_dir."
+    )
     abstain_threshold: float | None = Field(
         None,
         description="Evidence below which answers say the articles don't tell; default: calibrated by index size "
