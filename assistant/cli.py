@@ -7,15 +7,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.decoding import printable
 from assistant.errors import AssistantError, UsersFileError
 from assistant.settings import Settings
 
 BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may obey or cannot print: C1 controls (0x9b
+# starts an escape sequence), bidi overrides, lone surrogates. Escaped as \uXXXX: the same JSON value.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def say(text: str = "", *, end: str = "\n") -> None:
+    """Print text that may come from articles: never a control character or escape sequence (defence in
+    depth: loading already removes them, but an index built before that, or from Python, may hold them)."""
+    print(printable(text), end=end, flush=True)
+
+
+def say_json(value: object, *, indent: int | None = None) -> None:
+    """Print JSON for a terminal: the same value, with characters a terminal would obey escaped."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -68,15 +85,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     finally:
         close()
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        say_json(report.to_dict())
         return 0
     counts = report.to_dict()
-    print(
+    say(
         f"Indexed into {assistant.index_dir}/: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['deleted']} deleted, {len(report.refused)} refused."
     )
     for refusal in report.refused:
-        print(f"  refused {refusal.path}: {refusal.reason}")
+        say(f"  refused {refusal.path}: {refusal.reason}")
     return 0
 
 
@@ -99,7 +116,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     print(f"Watching {watched} for {assistant.index_dir}/ (Ctrl+C stops)", file=sys.stderr, flush=True)
 
     def log(line: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+        say(f"{time.strftime('%H:%M:%S')} {line}")
 
     watch(assistant, plan, log)
     return 0
@@ -116,29 +133,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         answer, streamed = _print_stream(assistant.ask_stream(args.question, k=args.k, search_filter=search_filter))
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        say_json(answer.to_dict(), indent=2)
         return 0
     if streamed is None:
-        print(answer.answer)
+        say(answer.answer)
     elif answer.answer != streamed.strip():  # what stands is the checked answer, with only verified quotes
-        print(f"{CHECKED.get(answer.language, CHECKED['de'])}\n{answer.answer}")
+        say(f"{CHECKED.get(answer.language, CHECKED['de'])}\n{answer.answer}")
     if answer.notice and answer.notice not in answer.answer:
-        print(f"⚠ {answer.notice}")
+        say(f"⚠ {answer.notice}")
     if answer.quotes:
-        print()
+        say()
         copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
         for number, quote in enumerate(answer.quotes, start=1):
-            print(f"[{number}] „{quote.text}“")
-            print(
+            say(f"[{number}] „{quote.text}“")
+            say(
                 f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} "
                 f"[{quote.start}:{quote.end}]"
             )
             if quote.article_id in copies:
-                print(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
+                say(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
     if answer.abstained and answer.passages:
-        print()
+        say()
         for passage in answer.passages:
-            print(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {passage.text[:160]}…")
+            say(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {passage.text[:160]}…")
     return 0
 
 
@@ -154,9 +171,9 @@ def _print_stream(items: Iterator[Any]) -> tuple[Any, str]:
     for item in items:
         if isinstance(item, Answer):
             if pieces:
-                print("\n", flush=True)
+                say("\n")
             return item, "".join(pieces)
-        print(item, end="", flush=True)
+        say(item, end="")
         pieces.append(item)
     raise RuntimeError("the answer stream ended without an answer")
 
@@ -180,9 +197,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_article(args: argparse.Namespace) -> int:
     article = _open(args).article(args.article_id)
     if args.json:
-        print(json.dumps(article.__dict__, ensure_ascii=False, indent=2))
+        say_json(article.__dict__, indent=2)
     else:
-        print(f"{_where(article.title, article.source, article.published)}\n{article.id}\n\n{article.text}")
+        say(f"{_where(article.title, article.source, article.published)}\n{article.id}\n\n{article.text}")
     return 0
 
 
@@ -420,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except AssistantError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

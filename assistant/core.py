@@ -18,7 +18,8 @@ from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
 from assistant.answers import Answer, Passage, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
-from assistant.errors import ArticleNotFoundError, IndexNotFoundError, ModelMismatchError
+from assistant.decoding import clean_text
+from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
 from assistant.fetching import FetchPolicy
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
@@ -205,11 +206,11 @@ class Assistant:
         records = self._open_records(create=True)
         self._check_model(records)
         with self._write_lock():
-            indexer = self._indexer(records)
-            report = indexer.index(items, sync=sync, progress=progress)
-            if records.get_meta("embedding_model") is None and report.changed:
-                records.set_meta("embedding_model", self.model_name)
-        return report
+            try:
+                return self._indexer(records).index(items, sync=sync, progress=progress)
+            finally:  # also after an interrupted run: the vectors written so far are this model's
+                if records.get_meta("embedding_model") is None and records.counts()[0]:
+                    records.set_meta("embedding_model", self.model_name)
 
     def _read_web(self, urls: list[str], refetch: bool, allow_private: bool | None) -> WebResult:
         """Fetch the URLs (pages and feeds) into articles, within the fetch settings."""
@@ -264,6 +265,8 @@ class Assistant:
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
             group_chars=self.settings.index_batch_chars,
+            max_chunks=self.settings.max_chunks_per_article,
+            allow_id_takeover=self.settings.allow_id_takeover,
         )
 
     @contextmanager
@@ -286,8 +289,9 @@ class Assistant:
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain)."""
+        question = self._question(question)
         query_vector, passages = self._retrieve(question, k, search_filter)
-        return self.answerer.answer(question.strip(), query_vector, passages)
+        return self.answerer.answer(question, query_vector, passages)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -295,15 +299,24 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
+        question = self._question(question)
         query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
-            yield from as_stream(self.answerer.answer(question.strip(), query_vector, passages))
+            yield from as_stream(self.answerer.answer(question, query_vector, passages))
         else:
-            yield from stream(question.strip(), query_vector, passages)
+            yield from stream(question, query_vector, passages)
+
+    def _question(self, question: object) -> str:
+        """The question as searched: checked (text, length), cleaned like article text (no control characters,
+        lone surrogates the tokenizer cannot take replaced, NFC); EmptyQuestionError when nothing is left."""
+        cleaned = clean_text(check_question(question, self.settings.max_question_chars)).strip()
+        if not cleaned:
+            raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+        return cleaned
 
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
-        question = check_question(question, self.settings.max_question_chars)
+        question = self._question(question)
         k = check_k(k, self.settings.max_top_k)
         records = self._open_records(create=False)
         self._check_model(records)

@@ -7,6 +7,7 @@
      ├── IndexNotFoundError     a question is asked before anything was indexed
      ├── ArticleNotFoundError   an article id that the index does not hold
      ├── InvalidArticleError    an article given from Python is unusable (empty text, no id, ...)
+     ├── RefusedInputError      a file or record cannot be used (inside loading only: it becomes a refusal)
      ├── InvalidInputError      a question or option cannot be used (too long, k out of range, bad date, ...)
      │    └── EmptyQuestionError     the question is empty or only whitespace
      ├── UsersFileError         the users file cannot be read or changed (bad name, unknown user, ...)
@@ -49,6 +50,13 @@ class ArticleNotFoundError(AssistantError, KeyError):
 
 class InvalidArticleError(AssistantError, ValueError):
     """Raised when an article given from Python is unusable (no id, empty text, ...)."""
+
+
+class RefusedInputError(AssistantError, ValueError):
+    """Raised while reading a file or record that cannot be used; its message is the refusal's reason.
+
+    The loader turns it into a `Refusal` in the report: it never reaches a caller of `load_paths`.
+    """
 
 
 class InvalidInputError(AssistantError, ValueError):

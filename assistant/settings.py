@@ -41,7 +41,16 @@ class Settings(BaseSettings):
     query_prompt: str | None = Field(None, description="Prefix for questions; default 'query: ' for e5 models.")
     passage_prompt: str | None = Field(None, description="Prefix for passages; default 'passage: ' for e5.")
     model_cache_dir: Path = Field(default_factory=_default_cache_dir)
-    max_file_bytes: int = Field(20_000_000, gt=0, description="Files above this size are refused.")
+    max_file_bytes: int = Field(
+        5_000_000, gt=0, description="Files above this size are refused (a news article is rarely above 100 KB)."
+    )
+    max_chunks_per_article: int = Field(
+        200, gt=0, description="Articles cut into more chunks are refused (each chunk costs embedding time)."
+    )
+    allow_id_takeover: bool = Field(
+        False,
+        description="Let an id given in a file (front matter, JSON) replace an article indexed from another file.",
+    )
     chunk_target_chars: int = Field(700, gt=50)
     chunk_max_chars: int = Field(1000, gt=100)
     index_batch_chars: int = Field(
