@@ -69,11 +69,12 @@ class KeywordIndex:
         stamp = str(records.last_changed())
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=".keyword-", dir=self.folder.parent))
-        if chunk_ids:
+        searchable = any(tokens)  # bm25s cannot index chunks without a single word (e.g. only "+")
+        if searchable:
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
             bm25.save(building, show_progress=False)
-        meta = {"chunk_ids": chunk_ids, "idf": _idf(tokens), "stamp": stamp}
+        meta = {"chunk_ids": chunk_ids, "idf": _idf(tokens), "stamp": stamp, "searchable": searchable}
         (building / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         self._swap_in(building)
         self._bm25 = None  # reload lazily
@@ -107,7 +108,8 @@ class KeywordIndex:
         self._position = {cid: n for n, cid in enumerate(self._chunk_ids)}
         self._idf = meta["idf"]
         self._stamp = meta["stamp"]
-        self._bm25 = bm25s.BM25.load(self.folder, show_progress=False) if self._chunk_ids else False
+        searchable = meta.get("searchable", bool(self._chunk_ids))  # indexes from before the flag: by chunks
+        self._bm25 = bm25s.BM25.load(self.folder, show_progress=False) if searchable else False
 
     def scores(self, query_tokens: list[str]) -> tuple[list[str], np.ndarray]:
         """BM25 score of every chunk for the query (chunk ids in index order)."""

@@ -146,6 +146,7 @@ def test_public_names_are_pinned() -> None:
         "IndexReport",
         "IndexStatus",
         "InvalidArticleError",
+        "InvalidInputError",
         "ModelLoadError",
         "ModelMismatchError",
         "Passage",

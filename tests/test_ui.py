@@ -272,6 +272,7 @@ class Broken:
         self.error = error
         self.count = articles
         self.index_dir = Path("unused")
+        self.settings = Settings(index_dir=self.index_dir)  # the chat reads its input limits here
 
     def ask(self, *args: Any, **kwargs: Any) -> Answer:
         raise self.error
