@@ -232,6 +232,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from assistant import evaluation
 
     squad = evaluation.load_squad(args.qa_file)
+    if args.questions:
+        squad = evaluation.with_questions_from(squad, evaluation.load_squad(args.questions))
     distractors = evaluation.load_distractors(args.distractors or [])
     options = {
         "ks": evaluation.parse_ks(args.k),
@@ -419,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="measure answers on a SQuAD-format file (hit@k, quotes, latency)")
     evaluate.add_argument("qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas)")
+    evaluate.add_argument(
+        "--questions", help="ask the questions of this parallel SQuAD file (same ids), e.g. English on German"
+    )
     evaluate.add_argument("--distractors", nargs="+", help="extra articles: folders, files, or a 10kGNAD .csv")
     evaluate.add_argument("--k", default="1,3,5,10", help="hit@k cut-offs, comma-separated (default 1,3,5,10)")
     evaluate.add_argument("--unanswerable", type=int, default=0, help="leave N SQuAD articles out; must abstain")

@@ -550,6 +550,7 @@ CSS = """
 .na-detail:empty { display: none; }
 .na-msg { line-height: 1.55; }
 .na-searched { font-size: 13px; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.na-lang { font-size: 12px; color: var(--body-text-color-subdued); margin-bottom: 4px; }
 .na-text { font-size: 15.5px; }
 .na-abstained { font-style: italic; }
 .na-streaming::after { content: "▍"; animation: na-blink 1s steps(2) infinite; margin-left: 1px; }
