@@ -1,22 +1,56 @@
-"""News question-answering assistant: answers that stand on verbatim, located quotes from your articles."""
+"""News question-answering assistant: answers that stand on verbatim, located quotes from your articles.
 
-from assistant.answers import Answer, Passage, Quote
-from assistant.articles import Article, Refusal
-from assistant.core import Assistant, IndexStatus
-from assistant.errors import (
-    ArticleNotFoundError,
-    AssistantError,
-    ConfigurationError,
-    EmptyQuestionError,
-    IndexNotFoundError,
-    InvalidArticleError,
-    ModelLoadError,
-    ModelMismatchError,
-    StoreUnavailableError,
-)
-from assistant.indexing import IndexReport
-from assistant.retrieval import SearchFilter
-from assistant.settings import Settings
+The names below are imported on first use (PEP 562), so `assistant ask` can start loading the embedding model
+while the vector store and keyword index modules are still being imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.answers import Answer, Passage, Quote
+    from assistant.articles import Article, Refusal
+    from assistant.core import Assistant, IndexStatus
+    from assistant.errors import (
+        ArticleNotFoundError,
+        AssistantError,
+        ConfigurationError,
+        EmptyQuestionError,
+        IndexNotFoundError,
+        InvalidArticleError,
+        InvalidInputError,
+        ModelLoadError,
+        ModelMismatchError,
+        StoreUnavailableError,
+    )
+    from assistant.indexing import IndexReport
+    from assistant.retrieval import SearchFilter
+    from assistant.settings import Settings
+
+_WHERE = {
+    "Answer": "assistant.answers",
+    "Passage": "assistant.answers",
+    "Quote": "assistant.answers",
+    "Article": "assistant.articles",
+    "Refusal": "assistant.articles",
+    "Assistant": "assistant.core",
+    "IndexStatus": "assistant.core",
+    "ArticleNotFoundError": "assistant.errors",
+    "AssistantError": "assistant.errors",
+    "ConfigurationError": "assistant.errors",
+    "EmptyQuestionError": "assistant.errors",
+    "IndexNotFoundError": "assistant.errors",
+    "InvalidArticleError": "assistant.errors",
+    "InvalidInputError": "assistant.errors",
+    "ModelLoadError": "assistant.errors",
+    "ModelMismatchError": "assistant.errors",
+    "StoreUnavailableError": "assistant.errors",
+    "IndexReport": "assistant.indexing",
+    "SearchFilter": "assistant.retrieval",
+    "Settings": "assistant.settings",
+}
 
 __all__ = [
     "Answer",
@@ -30,6 +64,7 @@ __all__ = [
     "IndexReport",
     "IndexStatus",
     "InvalidArticleError",
+    "InvalidInputError",
     "ModelLoadError",
     "ModelMismatchError",
     "Passage",
@@ -39,3 +74,15 @@ __all__ = [
     "Settings",
     "StoreUnavailableError",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

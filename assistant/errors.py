@@ -8,7 +8,11 @@
  ├── StoreUnavailableError  the Chroma server (ASSISTANT_CHROMA_URL) does not answer
      ├── ArticleNotFoundError   an article id that the index does not hold
      ├── InvalidArticleError    an article given from Python is unusable (empty text, no id, ...)
-     ├── EmptyQuestionError     the question is empty or only whitespace
+     ├── RefusedInputError      a file or record cannot be used (inside loading only: it becomes a refusal)
+     ├── InvalidInputError      a question or option cannot be used (too long, k out of range, bad date, ...)
+     │    └── EmptyQuestionError     the question is empty or only whitespace
+     ├── UsersFileError         the users file cannot be read or changed (bad name, unknown user, ...)
+     ├── ExposureError          serving on a network address without users and without --no-auth
      └── FetchError             a URL cannot be fetched (refused address, HTTP error, timeout, too large)
 
 Files that cannot be indexed are not errors: they are reported as refusals in the `IndexReport`, so one bad
@@ -53,8 +57,27 @@ class InvalidArticleError(AssistantError, ValueError):
     """Raised when an article given from Python is unusable (no id, empty text, ...)."""
 
 
-class EmptyQuestionError(AssistantError, ValueError):
+class RefusedInputError(AssistantError, ValueError):
+    """Raised while reading a file or record that cannot be used; its message is the refusal's reason.
+
+    The loader turns it into a `Refusal` in the report: it never reaches a caller of `load_paths`.
+    """
+
+
+class InvalidInputError(AssistantError, ValueError):
+    """Raised when a question or an option from a caller cannot be used; the message says what to send instead."""
+
+
+class EmptyQuestionError(InvalidInputError):
     """Raised when the question is empty or only whitespace."""
+
+
+class UsersFileError(AssistantError):
+    """Raised when the users file cannot be read or changed (invalid name or password, unknown user, ...)."""
+
+
+class ExposureError(ConfigurationError):
+    """Raised when the chat would listen on a network address without anyone configured to log in."""
 
 
 class FetchError(AssistantError):

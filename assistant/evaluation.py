@@ -18,6 +18,7 @@ counts as a quote miss); abstain_unanswerable is over the questions of the left-
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import random
@@ -104,6 +105,23 @@ def load_squad(path: str | Path) -> list[SquadArticle]:
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConfigurationError(f"cannot read SQuAD file {path}: {error}") from error
     return [_squad_article(index, entry) for index, entry in enumerate(data)]
+
+
+def with_questions_from(squad: Sequence[SquadArticle], other: Sequence[SquadArticle]) -> list[SquadArticle]:
+    """`squad`'s contexts and gold answers, asked with `other`'s question texts of the same ids.
+
+    XQuAD's languages share ids, so German articles can be asked in English: the gold answers stay the ones
+    that stand in the indexed text. A question whose id `other` lacks is dropped; none matching is an error."""
+    texts = {q.id: q.question for article in other for q in article.questions}
+
+    def asked(paragraph: SquadParagraph) -> SquadParagraph:
+        questions = tuple(dataclasses.replace(q, question=texts[q.id]) for q in paragraph.questions if q.id in texts)
+        return dataclasses.replace(paragraph, questions=questions)
+
+    swapped = [dataclasses.replace(a, paragraphs=tuple(map(asked, a.paragraphs))) for a in squad]
+    if squad and not any(article.questions for article in swapped):
+        raise ConfigurationError("--questions shares no question id with the QA file: are they parallel?")
+    return swapped
 
 
 def _squad_article(index: int, entry: dict[str, Any]) -> SquadArticle:

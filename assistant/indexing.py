@@ -115,8 +115,12 @@ class Indexer:
         keyword_index: KeywordIndex | None = None,
         sentence_splitter: Callable[[str, int, int], list[Span]] = split_sentences,
         group_chars: int = 30_000,
+        max_chunks: int = 200,
+        allow_id_takeover: bool = False,
     ) -> None:
         self.group_chars = group_chars
+        self.max_chunks = max_chunks
+        self.allow_id_takeover = allow_id_takeover
         self.sentence_splitter = sentence_splitter
         self.records = records
         self.store = store
@@ -149,18 +153,20 @@ class Indexer:
         paths, loaded = self._load(items)
         report = IndexReport(refused=list(loaded.refusals))
         done, rebuilt = 0, time.monotonic()
-        for group in _groups(loaded.articles, self.group_chars):
-            self._index_group(group, report)
-            done += len(group)
-            if progress:
-                progress(done, len(loaded.articles), group[-1].id)
-            if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
+        try:
+            for group in _groups(loaded.articles, self.group_chars):
+                self._index_group(group, report)
+                done += len(group)
+                if progress:
+                    progress(done, len(loaded.articles), group[-1].id)
+                if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
+                    self.keyword_index.rebuild(self.records)  # new articles get keyword scores during long runs
+                    rebuilt = time.monotonic()
+            if sync:
+                self._sync(paths, loaded, report)
+        finally:  # even if the run stops (interrupted, store down), what was written is searchable by keyword
+            if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
                 self.keyword_index.rebuild(self.records)
-                rebuilt = time.monotonic()
-        if sync:
-            self._sync(paths, loaded, report)
-        if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
-            self.keyword_index.rebuild(self.records)
         return report
 
     def _load(self, items: Iterable[str | Path | Article]) -> tuple[list[Path], LoadResult]:
@@ -182,12 +188,13 @@ class Indexer:
         """Plan a group of articles, embed what is new in one batch (3x faster than per article), write each."""
         plans = []
         for article in group:
-            content_hash = article.content_hash
-            previous = self.records.content_hash(article.id)
-            if previous == content_hash:
+            outcome = self._consider(article)
+            if isinstance(outcome, Refusal):
+                report.refused.append(outcome)
+            elif outcome is None:
                 report.unchanged.append(article.id)
             else:
-                plans.append(self._plan(article, content_hash, previous))
+                plans.append(outcome)
         missing = sorted({text for plan in plans for text in plan.texts() if text not in plan.known})
         fresh = dict(zip(missing, self.embedder.embed_passages_array(missing), strict=True)) if missing else {}
         if not plans:
@@ -199,9 +206,54 @@ class Indexer:
                 self._write(plan, store)
                 (report.added if plan.previous is None else report.updated).append(plan.article.id)
 
-    def _plan(self, article: Article, content_hash: str, previous: str | None) -> _Plan:
+    def _consider(self, article: Article) -> _Plan | Refusal | None:
+        """The plan for a new or changed article, None when unchanged, or why it cannot be indexed.
+
+        Bad data becomes a refusal here, so one article never stops the batch.
+        """
+        try:
+            if reason := self._takeover(article):
+                return _refusal(article, reason)
+            content_hash = article.content_hash
+            previous = self.records.content_hash(article.id)
+            if previous == content_hash:
+                return None
+            spans = self.chunker(article.text)
+            if reason := self._too_many(spans):
+                return _refusal(article, reason)
+            return self._plan(article, spans, content_hash, previous)
+        except (ValueError, UnicodeError) as error:
+            return _refusal(article, f"cannot be indexed: {error}")
+
+    def _takeover(self, article: Article) -> str | None:
+        """Why a file may not use this id: it belongs to an article read from another file that still exists.
+
+        An id in front matter or JSON must not silently replace someone else's article (an upload saying
+        ``id: <another article's id>``). The same file again is an update; a file that moved may keep its id.
+        """
+        owner = self.records.path_of(article.id)
+        if self.allow_id_takeover or not article.path or owner is None or owner == article.path:
+            return None
+        if owner and not _exists(self.id_base / owner):
+            return None
+        where = f"from {owner}" if owner else "without a file (from Python or a URL)"
+        return (
+            f"the id {article.id!r} belongs to the article indexed {where}; not replaced "
+            "(ASSISTANT_ALLOW_ID_TAKEOVER=true allows it)"
+        )
+
+    def _too_many(self, spans: list[Span]) -> str | None:
+        if not spans:
+            return "no text to index"
+        if len(spans) <= self.max_chunks:
+            return None
+        return (
+            f"too long: {len(spans):,} chunks, above the limit of {self.max_chunks:,} per article "
+            "(ASSISTANT_MAX_CHUNKS_PER_ARTICLE); split it into articles or raise the limit"
+        )
+
+    def _plan(self, article: Article, spans: list[Span], content_hash: str, previous: str | None) -> _Plan:
         """Chunks and sentences of a new or changed article, with the vectors its old version can lend."""
-        spans = self.chunker(article.text)
         chunks = [
             ChunkRecord(f"{article.id}#{content_hash[:12]}-{n}", article.id, n, s.start, s.end)
             for n, s in enumerate(spans)
@@ -247,6 +299,20 @@ class Indexer:
             old = self.records.remove_article(article_id)
             store.delete(old)
             self.records.clear_pending(old)
+
+
+def _refusal(article: Article, reason: str) -> Refusal:
+    """A refusal placed at the article's file (naming the id when the file holds several), else its id."""
+    if not article.path:
+        return Refusal(article.id, reason)
+    return Refusal(article.path, reason if article.id == article.path else f"article {article.id!r}: {reason}")
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return True  # cannot tell: treat the other file as still there
 
 
 def chunk_metadata(article: Article, chunk: ChunkRecord) -> dict[str, Any]:

@@ -115,11 +115,12 @@ class KeywordIndex:
         stamp = str(records.last_changed())
         self.folder.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix="v-", dir=self.folder))
-        if chunk_ids:
+        searchable = any(tokens)  # bm25s cannot index chunks without a single word (e.g. only "+")
+        if searchable:
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
             bm25.save(building, show_progress=False)
-        meta = {"chunk_ids": chunk_ids, "idf": _idf(tokens), "stamp": stamp}
+        meta = {"chunk_ids": chunk_ids, "idf": _idf(tokens), "stamp": stamp, "searchable": searchable}
         (building / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         previous = self._pointed()
         pointer = self.folder / (_POINTER + ".new")
@@ -178,7 +179,8 @@ class KeywordIndex:
 
         folder = self._version_folder(version)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        bm25 = bm25s.BM25.load(folder, show_progress=False) if meta["chunk_ids"] else None
+        searchable = meta.get("searchable", bool(meta["chunk_ids"]))  # indexes from before the flag: by chunks
+        bm25 = bm25s.BM25.load(folder, show_progress=False) if searchable else None
         return KeywordSnapshot(version, meta["chunk_ids"], meta["idf"], bm25, meta["stamp"])
 
     # --- the loaded version's answers (for callers that need no snapshot of their own) ----------

@@ -116,3 +116,9 @@ def guess_language(text: str) -> str:
     german = sum(w in _GERMAN for w in words) + 2 * len(re.findall(r"[äöüß]", text.lower()))
     english = sum(w in _ENGLISH for w in words)
     return "en" if english > german else "de"
+
+
+def cross_lingual(question: str, texts: list[str]) -> bool:
+    """Whether most of `texts` are in another language than `question` (then their words are not the question's)."""
+    asked = guess_language(question)
+    return sum(guess_language(text) != asked for text in texts) * 2 > len(texts)

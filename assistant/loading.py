@@ -7,13 +7,11 @@ so re-indexing the same files gives the same ids.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import email.utils
 import json
-import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,16 +21,26 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from assistant.articles import Article, LoadResult, Refusal
-from assistant.errors import InvalidArticleError
+from assistant.decoding import clean_text, decode_bytes, has_control_character, has_lone_surrogate, normalize_newlines
+from assistant.errors import InvalidArticleError, RefusedInputError
+from assistant.files import SUPPORTED_SUFFIXES, article_id_for, expand, human_size, read_limited, safe_resolve
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
-DEFAULT_MAX_BYTES = 20_000_000
-MAX_TITLE_CHARS = 200
-MAX_CONTROL_SHARE = 0.05  # above this share of control characters a "text" is really binary data
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "article_id_for",
+    "decode_bytes",
+    "human_size",
+    "load_paths",
+    "normalize_newlines",
+    "parse_published",
+    "split_front_matter",
+]
 
-
-class _Refused(Exception):
-    """Raised inside a loader to refuse the whole file with a reason (caught in `_load_file`)."""
+DEFAULT_MAX_BYTES = 5_000_000
+MAX_TITLE_CHARS = 200  # also for sources
+MAX_URL_CHARS = 2000
+_TOO_DEEP = "nested too deeply to read (JSON or YAML)"
 
 
 @dataclass
@@ -52,60 +60,22 @@ def load_paths(paths: Iterable[Path], *, id_base: Path, max_bytes: int = DEFAULT
     The same file named twice (or through a folder and explicitly) is loaded once; a second article with
     an id already loaded in this call is refused.
     """
-    base = Path(id_base).resolve()
+    base = safe_resolve(Path(id_base))
     result = LoadResult()
     seen_files: set[Path] = set()
     first_place: dict[str, str] = {}
     for raw in paths:
-        for entry in _expand(Path(raw), base):
+        for entry in expand(Path(raw), base):
             if isinstance(entry, Refusal):
                 result.refusals.append(entry)
                 continue
-            resolved = entry.resolve()
+            resolved = safe_resolve(entry)
             if resolved in seen_files:
                 continue
             seen_files.add(resolved)
             loaded = _load_file(resolved, article_id_for(resolved, base), max_bytes)
             _add_unique(result, loaded, first_place)
     return result
-
-
-def article_id_for(path: Path, id_base: Path) -> str:
-    """The id (and `Article.path`) of a file: relative to `id_base` when inside it, else absolute (POSIX)."""
-    resolved = Path(path).resolve()
-    try:
-        relative = resolved.relative_to(Path(id_base).resolve()).as_posix()
-    except ValueError:
-        return resolved.as_posix()
-    return relative if relative != "." else resolved.as_posix()
-
-
-def _expand(path: Path, base: Path) -> Iterator[Path | Refusal]:
-    """The files a user-given path stands for, or a refusal saying why it stands for none."""
-    if path.is_dir():
-        yield from _walk(path)
-    elif path.is_file():
-        if path.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield path
-        else:
-            supported = ", ".join(SUPPORTED_SUFFIXES)
-            reason = f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: {supported}"
-            yield Refusal(article_id_for(path, base), reason)
-    elif path.exists():
-        yield Refusal(article_id_for(path, base), "not a regular file or folder")
-    else:
-        yield Refusal(article_id_for(path, base), "no such file or folder")
-
-
-def _walk(folder: Path) -> list[Path]:
-    """Supported files under `folder`, sorted by relative path; hidden files and folders are skipped."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(Path(root, name))
-    return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
 def _add_unique(result: LoadResult, loaded: _Loaded, first_place: dict[str, str]) -> None:
@@ -125,179 +95,26 @@ def _add_unique(result: LoadResult, loaded: _Loaded, first_place: dict[str, str]
 
 def _load_file(path: Path, path_id: str, max_bytes: int) -> _Loaded:
     """Read one supported file, turning every problem with it into a refusal."""
+    if has_control_character(path_id) or has_lone_surrogate(path_id):
+        reason = "the file's name holds control characters or is not valid UTF-8: rename it"
+        return _Loaded(refusals=[Refusal(path_id, reason)])
     try:
-        data = _read_bytes(path, max_bytes)
+        data = read_limited(path, max_bytes)
         return _LOADERS[path.suffix.lower()](data, path_id)
-    except _Refused as refused:
+    except RefusedInputError as refused:
         return _Loaded(refusals=[Refusal(path_id, str(refused))])
-    except OSError as error:
-        return _Loaded(refusals=[Refusal(path_id, f"cannot read the file: {error.strerror or error}")])
-
-
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes; the size is checked before reading so a huge file is never loaded."""
-    size = path.stat().st_size
-    if size == 0:
-        raise _Refused("file is empty")
-    if size > max_bytes:
-        raise _Refused(_too_big(size, max_bytes))
-    with path.open("rb") as handle:
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:  # it grew after the stat
-        raise _Refused(_too_big(len(data), max_bytes))
-    if not data:
-        raise _Refused("file is empty")
-    return data
-
-
-def _too_big(size: int, limit: int) -> str:
-    """The too-big reason in human units, with exact bytes when rounding would hide the difference."""
-    shown, limit_shown = human_size(size), human_size(limit)
-    if shown == limit_shown:
-        shown, limit_shown = f"{shown} ({size:,} bytes)", f"{limit_shown} ({limit:,} bytes)"
-    return f"file is {shown}, above the {limit_shown} limit (ASSISTANT_MAX_FILE_BYTES)"
-
-
-def human_size(size: int) -> str:
-    """Bytes in decimal units (20_000_000 -> '20.0 MB'), the way file managers show them."""
-    for unit, factor in (("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1_000)):
-        if size >= factor:
-            return f"{size / factor:.1f} {unit}"
-    return f"{size} bytes"
-
-
-# --------------------------------------------------------------------------- decoding
-
-
-def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
-    """Decode a file's bytes to the text that is stored: BOM removed, newlines normalised to ``\\n``.
-
-    Order: byte-order mark; a `declared` charset (HTML meta) if it decodes; strict UTF-8; Windows-1252
-    (which covers Latin-1 German text, with its „“ quotes and dashes). charset-normalizer is asked only
-    when Windows-1252 gives mojibake of a non-Latin script or junk, because it misreads short German text.
-    Raises ValueError with a reason for binary or undecodable data.
-    """
-    text = _decode_with_bom(data)
-    if text is None:
-        if b"\x00" in data:
-            raise ValueError("binary data (contains NUL bytes), not text")
-        text = _decode_without_bom(data, declared)
-    _check_looks_like_text(text)
-    return normalize_newlines(text)
-
-
-def normalize_newlines(text: str) -> str:
-    """``\\r\\n`` and lone ``\\r`` become ``\\n``, so offsets mean the same on every platform."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts the same way
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _decode_with_bom(data: bytes) -> str | None:
-    """Text decoded by its byte-order mark (which is dropped), or None when there is no BOM."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(encoding)
-            except UnicodeDecodeError as error:
-                raise ValueError(f"undecodable: has a {encoding} byte-order mark but {error}") from None
-    return None
-
-
-def _decode_without_bom(data: bytes, declared: str | None) -> str:
-    """Try the declared charset, UTF-8, Windows-1252 (Latin-1 for its five undefined bytes), then
-    charset-normalizer for what Windows-1252 turns into mojibake."""
-    for encoding in (_known_codec(declared), "utf-8"):
-        if encoding and (text := _try_decode(data, encoding)) is not None:
-            return text
-    text = data.decode("cp1252", errors=_LATIN1_FOR_UNDEFINED)
-    plausible = _control_share(text) <= MAX_CONTROL_SHARE
-    if plausible and not _looks_like_mojibake(text):
-        return text
-    detected = _detect(data)
-    if detected is not None:
-        return detected
-    if plausible:
-        return text
-    raise ValueError("undecodable: not UTF-8, Windows-1252/Latin-1 or another recognisable encoding")
-
-
-def _latin1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
-    """Decode the bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) as Latin-1 does."""
-    return bytes(error.object[error.start : error.end]).decode("latin-1"), error.end
-
-
-_LATIN1_FOR_UNDEFINED = "assistant-latin1-for-undefined"
-codecs.register_error(_LATIN1_FOR_UNDEFINED, _latin1_for_undefined)
-
-
-def _try_decode(data: bytes, encoding: str) -> str | None:
-    try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):  # LookupError: a declared non-text codec like "base64"
-        return None
-
-
-def _known_codec(name: str | None) -> str | None:
-    """A Python codec for a declared charset; Latin-1/ASCII mean Windows-1252, as browsers read them."""
-    if not name:
-        return None
-    try:
-        codec = codecs.lookup(name.strip()).name
-    except LookupError:
-        return None
-    return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
-
-
-def _looks_like_mojibake(text: str) -> bool:
-    """True when most letters are non-ASCII: Cyrillic or Greek read as Windows-1252, not German."""
-    letters = _LETTER.findall(text[:100_000])
-    if len(letters) < 20:
-        return False
-    return sum(not c.isascii() for c in letters) / len(letters) > 0.5
-
-
-def _detect(data: bytes) -> str | None:
-    """charset-normalizer's guess if it recognised a language in it (it 'decodes' any junk), else None."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    return str(best) if best is not None and best.coherence > 0 else None
-
-
-def _check_looks_like_text(text: str) -> None:
-    """Refuse decoded 'text' that is mostly control characters (a renamed image or archive)."""
-    if "\x00" in text:
-        raise ValueError("binary data (contains NUL characters), not text")
-    share = _control_share(text)
-    if share > MAX_CONTROL_SHARE:
-        raise ValueError(f"binary data ({share:.0%} control characters), not text")
-
-
-def _control_share(text: str) -> float:
-    """Share of control characters other than tab, newline, carriage return and form feed."""
-    return sum(1 for _ in _CONTROL.finditer(text)) / len(text) if text else 0.0
-
-
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_LETTER = re.compile(r"[^\W\d_]")
+    except RecursionError:  # JSON or YAML nested thousands of levels deep
+        return _Loaded(refusals=[Refusal(path_id, _TOO_DEEP)])
 
 
 def _decode_or_refuse(data: bytes, *, declared: str | None = None) -> str:
-    """Decoded text that is not blank, or a refusal with the reason."""
+    """Decoded, cleaned text that is not blank, or a refusal with the reason."""
     try:
         text = decode_bytes(data, declared=declared)
     except ValueError as error:
-        raise _Refused(str(error)) from None
+        raise RefusedInputError(str(error)) from None
     if not text.strip():
-        raise _Refused("file contains only whitespace")
+        raise RefusedInputError("file contains only whitespace")
     return text
 
 
@@ -378,17 +195,30 @@ def _short_title(text: str) -> str:
     return " ".join(text.split())[:MAX_TITLE_CHARS].rstrip()
 
 
+def _url(text: str) -> str:
+    """A URL on one line; dropped when longer than any real one (it is copied into every chunk's metadata)."""
+    url = " ".join(text.split())
+    return url if len(url) <= MAX_URL_CHARS else ""
+
+
 def _first_line(text: str) -> str:
     """The first non-empty line, stripped."""
     return next((line.strip() for line in text.split("\n") if line.strip()), "")
 
 
-def _make_article(**fields: Any) -> Article:
-    """An Article, or a refusal when it is unusable (e.g. an id that is only whitespace)."""
+def _make_article(*, text: str, title: str = "", source: str = "", url: str = "", **fields: Any) -> Article:
+    """An Article with cleaned text and metadata (JSON, YAML and HTML escapes can spell control characters
+    and lone surrogates), or a refusal when it is unusable (e.g. an id that is only whitespace)."""
     try:
-        return Article(**fields)
+        return Article(
+            text=clean_text(text),
+            title=_short_title(clean_text(title)),
+            source=_short_title(clean_text(source)),
+            url=_url(clean_text(url)),
+            **fields,
+        )
     except InvalidArticleError as error:
-        raise _Refused(str(error)) from None
+        raise RefusedInputError(str(error)) from None
 
 
 # --------------------------------------------------------------------------- .txt and .md
@@ -447,9 +277,9 @@ def _load_plain(data: bytes, path_id: str, *, markdown: bool) -> _Loaded:
     try:
         meta, body = split_front_matter(text)
     except ValueError as error:
-        raise _Refused(str(error)) from None
+        raise RefusedInputError(str(error)) from None
     if not body.strip():
-        raise _Refused("no text after the front matter")
+        raise RefusedInputError("no text after the front matter")
     title = _meta_str(meta, "title") or _fallback_title(body, markdown=markdown)
     article = _make_article(
         id=_meta_str(meta, "id") or path_id,
@@ -502,7 +332,7 @@ def _load_html(data: bytes, path_id: str) -> _Loaded:
         tag.decompose()
     text = "\n\n".join(_html_paragraphs(_main_element(soup)))
     if not text:
-        raise _Refused("no readable text in the HTML (after removing navigation, scripts and styles)")
+        raise RefusedInputError("no readable text in the HTML (after removing navigation, scripts and styles)")
     title = metadata.pop("title") or _first_line(text)
     article = _make_article(id=path_id, text=text, title=_short_title(title), path=path_id, **metadata)
     return _Loaded(items=[(path_id, article)])
@@ -592,14 +422,14 @@ def _load_json(data: bytes, path_id: str) -> _Loaded:
     try:
         value = json.loads(_decode_or_refuse(data))
     except json.JSONDecodeError as error:
-        raise _Refused(f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+        raise RefusedInputError(f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
     if isinstance(value, dict):
         return _records_to_loaded([(None, value)], path_id)
     if isinstance(value, list):
         if not value:
-            raise _Refused("the JSON list holds no records")
+            raise RefusedInputError("the JSON list holds no records")
         return _records_to_loaded(list(enumerate(value, start=1)), path_id)
-    raise _Refused("expected a JSON object or a list of objects")
+    raise RefusedInputError("expected a JSON object or a list of objects")
 
 
 def _load_jsonl(data: bytes, path_id: str) -> _Loaded:
@@ -617,6 +447,8 @@ def _load_jsonl(data: bytes, path_id: str) -> _Loaded:
         except json.JSONDecodeError as error:
             reason = f"line {number}: invalid JSON: {error.msg} (column {error.colno})"
             loaded.refusals.append(Refusal(f"{path_id}#{number}", reason))
+        except RecursionError:
+            loaded.refusals.append(Refusal(f"{path_id}#{number}", f"line {number}: {_TOO_DEEP}"))
     rest = _records_to_loaded(records, path_id)
     loaded.items.extend(rest.items)
     loaded.refusals.extend(rest.refusals)
@@ -635,7 +467,7 @@ def _records_to_loaded(records: list[tuple[int | None, Any]], path_id: str) -> _
         place = path_id if number is None else f"{path_id}#{number}"
         try:
             loaded.items.append((place, _record_article(value, path_id, place)))
-        except _Refused as refused:
+        except RefusedInputError as refused:
             loaded.refusals.append(Refusal(place, str(refused)))
     return loaded
 
@@ -643,9 +475,9 @@ def _records_to_loaded(records: list[tuple[int | None, Any]], path_id: str) -> _
 def _record_article(record: Any, path_id: str, place: str) -> Article:
     """One JSON record as an Article; id = its id, else its url, else where it is (``path#n``)."""
     if not isinstance(record, dict):
-        raise _Refused(f"record is a JSON {type(record).__name__}, not an object")
+        raise RefusedInputError(f"record is a JSON {type(record).__name__}, not an object")
     text = _record_text(record)
-    url = _record_str(record, "url")
+    url = _url(clean_text(_record_str(record, "url")))  # cleaned and capped before it can become the id
     return _make_article(
         id=_record_id(record) or url or place,
         text=text,
@@ -661,12 +493,12 @@ def _record_text(record: dict[str, Any]) -> str:
     """The record's text (from 'text', 'content' or 'body'), newlines normalised."""
     key = next((key for key in _TEXT_FIELDS if record.get(key) is not None), None)
     if key is None:
-        raise _Refused("record has no text (expected a 'text', 'content' or 'body' field)")
+        raise RefusedInputError("record has no text (expected a 'text', 'content' or 'body' field)")
     value = record[key]
     if not isinstance(value, str):
-        raise _Refused(f"field {key!r} is a JSON {type(value).__name__}, not a string")
+        raise RefusedInputError(f"field {key!r} is a JSON {type(value).__name__}, not a string")
     if not value.strip():
-        raise _Refused(f"field {key!r} is empty")
+        raise RefusedInputError(f"field {key!r} is empty")
     return normalize_newlines(value)
 
 
@@ -676,7 +508,7 @@ def _record_id(record: dict[str, Any]) -> str:
         return (value or "").strip()
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise _Refused(f"field 'id' is a JSON {type(value).__name__}, not a string or an integer")
+    raise RefusedInputError(f"field 'id' is a JSON {type(value).__name__}, not a string or an integer")
 
 
 def _record_str(record: dict[str, Any], key: str) -> str:

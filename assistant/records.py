@@ -142,6 +142,11 @@ class Records:
         row = self._db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
 
+    def path_of(self, article_id: str) -> str | None:
+        """The file an article was read from ("" for one given from Python), or None if not recorded."""
+        row = self._db.execute("SELECT path FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(
             "SELECT id, text, title, source, url, published, path FROM articles WHERE id = ?", (article_id,)

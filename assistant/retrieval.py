@@ -13,6 +13,7 @@ from assistant.answers import Passage
 from assistant.errors import ConfigurationError
 from assistant.indexing import published_day
 from assistant.keyword import KeywordSnapshot, tokenize
+from assistant.language import cross_lingual
 from assistant.store import ChromaStore, StoredChunk
 
 
@@ -62,6 +63,21 @@ class FusionWeights:
     sentence: float = 0.35  # best cosine of question and one of the chunk's sentences
 
 
+CROSS_LINGUAL_FUSION = FusionWeights(dense=0.40, keyword=0.15, sentence=0.45)
+"""For a question in another language than the articles it finds (fitted like `FusionWeights`, on English
+questions about XQuAD-de articles 0-37): BM25 on the articles' stems sees only the names and numbers."""
+LANGUAGE_SAMPLE = 5
+"""The articles' language is the majority language of this many best dense candidates."""
+
+
+def fusion_weights_for(question: str, nearest_texts: list[str]) -> FusionWeights:
+    """The fusion weights for `question` over these candidates: cross-lingual when most of the nearest ones are
+    in another language than the question."""
+    if cross_lingual(question, nearest_texts[:LANGUAGE_SAMPLE]):
+        return CROSS_LINGUAL_FUSION
+    return FusionWeights()
+
+
 @dataclass
 class _Candidate:
     chunk: StoredChunk
@@ -86,14 +102,14 @@ class HybridRetriever:
         *,
         sentence_matrices: SentenceMatrices | None = None,
         current: CurrentChunks | None = None,
-        weights: FusionWeights = FusionWeights(),
+        weights: FusionWeights | None = None,
         candidates: int = 40,
     ) -> None:
         self.store = store
         self.keyword = keyword
         self.sentence_matrices = sentence_matrices
         self.current = current
-        self.weights = weights
+        self.weights = weights  # None: chosen per question (`fusion_weights_for`)
         self.candidates = candidates
 
     def retrieve(
@@ -108,11 +124,12 @@ class HybridRetriever:
             for hit in hits
             if hit.id in kept
         }
+        weights = self.weights or fusion_weights_for(question, [c.chunk.text for c in found.values()])
         chunk_ids, keyword_scores = self.keyword.scores(tokenize(question))
         allowed = self.store.matching_ids(where) if where else None
         self._add_keyword_candidates(found, chunk_ids, keyword_scores, allowed, query_vector, n)
         self._add_sentence_scores(found, query_vector)
-        ranked = _fuse(list(found.values()), self.weights)
+        ranked = _fuse(list(found.values()), weights)
         return [_passage(c) for c in ranked[:k]]
 
     def _add_keyword_candidates(

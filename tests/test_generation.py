@@ -249,6 +249,27 @@ def test_the_prompt_numbers_passages_and_fences_them_as_material(server: FakeMod
     assert QUESTION in messages[1]["content"]
 
 
+TRANSLATED = (
+    "Turkey offered to mediate: „Die Türkei bot an, die Gespräche zwischen Russland und der Ukraine zu vermitteln“ [1] "
+    "(translation: Turkey offered to mediate the talks between Russia and Ukraine)."
+)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["complete", "streamed"])
+def test_english_question_on_german_passages_answers_in_english_with_the_german_quote(
+    server: FakeModelServer, stream: bool
+) -> None:
+    server.reply = TRANSLATED
+    answer, _ = ask(answerer_for(server.url), stream=stream, question="Who was supposed to mediate the talks?")
+    system = server.requests[0]["messages"][0]["content"]
+    assert "(English)" in system and "translation" in system  # answer in English, translations marked as such
+    assert answer.language == "en" and not answer.abstained and answer.notice == ""
+    assert [q.text for q in answer.quotes] == [MEDIATION[:80]]  # the verified original stays the quote
+    assert (answer.verified_quotes, answer.dropped_quotes) == (1, 0)
+    assert "(translation: Turkey offered" in answer.answer  # the translation is kept, marked, and not a quote
+    assert_located(answer)
+
+
 @pytest.mark.parametrize("stream", [False, True], ids=["complete", "streamed"])
 def test_fabricated_quote_is_removed_visibly(server: FakeModelServer, stream: bool) -> None:
     server.reply = FABRICATED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -367,7 +368,7 @@ def test_decode_bytes_latin1_and_short_cp1252_words() -> None:
 
 def test_decode_bytes_latin1_with_a_byte_cp1252_leaves_undefined() -> None:
     text = "„Grüße“ aus Köln und Düsseldorf. " * 3
-    assert decode_bytes(text.encode("cp1252") + b"\x81") == text + "\x81"
+    assert decode_bytes(text.encode("cp1252") + b"\x81") == text  # read as Latin-1's C1 control, then removed
 
 
 def test_decode_bytes_cyrillic_legacy_encoding() -> None:
@@ -435,11 +436,11 @@ def test_too_big_file_refused_without_reading_it(tmp_path: Path, monkeypatch: py
         handle.truncate(25_300_000)  # sparse: costs no disk space
 
     def no_reading(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a too-big file must not be opened")
+        raise AssertionError("a too-big file must not be read")
 
-    monkeypatch.setattr(Path, "open", no_reading)
+    monkeypatch.setattr(os, "read", no_reading)
     reason = only_refusal(load(tmp_path, big))
-    assert reason == "file is 25.3 MB, above the 20.0 MB limit (ASSISTANT_MAX_FILE_BYTES)"
+    assert reason == "file is 25.3 MB, above the 5.0 MB limit (ASSISTANT_MAX_FILE_BYTES)"
 
 
 def test_max_bytes_is_respected_and_exact_sizes_shown_when_rounding_hides_them(tmp_path: Path) -> None:
@@ -450,7 +451,7 @@ def test_max_bytes_is_respected_and_exact_sizes_shown_when_rounding_hides_them(t
 
 
 def test_human_size() -> None:
-    assert human_size(DEFAULT_MAX_BYTES) == "20.0 MB"
+    assert human_size(DEFAULT_MAX_BYTES) == "5.0 MB"
     assert human_size(512) == "512 bytes"
     assert human_size(1_500) == "1.5 KB"
     assert human_size(3_200_000_000) == "3.2 GB"

@@ -37,6 +37,7 @@ from assistant.ui_html import highlight, human_time, message_html, outcome_of, t
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIATE = "Wer sollte die Gespräche vermitteln?"
+MEDIATE_EN = "Who was supposed to mediate the talks?"
 
 pytestmark = [  # gradio's queue trips pandas 3 deprecations; not ours to fix
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
@@ -217,6 +218,41 @@ def test_respond_streams_then_shows_sources(served: Served) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "detected", "quoted", "says"),
+    [
+        (MEDIATE_EN, "Question detected as English, answering in English", "Quotes in the original (German)", "Katar"),
+        (
+            "Wie viel Ladung trugen die Schiffe auf dem Rhein?",
+            "Frage auf Deutsch erkannt, Antwort auf Deutsch",
+            "Zitate im Original (Englisch)",
+            "only a third of their usual load",
+        ),
+    ],
+    ids=["english-on-german", "german-on-english"],
+)
+def test_chat_names_the_language_it_detected_and_quotes_the_other_language_verbatim(
+    served: Served, question: str, detected: str, quoted: str, says: str
+) -> None:
+    chat = ChatApp(served.assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    final = html.unescape(answers_of(chat, question)[-1])
+    assert detected in final and quoted in final
+    assert "na-abstained" not in final and "na-sources" in final
+    marked = re.findall(r"<mark title='[^']*'>(.*?)</mark>", final, re.DOTALL)
+    assert any(says in text for text in marked)
+
+
+@pytest.mark.slow
+def test_ask_endpoint_answers_across_languages(served: Served, client: Client) -> None:
+    english = client.predict(MEDIATE_EN, api_name="/ask")
+    assert not english["abstained"] and "Katar" in english["quotes"][0]["text"]
+    german = client.predict("Wie viel Ladung trugen die Schiffe auf dem Rhein?", api_name="/ask")
+    assert not german["abstained"] and "only a third of their usual load" in german["quotes"][0]["text"]
+    assert_offsets_verify(served.assistant, english)
+    assert_offsets_verify(served.assistant, german)
+
+
+@pytest.mark.slow
 def test_follow_up_is_searched_with_the_conversation(served: Served) -> None:
     chat = ChatApp(served.assistant, uploads_dir=None, rewrite=rewrite_followup, pieces=word_pieces)
     first = "Worüber verhandeln Russland und die Ukraine?"
@@ -236,6 +272,7 @@ class Broken:
         self.error = error
         self.count = articles
         self.index_dir = Path("unused")
+        self.settings = Settings(index_dir=self.index_dir)  # the chat reads its input limits here
 
     def ask(self, *args: Any, **kwargs: Any) -> Answer:
         raise self.error
@@ -330,6 +367,16 @@ def test_paragraphs_are_shown_without_changing_the_text() -> None:
     assert shown.count("<span class='na-para'></span>") == 3  # after "Satz.", the blank line and the quote
     assert "hart\numbrochen" in shown and "&lt;b&gt;" in shown
     assert text_html(text, 8, 20) == html.escape(text[8:20])
+
+
+def test_the_message_names_the_detected_language_and_the_quotes_original_language() -> None:
+    answer, article = xss_answer()
+    english = Answer("What is the bus called?", answer.answer, False, answer.quotes, answer.passages, "en")
+    page = html.unescape(message_html(english, article_for=lambda _id: article))
+    assert "Question detected as English, answering in English · Quotes in the original (German)" in page
+    assert "Sources" in page and "Quelle" not in page.split("na-sources")[0]
+    german = html.unescape(message_html(answer, article_for=lambda _id: article))
+    assert "Frage auf Deutsch erkannt, Antwort auf Deutsch" in german and "Original" not in german
 
 
 def test_abstentions_list_the_nearest_passages_without_marks() -> None:

