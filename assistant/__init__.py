@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         InvalidInputError,
         ModelLoadError,
         ModelMismatchError,
+        StoreUnavailableError,
     )
     from assistant.indexing import IndexReport
     from assistant.retrieval import SearchFilter
@@ -45,6 +46,7 @@ _WHERE = {
     "InvalidInputError": "assistant.errors",
     "ModelLoadError": "assistant.errors",
     "ModelMismatchError": "assistant.errors",
+    "StoreUnavailableError": "assistant.errors",
     "IndexReport": "assistant.indexing",
     "SearchFilter": "assistant.retrieval",
     "Settings": "assistant.settings",
@@ -70,6 +72,7 @@ __all__ = [
     "Refusal",
     "SearchFilter",
     "Settings",
+    "StoreUnavailableError",
 ]
 
 

@@ -76,12 +76,18 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
     return update, close
 
 
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     paths = args.paths or [str(BUNDLED_SEEDS)]
     assistant = _open(args)
     update, close = _progress_bar()
     try:
-        report = assistant.index(paths, sync=args.sync, progress=update, refetch=args.refetch, allow_private=True)
+        report = assistant.index(
+            paths, sync=args.sync, progress=update, refetch=args.refetch, allow_private=True, waiting=_say
+        )
     finally:
         close()
     if args.json:

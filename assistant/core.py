@@ -6,10 +6,10 @@ answerer); by default everything is built from `Settings`.
 
 from __future__ import annotations
 
-import fcntl
 import functools
+import logging
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,13 @@ from assistant.answers import Answer, Passage, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
 from assistant.decoding import clean_text
-from assistant.errors import ArticleNotFoundError, EmptyQuestionError, IndexNotFoundError, ModelMismatchError
+from assistant.errors import (
+    ArticleNotFoundError,
+    AssistantError,
+    EmptyQuestionError,
+    IndexNotFoundError,
+    ModelMismatchError,
+)
 from assistant.fetching import FetchPolicy
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
@@ -27,6 +33,7 @@ from assistant.loading import article_id_for
 from assistant.records import Records
 from assistant.retrieval import HybridRetriever, SearchFilter
 from assistant.settings import Settings
+from assistant.sharing import SharedStore, Waiting, writer_turn
 from assistant.store import ChromaStore, open_client
 from assistant.syndication import collapse
 from assistant.validation import check_k, check_question
@@ -34,6 +41,7 @@ from assistant.web import WebReader, WebResult, is_url
 from assistant.web_state import WebState
 
 RECORDS_FILE = "records.sqlite3"
+log = logging.getLogger(__name__)
 SYNDICATION_SLACK = 6
 """Extra passages retrieved so that syndicated copies, shown once, do not leave an answer short."""
 WEB_STATE_FILE = "web.sqlite3"
@@ -72,7 +80,8 @@ class Assistant:
         self._chroma_client = chroma_client
         self._answerer = answerer
         self._records: Records | None = None
-        self._store: ChromaStore | None = None
+        self._shared: SharedStore | None = None
+        self._opening = threading.RLock()  # collaborators are built on first use, maybe by several threads
         self._web: WebState | None = None
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
 
@@ -86,6 +95,10 @@ class Assistant:
     def embeddings(self) -> Any:
         """The LangChain `Embeddings` in use: ONNX Runtime for the bundled model, else sentence-transformers
         (see `assistant.embedding_choice`); the model loads on first use."""
+        with self._opening:
+            return self._embeddings or self._load_embeddings()
+
+    def _load_embeddings(self) -> Any:
         if self._embeddings is None:
             from assistant.embedding_choice import embeddings_for
 
@@ -97,6 +110,10 @@ class Assistant:
         return getattr(self._embeddings, "model_name", None) or self.settings.embedding_model
 
     def _open_records(self, create: bool) -> Records:
+        with self._opening:
+            return self._records or self._new_records(create)
+
+    def _new_records(self, create: bool) -> Records:
         if self._records is None:
             path = self.index_dir / RECORDS_FILE
             if not create and not path.exists():
@@ -107,11 +124,27 @@ class Assistant:
             self._records = Records(path)
         return self._records
 
+    def _store_access(self) -> SharedStore:
+        """The vector store as this process shares it with every other reader and writer of the index."""
+        with self._opening:
+            if self._shared is None:
+                reopen = self._chroma_client is None and not self.settings.chroma_url
+                url = None if self._chroma_client is not None else self.settings.chroma_url
+                records = self._open_records(create=True)
+                self._shared = SharedStore(self.index_dir, records, self._new_store, reopen=reopen, url=url)
+            return self._shared
+
+    def _new_store(self) -> ChromaStore:
+        if self._chroma_client is not None:
+            return ChromaStore(self._chroma_client, self.settings.collection)
+        client = open_client(self.index_dir / "chroma", self.settings.chroma_url)
+        return ChromaStore(client, self.settings.collection, owned=True)
+
     def _open_store(self) -> ChromaStore:
-        if self._store is None:
-            client = self._chroma_client or open_client(self.index_dir / "chroma", self.settings.chroma_url)
-            self._store = ChromaStore(client, self.settings.collection)
-        return self._store
+        """The store client, current with what other processes wrote (for inspection; questions use a
+        `reading()` section of `_store_access()`)."""
+        with self._store_access().reading() as store:
+            return store
 
     @functools.cached_property
     def answerer(self) -> Answerer:
@@ -180,19 +213,22 @@ class Assistant:
         progress: ProgressCallback | None = None,
         refetch: bool = False,
         allow_private: bool | None = None,
+        waiting: Waiting | None = None,
     ) -> IndexReport:
         """Index files, folders, URLs (article pages, RSS/Atom feeds) and `Article` objects incrementally.
 
         `sync` drops articles gone from the given folders. URLs already fetched are asked for again only when
         changed (conditional requests), unless `refetch`; `allow_private` lets them reach non-public
-        addresses (default: the ``fetch_allow_private`` setting)."""
+        addresses (default: the ``fetch_allow_private`` setting). One indexing run at a time per index
+        directory: a second one waits, and `waiting` is told so in words ("waiting for another indexing run
+        (pid N) …"). Questions are answered meanwhile."""
         if isinstance(items, str | Path | Article):
             items = [items]
         items = list(items)
         urls = [item for item in items if is_url(item)]
         web = self._read_web(urls, refetch, allow_private) if urls else WebResult()
         local = [item for item in items if not is_url(item)] + web.articles
-        report = self._index_local(local, sync, progress) if local or sync else IndexReport()
+        report = self._index_local(local, sync, progress, waiting) if local or sync else IndexReport()
         report.unchanged.extend(web.unchanged)
         report.refused.extend(web.refusals)
         if web.seen:
@@ -201,11 +237,15 @@ class Assistant:
         return report
 
     def _index_local(
-        self, items: list[str | Path | Article], sync: bool, progress: ProgressCallback | None
+        self,
+        items: list[str | Path | Article],
+        sync: bool,
+        progress: ProgressCallback | None,
+        waiting: Waiting | None,
     ) -> IndexReport:
         records = self._open_records(create=True)
         self._check_model(records)
-        with self._write_lock():
+        with writer_turn(self.index_dir, waiting):
             try:
                 return self._indexer(records).index(items, sync=sync, progress=progress)
             finally:  # also after an interrupted run: the vectors written so far are this model's
@@ -238,7 +278,7 @@ class Assistant:
         scope = article_id_for(Path(path), self.index_dir.resolve().parent)
         gone = [article_id for article_id, article_path in records.articles_under(scope) if article_path == scope]
         if gone:
-            with self._write_lock():
+            with writer_turn(self.index_dir):
                 indexer = self._indexer(records)
                 for article_id in gone:
                     indexer.delete(article_id)
@@ -250,13 +290,14 @@ class Assistant:
         records = self._open_records(create=False)
         if records.content_hash(article_id) is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r} in the index")
-        with self._write_lock():
+        with writer_turn(self.index_dir):
             self._indexer(records).delete(article_id)
+            self.keyword_index.rebuild(records)  # readers never build it
 
     def _indexer(self, records: Records) -> Indexer:
         return Indexer(
             records,
-            self._open_store(),
+            self._store_access(),
             self.embeddings,
             chunker=functools.partial(
                 chunk_text, target_chars=self.settings.chunk_target_chars, max_chars=self.settings.chunk_max_chars
@@ -269,17 +310,6 @@ class Assistant:
             allow_id_takeover=self.settings.allow_id_takeover,
         )
 
-    @contextmanager
-    def _write_lock(self) -> Iterator[None]:
-        """One writer at a time per index directory (a second `assistant index` waits)."""
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.index_dir / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
     # --- questions ------------------------------------------------------------------------------
     def retrieve(
         self, question: str, k: int | None = None, *, search_filter: SearchFilter | None = None
@@ -288,10 +318,13 @@ class Assistant:
         return self._retrieve(question, k, search_filter)[1]
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
-        """Answer `question` from the indexed articles, with verbatim quotes (or abstain)."""
+        """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
+
+        Passages, sentences and leads come from one snapshot of the record, whatever is written meanwhile."""
         question = self._question(question)
-        query_vector, passages = self._retrieve(question, k, search_filter)
-        return self.answerer.answer(question, query_vector, passages)
+        with self._open_records(create=False).snapshot():
+            query_vector, passages = self._retrieve(question, k, search_filter)
+            return self.answerer.answer(question, query_vector, passages)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -300,7 +333,8 @@ class Assistant:
 
         Without a language model the whole extractive answer text is one piece."""
         question = self._question(question)
-        query_vector, passages = self._retrieve(question, k, search_filter)
+        with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
+            query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
             yield from as_stream(self.answerer.answer(question, query_vector, passages))
@@ -322,16 +356,36 @@ class Assistant:
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
-        self.keyword_index.ensure_current(records)
         query_vector = self.embeddings.embed_query_array(question)
-        retriever = HybridRetriever(self._open_store(), self.keyword_index, sentence_matrices=records.sentence_matrix)
         k = k or self.settings.top_k
-        passages = retriever.retrieve(question, query_vector, k + SYNDICATION_SLACK, search_filter)
+        passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK, search_filter)
         return query_vector, collapse(passages, self._text_of)[:k]
 
     def _text_of(self, article_id: str) -> str | None:
         article = self._open_records(create=False).article(article_id)
         return article.text if article else None
+
+    def _search(
+        self, records: Records, question: str, query_vector: Any, k: int, search_filter: SearchFilter | None
+    ) -> list[Passage]:
+        """Hybrid retrieval while no writer changes the store; a store read that fails reopens the client once."""
+        keyword = self.keyword_index.ensure_current()
+        access = self._store_access()
+        for attempt in range(2):
+            try:
+                with access.reading() as store:
+                    retriever = HybridRetriever(
+                        store, keyword, sentence_matrices=records.sentence_matrix, current=records.current_chunk_ids
+                    )
+                    return retriever.retrieve(question, query_vector, k, search_filter)
+            except AssistantError:
+                raise
+            except Exception:  # a client that fell behind the files despite the generation (e.g. a foreign tool)
+                if attempt:
+                    raise
+                log.warning("the vector store failed a read; reopening it", exc_info=True)
+                access.stale()
+        raise AssertionError("unreachable")
 
     def as_retriever(self, k: int = 4, *, search_filter: SearchFilter | None = None) -> Any:
         """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets)."""
@@ -365,7 +419,10 @@ class Assistant:
         return IndexStatus(articles, chunks, records.get_meta("embedding_model"), records.last_changed())
 
     def close(self) -> None:
-        """Release the record database (the Chroma client closes with the process)."""
+        """Release the record database and the store client."""
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
         if self._records is not None:
             self._records.close()
             self._records = None

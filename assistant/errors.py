@@ -5,6 +5,7 @@
      ├── ModelLoadError         the embedding model cannot be found, converted or loaded
      ├── ModelMismatchError     the index was built with another embedding model than the one asked for
      ├── IndexNotFoundError     a question is asked before anything was indexed
+ ├── StoreUnavailableError  the Chroma server (ASSISTANT_CHROMA_URL) does not answer
      ├── ArticleNotFoundError   an article id that the index does not hold
      ├── InvalidArticleError    an article given from Python is unusable (empty text, no id, ...)
      ├── RefusedInputError      a file or record cannot be used (inside loading only: it becomes a refusal)
@@ -39,6 +40,10 @@ class ModelMismatchError(AssistantError):
 
 class IndexNotFoundError(AssistantError):
     """Raised when a question is asked before anything was indexed."""
+
+
+class StoreUnavailableError(AssistantError):
+    """Raised when the Chroma server does not answer; nothing committed is lost, and the next call retries."""
 
 
 class ArticleNotFoundError(AssistantError, KeyError):

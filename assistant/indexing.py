@@ -8,6 +8,7 @@ vectors deleted) means a run killed at any point is repaired by the next one (`I
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from assistant.articles import Article, LoadResult, Refusal
 from assistant.chunking import Span, split_sentences
 from assistant.loading import article_id_for, load_paths
 from assistant.records import ChunkRecord, Records, SentenceRecord
+from assistant.sharing import StoreAccess
 from assistant.store import ChromaStore, StoredChunk
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -31,6 +33,12 @@ class PassageEmbedder(Protocol):
 
 class KeywordIndex(Protocol):
     def rebuild(self, records: Records) -> None: ...
+
+    def is_current(self, records: Records) -> bool: ...
+
+
+KEYWORD_EVERY = 30.0
+"""Seconds between keyword-index rebuilds during a long run (new articles get BM25 scores while it runs)."""
 
 
 @dataclass
@@ -90,12 +98,15 @@ def _groups(articles: list[Article], max_chars: int) -> Iterator[list[Article]]:
 
 
 class Indexer:
-    """Keeps the vector store (and an optional keyword index) in step with the indexing record."""
+    """Keeps the vector store (and an optional keyword index) in step with the indexing record.
+
+    The store is changed only inside `store.writing()` sections, one per batch of articles, so questions in
+    other threads and processes wait for one batch's write at most, never for embedding."""
 
     def __init__(
         self,
         records: Records,
-        store: ChromaStore,
+        store: StoreAccess,
         embedder: PassageEmbedder,
         *,
         chunker: Callable[[str], list[Span]],
@@ -125,8 +136,9 @@ class Indexer:
         if not pending:
             return 0
         stale = sorted(pending - self.records.all_chunk_ids())
-        self.store.delete(stale)
-        self.records.clear_pending(pending)
+        with self.store.writing() as store:
+            store.delete(stale)
+            self.records.clear_pending(pending)
         return len(stale)
 
     def index(
@@ -137,20 +149,23 @@ class Indexer:
         progress: ProgressCallback | None = None,
     ) -> IndexReport:
         """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
-        recovered = self.recover()
+        self.recover()
         paths, loaded = self._load(items)
         report = IndexReport(refused=list(loaded.refusals))
+        done, rebuilt = 0, time.monotonic()
         try:
-            done = 0
             for group in _groups(loaded.articles, self.group_chars):
                 self._index_group(group, report)
                 done += len(group)
                 if progress:
                     progress(done, len(loaded.articles), group[-1].id)
+                if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
+                    self.keyword_index.rebuild(self.records)  # new articles get keyword scores during long runs
+                    rebuilt = time.monotonic()
             if sync:
                 self._sync(paths, loaded, report)
         finally:  # even if the run stops (interrupted, store down), what was written is searchable by keyword
-            if self.keyword_index is not None and (report.changed or recovered):
+            if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
                 self.keyword_index.rebuild(self.records)
         return report
 
@@ -182,11 +197,14 @@ class Indexer:
                 plans.append(outcome)
         missing = sorted({text for plan in plans for text in plan.texts() if text not in plan.known})
         fresh = dict(zip(missing, self.embedder.embed_passages_array(missing), strict=True)) if missing else {}
-        for plan in plans:
-            plan.known.update(fresh)
-            report.chunks_embedded += sum(1 for c in plan.stored if c.text in fresh)
-            self._write(plan)
-            (report.added if plan.previous is None else report.updated).append(plan.article.id)
+        if not plans:
+            return
+        with self.store.writing() as store:
+            for plan in plans:
+                plan.known.update(fresh)
+                report.chunks_embedded += sum(1 for c in plan.stored if c.text in fresh)
+                self._write(plan, store)
+                (report.added if plan.previous is None else report.updated).append(plan.article.id)
 
     def _consider(self, article: Article) -> _Plan | Refusal | None:
         """The plan for a new or changed article, None when unchanged, or why it cannot be indexed.
@@ -243,21 +261,25 @@ class Indexer:
         stored = [StoredChunk(c.id, article.text[c.start : c.end], chunk_metadata(article, c)) for c in chunks]
         sentences = [(c.id, span) for c in chunks for span in self.sentence_splitter(article.text, c.start, c.end)]
         old_ids = [c.id for c in self.records.chunks_of(article.id)]
-        known = self.store.vectors_by_text(old_ids)
+        if old_ids:
+            with self.store.reading() as store:
+                known = store.vectors_by_text(old_ids)
+        else:
+            known = {}
         old_article = self.records.article(article.id) if old_ids else None
         for old in self.records.sentences_of(old_ids).values():  # offsets into the old version's text
             known.update((old_article.text[s.start : s.end], s.vector) for s in old if old_article)
         return _Plan(article, content_hash, previous, chunks, stored, sentences, known)
 
-    def _write(self, plan: _Plan) -> None:
+    def _write(self, plan: _Plan, store: ChromaStore) -> None:
         """Pending ids, then vectors, then the record in one transaction, then the old vectors go."""
         self.records.mark_pending([c.id for c in plan.chunks])
         vectors = np.stack([plan.known[c.text] for c in plan.stored]).astype(np.float32)
-        self.store.upsert(plan.stored, vectors)
+        store.upsert(plan.stored, vectors)
         text = plan.article.text
         sentences = [SentenceRecord(cid, sp.start, sp.end, plan.known[sp.of(text)]) for cid, sp in plan.sentences]
         replaced = self.records.commit_article(plan.article, plan.content_hash, plan.chunks, sentences)
-        self.store.delete(replaced)
+        store.delete(replaced)
         self.records.clear_pending(replaced)
 
     def _sync(self, paths: list[Path], loaded: LoadResult, report: IndexReport) -> None:
@@ -273,9 +295,10 @@ class Indexer:
 
     def delete(self, article_id: str) -> None:
         """Remove one article and its vectors (crash-safe like every other step)."""
-        old = self.records.remove_article(article_id)
-        self.store.delete(old)
-        self.records.clear_pending(old)
+        with self.store.writing() as store:
+            old = self.records.remove_article(article_id)
+            store.delete(old)
+            self.records.clear_pending(old)
 
 
 def _refusal(article: Article, reason: str) -> Refusal:

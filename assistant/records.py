@@ -7,12 +7,15 @@ indexing incremental and crash-safe:
 - chunk ids written to the vector store are first recorded as *pending*; a run killed at any point
   leaves at most pending ids behind, and the next run deletes those that are not current (`recover`).
 
-SQLite in WAL mode: every step is one transaction, so a SIGKILL never leaves a half-written row.
+SQLite in WAL mode: every step is one transaction, so a SIGKILL never leaves a half-written row. Each
+thread has its own connection, so a question can read one consistent snapshot (`snapshot`) while another
+thread or process commits articles.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -73,15 +76,47 @@ class Records:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=30000")
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection (SQLite transactions belong to a connection, questions run in threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=60000")
+            self._local.db = db
+            with self._opened_lock:
+                self._opened.append(db)
+        return db
+
     def close(self) -> None:
-        self._db.close()
+        with self._opened_lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read of this thread inside sees one state of the record, whatever writers commit meanwhile.
+
+        The snapshot is taken at the first read inside (SQLite's deferred read transaction in WAL mode)."""
+        db = self._db
+        if db.in_transaction:  # nested: the outer snapshot holds
+            yield
+            return
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -246,6 +281,28 @@ class Records:
             db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
             self._touch(db)
         return old
+
+    def current_chunk_ids(self, chunk_ids: Iterable[str]) -> set[str]:
+        """Those of `chunk_ids` that belong to a committed article (a killed run's leftovers do not)."""
+        ids = list(chunk_ids)
+        found: set[str] = set()
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            rows = self._db.execute(f"SELECT id FROM chunks WHERE id IN ({','.join('?' * len(part))})", part)
+            found.update(row[0] for row in rows)
+        return found
+
+    def store_generation(self) -> int:
+        """Counts the writes to the vector store: a reader whose store client is older must reopen it."""
+        return int(self.get_meta("store_generation") or 0)
+
+    def next_store_generation(self) -> int:
+        """Announce a write to the vector store (before it starts, so a write killed halfway is noticed too)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'store_generation'").fetchone()
+            generation = int(row[0]) + 1 if row else 1
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('store_generation', ?)", (str(generation),))
+        return generation
 
     def last_changed(self) -> float | None:
         value = self.get_meta("last_changed")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,7 +12,7 @@ import numpy as np
 from assistant.answers import Passage
 from assistant.errors import ConfigurationError
 from assistant.indexing import published_day
-from assistant.keyword import KeywordIndex, tokenize
+from assistant.keyword import KeywordSnapshot, tokenize
 from assistant.language import cross_lingual
 from assistant.store import ChromaStore, StoredChunk
 
@@ -48,6 +48,9 @@ def _day(value: str | date) -> int:
 
 SentenceMatrices = Callable[[list[str]], dict[str, np.ndarray]]
 """Given chunk ids, each chunk's sentence vectors as a matrix (from the record)."""
+CurrentChunks = Callable[[Iterable[str]], set[str]]
+"""Given chunk ids, those of committed articles: what a killed writer left in the store is never a candidate,
+and neither is a chunk the keyword index still names after its article changed."""
 
 
 @dataclass(frozen=True)
@@ -95,15 +98,17 @@ class HybridRetriever:
     def __init__(
         self,
         store: ChromaStore,
-        keyword: KeywordIndex,
+        keyword: KeywordSnapshot,
         *,
         sentence_matrices: SentenceMatrices | None = None,
+        current: CurrentChunks | None = None,
         weights: FusionWeights | None = None,
         candidates: int = 40,
     ) -> None:
         self.store = store
         self.keyword = keyword
         self.sentence_matrices = sentence_matrices
+        self.current = current
         self.weights = weights  # None: chosen per question (`fusion_weights_for`)
         self.candidates = candidates
 
@@ -112,9 +117,12 @@ class HybridRetriever:
     ) -> list[Passage]:
         where = search_filter.to_where() if search_filter else None
         n = max(self.candidates, k)
+        hits = self.store.search(query_vector, n, where)
+        kept = self.current(hit.id for hit in hits) if self.current else {hit.id for hit in hits}
         found = {
             hit.id: _Candidate(StoredChunk(hit.id, hit.text, hit.metadata), hit.score, 0.0)
-            for hit in self.store.search(query_vector, n, where)
+            for hit in hits
+            if hit.id in kept
         }
         weights = self.weights or fusion_weights_for(question, [c.chunk.text for c in found.values()])
         chunk_ids, keyword_scores = self.keyword.scores(tokenize(question))
@@ -140,7 +148,11 @@ class HybridRetriever:
             candidate.keyword = float(scores[i]) if i is not None else 0.0
         order = _top(scores, n * 2)
         fresh = {chunk_ids[i]: float(scores[i]) for i in order if scores[i] > 0 and chunk_ids[i] not in found}
-        wanted = [cid for cid in fresh if allowed is None or cid in allowed][:n]
+        wanted = [cid for cid in fresh if allowed is None or cid in allowed]
+        if self.current:
+            kept = self.current(wanted)
+            wanted = [cid for cid in wanted if cid in kept]
+        wanted = wanted[:n]
         for chunk, vector in self.store.fetch(wanted):
             found[chunk.id] = _Candidate(chunk, float(vector @ query_vector), fresh[chunk.id])
 

@@ -88,10 +88,17 @@ def open_client(persist_dir: Path, chroma_url: str | None = None) -> Any:
 class ChromaStore:
     """Chunk vectors in one Chroma collection (cosine space)."""
 
-    def __init__(self, client: Any, collection: str) -> None:
+    def __init__(self, client: Any, collection: str, *, owned: bool = False) -> None:
+        self._client = client
+        self._owned = owned
         self._collection = client.get_or_create_collection(
             collection, embedding_function=_never_embed_function(), metadata={"hnsw:space": "cosine"}
         )
+
+    def close(self) -> None:
+        """Release a client this store opened itself (the next one reads the files afresh)."""
+        if self._owned:
+            self._client.close()
 
     def count(self) -> int:
         return self._collection.count()

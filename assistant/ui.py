@@ -15,7 +15,6 @@ import html
 import logging
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
@@ -106,6 +105,7 @@ def build_app(
             [side["report"], side["status"], side["sources"], side["files"]],
             api_name="upload",
             show_progress_on=side["files"],  # the bar sits where the files were dropped
+            concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
         )
         app.load(chat.refresh, None, [side["status"], side["sources"]], **private)
         gr.api(chat.ask_api, api_name="ask")
@@ -178,14 +178,14 @@ def _example_text(event: gr.SelectData) -> str:
 
 
 class ChatApp:
-    """The handlers behind the page; one lock serializes library calls (Gradio runs handlers in threads)."""
+    """The handlers behind the page. Gradio runs them in threads; the `Assistant` is safe for that (questions
+    read one snapshot, uploads write batch by batch), so no lock here: an upload never holds up a question."""
 
     def __init__(self, assistant: Assistant, *, uploads_dir: Path | None, rewrite: Rewrite, pieces: Pieces) -> None:
         self.assistant = assistant
         self.uploads_dir = Path(uploads_dir) if uploads_dir else assistant.index_dir / "uploads"
         self.rewrite = rewrite
         self.pieces = pieces
-        self._lock = threading.RLock()
 
     # --- chat -------------------------------------------------------------------------------
     def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
@@ -240,15 +240,13 @@ class ChatApp:
         if getattr(getattr(self.assistant, "settings", None), "llm", "none") != "none":
             answer = yield from self._model_stream(searched, int(k) if k else None, search_filter, shown_search)
         else:
-            with self._lock:
-                answer = self.assistant.ask(searched, k=int(k) if k else None, search_filter=search_filter)
+            answer = self.assistant.ask(searched, k=int(k) if k else None, search_filter=search_filter)
             text = ""
             for piece in self.pieces(answer):
                 text += piece
                 yield message_html(answer, text=text, searched_for=shown_search, streaming=True)
-        with self._lock:
-            articles = _ArticleLookup(self.assistant)
-            yield message_html(answer, searched_for=shown_search, article_for=articles)
+        articles = _ArticleLookup(self.assistant)
+        yield message_html(answer, searched_for=shown_search, article_for=articles)
 
     def _model_stream(
         self, searched: str, k: int | None, search_filter: SearchFilter, shown_search: str | None
@@ -256,12 +254,11 @@ class ChatApp:
         """The language model's tokens as they arrive; returns the verified answer (shown once complete)."""
         growing = Answer(searched, "", False, language=guess_language(searched))
         text = ""
-        with self._lock:
-            for item in self.assistant.ask_stream(searched, k=k, search_filter=search_filter):
-                if isinstance(item, Answer):
-                    return item
-                text += item
-                yield message_html(growing, text=text, searched_for=shown_search, streaming=True)
+        for item in self.assistant.ask_stream(searched, k=k, search_filter=search_filter):
+            if isinstance(item, Answer):
+                return item
+            text += item
+            yield message_html(growing, text=text, searched_for=shown_search, streaming=True)
         raise RuntimeError("the answer stream ended without an answer")
 
     def _failure_html(self, error: Exception, language: str) -> str:
@@ -278,8 +275,7 @@ class ChatApp:
         return notice_html(f"{html.escape(text['failure'])}: {html.escape(_one_line(error))}", css="na-error")
 
     def _is_empty(self) -> bool:
-        with self._lock:
-            return self.assistant.status().articles == 0
+        return self.assistant.status().articles == 0
 
     # --- uploads ----------------------------------------------------------------------------
     def upload(
@@ -330,10 +326,12 @@ class ChatApp:
         def step(done: int, count: int, what: str) -> None:
             progress((number + done / max(count, 1)) / max(total, 1), desc=f"{name}: {done}/{count}")
 
+        def waiting(text: str) -> None:  # another process (or upload) is indexing: say so, questions go on
+            progress(number / max(total, 1), desc=f"{name}: {text}")
+
         try:
-            with self._lock:
-                report = self.assistant.index([target], progress=step)
-                titles = [self._title(article_id) for article_id in (report.added + report.updated)[:1]]
+            report = self.assistant.index([target], progress=step, waiting=waiting)
+            titles = [self._title(article_id) for article_id in (report.added + report.updated)[:1]]
         except AssistantError as error:
             return FileOutcome(name, "refused", str(error))
         except Exception as error:  # one broken file must not break the page
@@ -350,9 +348,8 @@ class ChatApp:
     # --- status -----------------------------------------------------------------------------
     def refresh(self) -> tuple[str, Any]:
         """The status area and the source choices, as they are now."""
-        with self._lock:
-            status = self.assistant.status()
-            sources = self.source_names()
+        status = self.assistant.status()
+        sources = self.source_names()
         shown = status_html(status.articles, status.chunks, status.embedding_model, status.last_changed)
         return shown, gr.Dropdown(choices=sources)
 
@@ -377,8 +374,7 @@ class ChatApp:
             question = check_question(question, settings.max_question_chars)
             k = check_k(k, settings.max_top_k)
             search_filter = search_filter_from(sources, published_from, published_to)
-            with self._lock:
-                return self.assistant.ask(question, k=k, search_filter=search_filter).to_dict()
+            return self.assistant.ask(question, k=k, search_filter=search_filter).to_dict()
         except AssistantError as error:
             raise gr.Error(str(error)) from error
         except Exception as error:
@@ -387,8 +383,7 @@ class ChatApp:
 
     def status_api(self) -> dict[str, Any]:
         """What the index holds: articles, chunks, embedding model, last change (Unix time)."""
-        with self._lock:
-            status = self.assistant.status()
+        status = self.assistant.status()
         return {
             "articles": status.articles,
             "chunks": status.chunks,
@@ -469,7 +464,7 @@ def launch(
     """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`).
 
     With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open."""
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=4)  # per event: 4 questions at once (2 cores), uploads apart (see README)
     if auth is not None:
         kwargs.update(
             auth=off_the_event_loop(auth),

@@ -154,6 +154,7 @@ def test_public_names_are_pinned() -> None:
         "Refusal",
         "SearchFilter",
         "Settings",
+        "StoreUnavailableError",
     ]
 
 

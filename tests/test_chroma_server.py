@@ -1,0 +1,97 @@
+"""The store on a Chroma server (`chroma run`, started here on 127.0.0.1): the server going away is a clear
+error naming its URL, nothing committed is lost, and the assistant recovers by itself when it is back."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Article, Assistant, Settings, StoreUnavailableError
+
+pytestmark = pytest.mark.slow
+
+CHROMA = Path(sys.executable).with_name("chroma")
+TEXT = (
+    "Die Gemeinde Quellenau baut ein Museum für alte Schreibmaschinen. Das hat Bürgermeisterin Hella Voss am "
+    "Dienstag angekündigt. Der Bau soll im Frühjahr beginnen und zwei Millionen Euro kosten."
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ChromaServer:
+    """`chroma run` on a folder and port of its own; stopped and started again by the test."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    if not CHROMA.exists() and shutil.which("chroma") is None:
+        pytest.skip("the chroma CLI is not installed")
+    server = ChromaServer(tmp_path / "chroma-server")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_server_that_goes_away_is_a_clear_error_and_the_assistant_recovers(
+    chroma_server: ChromaServer, tmp_path: Path, embeddings
+) -> None:
+    settings = Settings(index_dir=tmp_path / "index", chroma_url=chroma_server.url)
+    assistant = Assistant(settings, embeddings=embeddings)
+    assistant.index([Article(id="quellenau", text=TEXT, title="Quellenau", source="Landbote")])
+    question = "Was baut die Gemeinde Quellenau?"
+    assert assistant.ask(question).quotes[0].article_id == "quellenau"
+
+    chroma_server.stop()
+    with pytest.raises(StoreUnavailableError, match=f"Chroma server at {chroma_server.url}"):
+        assistant.ask(question)
+    with pytest.raises(StoreUnavailableError, match=f"Chroma server at {chroma_server.url}"):
+        assistant.index([Article(id="second", text=TEXT.replace("Quellenau", "Brakwitz"), title="Brakwitz")])
+
+    chroma_server.start()
+    assert assistant.ask(question).quotes[0].article_id == "quellenau"
+    report = assistant.index([Article(id="second", text=TEXT.replace("Quellenau", "Brakwitz"), title="Brakwitz")])
+    assert report.added == ["second"]
+    store = assistant._open_store()
+    records = assistant._open_records(create=False)
+    assert store.ids() == records.all_chunk_ids() and records.pending() == set()  # the failed run was repaired
+    assistant.close()
+
+    fresh = Assistant(settings, embeddings=embeddings)  # a new process's client: connects on first use
+    assert fresh.ask("Was baut die Gemeinde Brakwitz?").quotes[0].article_id == "second"
+    fresh.close()
