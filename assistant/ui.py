@@ -45,6 +45,7 @@ from assistant.ui_html import (
 )
 from assistant.uploads import UploadLimits, discard_temporary, place, screen
 from assistant.validation import check_k, check_question, search_filter_from
+from assistant.web import is_url
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,16 @@ def build_app(
             api_name="upload",
             show_progress_on=side["files"],  # the bar sits where the files were dropped
             concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
+            concurrency_id="writes",
+        )
+        side["urls"].submit(
+            chat.add_urls,
+            side["urls"],
+            [side["report"], side["status"], side["sources"], side["urls"]],
+            api_name="add_urls",
+            show_progress_on=side["urls"],
+            concurrency_limit=1,
+            concurrency_id="writes",  # one queue for uploads and fetches: they are writes to the same index
         )
         app.load(chat.refresh, None, [side["status"], side["sources"]], **private)
         gr.api(chat.ask_api, api_name="ask")
@@ -159,6 +170,14 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
         show_label=False,
         elem_id="na-upload",
         height=120,
+    )
+    parts["urls"] = gr.Textbox(
+        show_label=False,
+        placeholder="… oder Adressen: Artikelseite oder RSS-/Atom-Feed, eine pro Zeile",
+        lines=2,
+        max_lines=6,
+        submit_btn="Abrufen",
+        elem_id="na-urls",
     )
     parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
     with gr.Accordion("Suchoptionen", open=False, elem_id="na-options"):
@@ -339,6 +358,40 @@ class ChatApp:
             return FileOutcome(name, "refused", f"internal error: {_one_line(error)}")
         return outcome_of(name, report, titles)
 
+    def add_urls(self, text: str | None, progress: gr.Progress = UPLOAD_PROGRESS) -> tuple[str, str, Any, str]:
+        """Fetch article pages and feeds (one address per line) and index them; report per address.
+
+        Non-public addresses are refused unless ASSISTANT_FETCH_ALLOW_PRIVATE is set: the server must not become
+        a proxy into its own network."""
+        wanted, outcomes = url_list(text or "", self.assistant.settings.max_upload_files)
+        for number, url in enumerate(wanted):
+            outcomes.append(self._index_url(url, number, len(wanted), progress))
+        try:
+            status, sources = self.refresh()
+        except Exception:  # the report matters more than the status line
+            log.exception("refreshing the status after fetching failed")
+            status, sources = "", gr.Dropdown()
+        return report_html(outcomes), status, sources, ""
+
+    def _index_url(self, url: str, number: int, total: int, progress: gr.Progress) -> FileOutcome:
+        progress(number / max(total, 1), desc=f"{url} …")
+
+        def step(done: int, count: int, what: str) -> None:
+            progress((number + done / max(count, 1)) / max(total, 1), desc=f"{url}: {done}/{count}")
+
+        def waiting(text: str) -> None:
+            progress(number / max(total, 1), desc=f"{url}: {text}")
+
+        try:
+            report = self.assistant.index([url], progress=step, waiting=waiting)
+            titles = [self._title(article_id) for article_id in (report.added + report.updated)[:1]]
+        except AssistantError as error:
+            return FileOutcome(url, "refused", str(error))
+        except Exception as error:  # one broken address must not break the page
+            log.exception("fetching %s failed", url)
+            return FileOutcome(url, "refused", f"internal error: {_one_line(error)}")
+        return outcome_of(url, report, titles)
+
     def _title(self, article_id: str) -> str:
         try:
             return self.assistant.article(article_id).title
@@ -429,6 +482,21 @@ def safe_file_name(name: str) -> str:
     base = re.split(r"[\\/]", name)[-1]
     base = re.sub(r"[^\w.\-()+ ]+", "_", base).strip().lstrip(".")
     return base[:150] or "upload.txt"
+
+
+def url_list(text: str, limit: int) -> tuple[list[str], list[FileOutcome]]:
+    """The http(s) addresses in `text` (one per line or space-separated, each once, at most `limit`), and a
+    refusal for every other entry."""
+    wanted: list[str] = []
+    refused: list[FileOutcome] = []
+    for entry in dict.fromkeys(text.split()):
+        if not is_url(entry):
+            refused.append(FileOutcome(entry[:200], "refused", "not an http:// or https:// address"))
+        elif len(wanted) >= limit:
+            refused.append(FileOutcome(entry[:200], "refused", f"more than {limit} addresses at once"))
+        else:
+            wanted.append(entry)
+    return wanted, refused
 
 
 def _bot(content: str) -> dict[str, Any]:
