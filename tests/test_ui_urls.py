@@ -55,6 +55,8 @@ def test_a_feed_and_a_page_added_in_the_chat_are_answered(allowed: tuple[str, As
     answer = client.predict("Wer sollte die Gespräche vermitteln?", api_name="/ask")
     assert "Katars" in answer["quotes"][0]["text"]
     assert answer["quotes"][0]["published"] == "2025-03-18"
+    for quote in answer["quotes"]:
+        assert assistant.article(quote["article_id"]).text[quote["start"] : quote["end"]] == quote["text"]
 
 
 def test_by_default_the_chat_refuses_to_fetch_private_addresses(
