@@ -164,9 +164,9 @@ def language_html(answer: Answer, labels: dict[str, str]) -> str:
     """Which language the question was taken to be in, and (when they differ) the language of the quotes."""
     names = LANGUAGE_NAMES.get(answer.language, LANGUAGE_NAMES["de"])
     line = labels["detected"].format(language=names[answer.language])
-    quoted = {guess_language(quote.text) for quote in answer.quotes}
-    if quoted and quoted != {answer.language}:
-        line += " · " + labels["original"].format(language=", ".join(names[q] for q in sorted(quoted)))
+    others = {guess_language(quote.text) for quote in answer.quotes} - {answer.language}
+    if others:  # quotes stay in their article's language: say which, when it is not the answer's
+        line += " · " + labels["original"].format(language=", ".join(names[q] for q in sorted(others)))
     return f"<div class='na-lang' lang='{answer.language}'>{html.escape(line)}</div>"
 
 

@@ -50,15 +50,17 @@ def watch(assistant: Assistant, plan: WatchPlan, log: Log, stop: threading.Event
     import watchfiles
 
     stop = stop or threading.Event()
-    _run(assistant, log, "start", lambda: assistant.index(list(plan.folders), sync=True) if plan.folders else None)
-    next_poll = _poll_feeds(assistant, plan, log)
     if not plan.folders:
+        next_poll = _poll_feeds(assistant, plan, log)
         while not stop.wait(max(0.0, next_poll - time.monotonic())):
             next_poll = _poll_feeds(assistant, plan, log)
         return
     changes_of = watchfiles.watch(
         *plan.folders, watch_filter=_article_file, stop_event=stop, yield_on_timeout=True, rust_timeout=1000
     )
+    next(changes_of)  # the watch is set up now: what changes during the first pass arrives in the next batch
+    _run(assistant, log, "start", lambda: assistant.index(list(plan.folders), sync=True))
+    next_poll = _poll_feeds(assistant, plan, log)
     for changes in changes_of:
         if changes:
             _apply(assistant, changes, log)
