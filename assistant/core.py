@@ -321,7 +321,7 @@ class Assistant:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
 
         Passages, sentences and leads come from one snapshot of the record, whatever is written meanwhile."""
-        question = self._question(question)
+        question, k = self._question(question), check_k(k, self.settings.max_top_k)  # input first, then the index
         with self._open_records(create=False).snapshot():
             query_vector, passages = self._retrieve(question, k, search_filter)
             return self.answerer.answer(question, query_vector, passages)
@@ -332,7 +332,7 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
-        question = self._question(question)
+        question, k = self._question(question), check_k(k, self.settings.max_top_k)
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
             query_vector, passages = self._retrieve(question, k, search_filter)
         stream = getattr(self.answerer, "stream", None)

@@ -331,7 +331,7 @@ class ChatApp:
             return FileOutcome(name, "refused", f"cannot store the file: {error.strerror or error}")
         outcome = FileOutcome(name, "refused")
         try:
-            outcome = self._index_upload(name, target, number, total, progress)
+            outcome = self._index_one(name, target, number, total, progress)
         finally:
             if outcome.status == "refused":
                 placement.undo()
@@ -339,7 +339,8 @@ class ChatApp:
                 placement.keep()
         return outcome
 
-    def _index_upload(self, name: str, target: Path, number: int, total: int, progress: gr.Progress) -> FileOutcome:
+    def _index_one(self, name: str, item: Path | str, number: int, total: int, progress: gr.Progress) -> FileOutcome:
+        """Index one uploaded file or one address, with progress (and the wait for other writers) on the bar."""
         progress(number / max(total, 1), desc=f"{name} …")
 
         def step(done: int, count: int, what: str) -> None:
@@ -349,12 +350,12 @@ class ChatApp:
             progress(number / max(total, 1), desc=f"{name}: {text}")
 
         try:
-            report = self.assistant.index([target], progress=step, waiting=waiting)
+            report = self.assistant.index([item], progress=step, waiting=waiting)
             titles = [self._title(article_id) for article_id in (report.added + report.updated)[:1]]
         except AssistantError as error:
             return FileOutcome(name, "refused", str(error))
-        except Exception as error:  # one broken file must not break the page
-            log.exception("indexing the upload %s failed", name)
+        except Exception as error:  # one broken file or address must not break the page
+            log.exception("indexing %s failed", name)
             return FileOutcome(name, "refused", f"internal error: {_one_line(error)}")
         return outcome_of(name, report, titles)
 
@@ -365,32 +366,13 @@ class ChatApp:
         a proxy into its own network."""
         wanted, outcomes = url_list(text or "", self.assistant.settings.max_upload_files)
         for number, url in enumerate(wanted):
-            outcomes.append(self._index_url(url, number, len(wanted), progress))
+            outcomes.append(self._index_one(url, url, number, len(wanted), progress))
         try:
             status, sources = self.refresh()
         except Exception:  # the report matters more than the status line
             log.exception("refreshing the status after fetching failed")
             status, sources = "", gr.Dropdown()
         return report_html(outcomes), status, sources, ""
-
-    def _index_url(self, url: str, number: int, total: int, progress: gr.Progress) -> FileOutcome:
-        progress(number / max(total, 1), desc=f"{url} …")
-
-        def step(done: int, count: int, what: str) -> None:
-            progress((number + done / max(count, 1)) / max(total, 1), desc=f"{url}: {done}/{count}")
-
-        def waiting(text: str) -> None:
-            progress(number / max(total, 1), desc=f"{url}: {text}")
-
-        try:
-            report = self.assistant.index([url], progress=step, waiting=waiting)
-            titles = [self._title(article_id) for article_id in (report.added + report.updated)[:1]]
-        except AssistantError as error:
-            return FileOutcome(url, "refused", str(error))
-        except Exception as error:  # one broken address must not break the page
-            log.exception("fetching %s failed", url)
-            return FileOutcome(url, "refused", f"internal error: {_one_line(error)}")
-        return outcome_of(url, report, titles)
 
     def _title(self, article_id: str) -> str:
         try:

@@ -13,6 +13,7 @@ import pytest
 
 from assistant import Article, Assistant, Settings
 from assistant.embeddings import SentenceTransformerEmbeddings
+from assistant.keyword import KeywordIndex
 
 TEXT = (
     "Die Stadtwerke Leipzig erhöhen zum 1. Februar die Preise für Fernwärme um 4,5 Prozent. "
@@ -27,8 +28,8 @@ def write(path: Path, content: str | bytes) -> Path:
 
 
 def keyword_chunk_ids(assistant: Assistant) -> set[str]:
-    meta = json.loads((assistant.index_dir / "keyword" / "meta.json").read_text(encoding="utf-8"))
-    return set(meta["chunk_ids"])
+    """The chunks of the keyword index's current version, as a reader in another process would load it."""
+    return set(KeywordIndex(assistant.index_dir / "keyword").ensure_current().chunk_ids)
 
 
 def assert_quotes_verify(assistant: Assistant, question: str) -> None:
