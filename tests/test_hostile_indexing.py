@@ -14,17 +14,12 @@ import pytest
 from assistant import Article, Assistant, Settings
 from assistant.embeddings import SentenceTransformerEmbeddings
 from assistant.keyword import KeywordIndex
+from tests.test_hostile_loading import write
 
 TEXT = (
     "Die Stadtwerke Leipzig erhöhen zum 1. Februar die Preise für Fernwärme um 4,5 Prozent. "
     "Als Grund nennt das Unternehmen gestiegene Kosten für Erdgas und Personal."
 )
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return path
 
 
 def keyword_chunk_ids(assistant: Assistant) -> set[str]:

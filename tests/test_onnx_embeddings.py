@@ -21,6 +21,7 @@ from assistant.onnx_embeddings import OnnxEmbeddings, OnnxEncoder, verify_onnx_f
 from assistant.onnx_export import ENCODER_FILE, MANIFEST, TOKENIZER_FILE
 from assistant.quick_tokenizer import MAX_QUICK_CHARS
 from tests.conftest import REPO, SEEDS, SHARED
+from tests.embedder_contract import assert_embedder_contract
 
 GERMAN = [
     "Bei dem Waldbrand in Brandenburg sind nach Angaben der Feuerwehr mehr als 1.000 Quadratkilometer verbrannt.",
@@ -114,16 +115,7 @@ def test_quick_tokenizer_leaves_special_tokens_and_long_text_to_tokenizers(onnx_
 
 @pytest.mark.slow
 def test_onnx_embeddings_interface(onnx_e5: OnnxEmbeddings) -> None:
-    assert onnx_e5.model_name == PACKAGED_MODEL
-    assert (onnx_e5.dimension, onnx_e5.max_seq_length) == (384, 512)
-    docs = onnx_e5.embed_documents(GERMAN[:2])
-    assert len(docs) == 2 and all(len(d) == 384 for d in docs)
-    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
-    query = onnx_e5.embed_query_array(GERMAN[0])
-    assert query.dtype == np.float32 and query.shape == (384,)
-    assert onnx_e5.embed_query(GERMAN[0]) == pytest.approx(query.tolist(), abs=1e-6)
-    empty = onnx_e5.embed_passages_array([])
-    assert empty.shape == (0, 384) and empty.dtype == np.float32
+    assert_embedder_contract(onnx_e5, GERMAN)
     order = onnx_e5.embed_passages_array(GERMAN)
     assert np.allclose(order[::-1], onnx_e5.embed_passages_array(GERMAN[::-1]), atol=1e-5)
 

@@ -1,0 +1,23 @@
+"""The contract every passage embedder of the assistant keeps (LangChain `Embeddings` plus array methods),
+checked the same way for each implementation (sentence-transformers, ONNX Runtime)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.embeddings import PACKAGED_MODEL
+
+
+def assert_embedder_contract(embedder: object, sentences: list[str]) -> None:
+    """Name, sizes, unit-length vectors, query as array and as list, and an empty batch of the right shape."""
+    assert embedder.model_name == PACKAGED_MODEL
+    assert (embedder.dimension, embedder.max_seq_length) == (384, 512)
+    docs = embedder.embed_documents(sentences[:2])
+    assert len(docs) == 2 and all(len(d) == 384 for d in docs)
+    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
+    query = embedder.embed_query_array(sentences[0])
+    assert query.dtype == np.float32 and query.shape == (384,)
+    assert embedder.embed_query(sentences[0]) == pytest.approx(query.tolist(), abs=1e-6)
+    empty = embedder.embed_passages_array([])
+    assert empty.shape == (0, 384) and empty.dtype == np.float32
