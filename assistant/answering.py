@@ -15,18 +15,17 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
-from assistant.answers import Answer, Passage, Quote
+from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.chunking import Span, split_sentences
-from assistant.indexing import PassageEmbedder
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual, guess_language
 from assistant.overview import is_overview_question
+from assistant.protocols import PassageEmbedder
 
 NOT_IN_ARTICLES = {
     "de": "Dazu sagen die Artikel nichts. Unten stehen die Passagen, die der Frage am nächsten kommen.",
@@ -40,11 +39,6 @@ SentenceLookup = Callable[[list[Passage]], dict[str, list[tuple[Span, np.ndarray
 """Given passages, each chunk's sentences (article offsets) with their vectors."""
 LeadLookup = Callable[[str], Passage | None]
 """Given an article id, its first passage (where a news article says what it is about)."""
-
-class Answerer(Protocol):
-    """A stage that turns retrieved passages into an `Answer` (extractive here; generative elsewhere)."""
-
-    def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -101,26 +95,27 @@ class Abstention:
 
 
 @dataclass(frozen=True)
-class _QuestionTerms:
-    """The question's stems and their IDF weights, computed once per question."""
+class QuestionTerms:
+    """The question's stems and their IDF weights, computed once per question (public for the benches that
+    tune the answerer's weights on the same evidence it uses)."""
 
     idf: dict[str, float]
     weight: float  # total IDF of the question's stems (at least 1)
 
     @classmethod
-    def of(cls, question: str, idf: Callable[[str], float]) -> _QuestionTerms:
+    def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
         weights = {stem: idf(stem) for stem in set(tokenize(question))}
         return cls(weights, sum(weights.values()) or 1.0)
 
     def shared_weight(self, text: str, *, prefix: int = STEM_PREFIX) -> float:
         """IDF of the question stems found in `text`, matching stems on their first `prefix` characters."""
-        return self.share_of(_stem_prefixes(text, prefix), prefix=prefix) * self.weight
+        return self.share_of(stem_prefixes(text, prefix), prefix=prefix) * self.weight
 
     def share_of(self, found: set[str], *, prefix: int = STEM_PREFIX) -> float:
         """The share of the question's weight whose stems (first `prefix` characters) are in `found`."""
         return sum(w for stem, w in self.idf.items() if stem[:prefix] in found) / self.weight
 
-    def distinctive_among(self, sentences: list[set[str]]) -> _QuestionTerms:
+    def distinctive_among(self, sentences: list[set[str]]) -> QuestionTerms:
         """The same stems, each weight also scaled by how few of `sentences` hold it (an IDF within them).
 
         A topic word the question shares with every sentence of the passages ("Panthers") cannot tell them
@@ -130,10 +125,11 @@ class _QuestionTerms:
             stem: w * math.log((n + 1) / (sum(stem[:STEM_PREFIX] in found for found in sentences) + 0.5))
             for stem, w in self.idf.items()
         }
-        return _QuestionTerms(weights, sum(weights.values()) or 1.0)
+        return QuestionTerms(weights, sum(weights.values()) or 1.0)
 
 
-def _stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
+def stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
+    """The first `prefix` characters of each stem of `text`: how question and sentence terms are matched."""
     return {t[:prefix] for t in tokenize(text)}
 
 
@@ -178,7 +174,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         language = guess_language(question)
-        terms = _QuestionTerms.of(question, self.idf)
+        terms = QuestionTerms.of(question, self.idf)
         overview = self._overview(question, terms, passages, language)
         if overview is not None:
             return overview
@@ -190,11 +186,15 @@ class ExtractiveAnswerer:
         chosen = _distinct([self._quotable(terms, passages[c.passage_rank], c) for c in self._choose(candidates)])
         return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
 
-    def _quotable(self, terms: _QuestionTerms, passage: Passage, candidate: _Candidate) -> _Candidate:
+    def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
+        """The `Answerer` stream: quotes are chosen all at once, so the whole text is one piece."""
+        return as_stream(self.answer(question, query_vector, passages))
+
+    def _quotable(self, terms: QuestionTerms, passage: Passage, candidate: _Candidate) -> _Candidate:
         """The sentence as it can stand alone: with the sentence it refers back to, cut to MAX_QUOTE_CHARS."""
         return self._shorten(terms, passage, _with_antecedent(passage, candidate))
 
-    def _overview(self, question: str, terms: _QuestionTerms, passages: list[Passage], language: str) -> Answer | None:
+    def _overview(self, question: str, terms: QuestionTerms, passages: list[Passage], language: str) -> Answer | None:
         """An overview question about one article (all passages from it) is answered with the article's lead:
         its first sentences, where news articles say what they report. None when that does not apply."""
         if not passages or self.lead is None or not is_overview_question(question):
@@ -214,7 +214,7 @@ class ExtractiveAnswerer:
         return self.abstention.threshold_for(chunks, cross_lingual=cross_lingual)
 
     def evidence(
-        self, terms: _QuestionTerms, passages: list[Passage], candidates: list[_Candidate], weights: Weights
+        self, terms: QuestionTerms, passages: list[Passage], candidates: list[_Candidate], weights: Weights
     ) -> float:
         """How strongly the articles answer: best sentence (cosine + overlap), the top passage's keyword match,
         and how far the top passage stands out of the other candidates. A near miss may have one sentence
@@ -231,7 +231,7 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
         return sorted(chosen, key=lambda c: (c.passage_rank, c.span.start))
 
-    def _shorten(self, terms: _QuestionTerms, passage: Passage, candidate: _Candidate) -> _Candidate:
+    def _shorten(self, terms: QuestionTerms, passage: Passage, candidate: _Candidate) -> _Candidate:
         """A sentence longer than MAX_QUOTE_CHARS is cut to its clauses that share most with the question."""
         text = _text_in(passage, candidate.span)
         if len(text) <= MAX_QUOTE_CHARS:
@@ -247,12 +247,12 @@ class ExtractiveAnswerer:
         return _Candidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
 
     def _candidates(
-        self, terms: _QuestionTerms, query_vector: np.ndarray, passages: list[Passage], w: Weights
+        self, terms: QuestionTerms, query_vector: np.ndarray, passages: list[Passage], w: Weights
     ) -> list[_Candidate]:
         top = passages[: self.candidate_passages]
         by_chunk = self.sentences(top) if self.sentences else {}
         sentences = [
-            (rank, passage, span, vector, _stem_prefixes(_text_in(passage, span)))
+            (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
             for rank, passage in enumerate(top)
             for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
         ]
@@ -281,7 +281,7 @@ class ExtractiveAnswerer:
         return list(zip(spans, vectors, strict=True))
 
 
-_REFERS_BACK = re.compile(r"\b(?:diese[rsmn]?|dies|dort|damals|deshalb|daher|this|these|those)\b", re.IGNORECASE)
+REFERS_BACK = re.compile(r"\b(?:diese[rsmn]?|dies|dort|damals|deshalb|daher|this|these|those)\b", re.IGNORECASE)
 """Words by which a sentence takes its subject from the one before ("Katarische Diplomaten hatten gehofft, eine
 neutrale Plattform für diese Gespräche zu bieten"): quoted alone, it hides what it is about."""
 
@@ -292,7 +292,7 @@ def _with_antecedent(passage: Passage, candidate: _Candidate) -> _Candidate:
     before = candidate.previous
     if before is None or candidate.span.end - before.start > MAX_QUOTE_CHARS:
         return candidate
-    if not _REFERS_BACK.search(_text_in(passage, candidate.span)):
+    if not REFERS_BACK.search(_text_in(passage, candidate.span)):
         return candidate
     span = Span(before.start, candidate.span.end)
     return _Candidate(candidate.passage_rank, span, candidate.score, candidate.evidence)

@@ -114,8 +114,8 @@ def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> No
     clean = Assistant(Settings(index_dir=tmp_path / "clean"), embeddings=embeddings)
     clean.index([news])
     killed = Assistant(Settings(index_dir=killed_dir), embeddings=embeddings)
-    killed_records = killed._open_records(create=False)
+    killed_records = killed.records()
     assert killed.status().chunks == clean.status().chunks
-    assert killed._open_store().count() == clean._open_store().count() == clean.status().chunks
-    assert killed._open_store().ids() == killed_records.all_chunk_ids() == clean._open_store().ids()  # no orphans
+    assert killed.vector_store().count() == clean.vector_store().count() == clean.status().chunks
+    assert killed.vector_store().ids() == killed_records.all_chunk_ids() == clean.vector_store().ids()  # no orphans
     assert killed_records.pending() == set()
