@@ -126,8 +126,9 @@ def test_article_and_errors(indexed: Assistant, tmp_path: Path, embeddings) -> N
     with pytest.raises(EmptyQuestionError):
         indexed.ask("   ")
     empty = Assistant(Settings(index_dir=tmp_path / "nothing"), embeddings=embeddings)
-    with pytest.raises(IndexNotFoundError, match="assistant index"):
+    with pytest.raises(IndexNotFoundError, match="add articles first") as error:
         empty.ask("Wer?")
+    assert "--" not in str(error.value) and "`assistant" not in str(error.value)  # it reaches the chat too
     assert not (tmp_path / "nothing").exists()  # asking never creates an index
 
 

@@ -68,6 +68,7 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
 def test_errors_are_one_line_messages(tmp_path: Path) -> None:
     missing = run("ask", "Wer?", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
     assert missing.returncode == 1 and missing.stderr.startswith("error: nothing is indexed")
+    assert "(`assistant index PATH`)" in missing.stderr  # the command line adds what to type
     assert "Traceback" not in missing.stderr
     empty = run("ask", "  ", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
     assert empty.returncode == 1 and "empty" in empty.stderr
