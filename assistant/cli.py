@@ -334,7 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print the result as JSON")
     parser = argparse.ArgumentParser(prog="assistant", description="Ask questions about news articles.")
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_index_commands(commands, common)
+    _add_question_commands(commands, common)
+    _add_serve_commands(commands, common)
+    _add_eval_command(commands)
+    return parser
 
+
+Commands = Any  # argparse's subparsers action (a private class of argparse)
+
+
+def _add_index_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     index = commands.add_parser("index", parents=[common], help="index files and folders (default: seeds/)")
     index.add_argument(
         "paths", nargs="*", help=".txt .md .html .json .jsonl files or folders, article page or RSS/Atom feed URLs"
@@ -349,6 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--every", default="15m", help="how often feeds are polled: 90s, 15m, 2h (default 15m)")
     watch.set_defaults(run=cmd_watch)
 
+
+def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     ask = commands.add_parser("ask", parents=[common], help="answer a question with quoted source passages")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="how many passages to retrieve (default 4)")
@@ -359,13 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", parents=[common], help="what the index holds")
     status.set_defaults(run=cmd_status)
-
     article = commands.add_parser("article", parents=[common], help="print a stored article")
     article.add_argument("article_id")
     article.set_defaults(run=cmd_article)
     model = commands.add_parser("model", parents=[common], help="prepare the embedding model (done by setup)")
     model.set_defaults(run=cmd_model)
 
+
+def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     serve = commands.add_parser("serve", parents=[common], help="serve the browser chat (http://127.0.0.1:7860)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
@@ -382,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
     users.set_defaults(run=cmd_users)
 
+
+def _add_eval_command(commands: Commands) -> None:
     evaluate = commands.add_parser("eval", help="measure answers on a SQuAD-format file (hit@k, quotes, latency)")
     evaluate.add_argument("qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas)")
     evaluate.add_argument(
@@ -397,7 +412,6 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--details", help="write one JSON line per question to this file")
     evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
     evaluate.set_defaults(run=cmd_eval)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

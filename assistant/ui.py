@@ -96,44 +96,52 @@ def build_app(
                 side = _side_panel(assistant)
             with gr.Column(scale=3, min_width=420, elem_id="na-main"):
                 chatbot, question = _chat_panel(assistant.settings.max_question_chars)
-        pending = gr.State("")
-        conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
-        options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
-
-        private: dict[str, Any] = {"api_visibility": "private"}  # the page's own plumbing; clients use /ask
-        take = {"fn": chat.take_question, "inputs": [question, chatbot], "outputs": [question, chatbot, pending]}
-        answer = {
-            "fn": chat.respond,
-            "inputs": [pending, chatbot, conversation, *options],
-            "outputs": [chatbot, conversation],
-            "concurrency_limit": concurrency,
-            "concurrency_id": QUESTIONS,
-        }
-        question.submit(**take, queue=False, **private).then(**answer, **private)
-        picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
-        picked.then(**take, queue=False, **private).then(**answer, **private)
-        side["files"].upload(
-            chat.upload,
-            side["files"],
-            [side["report"], side["status"], side["sources"], side["files"]],
-            api_name="upload",
-            show_progress_on=side["files"],  # the bar sits where the files were dropped
-            concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
-            concurrency_id=WRITES,
-        )
-        side["urls"].submit(
-            chat.add_urls,
-            side["urls"],
-            [side["report"], side["status"], side["sources"], side["urls"]],
-            api_name="add_urls",
-            show_progress_on=side["urls"],
-            concurrency_limit=1,
-            concurrency_id=WRITES,  # one queue for uploads and fetches: they are writes to the same index
-        )
-        app.load(chat.refresh, None, [side["status"], side["sources"]], **private)
+        _wire_questions(chat, chatbot, question, side, concurrency)
+        _wire_writes(chat, side)
+        app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
         gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
         gr.api(chat.status_api, api_name="status")
     return app
+
+
+def _wire_questions(
+    chat: ChatApp, chatbot: gr.Chatbot, question: gr.Textbox, side: dict[str, Any], concurrency: int
+) -> None:
+    """A typed or picked question is shown at once, then answered in the questions' concurrency group; the
+    plain conversation travels in a `gr.State` beside the shown HTML."""
+    pending = gr.State("")
+    conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
+    options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
+    private: dict[str, Any] = {"api_visibility": "private"}  # the page's own plumbing; clients use /ask
+    take = {"fn": chat.take_question, "inputs": [question, chatbot], "outputs": [question, chatbot, pending]}
+    answer = {
+        "fn": chat.respond,
+        "inputs": [pending, chatbot, conversation, *options],
+        "outputs": [chatbot, conversation],
+        "concurrency_limit": concurrency,
+        "concurrency_id": QUESTIONS,
+    }
+    question.submit(**take, queue=False, **private).then(**answer, **private)
+    picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
+    picked.then(**take, queue=False, **private).then(**answer, **private)
+
+
+def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
+    """Uploads and fetched addresses: one queue (they write to the same index), a progress bar where they came in."""
+    files, urls = side["files"], side["urls"]
+    for event, source, handler, name in (
+        (files.upload, files, chat.upload, "upload"),
+        (urls.submit, urls, chat.add_urls, "add_urls"),
+    ):
+        event(
+            handler,
+            source,
+            [side["report"], side["status"], side["sources"], source],
+            api_name=name,
+            show_progress_on=source,  # the bar sits where the files were dropped or the addresses typed
+            concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
+            concurrency_id=WRITES,
+        )
 
 
 def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
@@ -192,8 +200,15 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
         elem_id="na-urls",
     )
     parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
+    parts.update(_search_options(assistant.settings.top_k))
+    return parts
+
+
+def _search_options(top_k: int) -> dict[str, Any]:
+    """How many passages, which sources, which publication dates (folded away: the defaults serve most)."""
+    parts: dict[str, Any] = {}
     with gr.Accordion("Suchoptionen", open=False, elem_id="na-options"):
-        parts["k"] = gr.Slider(1, 10, value=min(assistant.settings.top_k, 10), step=1, label="Passagen pro Frage")
+        parts["k"] = gr.Slider(1, 10, value=min(top_k, 10), step=1, label="Passagen pro Frage")
         parts["sources"] = gr.Dropdown(
             choices=[], value=[], multiselect=True, label="Nur diese Quellen", info="leer = alle", elem_id="na-sources"
         )
@@ -520,23 +535,21 @@ def launch(
             auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
             app_kwargs={"middleware": gate_middleware()},
         )
-    app.launch(
-        server_name=host,
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        ssr_mode=False,
-        show_error=False,
-        footer_links=["api"],
-        run_history=False,  # its routes talk to the Hugging Face hub; nothing here needs them
-        theme=THEME,
-        css=CSS,
-        **kwargs,
-    )
+    app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
     if block:
         app.block_thread()
     return url
+
+
+LAUNCH_OPTIONS: dict[str, Any] = {
+    "prevent_thread_lock": True,
+    "quiet": True,
+    "ssr_mode": False,
+    "show_error": False,
+    "footer_links": ["api"],
+    "run_history": False,  # its routes talk to the Hugging Face hub; nothing here needs them
+}
 
 
 def serve(

@@ -12,6 +12,7 @@ from assistant import (
     Assistant,
     EmptyQuestionError,
     IndexNotFoundError,
+    InvalidInputError,
     SearchFilter,
     Settings,
 )
@@ -287,3 +288,29 @@ def test_a_question_in_another_language_than_its_passages_is_weighed_as_cross_li
     calibrated = Abstention()
     assert calibrated.threshold_for(4615, cross_lingual=True) == pytest.approx(calibrated.threshold - 0.088)
     assert Abstention(fixed=0.7).threshold_for(4615, cross_lingual=True) == 0.7  # a user's own threshold holds
+
+
+def test_chat_rewrites_a_follow_up_then_streams_the_answer(indexed: Assistant) -> None:
+    """`Assistant.chat` is the conversation in the library: the follow-up searched on its own, then the same
+    answer `ask` gives (text, then the `Answer`), and the turn as plain messages for the next question."""
+    first = "Worüber verhandeln Russland und die Ukraine?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": indexed.ask(first).answer}]
+    turn = indexed.chat("Und wer sollte vermitteln?", history)
+    assert turn.searched == f"{first} Und wer sollte vermitteln?" and turn.rewritten
+    *pieces, answer = list(turn)
+    assert "".join(pieces) == answer.answer and answer == indexed.ask(turn.searched)
+    assert_verbatim(indexed, answer)
+    history += turn.messages(answer)
+    assert history[-2:] == [
+        {"role": "user", "content": "Und wer sollte vermitteln?"},
+        {"role": "assistant", "content": answer.answer},
+    ]
+    standalone = indexed.chat("Wer sollte die Gespräche vermitteln?", history)
+    assert not standalone.rewritten
+
+
+def test_chat_checks_its_input_before_anything_else(indexed: Assistant) -> None:
+    with pytest.raises(EmptyQuestionError):
+        indexed.chat("  ", [])
+    with pytest.raises(InvalidInputError):
+        indexed.chat("Wer?", [], k=0)

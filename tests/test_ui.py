@@ -474,3 +474,19 @@ def test_questions_share_one_concurrency_limit_and_writes_another(tmp_path: Path
 
 def test_the_styles_ship_inside_the_package() -> None:
     assert "#na-layout" in CSS and ".na-cite" in CSS
+
+
+@pytest.mark.slow
+def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
+    """The CSS is package data: an installed wheel (not only this checkout) has it beside `assistant.ui`."""
+    source = tmp_path / "source"
+    shutil.copytree(REPO / "assistant", source / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", "dist", "."]
+    subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
+    (wheel,) = (source / "dist").glob("*.whl")
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "assistant/chat.css" in names and "assistant/ui.py" in names
