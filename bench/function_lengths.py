@@ -23,6 +23,7 @@ class Figures:
     functions: int
     median: float
     p90: float
+    over_30: int
     longest: list[tuple[int, str]]
     largest_module: tuple[int, str]
 
@@ -46,14 +47,17 @@ def figures(package: Path) -> Figures:
         lengths += function_lengths(source, path.stem)
     values = sorted(n for n, _ in lengths)
     p90 = statistics.quantiles(values, n=10, method="inclusive")[-1]
-    return Figures(len(values), statistics.median(values), p90, sorted(lengths, reverse=True)[:5], max(modules))
+    over_30 = sum(n > 30 for n in values)
+    longest = sorted(lengths, reverse=True)[:5]
+    return Figures(len(values), statistics.median(values), p90, over_30, longest, max(modules))
 
 
 def main(argv: list[str]) -> None:
     for package in [Path(a) for a in argv] or [PACKAGE]:
         f = figures(package)
         print(
-            f"{package}: {f.functions} functions, median {f.median:g} lines, p90 {f.p90:.1f} lines; "
+            f"{package}: {f.functions} functions, median {f.median:g} lines, p90 {f.p90:.1f} lines, "
+            f"{f.over_30} over 30 lines; "
             f"largest module {f.largest_module[1]} ({f.largest_module[0]} lines)"
         )
         print("  longest: " + ", ".join(f"{name} ({n})" for n, name in f.longest))
