@@ -3,6 +3,7 @@
 Tests and Python callers pass values directly (``Settings(index_dir=tmp_path)``) instead of patching the
 environment. Every value is checked when the object is made, alone and against the others, so a setting the
 assistant cannot use is one `ConfigurationError` naming its variable at start, never a traceback mid-run.
+(pydantic's ``model_copy(update=...)`` skips the checks: tests use it for values no user may set.)
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def _describe(error: ValidationError) -> str:
             continue
         name = f"{ENV_PREFIX}{field.upper()}"
         if problem["type"] != "value_error":  # pydantic's messages do not quote the value; ours do
-            shown = "" if "api_key" in field else f"={str(problem['input'])[:100]}"
+            shown = "" if "api_key" in field else "=" + " ".join(str(problem["input"]).split())[:100]
             name = f"{name}{shown}:"
         problems.append(f"{name} {message[:1].lower()}{message[1:]}")
     return "invalid settings: " + "; ".join(problems)

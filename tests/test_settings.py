@@ -55,6 +55,7 @@ def test_the_defaults_are_valid() -> None:
         ({"LLM": "openai", "LLM_API_KEY": "sk-x"}, ["ASSISTANT_LLM=openai needs ASSISTANT_LLM_MODEL"]),
         ({"LLM": "openai-compatible"}, ["ASSISTANT_LLM=openai-compatible needs ASSISTANT_LLM_BASE_URL"]),
         ({"LLM": "gpt"}, ["ASSISTANT_LLM=gpt:"]),
+        ({"TOP_K": "4\nASSISTANT_X=1"}, ["ASSISTANT_TOP_K=4 ASSISTANT_X=1:"]),  # still one line
     ],
 )
 def test_unusable_values_are_one_configuration_error_naming_the_variables(
