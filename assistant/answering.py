@@ -100,26 +100,26 @@ class Abstention:
 
 
 @dataclass(frozen=True)
-class _QuestionTerms:
-    """The question's stems and their IDF weights, computed once per question."""
+class QuestionTerms:
+    """The question's stems and their IDF weights, computed once per question (the benches replay them too)."""
 
     idf: dict[str, float]
     weight: float  # total IDF of the question's stems (at least 1)
 
     @classmethod
-    def of(cls, question: str, idf: Callable[[str], float]) -> _QuestionTerms:
+    def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
         weights = {stem: idf(stem) for stem in set(tokenize(question))}
         return cls(weights, sum(weights.values()) or 1.0)
 
     def shared_weight(self, text: str, *, prefix: int = STEM_PREFIX) -> float:
         """IDF of the question stems found in `text`, matching stems on their first `prefix` characters."""
-        return self.share_of(_stem_prefixes(text, prefix), prefix=prefix) * self.weight
+        return self.share_of(stem_prefixes(text, prefix), prefix=prefix) * self.weight
 
     def share_of(self, found: set[str], *, prefix: int = STEM_PREFIX) -> float:
         """The share of the question's weight whose stems (first `prefix` characters) are in `found`."""
         return sum(w for stem, w in self.idf.items() if stem[:prefix] in found) / self.weight
 
-    def distinctive_among(self, sentences: list[set[str]]) -> _QuestionTerms:
+    def distinctive_among(self, sentences: list[set[str]]) -> QuestionTerms:
         """The same stems, each weight also scaled by how few of `sentences` hold it (an IDF within them).
 
         A topic word the question shares with every sentence of the passages ("Panthers") cannot tell them
@@ -129,10 +129,11 @@ class _QuestionTerms:
             stem: w * math.log((n + 1) / (sum(stem[:STEM_PREFIX] in found for found in sentences) + 0.5))
             for stem, w in self.idf.items()
         }
-        return _QuestionTerms(weights, sum(weights.values()) or 1.0)
+        return QuestionTerms(weights, sum(weights.values()) or 1.0)
 
 
-def _stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
+def stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
+    """The text's stems cut to `prefix` characters, the form in which question and sentence words are compared."""
     return {t[:prefix] for t in tokenize(text)}
 
 
@@ -179,7 +180,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         language = guess_language(question)
-        terms = _QuestionTerms.of(question, self.idf)
+        terms = QuestionTerms.of(question, self.idf)
         overview = self._overview(question, terms, passages, language)
         if overview is not None:
             return overview
@@ -191,11 +192,11 @@ class ExtractiveAnswerer:
         chosen = _distinct([self._quotable(terms, passages[c.passage_rank], c) for c in self._choose(candidates)])
         return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
 
-    def _quotable(self, terms: _QuestionTerms, passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
+    def _quotable(self, terms: QuestionTerms, passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
         """The sentence as it can stand alone: with the sentence it refers back to, cut to MAX_QUOTE_CHARS."""
         return self._shorten(terms, passage, _with_antecedent(passage, candidate))
 
-    def _overview(self, question: str, terms: _QuestionTerms, passages: list[Passage], language: str) -> Answer | None:
+    def _overview(self, question: str, terms: QuestionTerms, passages: list[Passage], language: str) -> Answer | None:
         """An overview question about one article (all passages from it) is answered with the article's lead:
         its first sentences, where news articles say what they report. None when that does not apply."""
         if not passages or self.lead is None or not is_overview_question(question):
@@ -215,7 +216,7 @@ class ExtractiveAnswerer:
         return self.abstention.threshold_for(chunks, cross_lingual=cross_lingual)
 
     def evidence(
-        self, terms: _QuestionTerms, passages: list[Passage], candidates: list[_SentenceCandidate], weights: Weights
+        self, terms: QuestionTerms, passages: list[Passage], candidates: list[_SentenceCandidate], weights: Weights
     ) -> float:
         """How strongly the articles answer: best sentence (cosine + overlap), the top passage's keyword match,
         and how far the top passage stands out of the other candidates. A near miss may have one sentence
@@ -232,7 +233,7 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
         return sorted(chosen, key=lambda c: (c.passage_rank, c.span.start))
 
-    def _shorten(self, terms: _QuestionTerms, passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
+    def _shorten(self, terms: QuestionTerms, passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
         """A sentence longer than MAX_QUOTE_CHARS is cut to its clauses that share most with the question."""
         text = _text_in(passage, candidate.span)
         if len(text) <= MAX_QUOTE_CHARS:
@@ -248,12 +249,12 @@ class ExtractiveAnswerer:
         return _SentenceCandidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
 
     def _candidates(
-        self, terms: _QuestionTerms, query_vector: np.ndarray, passages: list[Passage], w: Weights
+        self, terms: QuestionTerms, query_vector: np.ndarray, passages: list[Passage], w: Weights
     ) -> list[_SentenceCandidate]:
         top = passages[: self.candidate_passages]
         by_chunk = self.sentences(top) if self.sentences else {}
         sentences = [
-            (rank, passage, span, vector, _stem_prefixes(_text_in(passage, span)))
+            (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
             for rank, passage in enumerate(top)
             for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
         ]
@@ -282,7 +283,7 @@ class ExtractiveAnswerer:
         return list(zip(spans, vectors, strict=True))
 
 
-_REFERS_BACK = re.compile(r"\b(?:diese[rsmn]?|dies|dort|damals|deshalb|daher|this|these|those)\b", re.IGNORECASE)
+REFERS_BACK = re.compile(r"\b(?:diese[rsmn]?|dies|dort|damals|deshalb|daher|this|these|those)\b", re.IGNORECASE)
 """Words by which a sentence takes its subject from the one before ("Katarische Diplomaten hatten gehofft, eine
 neutrale Plattform für diese Gespräche zu bieten"): quoted alone, it hides what it is about."""
 
@@ -293,7 +294,7 @@ def _with_antecedent(passage: Passage, candidate: _SentenceCandidate) -> _Senten
     before = candidate.previous
     if before is None or candidate.span.end - before.start > MAX_QUOTE_CHARS:
         return candidate
-    if not _REFERS_BACK.search(_text_in(passage, candidate.span)):
+    if not REFERS_BACK.search(_text_in(passage, candidate.span)):
         return candidate
     span = Span(before.start, candidate.span.end)
     return _SentenceCandidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
