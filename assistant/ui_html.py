@@ -1,7 +1,8 @@
 """The chat's HTML: messages, sources with highlighted quotes, upload reports, status.
 
 Every piece of article text, title, source and id is escaped here (article text is data, never markup);
-highlights are placed by the quote's character offsets, never by searching for the text.
+highlights are placed by the quote's character offsets, never by searching for the text. The words come from
+`assistant.phrases`: answers in the asker's language, the frame (header, status, upload report) in German.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ FRAME = "de"
 """The chat's frame (status panel, upload report) is German; answers follow the asker's language."""
 TEXT = PHRASES
 """The chat's words by language (ui.py reads them under this name): the table lives in `assistant.phrases`."""
-EMPTY_QUESTION = f"{phrase('de', 'empty_question')} <span class='na-en'>{phrase('en', 'empty_question')}</span>"
+
+
+def bilingual(key: str) -> str:
+    """The German phrase with the English one after it, for the chat's frame (the asker's language is unknown)."""
+    return f"{phrase('de', key)} <span class='na-en'>{phrase('en', key)}</span>"
+
+
+EMPTY_QUESTION = bilingual("empty_question")
 
 
 @dataclass(frozen=True)
@@ -277,18 +285,14 @@ def notice_html(inner_html: str, css: str = "na-notice") -> str:
 
 def header_html() -> str:
     return (
-        "<div class='na-header'><div class='na-brand'>Nachrichten-Assistent</div>"
-        "<div class='na-tagline'>Antworten aus Ihren Artikeln – jede mit wörtlichem Zitat und Quelle. "
-        "<span class='na-en'>Answers from your articles, each with a verbatim quote and its source.</span>"
-        "</div></div>"
+        f"<div class='na-header'><div class='na-brand'>{phrase(FRAME, 'brand')}</div>"
+        f"<div class='na-tagline'>{bilingual('tagline')}</div></div>"
     )
 
 
 def placeholder_html() -> str:
-    return (
-        "<div class='na-placeholder'><b>Fragen Sie etwas zu den indexierten Artikeln.</b><br>"
-        "Deutsch oder Englisch; Rückfragen wie „Und wer sollte vermitteln?“ verstehe ich im Zusammenhang.</div>"
-    )
+    words = phrases_for(FRAME)
+    return f"<div class='na-placeholder'><b>{words['ask_anything']}</b><br>{words['ask_how']}</div>"
 
 
 # --------------------------------------------------------------------------- serving

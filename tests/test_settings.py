@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigurationError
+from assistant import prompts
+from assistant.errors import AssistantError, ConfigurationError, PromptError
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,3 +117,11 @@ def test_the_cli_prints_one_line_and_no_traceback(tmp_path: Path, command: str) 
         "error: invalid settings: ASSISTANT_CHUNK_TARGET_CHARS (900) must not exceed ASSISTANT_CHUNK_MAX_CHARS (500)"
     ]
     assert not (tmp_path / "index").exists()  # nothing was started before the settings were checked
+
+
+def test_a_bad_prompt_file_is_a_configuration_error_of_the_one_tree(tmp_path: Path) -> None:
+    (tmp_path / "answer.txt").write_text("System {question}\n=== user ===\n{passages}", encoding="utf-8")
+    with pytest.raises(PromptError, match=r"lacks the variable\(s\) \{language\}") as caught:
+        prompts.load_prompt("answer", tmp_path)
+    assert isinstance(caught.value, ConfigurationError) and isinstance(caught.value, AssistantError)
+    assert prompts.PromptError is PromptError  # still importable from where it was
