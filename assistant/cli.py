@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.decoding import printable
 from assistant.errors import AssistantError, IndexNotFoundError, ModelMismatchError, UsersFileError
+from assistant.phrases import phrase
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     answer, streamed = _print_stream(assistant.chat(args.question, k=args.k, search_filter=search_filter))
     if answer.answer != streamed.strip():  # what stands is the checked answer, with only verified quotes
-        say(f"{CHECKED.get(answer.language, CHECKED['de'])}\n{answer.answer}")
+        say(f"{phrase(answer.language, 'checked_answer')}\n{answer.answer}")
     if answer.notice and answer.notice not in answer.answer:
         say(f"⚠ {answer.notice}")
     if answer.quotes:
@@ -164,11 +165,7 @@ def _print_quotes(answer: Answer) -> None:
             f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} [{quote.start}:{quote.end}]"
         )
         if quote.article_id in copies:
-            say(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
-
-
-ALSO_IN = {"de": "auch in", "en": "also in"}
-CHECKED = {"de": "── Geprüfte Antwort (nur belegte Zitate) ──", "en": "── Checked answer (verified quotes only) ──"}
+            say(f"    {phrase(answer.language, 'also_in')}: {', '.join(copies[quote.article_id])}")
 
 
 def _print_stream(items: Iterable[str | Answer]) -> tuple[Answer, str]:

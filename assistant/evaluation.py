@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answering import MAX_QUOTE_CHARS  # a longer first quote never counts as a quote hit
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
 from assistant.settings import Settings
 
-MAX_QUOTE_CHARS = 400
-"""A first quote longer than this never counts as a quote hit (a sentence, or a span cut from one)."""
 MAX_PASSAGE_CHARS = 1000
 """The mean retrieved passage must stay below this, or hit@k could be raised by returning more text."""
 PASSAGE_CHARS_K = 5
@@ -504,7 +503,8 @@ def report_text(data: dict[str, Any]) -> str:
         f"{data['questions']} questions ({data['answerable']} answerable, {data['unanswerable']} unanswerable), "
         f"k={data['k']}",
         f"{hits}  mrr@10 {_figure(data['mrr@10'])}",
-        f"quote_hit {_figure(data['quote_hit'])} (first quote at most 400 chars; mean {data['quote_chars']} chars)",
+        f"quote_hit {_figure(data['quote_hit'])} "
+        f"(first quote at most {MAX_QUOTE_CHARS} chars; mean {data['quote_chars']} chars)",
         f"answered (answerable) {_figure(data['answer_answerable'])}, "
         f"abstained (unanswerable) {_figure(data['abstain_unanswerable'])}",
         f"ask p50 {data['p50_ms']} ms, p95 {data['p95_ms']} ms; passages mean {data['passage_chars']} chars (top 5)",
