@@ -18,12 +18,6 @@ from assistant import (
 from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes, is_overview_question
 
 
-@pytest.fixture
-def indexed(assistant: Assistant, seeds: Path) -> Assistant:
-    assistant.index([seeds])
-    return assistant
-
-
 def assert_verbatim(assistant: Assistant, answer) -> None:
     for item in [*answer.quotes, *answer.passages]:
         assert assistant.article(item.article_id).text[item.start : item.end] == item.text
