@@ -171,6 +171,7 @@ def test_unreadable_file_leaves_no_half_folder(tmp_path: Path) -> None:
     assert not any(cache.iterdir())
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers: seconds before the first line runs
 def test_missing_local_path_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     missing = tmp_path / "no-such-model"
