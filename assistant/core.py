@@ -11,7 +11,7 @@ import functools
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,6 +74,10 @@ class IndexStatus:
     chunks: int
     embedding_model: str | None
     last_changed: float | None
+
+    def as_dict(self) -> dict[str, int | str | float | None]:
+        """The status as the CLI's ``--json`` and the chat's ``/status`` API report it."""
+        return asdict(self)
 
 
 class Assistant:
@@ -346,6 +350,7 @@ class Assistant:
         self, question: str, k: int | None = None, *, search_filter: SearchFilter | None = None
     ) -> list[Passage]:
         """The `k` passages most likely to answer `question`."""
+        question, k = self._question(question), check_k(k, self.settings.max_top_k)
         return self._retrieve(question, k, search_filter)[1]
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
@@ -396,8 +401,7 @@ class Assistant:
     def _retrieve(
         self, question: str, k: int | None, search_filter: SearchFilter | None
     ) -> tuple[np.ndarray, list[Passage]]:
-        question = self._question(question)
-        k = check_k(k, self.settings.max_top_k)
+        """Passages for a question and `k` already checked by the public entry points."""
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
