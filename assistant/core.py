@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answering import Abstention, ExtractiveAnswerer
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
@@ -30,6 +29,7 @@ from assistant.errors import (
     IndexNotFoundError,
     ModelMismatchError,
 )
+from assistant.extractive import Abstention, ExtractiveAnswerer
 from assistant.fetching import FetchPolicy
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
