@@ -32,13 +32,13 @@ class PassageEmbedder(Protocol):
 
 
 class KeywordIndex(Protocol):
-    def rebuild(self, records: Records) -> None: ...
+    def update(self, records: Records) -> None: ...
 
     def is_current(self, records: Records) -> bool: ...
 
 
 KEYWORD_EVERY = 30.0
-"""Seconds between keyword-index rebuilds during a long run (new articles get BM25 scores while it runs)."""
+"""Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
 
 
 @dataclass
@@ -160,13 +160,13 @@ class Indexer:
                 if progress:
                     progress(done, len(loaded.articles), group[-1].id)
                 if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
-                    self.keyword_index.rebuild(self.records)  # new articles get keyword scores during long runs
+                    self.keyword_index.update(self.records)  # new articles get keyword scores during long runs
                     rebuilt = time.monotonic()
             if sync:
                 self._sync(paths, loaded, report)
         finally:  # even if the run stops (interrupted, store down), what was written is searchable by keyword
             if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
-                self.keyword_index.rebuild(self.records)
+                self.keyword_index.update(self.records)
         return report
 
     def _load(self, items: Iterable[str | Path | Article]) -> tuple[list[Path], LoadResult]:
