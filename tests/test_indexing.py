@@ -156,25 +156,26 @@ class _DiesAfterUpsert(Exception):
 
 
 def test_a_run_that_dies_between_store_and_record_is_repaired(assistant: Assistant, tmp_path: Path) -> None:
-    """Fault injection at the most delicate step: vectors written, record not yet committed."""
+    """Fault injection at the most delicate step: a group's vectors written, one article's record committed, the
+    next one's not yet."""
     folder = tmp_path / "news"
     for n in range(3):
         write(folder / f"{n}.txt", long_article(f"Thema {n}", 2))
-    store = assistant._open_store()
-    real_upsert = store.upsert
+    records = assistant._open_records(create=True)
+    real_commit = records.commit_article
     calls = {"n": 0}
 
-    def upsert_then_die(chunks, vectors):
-        real_upsert(chunks, vectors)
+    def commit_then_die(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise _DiesAfterUpsert
+        return real_commit(*args, **kwargs)
 
-    store.upsert = upsert_then_die
+    records.commit_article = commit_then_die
     with pytest.raises(_DiesAfterUpsert):
         assistant.index([folder])
     assert store_ids(assistant) != assistant._open_records(create=False).all_chunk_ids()  # orphans exist now
-    store.upsert = real_upsert
+    records.commit_article = real_commit
     write(folder / "1.txt", long_article("Thema eins, geändert", 2))  # the half-written article changed meanwhile
     report = assistant.index([folder])
     assert len(report.added) == 2 and len(report.unchanged) == 1
