@@ -270,7 +270,7 @@ def run(sizes: list[int], index_dir: Path, args: argparse.Namespace) -> list[dic
         command = [sys.executable, __file__, "--probe", str(index_dir), "--size", str(size)]
         command += ["--add", str(args.add), "--rounds", str(args.rounds), "--questions", str(args.questions)]
         command += ["--encoder", args.encoder]
-        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)  # its errors show
         row |= json.loads(result.stdout.strip().splitlines()[-1])
         row["articles"], row["chunks"] = counts(index_dir)
         row |= disk(index_dir, row["articles"])
