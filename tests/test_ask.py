@@ -15,7 +15,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
-from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes, is_overview_question
+from assistant.answering import Abstention, QuestionTerms, Weights, is_overview_question, stem_prefixes
 
 
 @pytest.fixture
@@ -216,10 +216,10 @@ def test_the_quote_is_the_sentence_with_the_question_s_telling_words(assistant: 
 
 
 def test_question_words_in_many_candidate_sentences_weigh_less() -> None:
-    terms = _QuestionTerms.of("Welches proprietäre System verwendet Sky?", lambda stem: 2.0)
+    terms = QuestionTerms.of("Welches proprietäre System verwendet Sky?", lambda stem: 2.0)
     texts = ("Sky sendet.", "Sky nutzt MPEG-4.", "Das proprietäre System heißt OpenTV.")
-    topic, telling = _stem_prefixes(texts[0]), _stem_prefixes(texts[2])
-    distinctive = terms.distinctive_among([_stem_prefixes(text) for text in texts])
+    topic, telling = stem_prefixes(texts[0]), stem_prefixes(texts[2])
+    distinctive = terms.distinctive_among([stem_prefixes(text) for text in texts])
     assert distinctive.share_of(topic) > 0
     assert distinctive.share_of(telling) / distinctive.share_of(topic) > terms.share_of(telling) / terms.share_of(topic)
 
@@ -246,7 +246,7 @@ def test_an_overview_question_across_several_articles_is_answered_like_any_other
     passages = indexed.retrieve(question, k=10)  # all chunks of both articles
     assert len({p.article_id for p in passages}) == 2
     answerer = indexed.answerer
-    terms = _QuestionTerms.of(question, answerer.idf)
+    terms = QuestionTerms.of(question, answerer.idf)
     assert answerer._overview(question, terms, passages, "de") is None
     assert answerer._overview(question, terms, [p for p in passages if p.article_id == passages[0].article_id], "de")
 
