@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,6 @@ from assistant import (
     Settings,
 )
 from assistant.answering import Abstention, QuestionTerms, Weights, is_overview_question, stem_prefixes
-
-
-@pytest.fixture
-def indexed(assistant: Assistant, seeds: Path) -> Assistant:
-    assistant.index([seeds])
-    return assistant
 
 
 def assert_verbatim(assistant: Assistant, answer) -> None:
@@ -167,10 +162,10 @@ def test_a_one_article_index_answers_its_topical_questions(indexed: Assistant, q
     assert_verbatim(indexed, answer)
 
 
-def test_a_fixed_abstain_threshold_overrides_the_calibration(settings: Settings, embeddings, seeds: Path) -> None:
+def test_a_fixed_abstain_threshold_overrides_the_calibration(settings: Settings, embeddings, seed_index: Path) -> None:
+    shutil.copytree(seed_index, settings.index_dir)  # the seeds, indexed
     strict = Assistant(settings.model_copy(update={"abstain_threshold": 5.0}), embeddings=embeddings)
     try:
-        strict.index([seeds])
         assert strict.answerer.abstain_threshold() == 5.0
         assert strict.ask("Wer sollte die Gespräche vermitteln?").abstained
     finally:
