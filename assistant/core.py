@@ -316,7 +316,7 @@ class Assistant:
                 indexer = self._indexer(records)
                 for article_id in gone:
                     indexer.delete(article_id)
-                self.keyword_index.rebuild(records)
+                self.keyword_index.update(records)
         return gone
 
     def delete(self, article_id: str) -> None:
@@ -326,7 +326,7 @@ class Assistant:
             raise ArticleNotFoundError(f"no article with id {article_id!r} in the index")
         with writer_turn(self.index_dir):
             self._indexer(records).delete(article_id)
-            self.keyword_index.rebuild(records)  # readers never build it
+            self.keyword_index.update(records)  # readers never build it
 
     def _indexer(self, records: Records) -> Indexer:
         return Indexer(

@@ -30,7 +30,7 @@ ProgressCallback = Callable[[int, int, str], None]
 
 
 KEYWORD_EVERY = 30.0
-"""Seconds between keyword-index rebuilds during a long run (new articles get BM25 scores while it runs)."""
+"""Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
 
 
 @dataclass
@@ -154,13 +154,13 @@ class Indexer:
                 if progress:
                     progress(done, len(loaded.articles), group[-1].id)
                 if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
-                    self.keyword_index.rebuild(self.records)  # new articles get keyword scores during long runs
+                    self.keyword_index.update(self.records)  # new articles get keyword scores during long runs
                     rebuilt = time.monotonic()
             if sync:
                 self._sync(paths, loaded, report)
         finally:  # even if the run stops (interrupted, store down), what was written is searchable by keyword
             if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
-                self.keyword_index.rebuild(self.records)
+                self.keyword_index.update(self.records)
         return report
 
     def _load(self, items: Iterable[str | Path | Article]) -> tuple[list[Path], LoadResult]:
@@ -197,7 +197,8 @@ class Indexer:
             for plan in plans:
                 plan.known.update(fresh)
                 report.chunks_embedded += sum(1 for c in plan.stored if c.text in fresh)
-                self._write(plan, store)
+            self._write(plans, store)
+            for plan in plans:
                 (report.added if plan.previous is None else report.updated).append(plan.article.id)
 
     def _consider(self, article: Article) -> _Plan | Refusal | None:
@@ -265,14 +266,17 @@ class Indexer:
             known.update((old_article.text[s.start : s.end], s.vector) for s in old if old_article)
         return _Plan(article, content_hash, previous, chunks, stored, sentences, known)
 
-    def _write(self, plan: _Plan, store: ChromaStore) -> None:
-        """Pending ids, then vectors, then the record in one transaction, then the old vectors go."""
-        self.records.mark_pending([c.id for c in plan.chunks])
-        vectors = np.stack([plan.known[c.text] for c in plan.stored]).astype(np.float32)
-        store.upsert(plan.stored, vectors)
-        text = plan.article.text
-        sentences = [SentenceRecord(cid, sp.start, sp.end, plan.known[sp.of(text)]) for cid, sp in plan.sentences]
-        replaced = self.records.commit_article(plan.article, plan.content_hash, plan.chunks, sentences)
+    def _write(self, plans: list[_Plan], store: ChromaStore) -> None:
+        """Pending ids, then the group's vectors in one store call (a store write costs about the same for one
+        article or ten), then each article's record in one transaction, then the old vectors go."""
+        self.records.mark_pending([c.id for plan in plans for c in plan.chunks])
+        stored = [c for plan in plans for c in plan.stored]
+        store.upsert(stored, np.stack([plan.known[c.text] for plan in plans for c in plan.stored]).astype(np.float32))
+        replaced: list[str] = []
+        for plan in plans:
+            text = plan.article.text
+            sentences = [SentenceRecord(cid, sp.start, sp.end, plan.known[sp.of(text)]) for cid, sp in plan.sentences]
+            replaced += self.records.commit_article(plan.article, plan.content_hash, plan.chunks, sentences)
         store.delete(replaced)
         self.records.clear_pending(replaced)
 

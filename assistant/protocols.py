@@ -100,9 +100,9 @@ class KeywordSearch(Protocol):
 
 
 class KeywordIndexer(Protocol):
-    """The keyword index as indexing keeps it: rebuilt from the record when it fell behind."""
+    """The keyword index as indexing keeps it: brought up to the record's changes after each write."""
 
-    def rebuild(self, records: Records) -> None: ...
+    def update(self, records: Records) -> None: ...
 
     def is_current(self, records: Records) -> bool: ...
 

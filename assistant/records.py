@@ -47,7 +47,12 @@ CREATE TABLE IF NOT EXISTS sentences (
 );
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_id);
 CREATE TABLE IF NOT EXISTS pending (chunk_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS keyword_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL, added INTEGER NOT NULL
+);
 """
+SENTENCE_DTYPES = {"float16": np.float16, "float32": np.float32}
+"""How sentence vectors are stored: float16 in indexes created since it held the eval, float32 in older ones."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ class Records:
         self._opened_lock = threading.Lock()
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        with self.transaction() as db:
+            self.sentence_dtype = _sentence_dtype(db)
+            _start_counting(db)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -90,6 +98,7 @@ class Records:
         if db is None:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses no commit; no fsync per commit
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA busy_timeout=60000")
             self._local.db = db
@@ -173,10 +182,10 @@ class Records:
         return [(row[0], row[1]) for row in rows]
 
     def counts(self) -> tuple[int, int]:
-        """(articles, chunks) currently recorded."""
-        articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
-        chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        return articles, chunks
+        """(articles, chunks) currently recorded: kept in step by every change, as counting rows costs tens of
+        milliseconds per question at 400,000 chunks."""
+        rows = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('article_count', 'chunk_count')"))
+        return int(rows["article_count"]), int(rows["chunk_count"])
 
     # --- chunks ---------------------------------------------------------------------------------
     def chunks_of(self, article_id: str) -> list[ChunkRecord]:
@@ -239,7 +248,8 @@ class Records:
         ids = list(chunk_ids)
         found: dict[str, list[SentenceRecord]] = {chunk_id: [] for chunk_id in ids}
         for chunk_id, start, end, blob in self._sentence_rows(ids):
-            found[chunk_id].append(SentenceRecord(chunk_id, start, end, np.frombuffer(blob, dtype=np.float32)))
+            vector = np.frombuffer(blob, dtype=self.sentence_dtype).astype(np.float32)
+            found[chunk_id].append(SentenceRecord(chunk_id, start, end, vector))
         return found
 
     def sentence_matrix(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
@@ -247,8 +257,10 @@ class Records:
         rows: dict[str, list[bytes]] = {}
         for chunk_id, _, _, blob in self._sentence_rows(chunk_ids):
             rows.setdefault(chunk_id, []).append(blob)
+        dtype = self.sentence_dtype
         return {
-            cid: np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1) for cid, blobs in rows.items()
+            cid: np.frombuffer(b"".join(blobs), dtype=dtype).reshape(len(blobs), -1).astype(np.float32)
+            for cid, blobs in rows.items()
         }
 
     def commit_article(
@@ -265,6 +277,8 @@ class Records:
         """
         with self.transaction() as db:
             old = [row[0] for row in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article.id,))]
+            new_article = db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone() is None
+            _count(db, int(new_article), len(chunks) - len(old))
             db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(i,) for i in old])
             db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
             db.execute(
@@ -287,9 +301,11 @@ class Records:
             )
             db.executemany(
                 "INSERT INTO sentences VALUES (?, ?, ?, ?)",
-                [(s.chunk_id, s.start, s.end, s.vector.astype(np.float32).tobytes()) for s in sentences],
+                [(s.chunk_id, s.start, s.end, s.vector.astype(self.sentence_dtype).tobytes()) for s in sentences],
             )
             db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for c in chunks])
+            _log_keyword_change(db, old, added=False)
+            _log_keyword_change(db, [c.id for c in chunks], added=True)
             self._touch(db)
         new_ids = {c.id for c in chunks}
         return [i for i in old if i not in new_ids]
@@ -299,7 +315,9 @@ class Records:
         with self.transaction() as db:
             old = [row[0] for row in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
             db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(i,) for i in old])
-            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            removed = db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+            _count(db, -removed, -len(old))
+            _log_keyword_change(db, old, added=False)
             self._touch(db)
         return old
 
@@ -325,6 +343,43 @@ class Records:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('store_generation', ?)", (str(generation),))
         return generation
 
+    # --- what the keyword index has to catch up with -----------------------------------------------
+    def keyword_changes(self, after: int) -> list[tuple[int, str, bool]]:
+        """(sequence number, chunk id, added) of every chunk added or removed since change `after`, in order."""
+        rows = self._db.execute("SELECT seq, chunk_id, added FROM keyword_log WHERE seq > ? ORDER BY seq", (after,))
+        return [(seq, chunk_id, bool(added)) for seq, chunk_id, added in rows]
+
+    def keyword_head(self) -> int:
+        """The number of the last chunk change ever logged (0: none), also after the log was trimmed."""
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'keyword_log'").fetchone()
+        return int(row[0]) if row else 0
+
+    def keyword_trimmed(self) -> int:
+        """Changes up to this number are gone from the log: a keyword index older than that must be rebuilt."""
+        return int(self.get_meta("keyword_trimmed") or 0)
+
+    def trim_keyword_log(self, upto: int) -> None:
+        """Forget the changes a published keyword version holds (the log stays as short as the work left)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM keyword_log WHERE seq <= ?", (upto,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('keyword_trimmed', ?)", (str(upto),))
+
+    def chunk_texts(self, chunk_ids: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """(chunk id, text) of the given chunks that are current, or of every chunk (streamed, for a rebuild)."""
+        query = "SELECT c.id, c.start, c.end, a.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+        if chunk_ids is None:
+            rows: Iterable[tuple[str, int, int, str]] = self._db.execute(query + " ORDER BY c.article_id, c.ordinal")
+        else:
+            rows = self._where_in(query + " WHERE c.id IN ({})", list(chunk_ids))
+        for chunk_id, start, end, text in rows:  # sliced here: SQLite's substr stops at a NUL character
+            yield chunk_id, text[start:end]
+
+    def _where_in(self, query: str, ids: list[str]) -> Iterator[tuple]:
+        """Rows of `query` (with ``{}`` for the id placeholders) for many ids, 500 per statement."""
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            yield from self._db.execute(query.format(",".join("?" * len(part))), part).fetchall()
+
     def last_changed(self) -> float | None:
         value = self.get_meta("last_changed")
         return float(value) if value else None
@@ -332,6 +387,32 @@ class Records:
     @staticmethod
     def _touch(db: sqlite3.Connection) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('last_changed', ?)", (repr(time.time()),))
+
+
+def _sentence_dtype(db: sqlite3.Connection) -> type[np.floating]:
+    """float16 for a new record; a record that already holds float32 sentence vectors keeps them."""
+    held = db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone()
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('sentence_dtype', ?)", ("float32" if held else "float16",))
+    return SENTENCE_DTYPES[db.execute("SELECT value FROM meta WHERE key = 'sentence_dtype'").fetchone()[0]]
+
+
+def _start_counting(db: sqlite3.Connection) -> None:
+    """Count articles and chunks once (a record from before the counts); from then on every change counts."""
+    if db.execute("SELECT 1 FROM meta WHERE key = 'article_count'").fetchone():
+        return
+    articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("article_count", articles), ("chunk_count", chunks)])
+
+
+def _count(db: sqlite3.Connection, articles: int, chunks: int) -> None:
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'article_count'", (articles,))
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'chunk_count'", (chunks,))
+
+
+def _log_keyword_change(db: sqlite3.Connection, chunk_ids: list[str], *, added: bool) -> None:
+    """In the same transaction as the change itself: the keyword index cannot miss it, even after a crash."""
+    db.executemany("INSERT INTO keyword_log (chunk_id, added) VALUES (?, ?)", [(i, int(added)) for i in chunk_ids])
 
 
 def _article_from_row(row: tuple) -> Article:

@@ -9,6 +9,7 @@ import pytest
 
 from assistant import Article, Assistant, ModelMismatchError, Settings
 from assistant.core import RECORDS_FILE
+from assistant.records import Records
 
 PARAGRAPHS = [
     "Die Stadtwerke Leipzig erhöhen zum 1. Februar die Preise für Fernwärme um 4,5 Prozent.",
@@ -152,31 +153,33 @@ def test_opening_an_index_with_another_model_is_a_clear_error(indexed: Assistant
         assert "index the articles again" in message  # said in words that fit the chat and the command line
 
 
-class _DiesAfterUpsert(Exception):
+class _DiesAtCommit(Exception):
     pass
 
 
 @pytest.mark.slow
-def test_a_run_that_dies_between_store_and_record_is_repaired(assistant: Assistant, tmp_path: Path) -> None:
-    """Fault injection at the most delicate step: vectors written, record not yet committed."""
+def test_a_run_that_dies_between_store_and_record_is_repaired(
+    assistant: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection at the most delicate step: a group's vectors written, one article's record committed, the
+    next one's not yet."""
     folder = tmp_path / "news"
     for n in range(3):
         write(folder / f"{n}.txt", long_article(f"Thema {n}", 2))
-    store = assistant.vector_store()
-    real_upsert = store.upsert
+    real_commit = Records.commit_article
     calls = {"n": 0}
 
-    def upsert_then_die(chunks, vectors):
-        real_upsert(chunks, vectors)
+    def commit_then_die(self: Records, *args: object, **kwargs: object) -> object:
         calls["n"] += 1
         if calls["n"] == 2:
-            raise _DiesAfterUpsert
+            raise _DiesAtCommit
+        return real_commit(self, *args, **kwargs)
 
-    store.upsert = upsert_then_die
-    with pytest.raises(_DiesAfterUpsert):
+    monkeypatch.setattr(Records, "commit_article", commit_then_die)
+    with pytest.raises(_DiesAtCommit):
         assistant.index([folder])
     assert store_ids(assistant) != assistant.records().all_chunk_ids()  # orphans exist now
-    store.upsert = real_upsert
+    monkeypatch.setattr(Records, "commit_article", real_commit)
     write(folder / "1.txt", long_article("Thema eins, geändert", 2))  # the half-written article changed meanwhile
     report = assistant.index([folder])
     assert len(report.added) == 2 and len(report.unchanged) == 1
