@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.retrieval import SearchFilter
-from assistant.store import ChromaStore, StoredChunk, open_client
+from assistant.store import SEARCH_EF, ChromaStore, StoredChunk, never_embed_function, open_client
 
 CHUNKS = {
     "bus": ("Der erste Wasserstoffbus fährt seit Montag durch Quellenau.", "Landbote", 20240301),
@@ -104,3 +104,19 @@ def test_a_reopened_store_reads_what_was_written(tmp_path: Path, vectors: np.nda
         assert again.search(vectors[2], 1)[0].id == "port"
     finally:
         again.close()
+
+
+def test_search_looks_wide_enough_to_find_the_nearest_chunks(store: ChromaStore) -> None:
+    assert store.search_breadth() == SEARCH_EF >= 400  # Chroma's default of 100 missed the nearest chunk at times
+
+
+def test_a_collection_made_with_chromas_default_breadth_is_widened_when_opened(tmp_path: Path) -> None:
+    client = open_client(tmp_path / "chroma")
+    client.create_collection("older", embedding_function=never_embed_function(), metadata={"hnsw:space": "cosine"})
+    assert (
+        client.get_collection("older", embedding_function=never_embed_function()).configuration["hnsw"]["ef_search"]
+        == 100
+    )
+    assert ChromaStore(client, "older").search_breadth() == SEARCH_EF
+    reopened = open_client(tmp_path / "chroma")  # the setting is kept in the store, for every later process
+    assert ChromaStore(reopened, "older").search_breadth() == SEARCH_EF
