@@ -1,0 +1,164 @@
+"""One archive in a Chroma server (`chroma run`, started here on 127.0.0.1), shared by assistant processes
+whose local index folders are different and empty: what one indexes the other answers, re-indexing through
+either is incremental, local folders are caches, and a writer killed halfway is repaired by the next run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_chroma_server import CHROMA, ChromaServer
+from test_shared_index import cli, question_for, write_towns
+
+from assistant import Article, Assistant, Settings
+from assistant.remote_records import SYNC_EVERY
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
+
+COLLECTION = "articles"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    if not CHROMA.exists() and shutil.which("chroma") is None:
+        pytest.skip("the chroma CLI is not installed")
+    chroma = ChromaServer(tmp_path_factory.mktemp("scaleout") / "chroma-server")
+    chroma.start()
+    yield chroma
+    chroma.stop()
+
+
+def run(server: ChromaServer, index_dir: Path, *args: str, cwd: Path, **env: str) -> str:
+    """One CLI run of a process whose archive is the server and whose cache is `index_dir`."""
+    result = subprocess.run(
+        cli(*args, "--index-dir", str(index_dir), "--json"),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "ASSISTANT_CHROMA_URL": server.url, "PYTHONWARNINGS": "ignore", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def server_collection(server: ChromaServer, suffix: str) -> Any:
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=server.port)
+    return client.get_collection(COLLECTION + suffix)
+
+
+def assert_server_consistent(server: ChromaServer) -> None:
+    """The server holds exactly the chunks and sentences its committed article records list (no orphans)."""
+    listed = set()
+    for meta in server_collection(server, "-articles").get(include=["metadatas"])["metadatas"]:
+        listed.update(chunk_id for chunk_id, *_ in json.loads(meta["chunks"]))
+    assert set(server_collection(server, "").get(include=[])["ids"]) == listed
+    sentences = server_collection(server, "-sentences").get(include=["metadatas"])["metadatas"]
+    assert {meta["chunk_id"] for meta in sentences} == listed
+
+
+def test_two_processes_with_empty_folders_share_one_archive(server: ChromaServer, tmp_path: Path) -> None:
+    towns = write_towns(tmp_path / "towns", range(0, 3))
+    a_dir, b_dir = tmp_path / "a-index", tmp_path / "b-index"
+    report = json.loads(run(server, a_dir, "index", str(towns), cwd=tmp_path))
+    assert report["added"] == 3
+
+    answer = json.loads(run(server, b_dir, "ask", question_for(1), cwd=tmp_path))
+    assert answer["quotes"] and answer["quotes"][0]["article_id"].endswith("town-01.md")
+    for quote in answer["quotes"]:
+        article = json.loads(run(server, b_dir, "article", quote["article_id"], cwd=tmp_path))
+        assert article["text"][quote["start"] : quote["end"]] == quote["text"]
+
+    again = json.loads(run(server, b_dir, "index", str(towns), cwd=tmp_path))
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 3)  # hashes come from the server
+
+    shutil.rmtree(b_dir)  # the local folder is a cache
+    answer = json.loads(run(server, b_dir, "ask", question_for(2), cwd=tmp_path))
+    assert answer["quotes"][0]["article_id"].endswith("town-02.md")
+    assert_server_consistent(server)
+
+
+VERIFY = """
+import json, sys
+from assistant import Assistant, Settings
+assistant = Assistant(Settings(index_dir=sys.argv[1]))
+found = []
+for question in sys.argv[2:]:
+    answer = assistant.ask(question)
+    for quote in answer.quotes + answer.passages:
+        assert assistant.article(quote.article_id).text[quote.start : quote.end] == quote.text, quote
+    found.append(answer.quotes[0].article_id if answer.quotes else None)
+print(json.dumps(found))
+"""
+
+
+def test_a_writer_killed_midway_is_repaired_and_every_answer_is_consistent(
+    server: ChromaServer, tmp_path: Path
+) -> None:
+    towns = write_towns(tmp_path / "towns", range(3, 10))
+    a_dir, b_dir = tmp_path / "a-index", tmp_path / "b-index"
+    articles = server_collection(server, "-articles")
+    before = articles.count()
+    writer = subprocess.Popen(
+        cli("index", str(towns), "--index-dir", str(b_dir)),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ASSISTANT_CHROMA_URL": server.url, "ASSISTANT_INDEX_BATCH_CHARS": "1"},
+    )
+    deadline = time.monotonic() + 300
+    while articles.count() < before + 2 and time.monotonic() < deadline and writer.poll() is None:
+        time.sleep(0.02)
+    assert writer.poll() is None, "the writer finished before it could be killed"
+    writer.send_signal(signal.SIGKILL)
+    writer.communicate()
+    assert before + 2 <= articles.count() < before + 7
+
+    rerun = json.loads(run(server, a_dir, "index", str(towns), cwd=tmp_path))
+    assert rerun["added"] + rerun["unchanged"] == 7 and rerun["unchanged"] >= 2
+    assert_server_consistent(server)  # the killed run's orphans are gone
+
+    shutil.rmtree(b_dir)
+    questions = [question_for(n) for n in range(3, 10)]
+    env = {**os.environ, "ASSISTANT_CHROMA_URL": server.url, "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(
+        [sys.executable, "-c", VERIFY, str(b_dir), *questions], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert [quoted.endswith(f"town-{n:02}.md") for quoted, n in zip(found, range(3, 10), strict=True)] == [True] * 7
+
+
+def test_a_running_reader_answers_what_another_writer_indexed(
+    server: ChromaServer, tmp_path: Path, embeddings: Any
+) -> None:
+    """Without a restart, and both assistants of this process use one client for the server."""
+    settings = {"chroma_url": server.url, "collection": "live"}
+    reader = Assistant(Settings(index_dir=tmp_path / "reader", **settings), embeddings=embeddings)
+    writer = Assistant(Settings(index_dir=tmp_path / "writer", **settings), embeddings=embeddings)
+    text = "Die Gemeinde Quellenau baut ein Museum für alte Schreibmaschinen. Das hat Hella Voss angekündigt."
+    writer.index([Article(id="quellenau", text=text, title="Quellenau")])
+    assert reader.ask("Was baut Quellenau?").quotes[0].article_id == "quellenau"
+
+    other = text.replace("Quellenau", "Brakwitz").replace("Museum für alte Schreibmaschinen", "eine Seilbahn")
+    writer.index([Article(id="brakwitz", text=other, title="Brakwitz")])
+    time.sleep(SYNC_EVERY + 0.1)
+    assert reader.ask("Was baut Brakwitz?").quotes[0].article_id == "brakwitz"
+    writer.delete("quellenau")
+    time.sleep(SYNC_EVERY + 0.1)
+    assert {p.article_id for p in reader.ask("Was baut Quellenau?").passages} == {"brakwitz"}
+    assert reader._open_store()._client is writer._open_store()._client
+    reader.close()
+    writer.close()
