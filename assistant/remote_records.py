@@ -58,7 +58,7 @@ _clients_lock = threading.Lock()
 
 def shared_client(url: str) -> Any:
     """One Chroma client per server URL in this process (every `Assistant` on that server shares it)."""
-    with _clients_lock:
+    with _clients_lock, server_errors(url):
         if url not in _clients:
             _clients[url] = open_client(Path(), url)
         return _clients[url]
@@ -276,7 +276,6 @@ class ServerRecords(Records):
 
         Only under the lease: a writer that is still running has uncommitted chunks that look the same."""
         with server_errors(self.url):
-            self.refresh(force=True)
             committed = self.all_chunk_ids()
             orphans = sorted(self.server.chunks.ids() - committed)
             self.server.chunks.delete(orphans)
@@ -321,14 +320,16 @@ class Lease:
     """Best-effort queue of writers on different machines: a lease record (owner, expiry) in the server.
 
     Taken by writing it and reading it back after `SETTLE` seconds (the last writer wins); renewed while
-    held; given back at the end. Without compare-and-swap two writers can still overlap in rare timings;
-    content-addressed ids keep that harmless for the same content."""
+    held; given back at the end. A lease found expired means its writer died (`abandoned`): the next one
+    sweeps. Without compare-and-swap two writers can still overlap in rare timings; content-addressed ids
+    keep that harmless for the same content."""
 
     def __init__(self, server: ServerCollections, url: str, waiting: Waiting | None) -> None:
         self.server = server
         self.url = url
         self.waiting = waiting
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.abandoned = False  # a writer before this one ended without giving the lease back
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
@@ -339,42 +340,37 @@ class Lease:
         self._renewer.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, error_type: type[BaseException] | None, *exc: object) -> None:
+        """Give the lease back; after a failed run mark it expired instead, so the next writer sweeps."""
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join()
         try:
-            if self._holder() == self.owner:
+            if _live_owner(self.server.meta_value(LEASE)) != self.owner:
+                return
+            if error_type is None:
                 self.server.meta.delete(ids=[LEASE])
-        except Exception as error:  # the lease expires by itself
+            else:
+                self.server.put_meta(LEASE, {"owner": self.owner, "expires": 0.0})
+        except Exception as error:  # a server that went away: the lease expires by itself
             if not _unreachable(error):
                 raise
 
     def _take(self) -> None:
         told = False
         while True:
-            holder = self._holder()
+            value = self.server.meta_value(LEASE)
+            holder = _live_owner(value)
             if holder is None or holder == self.owner:
+                self.abandoned = self.abandoned or (value is not None and holder is None)
                 self._write()
                 time.sleep(SETTLE)
-                if self._holder() == self.owner:
+                if _live_owner(self.server.meta_value(LEASE)) == self.owner:
                     return
             elif not told and self.waiting is not None:
                 self.waiting(f"waiting for another indexing run ({holder} at {self.url}) …")
                 told = True
             time.sleep(0.5)
-
-    def _holder(self) -> str | None:
-        """The live lease's owner (None when there is none, it expired, or its process died on this host)."""
-        value = self.server.meta_value(LEASE)
-        if value is None or float(value["expires"]) < time.time():
-            return None
-        owner = str(value["owner"])
-        host, _, rest = owner.partition(":")
-        pid = rest.partition(":")[0]
-        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
-            return None
-        return owner
 
     def _write(self) -> None:
         self.server.put_meta(LEASE, {"owner": self.owner, "expires": time.time() + LEASE_SECONDS})
@@ -386,6 +382,18 @@ class Lease:
             except Exception as error:  # a server away for a moment: try again at the next tick
                 if not _unreachable(error):
                     raise
+
+
+def _live_owner(value: dict[str, Any] | None) -> str | None:
+    """The lease's owner while it holds (None: no lease, expired, or its process died on this host)."""
+    if value is None or float(value["expires"]) < time.time():
+        return None
+    owner = str(value["owner"])
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+        return None
+    return owner
 
 
 def _alive(pid: int) -> bool:
@@ -400,7 +408,10 @@ def _alive(pid: int) -> bool:
 
 @contextmanager
 def server_writer_turn(folder: Path, records: ServerRecords, waiting: Waiting | None = None) -> Iterator[None]:
-    """This machine's writer lock, then the server's lease; then the orphans of killed writers go."""
-    with writer_turn(folder, waiting), records.lease(waiting):
-        records.sweep()
+    """This machine's writer lock, then the server's lease; the cache brought up to date, and the orphans of a
+    writer that died go (only then: the sweep reads every id in the server)."""
+    with writer_turn(folder, waiting), records.lease(waiting) as lease:
+        records.refresh(force=True)
+        if lease.abandoned:
+            records.sweep()
         yield
