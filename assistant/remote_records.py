@@ -38,7 +38,7 @@ from assistant.articles import Article
 from assistant.errors import StoreUnavailableError
 from assistant.records import ChunkRecord, Records, SentenceRecord
 from assistant.sharing import Waiting, _flock, _unreachable, writer_turn
-from assistant.store import ChromaStore, _never_embed_function, open_client
+from assistant.store import _never_embed_function, open_client
 
 DUMMY = [1.0]
 """The embedding of records that are not searched by vector (Chroma wants one per record)."""
@@ -92,7 +92,8 @@ class ServerCollections:
         self.articles = client.get_or_create_collection(f"{collection}-articles", embedding_function=never)
         self.sentences = client.get_or_create_collection(f"{collection}-sentences", embedding_function=never)
         self.meta = client.get_or_create_collection(f"{collection}-meta", embedding_function=never)
-        self.chunks = ChromaStore(client, collection)
+        cosine = {"hnsw:space": "cosine"}  # as the vector store opens it
+        self.chunks = client.get_or_create_collection(collection, embedding_function=never, metadata=cosine)
         self.batch = max(100, min(client.get_max_batch_size(), 5000))
 
     def all(self, collection: Any, include: list[str], where: dict[str, Any] | None = None) -> Iterator[dict]:
@@ -119,6 +120,10 @@ class ServerCollections:
     def touch(self) -> None:
         """Move the change marker: every reader refreshes its cache at its next look."""
         self.put_meta(MARKER, {"token": uuid.uuid4().hex, "at": time.time()})
+
+    def delete_ids(self, collection: Any, ids: Sequence[str]) -> None:
+        for lo in range(0, len(ids), self.batch):
+            collection.delete(ids=list(ids[lo : lo + self.batch]))
 
     def delete_where(self, collection: Any, field: str, values: Sequence[str]) -> None:
         for lo in range(0, len(values), self.batch):
@@ -277,13 +282,27 @@ class ServerRecords(Records):
         Only under the lease: a writer that is still running has uncommitted chunks that look the same."""
         with server_errors(self.url):
             committed = self.all_chunk_ids()
-            orphans = sorted(self.server.chunks.ids() - committed)
-            self.server.chunks.delete(orphans)
+            stored = {row["id"] for row in self.server.all(self.server.chunks, [])}
+            orphans = sorted(stored - committed)
+            self.server.delete_ids(self.server.chunks, orphans)
             rows = self.server.all(self.server.sentences, ["metadatas"])
             loose = [row["id"] for row in rows if row["metadatas"]["chunk_id"] not in committed]
-            for lo in range(0, len(loose), self.server.batch):
-                self.server.sentences.delete(ids=loose[lo : lo + self.server.batch])
+            self.server.delete_ids(self.server.sentences, loose)
+            self._mark_incomplete(committed - stored)
         return len(orphans) + len(loose)
+
+    def _mark_incomplete(self, lost: set[str]) -> None:
+        """Articles committed with chunks that are gone (two writers overlapped despite the lease) get another
+        hash on the server, so the next run that is given them indexes them again instead of "unchanged"."""
+        broken = sorted({chunk.article_id for chunk in self.all_chunks() if chunk.id in lost})
+        for row in self.server.by_ids(self.server.articles, broken, ["documents", "metadatas"]):
+            meta = row["metadatas"] | {"content_hash": "incomplete:" + row["metadatas"]["content_hash"]}
+            self.server.articles.upsert(
+                ids=[row["id"]], documents=[row["documents"]], embeddings=[DUMMY], metadatas=[meta]
+            )
+        if broken:
+            self.server.touch()
+            self.refresh(force=True)
 
     def lease(self, waiting: Waiting | None = None) -> Lease:
         return Lease(self.server, self.url, waiting)
