@@ -241,8 +241,11 @@ class ServerRecords(Records):
     ) -> list[str]:
         """Sentences, then the article record (the commit marker), then the change marker; then the cache.
 
-        The chunk vectors are already in the server (the indexer writes them first)."""
-        with server_errors(self.url):
+        The chunk vectors are already in the server (the indexer writes them first). The replaced chunks are
+        those the server's previous record listed, not only the cache's: another process refreshing the same
+        cache may have copied this very commit into it already."""
+        with self._syncing, server_errors(self.url):
+            previous = self._listed_chunks(article.id)
             self._put_sentences(article.id, sentences)
             self.server.articles.upsert(
                 ids=[article.id],
@@ -251,9 +254,15 @@ class ServerRecords(Records):
                 metadatas=[_article_meta(article, content_hash, chunks)],
             )
             self.server.touch()
-            replaced = super().commit_article(article, content_hash, chunks, list(sentences))
+            local = super().commit_article(article, content_hash, chunks, list(sentences))
+            replaced = sorted((previous | set(local)) - {c.id for c in chunks})
             self.server.delete_where(self.server.sentences, "chunk_id", replaced)
         return replaced
+
+    def _listed_chunks(self, article_id: str) -> set[str]:
+        """The chunk ids the server's committed record of `article_id` lists (none: not committed)."""
+        got = self.server.articles.get(ids=[article_id], include=["metadatas"])
+        return {chunk_id for chunk_id, *_ in json.loads(got["metadatas"][0]["chunks"])} if got["ids"] else set()
 
     def _put_sentences(self, article_id: str, sentences: Sequence[SentenceRecord]) -> None:
         batch = self.server.batch
@@ -270,11 +279,12 @@ class ServerRecords(Records):
 
     def remove_article(self, article_id: str) -> list[str]:
         """The article record first (readers stop using its chunks), then its sentences; then the cache."""
-        with server_errors(self.url):
+        with self._syncing, server_errors(self.url):
+            previous = self._listed_chunks(article_id)
             self.server.articles.delete(ids=[article_id])
             self.server.touch()
             self.server.delete_where(self.server.sentences, "article_id", [article_id])
-        return super().remove_article(article_id)
+            return sorted(previous | set(super().remove_article(article_id)))
 
     def sweep(self) -> int:
         """Delete the server's chunks and sentences that no committed article lists (a killed writer's).
