@@ -144,8 +144,8 @@ class ChromaStore:
         return set(self._collection.get(where=where, include=[])["ids"])
 
     def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
-        if self.count() == 0:
-            return []
+        """The `k` nearest chunks (an empty collection answers with none: no count first, which costs a
+        server more than the query itself)."""
         result = self._collection.query(
             query_embeddings=[vector],
             n_results=k,
