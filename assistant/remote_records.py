@@ -179,22 +179,32 @@ class ServerRecords(Records):
 
     def _refresh_now(self) -> bool:
         self._looked = time.monotonic()
-        marker = self.server.meta_value(MARKER)
-        token = str(marker["token"]) if marker else ""
-        changed = token != self._token and self._pull()
-        self._pull_meta()
-        self._token = token
+        token = self._marker()
+        changed = False
+        if token != self._token:
+            changed = self._pull(token)
+            self._pull_meta()
+            self._token = token
         if changed or not self._keyword.is_current(self):
             with _flock(self.path.parent / ".keyword.lock", fcntl.LOCK_EX):
                 self._keyword.rebuild(self)
         return changed
 
-    def _pull(self) -> bool:
-        """Copy new and changed committed articles into the cache and drop those gone; True if any."""
+    def _marker(self) -> str:
+        marker = self.server.meta_value(MARKER)
+        return str(marker["token"]) if marker else ""
+
+    def _pull(self, token: str) -> bool:
+        """Copy new and changed committed articles into the cache and drop those gone; True if any.
+
+        The listing comes in pages; when the marker moved meanwhile, a page may have shifted, so nothing is
+        dropped this time (the next refresh, due to the moved marker, lists again)."""
         server = {row["id"]: row["metadatas"]["content_hash"] for row in self._server_hashes()}
         local = dict(self._db.execute("SELECT id, content_hash FROM articles").fetchall())
         changed = sorted(aid for aid, digest in server.items() if local.get(aid) != digest)
         gone = sorted(aid for aid in local if aid not in server)
+        if gone and self._marker() != token:
+            gone = []
         for lo in range(0, len(changed), 50):
             self._copy(changed[lo : lo + 50])
         for article_id in gone:
@@ -230,6 +240,7 @@ class ServerRecords(Records):
         if key in SHARED_META:
             with server_errors(self.url):
                 self.server.put_meta(f"meta:{key}", {"value": value})
+                self.server.touch()
         super().set_meta(key, value)
 
     def commit_article(
