@@ -5,7 +5,8 @@ One run, side by side, on the first --articles 10kGNAD test articles:
 - indexing throughput (articles/s) through the server and into the folder, and their ratio. The passage
   vectors come from a stand-in embedder (random unit vectors of the real model's size): the model costs the
   same on both sides and would hide what the store adds (about 0.1 articles/s on this machine under load);
-- question latency p50/p95 (the real model embeds the questions) through the server and from the folder;
+- question latency p50/p95 (the real model embeds the questions) through the server and from the folder,
+  asked in turns;
 - what grows with the archive on the server side: a new machine's first open (its cache filled from the
   server), one reader's refresh after another process committed an article, and one small writer run (one
   article: lease, orphan sweep, commit), at --articles and again after --grow times as many.
@@ -91,11 +92,6 @@ def question_of(text: str) -> str:
     return " ".join(text.split()[:10]) + "?"
 
 
-def ask_latencies(assistant: Assistant, questions: list[str]) -> np.ndarray:
-    assistant.ask(questions[0])  # warm: model, keyword index, client
-    return np.array([timed(lambda q=q: assistant.ask(q)) for q in questions]) * 1000
-
-
 def server_growth(url: str, scratch: Path, stand_in: StandInEmbeddings, texts: list[str], prefix: str) -> dict:
     """Costs on the server side that grow with the archive (seconds)."""
     settings = Settings(index_dir=scratch / f"fresh-{prefix}", chroma_url=url)
@@ -140,20 +136,28 @@ def main() -> None:
 
 def run_all(args, texts, questions, stand_in, real, scratch: Path, url: str) -> dict:
     results: dict = {"n": len(texts)}
+    readers = {}
     for name, chroma_url in (("folder", None), ("server", url)):
         settings = Settings(index_dir=scratch / name, chroma_url=chroma_url)
         writer = Assistant(settings, embeddings=stand_in)
-        seconds = timed(lambda w=writer: w.index(articles_of(texts, "gnad")))
+        results[name] = {"index_s": timed(lambda w=writer: w.index(articles_of(texts, "gnad")))}
         writer.close()
-        reader = Assistant(settings, embeddings=real)
-        results[name] = {"index_s": seconds, "ask_ms": ask_latencies(reader, questions)}
+        readers[name] = Assistant(settings, embeddings=real)
+        readers[name].ask(questions[0])  # warm: model, keyword index, client
+    latencies = {name: [] for name in readers}
+    for question in questions:  # interleaved, so a busy moment of the shared machine hits both alike
+        for name, reader in readers.items():
+            latencies[name].append(timed(lambda r=reader, q=question: r.ask(q)) * 1000)
+    for name, reader in readers.items():
+        results[name]["ask_ms"] = np.array(latencies[name])
         reader.close()
     results["growth"] = [server_growth(url, scratch, stand_in, texts, "a")]
-    grower = Assistant(Settings(index_dir=scratch / "grower", chroma_url=url), embeddings=stand_in)
-    for copy in range(1, args.grow):
-        grower.index(articles_of([f"{text} (Kopie {copy})" for text in texts], f"copy{copy}"))
-    grower.close()
-    results["growth"].append(server_growth(url, scratch, stand_in, texts, "b"))
+    if args.grow > 1:
+        grower = Assistant(Settings(index_dir=scratch / "grower", chroma_url=url), embeddings=stand_in)
+        for copy in range(1, args.grow):
+            grower.index(articles_of([f"{text} (Kopie {copy})" for text in texts], f"copy{copy}"))
+        grower.close()
+        results["growth"].append(server_growth(url, scratch, stand_in, texts, "b"))
     return results
 
 
