@@ -392,8 +392,8 @@ class Lease:
                 self.server.meta.delete(ids=[LEASE])
             else:
                 self.server.put_meta(LEASE, {"owner": self.owner, "expires": 0.0})
-        except Exception as error:  # a server that went away: the lease expires by itself
-            if not _unreachable(error):
+        except Exception as error:  # the lease expires by itself; the run's own error matters more
+            if error_type is None and not _unreachable(error):
                 raise
 
     def _take(self) -> None:
