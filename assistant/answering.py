@@ -27,12 +27,10 @@ from assistant.indexing import PassageEmbedder
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual, guess_language
 from assistant.overview import is_overview_question
+from assistant.phrases import phrase
 
-NOT_IN_ARTICLES = {
-    "de": "Dazu sagen die Artikel nichts. Unten stehen die Passagen, die der Frage am nächsten kommen.",
-    "en": "The articles don't say. The passages closest to the question are listed below.",
-}
 MAX_QUOTE_CHARS = 400
+"""The longest quote: a longer sentence is cut to its clauses (evaluation's quote_hit counts only quotes this long)."""
 STEM_PREFIX = 6
 """Stems match on their first characters: the Snowball stemmer leaves 'vermitteln' and 'Vermittlung' apart."""
 
@@ -40,6 +38,7 @@ SentenceLookup = Callable[[list[Passage]], dict[str, list[tuple[Span, np.ndarray
 """Given passages, each chunk's sentences (article offsets) with their vectors."""
 LeadLookup = Callable[[str], Passage | None]
 """Given an article id, its first passage (where a news article says what it is about)."""
+
 
 class Answerer(Protocol):
     """A stage that turns retrieved passages into an `Answer` (extractive here; generative elsewhere)."""
@@ -101,26 +100,26 @@ class Abstention:
 
 
 @dataclass(frozen=True)
-class _QuestionTerms:
-    """The question's stems and their IDF weights, computed once per question."""
+class QuestionTerms:
+    """The question's stems and their IDF weights, computed once per question (the benches replay them too)."""
 
     idf: dict[str, float]
     weight: float  # total IDF of the question's stems (at least 1)
 
     @classmethod
-    def of(cls, question: str, idf: Callable[[str], float]) -> _QuestionTerms:
+    def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
         weights = {stem: idf(stem) for stem in set(tokenize(question))}
         return cls(weights, sum(weights.values()) or 1.0)
 
     def shared_weight(self, text: str, *, prefix: int = STEM_PREFIX) -> float:
         """IDF of the question stems found in `text`, matching stems on their first `prefix` characters."""
-        return self.share_of(_stem_prefixes(text, prefix), prefix=prefix) * self.weight
+        return self.share_of(stem_prefixes(text, prefix), prefix=prefix) * self.weight
 
     def share_of(self, found: set[str], *, prefix: int = STEM_PREFIX) -> float:
         """The share of the question's weight whose stems (first `prefix` characters) are in `found`."""
         return sum(w for stem, w in self.idf.items() if stem[:prefix] in found) / self.weight
 
-    def distinctive_among(self, sentences: list[set[str]]) -> _QuestionTerms:
+    def distinctive_among(self, sentences: list[set[str]]) -> QuestionTerms:
         """The same stems, each weight also scaled by how few of `sentences` hold it (an IDF within them).
 
         A topic word the question shares with every sentence of the passages ("Panthers") cannot tell them
@@ -130,15 +129,18 @@ class _QuestionTerms:
             stem: w * math.log((n + 1) / (sum(stem[:STEM_PREFIX] in found for found in sentences) + 0.5))
             for stem, w in self.idf.items()
         }
-        return _QuestionTerms(weights, sum(weights.values()) or 1.0)
+        return QuestionTerms(weights, sum(weights.values()) or 1.0)
 
 
-def _stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
+def stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
+    """The text's stems cut to `prefix` characters, the form in which question and sentence words are compared."""
     return {t[:prefix] for t in tokenize(text)}
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class _SentenceCandidate:
+    """A sentence of a retrieved passage that may be quoted, with its scores."""
+
     passage_rank: int
     span: Span  # offsets into the article
     score: float  # ranks sentences for quoting: cosine + distinctive overlap + the passage's score
@@ -178,7 +180,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         language = guess_language(question)
-        terms = _QuestionTerms.of(question, self.idf)
+        terms = QuestionTerms.of(question, self.idf)
         overview = self._overview(question, terms, passages, language)
         if overview is not None:
             return overview
@@ -186,15 +188,15 @@ class ExtractiveAnswerer:
         weights = self.cross_weights if cross else self.weights
         candidates = self._candidates(terms, query_vector, passages, weights) if passages else []
         if not candidates or self.evidence(terms, passages, candidates, weights) < self.abstain_threshold(cross):
-            return Answer(question, NOT_IN_ARTICLES[language], True, [], passages, language)
+            return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language)
         chosen = _distinct([self._quotable(terms, passages[c.passage_rank], c) for c in self._choose(candidates)])
         return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
 
-    def _quotable(self, terms: _QuestionTerms, passage: Passage, candidate: _Candidate) -> _Candidate:
+    def _quotable(self, terms: QuestionTerms, passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
         """The sentence as it can stand alone: with the sentence it refers back to, cut to MAX_QUOTE_CHARS."""
         return self._shorten(terms, passage, _with_antecedent(passage, candidate))
 
-    def _overview(self, question: str, terms: _QuestionTerms, passages: list[Passage], language: str) -> Answer | None:
+    def _overview(self, question: str, terms: QuestionTerms, passages: list[Passage], language: str) -> Answer | None:
         """An overview question about one article (all passages from it) is answered with the article's lead:
         its first sentences, where news articles say what they report. None when that does not apply."""
         if not passages or self.lead is None or not is_overview_question(question):
@@ -204,7 +206,7 @@ class ExtractiveAnswerer:
         lead = self.lead(passages[0].article_id)
         if lead is None:
             return None
-        sentences = [_Candidate(0, span, 0.0) for span in _sentence_spans(lead)[: self.max_quotes]]
+        sentences = [_SentenceCandidate(0, span, 0.0) for span in _sentence_spans(lead)[: self.max_quotes]]
         quotes = [_quote(lead, self._shorten(terms, lead, sentence)) for sentence in sentences]
         return _quoted_answer(question, quotes, passages, language)
 
@@ -214,7 +216,7 @@ class ExtractiveAnswerer:
         return self.abstention.threshold_for(chunks, cross_lingual=cross_lingual)
 
     def evidence(
-        self, terms: _QuestionTerms, passages: list[Passage], candidates: list[_Candidate], weights: Weights
+        self, terms: QuestionTerms, passages: list[Passage], candidates: list[_SentenceCandidate], weights: Weights
     ) -> float:
         """How strongly the articles answer: best sentence (cosine + overlap), the top passage's keyword match,
         and how far the top passage stands out of the other candidates. A near miss may have one sentence
@@ -223,7 +225,7 @@ class ExtractiveAnswerer:
         top = passages[0]
         return weights.evidence(max(c.evidence for c in candidates), top.keyword_score / terms.weight, top.score)
 
-    def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _choose(self, candidates: list[_SentenceCandidate]) -> list[_SentenceCandidate]:
         ranked = sorted(candidates, key=lambda c: -c.score)
         chosen = ranked[:1]
         for candidate in ranked[1 : self.max_quotes]:
@@ -231,7 +233,7 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
         return sorted(chosen, key=lambda c: (c.passage_rank, c.span.start))
 
-    def _shorten(self, terms: _QuestionTerms, passage: Passage, candidate: _Candidate) -> _Candidate:
+    def _shorten(self, terms: QuestionTerms, passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
         """A sentence longer than MAX_QUOTE_CHARS is cut to its clauses that share most with the question."""
         text = _text_in(passage, candidate.span)
         if len(text) <= MAX_QUOTE_CHARS:
@@ -244,15 +246,15 @@ class ExtractiveAnswerer:
         best = max(clause_windows(text, MAX_QUOTE_CHARS), key=shared)
         start = candidate.span.start
         span = Span(start + best.start, start + best.end)
-        return _Candidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
+        return _SentenceCandidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
 
     def _candidates(
-        self, terms: _QuestionTerms, query_vector: np.ndarray, passages: list[Passage], w: Weights
-    ) -> list[_Candidate]:
+        self, terms: QuestionTerms, query_vector: np.ndarray, passages: list[Passage], w: Weights
+    ) -> list[_SentenceCandidate]:
         top = passages[: self.candidate_passages]
         by_chunk = self.sentences(top) if self.sentences else {}
         sentences = [
-            (rank, passage, span, vector, _stem_prefixes(_text_in(passage, span)))
+            (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
             for rank, passage in enumerate(top)
             for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
         ]
@@ -270,7 +272,7 @@ class ExtractiveAnswerer:
                 + w.in_context * distinctive.share_of(stems | before)
                 + w.passage * passage.score
             )
-            found.append(_Candidate(rank, span, score, cosine + w.overlap * terms.share_of(stems), previous))
+            found.append(_SentenceCandidate(rank, span, score, cosine + w.overlap * terms.share_of(stems), previous))
             before, previous = stems, span
         return found
 
@@ -281,24 +283,24 @@ class ExtractiveAnswerer:
         return list(zip(spans, vectors, strict=True))
 
 
-_REFERS_BACK = re.compile(r"\b(?:diese[rsmn]?|dies|dort|damals|deshalb|daher|this|these|those)\b", re.IGNORECASE)
+REFERS_BACK = re.compile(r"\b(?:diese[rsmn]?|dies|dort|damals|deshalb|daher|this|these|those)\b", re.IGNORECASE)
 """Words by which a sentence takes its subject from the one before ("Katarische Diplomaten hatten gehofft, eine
 neutrale Plattform für diese Gespräche zu bieten"): quoted alone, it hides what it is about."""
 
 
-def _with_antecedent(passage: Passage, candidate: _Candidate) -> _Candidate:
+def _with_antecedent(passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
     """The candidate with the sentence before it when it refers back to that one and both fit in one quote.
     On the tuning questions this raised quote_hit a little in both languages (bench/bench_crosslingual.py)."""
     before = candidate.previous
     if before is None or candidate.span.end - before.start > MAX_QUOTE_CHARS:
         return candidate
-    if not _REFERS_BACK.search(_text_in(passage, candidate.span)):
+    if not REFERS_BACK.search(_text_in(passage, candidate.span)):
         return candidate
     span = Span(before.start, candidate.span.end)
-    return _Candidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
+    return _SentenceCandidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
 
 
-def _distinct(chosen: list[_Candidate]) -> list[_Candidate]:
+def _distinct(chosen: list[_SentenceCandidate]) -> list[_SentenceCandidate]:
     """Drops a quote that another one (extended by its antecedent) already contains."""
     return [
         c
@@ -348,7 +350,7 @@ def _quoted_answer(question: str, quotes: list[Quote], passages: list[Passage], 
     return Answer(question, text, False, quotes, passages, language)
 
 
-def _quote(passage: Passage, candidate: _Candidate) -> Quote:
+def _quote(passage: Passage, candidate: _SentenceCandidate) -> Quote:
     return Quote(
         text=_text_in(passage, candidate.span),
         article_id=passage.article_id,

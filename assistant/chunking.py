@@ -16,6 +16,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from assistant.errors import InvalidInputError
+
 
 @dataclass(frozen=True)
 class Span:
@@ -31,12 +33,12 @@ class Span:
 _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _PARAGRAPH = re.compile(rf"\S(?:[^{_LINE_BREAKS}]*\S)?")
 
-# Quote characters, as escapes because several look alike: double „ “ ” » « " and single quotes.
-_SINGLE_QUOTES = "'\u201a\u2018\u2019\u2039\u203a"
-_DOUBLE_QUOTES = '\u201e\u201c\u201d\u00bb\u00ab"'
-_CLOSERS = _DOUBLE_QUOTES + _SINGLE_QUOTES + ")]"
-_STARTERS = _DOUBLE_QUOTES + _SINGLE_QUOTES + "([\u00bf\u00a1"
-_OPENERS = _DOUBLE_QUOTES + _SINGLE_QUOTES + "([{"
+# Quote characters, as escapes because several look alike: double „ “ ” » « " and single ' ‚ ‘ ’ ‹ ›.
+SINGLE_QUOTES = "'\u201a\u2018\u2019\u2039\u203a"
+DOUBLE_QUOTES = '\u201e\u201c\u201d\u00bb\u00ab"'
+_CLOSERS = DOUBLE_QUOTES + SINGLE_QUOTES + ")]"
+_STARTERS = DOUBLE_QUOTES + SINGLE_QUOTES + "([\u00bf\u00a1"
+_WORD_OPENING_MARKS = DOUBLE_QUOTES + SINGLE_QUOTES + "([{"  # stripped from a word before an abbreviation check
 
 # A sentence end: terminators, then closing quotes/brackets, then whitespace and the next sentence's
 # first character (captured, to test it and to know where the next sentence starts).
@@ -110,7 +112,7 @@ def _word_before(text: str, dot: int, line_start: int) -> str:
     begin = dot
     while begin > line_start and not text[begin - 1].isspace():
         begin -= 1
-    return text[begin:dot].lstrip(_OPENERS)
+    return text[begin:dot].lstrip(_WORD_OPENING_MARKS)
 
 
 def _is_abbreviation(word: str, following: str) -> bool:
@@ -137,7 +139,7 @@ def _quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     outermost: list[tuple[int, int]] = []
     for index in range(start, end):
         char = text[index]
-        if char not in _DOUBLE_QUOTES:
+        if char not in DOUBLE_QUOTES:
             continue
         top = stack[-1][0] if stack else ""
         if (char, top) in _CLOSES:
@@ -153,14 +155,24 @@ def _quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
 _CLOSES = frozenset({("“", "„"), ("”", "“"), ("”", "„"), ("«", "»"), ("»", "«"), ('"', '"')})
 
 
-def chunk_text(text: str, *, target_chars: int = 700, max_chars: int = 1000) -> list[Span]:
+DEFAULT_TARGET_CHARS = 700
+DEFAULT_MAX_CHARS = 1000
+
+
+def chunk_text(
+    text: str, *, target_chars: int = DEFAULT_TARGET_CHARS, max_chars: int = DEFAULT_MAX_CHARS
+) -> list[Span]:
     """Chunks for retrieval: whole paragraphs when they fit, short ones merged, long ones cut at sentences.
 
     No overlap: a quote is located by offsets, so each character belongs to exactly one chunk. Every
     chunk is at most `max_chars` long and runs from the first to the last character of its content.
+    Sizes come from `Settings` (checked there); a caller from Python gets an `InvalidInputError` here.
     """
     if target_chars < 1 or max_chars < target_chars:
-        raise ValueError(f"need 1 <= target_chars <= max_chars, got {target_chars} and {max_chars}")
+        raise InvalidInputError(
+            f"chunk sizes need 1 <= target_chars <= max_chars, got target_chars={target_chars} and "
+            f"max_chars={max_chars}"
+        )
     units: list[Span] = []
     for paragraph in split_paragraphs(text):
         if _length(paragraph) <= max_chars:

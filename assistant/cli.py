@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.decoding import printable
 from assistant.errors import AssistantError, UsersFileError
+from assistant.phrases import phrase
 from assistant.settings import Settings
 
 BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -144,7 +145,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if streamed is None:
         say(answer.answer)
     elif answer.answer != streamed.strip():  # what stands is the checked answer, with only verified quotes
-        say(f"{CHECKED.get(answer.language, CHECKED['de'])}\n{answer.answer}")
+        say(f"{phrase(answer.language, 'checked_answer')}\n{answer.answer}")
     if answer.notice and answer.notice not in answer.answer:
         say(f"⚠ {answer.notice}")
     if answer.quotes:
@@ -157,16 +158,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 f"[{quote.start}:{quote.end}]"
             )
             if quote.article_id in copies:
-                say(f"    {ALSO_IN.get(answer.language, ALSO_IN['de'])}: {', '.join(copies[quote.article_id])}")
+                say(f"    {phrase(answer.language, 'also_in')}: {', '.join(copies[quote.article_id])}")
     if answer.abstained and answer.passages:
         say()
         for passage in answer.passages:
             say(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {passage.text[:160]}…")
     return 0
-
-
-ALSO_IN = {"de": "auch in", "en": "also in"}
-CHECKED = {"de": "── Geprüfte Antwort (nur belegte Zitate) ──", "en": "── Checked answer (verified quotes only) ──"}
 
 
 def _print_stream(items: Iterator[Any]) -> tuple[Any, str]:

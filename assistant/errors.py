@@ -1,18 +1,19 @@
 """Every error the assistant raises on purpose, under one base class.
 
     AssistantError
-     ├── ConfigurationError     a setting has a value the assistant cannot use
+     ├── ConfigurationError     a setting has a value the assistant cannot use (checked when Settings are made)
+     │    ├── PromptError            a prompt file is missing, malformed or lacks a variable
+     │    └── ExposureError          serving on a network address without users and without --no-auth
      ├── ModelLoadError         the embedding model cannot be found, converted or loaded
      ├── ModelMismatchError     the index was built with another embedding model than the one asked for
      ├── IndexNotFoundError     a question is asked before anything was indexed
- ├── StoreUnavailableError  the Chroma server (ASSISTANT_CHROMA_URL) does not answer
+     ├── StoreUnavailableError  the Chroma server (ASSISTANT_CHROMA_URL) does not answer
      ├── ArticleNotFoundError   an article id that the index does not hold
      ├── InvalidArticleError    an article given from Python is unusable (empty text, no id, ...)
      ├── RefusedInputError      a file or record cannot be used (inside loading only: it becomes a refusal)
      ├── InvalidInputError      a question or option cannot be used (too long, k out of range, bad date, ...)
      │    └── EmptyQuestionError     the question is empty or only whitespace
      ├── UsersFileError         the users file cannot be read or changed (bad name, unknown user, ...)
-     ├── ExposureError          serving on a network address without users and without --no-auth
      └── FetchError             a URL cannot be fetched (refused address, HTTP error, timeout, too large)
 
 Files that cannot be indexed are not errors: they are reported as refusals in the `IndexReport`, so one bad
@@ -28,6 +29,10 @@ class AssistantError(Exception):
 
 class ConfigurationError(AssistantError):
     """Raised when a setting has a value the assistant cannot use."""
+
+
+class PromptError(ConfigurationError):
+    """Raised when a prompt file is missing, malformed, or lacks a variable the code fills in."""
 
 
 class ModelLoadError(AssistantError):

@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answering import MAX_QUOTE_CHARS  # a longer first quote never counts as a quote hit
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
 from assistant.settings import Settings
 
-MAX_QUOTE_CHARS = 400
-"""A first quote longer than this never counts as a quote hit (a sentence, or a span cut from one)."""
 MAX_PASSAGE_CHARS = 1000
 """The mean retrieved passage must stay below this, or hit@k could be raised by returning more text."""
 PASSAGE_CHARS_K = 5

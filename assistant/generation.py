@@ -22,11 +22,12 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answering import NOT_IN_ARTICLES, Answerer
+from assistant.answering import Answerer
 from assistant.answers import Answer, Passage, as_stream
 from assistant.conversation import message_text, rewrite_followup
 from assistant.errors import ConfigurationError
 from assistant.language import guess_language
+from assistant.phrases import names_in, phrase
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from assistant.verification import strip_markers, verify
@@ -35,23 +36,6 @@ log = logging.getLogger(__name__)
 
 ABSTAIN_TOKEN = "NOT_IN_ARTICLES"
 """What the answer prompt asks the model to reply when the passages do not answer the question."""
-LANGUAGE_NAMES = {"de": "German", "en": "English"}
-UNAVAILABLE = {
-    "de": "Das Sprachmodell war nicht erreichbar oder lieferte keine brauchbare Antwort; "
-    "hier die Antwort aus den Zitaten der Artikel.",
-    "en": "The language model was unavailable or gave no usable answer; here is the answer from the articles' quotes.",
-}
-UNSUPPORTED = {"de": "⚠ Nicht durch die Artikel belegt:", "en": "⚠ Not supported by the articles:"}
-UNSUPPORTED_NOTICE = {
-    "de": "Keines der Zitate des Sprachmodells steht so in den Artikeln; daneben die Zitate aus den Artikeln selbst.",
-    "en": "None of the language model's quotes is in the articles as written; beside it, the articles' own quotes.",
-}
-REMOVED = {"de": "[Zitat entfernt: nicht in der Quelle gefunden]", "en": "[quote removed: not found in the source]"}
-DROPPED_NOTICE = {
-    "de": "{n} Zitat(e) des Sprachmodells standen nicht in der angegebenen Quelle und wurden entfernt.",
-    "en": "{n} of the language model's quotes were not in the cited source and were removed.",
-}
-
 Rewrite = Callable[[str, Sequence[dict[str, Any]]], str]
 
 
@@ -173,11 +157,11 @@ class GenerativeAnswerer:
         if not text:
             raise ModelOutputError("the model returned an empty answer")
         if text.strip(" .`*\"'") == ABSTAIN_TOKEN:
-            return Answer(question, NOT_IN_ARTICLES[language], True, [], passages, language, generated=True)
-        checked = verify(text.replace(ABSTAIN_TOKEN, "").strip(), passages, removed=REMOVED[language])
+            return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language, generated=True)
+        checked = verify(text.replace(ABSTAIN_TOKEN, "").strip(), passages, removed=phrase(language, "quote_removed"))
         if not checked.quotes:
             return self._unsupported(question, strip_markers(checked.text), checked.dropped, query_vector, passages)
-        notice = DROPPED_NOTICE[language].format(n=checked.dropped) if checked.dropped else ""
+        notice = phrase(language, "quotes_dropped", n=checked.dropped) if checked.dropped else ""
         return Answer(
             question,
             checked.text,
@@ -199,12 +183,12 @@ class GenerativeAnswerer:
         language = guess_language(question)
         return dataclasses.replace(
             extractive,
-            answer=f"{UNSUPPORTED[language]} {text}",
+            answer=f"{phrase(language, 'unsupported')} {text}",
             abstained=False,
             generated=True,
             verified_quotes=0,
             dropped_quotes=dropped,
-            notice=UNSUPPORTED_NOTICE[language],
+            notice=phrase(language, "unsupported_notice"),
         )
 
     def _unavailable(
@@ -212,7 +196,7 @@ class GenerativeAnswerer:
     ) -> Answer:
         log.warning("language model failed, answering extractively: %s", self._describe(error))
         extractive = self.fallback.answer(question, query_vector, passages)
-        notice = UNAVAILABLE[guess_language(question)]
+        notice = phrase(guess_language(question), "model_unavailable")
         return dataclasses.replace(extractive, answer=f"⚠ {notice}\n\n{extractive.answer}", notice=notice)
 
     def _describe(self, error: BaseException) -> str:
@@ -226,7 +210,7 @@ def _prompt_inputs(data: dict[str, Any]) -> dict[str, str]:
     return {
         "question": question,
         "passages": "\n\n".join(_passage_block(n, p) for n, p in enumerate(passages, start=1)),
-        "language": LANGUAGE_NAMES[guess_language(question)],
+        "language": names_in("en")[guess_language(question)],
     }
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from assistant.articles import Article, LoadResult, Refusal
 from assistant.chunking import Span, split_sentences
+from assistant.dates import day_number
 from assistant.loading import article_id_for, load_paths
 from assistant.records import ChunkRecord, Records, SentenceRecord
 from assistant.sharing import StoreAccess
@@ -327,15 +328,7 @@ def chunk_metadata(article: Article, chunk: ChunkRecord) -> dict[str, Any]:
         "url": article.url,
         "published": article.published or "",
     }
-    day = published_day(article.published)
+    day = day_number(article.published)
     if day is not None:
         metadata["published_day"] = day  # an int, so date ranges filter inside the store
     return metadata
-
-
-def published_day(published: str | None) -> int | None:
-    """``2024-10-18`` -> ``20241018``; anything else -> None."""
-    if not published or len(published) < 10:
-        return None
-    digits = published[:10].replace("-", "")
-    return int(digits) if digits.isdigit() and len(digits) == 8 else None

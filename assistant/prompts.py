@@ -12,7 +12,9 @@ from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 
-from assistant.errors import ConfigurationError
+from assistant.errors import PromptError
+
+__all__ = ["PROMPTS_DIR", "REQUIRED", "USER_SEPARATOR", "PromptError", "load_prompt"]
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 USER_SEPARATOR = "=== user ==="
@@ -20,10 +22,6 @@ REQUIRED = {
     "answer": frozenset({"question", "passages", "language"}),
     "rewrite": frozenset({"question", "history"}),
 }
-
-
-class PromptError(ConfigurationError):
-    """Raised when a prompt file is missing, malformed, or lacks a variable the code fills in."""
 
 
 def load_prompt(name: str, directory: Path | None = None) -> ChatPromptTemplate:

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from assistant.answers import Passage
+from assistant.dates import day_number
 from assistant.errors import ConfigurationError
-from assistant.indexing import published_day
 from assistant.keyword import KeywordSnapshot, tokenize
 from assistant.language import cross_lingual
 from assistant.store import ChromaStore, StoredChunk
@@ -40,7 +40,8 @@ class SearchFilter:
 
 
 def _day(value: str | date) -> int:
-    day = published_day(value.isoformat() if isinstance(value, date) else str(value).strip())
+    """The store's day number of a filter bound; a bound that is no day is a programming error, not input."""
+    day = day_number(value if isinstance(value, date) else str(value).strip())
     if day is None:
         raise ConfigurationError(f"a date filter must be YYYY-MM-DD, got {value!r}")
     return day

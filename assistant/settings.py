@@ -1,19 +1,29 @@
 """One settings object: environment variables with the ``ASSISTANT_`` prefix, then ``.env``, then defaults.
 
 Tests and Python callers pass values directly (``Settings(index_dir=tmp_path)``) instead of patching the
-environment.
+environment. Every value is checked when the object is made, alone and against the others, so a setting the
+assistant cannot use is one `ConfigurationError` naming its variable at start, never a traceback mid-run.
+(pydantic's ``model_copy(update=...)`` skips the checks: tests use it for values no user may set.)
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.chunking import DEFAULT_MAX_CHARS, DEFAULT_TARGET_CHARS
 from assistant.embeddings_defaults import PACKAGED_MODEL
+from assistant.errors import ConfigurationError
+
+ENV_PREFIX = "ASSISTANT_"
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{1,61})[A-Za-z0-9]")
+"""Chroma's rule for collection names (3-63 characters, no '..'), checked here so it fails at start."""
 
 
 def _default_cache_dir() -> Path:
@@ -25,7 +35,14 @@ def _default_cache_dir() -> Path:
 class Settings(BaseSettings):
     """Everything a user may change, each with the environment variable ``ASSISTANT_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", allow_inf_nan=False)
+
+    def __init__(self, **values: Any) -> None:
+        """As pydantic's, but an unusable value is a `ConfigurationError` (one line, every variable named)."""
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ConfigurationError(_describe(error)) from None
 
     index_dir: Path = Field(Path("index"), description="Data directory: Chroma store, records, keyword index.")
     embedding_model: str = Field(
@@ -51,12 +68,14 @@ class Settings(BaseSettings):
         False,
         description="Let an id given in a file (front matter, JSON) replace an article indexed from another file.",
     )
-    chunk_target_chars: int = Field(700, gt=50)
-    chunk_max_chars: int = Field(1000, gt=100)
+    chunk_target_chars: int = Field(
+        DEFAULT_TARGET_CHARS, gt=50, description="Chunk length aimed at; at most chunk_max_chars."
+    )
+    chunk_max_chars: int = Field(DEFAULT_MAX_CHARS, gt=100, description="No chunk is longer than this.")
     index_batch_chars: int = Field(
         30_000, gt=0, description="Article text embedded per batch while indexing (larger: faster, more memory)."
     )
-    top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves.")
+    top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves; at most max_top_k.")
     max_top_k: int = Field(50, ge=1, le=1000, description="The largest `k` a caller may ask for (CLI, chat, API).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a message.")
     max_upload_bytes: int = Field(
@@ -68,8 +87,10 @@ class Settings(BaseSettings):
     )
     abstain_threshold: float | None = Field(
         None,
+        ge=0.0,
+        le=2.0,
         description="Evidence below which answers say the articles don't tell; default: calibrated by index size "
-        "(higher: refuses more, lower: answers more).",
+        "(higher: refuses more, lower: answers more); evidence lies between 0 and 2.",
     )
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
@@ -94,5 +115,83 @@ class Settings(BaseSettings):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("ASSISTANT_EMBEDDING_MODEL must name a model")
+            raise ValueError("must name a model")
         return value.strip()
+
+    @field_validator("chroma_url", "llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """A server address: http(s)://host[:port][/path]; blank means unset (an empty line in .env)."""
+        if value is None or not value.strip():
+            return None
+        url = urlparse(value.strip())
+        try:
+            url.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+        except ValueError:
+            raise ValueError(f"has an invalid port: {value!r}") from None
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"must look like http://host:port, got {value!r}")
+        return value.strip()
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_name(cls, value: str) -> str:
+        if not _COLLECTION_NAME.fullmatch(value) or ".." in value:
+            raise ValueError(
+                f"must be 3-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit; "
+                f"got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        """Settings that only make sense together (each alone passed its own check)."""
+        problems = [problem for check in _CROSS_CHECKS if (problem := check(self))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _chunk_sizes(settings: Settings) -> str | None:
+    if settings.chunk_target_chars <= settings.chunk_max_chars:
+        return None
+    return (
+        f"{ENV_PREFIX}CHUNK_TARGET_CHARS ({settings.chunk_target_chars}) must not exceed "
+        f"{ENV_PREFIX}CHUNK_MAX_CHARS ({settings.chunk_max_chars})"
+    )
+
+
+def _top_k(settings: Settings) -> str | None:
+    if settings.top_k <= settings.max_top_k:
+        return None
+    return f"{ENV_PREFIX}TOP_K ({settings.top_k}) must not exceed {ENV_PREFIX}MAX_TOP_K ({settings.max_top_k})"
+
+
+def _llm_needs(settings: Settings) -> str | None:
+    """What the chosen language model cannot run without (the API key is checked when it is built)."""
+    if settings.llm in ("ollama", "openai") and not settings.llm_model:
+        example = "llama3.2" if settings.llm == "ollama" else "gpt-4o-mini"
+        return f"{ENV_PREFIX}LLM={settings.llm} needs {ENV_PREFIX}LLM_MODEL (e.g. {example})"
+    if settings.llm == "openai-compatible" and not settings.llm_base_url:
+        return f"{ENV_PREFIX}LLM=openai-compatible needs {ENV_PREFIX}LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
+    return None
+
+
+_CROSS_CHECKS = (_chunk_sizes, _top_k, _llm_needs)
+
+
+def _describe(error: ValidationError) -> str:
+    """One line for every problem: the variable, what is wrong, and the value given (secrets never shown)."""
+    problems = []
+    for problem in error.errors(include_url=False):
+        field = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        if not field:  # a check across settings names its variables itself
+            problems.append(message)
+            continue
+        name = f"{ENV_PREFIX}{field.upper()}"
+        if problem["type"] != "value_error":  # pydantic's messages do not quote the value; ours do
+            shown = "" if "api_key" in field else "=" + " ".join(str(problem["input"]).split())[:100]
+            name = f"{name}{shown}:"
+        problems.append(f"{name} {message[:1].lower()}{message[1:]}")
+    return "invalid settings: " + "; ".join(problems)

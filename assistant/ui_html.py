@@ -1,7 +1,8 @@
 """The chat's HTML: messages, sources with highlighted quotes, upload reports, status.
 
 Every piece of article text, title, source and id is escaped here (article text is data, never markup);
-highlights are placed by the quote's character offsets, never by searching for the text.
+highlights are placed by the quote's character offsets, never by searching for the text. The words come from
+`assistant.phrases`: answers in the asker's language, the frame (header, status, upload report) in German.
 """
 
 from __future__ import annotations
@@ -17,42 +18,20 @@ from assistant.answers import Answer, Passage, Quote
 from assistant.articles import Article
 from assistant.indexing import IndexReport
 from assistant.language import guess_language
+from assistant.phrases import PHRASES, names_in, phrase, phrases_for
 
-TEXT = {
-    "de": {
-        "sources": "Quellen",
-        "also_in": "auch in",
-        "searched": "Gesucht wurde",
-        "detected": "Frage auf {language} erkannt, Antwort auf {language}",
-        "original": "Zitate im Original ({language})",
-        "whole": "Ganzen Artikel zeigen",
-        "nearest": "Passagen, die der Frage am nächsten kommen",
-        "offsets": "Zitat: Zeichen {start}–{end} des Artikels",
-        "searching": "Suche in den Artikeln …",
-        "no_index": "Es sind noch keine Artikel indexiert. Laden Sie links unter „Artikel hinzufügen“ Dateien hoch "
-        "(.txt, .md, .html, .json, .jsonl) – danach beantworte ich Fragen dazu.",
-        "failure": "Im Assistenten ist etwas schiefgegangen",
-        "problem": "Das hat nicht geklappt",
-    },
-    "en": {
-        "sources": "Sources",
-        "also_in": "also in",
-        "searched": "Searched for",
-        "detected": "Question detected as {language}, answering in {language}",
-        "original": "Quotes in the original ({language})",
-        "whole": "Show the whole article",
-        "nearest": "Passages closest to the question",
-        "offsets": "Quote: characters {start}–{end} of the article",
-        "searching": "Searching the articles …",
-        "no_index": "No articles are indexed yet. Upload files on the left under “Artikel hinzufügen” (.txt, .md, "
-        ".html, .json, .jsonl), then ask about them.",
-        "failure": "Something went wrong inside the assistant",
-        "problem": "That did not work",
-    },
-}
-LANGUAGE_NAMES = {"de": {"de": "Deutsch", "en": "Englisch"}, "en": {"de": "German", "en": "English"}}
-"""Language names in the asker's language: LANGUAGE_NAMES[asked][named]."""
-EMPTY_QUESTION = "Bitte geben Sie eine Frage ein. <span class='na-en'>Please type a question.</span>"
+FRAME = "de"
+"""The chat's frame (status panel, upload report) is German; answers follow the asker's language."""
+TEXT = PHRASES
+"""The chat's words by language (ui.py reads them under this name): the table lives in `assistant.phrases`."""
+
+
+def bilingual(key: str) -> str:
+    """The German phrase with the English one after it, for the chat's frame (the asker's language is unknown)."""
+    return f"{phrase('de', key)} <span class='na-en'>{phrase('en', key)}</span>"
+
+
+EMPTY_QUESTION = bilingual("empty_question")
 
 
 @dataclass(frozen=True)
@@ -62,14 +41,6 @@ class FileOutcome:
     name: str
     status: str
     detail: str = ""
-
-
-STATUS_LABELS = {
-    "added": "hinzugefügt",
-    "updated": "aktualisiert",
-    "unchanged": "unverändert",
-    "refused": "abgelehnt",
-}
 
 
 def outcome_of(name: str, report: IndexReport, titles: Sequence[str] = ()) -> FileOutcome:
@@ -93,7 +64,7 @@ def report_html(outcomes: Sequence[FileOutcome]) -> str:
         return ""
     rows = "".join(
         f"<div class='na-row' data-status='{o.status}'><div class='na-file'>{html.escape(o.name)}</div>"
-        f"<span class='na-chip na-{o.status}'>{STATUS_LABELS[o.status]} · {o.status}</span>"
+        f"<span class='na-chip na-{o.status}'>{phrase(FRAME, 'status_' + o.status)} · {o.status}</span>"
         f"<span class='na-detail'>{html.escape(o.detail)}</span></div>"
         for o in outcomes
     )
@@ -104,13 +75,15 @@ def report_html(outcomes: Sequence[FileOutcome]) -> str:
 
 
 def status_html(articles: int, chunks: int, model: str | None, last_changed: float | None) -> str:
-    when = human_time(last_changed) if last_changed else "noch nie"
+    """The status panel; the chat's frame is German (`FRAME`)."""
+    words = phrases_for(FRAME)
+    when = human_time(last_changed) if last_changed else words["never"]
     return (
         "<div class='na-status'>"
-        f"<div class='na-stat'><b>{articles}</b><span>Artikel</span></div>"
-        f"<div class='na-stat'><b>{chunks}</b><span>Abschnitte</span></div>"
-        f"<div class='na-kv'><span>Modell</span><code>{html.escape(model or '–')}</code></div>"
-        f"<div class='na-kv'><span>Zuletzt geändert</span>{html.escape(when)}</div>"
+        f"<div class='na-stat'><b>{articles}</b><span>{words['articles']}</span></div>"
+        f"<div class='na-stat'><b>{chunks}</b><span>{words['chunks']}</span></div>"
+        f"<div class='na-kv'><span>{words['model']}</span><code>{html.escape(model or '–')}</code></div>"
+        f"<div class='na-kv'><span>{words['last_changed']}</span>{html.escape(when)}</div>"
         "</div>"
     )
 
@@ -121,11 +94,11 @@ def human_time(timestamp: float, now: float | None = None) -> str:
     seconds = max(0.0, now - timestamp)
     absolute = datetime.fromtimestamp(timestamp).strftime("%d.%m.%Y %H:%M")
     if seconds < 60:
-        relative = "gerade eben"
+        relative = phrase(FRAME, "just_now")
     elif seconds < 3600:
-        relative = f"vor {int(seconds // 60)} Min."
+        relative = phrase(FRAME, "minutes_ago", n=int(seconds // 60))
     elif seconds < 86400:
-        relative = f"vor {int(seconds // 3600)} Std."
+        relative = phrase(FRAME, "hours_ago", n=int(seconds // 3600))
     else:
         return absolute
     return f"{relative} ({absolute})"
@@ -143,7 +116,7 @@ def message_html(
     article_for: Callable[[str], Article | None] | None = None,
 ) -> str:
     """One assistant message: what was searched, the answer (with citation markers), then its sources."""
-    labels = TEXT.get(answer.language, TEXT["de"])
+    labels = phrases_for(answer.language)
     parts = [language_html(answer, labels)]
     if searched_for:
         parts.append(f"<div class='na-searched'>{labels['searched']}: „{html.escape(searched_for)}“</div>")
@@ -162,7 +135,7 @@ def message_html(
 
 def language_html(answer: Answer, labels: dict[str, str]) -> str:
     """Which language the question was taken to be in, and (when they differ) the language of the quotes."""
-    names = LANGUAGE_NAMES.get(answer.language, LANGUAGE_NAMES["de"])
+    names = names_in(answer.language)
     line = labels["detected"].format(language=names[answer.language])
     others = {guess_language(quote.text) for quote in answer.quotes} - {answer.language}
     if others:  # quotes stay in their article's language: say which, when it is not the answer's
@@ -312,18 +285,14 @@ def notice_html(inner_html: str, css: str = "na-notice") -> str:
 
 def header_html() -> str:
     return (
-        "<div class='na-header'><div class='na-brand'>Nachrichten-Assistent</div>"
-        "<div class='na-tagline'>Antworten aus Ihren Artikeln – jede mit wörtlichem Zitat und Quelle. "
-        "<span class='na-en'>Answers from your articles, each with a verbatim quote and its source.</span>"
-        "</div></div>"
+        f"<div class='na-header'><div class='na-brand'>{phrase(FRAME, 'brand')}</div>"
+        f"<div class='na-tagline'>{bilingual('tagline')}</div></div>"
     )
 
 
 def placeholder_html() -> str:
-    return (
-        "<div class='na-placeholder'><b>Fragen Sie etwas zu den indexierten Artikeln.</b><br>"
-        "Deutsch oder Englisch; Rückfragen wie „Und wer sollte vermitteln?“ verstehe ich im Zusammenhang.</div>"
-    )
+    words = phrases_for(FRAME)
+    return f"<div class='na-placeholder'><b>{words['ask_anything']}</b><br>{words['ask_how']}</div>"
 
 
 # --------------------------------------------------------------------------- serving

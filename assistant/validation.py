@@ -7,10 +7,9 @@ raises `InvalidInputError` with a message that says what to send instead. Limits
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from datetime import date
 
+from assistant.dates import parse_typed_day
 from assistant.errors import EmptyQuestionError, InvalidInputError
 from assistant.retrieval import SearchFilter
 
@@ -71,19 +70,16 @@ def check_sources(sources: object) -> tuple[str, ...]:
 
 
 def parse_day(value: object, label: str) -> str | None:
-    """``YYYY-MM-DD`` or ``TT.MM.JJJJ`` as ISO (or nothing), checked: a typo gets a message, not zero results."""
+    """A typed day (`dates.parse_typed_day`) as ISO, or nothing; a typo gets a message, not zero results."""
     text = (value or "").strip() if isinstance(value, str) or value is None else _shown(value)
     if not text:
         return None
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    german = re.fullmatch(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", text)
-    year, month, day = iso.groups() if iso else tuple(reversed(german.groups())) if german else ("", "", "")
-    try:
-        return date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
+    day = parse_typed_day(text)
+    if day is None:
         raise InvalidInputError(
             f"„{label}“: „{_cut(text)}“ ist kein Datum. Bitte JJJJ-MM-TT eingeben (z. B. 2024-03-01) oder TT.MM.JJJJ."
-        ) from None
+        )
+    return day
 
 
 def search_filter_from(

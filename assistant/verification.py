@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass
 
 from assistant.answers import Passage, Quote
+from assistant.chunking import DOUBLE_QUOTES, SINGLE_QUOTES
 
-_DOUBLE_MARKS = '„“”"«»'
-_SINGLE_MARKS = "‚‘’'‹›"
 _QUOTE = re.compile(
     r"(?:„(?P<de>[^„“”\"]+?)[“”\"]|“(?P<en>[^„“”\"]+?)[”“]|\"(?P<plain>[^„“”\"]+?)\"|«(?P<fr>[^«»]+?)»)"
     r"(?P<cite>[ \t]*\[(?P<n>\d{1,2})(?:\s*[,;]\s*\d{1,2})*\])?"
@@ -87,9 +86,9 @@ def normalize_with_positions(text: str) -> tuple[str, list[int]]:
             if chars and chars[-1] == " ":
                 continue
             char = " "
-        elif char in _DOUBLE_MARKS:
+        elif char in DOUBLE_QUOTES:
             char = '"'
-        elif char in _SINGLE_MARKS:
+        elif char in SINGLE_QUOTES:
             char = "'"
         chars.append(char)
         positions.append(index)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from assistant.articles import Article, Refusal
+from assistant.dates import parse_published
 from assistant.decoding import clean_text
 from assistant.errors import FetchError, InvalidArticleError
 from assistant.fetching import Fetched, FetchPolicy, fetch
@@ -162,7 +163,7 @@ def article_from_html(body: bytes, url: str, *, entry: _Entry | None = None, dec
         title=title,
         source=_clean(found.sitename or "") or (entry.feed_title if entry else "") or urlsplit(url).hostname or "",
         url=article_id,
-        published=_iso_day(found.date) or (entry.published if entry else None),
+        published=parse_published(found.date) or (entry.published if entry else None),
     )
 
 
@@ -227,10 +228,6 @@ def _charset(content_type: str) -> str | None:
         if key.strip().lower() == "charset":
             return value.strip().strip("\"'") or None
     return None
-
-
-def _iso_day(value: str | None) -> str | None:
-    return value[:10] if value and len(value) >= 10 and value[4] == "-" and value[7] == "-" else None
 
 
 def _clean(text: str) -> str:

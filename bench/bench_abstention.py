@@ -37,7 +37,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes
+from assistant.answering import Abstention, QuestionTerms, Weights, stem_prefixes
 from assistant.evaluation import load_squad
 from assistant.keyword import tokenize
 from assistant.retrieval import FusionWeights, fused_scores
@@ -74,7 +74,7 @@ def load_arrays(assistant: Assistant) -> IndexArrays:
         for sentence in sentences[chunk.id]:
             rows.append(sentence.vector)
             owner.append(n)
-            stems.append(_stem_prefixes(texts[chunk.article_id][sentence.start : sentence.end]))
+            stems.append(stem_prefixes(texts[chunk.article_id][sentence.start : sentence.end]))
     owner_array = np.array(owner)
     return IndexArrays(
         chunk_vectors=np.stack([vectors[i] for i in ids]),
@@ -95,7 +95,7 @@ class QuestionScores:
     keyword: np.ndarray
     best_sentence: np.ndarray
     sentence: np.ndarray
-    terms: _QuestionTerms
+    terms: QuestionTerms
 
 
 def replay_evidence(index: IndexArrays, q: QuestionScores, allowed: np.ndarray, pool: int = 40) -> float:
@@ -147,7 +147,7 @@ def main() -> None:
         best_sentence[has_sentences] = np.maximum.reduceat(sentence, index.first_sentence[has_sentences])
         scores = QuestionScores(
             dense, keyword[index.keyword_position], best_sentence, sentence,
-            _QuestionTerms.of(question.question, assistant.keyword_index.idf),
+            QuestionTerms.of(question.question, assistant.keyword_index.idf),
         )  # fmt: skip
         own_article = f"squad/{question.article_index}/"
         own_paragraph = f"{own_article}{question.paragraph_index}"

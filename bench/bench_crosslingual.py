@@ -31,7 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering import _REFERS_BACK, CROSS_LINGUAL, MAX_QUOTE_CHARS, Abstention, Weights, _QuestionTerms
+from assistant.answering import CROSS_LINGUAL, MAX_QUOTE_CHARS, REFERS_BACK, Abstention, QuestionTerms, Weights
 from assistant.evaluation import contains_any, load_squad, with_questions_from
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual
@@ -109,7 +109,7 @@ def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Wei
     order = np.argsort(-fused)
     ranked = candidates[order]
     hit = next((n for n, c in enumerate(ranked[:10], 1) if contains_any(texts[c], q.answers)), None)
-    terms = _QuestionTerms.of(q.question, idf)
+    terms = QuestionTerms.of(q.question, idf)
     top3 = ranked[:3]
     cross = cross_lingual(q.question, [texts[top3[0]]])
     w = CROSS_LINGUAL if cross else Weights()
@@ -134,7 +134,7 @@ def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Wei
 def quote_holds(spans: list[str], best: tuple, answers: tuple[str, ...]) -> bool:
     """Whether the quote made of the best sentence (with the one before when it refers back) holds an answer."""
     text, s, first = spans[best[6]], best[6], best[7]
-    if not first and _REFERS_BACK.search(text) and len(spans[s - 1]) + 1 + len(text) <= MAX_QUOTE_CHARS:
+    if not first and REFERS_BACK.search(text) and len(spans[s - 1]) + 1 + len(text) <= MAX_QUOTE_CHARS:
         text = f"{spans[s - 1]} {text}"
     return len(text) <= MAX_QUOTE_CHARS and contains_any(text, answers)
 

@@ -1,8 +1,13 @@
-"""Shared fixtures: the real packaged embedding model (loaded once) and assistants over temporary indexes."""
+"""Shared fixtures: the real packaged embedding model (loaded once) and assistants over temporary indexes.
+
+Indexing with the real model costs seconds, so the seeds are indexed once per session (`seed_index`) and each
+test that needs them gets its own copy of that index folder (`indexed`), which it may change freely.
+"""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,7 +35,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def assistant(settings: Settings, embeddings: OnnxEmbeddings) -> Assistant:
+def assistant(settings: Settings, embeddings: OnnxEmbeddings) -> Iterator[Assistant]:
     instance = Assistant(settings, embeddings=embeddings)
     yield instance
     instance.close()
@@ -42,3 +47,30 @@ def seeds(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Path:
+    """The bundled seeds indexed once per session; never written to (tests get copies through `indexed`).
+
+    Laid out as a test's folder is (``index`` beside ``seeds``), so article ids are the same ``seeds/...``
+    ids a test indexing its own `seeds` copy gets, and indexing those seeds again finds them unchanged.
+    """
+    base = tmp_path_factory.mktemp("seed-index")
+    shutil.copytree(SEEDS, base / "seeds")
+    builder = Assistant(Settings(index_dir=base / "index"), embeddings=embeddings)
+    try:
+        builder.index([base / "seeds"])
+    finally:
+        builder.close()
+    return base / "index"
+
+
+@pytest.fixture
+def indexed(settings: Settings, embeddings: OnnxEmbeddings, seeds: Path, seed_index: Path) -> Iterator[Assistant]:
+    """An assistant over a private copy of the seed index: what ``assistant.index([seeds])`` gives, in the
+    time of a folder copy instead of an embedding run."""
+    shutil.copytree(seed_index, settings.index_dir)
+    instance = Assistant(settings, embeddings=embeddings)
+    yield instance
+    instance.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
-from assistant.answering import Abstention, Weights, _QuestionTerms, _stem_prefixes, is_overview_question
-
-
-@pytest.fixture
-def indexed(assistant: Assistant, seeds: Path) -> Assistant:
-    assistant.index([seeds])
-    return assistant
+from assistant.answering import Abstention, QuestionTerms, Weights, is_overview_question, stem_prefixes
 
 
 def assert_verbatim(assistant: Assistant, answer) -> None:
@@ -167,10 +162,10 @@ def test_a_one_article_index_answers_its_topical_questions(indexed: Assistant, q
     assert_verbatim(indexed, answer)
 
 
-def test_a_fixed_abstain_threshold_overrides_the_calibration(settings: Settings, embeddings, seeds: Path) -> None:
+def test_a_fixed_abstain_threshold_overrides_the_calibration(settings: Settings, embeddings, seed_index: Path) -> None:
+    shutil.copytree(seed_index, settings.index_dir)  # the seeds, indexed
     strict = Assistant(settings.model_copy(update={"abstain_threshold": 5.0}), embeddings=embeddings)
     try:
-        strict.index([seeds])
         assert strict.answerer.abstain_threshold() == 5.0
         assert strict.ask("Wer sollte die Gespräche vermitteln?").abstained
     finally:
@@ -216,10 +211,10 @@ def test_the_quote_is_the_sentence_with_the_question_s_telling_words(assistant: 
 
 
 def test_question_words_in_many_candidate_sentences_weigh_less() -> None:
-    terms = _QuestionTerms.of("Welches proprietäre System verwendet Sky?", lambda stem: 2.0)
+    terms = QuestionTerms.of("Welches proprietäre System verwendet Sky?", lambda stem: 2.0)
     texts = ("Sky sendet.", "Sky nutzt MPEG-4.", "Das proprietäre System heißt OpenTV.")
-    topic, telling = _stem_prefixes(texts[0]), _stem_prefixes(texts[2])
-    distinctive = terms.distinctive_among([_stem_prefixes(text) for text in texts])
+    topic, telling = stem_prefixes(texts[0]), stem_prefixes(texts[2])
+    distinctive = terms.distinctive_among([stem_prefixes(text) for text in texts])
     assert distinctive.share_of(topic) > 0
     assert distinctive.share_of(telling) / distinctive.share_of(topic) > terms.share_of(telling) / terms.share_of(topic)
 
@@ -246,7 +241,7 @@ def test_an_overview_question_across_several_articles_is_answered_like_any_other
     passages = indexed.retrieve(question, k=10)  # all chunks of both articles
     assert len({p.article_id for p in passages}) == 2
     answerer = indexed.answerer
-    terms = _QuestionTerms.of(question, answerer.idf)
+    terms = QuestionTerms.of(question, answerer.idf)
     assert answerer._overview(question, terms, passages, "de") is None
     assert answerer._overview(question, terms, [p for p in passages if p.article_id == passages[0].article_id], "de")
 

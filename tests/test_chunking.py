@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.chunking import Span, chunk_text, split_paragraphs, split_sentences
+from assistant.errors import InvalidInputError
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -281,9 +282,10 @@ def test_chunks_do_not_overlap_and_keep_order() -> None:
 
 
 def test_invalid_chunk_sizes_rejected() -> None:
-    with pytest.raises(ValueError):
+    """A caller from Python gets the project's error (Settings refuse such sizes before they get here)."""
+    with pytest.raises(InvalidInputError, match="target_chars=800 and max_chars=700"):
         chunk_text("Text.", target_chars=800, max_chars=700)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInputError, match="target_chars=0"):
         chunk_text("Text.", target_chars=0, max_chars=10)
 
 

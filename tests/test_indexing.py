@@ -59,6 +59,7 @@ def test_first_index_adds_and_second_embeds_nothing(assistant: Assistant, seeds:
     assert_consistent(assistant)
 
 
+@pytest.mark.slow
 def test_changed_article_replaces_its_chunks_and_reuses_unchanged_vectors(
     assistant: Assistant, tmp_path: Path, embeddings
 ) -> None:
@@ -140,9 +141,8 @@ def test_python_articles_and_duplicate_ids(assistant: Assistant) -> None:
     assert stored.text == article.text and stored.source == "FT" and stored.published == "2024-10-18"
 
 
-def test_opening_an_index_with_another_model_is_a_clear_error(assistant: Assistant, seeds: Path, tmp_path) -> None:
-    assistant.index([seeds])
-    other = Assistant(Settings(index_dir=assistant.index_dir, embedding_model="intfloat/multilingual-e5-base"))
+def test_opening_an_index_with_another_model_is_a_clear_error(indexed: Assistant, seeds: Path) -> None:
+    other = Assistant(Settings(index_dir=indexed.index_dir, embedding_model="intfloat/multilingual-e5-base"))
     for action in (lambda: other.ask("Wer vermittelt?"), lambda: other.index([seeds])):
         with pytest.raises(ModelMismatchError) as error:
             action()
@@ -155,6 +155,7 @@ class _DiesAfterUpsert(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_a_run_that_dies_between_store_and_record_is_repaired(assistant: Assistant, tmp_path: Path) -> None:
     """Fault injection at the most delicate step: vectors written, record not yet committed."""
     folder = tmp_path / "news"
@@ -181,7 +182,6 @@ def test_a_run_that_dies_between_store_and_record_is_repaired(assistant: Assista
     assert_consistent(assistant)
 
 
-def test_records_live_in_the_index_directory(assistant: Assistant, seeds: Path) -> None:
-    assistant.index([seeds])
-    with sqlite3.connect(assistant.index_dir / RECORDS_FILE) as db:
+def test_records_live_in_the_index_directory(indexed: Assistant) -> None:
+    with sqlite3.connect(indexed.index_dir / RECORDS_FILE) as db:
         assert db.execute("SELECT value FROM meta WHERE key='embedding_model'").fetchone()[0] == "multilingual-e5-small"

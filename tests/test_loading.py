@@ -542,3 +542,11 @@ def test_article_id_outside_base_is_absolute_posix(tmp_path: Path) -> None:
     assert article_id_for(outside, base) == outside.resolve().as_posix()
     assert article_id_for(outside, tmp_path) == "outside/a.txt"
     assert only_article(load_paths([outside], id_base=base)).id == outside.resolve().as_posix()
+
+
+def test_every_supported_suffix_has_a_reader_and_every_reader_a_supported_suffix() -> None:
+    """The folder walk (`files.SUPPORTED_SUFFIXES`) and the readers (`formats.READERS`) name the same files."""
+    from assistant.files import SUPPORTED_SUFFIXES
+    from assistant.formats import READERS
+
+    assert set(READERS) == set(SUPPORTED_SUFFIXES)

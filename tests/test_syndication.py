@@ -32,15 +32,15 @@ def test_a_near_copy_is_recognised_and_distinct_articles_are_not() -> None:
 
 
 @pytest.fixture
-def syndicated_index(assistant: Assistant, seeds: Path) -> Assistant:
+def syndicated_index(indexed: Assistant, seeds: Path) -> Assistant:
     copies = [
         Article("apa/kiew-energie", syndicated(STORY, "Wien (APA) –"), title="Energie", source="Der Standard"),
         Article("dpa/energie", syndicated(STORY, "Berlin (dpa) –"), title="Gespräche über Energie", source="Die Welt"),
         Article("exact-copy", STORY, title="Kopie", source="Financial Times"),
         Article("bus", BUS.split("---\n", 2)[2], title="Wasserstoffbus", source="Musterstädter Zeitung"),
     ]
-    assistant.index([seeds, *copies])
-    return assistant
+    indexed.index([seeds, *copies])
+    return indexed
 
 
 def test_a_question_shows_a_syndicated_story_once_with_every_outlet(syndicated_index: Assistant) -> None:
@@ -57,9 +57,8 @@ def test_a_question_shows_a_syndicated_story_once_with_every_outlet(syndicated_i
     assert len({q.article_id for q in answer.quotes}) == 1
 
 
-def test_without_copies_nothing_changes(assistant: Assistant, seeds: Path) -> None:
-    assistant.index([seeds])
-    answer = assistant.ask("Wer sollte die Gespräche vermitteln?", k=3)
+def test_without_copies_nothing_changes(indexed: Assistant) -> None:
+    answer = indexed.ask("Wer sollte die Gespräche vermitteln?", k=3)
 
     assert len(answer.passages) == 3
     assert all(not p.also_in and "also_in" not in p.to_dict() for p in answer.passages)

@@ -53,6 +53,7 @@ def test_polling_a_feed_again_fetches_only_what_is_new(assistant: Assistant, sit
     assert site.fetched("gletscher.html") == 1 and site.fetched("energie.html") == 1
 
 
+@pytest.mark.slow  # fetches and embeds a feed, two pages and the seeds
 def test_atom_feeds_pages_and_paths_mix_in_one_call(assistant: Assistant, site: NewsSite, seeds) -> None:
     report = assistant.index([f"{site.base}/atom.xml", f"{site.base}/gletscher.html", seeds], allow_private=True)
 

@@ -1,0 +1,129 @@
+"""Every sentence the assistant writes to a user itself, in German and English, in one table.
+
+Answers are written in the asker's language (`assistant.language.guess_language`); the chat's own frame (status
+panel, upload report) is German. Keeping the words here means a wording changes in one place for the CLI, the
+chat and the library alike, and a test checks that each key exists in every language. Messages of errors stay
+with the error: they are English and name what to change.
+"""
+
+from __future__ import annotations
+
+from assistant.files import SUPPORTED_SUFFIXES
+
+LANGUAGES = ("de", "en")
+FALLBACK = "de"
+"""The product is German first: a language without a column is answered in German."""
+
+_TYPES = ", ".join(SUPPORTED_SUFFIXES)
+
+PHRASES: dict[str, dict[str, str]] = {
+    "de": {
+        # answers
+        "not_in_articles": "Dazu sagen die Artikel nichts. Unten stehen die Passagen, die der Frage am nächsten "
+        "kommen.",
+        "model_unavailable": "Das Sprachmodell war nicht erreichbar oder lieferte keine brauchbare Antwort; "
+        "hier die Antwort aus den Zitaten der Artikel.",
+        "unsupported": "⚠ Nicht durch die Artikel belegt:",
+        "unsupported_notice": "Keines der Zitate des Sprachmodells steht so in den Artikeln; daneben die Zitate aus "
+        "den Artikeln selbst.",
+        "quote_removed": "[Zitat entfernt: nicht in der Quelle gefunden]",
+        "quotes_dropped": "{n} Zitat(e) des Sprachmodells standen nicht in der angegebenen Quelle und wurden entfernt.",
+        "checked_answer": "── Geprüfte Antwort (nur belegte Zitate) ──",
+        # an answer's sources
+        "sources": "Quellen",
+        "also_in": "auch in",
+        "searched": "Gesucht wurde",
+        "detected": "Frage auf {language} erkannt, Antwort auf {language}",
+        "original": "Zitate im Original ({language})",
+        "whole": "Ganzen Artikel zeigen",
+        "nearest": "Passagen, die der Frage am nächsten kommen",
+        "offsets": "Zitat: Zeichen {start}–{end} des Artikels",
+        # the chat
+        "searching": "Suche in den Artikeln …",
+        "empty_question": "Bitte geben Sie eine Frage ein.",
+        "no_index": "Es sind noch keine Artikel indexiert. Laden Sie links unter „Artikel hinzufügen“ Dateien hoch "
+        f"({_TYPES}) – danach beantworte ich Fragen dazu.",
+        "failure": "Im Assistenten ist etwas schiefgegangen",
+        "problem": "Das hat nicht geklappt",
+        "brand": "Nachrichten-Assistent",
+        "tagline": "Antworten aus Ihren Artikeln – jede mit wörtlichem Zitat und Quelle.",
+        "ask_anything": "Fragen Sie etwas zu den indexierten Artikeln.",
+        "ask_how": "Deutsch oder Englisch; Rückfragen wie „Und wer sollte vermitteln?“ verstehe ich im Zusammenhang.",
+        # the chat's status panel and upload report
+        "status_added": "hinzugefügt",
+        "status_updated": "aktualisiert",
+        "status_unchanged": "unverändert",
+        "status_refused": "abgelehnt",
+        "articles": "Artikel",
+        "chunks": "Abschnitte",
+        "model": "Modell",
+        "last_changed": "Zuletzt geändert",
+        "never": "noch nie",
+        "just_now": "gerade eben",
+        "minutes_ago": "vor {n} Min.",
+        "hours_ago": "vor {n} Std.",
+    },
+    "en": {
+        "not_in_articles": "The articles don't say. The passages closest to the question are listed below.",
+        "model_unavailable": "The language model was unavailable or gave no usable answer; here is the answer from "
+        "the articles' quotes.",
+        "unsupported": "⚠ Not supported by the articles:",
+        "unsupported_notice": "None of the language model's quotes is in the articles as written; beside it, the "
+        "articles' own quotes.",
+        "quote_removed": "[quote removed: not found in the source]",
+        "quotes_dropped": "{n} of the language model's quotes were not in the cited source and were removed.",
+        "checked_answer": "── Checked answer (verified quotes only) ──",
+        "sources": "Sources",
+        "also_in": "also in",
+        "searched": "Searched for",
+        "detected": "Question detected as {language}, answering in {language}",
+        "original": "Quotes in the original ({language})",
+        "whole": "Show the whole article",
+        "nearest": "Passages closest to the question",
+        "offsets": "Quote: characters {start}–{end} of the article",
+        "searching": "Searching the articles …",
+        "empty_question": "Please type a question.",
+        "no_index": "No articles are indexed yet. Upload files on the left under “Artikel hinzufügen” "
+        f"({_TYPES}), then ask about them.",
+        "failure": "Something went wrong inside the assistant",
+        "problem": "That did not work",
+        "brand": "News assistant",
+        "tagline": "Answers from your articles, each with a verbatim quote and its source.",
+        "ask_anything": "Ask something about the indexed articles.",
+        "ask_how": "German or English; I understand follow-ups like “And who was to mediate?” in context.",
+        "status_added": "added",
+        "status_updated": "updated",
+        "status_unchanged": "unchanged",
+        "status_refused": "refused",
+        "articles": "Articles",
+        "chunks": "Chunks",
+        "model": "Model",
+        "last_changed": "Last changed",
+        "never": "never",
+        "just_now": "just now",
+        "minutes_ago": "{n} min ago",
+        "hours_ago": "{n} h ago",
+    },
+}
+
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "de": {"de": "Deutsch", "en": "Englisch"},
+    "en": {"de": "German", "en": "English"},
+}
+"""Language names in the asker's language: LANGUAGE_NAMES[asked][named] (the model's prompt uses the English)."""
+
+
+def phrases_for(language: str) -> dict[str, str]:
+    """The whole column of `language` (German for a language without one)."""
+    return PHRASES.get(language, PHRASES[FALLBACK])
+
+
+def phrase(language: str, key: str, **values: object) -> str:
+    """The phrase `key` in `language`, its ``{placeholders}`` filled from `values`."""
+    text = phrases_for(language)[key]
+    return text.format(**values) if values else text
+
+
+def names_in(language: str) -> dict[str, str]:
+    """Language names as a speaker of `language` writes them."""
+    return LANGUAGE_NAMES.get(language, LANGUAGE_NAMES[FALLBACK])
