@@ -15,19 +15,18 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
-from assistant.answers import Answer, Passage, Quote
+from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.chunking import Span, split_sentences
-from assistant.indexing import PassageEmbedder
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual, guess_language
 from assistant.overview import is_overview_question
 from assistant.phrases import phrase
+from assistant.protocols import PassageEmbedder
 
 MAX_QUOTE_CHARS = 400
 """The longest quote: a longer sentence is cut to its clauses (evaluation's quote_hit counts only quotes this long)."""
@@ -38,12 +37,6 @@ SentenceLookup = Callable[[list[Passage]], dict[str, list[tuple[Span, np.ndarray
 """Given passages, each chunk's sentences (article offsets) with their vectors."""
 LeadLookup = Callable[[str], Passage | None]
 """Given an article id, its first passage (where a news article says what it is about)."""
-
-
-class Answerer(Protocol):
-    """A stage that turns retrieved passages into an `Answer` (extractive here; generative elsewhere)."""
-
-    def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -191,6 +184,10 @@ class ExtractiveAnswerer:
             return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language)
         chosen = _distinct([self._quotable(terms, passages[c.passage_rank], c) for c in self._choose(candidates)])
         return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
+
+    def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
+        """The `Answerer` stream: quotes are chosen all at once, so the whole text is one piece."""
+        return as_stream(self.answer(question, query_vector, passages))
 
     def _quotable(self, terms: QuestionTerms, passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
         """The sentence as it can stand alone: with the sentence it refers back to, cut to MAX_QUOTE_CHARS."""

@@ -9,14 +9,18 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.decoding import printable
-from assistant.errors import AssistantError, UsersFileError
+from assistant.errors import AssistantError, IndexNotFoundError, ModelMismatchError, UsersFileError
 from assistant.phrases import phrase
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.answers import Answer
+    from assistant.core import Assistant
 
 BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal may obey or cannot print: C1 controls (0x9b
@@ -44,7 +48,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 _PRELOADED = {"ask", "serve"}  # commands that need the model at once: it loads while the rest is imported
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace) -> Assistant:
     """The assistant; for `ask` and `serve` its model starts loading in the background first, while the rest of
     the question path (vector store, keyword index, the chat) is imported."""
     settings = _settings(args)
@@ -134,31 +138,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     search_filter = search_filter_from(args.source, args.since, args.until, labels=("--since", "--until"))
     assistant = _open(args)
-    streamed = None
-    if args.json or assistant.settings.llm == "none":
-        answer = assistant.ask(args.question, k=args.k, search_filter=search_filter)
-    else:
-        answer, streamed = _print_stream(assistant.ask_stream(args.question, k=args.k, search_filter=search_filter))
     if args.json:
-        say_json(answer.to_dict(), indent=2)
+        say_json(assistant.ask(args.question, k=args.k, search_filter=search_filter).to_dict(), indent=2)
         return 0
-    if streamed is None:
-        say(answer.answer)
-    elif answer.answer != streamed.strip():  # what stands is the checked answer, with only verified quotes
+    answer, streamed = _print_stream(assistant.chat(args.question, k=args.k, search_filter=search_filter))
+    if answer.answer != streamed.strip():  # what stands is the checked answer, with only verified quotes
         say(f"{phrase(answer.language, 'checked_answer')}\n{answer.answer}")
     if answer.notice and answer.notice not in answer.answer:
         say(f"⚠ {answer.notice}")
     if answer.quotes:
         say()
-        copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
-        for number, quote in enumerate(answer.quotes, start=1):
-            say(f"[{number}] „{quote.text}“")
-            say(
-                f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} "
-                f"[{quote.start}:{quote.end}]"
-            )
-            if quote.article_id in copies:
-                say(f"    {phrase(answer.language, 'also_in')}: {', '.join(copies[quote.article_id])}")
+        _print_quotes(answer)
     if answer.abstained and answer.passages:
         say()
         for passage in answer.passages:
@@ -166,15 +156,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_stream(items: Iterator[Any]) -> tuple[Any, str]:
-    """Print the model's text as it arrives; return the final `Answer` (the stream's last item) and the text."""
+def _print_quotes(answer: Answer) -> None:
+    """Each quote, numbered as cited, with where it stands (and the outlets that carried the same story)."""
+    copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
+    for number, quote in enumerate(answer.quotes, start=1):
+        say(f"[{number}] „{quote.text}“")
+        say(
+            f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} [{quote.start}:{quote.end}]"
+        )
+        if quote.article_id in copies:
+            say(f"    {phrase(answer.language, 'also_in')}: {', '.join(copies[quote.article_id])}")
+
+
+def _print_stream(items: Iterable[str | Answer]) -> tuple[Answer, str]:
+    """Print the answer's text as it arrives; return the final `Answer` (the stream's last item) and the text.
+
+    A written (generated) answer is followed by a blank line before the checked parts; a quoted one by none."""
     from assistant.answers import Answer
 
     pieces: list[str] = []
     for item in items:
         if isinstance(item, Answer):
             if pieces:
-                say("\n")
+                say("\n" if item.generated else "")
             return item, "".join(pieces)
         say(item, end="")
         pieces.append(item)
@@ -227,39 +231,24 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- eval: SQuAD-format evaluation through the user's `ask` path (see assistant/evaluation.py) ----------
 def cmd_eval(args: argparse.Namespace) -> int:
     """Index a SQuAD file's contexts (plus distractors), ask every question, print hit@k, quotes, latency."""
-    import tempfile
-
     from assistant import evaluation
 
-    squad = evaluation.load_squad(args.qa_file)
-    if args.questions:
-        squad = evaluation.with_questions_from(squad, evaluation.load_squad(args.questions))
-    distractors = evaluation.load_distractors(args.distractors or [])
-    options = {
-        "ks": evaluation.parse_ks(args.k),
-        "unanswerable": args.unanswerable,
-        "seed": args.seed,
-        "articles_slice": evaluation.parse_slice(args.articles) if args.articles else None,
-        "limit": args.limit,
-        "distractors": distractors,
-    }
-    with tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True) as scratch:
-        assistant = evaluation.open_assistant(Path(args.index_dir) if args.index_dir else Path(scratch) / "index")
-        bars: dict[str, Any] = {}
-        try:
-            report = evaluation.evaluate(assistant, squad, progress=_eval_progress(bars), **options)
-        finally:
-            for bar in bars.values():
-                bar.close()
-            assistant.close()
+    config = evaluation.EvalRun(
+        args.qa_file, args.questions, args.distractors or [], args.k, args.unanswerable, args.seed,
+        args.articles, args.limit, args.index_dir,
+    )  # fmt: skip
+    bars: dict[str, Any] = {}
+    try:
+        report = evaluation.run(config, progress=_eval_progress(bars))
+    finally:
+        for bar in bars.values():
+            bar.close()
     if args.details:
-        lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in report.details())
-        Path(args.details).write_text("".join(lines), encoding="utf-8")
+        evaluation.write_details(report, args.details)
     data = report.to_dict()
-    print(json.dumps(data, ensure_ascii=False) if args.json else _eval_text(data))
+    print(json.dumps(data, ensure_ascii=False) if args.json else evaluation.report_text(data))
     return 0
 
 
@@ -281,28 +270,6 @@ def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
     return update
 
 
-def _eval_text(data: dict[str, Any]) -> str:
-    hits = "  ".join(f"{key} {_num(value)}" for key, value in data.items() if key.startswith("hit@"))
-    lines = [
-        f"{data['questions']} questions ({data['answerable']} answerable, {data['unanswerable']} unanswerable), "
-        f"k={data['k']}",
-        f"{hits}  mrr@10 {_num(data['mrr@10'])}",
-        f"quote_hit {_num(data['quote_hit'])} (first quote at most 400 chars; mean {data['quote_chars']} chars)",
-        f"answered (answerable) {_num(data['answer_answerable'])}, "
-        f"abstained (unanswerable) {_num(data['abstain_unanswerable'])}",
-        f"ask p50 {data['p50_ms']} ms, p95 {data['p95_ms']} ms; passages mean {data['passage_chars']} chars (top 5)",
-        f"indexing {data['index_seconds']} s: " + ", ".join(f"{n} {key}" for key, n in data["indexed"].items()),
-    ]
-    return "\n".join(lines)
-
-
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-# --- end of eval ------------------------------------------------------------------------------------------
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the browser chat on HOST:PORT until interrupted; off this machine only with a login (or --no-auth)."""
     from assistant.access import decide_access
@@ -321,7 +288,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.host,
         args.port,
         on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
-        rewrite=_model_rewrite(assistant.settings),
         auth=access.auth,
     )
     return 0
@@ -359,22 +325,23 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-def _model_rewrite(settings: Settings) -> Callable[..., str] | None:
-    """With a language model configured, follow-ups are rewritten by it (else the deterministic rewrite)."""
-    if settings.llm == "none":
-        return None
-    from assistant.generation import build_chat_model, llm_rewrite
-
-    return llm_rewrite(build_chat_model(settings))
-
-
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", help="data directory (default: index/, or ASSISTANT_INDEX_DIR)")
     common.add_argument("--json", action="store_true", help="print the result as JSON")
     parser = argparse.ArgumentParser(prog="assistant", description="Ask questions about news articles.")
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_index_commands(commands, common)
+    _add_question_commands(commands, common)
+    _add_serve_commands(commands, common)
+    _add_eval_command(commands)
+    return parser
 
+
+Commands = Any  # argparse's subparsers action (a private class of argparse)
+
+
+def _add_index_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     index = commands.add_parser("index", parents=[common], help="index files and folders (default: seeds/)")
     index.add_argument(
         "paths", nargs="*", help=".txt .md .html .json .jsonl files or folders, article page or RSS/Atom feed URLs"
@@ -389,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--every", default="15m", help="how often feeds are polled: 90s, 15m, 2h (default 15m)")
     watch.set_defaults(run=cmd_watch)
 
+
+def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     ask = commands.add_parser("ask", parents=[common], help="answer a question with quoted source passages")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="how many passages to retrieve (default 4)")
@@ -399,13 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", parents=[common], help="what the index holds")
     status.set_defaults(run=cmd_status)
-
     article = commands.add_parser("article", parents=[common], help="print a stored article")
     article.add_argument("article_id")
     article.set_defaults(run=cmd_article)
     model = commands.add_parser("model", parents=[common], help="prepare the embedding model (done by setup)")
     model.set_defaults(run=cmd_model)
 
+
+def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     serve = commands.add_parser("serve", parents=[common], help="serve the browser chat (http://127.0.0.1:7860)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
@@ -422,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
     users.set_defaults(run=cmd_users)
 
+
+def _add_eval_command(commands: Commands) -> None:
     evaluate = commands.add_parser("eval", help="measure answers on a SQuAD-format file (hit@k, quotes, latency)")
     evaluate.add_argument("qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas)")
     evaluate.add_argument(
@@ -437,7 +409,6 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--details", help="write one JSON line per question to this file")
     evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
     evaluate.set_defaults(run=cmd_eval)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -445,11 +416,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except AssistantError as error:
-        print(f"error: {printable(str(error))}", file=sys.stderr)
+        print(f"error: {printable(str(error))}{_hint(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _hint(error: AssistantError) -> str:
+    """What to type, for the errors whose library message says what to do in words (they reach the chat too)."""
+    if isinstance(error, IndexNotFoundError):
+        return " (`assistant index PATH`)"
+    if isinstance(error, ModelMismatchError):
+        return " (`assistant index PATH --index-dir NEW_DIR`)"
+    return ""
 
 
 if __name__ == "__main__":

@@ -2,15 +2,22 @@
 
 Retrieval sees one question at a time, so a follow-up that leans on the conversation ("Und wann?", "What did
 they agree on?") finds nothing useful. `rewrite_followup` is deterministic (no language model): when a
-question looks like a follow-up, the earlier questions it leans on are put in front of it. A generative
-rewriter can replace it later through the same signature: ``(question, history) -> question``.
+question looks like a follow-up, the earlier questions it leans on are put in front of it. With a language model
+configured, `generation.llm_rewrite` takes its place through the same signature (`protocols.Rewrite`).
+`ChatTurn` is what `Assistant.chat` returns for one question of a conversation.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.protocols import Message
+
+if TYPE_CHECKING:
+    from assistant.answers import Answer
 
 MAX_CONTEXT_QUESTIONS = 2
 """At most this many earlier questions are put in front of a follow-up (the chain back to a standalone one)."""
@@ -104,3 +111,27 @@ def message_text(message: dict[str, Any]) -> str:
         parts = [part.get("text", "") if isinstance(part, dict) else part for part in content]
         return " ".join(part for part in parts if isinstance(part, str))
     return ""
+
+
+@dataclass
+class ChatTurn:
+    """One question of a conversation: the question as asked, as searched (a follow-up made to stand on its
+    own), and the answer as it is written: iterating yields text pieces, then the final `Answer`."""
+
+    question: str
+    searched: str
+    stream: Iterator[str | Answer]
+
+    def __iter__(self) -> Iterator[str | Answer]:
+        return self.stream
+
+    @property
+    def rewritten(self) -> bool:
+        """Whether retrieval saw another question than the one asked (worth showing to the reader)."""
+        return self.searched != self.question
+
+    def messages(self, answer: Answer | None) -> list[Message]:
+        """This turn as plain chat messages to append to the history (an answer that failed leaves its
+        message empty: the question still counts for the follow-ups after it)."""
+        reply = answer.answer if answer is not None else ""
+        return [{"role": "user", "content": self.question}, {"role": "assistant", "content": reply}]

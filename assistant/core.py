@@ -1,7 +1,8 @@
 """The façade: `Assistant` wires the stages (load, chunk, embed, store, retrieve, answer) together.
 
-Each collaborator can be passed in (another embedding model, a Chroma client for a server, another
-answerer); by default everything is built from `Settings`.
+Each stage can be passed in, typed by its Protocol in `assistant.protocols` (another embedding model, a vector
+store or Chroma client for a server, a retriever, an answerer, a follow-up rewriter, an article loader); by
+default everything is built from `Settings`.
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from assistant.answering import Abstention, Answerer, ExtractiveAnswerer
-from assistant.answers import Answer, Passage, as_stream
+import numpy as np
+
+from assistant.answering import Abstention, ExtractiveAnswerer
+from assistant.answers import Answer, Passage
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
+from assistant.conversation import ChatTurn, rewrite_followup
 from assistant.decoding import clean_text
 from assistant.errors import (
     ArticleNotFoundError,
@@ -30,10 +34,20 @@ from assistant.errors import (
 from assistant.fetching import FetchPolicy
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
-from assistant.loading import article_id_for
+from assistant.loading import article_id_for, load_paths
+from assistant.protocols import (
+    Answerer,
+    ArticleLoader,
+    Embedder,
+    Message,
+    Retriever,
+    RetrieverFactory,
+    Rewrite,
+    VectorStore,
+)
 from assistant.records import Records
 from assistant.remote_records import ServerRecords, server_writer_turn, shared_client
-from assistant.retrieval import HybridRetriever, SearchFilter
+from assistant.retrieval import SearchFilter, hybrid_retriever
 from assistant.settings import Settings
 from assistant.sharing import SharedStore, Waiting, writer_turn
 from assistant.store import ChromaStore, open_client
@@ -41,6 +55,11 @@ from assistant.syndication import collapse
 from assistant.validation import check_k, check_question
 from assistant.web import WebReader, WebResult, is_url
 from assistant.web_state import WebState
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+    from assistant.lc_retriever import ArticleRetriever
 
 RECORDS_FILE = "records.sqlite3"
 log = logging.getLogger(__name__)
@@ -72,15 +91,25 @@ class Assistant:
         self,
         settings: Settings | None = None,
         *,
-        embeddings: Any | None = None,
-        chroma_client: Any | None = None,
+        embeddings: Embedder | None = None,
+        chroma_client: ClientAPI | None = None,
+        vector_store: VectorStore | None = None,
+        retriever: RetrieverFactory = hybrid_retriever,
         answerer: Answerer | None = None,
+        rewrite: Rewrite | None = None,
+        loader: ArticleLoader = load_paths,
     ) -> None:
+        """Every stage is optional: what is not given is built from `settings` on first use. A `vector_store`
+        or `chroma_client` given here is shared as it is (never reopened by the assistant)."""
         self.settings = settings or Settings()
         self.index_dir = Path(self.settings.index_dir)
         self._embeddings = embeddings
         self._chroma_client = chroma_client
+        self._vector_store = vector_store
+        self._retriever = retriever
         self._answerer = answerer
+        self._rewrite = rewrite
+        self._loader = loader
         self._records: Records | None = None
         self._shared: SharedStore | None = None
         self._opening = threading.RLock()  # collaborators are built on first use, maybe by several threads
@@ -94,13 +123,13 @@ class Assistant:
 
     # --- collaborators, built on first use ------------------------------------------------------
     @property
-    def embeddings(self) -> Any:
-        """The LangChain `Embeddings` in use: ONNX Runtime for the bundled model, else sentence-transformers
-        (see `assistant.embedding_choice`); the model loads on first use."""
+    def embeddings(self) -> Embedder:
+        """The embedder in use (LangChain `Embeddings` plus arrays): ONNX Runtime for the bundled model, else
+        sentence-transformers (see `assistant.embedding_choice`); the model loads on first use."""
         with self._opening:
             return self._embeddings or self._load_embeddings()
 
-    def _load_embeddings(self) -> Any:
+    def _load_embeddings(self) -> Embedder:
         if self._embeddings is None:
             from assistant.embedding_choice import embeddings_for
 
@@ -109,7 +138,19 @@ class Assistant:
 
     @property
     def model_name(self) -> str:
-        return getattr(self._embeddings, "model_name", None) or self.settings.embedding_model
+        """The embedding model's name, as recorded in the index (known without loading the model)."""
+        return self._embeddings.model_name if self._embeddings is not None else self.settings.embedding_model
+
+    def records(self) -> Records:
+        """The indexing record (articles, chunks, sentence vectors), for inspection and tools; raises
+        `IndexNotFoundError` when nothing is indexed."""
+        return self._open_records(create=False)
+
+    def vector_store(self) -> VectorStore:
+        """The vector store as of now, current with what other processes wrote (for inspection and tools:
+        questions read it inside a section no writer changes)."""
+        with self._store_access().reading() as store:
+            return store
 
     def _open_records(self, create: bool) -> Records:
         with self._opening:
@@ -129,7 +170,7 @@ class Assistant:
                 return self._records
             if not create and not path.exists():
                 raise IndexNotFoundError(
-                    f"nothing is indexed in {self.index_dir}: run `assistant index PATH` first "
+                    f"nothing is indexed in {self.index_dir}: add articles first "
                     "(or set ASSISTANT_INDEX_DIR to the index you meant)"
                 )
             self._records = Records(path)
@@ -137,7 +178,7 @@ class Assistant:
 
     def _on_server(self) -> bool:
         """Whether the whole archive (not only the vectors) lives in the Chroma server at ASSISTANT_CHROMA_URL."""
-        return bool(self.settings.chroma_url) and self._chroma_client is None
+        return bool(self.settings.chroma_url) and self._chroma_client is None and self._vector_store is None
 
     def _writer_turn(self, waiting: Waiting | None = None) -> AbstractContextManager[None]:
         """This folder's writer lock; on a server also the writers' lease there (other machines queue too)."""
@@ -150,25 +191,22 @@ class Assistant:
         """The vector store as this process shares it with every other reader and writer of the index."""
         with self._opening:
             if self._shared is None:
-                reopen = self._chroma_client is None and not self.settings.chroma_url
-                url = None if self._chroma_client is not None else self.settings.chroma_url
+                given = self._chroma_client is not None or self._vector_store is not None
+                reopen = not given and not self.settings.chroma_url
+                url = None if given else self.settings.chroma_url
                 records = self._open_records(create=True)
                 self._shared = SharedStore(self.index_dir, records, self._new_store, reopen=reopen, url=url)
             return self._shared
 
-    def _new_store(self) -> ChromaStore:
+    def _new_store(self) -> VectorStore:
+        if self._vector_store is not None:
+            return self._vector_store
         if self._chroma_client is not None:
             return ChromaStore(self._chroma_client, self.settings.collection)
         if self.settings.chroma_url:  # one client per server in this process
             return ChromaStore(shared_client(self.settings.chroma_url), self.settings.collection)
         client = open_client(self.index_dir / "chroma", None)
         return ChromaStore(client, self.settings.collection, owned=True)
-
-    def _open_store(self) -> ChromaStore:
-        """The store client, current with what other processes wrote (for inspection; questions use a
-        `reading()` section of `_store_access()`)."""
-        with self._store_access().reading() as store:
-            return store
 
     @functools.cached_property
     def answerer(self) -> Answerer:
@@ -180,7 +218,7 @@ class Assistant:
             idf=self.keyword_index.idf,
             abstention=Abstention(fixed=self.settings.abstain_threshold),
             index_size=lambda: self.keyword_index.chunk_count,
-            lead=self._lead_of,
+            lead=lambda article_id: self._open_records(create=False).lead_passage(article_id),
         )
         if self.settings.llm == "none":
             return extractive
@@ -193,30 +231,22 @@ class Assistant:
             secrets=secrets_of(self.settings),
         )
 
-    def _sentences_of(self, passages: list[Passage]) -> dict[str, list[tuple[Span, Any]]]:
+    @functools.cached_property
+    def rewriter(self) -> Rewrite:
+        """How a follow-up question is made to stand on its own: by the language model when one is configured
+        (falling back to the deterministic rewrite), else by `rewrite_followup`."""
+        if self._rewrite is not None:
+            return self._rewrite
+        if self.settings.llm == "none":
+            return rewrite_followup
+        from assistant.generation import build_chat_model, llm_rewrite
+
+        return llm_rewrite(build_chat_model(self.settings))
+
+    def _sentences_of(self, passages: list[Passage]) -> dict[str, list[tuple[Span, np.ndarray]]]:
         """Sentence spans and vectors precomputed at index time for the given passages."""
         found = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
         return {cid: [(Span(s.start, s.end), s.vector) for s in sentences] for cid, sentences in found.items()}
-
-    def _lead_of(self, article_id: str) -> Passage | None:
-        """The article's first chunk as a passage (for overview questions)."""
-        records = self._open_records(create=False)
-        article, chunks = records.article(article_id), records.chunks_of(article_id)
-        if article is None or not chunks:
-            return None
-        first = chunks[0]
-        return Passage(
-            article_id=article.id,
-            title=article.title,
-            text=article.text[first.start : first.end],
-            start=first.start,
-            end=first.end,
-            score=0.0,
-            source=article.source,
-            published=article.published,
-            url=article.url,
-            chunk_id=first.id,
-        )
 
     def _check_model(self, records: Records) -> None:
         built_with = records.get_meta("embedding_model")
@@ -224,8 +254,8 @@ class Assistant:
             raise ModelMismatchError(
                 f"the index in {self.index_dir} was built with the embedding model {built_with!r}, "
                 f"but {self.model_name!r} is configured. Either set ASSISTANT_EMBEDDING_MODEL={built_with} "
-                f"again, or rebuild the index with the new model: delete {self.index_dir} (or choose another "
-                "--index-dir) and run `assistant index PATH`."
+                "again, or rebuild the index with the new model: index the articles again into a new (or emptied) "
+                "index directory."
             )
 
     # --- indexing -------------------------------------------------------------------------------
@@ -329,6 +359,7 @@ class Assistant:
             id_base=self.index_dir.resolve().parent,
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
+            loader=self._loader,
             group_chars=self.settings.index_batch_chars,
             max_chunks=self.settings.max_chunks_per_article,
             allow_id_takeover=self.settings.allow_id_takeover,
@@ -359,11 +390,24 @@ class Assistant:
         question, k = self._question(question), check_k(k, self.settings.max_top_k)
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
             query_vector, passages = self._retrieve(question, k, search_filter)
-        stream = getattr(self.answerer, "stream", None)
-        if stream is None:
-            yield from as_stream(self.answerer.answer(question, query_vector, passages))
-        else:
-            yield from stream(question, query_vector, passages)
+        yield from self.answerer.stream(question, query_vector, passages)
+
+    def chat(
+        self,
+        question: str,
+        history: Sequence[Message] = (),
+        *,
+        k: int | None = None,
+        search_filter: SearchFilter | None = None,
+    ) -> ChatTurn:
+        """One question of a conversation: a follow-up is made to stand on its own (`rewriter`), then answered
+        like `ask_stream`. Iterate the turn for the answer's text pieces, then the final `Answer`.
+
+        `history` is the conversation so far as plain-text chat messages (``{"role", "content"}``, the format
+        of Gradio's and LangChain's chats); `ChatTurn.messages` gives this turn's two to append."""
+        question, k = self._question(question), check_k(k, self.settings.max_top_k)
+        searched = self.rewriter(question, list(history)).strip() or question
+        return ChatTurn(question, searched, self.ask_stream(searched, k=k, search_filter=search_filter))
 
     def _question(self, question: object) -> str:
         """The question as searched: checked (text, length), cleaned like article text (no control characters,
@@ -373,13 +417,15 @@ class Assistant:
             raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
         return cleaned
 
-    def _retrieve(self, question: str, k: int | None, search_filter: SearchFilter | None) -> tuple[Any, list[Passage]]:
+    def _retrieve(
+        self, question: str, k: int | None, search_filter: SearchFilter | None
+    ) -> tuple[np.ndarray, list[Passage]]:
         question = self._question(question)
         k = check_k(k, self.settings.max_top_k)
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
-            raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: run `assistant index PATH`")
+            raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
         query_vector = self.embeddings.embed_query_array(question)
         k = k or self.settings.top_k
         passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK, search_filter)
@@ -390,7 +436,7 @@ class Assistant:
         return article.text if article else None
 
     def _search(
-        self, records: Records, question: str, query_vector: Any, k: int, search_filter: SearchFilter | None
+        self, records: Records, question: str, query_vector: np.ndarray, k: int, search_filter: SearchFilter | None
     ) -> list[Passage]:
         """Hybrid retrieval while no writer changes the store; a store read that fails reopens the client once."""
         keyword = self.keyword_index.ensure_current()
@@ -398,9 +444,7 @@ class Assistant:
         for attempt in range(2):
             try:
                 with access.reading() as store:
-                    retriever = HybridRetriever(
-                        store, keyword, sentence_matrices=records.sentence_matrix, current=records.current_chunk_ids
-                    )
+                    retriever: Retriever = self._retriever(store, keyword, records)
                     return retriever.retrieve(question, query_vector, k, search_filter)
             except AssistantError:
                 raise
@@ -411,11 +455,12 @@ class Assistant:
                 access.stale()
         raise AssertionError("unreachable")
 
-    def as_retriever(self, k: int = 4, *, search_filter: SearchFilter | None = None) -> Any:
-        """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets)."""
+    def as_retriever(self, k: int | None = None, *, search_filter: SearchFilter | None = None) -> ArticleRetriever:
+        """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets); `k`
+        defaults to the ``top_k`` setting."""
         from assistant.lc_retriever import ArticleRetriever
 
-        return ArticleRetriever(assistant=self, k=k, search_filter=search_filter)
+        return ArticleRetriever(assistant=self, k=k or self.settings.top_k, search_filter=search_filter)
 
     # --- reading back ---------------------------------------------------------------------------
     def article(self, article_id: str) -> Article:

@@ -14,7 +14,8 @@
      ├── InvalidInputError      a question or option cannot be used (too long, k out of range, bad date, ...)
      │    └── EmptyQuestionError     the question is empty or only whitespace
      ├── UsersFileError         the users file cannot be read or changed (bad name, unknown user, ...)
-     └── FetchError             a URL cannot be fetched (refused address, HTTP error, timeout, too large)
+     ├── FetchError             a URL cannot be fetched (refused address, HTTP error, timeout, too large)
+     └── ModelOutputError       the language model answered with nothing usable (the answer falls back)
 
 Files that cannot be indexed are not errors: they are reported as refusals in the `IndexReport`, so one bad
 file never stops a batch. Edges (CLI, chat) turn these into messages; the library never prints.
@@ -92,3 +93,8 @@ class FetchError(AssistantError):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+
+class ModelOutputError(AssistantError, ValueError):
+    """Raised when the language model answered, but with nothing usable (empty text): the answer falls back
+    to the extractive one, like when the model is unreachable."""

@@ -448,3 +448,70 @@ def _drop_stale(assistant: Assistant, wanted: set[str]) -> int:
     for article_id in stale:
         assistant.delete(article_id)
     return len(stale)
+
+
+# --- one run as the command asks for it -----------------------------------------------------------
+@dataclass(frozen=True)
+class EvalRun:
+    """One `assistant eval` run: the files and options as given (strings are parsed here, so the command
+    only hands them over)."""
+
+    qa_file: str | Path
+    questions_file: str | Path | None = None
+    distractors: Sequence[str | Path] = ()
+    ks: str = "1,3,5,10"
+    unanswerable: int = 0
+    seed: int = 0
+    articles: str | None = None
+    limit: int | None = None
+    index_dir: str | Path | None = None
+
+
+def run(config: EvalRun, progress: EvalProgress | None = None) -> EvalReport:
+    """Read the files, index into `index_dir` (or a temporary one, removed afterwards), ask every question."""
+    import tempfile
+
+    squad = load_squad(config.qa_file)
+    if config.questions_file:
+        squad = with_questions_from(squad, load_squad(config.questions_file))
+    options: dict[str, Any] = {
+        "ks": parse_ks(config.ks),
+        "unanswerable": config.unanswerable,
+        "seed": config.seed,
+        "articles_slice": parse_slice(config.articles) if config.articles else None,
+        "limit": config.limit,
+        "distractors": load_distractors(config.distractors),
+    }
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True) as scratch:
+        assistant = open_assistant(Path(config.index_dir) if config.index_dir else Path(scratch) / "index")
+        try:
+            return evaluate(assistant, squad, progress=progress, **options)
+        finally:
+            assistant.close()
+
+
+def write_details(report: EvalReport, path: str | Path) -> None:
+    """One JSON line per question (``--details``): compare two runs' quotes, abstentions and ranks."""
+    lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in report.details())
+    Path(path).write_text("".join(lines), encoding="utf-8")
+
+
+def report_text(data: dict[str, Any]) -> str:
+    """The report (`EvalReport.to_dict`) as the few lines the command prints."""
+    hits = "  ".join(f"{key} {_figure(value)}" for key, value in data.items() if key.startswith("hit@"))
+    lines = [
+        f"{data['questions']} questions ({data['answerable']} answerable, {data['unanswerable']} unanswerable), "
+        f"k={data['k']}",
+        f"{hits}  mrr@10 {_figure(data['mrr@10'])}",
+        f"quote_hit {_figure(data['quote_hit'])} "
+        f"(first quote at most {MAX_QUOTE_CHARS} chars; mean {data['quote_chars']} chars)",
+        f"answered (answerable) {_figure(data['answer_answerable'])}, "
+        f"abstained (unanswerable) {_figure(data['abstain_unanswerable'])}",
+        f"ask p50 {data['p50_ms']} ms, p95 {data['p95_ms']} ms; passages mean {data['passage_chars']} chars (top 5)",
+        f"indexing {data['index_seconds']} s: " + ", ".join(f"{n} {key}" for key, n in data["indexed"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,13 +22,13 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answering import Answerer
 from assistant.answers import Answer, Passage, as_stream
 from assistant.conversation import message_text, rewrite_followup
-from assistant.errors import ConfigurationError
+from assistant.errors import ConfigurationError, ModelOutputError
 from assistant.language import guess_language
 from assistant.phrases import names_in, phrase
 from assistant.prompts import load_prompt
+from assistant.protocols import Answerer, Message, Rewrite
 from assistant.settings import Settings
 from assistant.verification import strip_markers, verify
 
@@ -36,12 +36,6 @@ log = logging.getLogger(__name__)
 
 ABSTAIN_TOKEN = "NOT_IN_ARTICLES"
 """What the answer prompt asks the model to reply when the passages do not answer the question."""
-Rewrite = Callable[[str, Sequence[dict[str, Any]]], str]
-
-
-class ModelOutputError(ValueError):
-    """The model answered, but with nothing usable (empty text)."""
-
 
 # --------------------------------------------------------------------------- the chat model
 
@@ -50,37 +44,46 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     """The LangChain chat model the settings ask for, with the timeout and no retry loops (never hang)."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     if settings.llm == "ollama":
-        from langchain_ollama import ChatOllama
-
-        if not settings.llm_model:
-            raise ConfigurationError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL (e.g. llama3.2)")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        return ChatOllama(
-            model=settings.llm_model,
-            base_url=settings.llm_base_url,
-            temperature=0,
-            client_kwargs={"timeout": settings.llm_timeout, "headers": headers},
-        )
+        return _ollama(settings, key)
     if settings.llm in ("openai-compatible", "openai"):
-        from langchain_openai import ChatOpenAI
-
-        if settings.llm == "openai-compatible" and not settings.llm_base_url:
-            raise ConfigurationError(
-                "ASSISTANT_LLM=openai-compatible needs ASSISTANT_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
-            )
-        if settings.llm == "openai" and not (key or os.environ.get("OPENAI_API_KEY")):
-            raise ConfigurationError("ASSISTANT_LLM=openai needs ASSISTANT_LLM_API_KEY")
-        if settings.llm == "openai" and not settings.llm_model:
-            raise ConfigurationError("ASSISTANT_LLM=openai needs ASSISTANT_LLM_MODEL (e.g. gpt-4o-mini)")
-        return ChatOpenAI(
-            model=settings.llm_model or "default",
-            base_url=settings.llm_base_url,
-            api_key=key or ("unused" if settings.llm == "openai-compatible" else None),
-            timeout=settings.llm_timeout,
-            max_retries=0,
-            temperature=0,
-        )
+        return _openai(settings, key)
     raise ConfigurationError(f"ASSISTANT_LLM={settings.llm!r} is not a language model")
+
+
+def _ollama(settings: Settings, key: str | None) -> BaseChatModel:
+    from langchain_ollama import ChatOllama
+
+    if not settings.llm_model:
+        raise ConfigurationError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL (e.g. llama3.2)")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return ChatOllama(
+        model=settings.llm_model,
+        base_url=settings.llm_base_url,
+        temperature=0,
+        client_kwargs={"timeout": settings.llm_timeout, "headers": headers},
+    )
+
+
+def _openai(settings: Settings, key: str | None) -> BaseChatModel:
+    """OpenAI's API, or any server that speaks its chat-completions protocol (llama.cpp, vLLM, LM Studio)."""
+    from langchain_openai import ChatOpenAI
+
+    if settings.llm == "openai-compatible" and not settings.llm_base_url:
+        raise ConfigurationError(
+            "ASSISTANT_LLM=openai-compatible needs ASSISTANT_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
+        )
+    if settings.llm == "openai" and not (key or os.environ.get("OPENAI_API_KEY")):
+        raise ConfigurationError("ASSISTANT_LLM=openai needs ASSISTANT_LLM_API_KEY")
+    if settings.llm == "openai" and not settings.llm_model:
+        raise ConfigurationError("ASSISTANT_LLM=openai needs ASSISTANT_LLM_MODEL (e.g. gpt-4o-mini)")
+    return ChatOpenAI(
+        model=settings.llm_model or "default",
+        base_url=settings.llm_base_url,
+        api_key=key or ("unused" if settings.llm == "openai-compatible" else None),
+        timeout=settings.llm_timeout,
+        max_retries=0,
+        temperature=0,
+    )
 
 
 def secrets_of(settings: Settings) -> tuple[str, ...]:
@@ -122,33 +125,44 @@ class GenerativeAnswerer:
         return f"GenerativeAnswerer(model={type(self.chat_model).__name__}, timeout={self.timeout})"
 
     def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
-        """Ask the model in one call; any failure gives the extractive answer with a notice."""
+        """Ask the model in one call; a failure of the model gives the extractive answer with a notice."""
         if not passages:
             return self.fallback.answer(question, query_vector, passages)
         try:
             text = self.chain.invoke({"question": question, "passages": passages})
-            return self.finish(question, text, query_vector, passages)
-        except Exception as error:  # connection, timeout, protocol garbage: never the user's problem
+        except Exception as error:  # connection, timeout, protocol garbage: the model's side, never the user's
             return self._unavailable(question, query_vector, passages, error)
+        return self._checked(question, text, query_vector, passages)
 
     def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
         """The model's text as it arrives, then the verified `Answer` (always last, always exactly one)."""
         if not passages:
             yield from as_stream(self.fallback.answer(question, query_vector, passages))
             return
-        deadline = time.monotonic() + self.timeout
         received: list[str] = []
         try:
-            for piece in self.chain.stream({"question": question, "passages": passages}):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"the model took longer than {self.timeout:g} s")
-                if piece:
-                    received.append(piece)
-                    yield piece
-            final = self.finish(question, "".join(received), query_vector, passages)
-        except Exception as error:
-            final = self._unavailable(question, query_vector, passages, error)
-        yield final
+            yield from self._pieces(question, passages, received)
+        except Exception as error:  # the model's side (see `answer`); a bug in checking its text is not
+            yield self._unavailable(question, query_vector, passages, error)
+            return
+        yield self._checked(question, "".join(received), query_vector, passages)
+
+    def _pieces(self, question: str, passages: list[Passage], received: list[str]) -> Iterator[str]:
+        """The model's non-empty pieces as they arrive (also kept in `received`), within the timeout."""
+        deadline = time.monotonic() + self.timeout
+        for piece in self.chain.stream({"question": question, "passages": passages}):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the model took longer than {self.timeout:g} s")
+            if piece:
+                received.append(piece)
+                yield piece
+
+    def _checked(self, question: str, text: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
+        """`finish`, where only an unusable reply falls back: an error in verification itself stays an error."""
+        try:
+            return self.finish(question, text, query_vector, passages)
+        except ModelOutputError as error:
+            return self._unavailable(question, query_vector, passages, error)
 
     def finish(self, question: str, text: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         """The model's complete text → an `Answer` with only verified quotes (or marked unsupported)."""
@@ -230,7 +244,7 @@ def llm_rewrite(chat_model: BaseChatModel, *, prompt: ChatPromptTemplate | None 
     deterministic `rewrite_followup` on any error or an unusable reply."""
     chain = RunnableLambda(_rewrite_inputs) | (prompt or load_prompt("rewrite")) | chat_model | StrOutputParser()
 
-    def rewrite(question: str, history: Sequence[dict[str, Any]]) -> str:
+    def rewrite(question: str, history: Sequence[Message]) -> str:
         if not any(message.get("role") == "user" for message in history):
             return question
         try:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -20,22 +20,13 @@ from assistant.articles import Article, LoadResult, Refusal
 from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number
 from assistant.loading import article_id_for, load_paths
+from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder
 from assistant.records import ChunkRecord, Records, SentenceRecord
 from assistant.sharing import StoreAccess
 from assistant.store import ChromaStore, StoredChunk
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)`` while articles are indexed."""
-
-
-class PassageEmbedder(Protocol):
-    def embed_passages_array(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
-
-
-class KeywordIndex(Protocol):
-    def rebuild(self, records: Records) -> None: ...
-
-    def is_current(self, records: Records) -> bool: ...
 
 
 KEYWORD_EVERY = 30.0
@@ -113,7 +104,8 @@ class Indexer:
         chunker: Callable[[str], list[Span]],
         id_base: Path,
         max_file_bytes: int,
-        keyword_index: KeywordIndex | None = None,
+        keyword_index: KeywordIndexer | None = None,
+        loader: ArticleLoader = load_paths,
         sentence_splitter: Callable[[str, int, int], list[Span]] = split_sentences,
         group_chars: int = 30_000,
         max_chunks: int = 200,
@@ -130,6 +122,7 @@ class Indexer:
         self.id_base = id_base
         self.max_file_bytes = max_file_bytes
         self.keyword_index = keyword_index
+        self.loader = loader
 
     def recover(self) -> int:
         """Delete vectors a killed run left behind (pending and not current); return how many."""
@@ -175,7 +168,7 @@ class Indexer:
         given: list[Article] = []
         for item in items:
             (given if isinstance(item, Article) else paths).append(item if isinstance(item, Article) else Path(item))
-        loaded = load_paths(paths, id_base=self.id_base, max_bytes=self.max_file_bytes) if paths else LoadResult()
+        loaded = self.loader(paths, id_base=self.id_base, max_bytes=self.max_file_bytes) if paths else LoadResult()
         seen = {a.id for a in loaded.articles}
         for article in given:
             if article.id in seen:

@@ -10,6 +10,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.answers import Passage
+from assistant.protocols import PassageSearch
 from assistant.retrieval import SearchFilter
 
 
@@ -23,8 +24,8 @@ class ArticleRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    assistant: Any
-    k: int = 4
+    assistant: PassageSearch
+    k: int = 4  # `Assistant.as_retriever` passes the ``top_k`` setting
     search_filter: SearchFilter | None = None
 
     def _get_relevant_documents(

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answers import Passage
 from assistant.articles import Article
 
 SCHEMA_VERSION = "1"
@@ -184,6 +185,26 @@ class Records:
             (article_id,),
         )
         return [ChunkRecord(*row) for row in rows]
+
+    def lead_passage(self, article_id: str) -> Passage | None:
+        """The article's first chunk as a passage: where a news article says what it is about (overview
+        questions are answered from it). None when the article or its chunks are gone."""
+        article, chunks = self.article(article_id), self.chunks_of(article_id)
+        if article is None or not chunks:
+            return None
+        first = chunks[0]
+        return Passage(
+            article_id=article.id,
+            title=article.title,
+            text=article.text[first.start : first.end],
+            start=first.start,
+            end=first.end,
+            score=0.0,
+            source=article.source,
+            published=article.published,
+            url=article.url,
+            chunk_id=first.id,
+        )
 
     def all_chunk_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT id FROM chunks")}

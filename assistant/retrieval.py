@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.answers import Passage
 from assistant.dates import day_number
 from assistant.errors import ConfigurationError
-from assistant.keyword import KeywordSnapshot, tokenize
+from assistant.keyword import tokenize
 from assistant.language import cross_lingual
-from assistant.store import ChromaStore, StoredChunk
+from assistant.protocols import KeywordSearch, VectorStore
+from assistant.store import StoredChunk
+
+if TYPE_CHECKING:
+    from assistant.records import Records
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,8 @@ class HybridRetriever:
 
     def __init__(
         self,
-        store: ChromaStore,
-        keyword: KeywordSnapshot,
+        store: VectorStore,
+        keyword: KeywordSearch,
         *,
         sentence_matrices: SentenceMatrices | None = None,
         current: CurrentChunks | None = None,
@@ -162,6 +166,12 @@ class HybridRetriever:
         for chunk_id, candidate in found.items():
             matrix = matrices.get(chunk_id)
             candidate.sentence = float((matrix @ query_vector).max()) if matrix is not None else candidate.dense
+
+
+def hybrid_retriever(store: VectorStore, keyword: KeywordSearch, records: Records) -> HybridRetriever:
+    """The default `RetrieverFactory`: fusion over the store and keyword views of this question, with the
+    record's sentence vectors, and only chunks of committed articles as candidates."""
+    return HybridRetriever(store, keyword, sentence_matrices=records.sentence_matrix, current=records.current_chunk_ids)
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

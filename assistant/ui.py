@@ -17,6 +17,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,11 @@ import gradio as gr
 from assistant.access import Auth, gate_middleware, off_the_event_loop
 from assistant.answers import Answer
 from assistant.articles import Article
-from assistant.conversation import message_text, rewrite_followup
+from assistant.conversation import ChatTurn
 from assistant.core import Assistant
 from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError, InvalidInputError
 from assistant.language import guess_language
-from assistant.retrieval import SearchFilter
+from assistant.protocols import Message
 from assistant.settings import Settings
 from assistant.ui_html import (
     EMPTY_QUESTION,
@@ -49,10 +50,15 @@ from assistant.web import is_url
 
 log = logging.getLogger(__name__)
 
-Rewrite = Callable[[str, list[dict[str, Any]]], str]
-"""``(question, history) -> question for retrieval``; history is plain-text chat messages before the question."""
-Pieces = Callable[[Answer], Iterator[str]]
-"""Yields the answer text in pieces as it should appear; a language model will yield real tokens here."""
+Pieces = Callable[[str], Iterator[str]]
+"""Splits a piece of answer text into the steps it appears in (the extractive answer arrives as one piece and is
+shown word by word; a language model's tokens pass through as they come)."""
+ChatMessage = dict[str, str]
+"""A message of the Chatbot: role and the HTML this module built."""
+QUESTIONS = "questions"
+"""The concurrency group of every event that answers a question (the chat's two ways in, and `/ask`)."""
+WRITES = "writes"
+"""The concurrency group of uploads and fetches: writes to the same index, one at a time."""
 
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 UPLOAD_PROGRESS = gr.Progress()
@@ -64,10 +70,6 @@ EXAMPLES = [
 ]
 
 
-InputProblem = InvalidInputError
-"""Something the user typed that cannot be used (shown as a message, not an error)."""
-
-
 # --------------------------------------------------------------------------- the app
 
 
@@ -75,11 +77,14 @@ def build_app(
     assistant: Assistant,
     *,
     uploads_dir: Path | None = None,
-    rewrite: Rewrite = rewrite_followup,
     pieces: Pieces | None = None,
+    concurrency: int = 4,
 ) -> gr.Blocks:
-    """The chat page: conversation, upload with a per-file report, index status, retrieval options, `/ask` API."""
-    chat = ChatApp(assistant, uploads_dir=uploads_dir, rewrite=rewrite, pieces=pieces or word_pieces)
+    """The chat page: conversation, upload with a per-file report, index status, retrieval options, `/ask` API.
+
+    At most `concurrency` questions are answered at once (the chat's and the API's together; the rest wait in
+    Gradio's queue); uploads and fetches are one at a time, apart from questions."""
+    chat = ChatApp(assistant, uploads_dir=uploads_dir, pieces=pieces or word_pieces)
     with gr.Blocks(
         title="Nachrichten-Assistent",
         analytics_enabled=False,
@@ -91,37 +96,52 @@ def build_app(
                 side = _side_panel(assistant)
             with gr.Column(scale=3, min_width=420, elem_id="na-main"):
                 chatbot, question = _chat_panel(assistant.settings.max_question_chars)
-        pending = gr.State("")
-        options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
-
-        private: dict[str, Any] = {"api_visibility": "private"}  # the page's own plumbing; clients use /ask
-        take = {"fn": chat.take_question, "inputs": [question, chatbot], "outputs": [question, chatbot, pending]}
-        answer = {"fn": chat.respond, "inputs": [pending, chatbot, *options], "outputs": chatbot}
-        question.submit(**take, queue=False, **private).then(**answer, **private)
-        picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
-        picked.then(**take, queue=False, **private).then(**answer, **private)
-        side["files"].upload(
-            chat.upload,
-            side["files"],
-            [side["report"], side["status"], side["sources"], side["files"]],
-            api_name="upload",
-            show_progress_on=side["files"],  # the bar sits where the files were dropped
-            concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
-            concurrency_id="writes",
-        )
-        side["urls"].submit(
-            chat.add_urls,
-            side["urls"],
-            [side["report"], side["status"], side["sources"], side["urls"]],
-            api_name="add_urls",
-            show_progress_on=side["urls"],
-            concurrency_limit=1,
-            concurrency_id="writes",  # one queue for uploads and fetches: they are writes to the same index
-        )
-        app.load(chat.refresh, None, [side["status"], side["sources"]], **private)
-        gr.api(chat.ask_api, api_name="ask")
+        _wire_questions(chat, chatbot, question, side, concurrency)
+        _wire_writes(chat, side)
+        app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
+        gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
         gr.api(chat.status_api, api_name="status")
     return app
+
+
+def _wire_questions(
+    chat: ChatApp, chatbot: gr.Chatbot, question: gr.Textbox, side: dict[str, Any], concurrency: int
+) -> None:
+    """A typed or picked question is shown at once, then answered in the questions' concurrency group; the
+    plain conversation travels in a `gr.State` beside the shown HTML."""
+    pending = gr.State("")
+    conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
+    options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
+    private: dict[str, Any] = {"api_visibility": "private"}  # the page's own plumbing; clients use /ask
+    take = {"fn": chat.take_question, "inputs": [question, chatbot], "outputs": [question, chatbot, pending]}
+    answer = {
+        "fn": chat.respond,
+        "inputs": [pending, chatbot, conversation, *options],
+        "outputs": [chatbot, conversation],
+        "concurrency_limit": concurrency,
+        "concurrency_id": QUESTIONS,
+    }
+    question.submit(**take, queue=False, **private).then(**answer, **private)
+    picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
+    picked.then(**take, queue=False, **private).then(**answer, **private)
+
+
+def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
+    """Uploads and fetched addresses: one queue (they write to the same index), a progress bar where they came in."""
+    files, urls = side["files"], side["urls"]
+    for event, source, handler, name in (
+        (files.upload, files, chat.upload, "upload"),
+        (urls.submit, urls, chat.add_urls, "add_urls"),
+    ):
+        event(
+            handler,
+            source,
+            [side["report"], side["status"], side["sources"], source],
+            api_name=name,
+            show_progress_on=source,  # the bar sits where the files were dropped or the addresses typed
+            concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
+            concurrency_id=WRITES,
+        )
 
 
 def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
@@ -180,8 +200,15 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
         elem_id="na-urls",
     )
     parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
+    parts.update(_search_options(assistant.settings.top_k))
+    return parts
+
+
+def _search_options(top_k: int) -> dict[str, Any]:
+    """How many passages, which sources, which publication dates (folded away: the defaults serve most)."""
+    parts: dict[str, Any] = {}
     with gr.Accordion("Suchoptionen", open=False, elem_id="na-options"):
-        parts["k"] = gr.Slider(1, 10, value=min(assistant.settings.top_k, 10), step=1, label="Passagen pro Frage")
+        parts["k"] = gr.Slider(1, 10, value=min(top_k, 10), step=1, label="Passagen pro Frage")
         parts["sources"] = gr.Dropdown(
             choices=[], value=[], multiselect=True, label="Nur diese Quellen", info="leer = alle", elem_id="na-sources"
         )
@@ -200,11 +227,10 @@ class ChatApp:
     """The handlers behind the page. Gradio runs them in threads; the `Assistant` is safe for that (questions
     read one snapshot, uploads write batch by batch), so no lock here: an upload never holds up a question."""
 
-    def __init__(self, assistant: Assistant, *, uploads_dir: Path | None, rewrite: Rewrite, pieces: Pieces) -> None:
+    def __init__(self, assistant: Assistant, *, uploads_dir: Path | None = None, pieces: Pieces | None = None) -> None:
         self.assistant = assistant
         self.uploads_dir = Path(uploads_dir) if uploads_dir else assistant.index_dir / "uploads"
-        self.rewrite = rewrite
-        self.pieces = pieces
+        self.pieces = pieces or word_pieces
 
     # --- chat -------------------------------------------------------------------------------
     def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
@@ -218,67 +244,67 @@ class ChatApp:
     def respond(
         self,
         question: str,
-        history: list[dict[str, Any]],
+        shown: list[ChatMessage],
+        conversation: list[Message],
         k: float | None = None,
         sources: Sequence[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Stream the answer into the chat; every failure becomes a message, never a stack trace."""
-        history = list(history or [])
+    ) -> Iterator[tuple[list[ChatMessage], list[Message]]]:
+        """Stream the answer into the chat (`shown`, HTML) and add the turn to the plain `conversation` the
+        next follow-up is read from; every failure becomes a message, never a stack trace."""
+        shown, conversation = list(shown or []), list(conversation or [])
         if not (question or "").strip():
-            yield [*history, _bot(notice_html(EMPTY_QUESTION))]
+            yield [*shown, _bot(notice_html(EMPTY_QUESTION))], conversation
             return
         language = guess_language(question)
-        previous = _plain_history(history[:-1])
-        history.append(_bot(notice_html(html.escape(TEXT[language]["searching"]), css="na-pending")))
-        yield list(history)
+        shown.append(_bot(notice_html(html.escape(TEXT[language]["searching"]), css="na-pending")))
+        yield list(shown), conversation
+        turn: ChatTurn | None = None
         try:
-            for content in self._answer_messages(question, previous, k, sources, date_from, date_to):
-                history[-1] = _bot(content)
-                yield list(history)
+            turn = self._turn(question, conversation, k, sources, date_from, date_to)
+            answer = yield from self._show(turn, shown, conversation)
         except Exception as error:  # every failure becomes a message in the chat
-            history[-1] = _bot(self._failure_html(error, language))
-            yield list(history)
+            shown[-1], answer = _bot(self._failure_html(error, language)), None
+        asked = turn or ChatTurn(question.strip(), question.strip(), iter(()))
+        yield list(shown), [*conversation, *asked.messages(answer)]
 
-    def _answer_messages(
+    def _turn(
         self,
         question: str,
-        previous: list[dict[str, Any]],
+        conversation: list[Message],
         k: float | None,
         sources: Sequence[str] | None,
         date_from: str | None,
         date_to: str | None,
-    ) -> Iterator[str]:
-        """The answer message as it grows: text piece by piece, then with its sources."""
-        question = check_question(question, self.assistant.settings.max_question_chars)
-        k = check_k(k, self.assistant.settings.max_top_k)
+    ) -> ChatTurn:
+        """The page's options as the library takes them (a bad date or `k` is the user's to fix), then the turn."""
+        settings = self.assistant.settings
+        question = check_question(question, settings.max_question_chars)
+        k = check_k(k, settings.max_top_k)
         search_filter = search_filter_from(sources, date_from, date_to)
-        searched = self.rewrite(question, previous).strip() or question
-        shown_search = searched if searched != question.strip() else None
-        if getattr(getattr(self.assistant, "settings", None), "llm", "none") != "none":
-            answer = yield from self._model_stream(searched, int(k) if k else None, search_filter, shown_search)
-        else:
-            answer = self.assistant.ask(searched, k=int(k) if k else None, search_filter=search_filter)
-            text = ""
-            for piece in self.pieces(answer):
-                text += piece
-                yield message_html(answer, text=text, searched_for=shown_search, streaming=True)
-        articles = _ArticleLookup(self.assistant)
-        yield message_html(answer, searched_for=shown_search, article_for=articles)
+        return self.assistant.chat(question, conversation, k=int(k) if k else None, search_filter=search_filter)
 
-    def _model_stream(
-        self, searched: str, k: int | None, search_filter: SearchFilter, shown_search: str | None
-    ) -> Generator[str, None, Answer]:
-        """The language model's tokens as they arrive; returns the verified answer (shown once complete)."""
-        growing = Answer(searched, "", False, language=guess_language(searched))
-        text = ""
-        for item in self.assistant.ask_stream(searched, k=k, search_filter=search_filter):
-            if isinstance(item, Answer):
-                return item
-            text += item
-            yield message_html(growing, text=text, searched_for=shown_search, streaming=True)
-        raise RuntimeError("the answer stream ended without an answer")
+    def _show(
+        self, turn: ChatTurn, shown: list[ChatMessage], conversation: list[Message]
+    ) -> Generator[tuple[list[ChatMessage], list[Message]], None, Answer]:
+        """The answer message as it grows (piece by piece), then complete with its sources; returns the answer."""
+        searched = turn.searched if turn.rewritten else None
+        growing = Answer(turn.searched, "", False, language=guess_language(turn.searched))
+        text, items = "", iter(turn)
+        item = next(items, None)
+        while isinstance(item, str):
+            following = next(items, None)  # a piece followed by the answer is shown with what the answer knows
+            known = following if isinstance(following, Answer) else growing
+            for piece in self.pieces(item):
+                text += piece
+                shown[-1] = _bot(message_html(known, text=text, searched_for=searched, streaming=True))
+                yield list(shown), conversation
+            item = following
+        if not isinstance(item, Answer):
+            raise RuntimeError("the answer stream ended without an answer")
+        shown[-1] = _bot(message_html(item, searched_for=searched, article_for=_ArticleLookup(self.assistant)))
+        return item
 
     def _failure_html(self, error: Exception, language: str) -> str:
         text = TEXT[language]
@@ -286,7 +312,7 @@ class ChatApp:
             return notice_html(html.escape(text["no_index"]))
         if isinstance(error, EmptyQuestionError):
             return notice_html(EMPTY_QUESTION)
-        if isinstance(error, InputProblem):
+        if isinstance(error, InvalidInputError):
             return notice_html(html.escape(str(error)))
         if isinstance(error, AssistantError):
             return notice_html(f"{html.escape(text['problem'])}: {html.escape(str(error))}", css="na-error")
@@ -446,9 +472,9 @@ class _ArticleLookup:
 # --------------------------------------------------------------------------- streaming seam
 
 
-def word_pieces(answer: Answer, *, updates: int = 40, delay: float = 0.025) -> Iterator[str]:
-    """The extractive answer word by word (at most `updates` steps), paced so the reader sees it arrive."""
-    words = re.findall(r"\S+\s*", answer.answer)
+def word_pieces(text: str, *, updates: int = 40, delay: float = 0.025) -> Iterator[str]:
+    """A piece of answer text word by word (at most `updates` steps), paced so the reader sees it arrive."""
+    words = re.findall(r"\S+\s*", text)
     size = max(1, math.ceil(len(words) / updates))
     for start in range(0, len(words), size):
         if start:
@@ -481,20 +507,8 @@ def url_list(text: str, limit: int) -> tuple[list[str], list[FileOutcome]]:
     return wanted, refused
 
 
-def _bot(content: str) -> dict[str, Any]:
+def _bot(content: str) -> ChatMessage:
     return {"role": "assistant", "content": content}
-
-
-def _plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The conversation as plain text for `rewrite`: the user's questions, and the answers' text only."""
-    plain = []
-    for message in history:
-        content = message_text(message)
-        if message.get("role") == "assistant":
-            found = re.search(r"<div class='na-text[^']*'>(.*?)</div>", content, re.DOTALL)
-            content = re.sub(r"<[^>]+>", "", found.group(1)) if found else ""
-        plain.append({"role": message.get("role"), "content": html.unescape(content)})
-    return plain
 
 
 def _one_line(error: BaseException) -> str:
@@ -514,30 +528,28 @@ def launch(
     """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`).
 
     With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open."""
-    app.queue(default_concurrency_limit=4)  # per event: 4 questions at once (2 cores), uploads apart (see README)
+    app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, README)
     if auth is not None:
         kwargs.update(
             auth=off_the_event_loop(auth),
             auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
             app_kwargs={"middleware": gate_middleware()},
         )
-    app.launch(
-        server_name=host,
-        server_port=port,
-        prevent_thread_lock=True,
-        quiet=True,
-        ssr_mode=False,
-        show_error=False,
-        footer_links=["api"],
-        run_history=False,  # its routes talk to the Hugging Face hub; nothing here needs them
-        theme=THEME,
-        css=CSS,
-        **kwargs,
-    )
+    app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
     if block:
         app.block_thread()
     return url
+
+
+LAUNCH_OPTIONS: dict[str, Any] = {
+    "prevent_thread_lock": True,
+    "quiet": True,
+    "ssr_mode": False,
+    "show_error": False,
+    "footer_links": ["api"],
+    "run_history": False,  # its routes talk to the Hugging Face hub; nothing here needs them
+}
 
 
 def serve(
@@ -547,12 +559,14 @@ def serve(
     *,
     uploads_dir: Path | None = None,
     on_ready: Callable[[str], None] | None = None,
-    rewrite: Rewrite | None = None,
     auth: Auth | None = None,
 ) -> None:
-    """Load the model (so the first question is quick), then serve the chat until interrupted."""
+    """Load the model (so the first question is quick), then serve the chat until interrupted.
+
+    Follow-ups are rewritten as the assistant does it (`Assistant.rewriter`: by the language model when one is
+    configured), the same for `assistant serve` and any other caller."""
     assistant.embeddings.embed_query("warm up")
-    app = build_app(assistant, uploads_dir=uploads_dir, rewrite=rewrite or rewrite_followup)
+    app = build_app(assistant, uploads_dir=uploads_dir)
     launch(app, host, port, block=False, auth=auth, max_file_size=gradio_file_limit(assistant.settings))
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
     app.block_thread()
@@ -565,68 +579,5 @@ def gradio_file_limit(settings: Settings) -> int:
 
 THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
 
-CSS = """
-#na-layout { gap: 20px; }
-#na-side { background: var(--background-fill-secondary); border-radius: 12px; padding: 14px 16px; }
-.na-side-title { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; margin: 6px 0 2px;
-  color: var(--body-text-color-subdued); font-weight: 600; }
-.na-header { padding: 4px 2px 8px; }
-.na-brand { font-size: 22px; font-weight: 700; }
-.na-tagline { color: var(--body-text-color-subdued); font-size: 14px; }
-.na-en { color: var(--body-text-color-subdued); font-style: italic; }
-.na-placeholder { text-align: center; line-height: 1.6; color: var(--body-text-color-subdued); }
-.na-status { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 10px; font-size: 13px; }
-.na-stat b { font-size: 24px; display: block; line-height: 1.1; }
-.na-stat span, .na-kv span { color: var(--body-text-color-subdued); font-size: 12px; }
-.na-kv { grid-column: 1 / -1; display: flex; flex-direction: column; }
-.na-kv code { font-size: 12.5px; background: none; padding: 0; }
-.na-hint { font-size: 12px; color: var(--body-text-color-subdued); margin-bottom: 4px; }
-#na-chat .panel-wrap { padding-top: 24px; }
-.na-report { font-size: 13px; margin-top: 2px; }
-.na-row { padding: 6px 2px; border-top: 1px solid var(--border-color-primary); }
-.na-file { font-weight: 600; overflow-wrap: anywhere; margin-bottom: 2px; }
-.na-chip { display: inline-block; padding: 0 8px; border-radius: 999px; font-size: 11.5px; font-weight: 600;
-  margin-right: 6px; }
-.na-added { background: #dcfce7; color: #166534; }
-.na-updated { background: #dbeafe; color: #1e40af; }
-.na-unchanged { background: #f1f5f9; color: #475569; }
-.na-refused { background: #fee2e2; color: #991b1b; }
-.na-detail { display: block; color: var(--body-text-color-subdued); margin-top: 1px; }
-.na-detail:empty { display: none; }
-.na-msg { line-height: 1.55; }
-.na-searched { font-size: 13px; color: var(--body-text-color-subdued); margin-bottom: 6px; }
-.na-lang { font-size: 12px; color: var(--body-text-color-subdued); margin-bottom: 4px; }
-.na-text { font-size: 15.5px; }
-.na-abstained { font-style: italic; }
-.na-streaming::after { content: "▍"; animation: na-blink 1s steps(2) infinite; margin-left: 1px; }
-@keyframes na-blink { 50% { opacity: 0; } }
-.na-pending { color: var(--body-text-color-subdued); animation: na-pulse 1.4s ease-in-out infinite; }
-@keyframes na-pulse { 50% { opacity: .45; } }
-.na-notice { padding: 2px 0; }
-.na-error { color: #b91c1c; }
-.na-cite { display: inline-block; min-width: 1.5em; padding: 0 .3em; margin: 0 2px 0 1px; border-radius: 6px;
-  background: var(--color-accent-soft); color: var(--color-accent); font-size: 11.5px; font-weight: 700;
-  text-align: center; line-height: 1.55; vertical-align: 2px; }
-.na-sources { margin-top: 14px; display: flex; flex-direction: column; gap: 10px; }
-.na-sources-title { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; font-weight: 600;
-  color: var(--body-text-color-subdued); }
-.na-source { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px;
-  background: var(--background-fill-primary); }
-.na-source-head { display: flex; align-items: baseline; gap: 8px; font-weight: 600; }
-.na-num { flex: none; display: inline-block; min-width: 1.6em; text-align: center; border-radius: 6px;
-  background: var(--color-accent); color: white; font-size: 12px; line-height: 1.6; }
-.na-meta { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 12.5px; color: var(--body-text-color-subdued);
-  margin: 2px 0 6px; }
-.na-id { font-size: 11.5px; background: none; padding: 0; word-break: break-all; }
-.na-also { font-style: italic; }
-.na-passage, .na-article-text { white-space: normal; font-size: 14px; color: var(--body-text-color); }
-.na-para { display: block; height: .55em; }
-.na-passage { border-left: 3px solid var(--color-accent); padding-left: 10px; }
-.na-near .na-passage { border-left-color: var(--border-color-primary); max-height: 9.5em; overflow: auto; }
-.na-source mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 3px; }
-.na-cut { color: var(--body-text-color-subdued); }
-.na-article { margin-top: 8px; font-size: 13px; }
-.na-article summary { cursor: pointer; color: var(--color-accent); font-weight: 600; }
-.na-article-text { margin-top: 6px; padding: 8px 10px; border-radius: 8px;
-  background: var(--background-fill-secondary); }
-"""
+CSS = (resources.files("assistant") / "chat.css").read_text(encoding="utf-8")
+"""The page's styles, from ``chat.css`` beside this module (package data: an installed wheel carries it)."""

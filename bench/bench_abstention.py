@@ -60,12 +60,12 @@ class IndexArrays:
 
 
 def load_arrays(assistant: Assistant) -> IndexArrays:
-    records = assistant._open_records(create=False)
+    records = assistant.records()
     texts = {article.id: article.text for article in records.articles()}
     chunks = records.all_chunks()
     ids = [chunk.id for chunk in chunks]
     vectors: dict[str, np.ndarray] = {}
-    store = assistant._open_store()
+    store = assistant.vector_store()
     for lo in range(0, len(ids), 500):
         vectors.update((stored.id, vector) for stored, vector in store.fetch(ids[lo : lo + 500]))
     sentences = records.sentences_of(ids)
@@ -129,7 +129,7 @@ def main() -> None:
         sys.exit(f"{args.qa} not found (the shared data sets are not part of the repo)")
 
     assistant = Assistant(Settings(index_dir=args.index_dir))
-    assistant.keyword_index.ensure_current(assistant._open_records(create=False))
+    assistant.keyword_index.ensure_current(assistant.records())
     index = load_arrays(assistant)
     articles = sorted(set(index.chunk_article.tolist()))
     questions = [q for a in load_squad(args.qa) for q in a.questions]

@@ -205,9 +205,9 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="write every replayed feature to this pickle")
     args = parser.parse_args()
     assistant = Assistant(Settings(index_dir=args.index_dir))
-    assistant.keyword_index.ensure_current(assistant._open_records(create=False))
+    assistant.keyword_index.ensure_current(assistant.records())
     index = load_arrays(assistant)
-    records = assistant._open_records(create=False)
+    records = assistant.records()
     articles = {a.id: a.text for a in records.articles()}
     chunks = records.all_chunks()
     texts = [articles[c.article_id][c.start : c.end] for c in chunks]

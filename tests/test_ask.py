@@ -13,6 +13,7 @@ from assistant import (
     Assistant,
     EmptyQuestionError,
     IndexNotFoundError,
+    InvalidInputError,
     SearchFilter,
     Settings,
 )
@@ -121,8 +122,9 @@ def test_article_and_errors(indexed: Assistant, tmp_path: Path, embeddings) -> N
     with pytest.raises(EmptyQuestionError):
         indexed.ask("   ")
     empty = Assistant(Settings(index_dir=tmp_path / "nothing"), embeddings=embeddings)
-    with pytest.raises(IndexNotFoundError, match="assistant index"):
+    with pytest.raises(IndexNotFoundError, match="add articles first") as error:
         empty.ask("Wer?")
+    assert "--" not in str(error.value) and "`assistant" not in str(error.value)  # it reaches the chat too
     assert not (tmp_path / "nothing").exists()  # asking never creates an index
 
 
@@ -240,10 +242,12 @@ def test_an_overview_question_across_several_articles_is_answered_like_any_other
     question = "Worum geht es in dem Artikel?"
     passages = indexed.retrieve(question, k=10)  # all chunks of both articles
     assert len({p.article_id for p in passages}) == 2
-    answerer = indexed.answerer
-    terms = QuestionTerms.of(question, answerer.idf)
-    assert answerer._overview(question, terms, passages, "de") is None
-    assert answerer._overview(question, terms, [p for p in passages if p.article_id == passages[0].article_id], "de")
+    vector = indexed.embeddings.embed_query_array(question)
+    one = [p for p in passages if p.article_id == passages[0].article_id]
+    lead = indexed.answerer.answer(question, vector, one)  # one article's passages: its lead
+    assert lead.quotes and lead.quotes[0].start == indexed.records().lead_passage(passages[0].article_id).start
+    mixed = indexed.answerer.answer(question, vector, passages)  # which article is meant is unclear
+    assert [q.text for q in mixed.quotes] != [q.text for q in lead.quotes]
 
 
 @pytest.mark.parametrize(
@@ -279,3 +283,29 @@ def test_a_question_in_another_language_than_its_passages_is_weighed_as_cross_li
     calibrated = Abstention()
     assert calibrated.threshold_for(4615, cross_lingual=True) == pytest.approx(calibrated.threshold - 0.088)
     assert Abstention(fixed=0.7).threshold_for(4615, cross_lingual=True) == 0.7  # a user's own threshold holds
+
+
+def test_chat_rewrites_a_follow_up_then_streams_the_answer(indexed: Assistant) -> None:
+    """`Assistant.chat` is the conversation in the library: the follow-up searched on its own, then the same
+    answer `ask` gives (text, then the `Answer`), and the turn as plain messages for the next question."""
+    first = "Worüber verhandeln Russland und die Ukraine?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": indexed.ask(first).answer}]
+    turn = indexed.chat("Und wer sollte vermitteln?", history)
+    assert turn.searched == f"{first} Und wer sollte vermitteln?" and turn.rewritten
+    *pieces, answer = list(turn)
+    assert "".join(pieces) == answer.answer and answer == indexed.ask(turn.searched)
+    assert_verbatim(indexed, answer)
+    history += turn.messages(answer)
+    assert history[-2:] == [
+        {"role": "user", "content": "Und wer sollte vermitteln?"},
+        {"role": "assistant", "content": answer.answer},
+    ]
+    standalone = indexed.chat("Wer sollte die Gespräche vermitteln?", history)
+    assert not standalone.rewritten
+
+
+def test_chat_checks_its_input_before_anything_else(indexed: Assistant) -> None:
+    with pytest.raises(EmptyQuestionError):
+        indexed.chat("  ", [])
+    with pytest.raises(InvalidInputError):
+        indexed.chat("Wer?", [], k=0)

@@ -87,8 +87,8 @@ def test_a_server_that_goes_away_is_a_clear_error_and_the_assistant_recovers(
     assert assistant.ask(question).quotes[0].article_id == "quellenau"
     report = assistant.index([Article(id="second", text=TEXT.replace("Quellenau", "Brakwitz"), title="Brakwitz")])
     assert report.added == ["second"]
-    store = assistant._open_store()
-    records = assistant._open_records(create=False)
+    store = assistant.vector_store()
+    records = assistant.records()
     assert store.ids() == records.all_chunk_ids() and records.pending() == set()  # the failed run was repaired
     assistant.close()
 

@@ -68,6 +68,7 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
 def test_errors_are_one_line_messages(tmp_path: Path) -> None:
     missing = run("ask", "Wer?", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
     assert missing.returncode == 1 and missing.stderr.startswith("error: nothing is indexed")
+    assert "(`assistant index PATH`)" in missing.stderr  # the command line adds what to type
     assert "Traceback" not in missing.stderr
     empty = run("ask", "  ", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
     assert empty.returncode == 1 and "empty" in empty.stderr
@@ -114,8 +115,8 @@ def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> No
     clean = Assistant(Settings(index_dir=tmp_path / "clean"), embeddings=embeddings)
     clean.index([news])
     killed = Assistant(Settings(index_dir=killed_dir), embeddings=embeddings)
-    killed_records = killed._open_records(create=False)
+    killed_records = killed.records()
     assert killed.status().chunks == clean.status().chunks
-    assert killed._open_store().count() == clean._open_store().count() == clean.status().chunks
-    assert killed._open_store().ids() == killed_records.all_chunk_ids() == clean._open_store().ids()  # no orphans
+    assert killed.vector_store().count() == clean.vector_store().count() == clean.status().chunks
+    assert killed.vector_store().ids() == killed_records.all_chunk_ids() == clean.vector_store().ids()  # no orphans
     assert killed_records.pending() == set()

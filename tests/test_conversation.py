@@ -90,3 +90,14 @@ def test_gradio_6_message_parts_are_read() -> None:
 def test_blank_questions_are_not_follow_ups() -> None:
     assert not is_followup("   ")
     assert rewrite_followup("", chat(TALKS)) == ""
+
+
+def test_a_chat_turn_becomes_two_plain_messages() -> None:
+    from assistant.answers import Answer
+    from assistant.conversation import ChatTurn
+
+    turn = ChatTurn("Und wann?", f"{TALKS} Und wann?", iter(()))
+    assert turn.rewritten and not ChatTurn(TALKS, TALKS, iter(())).rewritten
+    answered = turn.messages(Answer(turn.searched, "Am Montag. [1]", False))
+    assert answered == [{"role": "user", "content": "Und wann?"}, {"role": "assistant", "content": "Am Montag. [1]"}]
+    assert turn.messages(None)[1] == {"role": "assistant", "content": ""}  # a failed answer: the question stays

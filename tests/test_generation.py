@@ -8,6 +8,7 @@ key. Each test asserts what the user gets.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import socket
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant import cli
+from assistant import cli, generation
 from assistant.answers import Answer, Passage, Quote
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
@@ -343,6 +344,21 @@ def test_garbage_from_the_server_falls_back(server: FakeModelServer, stream: boo
     assert answer.notice == phrase("de", "model_unavailable") and answer.quotes == [EXTRACTIVE_QUOTE]
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["complete", "streamed"])
+def test_a_bug_in_verification_is_not_reported_as_an_unavailable_model(
+    server: FakeModelServer, stream: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the model's side falls back to the extractive answer; a bug in checking its text must surface."""
+    server.reply = GENUINE
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("a bug in verification")
+
+    monkeypatch.setattr(generation, "verify", broken)
+    with pytest.raises(KeyError, match="a bug in verification"):
+        ask(answerer_for(server.url), stream=stream)
+
+
 def test_empty_model_answer_falls_back(server: FakeModelServer) -> None:
     server.reply = "   "
     answer, _ = ask(answerer_for(server.url), stream=False)
@@ -476,12 +492,44 @@ def test_chat_streams_model_tokens_then_shows_only_verified_quotes(
     from assistant.ui import ChatApp, word_pieces
 
     server.reply = CHANGED
-    chat = ChatApp(llm_assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(llm_assistant, uploads_dir=None, pieces=word_pieces)
     _, history, pending = chat.take_question(QUESTION, [])
-    messages = [frame[-1]["content"] for frame in chat.respond(pending, history)]
+    messages = [frame[0][-1]["content"] for frame in chat.respond(pending, history, [])]
     streamed = [m for m in messages if "na-streaming" in m]
     assert len(streamed) >= 3 and "Verhandlungen" in streamed[-1]  # the model's raw text, as it came
     final = messages[-1]
     assert "na-streaming" not in final and "na-sources" in final
     assert "Verhandlungen" not in final and "Zitat entfernt" in final
     assert "Istanbul sei bereit, Gastgeber zu sein" in final
+
+
+@pytest.mark.slow
+def test_the_chat_page_gets_model_written_follow_ups_like_assistant_serve(
+    llm_assistant: Assistant, server: FakeModelServer
+) -> None:
+    """`ui.build_app`/`ui.serve` callers get the assistant's rewriter: with a model configured, the model's."""
+    from assistant.ui import ChatApp
+
+    server.reply = "Wer sollte die Gespräche zwischen Russland und der Ukraine vermitteln?"
+    earlier = [{"role": "user", "content": "Worüber verhandeln Russland und die Ukraine?"}]
+    earlier.append({"role": "assistant", "content": "Über einen Waffenstillstand."})
+    chat = ChatApp(llm_assistant, pieces=lambda text: iter([text]))
+    _, shown, pending = chat.take_question("Und wer sollte vermitteln?", [])
+    frames = list(chat.respond(pending, shown, earlier))
+    assert f"Gesucht wurde: „{server.reply}“" in html.unescape(frames[-1][0][-1]["content"])
+    rewrite_request = server.requests[0]["messages"][-1]["content"]
+    assert "Und wer sollte vermitteln?" in rewrite_request and "Waffenstillstand" in rewrite_request
+    assert frames[-1][1][-2:][0] == {"role": "user", "content": "Und wer sollte vermitteln?"}
+
+
+@pytest.mark.slow
+def test_assistant_chat_rewrites_with_the_model_then_streams_its_answer(
+    llm_assistant: Assistant, server: FakeModelServer
+) -> None:
+    server.reply = "Wer sollte die Gespräche zwischen Russland und der Ukraine vermitteln?"
+    history = [{"role": "user", "content": "Worüber verhandeln Russland und die Ukraine?"}]
+    turn = llm_assistant.chat("Und wer sollte vermitteln?", history)
+    assert turn.rewritten and turn.searched == server.reply
+    items = list(turn)
+    assert isinstance(items[-1], Answer) and items[-1].generated and "".join(items[:-1]) == server.reply
+    assert turn.messages(items[-1])[0] == {"role": "user", "content": "Und wer sollte vermitteln?"}

@@ -57,7 +57,7 @@ def test_a_hostile_folder_is_indexed_around_its_bad_entries(assistant: Assistant
     assert "\ufffd" in assistant.article("kaputt-1").text
     status = assistant.status()
     assert status.articles == 2 and status.embedding_model == assistant.model_name
-    assert keyword_chunk_ids(assistant) == assistant._open_records(create=False).all_chunk_ids()
+    assert keyword_chunk_ids(assistant) == assistant.records().all_chunk_ids()
     assert_quotes_verify(assistant, "Was fordert die GDL?")
 
 
@@ -73,7 +73,7 @@ def test_an_article_that_cannot_be_indexed_is_refused_and_the_rest_still_lands(
     [refusal] = report.refused
     assert refusal.path == "bad" and refusal.reason.startswith("cannot be indexed:")
     assert assistant.status().embedding_model == assistant.model_name
-    assert keyword_chunk_ids(assistant) == assistant._open_records(create=False).all_chunk_ids()
+    assert keyword_chunk_ids(assistant) == assistant.records().all_chunk_ids()
 
 
 def test_an_article_over_the_chunk_limit_is_refused_before_embedding(

@@ -31,18 +31,18 @@ def long_article(topic: str, paragraphs: int = 6) -> str:
 
 
 def store_ids(assistant: Assistant) -> set[str]:
-    return assistant._open_store().ids()
+    return assistant.vector_store().ids()
 
 
 def assert_consistent(assistant: Assistant) -> None:
     """Vector store and record agree exactly, nothing pending, every chunk is its article's text."""
-    records = assistant._open_records(create=False)
+    records = assistant.records()
     assert store_ids(assistant) == records.all_chunk_ids()
     assert records.pending() == set()
     for chunk in records.all_chunks():
         article = records.article(chunk.article_id)
         assert article is not None
-        stored = assistant._open_store()._collection.get(ids=[chunk.id], include=["documents"])["documents"][0]
+        stored = assistant.vector_store().fetch([chunk.id])[0][0].text
         assert stored == article.text[chunk.start : chunk.end]
 
 
@@ -74,11 +74,12 @@ def test_changed_article_replaces_its_chunks_and_reuses_unchanged_vectors(
     assert len(report.updated) == 1
     assert 0 < report.chunks_embedded < total_chunks  # only the changed chunk was embedded again
     assert_consistent(assistant)
-    texts = assistant._open_store()._collection.get(include=["documents"])["documents"]
+    store = assistant.vector_store()
+    texts = [chunk.text for chunk, _ in store.fetch(sorted(store.ids()))]
     assert any("Wolkenkratzer" in t for t in texts)
     assert not any("Absatz 0." in t for t in texts)  # no stale text
     assert assistant.article(report.updated[0]).text == text
-    records = assistant._open_records(create=False)
+    records = assistant.records()
     sentences = [s for group in records.sentences_of(records.all_chunk_ids()).values() for s in group]
     fresh = embeddings.embed_passages_array([text[s.start : s.end] for s in sentences])
     for sentence, vector in zip(sentences, fresh, strict=True):  # reused sentence vectors belong to their text
@@ -148,7 +149,7 @@ def test_opening_an_index_with_another_model_is_a_clear_error(indexed: Assistant
             action()
         message = str(error.value)
         assert "multilingual-e5-small" in message and "multilingual-e5-base" in message
-        assert "assistant index" in message
+        assert "index the articles again" in message  # said in words that fit the chat and the command line
 
 
 class _DiesAfterUpsert(Exception):
@@ -161,7 +162,7 @@ def test_a_run_that_dies_between_store_and_record_is_repaired(assistant: Assista
     folder = tmp_path / "news"
     for n in range(3):
         write(folder / f"{n}.txt", long_article(f"Thema {n}", 2))
-    store = assistant._open_store()
+    store = assistant.vector_store()
     real_upsert = store.upsert
     calls = {"n": 0}
 
@@ -174,7 +175,7 @@ def test_a_run_that_dies_between_store_and_record_is_repaired(assistant: Assista
     store.upsert = upsert_then_die
     with pytest.raises(_DiesAfterUpsert):
         assistant.index([folder])
-    assert store_ids(assistant) != assistant._open_records(create=False).all_chunk_ids()  # orphans exist now
+    assert store_ids(assistant) != assistant.records().all_chunk_ids()  # orphans exist now
     store.upsert = real_upsert
     write(folder / "1.txt", long_article("Thema eins, geändert", 2))  # the half-written article changed meanwhile
     report = assistant.index([folder])

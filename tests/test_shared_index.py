@@ -187,8 +187,8 @@ def assert_store_matches_record(index_dir: Path) -> None:
     """Chroma holds exactly the record's chunks, nothing is pending."""
     reader = Assistant(Settings(index_dir=index_dir))
     try:
-        records = reader._open_records(create=False)
-        assert reader._open_store().ids() == records.all_chunk_ids()
+        records = reader.records()
+        assert reader.vector_store().ids() == records.all_chunk_ids()
         assert records.pending() == set()
     finally:
         reader.close()
@@ -267,7 +267,7 @@ def test_an_upload_waiting_for_another_writer_blocks_no_question(tmp_path: Path,
 
     assistant = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=embeddings)
     assistant.index([write_towns(tmp_path / "first", range(0, 2))])
-    chat = ChatApp(assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(assistant, uploads_dir=None, pieces=word_pieces)
     upload = write_towns(tmp_path / "upload", range(2, 3)) / "town-02.md"
     said: list[str] = []
     outcome: list[Any] = []
@@ -285,7 +285,7 @@ def test_an_upload_waiting_for_another_writer_blocks_no_question(tmp_path: Path,
     holder = threading.Thread(target=other_writer)
     holder.start()
     holding.wait(timeout=30)
-    uploading = threading.Thread(target=lambda: outcome.append(chat._upload_one(upload, 0, 1, progress)))
+    uploading = threading.Thread(target=lambda: outcome.append(chat.upload([str(upload)], progress)))
     uploading.start()
     deadline = time.monotonic() + 30
     while not any("waiting for another indexing run" in text for text in said) and time.monotonic() < deadline:
@@ -298,6 +298,6 @@ def test_an_upload_waiting_for_another_writer_blocks_no_question(tmp_path: Path,
     release.set()
     uploading.join(timeout=120)
     holder.join(timeout=30)
-    assert outcome and outcome[0].status == "added"
+    assert outcome and "data-status='added'" in outcome[0][0]  # the per-file report says: added
     assert chat.ask_api(question_for(2))["quotes"][0]["article_id"].endswith("town-02.md")
     assistant.close()

@@ -21,12 +21,14 @@ from gradio_client.exceptions import AppError
 from samples import BUS
 
 from assistant import Answer, Article, Assistant, Passage, Quote, Settings
-from assistant.conversation import rewrite_followup
-from assistant.errors import ModelLoadError
+from assistant.conversation import ChatTurn
+from assistant.errors import InvalidInputError, ModelLoadError
 from assistant.indexing import IndexReport
 from assistant.ui import (
+    CSS,
+    QUESTIONS,
+    WRITES,
     ChatApp,
-    InputProblem,
     build_app,
     launch,
     safe_file_name,
@@ -193,16 +195,28 @@ def test_assistant_serve_says_where_the_chat_runs(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the chat handler
 
 
-def answers_of(chat: ChatApp, question: str, history: list[dict] | None = None, **options: Any) -> list[str]:
-    """Every assistant message `respond` yields for `question` (the last one is the final message)."""
-    _, history, pending = chat.take_question(question, history or [])
-    frames = list(chat.respond(pending, history, options.get("k"), options.get("sources"), *options.get("dates", ())))
-    return [frame[-1]["content"] for frame in frames]
+@dataclass
+class Talk:
+    """The page's state across questions: the messages shown (HTML) and the plain conversation (`gr.State`)."""
+
+    shown: list[dict]
+    conversation: list[dict]
+
+
+def answers_of(chat: ChatApp, question: str, talk: Talk | None = None, **options: Any) -> list[str]:
+    """Every assistant message `respond` yields for `question` (the last one is the final message); `talk`
+    carries the page's state on to the next question."""
+    talk = talk or Talk([], [])
+    _, shown, pending = chat.take_question(question, talk.shown)
+    dates = options.get("dates", ())
+    frames = list(chat.respond(pending, shown, talk.conversation, options.get("k"), options.get("sources"), *dates))
+    talk.shown, talk.conversation = frames[-1]
+    return [frame[0][-1]["content"] for frame in frames]
 
 
 @pytest.mark.slow
 def test_respond_streams_then_shows_sources(served: Served) -> None:
-    chat = ChatApp(served.assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(served.assistant, uploads_dir=None, pieces=word_pieces)
     messages = answers_of(chat, MEDIATE)
     assert "na-pending" in messages[0]
     streamed = [m for m in messages if "na-streaming" in m]
@@ -234,7 +248,7 @@ def test_respond_streams_then_shows_sources(served: Served) -> None:
 def test_chat_names_the_language_it_detected_and_quotes_the_other_language_verbatim(
     served: Served, question: str, detected: str, quoted: str, says: str
 ) -> None:
-    chat = ChatApp(served.assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(served.assistant, uploads_dir=None, pieces=word_pieces)
     final = html.unescape(answers_of(chat, question)[-1])
     assert detected in final and quoted in final
     assert "na-abstained" not in final and "na-sources" in final
@@ -254,15 +268,31 @@ def test_ask_endpoint_answers_across_languages(served: Served, client: Client) -
 
 @pytest.mark.slow
 def test_follow_up_is_searched_with_the_conversation(served: Served) -> None:
-    chat = ChatApp(served.assistant, uploads_dir=None, rewrite=rewrite_followup, pieces=word_pieces)
+    chat = ChatApp(served.assistant, uploads_dir=None, pieces=word_pieces)
     first = "Worüber verhandeln Russland und die Ukraine?"
-    _, history, pending = chat.take_question(first, [])
-    history = list(chat.respond(pending, history))[-1]
-    final = answers_of(chat, "Und wer sollte vermitteln?", history)[-1]
+    talk = Talk([], [])
+    answers_of(chat, first, talk)
+    final = answers_of(chat, "Und wer sollte vermitteln?", talk)[-1]
     searched = "Gesucht wurde: „Worüber verhandeln Russland und die Ukraine? Und wer sollte vermitteln?“"
     assert searched in html.unescape(final)
-    standalone = answers_of(chat, MEDIATE, history)[-1]
+    standalone = answers_of(chat, MEDIATE, talk)[-1]
     assert "Gesucht wurde" not in standalone
+
+
+@pytest.mark.slow
+def test_the_conversation_is_kept_as_plain_text_not_read_back_from_the_page(served: Served) -> None:
+    chat = ChatApp(served.assistant, uploads_dir=None, pieces=word_pieces)
+    first = "Worüber verhandeln Russland und die Ukraine?"
+    talk = Talk([], [])
+    answers_of(chat, first, talk)
+    (asked, answered) = talk.conversation
+    assert asked == {"role": "user", "content": first}
+    assert answered["role"] == "assistant" and answered["content"] == served.assistant.ask(first).answer
+    assert "<" not in answered["content"]  # the answer's text, not the message's HTML
+    talk.shown = []  # the page's messages are only shown: the follow-up leans on the kept conversation
+    final = answers_of(chat, "Und wer sollte vermitteln?", talk)[-1]
+    assert f"Gesucht wurde: „{first} Und wer sollte vermitteln?“" in html.unescape(final)
+    assert [m["role"] for m in talk.conversation] == ["user", "assistant"] * 2
 
 
 class Broken:
@@ -277,12 +307,15 @@ class Broken:
     def ask(self, *args: Any, **kwargs: Any) -> Answer:
         raise self.error
 
+    def chat(self, *args: Any, **kwargs: Any) -> ChatTurn:
+        raise self.error
+
     def status(self) -> Any:
         return type("Status", (), {"articles": self.count, "chunks": 0, "embedding_model": None, "last_changed": None})
 
 
 def final_message(assistant: Any, question: str = MEDIATE, **options: Any) -> str:
-    chat = ChatApp(assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(assistant, uploads_dir=None, pieces=word_pieces)
     return answers_of(chat, question, **options)[-1]
 
 
@@ -307,11 +340,18 @@ def test_a_question_before_anything_is_indexed(tmp_path: Path) -> None:
 
 
 def test_an_empty_question_gets_a_friendly_message() -> None:
-    chat = ChatApp(Broken(RuntimeError("never called")), uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(Broken(RuntimeError("never called")), uploads_dir=None, pieces=word_pieces)
     box, history, pending = chat.take_question("   ", [])
     assert (box, history, pending) == ("", [], "")
-    frames = list(chat.respond(pending, history))
-    assert len(frames) == 1 and "Bitte geben Sie eine Frage ein" in frames[0][-1]["content"]
+    frames = list(chat.respond(pending, history, []))
+    assert len(frames) == 1 and "Bitte geben Sie eine Frage ein" in frames[0][0][-1]["content"]
+    assert frames[0][1] == []  # nothing was asked: the conversation stays as it was
+
+
+def test_a_failed_question_still_counts_for_the_follow_ups() -> None:
+    talk = Talk([], [])
+    answers_of(ChatApp(Broken(RuntimeError("the store is gone"))), MEDIATE, talk)
+    assert talk.conversation == [{"role": "user", "content": MEDIATE}, {"role": "assistant", "content": ""}]
 
 
 def test_bad_dates_are_explained_in_the_chat() -> None:
@@ -388,10 +428,10 @@ def test_abstentions_list_the_nearest_passages_without_marks() -> None:
 
 
 def test_streaming_pieces_rebuild_the_answer() -> None:
-    answer = Answer("q", "Eins zwei  drei.\nVier [1]", False)
-    assert "".join(word_pieces(answer, delay=0)) == answer.answer
-    long = Answer("q", " ".join(["Wort"] * 500), False)
-    assert len(list(word_pieces(long, delay=0))) <= 40
+    text = "Eins zwei  drei.\nVier [1]"
+    assert "".join(word_pieces(text, delay=0)) == text
+    assert len(list(word_pieces(" ".join(["Wort"] * 500), delay=0))) <= 40
+    assert list(word_pieces("Token", delay=0)) == ["Token"]  # a model's token passes through as it came
 
 
 def test_search_options() -> None:
@@ -400,7 +440,7 @@ def test_search_options() -> None:
     assert (built.sources, built.published_from, built.published_to) == (("Reuters",), "2024-01-01", "2024-12-31")
     assert search_filter_from([], "1.3.2024", "31. 12. 2024").published_to == "2024-12-31"
     for bad in ("2024-02-30", "März 2024", "2024/03/01", "32.01.2024"):
-        with pytest.raises(InputProblem, match="kein Datum"):
+        with pytest.raises(InvalidInputError, match="kein Datum"):
             search_filter_from([], bad, None)
 
 
@@ -418,3 +458,35 @@ def test_human_time() -> None:
     assert human_time(1000.0, now=1030.0).startswith("gerade eben")
     assert human_time(1000.0, now=1000.0 + 600).startswith("vor 10 Min.")
     assert "vor" not in human_time(1000.0, now=1000.0 + 3 * 86400)
+
+
+def test_questions_share_one_concurrency_limit_and_writes_another(tmp_path: Path) -> None:
+    """Every way a question comes in (typed, an example, `/ask`) counts against one limit; before, each event
+    had its own, so the page took three times the questions its limit said."""
+    app = build_app(Assistant(Settings(index_dir=tmp_path / "index")), concurrency=3)
+    groups: dict[str, set[tuple[str | None, int | None]]] = {}
+    for fn in app.fns.values():
+        groups.setdefault(fn.name, set()).add((fn.concurrency_id, fn.concurrency_limit))
+    assert groups["respond"] == {(QUESTIONS, 3)} and groups["ask_api"] == {(QUESTIONS, 3)}
+    assert groups["upload"] == groups["add_urls"] == {(WRITES, 1)}
+    assert sum(fn.name == "respond" for fn in app.fns.values()) == 2  # typed, and picked from the examples
+
+
+def test_the_styles_ship_inside_the_package() -> None:
+    assert "#na-layout" in CSS and ".na-cite" in CSS
+
+
+@pytest.mark.slow
+def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
+    """The CSS is package data: an installed wheel (not only this checkout) has it beside `assistant.ui`."""
+    source = tmp_path / "source"
+    shutil.copytree(REPO / "assistant", source / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", "dist", "."]
+    subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
+    (wheel,) = (source / "dist").glob("*.whl")
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "assistant/chat.css" in names and "assistant/ui.py" in names

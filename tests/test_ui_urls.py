@@ -63,7 +63,7 @@ def test_by_default_the_chat_refuses_to_fetch_private_addresses(
     tmp_path: Path, embeddings: Any, site: NewsSite
 ) -> None:
     assistant = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=embeddings)
-    chat = ChatApp(assistant, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(assistant, uploads_dir=None, pieces=word_pieces)
     before = len(site.log)
 
     report, *_ = chat.add_urls(f"{site.base}/energie.html")

@@ -102,7 +102,7 @@ def test_the_library_refuses_a_long_question(seeded: Assistant) -> None:
 
 @pytest.mark.slow
 def test_the_chat_explains_bad_input(seeded: Assistant) -> None:
-    chat = ChatApp(seeded, uploads_dir=None, rewrite=lambda q, h: q, pieces=word_pieces)
+    chat = ChatApp(seeded, uploads_dir=None, pieces=word_pieces)
     assert "at most 300" in answers_of(chat, "Wer? " * 100)[-1]
     assert "from 1 to 50" in answers_of(chat, MEDIATE, k=500.0)[-1]
     assert "list of source names" in html.unescape(answers_of(chat, MEDIATE, sources="Reuters")[-1])
