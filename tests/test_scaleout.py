@@ -195,6 +195,6 @@ def test_a_running_reader_answers_what_another_writer_indexed(
     writer.delete("quellenau")
     time.sleep(SYNC_EVERY + 0.1)
     assert {p.article_id for p in reader.ask("Was baut Quellenau?").passages} == {"brakwitz"}
-    assert reader._open_store()._client is writer._open_store()._client
+    assert reader.vector_store()._client is writer.vector_store()._client
     reader.close()
     writer.close()
