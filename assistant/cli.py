@@ -190,13 +190,7 @@ def _where(title: str, source: str, published: str | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    status = _open(args).status()
-    data = {
-        "articles": status.articles,
-        "chunks": status.chunks,
-        "embedding_model": status.embedding_model,
-        "last_changed": status.last_changed,
-    }
+    data = _open(args).status().as_dict()
     print(json.dumps(data) if args.json else "\n".join(f"{key}: {value}" for key, value in data.items()))
     return 0
 
@@ -362,8 +356,8 @@ def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) 
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=None, help="how many passages to retrieve (default 4)")
     ask.add_argument("--source", action="append", help="only articles from this source (repeatable)")
-    ask.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
-    ask.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    ask.add_argument("--since", help="only articles published on or after this day (2024-03-01 or 1.3.2024)")
+    ask.add_argument("--until", help="only articles published on or before this day (2024-03-31 or 31.3.2024)")
     ask.set_defaults(run=cmd_ask)
 
     status = commands.add_parser("status", parents=[common], help="what the index holds")

@@ -12,13 +12,12 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answering import Abstention, ExtractiveAnswerer
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
@@ -31,6 +30,7 @@ from assistant.errors import (
     IndexNotFoundError,
     ModelMismatchError,
 )
+from assistant.extractive import Abstention, ExtractiveAnswerer
 from assistant.fetching import FetchPolicy
 from assistant.indexing import Indexer, IndexReport, ProgressCallback
 from assistant.keyword import KeywordIndex
@@ -76,6 +76,10 @@ class IndexStatus:
     chunks: int
     embedding_model: str | None
     last_changed: float | None
+
+    def as_dict(self) -> dict[str, int | str | float | None]:
+        """The status as the CLI's ``--json`` and the chat's ``/status`` API report it."""
+        return asdict(self)
 
 
 class Assistant:
@@ -370,6 +374,7 @@ class Assistant:
         self, question: str, k: int | None = None, *, search_filter: SearchFilter | None = None
     ) -> list[Passage]:
         """The `k` passages most likely to answer `question`."""
+        question, k = self._question(question), check_k(k, self.settings.max_top_k)
         return self._retrieve(question, k, search_filter)[1]
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
@@ -420,8 +425,7 @@ class Assistant:
     def _retrieve(
         self, question: str, k: int | None, search_filter: SearchFilter | None
     ) -> tuple[np.ndarray, list[Passage]]:
-        question = self._question(question)
-        k = check_k(k, self.settings.max_top_k)
+        """Passages for a question and `k` already checked by the public entry points."""
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:

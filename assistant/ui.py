@@ -29,12 +29,13 @@ from assistant.articles import Article
 from assistant.conversation import ChatTurn
 from assistant.core import Assistant
 from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError, InvalidInputError
+from assistant.files import SUPPORTED_SUFFIXES
 from assistant.language import guess_language
+from assistant.phrases import phrase, phrases_for
 from assistant.protocols import Message
 from assistant.settings import Settings
 from assistant.ui_html import (
     EMPTY_QUESTION,
-    TEXT,
     FileOutcome,
     header_html,
     message_html,
@@ -60,7 +61,7 @@ QUESTIONS = "questions"
 WRITES = "writes"
 """The concurrency group of uploads and fetches: writes to the same index, one at a time."""
 
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 UPLOAD_PROGRESS = gr.Progress()
 """Gradio injects a live progress bar for a parameter whose default is a `gr.Progress`."""
 EXAMPLES = [
@@ -258,7 +259,7 @@ class ChatApp:
             yield [*shown, _bot(notice_html(EMPTY_QUESTION))], conversation
             return
         language = guess_language(question)
-        shown.append(_bot(notice_html(html.escape(TEXT[language]["searching"]), css="na-pending")))
+        shown.append(_bot(notice_html(html.escape(phrase(language, "searching")), css="na-pending")))
         yield list(shown), conversation
         turn: ChatTurn | None = None
         try:
@@ -307,7 +308,7 @@ class ChatApp:
         return item
 
     def _failure_html(self, error: Exception, language: str) -> str:
-        text = TEXT[language]
+        text = phrases_for(language)
         if isinstance(error, IndexNotFoundError) and self._is_empty():
             return notice_html(html.escape(text["no_index"]))
         if isinstance(error, EmptyQuestionError):
@@ -444,13 +445,7 @@ class ChatApp:
 
     def status_api(self) -> dict[str, Any]:
         """What the index holds: articles, chunks, embedding model, last change (Unix time)."""
-        status = self.assistant.status()
-        return {
-            "articles": status.articles,
-            "chunks": status.chunks,
-            "embedding_model": status.embedding_model,
-            "last_changed": status.last_changed,
-        }
+        return self.assistant.status().as_dict()
 
 
 class _ArticleLookup:

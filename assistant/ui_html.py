@@ -18,12 +18,10 @@ from assistant.answers import Answer, Passage, Quote
 from assistant.articles import Article
 from assistant.indexing import IndexReport
 from assistant.language import guess_language
-from assistant.phrases import PHRASES, names_in, phrase, phrases_for
+from assistant.phrases import names_in, phrase, phrases_for
 
 FRAME = "de"
 """The chat's frame (status panel, upload report) is German; answers follow the asker's language."""
-TEXT = PHRASES
-"""The chat's words by language (ui.py reads them under this name): the table lives in `assistant.phrases`."""
 
 
 def bilingual(key: str) -> str:

@@ -37,8 +37,8 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering import Abstention, QuestionTerms, Weights, stem_prefixes
 from assistant.evaluation import load_squad
+from assistant.extractive import Abstention, QuestionTerms, Weights, stem_prefixes
 from assistant.keyword import tokenize
 from assistant.retrieval import FusionWeights, fused_scores
 

@@ -31,8 +31,8 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering import CROSS_LINGUAL, MAX_QUOTE_CHARS, REFERS_BACK, Abstention, QuestionTerms, Weights
 from assistant.evaluation import contains_any, load_squad, with_questions_from
+from assistant.extractive import CROSS_LINGUAL, MAX_QUOTE_CHARS, REFERS_BACK, Abstention, QuestionTerms, Weights
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual
 from assistant.retrieval import fused_scores, fusion_weights_for

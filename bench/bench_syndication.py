@@ -78,8 +78,10 @@ def main() -> int:
     merges, highest, pairs = _distinct_pairs(signatures)
     compare_us = (time.perf_counter() - started) * 1e6 / pairs
     print(f"\ndistinct article pairs: {pairs:,}, false merges: {merges}, highest containment {highest:.2f}")
-    print(f"cost: {shingle_ms:.2f} ms to shingle an article, {compare_us:.2f} µs per pair compared; "
-          "nothing at index time (only a question's few retrieved articles are compared)")
+    print(
+        f"cost: {shingle_ms:.2f} ms to shingle an article, {compare_us:.2f} µs per pair compared; "
+        "nothing at index time (only a question's few retrieved articles are compared)"
+    )
     return 0
 
 

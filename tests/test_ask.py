@@ -17,7 +17,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
-from assistant.answering import Abstention, QuestionTerms, Weights, is_overview_question, stem_prefixes
+from assistant.extractive import Abstention, QuestionTerms, Weights, is_overview_question, stem_prefixes
 
 
 def assert_verbatim(assistant: Assistant, answer) -> None:

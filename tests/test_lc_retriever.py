@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
-import tempfile
-from functools import cache
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from langchain_core.retrievers import BaseRetriever
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from assistant import Assistant, Settings
 from assistant.lc_retriever import ArticleRetriever
+from assistant.onnx_embeddings import OnnxEmbeddings
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+_SHARED: dict[str, Assistant] = {}
 
 
-@cache
+@pytest.fixture(scope="module", autouse=True)
+def _module_assistant(
+    tmp_path_factory: pytest.TempPathFactory, seed_index: Path, embeddings: OnnxEmbeddings
+) -> Iterator[None]:
+    """One real seed index and the session's model for the whole module: the standard tests build retrievers
+    from properties, without fixtures, so they find it here."""
+    index_dir = tmp_path_factory.mktemp("lc-retriever") / "index"
+    shutil.copytree(seed_index, index_dir)
+    _SHARED["assistant"] = assistant = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
+    yield
+    assistant.close()
+
+
 def _indexed_assistant() -> Assistant:
-    """One small real index for the whole class (the standard tests build retrievers without fixtures)."""
-    assistant = Assistant(Settings(index_dir=Path(tempfile.mkdtemp(prefix="lc-retriever-")) / "index"))
-    assistant.index([SEEDS])
-    return assistant
+    return _SHARED["assistant"]
 
 
 class TestArticleRetriever(RetrieversIntegrationTests):
