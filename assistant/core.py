@@ -11,6 +11,7 @@ import functools
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ from assistant.protocols import (
     VectorStore,
 )
 from assistant.records import Records
+from assistant.remote_records import ServerRecords, server_writer_turn, shared_client
 from assistant.retrieval import SearchFilter, hybrid_retriever
 from assistant.settings import Settings
 from assistant.sharing import SharedStore, Waiting, writer_turn
@@ -161,6 +163,15 @@ class Assistant:
     def _new_records(self, create: bool) -> Records:
         if self._records is None:
             path = self.index_dir / RECORDS_FILE
+            if self._on_server():  # the record lives in the server; the file is this machine's cache of it
+                self._records = ServerRecords(
+                    path,
+                    shared_client(self.settings.chroma_url),
+                    self.settings.collection,
+                    self.settings.chroma_url,
+                    self.keyword_index,
+                )
+                return self._records
             if not create and not path.exists():
                 raise IndexNotFoundError(
                     f"nothing is indexed in {self.index_dir}: add articles first "
@@ -168,6 +179,17 @@ class Assistant:
                 )
             self._records = Records(path)
         return self._records
+
+    def _on_server(self) -> bool:
+        """Whether the whole archive (not only the vectors) lives in the Chroma server at ASSISTANT_CHROMA_URL."""
+        return bool(self.settings.chroma_url) and self._chroma_client is None and self._vector_store is None
+
+    def _writer_turn(self, waiting: Waiting | None = None) -> AbstractContextManager[None]:
+        """This folder's writer lock; on a server also the writers' lease there (other machines queue too)."""
+        records = self._open_records(create=True)
+        if isinstance(records, ServerRecords):
+            return server_writer_turn(self.index_dir, records, waiting)
+        return writer_turn(self.index_dir, waiting)
 
     def _store_access(self) -> SharedStore:
         """The vector store as this process shares it with every other reader and writer of the index."""
@@ -185,7 +207,9 @@ class Assistant:
             return self._vector_store
         if self._chroma_client is not None:
             return ChromaStore(self._chroma_client, self.settings.collection)
-        client = open_client(self.index_dir / "chroma", self.settings.chroma_url)
+        if self.settings.chroma_url:  # one client per server in this process
+            return ChromaStore(shared_client(self.settings.chroma_url), self.settings.collection)
+        client = open_client(self.index_dir / "chroma", None)
         return ChromaStore(client, self.settings.collection, owned=True)
 
     @functools.cached_property
@@ -279,7 +303,7 @@ class Assistant:
     ) -> IndexReport:
         records = self._open_records(create=True)
         self._check_model(records)
-        with writer_turn(self.index_dir, waiting):
+        with self._writer_turn(waiting):
             try:
                 return self._indexer(records).index(items, sync=sync, progress=progress)
             finally:  # also after an interrupted run: the vectors written so far are this model's
@@ -312,7 +336,7 @@ class Assistant:
         scope = article_id_for(Path(path), self.index_dir.resolve().parent)
         gone = [article_id for article_id, article_path in records.articles_under(scope) if article_path == scope]
         if gone:
-            with writer_turn(self.index_dir):
+            with self._writer_turn():
                 indexer = self._indexer(records)
                 for article_id in gone:
                     indexer.delete(article_id)
@@ -324,7 +348,7 @@ class Assistant:
         records = self._open_records(create=False)
         if records.content_hash(article_id) is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r} in the index")
-        with writer_turn(self.index_dir):
+        with self._writer_turn():
             self._indexer(records).delete(article_id)
             self.keyword_index.update(records)  # readers never build it
 

@@ -31,7 +31,7 @@ Waiting = Callable[[str], None]
 
 
 @contextmanager
-def _flock(path: Path, mode: int) -> Iterator[int]:
+def file_lock(path: Path, mode: int) -> Iterator[int]:
     """An flock on `path` through a descriptor of its own (so threads of one process exclude each other too)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -69,7 +69,7 @@ def _holder(path: Path) -> str:
     return f"pid {pid}" if pid.isdigit() else "another process"
 
 
-def _unreachable(error: Exception) -> bool:
+def unreachable(error: Exception) -> bool:
     """Whether `error` says the server cannot be reached (connection refused, reset, timed out)."""
     import httpx
 
@@ -167,7 +167,7 @@ class SharedStore:
         try:
             yield
         except Exception as error:
-            if self.url is None or not _unreachable(error):
+            if self.url is None or not unreachable(error):
                 raise
             raise StoreUnavailableError(
                 f"the Chroma server at {self.url} does not answer ({error}): start it again (`chroma run`) or "
@@ -199,9 +199,9 @@ class SharedStore:
         if not self._reopen:  # a Chroma server orders its own writes
             yield
             return
-        with _flock(self.folder / ".turnstile", fcntl.LOCK_EX):
+        with file_lock(self.folder / ".turnstile", fcntl.LOCK_EX):
             pass
-        with _flock(self.folder / ".store.lock", fcntl.LOCK_SH):
+        with file_lock(self.folder / ".store.lock", fcntl.LOCK_SH):
             yield
 
     @contextmanager
@@ -209,7 +209,10 @@ class SharedStore:
         if not self._reopen:
             yield
             return
-        with _flock(self.folder / ".turnstile", fcntl.LOCK_EX), _flock(self.folder / ".store.lock", fcntl.LOCK_EX):
+        with (
+            file_lock(self.folder / ".turnstile", fcntl.LOCK_EX),
+            file_lock(self.folder / ".store.lock", fcntl.LOCK_EX),
+        ):
             yield
 
     def close(self) -> None:

@@ -162,7 +162,8 @@ class ChromaStore:
         return set(self._collection.get(where=where, include=[])["ids"])
 
     def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
-        """Nearest chunks (an empty collection answers with none; counting first cost 35 ms at 40,000 chunks)."""
+        """The `k` nearest chunks. An empty collection answers with none, so nothing is counted first: that cost
+        35 ms at 40,000 chunks on disk, and a server more than the query itself."""
         result = self._collection.query(
             query_embeddings=[vector],
             n_results=k,
