@@ -16,8 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gradio_client import Client
 from test_chroma_server import CHROMA, ChromaServer
-from test_shared_index import cli, question_for, write_towns
+from test_shared_index import (
+    Askers,
+    assert_quotes_verify,
+    cli,
+    question_for,
+    start_server,
+    wait_for_answer,
+    write_towns,
+)
 
 from assistant import Article, Assistant, Settings
 from assistant.remote_records import SYNC_EVERY
@@ -198,3 +207,30 @@ def test_a_running_reader_answers_what_another_writer_indexed(
     assert reader.vector_store()._client is writer.vector_store()._client
     reader.close()
     writer.close()
+
+
+def test_a_chat_server_answers_throughout_while_another_machine_indexes(
+    server: ChromaServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`assistant serve` on one cache folder, clients asking it in a loop; a CLI writer with another folder (as
+    on another machine) indexes into the same server: no question fails, the new articles are answered by the
+    running chat, and every quote verifies through a third, empty folder."""
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", server.url)
+    monkeypatch.setenv("ASSISTANT_COLLECTION", "chat")
+    run(server, tmp_path / "writer", "index", str(write_towns(tmp_path / "first", range(0, 2))), cwd=tmp_path)
+    for chat in start_server(tmp_path / "chat", tmp_path):
+        askers = Askers(chat.url, [question_for(n) for n in range(0, 6)])
+        askers.start()
+        time.sleep(2)
+        added = json.loads(
+            run(server, tmp_path / "writer", "index", str(write_towns(tmp_path / "more", range(2, 6))), cwd=tmp_path)
+        )
+        assert added["added"] == 4
+        client = Client(chat.url, verbose=False)
+        for n in range(0, 6):
+            wait_for_answer(client, n, timeout=60)
+        askers.stop()
+        assert askers.errors == []
+        assert len(askers.answers) > 10
+        assert_quotes_verify(tmp_path / "reader", askers.answers)
+    assert_server_consistent(server, "chat")
