@@ -52,7 +52,14 @@ def _watch(folder: Path, index_dir: Path, **env: str) -> subprocess.Popen[str]:
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore", **env},
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    """Ctrl-C stops the watcher even when the tests run in the background (where the shell starts programs
+    with SIGINT ignored, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture
