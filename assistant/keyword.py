@@ -28,11 +28,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from assistant.keyword_segments import Part, Segment, merge, merge_plan, postings_of, write_segment
 from assistant.records import Records
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -47,13 +48,6 @@ _STOPWORDS = frozenset(
 )
 K1, B = 1.5, 0.75
 """BM25 parameters (bm25s' defaults, which the index was built with before it became incremental)."""
-MERGE_FACTOR = 8
-"""Segments of one size tier merged at once: each chunk is rewritten about log8(chunks) times in its life."""
-MAX_MERGE_CHUNKS = 500_000
-"""Segments above an eighth of this are not merged again (unless many of their chunks were deleted): no single
-change ever rewrites the whole archive."""
-DEAD_SHARE = 0.3
-"""A segment with more deleted chunks than this share is rewritten without them."""
 BUILD_CHUNKS = 20_000
 """Chunks tokenized into one segment at a time by a full rebuild (bounds its memory)."""
 _POINTER = "CURRENT"
@@ -78,156 +72,10 @@ def bm25_idf(df: int, n: int) -> float:
 
 
 # --- segments: immutable postings of some chunks ------------------------------------------------
-@dataclass
-class _Postings:
-    """What a segment holds, in memory: chunk ids, lengths, sorted terms and each term's (chunk, tf) list."""
-
-    chunk_ids: list[str]
-    lengths: np.ndarray  # int32, tokens per chunk
-    terms: list[str]  # sorted
-    indptr: np.ndarray  # int64, postings of term t: [indptr[t], indptr[t + 1])
-    docs: np.ndarray  # int32, chunk position in the segment
-    tfs: np.ndarray  # term frequency
-
-
-def _tokenized(docs: Iterable[tuple[str, list[str]]]) -> _Postings:
-    """A segment's postings from (chunk id, tokens)."""
-    chunk_ids, lengths, counts = [], [], []
-    for chunk_id, tokens in docs:
-        chunk_ids.append(chunk_id)
-        lengths.append(len(tokens))
-        counts.append(Counter(tokens))
-    terms = sorted({t for c in counts for t in c})
-    term_id = {t: i for i, t in enumerate(terms)}
-    posting_terms = np.fromiter((term_id[t] for c in counts for t in c), dtype=np.int64)
-    docs_arr = np.repeat(np.arange(len(counts), dtype=np.int32), [len(c) for c in counts])
-    tfs = np.fromiter((tf for c in counts for tf in c.values()), dtype=np.int64)
-    return _sorted_postings(chunk_ids, np.asarray(lengths, np.int32), terms, posting_terms, docs_arr, tfs)
-
-
-def _sorted_postings(
-    chunk_ids: list[str],
-    lengths: np.ndarray,
-    terms: list[str],
-    posting_terms: np.ndarray,
-    docs: np.ndarray,
-    tfs: np.ndarray,
-) -> _Postings:
-    """Postings ordered by term, then chunk; terms without postings dropped."""
-    used, posting_terms = np.unique(posting_terms, return_inverse=True)
-    order = np.lexsort((docs, posting_terms))
-    indptr = np.zeros(len(used) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(posting_terms, minlength=len(used)), out=indptr[1:])
-    tf_type = np.uint16 if len(tfs) == 0 or tfs.max() < 2**16 else np.int32
-    return _Postings(
-        chunk_ids, lengths, [terms[i] for i in used], indptr, docs[order].astype(np.int32), tfs[order].astype(tf_type)
-    )
-
-
-class _Segment:
-    """One segment on disk, opened: arrays memory-mapped, term lookup by binary search (nothing built)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.name = folder.name
-        self.folder = folder
-        self.chunk_ids: list[str] = json.loads((folder / "chunk_ids.json").read_text(encoding="utf-8"))
-        self.lengths = np.load(folder / "lengths.npy", mmap_mode="r")
-        self._vocab = (folder / "terms.bin").read_bytes()
-        self._term_ends = np.load(folder / "term_ends.npy")
-        self._indptr = np.load(folder / "indptr.npy", mmap_mode="r")
-        self._docs = np.load(folder / "docs.npy", mmap_mode="r")
-        self._tfs = np.load(folder / "tfs.npy", mmap_mode="r")
-
-    @property
-    def size(self) -> int:
-        return len(self.chunk_ids)
-
-    @cached_property
-    def _local(self) -> dict[str, int]:
-        """Chunk id -> position (built once per process on first use; segments never change)."""
-        return {chunk_id: n for n, chunk_id in enumerate(self.chunk_ids)}
-
-    def local(self, chunk_id: str) -> int | None:
-        return self._local.get(chunk_id)
-
-    def _term(self, n: int) -> bytes:
-        return self._vocab[self._term_ends[n - 1] if n else 0 : self._term_ends[n]]
-
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """(chunk positions, term frequencies) of `term`, or None when no chunk here has it."""
-        key = term.encode("utf-8")
-        n = bisect.bisect_left(range(len(self._term_ends)), key, key=self._term)
-        if n == len(self._term_ends) or self._term(n) != key:
-            return None
-        lo, hi = int(self._indptr[n]), int(self._indptr[n + 1])
-        return self._docs[lo:hi], self._tfs[lo:hi]
-
-    def read(self) -> _Postings:
-        """Everything, in memory (for merging)."""
-        ends = self._term_ends.tolist()
-        terms = [self._vocab[a:b].decode("utf-8") for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-        return _Postings(
-            self.chunk_ids, np.asarray(self.lengths), terms, np.asarray(self._indptr), np.asarray(self._docs),
-            np.asarray(self._tfs),
-        )  # fmt: skip
-
-
-def _write_segment(folder: Path, postings: _Postings) -> Path:
-    """A new segment folder (a unique name: a killed writer's leftovers are never reused, only collected)."""
-    target = Path(tempfile.mkdtemp(prefix="s-", dir=folder))
-    encoded = [t.encode("utf-8") for t in postings.terms]
-    (target / "terms.bin").write_bytes(b"".join(encoded))
-    np.save(target / "term_ends.npy", np.cumsum([len(t) for t in encoded], dtype=np.int64))
-    for name, array in (("lengths", postings.lengths), ("indptr", postings.indptr), ("docs", postings.docs)):
-        np.save(target / f"{name}.npy", array)
-    np.save(target / "tfs.npy", postings.tfs)
-    (target / "chunk_ids.json").write_text(json.dumps(postings.chunk_ids), encoding="utf-8")
-    return target
-
-
-# --- versions: which segments, which of their chunks are deleted --------------------------------
-@dataclass
-class _Part:
-    """A segment as one version sees it: its deleted chunk positions, and where its scores start."""
-
-    segment: _Segment
-    dead: np.ndarray  # sorted int32 positions
-    dead_file: str | None = None
-    offset: int = 0
-
-    @cached_property
-    def live(self) -> np.ndarray | None:
-        """Mask of live chunks (None: all live)."""
-        if not len(self.dead):
-            return None
-        mask = np.ones(self.segment.size, dtype=bool)
-        mask[self.dead] = False
-        return mask
-
-    @property
-    def live_count(self) -> int:
-        return self.segment.size - len(self.dead)
-
-    @cached_property
-    def live_length(self) -> int:
-        return int(np.asarray(self.segment.lengths, dtype=np.int64).sum() - self.segment.lengths[self.dead].sum())
-
-    def is_live(self, position: int) -> bool:
-        return self.live is None or bool(self.live[position])
-
-    def live_postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        found = self.segment.postings(term)
-        if found is None or self.live is None:
-            return found
-        docs, tfs = found
-        alive = self.live[docs]
-        return docs[alive], tfs[alive]
-
-
 class _ChunkIds(Sequence[str]):
     """Chunk id at each score position, across segments (built lazily: a question needs a few of them)."""
 
-    def __init__(self, parts: list[_Part]) -> None:
+    def __init__(self, parts: list[Part]) -> None:
         self._parts = parts
         self._starts = [p.offset for p in parts]
         self._total = sum(p.segment.size for p in parts)
@@ -245,7 +93,7 @@ class _ChunkIds(Sequence[str]):
 class KeywordSnapshot:
     """One finished version of the BM25 index, loaded: never changes, so a question can hold on to it."""
 
-    def __init__(self, version: str = "", parts: list[_Part] | None = None, applied: int = 0) -> None:
+    def __init__(self, version: str = "", parts: list[Part] | None = None, applied: int = 0) -> None:
         self.version = version
         self.applied = applied
         self.parts = parts or []
@@ -354,7 +202,7 @@ class KeywordIndex:
         self.folder = folder
         self._snapshot = KeywordSnapshot()
         self._loading = threading.Lock()
-        self._segments: dict[str, _Segment] = {}
+        self._segments: dict[str, Segment] = {}
 
     # --- writing (writers only) -----------------------------------------------------------------
     def update(self, records: Records) -> None:
@@ -369,7 +217,7 @@ class KeywordIndex:
             return
         parts = self._killed(base.parts, change.removed)
         if change.added:
-            parts.append(self._part(_write_segment(self.folder, _tokenized(_tokens(change.added)))))
+            parts.append(self._part(write_segment(self.folder, postings_of(_tokens(change.added)))))
         self._publish(self._merged(parts), change.head, records)
 
     def rebuild(self, records: Records) -> None:
@@ -378,7 +226,7 @@ class KeywordIndex:
         with records.snapshot():
             head = records.keyword_head()
             parts = [
-                self._part(_write_segment(self.folder, _tokenized(batch)))
+                self._part(write_segment(self.folder, postings_of(batch)))
                 for batch in _batched(_tokens(records.chunk_texts()), BUILD_CHUNKS)
             ]
         self._publish(self._merged(parts), head, records)
@@ -387,12 +235,12 @@ class KeywordIndex:
         """Whether the version on disk holds every change of the record."""
         return self.ensure_current().applied == records.keyword_head() and self._pointed().endswith(".json")
 
-    def _part(self, folder: Path, dead: np.ndarray | None = None, dead_file: str | None = None) -> _Part:
-        segment = self._segments.get(folder.name) or _Segment(folder)
+    def _part(self, folder: Path, dead: np.ndarray | None = None, dead_file: str | None = None) -> Part:
+        segment = self._segments.get(folder.name) or Segment(folder)
         self._segments[folder.name] = segment
-        return _Part(segment, dead if dead is not None else np.zeros(0, np.int32), dead_file)
+        return Part(segment, dead if dead is not None else np.zeros(0, np.int32), dead_file)
 
-    def _killed(self, parts: list[_Part], removed: set[str]) -> list[_Part]:
+    def _killed(self, parts: list[Part], removed: set[str]) -> list[Part]:
         """The parts with `removed` chunks marked deleted where they are live (new deletion lists, new files)."""
         hits: dict[int, list[int]] = {}
         for chunk_id in removed:
@@ -403,25 +251,25 @@ class KeywordIndex:
         out = []
         for n, part in enumerate(parts):
             if n not in hits:
-                out.append(_Part(part.segment, part.dead, part.dead_file))
+                out.append(Part(part.segment, part.dead, part.dead_file))
                 continue
             dead = np.union1d(part.dead, np.asarray(hits[n], np.int32)).astype(np.int32)
             handle, name = tempfile.mkstemp(prefix="dead-", suffix=".npy", dir=part.segment.folder)
             with os.fdopen(handle, "wb") as file:
                 np.save(file, dead)
-            out.append(_Part(part.segment, dead, Path(name).name))
+            out.append(Part(part.segment, dead, Path(name).name))
         return out
 
-    def _merged(self, parts: list[_Part]) -> list[_Part]:
+    def _merged(self, parts: list[Part]) -> list[Part]:
         """Merge segments of one size tier (or rewrite one with many deleted chunks) until none is due."""
-        while (chosen := _merge_plan(parts)) is not None:
-            merged = _merge([parts[n] for n in chosen])
+        while (chosen := merge_plan(parts)) is not None:
+            merged = merge([parts[n] for n in chosen])
             parts = [p for n, p in enumerate(parts) if n not in chosen]
             if merged.chunk_ids:
-                parts.append(self._part(_write_segment(self.folder, merged)))
+                parts.append(self._part(write_segment(self.folder, merged)))
         return parts
 
-    def _publish(self, parts: list[_Part], applied: int, records: Records) -> None:
+    def _publish(self, parts: list[Part], applied: int, records: Records) -> None:
         """Write the version's manifest, point ``CURRENT`` at it, forget the log it holds, collect garbage."""
         previous = self._pointed()
         number = _version_number(previous) + 1
@@ -549,50 +397,6 @@ def _batched(items: Iterable[tuple[str, list[str]]], size: int) -> Iterator[list
             batch = []
     if batch:
         yield batch
-
-
-def _tier(chunks: int) -> int:
-    return int(math.log(max(chunks, 1), MERGE_FACTOR))
-
-
-def _merge_plan(parts: list[_Part]) -> list[int] | None:
-    """Which parts to merge next: one with many deleted chunks, else `MERGE_FACTOR` of one small tier."""
-    for n, part in enumerate(parts):
-        if len(part.dead) > DEAD_SHARE * part.segment.size:
-            return [n]
-    tiers: dict[int, list[int]] = {}
-    for n, part in enumerate(parts):
-        if part.live_count < MAX_MERGE_CHUNKS // MERGE_FACTOR:
-            tiers.setdefault(_tier(part.live_count), []).append(n)
-    for _, members in sorted(tiers.items()):
-        if len(members) >= MERGE_FACTOR:
-            return members[:MERGE_FACTOR]
-    return None
-
-
-def _merge(parts: list[_Part]) -> _Postings:
-    """The live chunks of several segments as one segment's postings (no text is read or tokenized again)."""
-    read = [p.segment.read() for p in parts]
-    terms = sorted(set().union(*(r.terms for r in read)))
-    term_id = {t: i for i, t in enumerate(terms)}
-    chunk_ids: list[str] = []
-    lengths, posting_terms, docs, tfs = [], [], [], []
-    for part, postings in zip(parts, read, strict=True):
-        keep = np.flatnonzero(part.live) if part.live is not None else np.arange(part.segment.size)
-        moved = np.full(part.segment.size, -1, dtype=np.int64)
-        moved[keep] = np.arange(len(keep)) + len(chunk_ids)
-        chunk_ids.extend(postings.chunk_ids[n] for n in keep.tolist())
-        lengths.append(postings.lengths[keep])
-        ids = np.fromiter((term_id[t] for t in postings.terms), dtype=np.int64, count=len(postings.terms))
-        new_docs = moved[postings.docs]
-        alive = new_docs >= 0
-        posting_terms.append(np.repeat(ids, np.diff(postings.indptr))[alive])
-        docs.append(new_docs[alive])
-        tfs.append(postings.tfs[alive].astype(np.int64))
-    return _sorted_postings(
-        chunk_ids, np.concatenate(lengths).astype(np.int32), terms, np.concatenate(posting_terms),
-        np.concatenate(docs).astype(np.int32), np.concatenate(tfs),
-    )  # fmt: skip
 
 
 def _version_number(name: str) -> int:

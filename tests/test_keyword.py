@@ -17,7 +17,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from assistant import Article, keyword
+from assistant import Article, keyword, keyword_segments
 from assistant.keyword import KeywordIndex, tokenize
 from assistant.records import ChunkRecord, Records
 
@@ -77,7 +77,7 @@ def assert_same_bm25(index: KeywordIndex, records: Records) -> None:
 @pytest.fixture
 def small_tiers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Merge every 2 segments, so a few dozen changes go through several merges and rewrites."""
-    monkeypatch.setattr(keyword, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(keyword_segments, "MERGE_FACTOR", 2)
 
 
 def test_incremental_equals_from_scratch_after_adds_deletes_and_changes(tmp_path: Path, small_tiers: None) -> None:
