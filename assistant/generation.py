@@ -41,7 +41,10 @@ ABSTAIN_TOKEN = "NOT_IN_ARTICLES"
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
-    """The LangChain chat model the settings ask for, with the timeout and no retry loops (never hang)."""
+    """The LangChain chat model the settings ask for, with the timeout and no retry loops (never hang).
+
+    `Settings` already refused a model without its name or server URL; only the API key, which may also come
+    from OPENAI_API_KEY, is checked here."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     if settings.llm == "ollama":
         return _ollama(settings, key)
@@ -53,8 +56,6 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
 def _ollama(settings: Settings, key: str | None) -> BaseChatModel:
     from langchain_ollama import ChatOllama
 
-    if not settings.llm_model:
-        raise ConfigurationError("ASSISTANT_LLM=ollama needs ASSISTANT_LLM_MODEL (e.g. llama3.2)")
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return ChatOllama(
         model=settings.llm_model,
@@ -68,14 +69,8 @@ def _openai(settings: Settings, key: str | None) -> BaseChatModel:
     """OpenAI's API, or any server that speaks its chat-completions protocol (llama.cpp, vLLM, LM Studio)."""
     from langchain_openai import ChatOpenAI
 
-    if settings.llm == "openai-compatible" and not settings.llm_base_url:
-        raise ConfigurationError(
-            "ASSISTANT_LLM=openai-compatible needs ASSISTANT_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
-        )
     if settings.llm == "openai" and not (key or os.environ.get("OPENAI_API_KEY")):
         raise ConfigurationError("ASSISTANT_LLM=openai needs ASSISTANT_LLM_API_KEY")
-    if settings.llm == "openai" and not settings.llm_model:
-        raise ConfigurationError("ASSISTANT_LLM=openai needs ASSISTANT_LLM_MODEL (e.g. gpt-4o-mini)")
     return ChatOpenAI(
         model=settings.llm_model or "default",
         base_url=settings.llm_base_url,
