@@ -422,14 +422,15 @@ def test_prompt_files_are_validated(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- follow-ups
 
+FIRST_QUESTION = {"role": "user", "content": "Worüber verhandeln Russland und die Ukraine?"}
+STANDALONE = "Wer sollte die Gespräche zwischen Russland und der Ukraine vermitteln?"
+"""What the model makes of the follow-up "Und wer sollte vermitteln?" after `FIRST_QUESTION`."""
+
 
 def test_llm_rewrite_uses_the_model_and_falls_back(server: FakeModelServer) -> None:
-    history = [
-        {"role": "user", "content": "Worüber verhandeln Russland und die Ukraine?"},
-        {"role": "assistant", "content": "…"},
-    ]
+    history = [FIRST_QUESTION, {"role": "assistant", "content": "…"}]
     rewrite = llm_rewrite(build_chat_model(llm_settings(server.url)))
-    server.reply = "Wer sollte die Gespräche zwischen Russland und der Ukraine vermitteln?\n"
+    server.reply = STANDALONE + "\n"
     assert rewrite("Und wer sollte vermitteln?", history) == server.reply.strip()
     assert "Worüber verhandeln" in server.requests[-1]["messages"][1]["content"]
     assert rewrite("Wer vermittelt?", []) == "Wer vermittelt?"  # nothing to lean on: no model call
@@ -510,9 +511,8 @@ def test_the_chat_page_gets_model_written_follow_ups_like_assistant_serve(
     """`ui.build_app`/`ui.serve` callers get the assistant's rewriter: with a model configured, the model's."""
     from assistant.ui import ChatApp
 
-    server.reply = "Wer sollte die Gespräche zwischen Russland und der Ukraine vermitteln?"
-    earlier = [{"role": "user", "content": "Worüber verhandeln Russland und die Ukraine?"}]
-    earlier.append({"role": "assistant", "content": "Über einen Waffenstillstand."})
+    server.reply = STANDALONE
+    earlier = [FIRST_QUESTION, {"role": "assistant", "content": "Über einen Waffenstillstand."}]
     chat = ChatApp(llm_assistant, pieces=lambda text: iter([text]))
     _, shown, pending = chat.take_question("Und wer sollte vermitteln?", [])
     frames = list(chat.respond(pending, shown, earlier))
@@ -526,8 +526,8 @@ def test_the_chat_page_gets_model_written_follow_ups_like_assistant_serve(
 def test_assistant_chat_rewrites_with_the_model_then_streams_its_answer(
     llm_assistant: Assistant, server: FakeModelServer
 ) -> None:
-    server.reply = "Wer sollte die Gespräche zwischen Russland und der Ukraine vermitteln?"
-    history = [{"role": "user", "content": "Worüber verhandeln Russland und die Ukraine?"}]
+    server.reply = STANDALONE
+    history = [FIRST_QUESTION]
     turn = llm_assistant.chat("Und wer sollte vermitteln?", history)
     assert turn.rewritten and turn.searched == server.reply
     items = list(turn)
