@@ -46,7 +46,7 @@ from assistant.ui_html import (
     status_html,
 )
 from assistant.uploads import UploadLimits, discard_temporary, place, screen
-from assistant.validation import check_k, check_question, search_filter_from
+from assistant.validation import check_k, search_filter_from
 from assistant.web import is_url
 
 log = logging.getLogger(__name__)
@@ -279,10 +279,9 @@ class ChatApp:
         date_from: str | None,
         date_to: str | None,
     ) -> ChatTurn:
-        """The page's options as the library takes them (a bad date or `k` is the user's to fix), then the turn."""
-        settings = self.assistant.settings
-        question = check_question(question, settings.max_question_chars)
-        k = check_k(k, settings.max_top_k)
+        """The page's options as the library takes them (a bad date or `k` is the user's to fix), then the turn
+        (which checks the question itself)."""
+        k = check_k(k, self.assistant.settings.max_top_k)  # the slider sends a float: checked before `int`
         search_filter = search_filter_from(sources, date_from, date_to)
         return self.assistant.chat(question, conversation, k=int(k) if k else None, search_filter=search_filter)
 
@@ -432,10 +431,7 @@ class ChatApp:
     ) -> dict[str, Any]:
         """Answer a question from the indexed articles; returns the `assistant ask --json` structure."""
         try:
-            settings = self.assistant.settings
-            question = check_question(question, settings.max_question_chars)
-            k = check_k(k, settings.max_top_k)
-            search_filter = search_filter_from(sources, published_from, published_to)
+            search_filter = search_filter_from(sources, published_from, published_to)  # `ask` checks the rest
             return self.assistant.ask(question, k=k, search_filter=search_filter).to_dict()
         except AssistantError as error:
             raise gr.Error(str(error)) from error
