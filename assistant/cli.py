@@ -221,6 +221,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     if isinstance(embeddings, OnnxEmbeddings):
         verify_onnx_folder(embeddings.encoder.folder, full=True)
         data["onnx_folder"] = str(embeddings.encoder.folder)
+        data["precision"] = embeddings.precision
     print(json.dumps(data) if args.json else "\n".join(f"{key}: {value}" for key, value in data.items()))
     return 0
 

@@ -33,6 +33,7 @@ def embeddings_for(settings: Settings) -> OnnxEmbeddings | SentenceTransformerEm
             cache_dir=settings.model_cache_dir,
             query_prompt=settings.query_prompt,
             passage_prompt=settings.passage_prompt,
+            precision=settings.embedding_precision,
         )
     from assistant.embeddings import SentenceTransformerEmbeddings
 

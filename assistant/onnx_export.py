@@ -6,6 +6,8 @@ exporter (which needs only the `onnx` package, not `onnxscript`) and writes, bes
 
     <converted folder name>-onnx<EXPORT_VERSION>/
         encoder.onnx           inputs_embeds + attention_mask -> last_hidden_state (positions, layer norm, 12 layers)
+        encoder-int8.onnx      the same graph with int8 weights (ONNX Runtime's dynamic quantization, per
+                               channel): twice as fast on a CPU, vectors at cosine 0.99+ to float32's
         word_embeddings.npy    the token embedding table (memory-mapped at run time: 96 % of the weights,
                                read only for the tokens a batch uses, so opening the model is quick)
         tokenizer.json         the same `tokenizers` pipeline as the sentence-transformers folder
@@ -15,17 +17,19 @@ exporter (which needs only the `onnx` package, not `onnxscript`) and writes, bes
         manifest.json          source sha256, each file's sha256 and size
 
 The folder is checked against the converted model before it is renamed into place (the same vectors on real
-German sentences), so a broken export never becomes the default.
+German sentences, and the int8 graph close to them), so a broken export never becomes the default.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,9 +44,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: adds the int8 encoder
 MANIFEST = "manifest.json"
 ENCODER_FILE = "encoder.onnx"
+INT8_ENCODER_FILE = "encoder-int8.onnx"
 EMBEDDINGS_FILE = "word_embeddings.npy"
 TOKENIZER_FILE = "tokenizer.json"
 VOCAB_FILE = "vocab.bin"
@@ -50,9 +55,19 @@ SCORES_FILE = "scores.npy"
 PIECE_IDS_FILE = "piece_ids.npy"
 TOKENIZER_HEAD_FILE = "tokenizer_head.json"
 PIECE_SEPARATOR = "\0"
-_FILES = (ENCODER_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE, VOCAB_FILE, PIECE_IDS_FILE, SCORES_FILE, TOKENIZER_HEAD_FILE)
+_FILES = (
+    ENCODER_FILE,
+    INT8_ENCODER_FILE,
+    EMBEDDINGS_FILE,
+    TOKENIZER_FILE,
+    VOCAB_FILE,
+    PIECE_IDS_FILE,
+    SCORES_FILE,
+    TOKENIZER_HEAD_FILE,
+)
 _OPSET = 17
 _MIN_COSINE = 0.9999
+_MIN_INT8_COSINE = 0.98  # measured: 0.99+ on the check sentences; below this the quantization went wrong
 _CHECK_SENTENCES = [
     "passage: Die Europäische Zentralbank hat den Leitzins um 0,25 Prozentpunkte auf 3,5 Prozent gesenkt.",
     "passage: „Wir müssen die Straßen schneller sanieren“, sagte die Verkehrsministerin am Dienstag.",
@@ -102,6 +117,7 @@ def _write_export(converted: Path, out: Path, source: Path, source_sha256: str) 
     table = model.get_input_embeddings().weight.detach().numpy().astype(np.float32)
     np.save(out / EMBEDDINGS_FILE, table)
     _export_encoder(model, out / ENCODER_FILE)
+    quantize_encoder(out / ENCODER_FILE, out / INT8_ENCODER_FILE)
     shutil.copyfile(converted / TOKENIZER_FILE, out / TOKENIZER_FILE)
     _write_vocab(converted / TOKENIZER_FILE, out)
     manifest = {
@@ -144,6 +160,37 @@ def _export_encoder(model: PreTrainedModel, path: Path) -> None:
         )
 
 
+def quantize_encoder(source: Path, target: Path) -> None:
+    """int8 weights, activations quantized per batch at run time: half the encoding time of float32 on a CPU.
+
+    Per-channel weights keep the vectors at cosine 0.99+ to float32's (one scale per output column instead of
+    one per matrix). Needs only `onnx` and ONNX Runtime, no torch."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with warnings.catch_warnings(), _quiet_logging():
+        warnings.simplefilter("ignore")
+        quantize_dynamic(
+            str(source),
+            str(target),
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+
+
+@contextlib.contextmanager
+def _quiet_logging() -> Iterator[None]:
+    """The quantizer logs a hint about pre-processing to the root logger; it does not apply to this graph."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def _write_vocab(tokenizer_json: Path, out: Path) -> None:
     """The Unigram pieces and scores in a form that loads in milliseconds (the JSON takes about a second)."""
     config = json.loads(tokenizer_json.read_text(encoding="utf-8"))
@@ -166,7 +213,10 @@ def _check_against_sentence_transformers(converted: Path, out: Path) -> None:
     reference = load_sentence_transformer(str(converted), converted.parent).encode(
         _CHECK_SENTENCES, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     )
-    ours = OnnxEncoder(out, verify=False).encode(_CHECK_SENTENCES)
-    worst = float(np.min(np.sum(ours * reference, axis=1)))
-    if worst < _MIN_COSINE:
-        raise ModelLoadError(f"the ONNX export does not reproduce the model (cosine {worst:.6f}); please report this")
+    for precision, least in (("float32", _MIN_COSINE), ("int8", _MIN_INT8_COSINE)):
+        ours = OnnxEncoder(out, precision=precision, verify=False).encode(_CHECK_SENTENCES)
+        worst = float(np.min(np.sum(ours * reference, axis=1)))
+        if worst < least:
+            raise ModelLoadError(
+                f"the {precision} ONNX export does not reproduce the model (cosine {worst:.6f}); please report this"
+            )

@@ -3,7 +3,8 @@
 The same 150 10kGNAD articles (../shared/data/10kgnad/test.csv) go through:
   reference                   a plain sentence-transformers pass (torch, fp32, batch 32) over ~700-character
                               pieces of the articles: what a bare "embed the archive once" script costs
-  index, onnx (default)       `assistant index` on the articles as .txt files, a fresh index each time
+  index, onnx int8 (default)  `assistant index` on the articles as .txt files, a fresh index each time
+  index, onnx float32         the same with ASSISTANT_EMBEDDING_PRECISION=float32 (exact vectors, before int8)
   index, sentence-transformers  the same with ASSISTANT_EMBEDDING_BACKEND=sentence-transformers (the old path)
 Every row is a new process timed from start to exit (imports and model loading included). The ratio is
 reference seconds / row seconds: 1.0 means indexing costs what one plain encoder pass costs.
@@ -88,7 +89,11 @@ def main() -> int:
                 [sys.executable, "-c", REFERENCE, str(folder), str(PIECE_CHARS)],
                 {},
             ),
-            "assistant index (onnx, the default)": ([*assistant, str(folder)], {}),
+            "assistant index (onnx int8, the default)": ([*assistant, str(folder)], {}),
+            "assistant index (onnx float32)": (
+                [*assistant, str(folder)],
+                {"ASSISTANT_EMBEDDING_PRECISION": "float32"},
+            ),
             "assistant index (sentence-transformers)": (
                 [*assistant, str(folder)],
                 {"ASSISTANT_EMBEDDING_BACKEND": "sentence-transformers"},

@@ -18,7 +18,7 @@ from assistant import Article, Assistant, ConfigurationError, ModelLoadError, Se
 from assistant.embedding_choice import embeddings_for
 from assistant.embeddings import PACKAGED_MODEL, SentenceTransformerEmbeddings
 from assistant.onnx_embeddings import OnnxEmbeddings, OnnxEncoder, verify_onnx_folder
-from assistant.onnx_export import ENCODER_FILE, MANIFEST, TOKENIZER_FILE
+from assistant.onnx_export import ENCODER_FILE, INT8_ENCODER_FILE, MANIFEST, TOKENIZER_FILE
 from assistant.quick_tokenizer import MAX_QUICK_CHARS
 from tests.conftest import REPO, SEEDS, SHARED
 from tests.embedder_contract import assert_embedder_contract
@@ -45,8 +45,17 @@ ODD_TEXTS = [
 
 
 @pytest.fixture(scope="session")
-def onnx_e5(embeddings: OnnxEmbeddings) -> OnnxEmbeddings:
-    return embeddings  # conftest's default model
+def onnx_e5() -> OnnxEmbeddings:
+    """The bundled model on ONNX Runtime in float32: sentence-transformers' vectors to the last digit."""
+    model = OnnxEmbeddings(cache_dir=Settings().model_cache_dir, precision="float32")
+    model.embed_query("warm up")
+    return model
+
+
+@pytest.fixture(scope="session")
+def onnx_int8(embeddings: OnnxEmbeddings) -> OnnxEmbeddings:
+    assert embeddings.precision == "int8"  # conftest's model is the default one
+    return embeddings
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +84,18 @@ def test_onnx_vectors_equal_sentence_transformers(onnx_e5: OnnxEmbeddings, st_e5
     assert np.min(np.sum(ours * theirs, axis=1)) >= 0.9999
     for text in [*GERMAN, *ODD_TEXTS[2:]]:
         assert float(onnx_e5.embed_query_array(text) @ st_e5.embed_query_array(text)) >= 0.9999
+
+
+@pytest.mark.slow
+def test_int8_vectors_stay_close_to_float32(onnx_e5: OnnxEmbeddings, onnx_int8: OnnxEmbeddings) -> None:
+    """int8 weights move a vector by little (cosine 0.99+ on real German text), and never reorder a clear match."""
+    texts = [*GERMAN, *_real_sentences(60), " ".join(GERMAN * 4)]
+    cosines = np.sum(onnx_int8.embed_passages_array(texts) * onnx_e5.embed_passages_array(texts), axis=1)
+    assert float(np.min(cosines)) >= 0.98 and float(np.mean(cosines)) >= 0.99
+    for text in GERMAN:
+        assert float(onnx_int8.embed_query_array(text) @ onnx_e5.embed_query_array(text)) >= 0.98
+    question = onnx_int8.embed_query_array("Wer hat das Pokalendspiel gewonnen?")
+    assert int(np.argmax(onnx_int8.embed_passages_array(GERMAN) @ question)) == 4
 
 
 @pytest.mark.slow
@@ -121,7 +142,10 @@ def test_onnx_embeddings_interface(onnx_e5: OnnxEmbeddings) -> None:
 
 
 def test_the_bundled_model_runs_on_onnx_and_others_on_sentence_transformers(tmp_path: Path) -> None:
-    assert isinstance(embeddings_for(Settings(model_cache_dir=tmp_path)), OnnxEmbeddings)
+    default = embeddings_for(Settings(model_cache_dir=tmp_path))
+    assert isinstance(default, OnnxEmbeddings) and default.precision == "int8"
+    exact = embeddings_for(Settings(model_cache_dir=tmp_path, embedding_precision="float32"))
+    assert isinstance(exact, OnnxEmbeddings) and exact.precision == "float32"
     forced = Settings(model_cache_dir=tmp_path, embedding_backend="sentence-transformers")
     assert isinstance(embeddings_for(forced), SentenceTransformerEmbeddings)
     other = Settings(model_cache_dir=tmp_path, embedding_model="sentence-transformers/all-MiniLM-L6-v2")
@@ -192,7 +216,8 @@ def test_a_damaged_export_is_refused(onnx_e5: OnnxEmbeddings, tmp_path: Path) ->
     verify_onnx_folder(copy, full=False)  # same size: only the hash tells
     with pytest.raises(ModelLoadError, match="damaged"):
         verify_onnx_folder(copy, full=True)
-    (copy / ENCODER_FILE).unlink()
-    (copy / ENCODER_FILE).write_bytes((source / ENCODER_FILE).read_bytes()[:1000])
-    with pytest.raises(ModelLoadError, match="truncated"):
-        OnnxEncoder(copy)
+    for name in (ENCODER_FILE, INT8_ENCODER_FILE):
+        (copy / name).unlink()
+        (copy / name).write_bytes((source / name).read_bytes()[:1000])
+        with pytest.raises(ModelLoadError, match="truncated"):
+            OnnxEncoder(copy)
