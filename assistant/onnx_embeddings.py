@@ -102,7 +102,7 @@ def verify_onnx_folder(folder: Path, *, full: bool) -> dict[str, object]:
 class OnnxEncoder:
     """Tokenize, look up the token vectors, run the encoder graph, mean-pool, L2-normalize.
 
-    `precision` picks the graph: int8 weights (the default: half the time per text, vectors at cosine 0.99+ to
+    `precision` picks the graph: int8 weights (the default: half the time per text, vectors at cosine 0.998 to
     float32's, the same eval figures) or float32 (sentence-transformers' vectors to the last digit)."""
 
     def __init__(self, folder: Path, *, precision: Precision = "int8", verify: bool = True) -> None:
@@ -197,7 +197,7 @@ class OnnxEmbeddings(Embeddings):
     """LangChain Embeddings for the bundled multilingual-e5-small on ONNX Runtime (no torch at run time).
 
     Same interface as `SentenceTransformerEmbeddings(PACKAGED_MODEL)` and the same `model_name`, so an index
-    built by either is read by the other: float32 gives its vectors exactly, int8 (the default) at cosine 0.99+.
+    built by either is read by the other: float32 gives its vectors exactly, int8 (the default) at cosine 0.998.
     The model loads on first use, or in the background after `preload()`.
     """
 

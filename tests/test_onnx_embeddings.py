@@ -88,12 +88,14 @@ def test_onnx_vectors_equal_sentence_transformers(onnx_e5: OnnxEmbeddings, st_e5
 
 @pytest.mark.slow
 def test_int8_vectors_stay_close_to_float32(onnx_e5: OnnxEmbeddings, onnx_int8: OnnxEmbeddings) -> None:
-    """int8 weights move a vector by little (cosine 0.99+ on real German text), and never reorder a clear match."""
+    """int8 weights move a vector by little (cosine 0.998 on real German text), and never reorder a clear match.
+
+    The mean fails (0.996) when layer 4's feed-forward output is quantized too (see `quantize_encoder`)."""
     texts = [*GERMAN, *_real_sentences(60), " ".join(GERMAN * 4)]
     cosines = np.sum(onnx_int8.embed_passages_array(texts) * onnx_e5.embed_passages_array(texts), axis=1)
-    assert float(np.min(cosines)) >= 0.98 and float(np.mean(cosines)) >= 0.99
+    assert float(np.min(cosines)) >= 0.99 and float(np.mean(cosines)) >= 0.997
     for text in GERMAN:
-        assert float(onnx_int8.embed_query_array(text) @ onnx_e5.embed_query_array(text)) >= 0.98
+        assert float(onnx_int8.embed_query_array(text) @ onnx_e5.embed_query_array(text)) >= 0.99
     question = onnx_int8.embed_query_array("Wer hat das Pokalendspiel gewonnen?")
     assert int(np.argmax(onnx_int8.embed_passages_array(GERMAN) @ question)) == 4
 
