@@ -8,13 +8,14 @@ instead of days; `--encoder real` uses the bundled model instead (for 1,000 arti
 
 The sizes are grown one after another in one index folder (1,000, then 9,000 more, ...). At each size a new
 process (like a chat server) opens the index, answers `--questions` questions (a few to warm up first), then
-adds `--add` articles `--rounds` times and deletes them again, and reports its resident memory. Questions are
-pieces of indexed sentences, so keyword and dense search both have something to find.
+adds `--add` articles `--rounds` times and deletes them again, and reports its resident memory (with the index
+still open: closing it frees the vector index) and the peak. Questions are pieces of indexed sentences, so
+keyword and dense search both have something to find.
 
 With `--serve` each size also starts the real chat server (`assistant.ui.serve`, the Gradio app of `assistant
 serve`) in its own process on 127.0.0.1, asks it the same questions through its `/ask` API and reads the
 server's resident memory from /proc: what a chat server holds, Gradio included. `--serve-probe DIR --size N`
-does only that, on an index built before (it only answers questions, so the index is not changed).
+does only that, on an index built before (it only answers questions: no article is added or deleted).
 
     python bench/bench_scale.py --sizes 1000,10000            # a quick run
     python bench/bench_scale.py                                 # 1,000, 10,000 and 100,000 articles
@@ -141,6 +142,7 @@ def probe(index_dir: Path, size: int, args: argparse.Namespace) -> dict:
         assistant.ask(question)
         seconds.append(time.perf_counter() - start)
     adds, deletes = add_and_delete(assistant, pool, size, args)
+    rss, peak = memory_mb()  # before `close`, which frees the vector index: what a server that answered holds
     assistant.close()
     wall = [w for w, _ in adds]
     return {
@@ -151,7 +153,8 @@ def probe(index_dir: Path, size: int, args: argparse.Namespace) -> dict:
         "add_max_s": max(wall),
         "add_cpu_median_s": statistics.median(c for _, c in adds),
         "delete_median_s": statistics.median(deletes),
-        "rss_mb": rss_mb(),
+        "rss_mb": rss,
+        "peak_mb": peak,
     }
 
 
@@ -173,11 +176,6 @@ def add_and_delete(
             assistant.delete(article.id)
         deletes.append(time.perf_counter() - start)
     return adds, deletes
-
-
-def rss_mb() -> float:
-    """Resident memory now (not the peak: what a server that answered keeps)."""
-    return memory_mb()[0]
 
 
 def memory_mb(pid: int | str = "self") -> tuple[float, float]:
@@ -401,7 +399,8 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     print(f"encoder: {encoder}; add {args.add} articles x {args.rounds} rounds; {args.questions} questions\n")
     print(
         "| articles | chunks | s/article growing | add 10: median (mean, max) s | add 10: CPU s | delete 10 s "
-        "| ask p50 / p95 ms | RSS MB | disk B/article: chunk vectors / sentence vectors / rest of record / keyword |"
+        "| ask p50 / p95 ms | RSS MB (peak) "
+        "| disk B/article: chunk vectors / sentence vectors / rest of record / keyword |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -410,7 +409,7 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
         size = f"{r['chroma_b']:,.0f} / {r['sentences_b']:,.0f} / {r['record_other_b']:,.0f} / {r['keyword_b']:,.0f}"
         print(
             f"| {r['articles']:,} | {r['chunks']:,} | {r['grow_s_per_article']:.4f} | {adding} "
-            f"| {r['delete_median_s']:.3f} | {asking} | {r['rss_mb']:,.0f} | {size} |"
+            f"| {r['delete_median_s']:.3f} | {asking} | {r['rss_mb']:,.0f} ({r['peak_mb']:,.0f}) | {size} |"
         )
     if args.serve:
         print()
