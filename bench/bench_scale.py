@@ -350,16 +350,7 @@ def main() -> int:
     parser.add_argument("--server", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.probe:
-        print(json.dumps(probe(args.probe, args.size, args)))
-        return 0
-    if args.server:
-        run_server(args.server, args.port, args.encoder)
-        return 0
-    if args.serve_probe:
-        row = serve_probe(args.serve_probe, args.size or 1000, args)
-        print(json.dumps(row), file=sys.stderr)
-        print_serve_table([row], args)
+    if single_job(args):
         return 0
     if not GNAD.exists():
         print(f"needs {GNAD}", file=sys.stderr)
@@ -371,6 +362,19 @@ def main() -> int:
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def single_job(args: argparse.Namespace) -> bool:
+    """The bench's own child processes (one size's probe, the chat server) and `--serve-probe`: no growing."""
+    if args.probe:
+        print(json.dumps(probe(args.probe, args.size, args)))
+    elif args.server:
+        run_server(args.server, args.port, args.encoder)
+    elif args.serve_probe:
+        row = serve_probe(args.serve_probe, args.size or 1000, args)
+        print(json.dumps(row), file=sys.stderr)
+        print_serve_table([row], args)
+    return bool(args.probe or args.server or args.serve_probe)
 
 
 def run(sizes: list[int], index_dir: Path, args: argparse.Namespace) -> list[dict]:
