@@ -107,7 +107,15 @@ def export_onnx(converted: Path, *, source: Path, source_sha256: str) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("Exported in %.1f s", time.perf_counter() - started)
+    remove_older_exports(converted)
     return target
+
+
+def remove_older_exports(converted: Path) -> None:
+    """Earlier export versions of the same model are 500 MB each that nothing reads any more (a process still
+    using one keeps its open files until it ends)."""
+    for version in range(1, EXPORT_VERSION):
+        shutil.rmtree(converted.parent / f"{converted.name}-onnx{version}", ignore_errors=True)
 
 
 def _write_export(converted: Path, out: Path, source: Path, source_sha256: str) -> None:

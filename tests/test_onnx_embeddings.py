@@ -18,7 +18,14 @@ from assistant import Article, Assistant, ConfigurationError, ModelLoadError, Se
 from assistant.embedding_choice import embeddings_for
 from assistant.embeddings import PACKAGED_MODEL, SentenceTransformerEmbeddings
 from assistant.onnx_embeddings import OnnxEmbeddings, OnnxEncoder, verify_onnx_folder
-from assistant.onnx_export import ENCODER_FILE, INT8_ENCODER_FILE, MANIFEST, TOKENIZER_FILE
+from assistant.onnx_export import (
+    ENCODER_FILE,
+    INT8_ENCODER_FILE,
+    MANIFEST,
+    TOKENIZER_FILE,
+    onnx_folder_for,
+    remove_older_exports,
+)
 from assistant.quick_tokenizer import MAX_QUICK_CHARS
 from tests.conftest import REPO, SEEDS, SHARED
 from tests.embedder_contract import assert_embedder_contract
@@ -225,3 +232,13 @@ def test_a_damaged_export_is_refused(onnx_e5: OnnxEmbeddings, tmp_path: Path) ->
         (copy / name).write_bytes((source / name).read_bytes()[:1000])
         with pytest.raises(ModelLoadError, match="truncated"):
             OnnxEncoder(copy)
+
+
+def test_an_export_removes_the_older_versions_of_its_model(tmp_path: Path) -> None:
+    converted = tmp_path / "multilingual-e5-small-abc-c1"
+    older, current, other = (tmp_path / f"{converted.name}-onnx1", onnx_folder_for(converted), tmp_path / "x-onnx1")
+    for folder in (older, current, other):
+        folder.mkdir()
+        (folder / MANIFEST).write_text("{}", encoding="utf-8")
+    remove_older_exports(converted)
+    assert not older.exists() and current.is_dir() and other.is_dir()
