@@ -98,9 +98,7 @@ def test_english_questions_quote_the_german_sentence_that_answers(indexed: Assis
     assert article[answer.quotes[0].start : answer.quotes[0].end] == answer.quotes[0].text
 
 
-@pytest.mark.parametrize(
-    "question", ["Who won the football world cup in 2014?", "How do I bake bread without yeast?"]
-)
+@pytest.mark.parametrize("question", ["Who won the football world cup in 2014?", "How do I bake bread without yeast?"])
 def test_unrelated_english_questions_abstain(indexed: Assistant, question: str) -> None:
     answer = indexed.ask(question)
     assert answer.abstained and answer.answer.startswith("The articles don't say")
