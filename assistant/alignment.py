@@ -90,16 +90,23 @@ class TokenAligner:
         states = self.embedder.query_token_states(text)
         return AlignedQuestion(states.vectors, content_weights(text, states.spans))
 
-    def in_context_coverage(self, question: AlignedQuestion, sentences: list[str], starts: list[bool]) -> np.ndarray:
+    def in_context_coverage(
+        self, question: AlignedQuestion, sentences: list[str], starts: list[bool], wanted: list[bool] | None = None
+    ) -> np.ndarray:
         """Per sentence, the coverage of the question by it together with the sentence before it (unless it
-        `starts` a passage): an answer often names its subject in the sentence before."""
-        found = [token_matches(question, states) for states in self.sentence_states(sentences)]
-        covered = []
+        `starts` a passage): an answer often names its subject in the sentence before. Only the `wanted`
+        sentences are aligned (the others get 0), so only they and the ones before them are encoded."""
+        wanted = wanted or [True] * len(sentences)
+        needed = [w or (n + 1 < len(sentences) and wanted[n + 1] and not starts[n + 1]) for n, w in enumerate(wanted)]
+        states = iter(self.sentence_states([s for s, need in zip(sentences, needed, strict=True) if need]))
+        found = [token_matches(question, next(states)) if need else None for need in needed]
+        covered = np.zeros(len(sentences), dtype=np.float32)
         for n, matches in enumerate(found):
-            if n > 0 and not starts[n]:
-                matches = np.maximum(matches, found[n - 1])
-            covered.append(coverage(question, matches))
-        return np.array(covered, dtype=np.float32)
+            if not wanted[n] or matches is None:
+                continue
+            before = found[n - 1] if n > 0 and not starts[n] else None
+            covered[n] = coverage(question, matches if before is None else np.maximum(matches, before))
+        return covered
 
     def sentence_states(self, sentences: list[str]) -> list[np.ndarray]:
         """The token vectors of each sentence (as a passage), computed only for sentences not cached."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.alignment import TokenAligner, content_weights
+from assistant.alignment import TokenAligner, TokenStates, content_weights
 from assistant.extractive import ALIGNED_THRESHOLD, Abstention, ExtractiveAnswerer
 from assistant.onnx_embeddings import OnnxEmbeddings
 from assistant.protocols import TokenEmbedder
@@ -64,6 +64,33 @@ def test_a_translation_covers_the_question_better_than_an_unrelated_sentence(emb
     together = aligner.in_context_coverage(question, [UNRELATED, TRANSLATION, UNRELATED], [True, False, False])
     assert together[1] == pytest.approx(translated) and together[2] == pytest.approx(translated)  # the one before
     assert together[0] == pytest.approx(unrelated)
+
+
+class Recording:
+    """The bundled embedder's token states, remembering which sentences went through the encoder."""
+
+    def __init__(self, inner: OnnxEmbeddings) -> None:
+        self.inner = inner
+        self.encoded: list[str] = []
+
+    def query_token_states(self, text: str) -> TokenStates:
+        return self.inner.query_token_states(text)
+
+    def passage_token_states(self, texts: list[str]) -> list[TokenStates]:
+        self.encoded += texts
+        return self.inner.passage_token_states(texts)
+
+
+def test_only_wanted_sentences_are_aligned_and_encoded_with_the_ones_before_them(embeddings: OnnxEmbeddings) -> None:
+    recording = Recording(embeddings)
+    aligner = TokenAligner(recording)
+    question = aligner.question(QUESTION)
+    sentences = [UNRELATED, TRANSLATION, "Das Wetter bleibt kühl.", "Die Börse schloss im Plus."]
+    covered = aligner.in_context_coverage(question, sentences, [True, False, False, False], [False, False, True, False])
+    assert recording.encoded == [TRANSLATION, "Das Wetter bleibt kühl."]
+    assert covered[0] == covered[1] == covered[3] == 0.0
+    alone = aligner.in_context_coverage(question, sentences, [True] * 4)
+    assert covered[2] >= alone[1] and covered[2] > alone[2] + 0.05  # the sentence before covers the question
 
 
 def test_only_embedders_with_token_states_align(embeddings: OnnxEmbeddings) -> None:
