@@ -129,3 +129,18 @@ def test_english_questions_quote_the_german_sentence_that_answers(indexed: Assis
 def test_unrelated_english_questions_abstain(indexed: Assistant, question: str) -> None:
     answer = indexed.ask(question)
     assert answer.abstained and answer.answer.startswith("The articles don't say")
+
+
+@pytest.mark.slow
+def test_sentence_transformers_gives_the_same_token_states(embeddings: OnnxEmbeddings) -> None:
+    from assistant import Settings
+    from assistant.embeddings import SentenceTransformerEmbeddings
+
+    other = SentenceTransformerEmbeddings(cache_dir=Settings().model_cache_dir)
+    assert isinstance(other, TokenEmbedder)
+    texts = [TRANSLATION, "Kurz."]
+    pairs = [(embeddings.query_token_states(QUESTION), other.query_token_states(QUESTION))]
+    pairs += zip(embeddings.passage_token_states(texts), other.passage_token_states(texts), strict=True)
+    for mine, theirs in pairs:
+        assert mine.spans == theirs.spans
+        assert np.allclose(mine.vectors, theirs.vectors, atol=1e-4)
