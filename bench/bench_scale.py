@@ -8,12 +8,20 @@ instead of days; `--encoder real` uses the bundled model instead (for 1,000 arti
 
 The sizes are grown one after another in one index folder (1,000, then 9,000 more, ...). At each size a new
 process (like a chat server) opens the index, answers `--questions` questions (a few to warm up first), then
-adds `--add` articles `--rounds` times and deletes them again, and reports its resident memory. Questions are
-pieces of indexed sentences, so keyword and dense search both have something to find.
+adds `--add` articles `--rounds` times and deletes them again, and reports its resident memory (with the index
+still open: closing it frees the vector index) and the peak. Questions are pieces of indexed sentences, so
+keyword and dense search both have something to find.
+
+With `--serve` each size also starts the real chat server (`assistant.ui.serve`, the Gradio app of `assistant
+serve`) in its own process on 127.0.0.1, asks it the same questions through its `/ask` API and reads the
+server's resident memory from /proc: what a chat server holds, Gradio included. `--serve-probe DIR --size N`
+does only that, on an index built before (it only answers questions: no article is added or deleted).
 
     python bench/bench_scale.py --sizes 1000,10000            # a quick run
     python bench/bench_scale.py                                 # 1,000, 10,000 and 100,000 articles
     python bench/bench_scale.py --sizes 1000 --encoder real     # the bundled model
+    python bench/bench_scale.py --sizes 1000 --serve            # and the chat server's memory
+    python bench/bench_scale.py --serve-probe DIR --size 100000 # the chat server on an index built before
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import json
 import random
 import re
 import shutil
+import signal
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -132,6 +142,7 @@ def probe(index_dir: Path, size: int, args: argparse.Namespace) -> dict:
         assistant.ask(question)
         seconds.append(time.perf_counter() - start)
     adds, deletes = add_and_delete(assistant, pool, size, args)
+    rss, peak = memory_mb()  # before `close`, which frees the vector index: what a server that answered holds
     assistant.close()
     wall = [w for w, _ in adds]
     return {
@@ -142,7 +153,8 @@ def probe(index_dir: Path, size: int, args: argparse.Namespace) -> dict:
         "add_max_s": max(wall),
         "add_cpu_median_s": statistics.median(c for _, c in adds),
         "delete_median_s": statistics.median(deletes),
-        "rss_mb": rss_mb(),
+        "rss_mb": rss,
+        "peak_mb": peak,
     }
 
 
@@ -166,12 +178,101 @@ def add_and_delete(
     return adds, deletes
 
 
-def rss_mb() -> float:
-    """Resident memory now (not the peak: what a server that answered keeps)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def memory_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB: what it holds now, and the most it held (the peak)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+# --- the chat server, in its own process ------------------------------------------------------------
+SERVING = "serving on "
+"""The server process's one line on stdout once the app answers (the client waits for it)."""
+
+
+def serve_probe(index_dir: Path, size: int, args: argparse.Namespace) -> dict:
+    """Start the chat server on the index, ask it the probe's questions over HTTP, and read the server
+    process's memory (not this client's): at start, after answering, and its peak."""
+    port = free_port()
+    command = [sys.executable, __file__, "--server", str(index_dir), "--port", str(port), "--encoder", args.encoder]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # its errors show on stderr
+    try:
+        url = wait_for_server(server)
+        start_rss, _ = memory_mb(server.pid)
+        asked = questions(source_sentences(), args.questions + 3, size)
+        seconds, status = ask_over_http(url, asked)
+        rss, peak = memory_mb(server.pid)
+    finally:
+        stop(server)
+    return {
+        "serve_articles": status["articles"],
+        "serve_chunks": status["chunks"],
+        "serve_start_rss_mb": start_rss,
+        "serve_rss_mb": rss,
+        "serve_peak_mb": peak,
+        "serve_ask_p50_ms": 1000 * float(np.percentile(seconds, 50)),
+        "serve_ask_p95_ms": 1000 * float(np.percentile(seconds, 95)),
+    }
+
+
+def wait_for_server(server: subprocess.Popen[str]) -> str:
+    """The server's URL, once it printed it (ui.serve's `on_ready`: the app is up and the encoder warm)."""
+    assert server.stdout is not None
+    for line in server.stdout:
+        if line.startswith(SERVING):
+            return line[len(SERVING) :].strip()
+    raise RuntimeError(f"the chat server ended before serving (exit code {server.wait()})")
+
+
+def ask_over_http(url: str, asked: list[str]) -> tuple[list[float], dict]:
+    """Seconds per question through the `/ask` API as a program calls it (gradio_client), after 3 to warm up;
+    and the server's `/status` (what it holds)."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    for question in asked[:3]:
+        client.predict(question, api_name="/ask")
+    seconds = []
+    for question in asked[3:]:
+        start = time.perf_counter()
+        answer = client.predict(question, api_name="/ask")
+        seconds.append(time.perf_counter() - start)
+        assert isinstance(answer, dict) and "question" in answer, answer
+    return seconds, client.predict(api_name="/status")
+
+
+def stop(server: subprocess.Popen[str]) -> None:
+    """Ctrl+C, as a person stops `assistant serve` (Gradio closes its server and the index is closed)."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_server(index_dir: Path, port: int, encoder: str) -> None:
+    """The chat as `assistant serve` runs it (`ui.serve`), with the bench's encoder injected: the CLI would
+    refuse an index built by the stand-in. Uploads would go to a temporary folder, never into the index."""
+    from assistant import Assistant, Settings
+    from assistant.ui import serve
+
+    assistant = Assistant(Settings(index_dir=index_dir), embeddings=embeddings_for(encoder))
+    with tempfile.TemporaryDirectory(prefix="bench-uploads-") as uploads:
+        try:
+            serve(assistant, "127.0.0.1", port, uploads_dir=Path(uploads), on_ready=announce)
+        finally:
+            assistant.close()
+
+
+def announce(url: str) -> None:
+    print(f"{SERVING}{url}", flush=True)
 
 
 def embeddings_for(encoder: str) -> Embeddings:
@@ -242,11 +343,14 @@ def main() -> int:
     parser.add_argument("--encoder", choices=["hashing", "real"], default="hashing")
     parser.add_argument("--batch", type=int, default=2000, help="articles per indexing run while growing")
     parser.add_argument("--work", type=Path, help="index folder to grow (default: a temporary one, deleted)")
+    parser.add_argument("--serve", action="store_true", help="also measure the chat server at each size")
+    parser.add_argument("--serve-probe", type=Path, metavar="DIR", help="only the chat server, on this index folder")
+    parser.add_argument("--size", type=int, help="the index's articles (with --serve-probe: the questions' range)")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--server", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.probe:
-        print(json.dumps(probe(args.probe, args.size, args)))
+    if single_job(args):
         return 0
     if not GNAD.exists():
         print(f"needs {GNAD}", file=sys.stderr)
@@ -258,6 +362,19 @@ def main() -> int:
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def single_job(args: argparse.Namespace) -> bool:
+    """The bench's own child processes (one size's probe, the chat server) and `--serve-probe`: no growing."""
+    if args.probe:
+        print(json.dumps(probe(args.probe, args.size, args)))
+    elif args.server:
+        run_server(args.server, args.port, args.encoder)
+    elif args.serve_probe:
+        row = serve_probe(args.serve_probe, args.size or 1000, args)
+        print(json.dumps(row), file=sys.stderr)
+        print_serve_table([row], args)
+    return bool(args.probe or args.server or args.serve_probe)
 
 
 def run(sizes: list[int], index_dir: Path, args: argparse.Namespace) -> list[dict]:
@@ -272,6 +389,8 @@ def run(sizes: list[int], index_dir: Path, args: argparse.Namespace) -> list[dic
         command += ["--encoder", args.encoder]
         result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)  # its errors show
         row |= json.loads(result.stdout.strip().splitlines()[-1])
+        if args.serve:
+            row |= serve_probe(index_dir, size, args)
         row["articles"], row["chunks"] = counts(index_dir)
         row |= disk(index_dir, row["articles"])
         print(json.dumps(row), file=sys.stderr)
@@ -284,7 +403,8 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     print(f"encoder: {encoder}; add {args.add} articles x {args.rounds} rounds; {args.questions} questions\n")
     print(
         "| articles | chunks | s/article growing | add 10: median (mean, max) s | add 10: CPU s | delete 10 s "
-        "| ask p50 / p95 ms | RSS MB | disk B/article: chunk vectors / sentence vectors / rest of record / keyword |"
+        "| ask p50 / p95 ms | RSS MB (peak) "
+        "| disk B/article: chunk vectors / sentence vectors / rest of record / keyword |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -293,13 +413,27 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
         size = f"{r['chroma_b']:,.0f} / {r['sentences_b']:,.0f} / {r['record_other_b']:,.0f} / {r['keyword_b']:,.0f}"
         print(
             f"| {r['articles']:,} | {r['chunks']:,} | {r['grow_s_per_article']:.4f} | {adding} "
-            f"| {r['delete_median_s']:.3f} | {asking} | {r['rss_mb']:,.0f} | {size} |"
+            f"| {r['delete_median_s']:.3f} | {asking} | {r['rss_mb']:,.0f} ({r['peak_mb']:,.0f}) | {size} |"
         )
+    if args.serve:
+        print()
+        print_serve_table(rows, args)
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         for what in ("add_median_s", "add_cpu_median_s"):
             ratio = last[what] / first[what]
             print(f"adding {args.add} at {last['articles']:,} / at {first['articles']:,}: {ratio:.2f}x ({what})")
+
+
+def print_serve_table(rows: list[dict], args: argparse.Namespace) -> None:
+    """The chat server's memory beside the growth table (the server process's, read from /proc)."""
+    print(f"chat server (assistant.ui.serve, Gradio), {args.questions} questions through /ask, one at a time\n")
+    print("| articles | chunks | serve RSS MB: at start / after answering (peak) | /ask p50 / p95 ms |")
+    print("|---|---|---|---|")
+    for r in rows:
+        memory = f"{r['serve_start_rss_mb']:,.0f} / {r['serve_rss_mb']:,.0f} ({r['serve_peak_mb']:,.0f})"
+        asking = f"{r['serve_ask_p50_ms']:.0f} / {r['serve_ask_p95_ms']:.0f}"
+        print(f"| {r['serve_articles']:,} | {r['serve_chunks']:,} | {memory} | {asking} |")
 
 
 if __name__ == "__main__":
