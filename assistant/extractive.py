@@ -7,7 +7,9 @@ shares (weighted by their rarity in the index and among the candidate sentences,
 alone and together with the one before it), and the score of the passage it stands in. Whether the
 articles answer at all is decided by similar signals that do not depend on the other candidates. A
 question about a whole article ("Worum geht es?") is answered with the article's lead. A question in another
-language than its passages is weighed with `CROSS_LINGUAL` and a lower threshold: its words are not theirs.
+language than its passages is weighed with `CROSS_LINGUAL` and a lower threshold: its words are not theirs;
+with an embedder that gives token states, by how well a sentence covers the question token by token
+(`ALIGNED`, `assistant.alignment`).
 """
 
 from __future__ import annotations
@@ -291,13 +293,7 @@ class ExtractiveAnswerer:
         w: Weights,
         coverage: Coverage | None = None,
     ) -> list[_SentenceCandidate]:
-        top = passages[: self.candidate_passages]
-        by_chunk = self.sentences(top) if self.sentences else {}
-        sentences = [
-            (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
-            for rank, passage in enumerate(top)
-            for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
-        ]
+        sentences = self._sentences_of(passages[: self.candidate_passages])
         cosines = [float(vector @ query_vector) for _, _, _, vector, _ in sentences]
         covered_by = self._covered(coverage, sentences, cosines) if coverage is not None else None
         distinctive = terms.distinctive_among([stems for *_, stems in sentences])
@@ -320,6 +316,15 @@ class ExtractiveAnswerer:
             found.append(_SentenceCandidate(rank, span, score, evidence, previous))
             before, previous = stems, span
         return found
+
+    def _sentences_of(self, top: list[Passage]) -> list[tuple[int, Passage, Span, np.ndarray, set[str]]]:
+        """The passages' sentences: passage rank, passage, span, vector and stems."""
+        by_chunk = self.sentences(top) if self.sentences else {}
+        return [
+            (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
+            for rank, passage in enumerate(top)
+            for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
+        ]
 
     def _coverage_of(self, question: str) -> Coverage | None:
         """How sentences cover this question token by token, if the embedder gives token states."""
