@@ -82,7 +82,9 @@ is the abstention evidence. Fitted on English questions about XQuAD-de articles 
 
 
 ALIGNED_THRESHOLD = 0.786
-"""Coverage a cross-lingual answer needs at the reference size (see `Abstention.aligned`)."""
+"""Coverage a cross-lingual answer needs at the reference size (`Abstention.aligned`): the most-answering one
+that abstains on the tuning part's English questions (own article removed) at least as often as the evidence
+without alignment did, 0.770 against 0.766, answering 0.905 instead of 0.839 (bench/bench_crosslingual.py)."""
 
 
 @dataclass(frozen=True)
