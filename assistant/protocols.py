@@ -9,6 +9,7 @@ Stage                   Protocol                                 Implementations
 ======================  =======================================  ==============================================
 read articles           `ArticleLoader`                          `assistant.loading.load_paths`
 embed                   `Embedder` (LangChain `Embeddings` +)    `OnnxEmbeddings`, `SentenceTransformerEmbeddings`
+token states            `TokenEmbedder` (optional)               `OnnxEmbeddings`, `SentenceTransformerEmbeddings`
 store vectors           `VectorStore`                            `assistant.store.ChromaStore`
 keyword index           `KeywordIndexer`, `KeywordSearch`        `assistant.keyword.KeywordIndex` / `KeywordSnapshot`
 retrieve passages       `Retriever`, `RetrieverFactory`          `assistant.retrieval.HybridRetriever`
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
+    from assistant.alignment import TokenStates
     from assistant.answers import Answer, Passage
     from assistant.articles import LoadResult
     from assistant.records import Records
@@ -51,6 +53,17 @@ class PassageEmbedder(Protocol):
     """What indexing and quoting need of an embedder: passages (and sentences) as one float32 matrix."""
 
     def embed_passages_array(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
+
+
+@runtime_checkable
+class TokenEmbedder(Protocol):
+    """An embedder that also gives each token's state (`assistant.alignment`: coverage of a question by a
+    sentence in another language). The bundled model's embedders do; a plain LangChain `Embeddings` does not,
+    and then a question in another language is answered without it."""
+
+    def query_token_states(self, text: str) -> TokenStates: ...
+
+    def passage_token_states(self, texts: list[str]) -> list[TokenStates]: ...
 
 
 class Embedder(PassageEmbedder, Protocol):

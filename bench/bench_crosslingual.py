@@ -4,14 +4,23 @@ answerer's weights across languages without re-running `assistant eval` (minutes
 For every XQuAD question, asked in German (xquad.de.json) and in English (xquad.en.json, same ids, same gold
 answers that stand in the German text), it scores once against every chunk and sentence of an `assistant
 eval` index (XQuAD-de + 10kGNAD) and caches the scores. Then it replays retrieval (the retriever's candidate
-pool and z-score fusion) and the answerer (sentence scores, abstention evidence, quote choice) in memory,
-(a) on the whole index and (b) with the question's own XQuAD article removed (it must abstain), and prints
-hit@5, quote hit, answered and abstained per language and per part: tuning (XQuAD articles 0-37) and held
-out (38-47). Every weight and threshold is chosen on the tuning part only.
+pool and z-score fusion) and the answerer (sentence scores, token alignment of cross-lingual questions,
+abstention evidence, quote choice) in memory, (a) on the whole index and (b) with the question's own XQuAD
+article removed (it must abstain), and prints hit@5, quote hit, answered and abstained per language and per
+part: tuning (XQuAD articles 0-37) and held out (38-47); articles that `assistant eval --unanswerable` left
+out of the index count only as unanswerable. Every weight and threshold is chosen on the tuning part only;
+the table of coverage thresholds below it is what `Abstention.aligned` was chosen from.
 
-Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache scores.pkl]
+On the full eval index (4,558 chunks, `--unanswerable 8`), English questions, tuning / held out:
+without alignment (--no-align) quote_hit 0.595 / 0.614, answered 0.839 / 0.845, abstained 0.766 / 0.818;
+with token alignment 0.654 / 0.650, 0.903 / 0.882, 0.775 / 0.827 (hit@5 0.960 / 0.968 either way).
+Tried on the tuning part and dropped: intermediate encoder layers, centred token vectors, rarity weights,
+F-score, a lexicon of words embedded alone, adding the previous evidence (README, "Across languages").
+
+Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache scores.pkl] [--no-align]
+     python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de --latency 200   (answer step, ms)
      (build the index with `assistant eval ../shared/data/xquad/xquad.de.json --distractors
-     ../shared/data/10kgnad/test.csv --index-dir /tmp/eval-index-de`)
+     ../shared/data/10kgnad/test.csv --unanswerable 8 --index-dir /tmp/eval-index-de`)
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import argparse
 import pickle
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +41,19 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
+from assistant.alignment import AlignedQuestion, TokenAligner
 from assistant.evaluation import contains_any, load_squad, with_questions_from
-from assistant.extractive import CROSS_LINGUAL, MAX_QUOTE_CHARS, REFERS_BACK, Abstention, QuestionTerms, Weights
+from assistant.extractive import (
+    ALIGNED,
+    ALIGNED_SENTENCES,
+    CROSS_LINGUAL,
+    MAX_QUOTE_CHARS,
+    REFERS_BACK,
+    Abstention,
+    ExtractiveAnswerer,
+    QuestionTerms,
+    Weights,
+)
 from assistant.keyword import tokenize
 from assistant.language import cross_lingual
 from assistant.retrieval import fused_scores, fusion_weights_for
@@ -85,9 +106,14 @@ class Replayed:
     threshold_features: dict[str, float]
     quote_hit: bool
     sentences: list[tuple]
+    ranked: np.ndarray  # the best chunks, best first (the top 10)
+    fused: np.ndarray  # their fused scores
+    coverage: np.ndarray | None = None  # per sentence row: token-alignment coverage (aligned questions only)
 
 
-def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Weights, fusion_for) -> Replayed:
+def replay(
+    index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Weights, fusion_for, aligner: Aligning | None
+) -> Replayed:
     """Retrieval and answer of one question if the index held only the `allowed` chunks."""
     chunks = np.flatnonzero(allowed)
     dense_top = chunks[np.argsort(-q.dense[chunks])[:POOL]]
@@ -112,9 +138,15 @@ def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Wei
     terms = QuestionTerms.of(q.question, idf)
     top3 = ranked[:3]
     cross = cross_lingual(q.question, [texts[top3[0]]])
-    w = CROSS_LINGUAL if cross else Weights()
     rows = sentence_rows(index, spans, terms, sentence, top3, fused[order[:3]], q.answers)
-    best = max(rows, key=lambda r: w.sentence * r[0] + w.distinctive * r[1] + w.in_context * r[2] + w.passage * r[3])
+    covered = aligner.coverage(q.question, spans, rows) if cross and aligner else None
+    w = ALIGNED if covered is not None else CROSS_LINGUAL if cross else Weights()
+    aligned = covered if covered is not None else np.zeros(len(rows))
+    quote_scores = [
+        w.sentence * r[0] + w.distinctive * r[1] + w.in_context * r[2] + w.passage * r[3] + w.coverage * c
+        for r, c in zip(rows, aligned, strict=True)
+    ]
+    best = rows[int(np.argmax(quote_scores))]
     top = ranked[0]
     features = {
         "best": max(w.sentence * r[0] + w.overlap * r[4] for r in rows),
@@ -127,8 +159,30 @@ def replay(index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Wei
     }
     features.update(pool_features(index, q, candidates, best_sentence, fused, order))
     features.update(name_features(q.question, [texts[c] for c in top3], [r for r in rows]))
+    features["aligned"] = float(covered is not None)
     evidence = w.evidence(features["best"], features["keyword"], features["fused"])
-    return Replayed(hit, evidence, features, quote_holds(spans, best, q.answers), rows)
+    if covered is not None:
+        evidence = float(covered.max())
+    holds = quote_holds(spans, best, q.answers)
+    return Replayed(hit, evidence, features, holds, rows, ranked[:10], fused[order[:10]], covered)
+
+
+class Aligning:
+    """The answerer's token alignment (`assistant.alignment`), with every sentence's states kept for the run
+    and each question's tokens computed once (answerable and unanswerable replays share them)."""
+
+    def __init__(self, embedder) -> None:
+        self.aligner = TokenAligner(embedder, cache_size=10**6)
+        self.questions: dict[str, AlignedQuestion] = {}
+
+    def coverage(self, question: str, spans: list[str], rows: list[tuple]) -> np.ndarray:
+        """Each row's coverage of the question, as the answerer aligns them (`ExtractiveAnswerer._covered`)."""
+        if question not in self.questions:
+            self.questions[question] = self.aligner.question(question)
+        sentences, starts = [spans[r[6]] for r in rows], [r[7] for r in rows]
+        best = set(np.argsort([r[0] for r in rows])[::-1][:ALIGNED_SENTENCES].tolist())
+        wanted = [n in best for n in range(len(rows))]
+        return self.aligner.in_context_coverage(self.questions[question], sentences, starts, wanted)
 
 
 def quote_holds(spans: list[str], best: tuple, answers: tuple[str, ...]) -> bool:
@@ -203,6 +257,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="keep the questions' scores in this file for the next run")
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "xquad")
     parser.add_argument("--dump", type=Path, help="write every replayed feature to this pickle")
+    parser.add_argument("--no-align", action="store_true", help="cross-lingual questions without token alignment")
+    parser.add_argument("--latency", type=int, metavar="N", help="only time the answer step of N English questions")
     args = parser.parse_args()
     assistant = Assistant(Settings(index_dir=args.index_dir))
     assistant.keyword_index.ensure_current(assistant.records())
@@ -213,6 +269,10 @@ def main() -> None:
     texts = [articles[c.article_id][c.start : c.end] for c in chunks]
     sentences = records.sentences_of([c.id for c in chunks])
     spans = [articles[c.article_id][s.start : s.end] for c in chunks for s in sentences[c.id]]
+    if args.latency:
+        english = [q for a in load_squad(args.data / "xquad.en.json") for q in a.questions]
+        print_latency(assistant, [q.question for q in english[:: max(1, len(english) // args.latency)]])
+        return
     if args.cache and args.cache.exists():
         asked = pickle.loads(args.cache.read_bytes())
     else:
@@ -223,15 +283,19 @@ def main() -> None:
     weights, abstention = Weights(), Abstention()
     fusion_for = fusion_weights_for
 
-    def threshold_of(replayed: Replayed) -> float:
-        return abstention.threshold_for(len(chunks), cross_lingual=bool(replayed.threshold_features["cross"]))
+    aligner = None if args.no_align else Aligning(assistant.embeddings)
 
+    def threshold_of(replayed: Replayed) -> float:
+        cross, aligned = (bool(replayed.threshold_features[k]) for k in ("cross", "aligned"))
+        return abstention.threshold_for(len(chunks), cross_lingual=cross, aligned=aligned)
+
+    present = {int(a.split("/")[1]) for a in set(index.chunk_article.tolist()) if a.startswith("squad/")}
     rows = []
     for q in tqdm(asked, desc="replay", file=sys.stderr):
         own = np.char.startswith(index.chunk_article.astype(str), f"squad/{q.article_index}/")
         idf = assistant.keyword_index.idf
-        answerable = replay(index, texts, spans, idf, q, np.ones(len(chunks), bool), weights, fusion_for)
-        unanswerable = replay(index, texts, spans, idf, q, ~own, weights, fusion_for)
+        answerable = replay(index, texts, spans, idf, q, np.ones(len(chunks), bool), weights, fusion_for, aligner)
+        unanswerable = replay(index, texts, spans, idf, q, ~own, weights, fusion_for, aligner)
         rows.append((q, answerable, unanswerable))
     if args.dump:
         args.dump.write_bytes(pickle.dumps([(q.id, q.language, q.article_index, a, u) for q, a, u in rows]))
@@ -240,13 +304,65 @@ def main() -> None:
     for language in ("de", "en"):
         for part, chosen in (("tuning", True), ("held out", False)):
             group = [
-                (a, u) for q, a, u in rows if q.language == language and (q.article_index < TUNING_ARTICLES) == chosen
+                (a, u, q.article_index in present)
+                for q, a, u in rows
+                if q.language == language and (q.article_index < TUNING_ARTICLES) == chosen
             ]
-            hit5 = np.mean([a.hit_rank is not None and a.hit_rank <= 5 for a, _ in group])
-            answered = np.array([a.evidence >= threshold_of(a) for a, _ in group])
-            quote = np.mean(np.array([a.quote_hit for a, _ in group]) & answered)
-            abstained = np.mean([u.evidence < threshold_of(u) for _, u in group])
+            held = [a for a, _, indexed in group if indexed]  # `assistant eval --unanswerable` left some out
+            hit5 = np.mean([a.hit_rank is not None and a.hit_rank <= 5 for a in held])
+            answered = np.array([a.evidence >= threshold_of(a) for a in held])
+            quote = np.mean(np.array([a.quote_hit for a in held]) & answered)
+            abstained = np.mean([u.evidence < threshold_of(u) for _, u, _ in group])
             print(f"| {language} | {part} | {hit5:.3f} | {quote:.3f} | {answered.mean():.3f} | {abstained:.3f} |")
+    if aligner is not None:
+        print_aligned_fit(rows, present)
+
+
+class VectorsOnly:
+    """The same embedder without token states, as a LangChain `Embeddings` a user brings would be."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def embed_passages_array(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        return self.inner.embed_passages_array(texts, show_progress)
+
+
+def print_latency(assistant: Assistant, questions: list[str]) -> None:
+    """The answer step's time per question with and without token alignment, alternating, on the same passages
+    (retrieval is the same for both); sentence states are not reused across questions (a cold cache)."""
+    base = assistant.answerer
+    times: dict[str, list[float]] = {"aligned": [], "stems only": []}
+    for question in tqdm(questions, desc="latency", file=sys.stderr):
+        vector = assistant.embeddings.embed_query_array(question)
+        passages = assistant.retrieve(question, k=10)
+        for name, embedder in (("aligned", assistant.embeddings), ("stems only", VectorsOnly(assistant.embeddings))):
+            answerer = ExtractiveAnswerer(embedder, sentences=base.sentences, idf=base.idf, index_size=base.index_size)
+            start = time.perf_counter()
+            answerer.answer(question, vector, passages)
+            times[name].append(1000 * (time.perf_counter() - start))
+    for name, values in times.items():
+        p50, p95 = np.percentile(values, [50, 95])
+        print(f"{name}: answer step p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(values)} English questions")
+
+
+def print_aligned_fit(rows: list[tuple], present: set[int]) -> None:
+    """Answered and abstained shares of the English questions per coverage threshold (`Abstention.aligned`),
+    by part: the threshold is the highest-answering one that abstains on the tuning part at least as often as
+    the evidence without alignment did (0.766 at -0.088)."""
+    english = [(q, a, u) for q, a, u in rows if q.language == "en"]
+    print(
+        "\n| coverage threshold | answered (tuning) | abstained (tuning) | answered (held out) | abstained (held out) |"
+    )
+    print("|---|---|---|---|---|")
+    for threshold in np.arange(0.76, 0.86, 0.005):
+        shares = []
+        for chosen in (True, False):
+            part = [(q, a, u) for q, a, u in english if (q.article_index < TUNING_ARTICLES) == chosen]
+            answered = np.mean([a.evidence >= threshold for q, a, _ in part if q.article_index in present])
+            abstained = np.mean([u.evidence < threshold for _, _, u in part])
+            shares += [answered, abstained]
+        print(f"| {threshold:.3f} | " + " | ".join(f"{x:.3f}" for x in shares) + " |")
 
 
 if __name__ == "__main__":
