@@ -118,6 +118,7 @@ class OnnxEncoder:
         self.session = _session(folder / _ENCODER_FILES[precision])
         self._workers = _batch_workers()
         self._batch_session: InferenceSession | None = None
+        self._exact_session: InferenceSession | None = None
         self.table = np.load(folder / EMBEDDINGS_FILE, mmap_mode="r")
         self.dimension = int(self.table.shape[1])
         self._tokenizer: Tokenizer | None = None
@@ -179,15 +180,29 @@ class OnnxEncoder:
                 self._batch_session = _session(self.folder / _ENCODER_FILES[self.precision], threads=1)
             return self._batch_session
 
+    @property
+    def exact_session(self) -> InferenceSession:
+        """The float32 graph (the session itself when that is float32; else loaded on first use)."""
+        if self.precision == "float32":
+            return self.session
+        with self._lock:
+            if self._exact_session is None:
+                self._exact_session = _session(self.folder / _ENCODER_FILES["float32"])
+            return self._exact_session
+
     def token_states(self, texts: Sequence[str], skip_chars: int, batch_size: int = 32) -> list[TokenStates]:
         """Each text's last-layer token states (L2-normalized), without special tokens and without the tokens
-        that end within its first `skip_chars` characters (the prompt); spans are offsets after them."""
+        that end within its first `skip_chars` characters (the prompt); spans are offsets after them.
+
+        Always from the float32 graph: token states are compared one by one across languages, where int8's
+        per-batch activation scale costs most (the seed's "Who was supposed to mediate the talks?" quoted
+        the wrong sentence with int8 states), and only about ten sentences per question need them."""
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out: list[TokenStates | None] = [None] * len(texts)
         for lo in range(0, len(order), batch_size):
             batch = order[lo : lo + batch_size]
-            hidden, _ = self._hidden([encodings[i].ids for i in batch])
+            hidden, _ = self._hidden([encodings[i].ids for i in batch], self.exact_session)
             for row, i in enumerate(batch):
                 offsets, special = encodings[i].offsets, encodings[i].special_tokens_mask
                 keep = [k for k, (_, end) in enumerate(offsets) if not special[k] and end > skip_chars]
