@@ -7,8 +7,12 @@ import re
 _GERMAN = frozenset(
     "der die das und ist sind wer wie was wann wo warum welche welcher welches wurde wurden hat haben "
     "nicht ein eine einen dem den des mit von zu im auf für über sich es sie er wir ihr sollte sollten "
-    "soll kann können gibt denn noch auch oder aber als nach bei seit gegen zwischen".split()
+    "soll kann können gibt denn noch auch oder aber als nach bei seit gegen zwischen "
+    # questions that open with a preposition and a declined question word ("In welchem Jahr starb Tesla?")
+    "in welchem welchen wessen wem wen am vom zum zur ins wird werden hatte hatten einer eines einem durch "
+    "unter vor".split()
 )
+"""Function words of German questions; "in" counts for both languages (a tie goes to German)."""
 _ENGLISH = frozenset(
     "the and is are who how what when where why which was were has have not a an of to in on for about it "
     "they he she we did does do should can could there with from by between".split()
