@@ -56,6 +56,7 @@ def test_the_defaults_are_valid() -> None:
         ({"LLM": "openai", "LLM_API_KEY": "sk-x"}, ["ASSISTANT_LLM=openai needs ASSISTANT_LLM_MODEL"]),
         ({"LLM": "openai-compatible"}, ["ASSISTANT_LLM=openai-compatible needs ASSISTANT_LLM_BASE_URL"]),
         ({"LLM": "gpt"}, ["ASSISTANT_LLM=gpt:"]),
+        ({"EMBEDDING_PRECISION": "int4"}, ["ASSISTANT_EMBEDDING_PRECISION=int4:", "'int8' or 'float32'"]),
         ({"TOP_K": "4\nASSISTANT_X=1"}, ["ASSISTANT_TOP_K=4 ASSISTANT_X=1:"]),  # still one line
     ],
 )
