@@ -266,12 +266,20 @@ def test_ask_endpoint_answers_across_languages(served: Served, client: Client) -
     assert_offsets_verify(served.assistant, german)
 
 
+FIRST_QUESTION = "Worüber verhandeln Russland und die Ukraine?"
+
+
+def after_first_question(served: Served) -> tuple[ChatApp, Talk]:
+    """A chat that has answered FIRST_QUESTION, and the page's state after it."""
+    chat = ChatApp(served.assistant, uploads_dir=None, pieces=word_pieces)
+    talk = Talk([], [])
+    answers_of(chat, FIRST_QUESTION, talk)
+    return chat, talk
+
+
 @pytest.mark.slow
 def test_follow_up_is_searched_with_the_conversation(served: Served) -> None:
-    chat = ChatApp(served.assistant, uploads_dir=None, pieces=word_pieces)
-    first = "Worüber verhandeln Russland und die Ukraine?"
-    talk = Talk([], [])
-    answers_of(chat, first, talk)
+    chat, talk = after_first_question(served)
     final = answers_of(chat, "Und wer sollte vermitteln?", talk)[-1]
     searched = "Gesucht wurde: „Worüber verhandeln Russland und die Ukraine? Und wer sollte vermitteln?“"
     assert searched in html.unescape(final)
@@ -281,17 +289,14 @@ def test_follow_up_is_searched_with_the_conversation(served: Served) -> None:
 
 @pytest.mark.slow
 def test_the_conversation_is_kept_as_plain_text_not_read_back_from_the_page(served: Served) -> None:
-    chat = ChatApp(served.assistant, uploads_dir=None, pieces=word_pieces)
-    first = "Worüber verhandeln Russland und die Ukraine?"
-    talk = Talk([], [])
-    answers_of(chat, first, talk)
+    chat, talk = after_first_question(served)
     (asked, answered) = talk.conversation
-    assert asked == {"role": "user", "content": first}
-    assert answered["role"] == "assistant" and answered["content"] == served.assistant.ask(first).answer
+    assert asked == {"role": "user", "content": FIRST_QUESTION}
+    assert answered["role"] == "assistant" and answered["content"] == served.assistant.ask(FIRST_QUESTION).answer
     assert "<" not in answered["content"]  # the answer's text, not the message's HTML
     talk.shown = []  # the page's messages are only shown: the follow-up leans on the kept conversation
     final = answers_of(chat, "Und wer sollte vermitteln?", talk)[-1]
-    assert f"Gesucht wurde: „{first} Und wer sollte vermitteln?“" in html.unescape(final)
+    assert f"Gesucht wurde: „{FIRST_QUESTION} Und wer sollte vermitteln?“" in html.unescape(final)
     assert [m["role"] for m in talk.conversation] == ["user", "assistant"] * 2
 
 
