@@ -19,6 +19,7 @@ import numpy as np
 from assistant.articles import Article, LoadResult, Refusal
 from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number
+from assistant.language import article_language
 from assistant.loading import article_id_for, load_paths
 from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder
 from assistant.records import ChunkRecord, Records, SentenceRecord
@@ -31,6 +32,8 @@ ProgressCallback = Callable[[int, int, str], None]
 
 KEYWORD_EVERY = 30.0
 """Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
+LANGUAGES_TAGGED = "chunk_languages"
+"""Records flag: every chunk in the store carries its article's language (see `Indexer.tag_languages`)."""
 
 
 @dataclass
@@ -135,6 +138,35 @@ class Indexer:
             self.records.clear_pending(pending)
         return len(stale)
 
+    def tag_languages(self, batch: int = 500) -> int:
+        """Give every chunk of an index made before chunks carried their article's language that language, once
+        (a records flag says it is done), so retrieval can search each language of an older index too.
+        Returns how many articles were tagged."""
+        if self.records.get_meta(LANGUAGES_TAGGED) == "1":
+            return 0
+        tagged = 0
+        pending: list[Article] = []
+        for article in self.records.articles():
+            pending.append(article)
+            if len(pending) == batch:
+                tagged += self._tag(pending)
+                pending = []
+        tagged += self._tag(pending)
+        self.records.set_meta(LANGUAGES_TAGGED, "1")
+        return tagged
+
+    def _tag(self, articles: list[Article]) -> int:
+        """One store write per language for a batch of articles (a write per article took 24 ms each)."""
+        by_language: dict[str, list[str]] = {}
+        for article in articles:
+            ids = [c.id for c in self.records.chunks_of(article.id)]
+            by_language.setdefault(article_language(article.text), []).extend(ids)
+        if by_language:
+            with self.store.writing() as store:
+                for language, ids in by_language.items():
+                    store.set_language(ids, language)
+        return len(articles)
+
     def index(
         self,
         items: Iterable[str | Path | Article],
@@ -144,6 +176,7 @@ class Indexer:
     ) -> IndexReport:
         """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
         self.recover()
+        self.tag_languages()
         paths, loaded = self._load(items)
         report = IndexReport(refused=list(loaded.refusals))
         done, rebuilt = 0, time.monotonic()
@@ -253,7 +286,10 @@ class Indexer:
             ChunkRecord(f"{article.id}#{content_hash[:12]}-{n}", article.id, n, s.start, s.end)
             for n, s in enumerate(spans)
         ]
-        stored = [StoredChunk(c.id, article.text[c.start : c.end], chunk_metadata(article, c)) for c in chunks]
+        language = article_language(article.text)
+        stored = [
+            StoredChunk(c.id, article.text[c.start : c.end], chunk_metadata(article, c, language)) for c in chunks
+        ]
         sentences = [(c.id, span) for c in chunks for span in self.sentence_splitter(article.text, c.start, c.end)]
         old_ids = [c.id for c in self.records.chunks_of(article.id)]
         if old_ids:
@@ -313,8 +349,9 @@ def _exists(path: Path) -> bool:
         return True  # cannot tell: treat the other file as still there
 
 
-def chunk_metadata(article: Article, chunk: ChunkRecord) -> dict[str, Any]:
-    """What the vector store keeps beside each vector: enough to show and filter a passage."""
+def chunk_metadata(article: Article, chunk: ChunkRecord, language: str) -> dict[str, Any]:
+    """What the vector store keeps beside each vector: enough to show and filter a passage, and the article's
+    language (retrieval searches each language on its own)."""
     metadata: dict[str, Any] = {
         "article_id": article.id,
         "ordinal": chunk.ordinal,
@@ -324,6 +361,7 @@ def chunk_metadata(article: Article, chunk: ChunkRecord) -> dict[str, Any]:
         "source": article.source,
         "url": article.url,
         "published": article.published or "",
+        "language": language,
     }
     day = day_number(article.published)
     if day is not None:

@@ -19,12 +19,23 @@ _ENGLISH = frozenset(
 )
 
 
+LANGUAGES = ("de", "en")
+"""The languages the assistant tells apart: those of its own phrases and of the language guess."""
+ARTICLE_SAMPLE_CHARS = 5_000
+"""An article's language is guessed from its opening: enough words to count, at a bounded cost."""
+
+
 def guess_language(text: str) -> str:
     """'de' or 'en' for a question; German wins ties because the product is German first."""
     words = re.findall(r"[a-zäöüß]+", text.lower())
     german = sum(w in _GERMAN for w in words) + 2 * len(re.findall(r"[äöüß]", text.lower()))
     english = sum(w in _ENGLISH for w in words)
     return "en" if english > german else "de"
+
+
+def article_language(text: str) -> str:
+    """'de' or 'en' for an article, kept beside its chunks so that retrieval can search each language."""
+    return guess_language(text[:ARTICLE_SAMPLE_CHARS])
 
 
 def cross_lingual(question: str, texts: list[str]) -> bool:

@@ -49,7 +49,7 @@ LEASE_SECONDS = 30.0
 """How long a writer's lease lasts without renewal (a writer renews it every quarter of that)."""
 SETTLE = 0.3
 """Seconds between writing the lease and reading it back, so two writers that raced see who wrote last."""
-SHARED_META = frozenset({"embedding_model"})
+SHARED_META = frozenset({"embedding_model", "chunk_languages"})
 """Meta keys that belong to the archive (kept in the server), not to one machine's cache."""
 MARKER, LEASE = "changes", "lease"
 

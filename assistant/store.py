@@ -138,6 +138,12 @@ class ChromaStore:
         for lo in range(0, len(ids), _BATCH):
             self._collection.delete(ids=list(ids[lo : lo + _BATCH]))
 
+    def set_language(self, ids: Sequence[str], language: str) -> None:
+        """Mark chunks with their article's language (metadata merges: the other fields stay)."""
+        for lo in range(0, len(ids), _BATCH):
+            part = list(ids[lo : lo + _BATCH])
+            self._collection.update(ids=part, metadatas=[{"language": language}] * len(part))
+
     def vectors_by_text(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Vectors of stored chunks keyed by their text, so unchanged chunks are never embedded twice."""
         if not ids:

@@ -1,0 +1,128 @@
+"""An archive in two languages: each article's language is kept beside its chunks, retrieval searches each
+language on its own, and a question finds the passage that answers it in either language, although the
+encoder puts text in the question's own language closer to it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.indexing import LANGUAGES_TAGGED
+from assistant.language import article_language
+from assistant.onnx_embeddings import OnnxEmbeddings
+from assistant.store import open_client
+from tests.conftest import SEEDS
+
+ENGLISH = {
+    "grid.txt": """---
+title: "Kyiv's power grid braces for winter"
+source: Wire
+---
+Engineers in Kyiv are racing to rebuild the city's power grid before the first frost. The main substation on the
+left bank of the Dnipro is due to be back in service by the end of March 2025, the city's energy company said.
+Crews work in three shifts, and spare transformers arrive by rail from Poland every week.
+Households were told to expect rolling blackouts of up to four hours a day through the winter. Hospitals and
+water pumping stations have been given diesel generators, and schools will close early on the coldest days.
+The energy minister said the country now imports about a fifth of its electricity from its western neighbours.
+Prices for that electricity have doubled since the summer, and the government is asking donors to cover them.
+""",
+    "gas.txt": """---
+title: "European gas prices climb as storage fills more slowly"
+source: Wire
+---
+European gas prices rose for a third week as storage sites filled more slowly than traders had expected. The
+benchmark Dutch contract traded near 45 euros per megawatt hour on Friday, its highest level since February.
+Analysts blamed a cold spell in the north and maintenance at Norwegian fields for the slower injections.
+Germany's storage sites are nine tenths full, short of the target the government set for the first of November.
+Industry groups warned that chemical plants would cut output again if prices kept rising into the winter.
+The European Commission said it saw no risk to supply this year but urged member states to keep saving gas.
+""",
+    "summit.txt": """---
+title: "Leaders meet in Brussels to discuss reconstruction"
+source: Wire
+---
+Leaders from twenty countries met in Brussels on Tuesday to discuss the cost of rebuilding damaged towns. The
+World Bank put the bill for reconstruction at more than four hundred billion dollars over the next ten years.
+Delegates agreed to set up a fund for housing and schools, but could not agree on how to pay for it. Several
+countries want frozen central bank assets to be used, while others fear legal challenges in their courts.
+The next meeting is planned for the spring in Rome, where the fund's rules are to be signed by all members.
+""",
+}
+"""English wire stories on the seed's themes (energy, war, talks) that do not say what the seed says."""
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Iterator[Assistant]:
+    """The German seed article beside three English stories, in short chunks so that each language has a few
+    dozen candidates, as a larger archive has."""
+    base = tmp_path_factory.mktemp("mixed")
+    articles = base / "articles"
+    shutil.copytree(SEEDS, articles)
+    for name, text in ENGLISH.items():
+        (articles / name).write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=base / "index", chunk_target_chars=120, chunk_max_chars=240)
+    assistant = Assistant(settings, embeddings=embeddings)
+    assistant.index([articles])
+    yield assistant
+    assistant.close()
+
+
+def _languages(index_dir: Path, collection: str) -> dict[str, str | None]:
+    got = open_client(index_dir / "chroma").get_collection(collection).get(include=["metadatas"])
+    return {m["article_id"]: m.get("language") for m in got["metadatas"]}
+
+
+def test_an_articles_language_is_guessed_from_its_text() -> None:
+    assert article_language(ENGLISH["grid.txt"]) == "en"
+    assert article_language(next(SEEDS.iterdir()).read_text(encoding="utf-8")) == "de"
+
+
+def test_every_chunk_carries_its_articles_language(mixed: Assistant) -> None:
+    languages = _languages(mixed.index_dir, mixed.settings.collection)
+    assert {a: lang for a, lang in languages.items() if a.startswith("articles/0")} == {
+        "articles/000_183b8e63a6c17c75.txt": "de"
+    }
+    assert {languages[f"articles/{name}"] for name in ENGLISH} == {"en"}
+
+
+def test_an_english_question_finds_the_german_passage_among_english_stories(mixed: Assistant) -> None:
+    answer = mixed.ask("Who was supposed to mediate the talks?")
+    assert answer.passages[0].article_id == "articles/000_183b8e63a6c17c75.txt"
+    assert not answer.abstained and "unter Vermittlung Katars" in answer.quotes[0].text
+
+
+def test_a_german_question_finds_the_english_passage_beside_the_german_article(mixed: Assistant) -> None:
+    answer = mixed.ask("Bis wann soll das Umspannwerk in Kiew wieder in Betrieb sein?")
+    assert answer.passages[0].article_id == "articles/grid.txt"
+    assert not answer.abstained and "end of March 2025" in answer.quotes[0].text
+    quote = answer.quotes[0]
+    assert mixed.article(quote.article_id).text[quote.start : quote.end] == quote.text
+
+
+def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embeddings: OnnxEmbeddings) -> None:
+    settings = Settings(index_dir=tmp_path / "index")
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "grid.txt").write_text(ENGLISH["grid.txt"], encoding="utf-8")
+    shutil.copytree(SEEDS, articles, dirs_exist_ok=True)
+    first = Assistant(settings, embeddings=embeddings)
+    first.index([articles])
+    first.records().set_meta(LANGUAGES_TAGGED, "")  # as an index made before the tags was
+    first.close()
+    collection = open_client(settings.index_dir / "chroma").get_collection(settings.collection)
+    ids = collection.get(include=[])["ids"]
+    collection.update(ids=ids, metadatas=[{"language": None}] * len(ids))
+    assert set(_languages(settings.index_dir, settings.collection).values()) == {None}
+
+    again = Assistant(settings, embeddings=embeddings)
+    report = again.index([articles])
+    again.close()
+    assert not report.changed  # nothing was embedded again: only the tags were added
+    assert _languages(settings.index_dir, settings.collection) == {
+        "articles/grid.txt": "en",
+        "articles/000_183b8e63a6c17c75.txt": "de",
+    }
