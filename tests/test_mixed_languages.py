@@ -90,13 +90,13 @@ def test_every_chunk_carries_its_articles_language(mixed: Assistant) -> None:
 
 
 def test_an_english_question_finds_the_german_passage_among_english_stories(mixed: Assistant) -> None:
-    answer = mixed.ask("Who was supposed to mediate the talks?")
+    answer = mixed.ask("How many square kilometres does Ukraine control in the Kursk region?")
     assert answer.passages[0].article_id == "articles/000_183b8e63a6c17c75.txt"
-    assert not answer.abstained and "unter Vermittlung Katars" in answer.quotes[0].text
+    assert not answer.abstained and "1.000 Quadratkilometer" in answer.quotes[0].text
 
 
 def test_a_german_question_finds_the_english_passage_beside_the_german_article(mixed: Assistant) -> None:
-    answer = mixed.ask("Bis wann soll das Umspannwerk in Kiew wieder in Betrieb sein?")
+    answer = mixed.ask("Bis wann soll das Umspannwerk wieder in Betrieb sein?")
     assert answer.passages[0].article_id == "articles/grid.txt"
     assert not answer.abstained and "end of March 2025" in answer.quotes[0].text
     quote = answer.quotes[0]
