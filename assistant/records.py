@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant.answers import Passage
 from assistant.articles import Article
+from assistant.language import article_language
 
 SCHEMA_VERSION = "1"
 
@@ -47,6 +48,10 @@ CREATE TABLE IF NOT EXISTS sentences (
 );
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_id);
 CREATE TABLE IF NOT EXISTS pending (chunk_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS article_languages (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE, language TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS article_languages_language ON article_languages(language);
 CREATE TABLE IF NOT EXISTS keyword_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL, added INTEGER NOT NULL
 );
@@ -181,6 +186,17 @@ class Records:
         )
         return [(row[0], row[1]) for row in rows]
 
+    def has_language(self, language: str) -> bool:
+        """Whether any article is in `language` (a search restricted to a language the index lacks costs as much
+        as a full one: 95 ms at 421,527 chunks, for nothing)."""
+        row = self._db.execute("SELECT 1 FROM article_languages WHERE language = ? LIMIT 1", (language,)).fetchone()
+        return row is not None
+
+    def set_languages(self, languages: dict[str, str]) -> None:
+        """Record articles' languages (for an index made before the record kept them)."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO article_languages VALUES (?, ?)", list(languages.items()))
+
     def counts(self) -> tuple[int, int]:
         """(articles, chunks) currently recorded: kept in step by every change, as counting rows costs tens of
         milliseconds per question at 400,000 chunks."""
@@ -294,6 +310,9 @@ class Records:
                     article.path,
                     time.time(),
                 ),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO article_languages VALUES (?, ?)", (article.id, article_language(article.text))
             )
             db.executemany(
                 "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",

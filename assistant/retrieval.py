@@ -54,6 +54,8 @@ def _day(value: str | date) -> int:
 
 SentenceMatrices = Callable[[list[str]], dict[str, np.ndarray]]
 """Given chunk ids, each chunk's sentence vectors as a matrix (from the record)."""
+HasLanguage = Callable[[str], bool]
+"""Whether the index holds articles in a language (from the record)."""
 CurrentChunks = Callable[[Iterable[str]], set[str]]
 """Given chunk ids, those of committed articles: what a killed writer left in the store is never a candidate,
 and neither is a chunk the keyword index still names after its article changed."""
@@ -111,6 +113,7 @@ class HybridRetriever:
         *,
         sentence_matrices: SentenceMatrices | None = None,
         current: CurrentChunks | None = None,
+        has_language: HasLanguage | None = None,
         weights: FusionWeights | None = None,
         candidates: int = 40,
     ) -> None:
@@ -118,6 +121,7 @@ class HybridRetriever:
         self.keyword = keyword
         self.sentence_matrices = sentence_matrices
         self.current = current
+        self.has_language = has_language  # None: every language is searched
         self.weights = weights  # None: chosen per question (`fusion_weights_for`)
         self.candidates = candidates
 
@@ -147,16 +151,17 @@ class HybridRetriever:
         return [_passage(c) for c in ranked[:k]]
 
     def _dense_pool(self, query_vector: np.ndarray, n: int, where: dict[str, Any] | None, asked: str) -> list[Hit]:
-        """The `n` nearest chunks, and the `n` nearest of every other language than the question's.
+        """The `n` nearest chunks, and the `n` nearest of every other language than the question's that the
+        index holds.
 
-        e5 puts text in the question's own language closer to it: a German question about an English article,
-        with German news beside it, found the article's passage among its 10 nearest chunks for 27% of XQuAD's
-        questions, and among the 10 nearest English ones for 96%. An index without language tags (made before
-        them; `assistant index` tags it) finds nothing in the second search, and searches as it did."""
+        e5 puts text in the question's own language closer to it: German questions about XQuAD's English
+        articles, with 1,028 German news articles beside them, found the answering passage among the 10
+        nearest chunks for 59% of them, and among the 10 nearest English ones for 96% (z-scores within each
+        language). An index made before the language tags searches as it did until `assistant index` tags it."""
         hits = self.store.search(query_vector, n, where)
         seen = {hit.id for hit in hits}
         for language in LANGUAGES:
-            if language != asked:
+            if language != asked and (self.has_language is None or self.has_language(language)):
                 hits += [
                     h for h in self.store.search(query_vector, n, _in_language(where, language)) if h.id not in seen
                 ]
@@ -196,7 +201,13 @@ class HybridRetriever:
 def hybrid_retriever(store: VectorStore, keyword: KeywordSearch, records: Records) -> HybridRetriever:
     """The default `RetrieverFactory`: fusion over the store and keyword views of this question, with the
     record's sentence vectors, and only chunks of committed articles as candidates."""
-    return HybridRetriever(store, keyword, sentence_matrices=records.sentence_matrix, current=records.current_chunk_ids)
+    return HybridRetriever(
+        store,
+        keyword,
+        sentence_matrices=records.sentence_matrix,
+        current=records.current_chunk_ids,
+        has_language=records.has_language,
+    )
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

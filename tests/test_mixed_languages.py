@@ -89,6 +89,13 @@ def test_every_chunk_carries_its_articles_language(mixed: Assistant) -> None:
     assert {languages[f"articles/{name}"] for name in ENGLISH} == {"en"}
 
 
+def test_the_record_knows_which_languages_the_index_holds(mixed: Assistant, indexed: Assistant) -> None:
+    assert mixed.records().has_language("de") and mixed.records().has_language("en")
+    assert indexed.records().has_language("de") and not indexed.records().has_language("en")
+    indexed.delete("seeds/000_183b8e63a6c17c75.txt")
+    assert not indexed.records().has_language("de")
+
+
 def test_an_english_question_finds_the_german_passage_among_english_stories(mixed: Assistant) -> None:
     answer = mixed.ask("How many square kilometres does Ukraine control in the Kursk region?")
     assert answer.passages[0].article_id == "articles/000_183b8e63a6c17c75.txt"
@@ -112,6 +119,9 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
     first = Assistant(settings, embeddings=embeddings)
     first.index([articles])
     first.records().set_meta(LANGUAGES_TAGGED, "")  # as an index made before the tags was
+    with first.records().transaction() as db:
+        db.execute("DELETE FROM article_languages")
+    assert not first.records().has_language("en")
     first.close()
     collection = open_client(settings.index_dir / "chroma").get_collection(settings.collection)
     ids = collection.get(include=[])["ids"]
@@ -120,8 +130,9 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
 
     again = Assistant(settings, embeddings=embeddings)
     report = again.index([articles])
-    again.close()
     assert not report.changed  # nothing was embedded again: only the tags were added
+    assert again.records().has_language("en")
+    again.close()
     assert _languages(settings.index_dir, settings.collection) == {
         "articles/grid.txt": "en",
         "articles/000_183b8e63a6c17c75.txt": "de",

@@ -70,10 +70,12 @@ def world(tmp_path_factory: pytest.TempPathFactory, embeddings) -> World:
         sentences = [SentenceRecord(chunk.id, s.start, s.end, v) for s, v in zip(spans, sentence_vectors, strict=True)]
         records.commit_article(article, f"hash-{article.id}", [chunk], sentences)
         vectors[chunk.id] = embeddings.embed_passages_array([article.text])[0]
-        store.upsert([StoredChunk(chunk.id, article.text, chunk_metadata(article, chunk))], vectors[chunk.id][None])
+        store.upsert(
+            [StoredChunk(chunk.id, article.text, chunk_metadata(article, chunk, "de"))], vectors[chunk.id][None]
+        )
     orphan = Article("orphan", "Der Wasserstoffbus in Quellenau fährt seit Montag.", source="Landbote")
     orphan_chunk = ChunkRecord("orphan:0", "orphan", 0, 0, len(orphan.text))
-    store.upsert([StoredChunk("orphan:0", orphan.text, chunk_metadata(orphan, orphan_chunk))],
+    store.upsert([StoredChunk("orphan:0", orphan.text, chunk_metadata(orphan, orphan_chunk, "de"))],
                  embeddings.embed_passages_array([orphan.text]))  # fmt: skip
     keyword = KeywordIndex(folder / "keyword")
     keyword.rebuild(records)
