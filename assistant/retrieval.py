@@ -76,6 +76,12 @@ CROSS_LINGUAL_FUSION = FusionWeights(dense=0.40, keyword=0.15, sentence=0.45)
 questions about XQuAD-de articles 0-37): BM25 on the articles' stems sees only the names and numbers."""
 LANGUAGE_SAMPLE = 5
 """The articles' language is the majority language of this many best dense candidates."""
+OTHER_LANGUAGE_MARGIN = 0.2
+"""In an archive of two languages, how much further (in fused z-score) a passage in another language than the
+question must stand out of its language to rank level with one in the question's language. Chosen on XQuAD
+articles 0-37 (English articles with German news beside them, asked in German and in English): English
+questions' hit@1 rose from 0.957 to 0.962 (as without the second language's pool: 0.966) from a margin of 0.1
+on, while German questions' hit@5 held at 0.974 / 0.972 / 0.970 / 0.969 for 0.1 / 0.2 / 0.3 / 0.4."""
 MIN_LANGUAGE_GROUP = 10
 """Candidates of one language are normalized among themselves when there are at least this many of each of two
 languages; fewer are too few to tell a language's own level of scores (they join the largest group)."""
@@ -146,8 +152,7 @@ class HybridRetriever:
         if len(groups) == 1:
             ranked = _fuse(groups[0][1], weights)
         else:
-            asked = guess_language(question)
-            ranked = _fuse_groups(groups, lambda language: self.weights or _weights_across(asked, language))
+            ranked = _fuse_groups(groups, guess_language(question), self.weights)
         return [_passage(c) for c in ranked[:k]]
 
     def _dense_pool(self, query_vector: np.ndarray, n: int, where: dict[str, Any] | None, asked: str) -> list[Hit]:
@@ -267,19 +272,21 @@ def language_groups(candidates: list[_Candidate]) -> list[tuple[str, list[_Candi
     return large
 
 
-def _weights_across(asked: str, language: str) -> FusionWeights:
-    return FusionWeights() if language == asked else CROSS_LINGUAL_FUSION
-
-
 def _fuse_groups(
-    groups: list[tuple[str, list[_Candidate]]], weights_for: Callable[[str], FusionWeights]
+    groups: list[tuple[str, list[_Candidate]]], asked: str, weights: FusionWeights | None
 ) -> list[_Candidate]:
     """Each language's candidates fused among themselves, with the weights for that language, then merged.
 
     A passage in another language than the question scores lower on every signal, the answer and its near
     misses alike; z-scores within each language measure how far a passage stands out of its own language,
-    which the two languages share."""
-    ranked = [c for language, group in groups for c in _fuse(group, weights_for(language))]
+    which the two languages share. One in another language must stand out by `OTHER_LANGUAGE_MARGIN` more."""
+    ranked: list[_Candidate] = []
+    for language, group in groups:
+        same = language == asked
+        ranked += _fuse(group, weights or (FusionWeights() if same else CROSS_LINGUAL_FUSION))
+        if not same:
+            for candidate in group:
+                candidate.fused -= OTHER_LANGUAGE_MARGIN
     return sorted(ranked, key=lambda c: -c.fused)
 
 
