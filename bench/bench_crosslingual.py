@@ -18,7 +18,8 @@ index of the default int8 encoder, with quotes that carry the sentence before wh
 quote_hit 0.684 / 0.677 (0.654 / 0.650 without that), answered 0.902 / 0.882, abstained 0.770 / 0.823, hit@5
 0.957 / 0.959; German questions 0.738 / 0.750, 0.956 / 0.955, 0.899 / 0.927 (unchanged).
 Tried on the tuning part and dropped: intermediate encoder layers, centred token vectors, rarity weights,
-F-score, a lexicon of words embedded alone, adding the previous evidence (README, "Across languages").
+F-score, a lexicon of words embedded alone, adding the previous evidence, margins, rank agreement and
+one-to-one token matches to the abstention evidence (README, "Across languages").
 
 Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache scores.pkl] [--no-align]
      python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de --latency 200   (answer step, ms)
