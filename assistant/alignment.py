@@ -62,6 +62,19 @@ class AlignedQuestion:
     weights: np.ndarray
 
 
+@dataclass(frozen=True)
+class Covered:
+    """Per sentence, the question's coverage by it with the sentence before it (`in_context`) and by it alone
+    (`alone`); where the first is higher, some question word is matched best in the sentence before."""
+
+    in_context: np.ndarray
+    alone: np.ndarray
+
+    def leans_on_previous(self, n: int) -> bool:
+        """Whether sentence `n` covers the question better with the sentence before it."""
+        return bool(self.in_context[n] > self.alone[n])
+
+
 def content_weights(text: str, spans: tuple[tuple[int, int], ...]) -> np.ndarray:
     """1.0 for each token inside a content word of `text` (a word that is no function word), else 0.0;
     all 1.0 when the question has no content word ("Was ist das?")."""
@@ -105,17 +118,25 @@ class TokenAligner:
         """Per sentence, the coverage of the question by it together with the sentence before it (unless it
         `starts` a passage): an answer often names its subject in the sentence before. Only the `wanted`
         sentences are aligned (the others get 0), so only they and the ones before them are encoded."""
+        return self.covered(question, sentences, starts, wanted).in_context
+
+    def covered(
+        self, question: AlignedQuestion, sentences: list[str], starts: list[bool], wanted: list[bool] | None = None
+    ) -> Covered:
+        """`in_context_coverage`, and the coverage by each wanted sentence alone (see `Covered`)."""
         wanted = wanted or [True] * len(sentences)
         needed = [w or (n + 1 < len(sentences) and wanted[n + 1] and not starts[n + 1]) for n, w in enumerate(wanted)]
         states = iter(self.sentence_states([s for s, need in zip(sentences, needed, strict=True) if need]))
         found = [token_matches(question, next(states)) if need else None for need in needed]
-        covered = np.zeros(len(sentences), dtype=np.float32)
+        in_context = np.zeros(len(sentences), dtype=np.float32)
+        alone = np.zeros(len(sentences), dtype=np.float32)
         for n, matches in enumerate(found):
             if not wanted[n] or matches is None:
                 continue
             before = found[n - 1] if n > 0 and not starts[n] else None
-            covered[n] = coverage(question, matches if before is None else np.maximum(matches, before))
-        return covered
+            alone[n] = coverage(question, matches)
+            in_context[n] = alone[n] if before is None else coverage(question, np.maximum(matches, before))
+        return Covered(in_context, alone)
 
     def sentence_states(self, sentences: list[str]) -> list[np.ndarray]:
         """The token vectors of each sentence (as a passage), computed only for sentences not cached."""

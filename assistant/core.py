@@ -220,7 +220,9 @@ class Assistant:
             self.embeddings,
             sentences=self._sentences_of,
             idf=self.keyword_index.idf,
-            abstention=Abstention(fixed=self.settings.abstain_threshold),
+            abstention=Abstention(
+                fixed=self.settings.abstain_threshold, fixed_aligned=self.settings.abstain_threshold_cross_lingual
+            ),
             index_size=lambda: self.keyword_index.chunk_count,
             lead=lambda article_id: self._open_records(create=False).lead_passage(article_id),
         )

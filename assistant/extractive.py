@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.alignment import TokenAligner
+from assistant.alignment import Covered, TokenAligner
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.chunking import Span, split_sentences
 from assistant.keyword import tokenize
@@ -39,9 +39,9 @@ STEM_PREFIX = 6
 
 SentenceLookup = Callable[[list[Passage]], dict[str, list[tuple[Span, np.ndarray]]]]
 """Given passages, each chunk's sentences (article offsets) with their vectors."""
-Coverage = Callable[[list[str], list[bool], list[bool]], np.ndarray]
+Coverage = Callable[[list[str], list[bool], list[bool]], Covered]
 """Given sentences, whether each starts a passage and whether it is wanted, how well each wanted one (with the
-one before it) covers the question."""
+one before it, and alone) covers the question."""
 ALIGNED_SENTENCES = 6
 """Cross-lingual questions align only this many candidate sentences, those of highest cosine: on the tuning
 questions aligning all (about 16) answered and abstained no better, at almost three times the encoder time."""
@@ -105,18 +105,24 @@ class Abstention:
     threshold: float = 0.910  # at the reference size: answers 95.5% of answerable tuning questions (a margin)
     reference_chunks: int = 4615  # chunks of the eval index the threshold was calibrated on
     per_doubling: float = 0.006  # see above; the bench prints the range that fits
-    fixed: float | None = None  # a user's own threshold (ASSISTANT_ABSTAIN_THRESHOLD) overrides the calibration
+    fixed: float | None = None  # a user's own threshold for questions in the articles' language (see below)
     cross_lingual: float = -0.088  # for a question in another language than its passages (see CROSS_LINGUAL)
     aligned: float = ALIGNED_THRESHOLD  # the same with token alignment: on the coverage scale (see ALIGNED)
+    fixed_aligned: float | None = None  # a user's own threshold on the coverage scale (see below)
 
     def threshold_for(self, chunks: int, *, cross_lingual: bool = False, aligned: bool = False) -> float:
         """The threshold for an index of `chunks` chunks (clamped: the fit spans 4 to 4,615 chunks); `aligned`
-        is for a cross-lingual question weighed by token alignment."""
-        if self.fixed is not None:
-            return self.fixed
+        is for a cross-lingual question weighed by token alignment.
+
+        The two evidences have their own scales (about 0.91 and 0.79 at the reference size), so a user's
+        threshold replaces only the calibration on its own scale: `fixed` (ASSISTANT_ABSTAIN_THRESHOLD) that of
+        the cosine-and-overlap evidence (questions in the articles' language, and cross-lingual ones weighed
+        without token states), `fixed_aligned` (ASSISTANT_ABSTAIN_THRESHOLD_CROSS_LINGUAL) that of coverage."""
         shift = min(max(self.per_doubling * math.log2(max(chunks, 1) / self.reference_chunks), -0.1), 0.03)
         if aligned:
-            return self.aligned + shift
+            return self.fixed_aligned if self.fixed_aligned is not None else self.aligned + shift
+        if self.fixed is not None:
+            return self.fixed
         return self.threshold + shift + (self.cross_lingual if cross_lingual else 0.0)
 
 
@@ -167,6 +173,7 @@ class _SentenceCandidate:
     score: float  # ranks sentences for quoting: cosine + distinctive overlap + the passage's score
     evidence: float = 0.0  # cosine + overlap, for abstention (independent of the other candidates)
     previous: Span | None = None  # the sentence before it in the same passage
+    leans_on_previous: bool = False  # its coverage of the question takes words from the sentence before
 
 
 class ExtractiveAnswerer:
@@ -300,6 +307,7 @@ class ExtractiveAnswerer:
         sentences = self._sentences_of(passages[: self.candidate_passages])
         cosines = [float(vector @ query_vector) for _, _, _, vector, _ in sentences]
         covered_by = self._covered(coverage, sentences, cosines) if coverage is not None else None
+        leaning = covered_by.leans_on_previous if covered_by is not None else lambda n: False
         distinctive = terms.distinctive_among([stems for *_, stems in sentences])
         found = []
         before: set[str] = set()  # stems of the previous sentence in the same passage
@@ -308,7 +316,7 @@ class ExtractiveAnswerer:
             if rank != previous_rank:
                 before, previous_rank, previous = set(), rank, None
             cosine = w.sentence * cosines[n]
-            covered = float(covered_by[n]) if covered_by is not None else 0.0
+            covered = float(covered_by.in_context[n]) if covered_by is not None else 0.0
             score = (
                 cosine
                 + w.distinctive * distinctive.share_of(stems)
@@ -317,7 +325,7 @@ class ExtractiveAnswerer:
                 + w.coverage * covered
             )
             evidence = covered if covered_by is not None else cosine + w.overlap * terms.share_of(stems)
-            found.append(_SentenceCandidate(rank, span, score, evidence, previous))
+            found.append(_SentenceCandidate(rank, span, score, evidence, previous, leaning(n)))
             before, previous = stems, span
         return found
 
@@ -334,10 +342,10 @@ class ExtractiveAnswerer:
         """How sentences cover this question token by token, if the embedder gives token states."""
         if self.aligner is None:
             return None
-        return functools.partial(self.aligner.in_context_coverage, self.aligner.question(question))
+        return functools.partial(self.aligner.covered, self.aligner.question(question))
 
     @staticmethod
-    def _covered(coverage: Coverage, sentences: list[CandidateSentence], cosines: list[float]) -> np.ndarray:
+    def _covered(coverage: Coverage, sentences: list[CandidateSentence], cosines: list[float]) -> Covered:
         """The coverage of the question by the ALIGNED_SENTENCES of highest cosine, each with the sentence
         before it in the same passage (0 for the others)."""
         texts = [_text_in(passage, span) for _, passage, span, *_ in sentences]
@@ -358,12 +366,14 @@ neutrale Plattform für diese Gespräche zu bieten"): quoted alone, it hides wha
 
 
 def _with_antecedent(passage: Passage, candidate: _SentenceCandidate) -> _SentenceCandidate:
-    """The candidate with the sentence before it when it refers back to that one and both fit in one quote.
-    On the tuning questions this raised quote_hit a little in both languages (bench/bench_crosslingual.py)."""
+    """The candidate with the sentence before it when it refers back to that one, or when its token alignment
+    took some of the question's words from that one (cross-lingual questions), and both fit in one quote.
+    Referring back raised quote_hit a little in both languages; the alignment's own reason raised English
+    questions' quote_hit by 3 points on the tuning part and on the held-out part (bench/bench_crosslingual.py)."""
     before = candidate.previous
     if before is None or candidate.span.end - before.start > MAX_QUOTE_CHARS:
         return candidate
-    if not REFERS_BACK.search(_text_in(passage, candidate.span)):
+    if not (candidate.leans_on_previous or REFERS_BACK.search(_text_in(passage, candidate.span))):
         return candidate
     span = Span(before.start, candidate.span.end)
     return _SentenceCandidate(candidate.passage_rank, span, candidate.score, candidate.evidence)

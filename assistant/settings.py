@@ -94,8 +94,16 @@ class Settings(BaseSettings):
         None,
         ge=0.0,
         le=2.0,
-        description="Evidence below which answers say the articles don't tell; default: calibrated by index size "
-        "(higher: refuses more, lower: answers more); evidence lies between 0 and 2.",
+        description="Evidence below which answers say the articles don't tell, for questions in the articles' "
+        "language; default: calibrated by index size (higher: refuses more, lower: answers more); evidence lies "
+        "between 0 and 2. Cross-lingual questions have their own scale: abstain_threshold_cross_lingual.",
+    )
+    abstain_threshold_cross_lingual: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="The same for a question in another language than its passages (weighed by token alignment, "
+        "its evidence lies between 0 and 1); default: calibrated by index size.",
     )
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."

@@ -11,11 +11,15 @@ part: tuning (XQuAD articles 0-37) and held out (38-47); articles that `assistan
 out of the index count only as unanswerable. Every weight and threshold is chosen on the tuning part only;
 the table of coverage thresholds below it is what `Abstention.aligned` was chosen from.
 
-On the full eval index (4,558 chunks, `--unanswerable 8`), English questions, tuning / held out:
-without alignment (--no-align) quote_hit 0.595 / 0.614, answered 0.839 / 0.845, abstained 0.766 / 0.818;
-with token alignment 0.654 / 0.650, 0.903 / 0.882, 0.775 / 0.827 (hit@5 0.960 / 0.968 either way).
+On the full eval index (4,558 chunks, `--unanswerable 8`, float32 encoder), English questions, tuning / held
+out: without alignment (--no-align) quote_hit 0.595 / 0.614, answered 0.839 / 0.845, abstained 0.766 / 0.818;
+with token alignment 0.654 / 0.650, 0.903 / 0.882, 0.775 / 0.827 (hit@5 0.960 / 0.968 either way). On the
+index of the default int8 encoder, with quotes that carry the sentence before when the alignment leans on it:
+quote_hit 0.684 / 0.677 (0.654 / 0.650 without that), answered 0.902 / 0.882, abstained 0.770 / 0.823, hit@5
+0.957 / 0.959; German questions 0.738 / 0.750, 0.956 / 0.955, 0.899 / 0.927 (unchanged).
 Tried on the tuning part and dropped: intermediate encoder layers, centred token vectors, rarity weights,
-F-score, a lexicon of words embedded alone, adding the previous evidence (README, "Across languages").
+F-score, a lexicon of words embedded alone, adding the previous evidence, margins, rank agreement and
+one-to-one token matches to the abstention evidence (README, "Across languages").
 
 Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache scores.pkl] [--no-align]
      python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de --latency 200   (answer step, ms)
@@ -41,7 +45,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.alignment import AlignedQuestion, TokenAligner
+from assistant.alignment import AlignedQuestion, Covered, TokenAligner
 from assistant.evaluation import contains_any, load_squad, with_questions_from
 from assistant.extractive import (
     ALIGNED,
@@ -139,14 +143,16 @@ def replay(
     top3 = ranked[:3]
     cross = cross_lingual(q.question, [texts[top3[0]]])
     rows = sentence_rows(index, spans, terms, sentence, top3, fused[order[:3]], q.answers)
-    covered = aligner.coverage(q.question, spans, rows) if cross and aligner else None
+    parts = aligner.coverage(q.question, spans, rows) if cross and aligner else None
+    covered = parts.in_context if parts is not None else None
     w = ALIGNED if covered is not None else CROSS_LINGUAL if cross else Weights()
     aligned = covered if covered is not None else np.zeros(len(rows))
     quote_scores = [
         w.sentence * r[0] + w.distinctive * r[1] + w.in_context * r[2] + w.passage * r[3] + w.coverage * c
         for r, c in zip(rows, aligned, strict=True)
     ]
-    best = rows[int(np.argmax(quote_scores))]
+    chosen = int(np.argmax(quote_scores))
+    best = rows[chosen]
     top = ranked[0]
     features = {
         "best": max(w.sentence * r[0] + w.overlap * r[4] for r in rows),
@@ -163,7 +169,7 @@ def replay(
     evidence = w.evidence(features["best"], features["keyword"], features["fused"])
     if covered is not None:
         evidence = float(covered.max())
-    holds = quote_holds(spans, best, q.answers)
+    holds = quote_holds(spans, best, q.answers, leans=parts is not None and parts.leans_on_previous(chosen))
     return Replayed(hit, evidence, features, holds, rows, ranked[:10], fused[order[:10]], covered)
 
 
@@ -175,20 +181,22 @@ class Aligning:
         self.aligner = TokenAligner(embedder, cache_size=10**6)
         self.questions: dict[str, AlignedQuestion] = {}
 
-    def coverage(self, question: str, spans: list[str], rows: list[tuple]) -> np.ndarray:
+    def coverage(self, question: str, spans: list[str], rows: list[tuple]) -> Covered:
         """Each row's coverage of the question, as the answerer aligns them (`ExtractiveAnswerer._covered`)."""
         if question not in self.questions:
             self.questions[question] = self.aligner.question(question)
         sentences, starts = [spans[r[6]] for r in rows], [r[7] for r in rows]
         best = set(np.argsort([r[0] for r in rows])[::-1][:ALIGNED_SENTENCES].tolist())
         wanted = [n in best for n in range(len(rows))]
-        return self.aligner.in_context_coverage(self.questions[question], sentences, starts, wanted)
+        return self.aligner.covered(self.questions[question], sentences, starts, wanted)
 
 
-def quote_holds(spans: list[str], best: tuple, answers: tuple[str, ...]) -> bool:
-    """Whether the quote made of the best sentence (with the one before when it refers back) holds an answer."""
+def quote_holds(spans: list[str], best: tuple, answers: tuple[str, ...], *, leans: bool = False) -> bool:
+    """Whether the quote made of the best sentence (with the one before when it refers back, or when its
+    alignment `leans` on that one) holds an answer."""
     text, s, first = spans[best[6]], best[6], best[7]
-    if not first and REFERS_BACK.search(text) and len(spans[s - 1]) + 1 + len(text) <= MAX_QUOTE_CHARS:
+    joined = leans or REFERS_BACK.search(text)
+    if not first and joined and len(spans[s - 1]) + 1 + len(text) <= MAX_QUOTE_CHARS:
         text = f"{spans[s - 1]} {text}"
     return len(text) <= MAX_QUOTE_CHARS and contains_any(text, answers)
 

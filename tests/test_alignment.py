@@ -106,7 +106,7 @@ def test_the_aligned_threshold_is_on_the_coverage_scale_and_a_users_own_threshol
     assert calibrated.threshold_for(calibrated.reference_chunks, cross_lingual=True, aligned=True) == pytest.approx(
         ALIGNED_THRESHOLD
     )
-    assert Abstention(fixed=0.7).threshold_for(4615, cross_lingual=True, aligned=True) == 0.7
+    assert Abstention(fixed_aligned=0.7).threshold_for(4615, cross_lingual=True, aligned=True) == 0.7
 
 
 @pytest.mark.parametrize(
