@@ -4,11 +4,16 @@ encoder puts text in the question's own language closer to it."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_chroma_server import CHROMA, ChromaServer
+from test_shared_index import cli
 
 from assistant import Assistant, Settings
 from assistant.indexing import LANGUAGES_TAGGED
@@ -137,3 +142,39 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
         "articles/grid.txt": "en",
         "articles/000_183b8e63a6c17c75.txt": "de",
     }
+
+
+@pytest.mark.slow
+def test_machines_sharing_a_chroma_server_search_each_language(tmp_path: Path) -> None:
+    """One process indexes both languages into a Chroma server; another, with an empty cache folder, asks a
+    German question about the English story: the language tags live in the server, the record's languages
+    come with the copied articles."""
+    if not CHROMA.exists() and shutil.which("chroma") is None:
+        pytest.skip("the chroma CLI is not installed")
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    for name, text in ENGLISH.items():
+        (articles / name).write_text(text, encoding="utf-8")
+    server = ChromaServer(tmp_path / "chroma-server")
+    server.start()
+    env = {
+        **os.environ,
+        "ASSISTANT_CHROMA_URL": server.url,
+        "ASSISTANT_CHUNK_TARGET_CHARS": "120",
+        "ASSISTANT_CHUNK_MAX_CHARS": "240",
+        "PYTHONWARNINGS": "ignore",
+    }
+
+    def run(index_dir: Path, *args: str) -> dict:
+        command = cli(*args, "--index-dir", str(index_dir), "--json")
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    try:
+        assert run(tmp_path / "writer", "index", str(articles))["added"] == 4
+        answer = run(tmp_path / "reader", "ask", "Bis wann soll das Umspannwerk wieder in Betrieb sein?")
+    finally:
+        server.stop()
+    assert answer["quotes"][0]["article_id"] == "articles/grid.txt"
+    assert "end of March 2025" in answer["quotes"][0]["text"]
