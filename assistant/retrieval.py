@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -80,11 +79,11 @@ OTHER_LANGUAGE_MARGIN = 0.2
 """In an archive of two languages, how much further (in fused z-score) a passage in another language than the
 question must stand out of its language to rank level with one in the question's language. Chosen on XQuAD
 articles 0-37 (English articles with German news beside them, asked in German and in English): English
-questions' hit@1 rose from 0.957 to 0.962 (as without the second language's pool: 0.966) from a margin of 0.1
-on, while German questions' hit@5 held at 0.974 / 0.972 / 0.970 / 0.969 for 0.1 / 0.2 / 0.3 / 0.4."""
+questions' hit@1 rose from 0.960 to 0.964 (0.966 with one search) from a margin of 0.2 on, while German
+questions' hit@5 went 0.976 / 0.974 / 0.974 / 0.971 / 0.969 for margins 0 / 0.1 / 0.2 / 0.3 / 0.4."""
 MIN_LANGUAGE_GROUP = 10
-"""Candidates of one language are normalized among themselves when there are at least this many of each of two
-languages; fewer are too few to tell a language's own level of scores (they join the largest group)."""
+"""Candidates in other languages are normalized among themselves when there are at least this many of them and
+of the question's language; fewer are too few to tell a language's own level of scores."""
 
 
 def fusion_weights_for(question: str, nearest_texts: list[str]) -> FusionWeights:
@@ -136,41 +135,58 @@ class HybridRetriever:
     ) -> list[Passage]:
         where = search_filter.to_where() if search_filter else None
         n = max(self.candidates, k)
-        hits = self._dense_pool(query_vector, n, where, guess_language(question))
-        kept = self.current(hit.id for hit in hits) if self.current else {hit.id for hit in hits}
-        found = {
-            hit.id: _Candidate(StoredChunk(hit.id, hit.text, hit.metadata), hit.score, 0.0)
-            for hit in hits
-            if hit.id in kept
-        }
+        found = self._dense_candidates(self.store.search(query_vector, n, where))
         weights = self.weights or fusion_weights_for(question, [c.chunk.text for c in found.values()])
         chunk_ids, keyword_scores = self.keyword.scores(tokenize(question))
         allowed = self.store.matching_ids(where) if where else None
         self._add_keyword_candidates(found, chunk_ids, keyword_scores, allowed, query_vector, n)
-        self._add_sentence_scores(found, query_vector)
-        groups = language_groups(list(found.values()))
-        if len(groups) == 1:
-            ranked = _fuse(groups[0][1], weights)
-        else:
-            ranked = _fuse_groups(groups, guess_language(question), self.weights)
+        asked = guess_language(question)
+        others = self._other_languages(query_vector, n, where, asked, found, keyword_scores)
+        self._add_sentence_scores(found | others, query_vector)
+        ranked = _fuse(list(found.values()), weights)
+        if others:
+            ranked = _rank_across_languages(ranked, list(others.values()), asked, self.weights)
         return [_passage(c) for c in ranked[:k]]
 
-    def _dense_pool(self, query_vector: np.ndarray, n: int, where: dict[str, Any] | None, asked: str) -> list[Hit]:
-        """The `n` nearest chunks, and the `n` nearest of every other language than the question's that the
-        index holds.
+    def _dense_candidates(self, hits: list[Hit]) -> dict[str, _Candidate]:
+        kept = self.current(hit.id for hit in hits) if self.current else {hit.id for hit in hits}
+        return {
+            hit.id: _Candidate(StoredChunk(hit.id, hit.text, hit.metadata), hit.score, 0.0)
+            for hit in hits
+            if hit.id in kept
+        }
+
+    def _other_languages(
+        self,
+        query_vector: np.ndarray,
+        n: int,
+        where: dict[str, Any] | None,
+        asked: str,
+        found: dict[str, _Candidate],
+        keyword_scores: np.ndarray,
+    ) -> dict[str, _Candidate]:
+        """The `n` nearest chunks of every other language than the question's, in an archive that holds both.
 
         e5 puts text in the question's own language closer to it: German questions about XQuAD's English
         articles, with 1,028 German news articles beside them, found the answering passage among the 10
         nearest chunks for 59% of them, and among the 10 nearest English ones for 96% (z-scores within each
-        language). An index made before the language tags searches as it did until `assistant index` tags it."""
-        hits = self.store.search(query_vector, n, where)
-        seen = {hit.id for hit in hits}
+        language). An archive in one language needs no second search (its nearest chunks are all in it), and
+        an index made before the language tags searches as it did until `assistant index` tags it."""
+        holds = self.has_language or (lambda language: True)
+        if not holds(asked):
+            return {}
+        others: dict[str, _Candidate] = {}
         for language in LANGUAGES:
-            if language != asked and (self.has_language is None or self.has_language(language)):
-                hits += [
-                    h for h in self.store.search(query_vector, n, _in_language(where, language)) if h.id not in seen
+            if language != asked and holds(language):
+                hits = [
+                    h for h in self.store.search(query_vector, n, _in_language(where, language)) if h.id not in found
                 ]
-        return hits
+                others.update(self._dense_candidates(hits))
+        position = self.keyword.position
+        for candidate in others.values():
+            i = position(candidate.chunk.id)
+            candidate.keyword = float(keyword_scores[i]) if i is not None else 0.0
+        return others
 
     def _add_keyword_candidates(
         self,
@@ -257,37 +273,25 @@ def _language_of(chunk: StoredChunk) -> str:
     return str(chunk.metadata.get("language") or guess_language(chunk.text))
 
 
-def language_groups(candidates: list[_Candidate]) -> list[tuple[str, list[_Candidate]]]:
-    """The candidates by language, largest group first: one group unless two languages each have
-    `MIN_LANGUAGE_GROUP` candidates or more (smaller groups join the largest)."""
-    by_language: dict[str, list[_Candidate]] = defaultdict(list)
-    for candidate in candidates:
-        by_language[_language_of(candidate.chunk)].append(candidate)
-    ordered = sorted(by_language.items(), key=lambda item: -len(item[1]))
-    large = [(language, group) for language, group in ordered if len(group) >= MIN_LANGUAGE_GROUP]
-    if len(large) < 2:
-        return [(ordered[0][0] if ordered else "", candidates)]
-    rest = [c for language, group in ordered if len(group) < MIN_LANGUAGE_GROUP for c in group]
-    large[0] = (large[0][0], large[0][1] + rest)
-    return large
-
-
-def _fuse_groups(
-    groups: list[tuple[str, list[_Candidate]]], asked: str, weights: FusionWeights | None
+def _rank_across_languages(
+    ranked: list[_Candidate], others: list[_Candidate], asked: str, weights: FusionWeights | None
 ) -> list[_Candidate]:
-    """Each language's candidates fused among themselves, with the weights for that language, then merged.
+    """Merge the other languages' nearest chunks into the question's ranking.
 
-    A passage in another language than the question scores lower on every signal, the answer and its near
-    misses alike; z-scores within each language measure how far a passage stands out of its own language,
-    which the two languages share. One in another language must stand out by `OTHER_LANGUAGE_MARGIN` more."""
-    ranked: list[_Candidate] = []
-    for language, group in groups:
-        same = language == asked
-        ranked += _fuse(group, weights or (FusionWeights() if same else CROSS_LINGUAL_FUSION))
-        if not same:
-            for candidate in group:
-                candidate.fused -= OTHER_LANGUAGE_MARGIN
-    return sorted(ranked, key=lambda c: -c.fused)
+    The question's language keeps the scores it had: its candidates are fused among the first search's pool
+    as in an archive of one language. A passage in another language scores lower on every signal, the answer
+    and its near misses alike, so those are fused among themselves (z-scores say how far a passage stands out
+    of its own language, which both languages share), with the cross-lingual weights, and must stand out by
+    `OTHER_LANGUAGE_MARGIN` more. With fewer than `MIN_LANGUAGE_GROUP` candidates of either side, all are
+    fused together."""
+    pool = ranked + others
+    foreign = [c for c in pool if _language_of(c.chunk) != asked]
+    if min(len(foreign), len(pool) - len(foreign)) < MIN_LANGUAGE_GROUP:
+        return _fuse(pool, weights or FusionWeights())
+    _fuse(foreign, weights or CROSS_LINGUAL_FUSION)
+    for candidate in foreign:
+        candidate.fused -= OTHER_LANGUAGE_MARGIN
+    return sorted(pool, key=lambda c: -c.fused)
 
 
 def _passage(candidate: _Candidate) -> Passage:
