@@ -142,9 +142,9 @@ class HybridRetriever:
         self._add_keyword_candidates(found, chunk_ids, keyword_scores, allowed, query_vector, n)
         asked = guess_language(question)
         others = self._other_languages(query_vector, n, where, asked, found, keyword_scores)
-        self._add_sentence_scores(found | others, query_vector)
+        self._add_sentence_scores(found | (others or {}), query_vector)
         ranked = _fuse(list(found.values()), weights)
-        if others:
+        if others is not None:
             ranked = _rank_across_languages(ranked, list(others.values()), asked, self.weights)
         return [_passage(c) for c in ranked[:k]]
 
@@ -164,8 +164,9 @@ class HybridRetriever:
         asked: str,
         found: dict[str, _Candidate],
         keyword_scores: np.ndarray,
-    ) -> dict[str, _Candidate]:
-        """The `n` nearest chunks of every other language than the question's, in an archive that holds both.
+    ) -> dict[str, _Candidate] | None:
+        """The `n` nearest chunks of every other language than the question's (those not found already), in an
+        archive that holds both; None in an archive of one language.
 
         e5 puts text in the question's own language closer to it: German questions about XQuAD's English
         articles, with 1,028 German news articles beside them, found the answering passage among the 10
@@ -173,15 +174,13 @@ class HybridRetriever:
         language). An archive in one language needs no second search (its nearest chunks are all in it), and
         an index made before the language tags searches as it did until `assistant index` tags it."""
         holds = self.has_language or (lambda language: True)
-        if not holds(asked):
-            return {}
+        languages = [language for language in LANGUAGES if language != asked and holds(language)]
+        if not holds(asked) or not languages:
+            return None
         others: dict[str, _Candidate] = {}
-        for language in LANGUAGES:
-            if language != asked and holds(language):
-                hits = [
-                    h for h in self.store.search(query_vector, n, _in_language(where, language)) if h.id not in found
-                ]
-                others.update(self._dense_candidates(hits))
+        for language in languages:
+            hits = [h for h in self.store.search(query_vector, n, _in_language(where, language)) if h.id not in found]
+            others.update(self._dense_candidates(hits))
         position = self.keyword.position
         for candidate in others.values():
             i = position(candidate.chunk.id)

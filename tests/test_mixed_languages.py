@@ -16,11 +16,15 @@ from test_chroma_server import CHROMA, ChromaServer
 from test_shared_index import cli
 
 from assistant import Assistant, Settings
+from assistant.evaluation import hit_rank, load_squad, read_10kgnad_csv, with_questions_from
 from assistant.indexing import LANGUAGES_TAGGED
 from assistant.language import article_language
 from assistant.onnx_embeddings import OnnxEmbeddings
+from assistant.protocols import KeywordSearch, RetrieverFactory, VectorStore
+from assistant.records import Records
+from assistant.retrieval import HybridRetriever, hybrid_retriever
 from assistant.store import open_client
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, SHARED
 
 ENGLISH = {
     "grid.txt": """---
@@ -178,3 +182,36 @@ def test_machines_sharing_a_chroma_server_search_each_language(tmp_path: Path) -
         server.stop()
     assert answer["quotes"][0]["article_id"] == "articles/grid.txt"
     assert "end of March 2025" in answer["quotes"][0]["text"]
+
+
+XQUAD = SHARED / "data" / "xquad"
+GNAD = SHARED / "data" / "10kgnad" / "test.csv"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (XQUAD.is_dir() and GNAD.is_file()), reason="../shared/data is absent")
+def test_german_questions_find_english_articles_among_german_news(tmp_path: Path, embeddings: OnnxEmbeddings) -> None:
+    """Five XQuAD articles in English beside 500 German news articles: the news are nearer to a German question
+    than the English answer is, until each language is searched and ranked on its own."""
+    english = load_squad(XQUAD / "xquad.en.json")[:5]
+    asked = [
+        q for article in with_questions_from(english, load_squad(XQUAD / "xquad.de.json")) for q in article.questions
+    ]
+    builder = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=embeddings)
+    builder.index([a for article in english for a in article.to_articles()] + read_10kgnad_csv(GNAD)[:500])
+    builder.close()
+
+    def hit_at_5(retriever: RetrieverFactory) -> float:
+        assistant = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=embeddings, retriever=retriever)
+        ranks = [hit_rank([p.text for p in assistant.retrieve(q.question, k=5)], q.answers) for q in asked[::3]]
+        assistant.close()
+        return sum(rank is not None for rank in ranks) / len(ranks)
+
+    def one_language(store: VectorStore, keyword: KeywordSearch, records: Records) -> HybridRetriever:
+        retriever = hybrid_retriever(store, keyword, records)
+        retriever.has_language = lambda language: False
+        return retriever
+
+    per_language, before = hit_at_5(hybrid_retriever), hit_at_5(one_language)
+    assert before <= 0.85  # the news crowd the English answer out of the top five for one question in five
+    assert per_language >= 0.95
