@@ -112,9 +112,9 @@ def test_an_english_question_finds_the_german_passage_among_english_stories(mixe
 
 
 def test_a_german_question_finds_the_english_passage_beside_the_german_article(mixed: Assistant) -> None:
-    answer = mixed.ask("Bis wann soll das Umspannwerk wieder in Betrieb sein?")
+    answer = mixed.ask("Woher kommen die Ersatztransformatoren?")
     assert answer.passages[0].article_id == "articles/grid.txt"
-    assert not answer.abstained and "end of March 2025" in answer.quotes[0].text
+    assert not answer.abstained and "arrive by rail from Poland" in answer.quotes[0].text
     quote = answer.quotes[0]
     assert mixed.article(quote.article_id).text[quote.start : quote.end] == quote.text
 
@@ -177,11 +177,11 @@ def test_machines_sharing_a_chroma_server_search_each_language(tmp_path: Path) -
 
     try:
         assert run(tmp_path / "writer", "index", str(articles))["added"] == 4
-        answer = run(tmp_path / "reader", "ask", "Bis wann soll das Umspannwerk wieder in Betrieb sein?")
+        answer = run(tmp_path / "reader", "ask", "Woher kommen die Ersatztransformatoren?")
     finally:
         server.stop()
     assert answer["quotes"][0]["article_id"] == "articles/grid.txt"
-    assert "end of March 2025" in answer["quotes"][0]["text"]
+    assert "arrive by rail from Poland" in answer["quotes"][0]["text"]
 
 
 XQUAD = SHARED / "data" / "xquad"
