@@ -8,6 +8,7 @@ vectors deleted) means a run killed at any point is repaired by the next one (`I
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from assistant.store import ChromaStore, StoredChunk
 ProgressCallback = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)`` while articles are indexed."""
 
+
+log = logging.getLogger(__name__)
 
 KEYWORD_EVERY = 30.0
 """Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
@@ -144,6 +147,9 @@ class Indexer:
         Returns how many articles were tagged."""
         if self.records.get_meta(LANGUAGES_TAGGED) == "1":
             return 0
+        articles = self.records.counts()[0]
+        if articles:
+            log.info("tagging the chunks of %d articles with their language (once, for an older index)", articles)
         tagged = 0
         pending: list[Article] = []
         for article in self.records.articles():
