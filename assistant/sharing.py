@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -61,12 +62,21 @@ def writer_turn(folder: Path, waiting: Waiting | None = None) -> Iterator[None]:
         os.close(fd)
 
 
-def _holder(path: Path) -> str:
-    try:
-        pid = path.read_text(encoding="utf-8").strip()
-    except OSError:
-        pid = ""
-    return f"pid {pid}" if pid.isdigit() else "another process"
+HOLDER_SETTLE = 0.05
+"""Seconds a writer that must wait lets pass before it reads the holder's pid, and between reads while the file is
+empty: the holder writes its pid just after it takes the lock, so a read at once could fall between the two."""
+
+
+def _holder(path: Path, reads: int = 20) -> str:
+    for _ in range(reads):
+        time.sleep(HOLDER_SETTLE)
+        try:
+            pid = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            pid = ""
+        if pid.isdigit():
+            return f"pid {pid}"
+    return "another process"
 
 
 def unreachable(error: Exception) -> bool:

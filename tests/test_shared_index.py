@@ -301,3 +301,26 @@ def test_an_upload_waiting_for_another_writer_blocks_no_question(tmp_path: Path,
     assert outcome and "data-status='added'" in outcome[0][0]  # the per-file report says: added
     assert chat.ask_api(question_for(2))["quotes"][0]["article_id"].endswith("town-02.md")
     assistant.close()
+
+
+def test_a_waiting_writer_names_a_holder_that_has_only_just_taken_the_lock(tmp_path: Path) -> None:
+    """Two writers started together: the holder writes its pid just after it takes the lock, and the one that
+    waits must not read the empty file in between (it said "another process" on a loaded CI machine)."""
+    import fcntl
+
+    from assistant.sharing import writer_turn
+
+    holder = os.open(tmp_path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # taken, the pid not written yet
+
+    def write_pid_then_release() -> None:
+        time.sleep(0.02)
+        os.pwrite(holder, b"4242\n", 0)
+        time.sleep(0.3)
+        os.close(holder)
+
+    threading.Thread(target=write_pid_then_release).start()
+    said: list[str] = []
+    with writer_turn(tmp_path, said.append):
+        pass
+    assert said == ["waiting for another indexing run (pid 4242) …"]
