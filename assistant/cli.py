@@ -67,11 +67,17 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
     """A tqdm bar on stderr (shown on a terminal only) driven by the indexer's progress callback."""
     from tqdm import tqdm
 
+    from assistant.indexing import TAGGING
+
     bar: dict[str, Any] = {}
 
     def update(done: int, total: int, what: str) -> None:
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, unit="article", file=sys.stderr, disable=None, dynamic_ncols=True)
+        phase = "tags" if what == TAGGING else "articles"
+        if bar.get("phase") != phase:  # tagging an older index comes first, then the articles: a bar each
+            close()
+            desc = "language tags" if phase == "tags" else None
+            bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
+            bar["phase"] = phase
         bar["bar"].update(done - bar["bar"].n)
 
     def close() -> None:

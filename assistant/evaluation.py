@@ -34,6 +34,7 @@ from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
 from assistant.extractive import MAX_QUOTE_CHARS  # a longer first quote never counts as a quote hit
+from assistant.indexing import TAGGING
 from assistant.settings import Settings
 
 MAX_PASSAGE_CHARS = 1000
@@ -422,8 +423,12 @@ def build_index(
     kept = [article for article in squad if article.index not in left_out]
     items: list[Article | Path] = [*(a for article in kept for a in article.to_articles()), *distractors]
     started = time.perf_counter()
-    callback = (lambda done, total, _what: progress("index", done, total)) if progress else None
-    report = assistant.index(items, progress=callback)
+
+    def callback(done: int, total: int, what: str) -> None:
+        if progress and what != TAGGING:  # an older eval index's one-off language tags are not its articles
+            progress("index", done, total)
+
+    report = assistant.index(items, progress=callback if progress else None)
     wanted = {*report.added, *report.updated, *report.unchanged, *(r.path for r in report.refused)}
     deleted = _drop_stale(assistant, wanted)
     counts = report.to_dict()

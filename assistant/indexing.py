@@ -37,6 +37,8 @@ KEYWORD_EVERY = 30.0
 """Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
 LANGUAGES_TAGGED = "chunk_languages"
 """Records flag: every chunk in the store carries its article's language (see `Indexer.tag_languages`)."""
+TAGGING = "(language tags of an older index)"
+"""What `Indexer.tag_languages` reports on the progress callback in place of an article id."""
 
 
 @dataclass
@@ -141,10 +143,10 @@ class Indexer:
             self.records.clear_pending(pending)
         return len(stale)
 
-    def tag_languages(self, batch: int = 500) -> int:
+    def tag_languages(self, progress: ProgressCallback | None = None, batch: int = 500) -> int:
         """Give every chunk of an index made before chunks carried their article's language that language, once
-        (a records flag says it is done), so retrieval can search each language of an older index too.
-        Returns how many articles were tagged."""
+        (a records flag says it is done), so retrieval can search each language of an older index too; about a
+        second per thousand articles, shown on `progress` as `TAGGING`. Returns how many articles were tagged."""
         if self.records.get_meta(LANGUAGES_TAGGED) == "1":
             return 0
         articles = self.records.counts()[0]
@@ -157,7 +159,11 @@ class Indexer:
             if len(pending) == batch:
                 tagged += self._tag(pending)
                 pending = []
+                if progress:
+                    progress(tagged, articles, TAGGING)
         tagged += self._tag(pending)
+        if progress and tagged:
+            progress(tagged, articles, TAGGING)
         self.records.set_meta(LANGUAGES_TAGGED, "1")
         return tagged
 
@@ -184,7 +190,7 @@ class Indexer:
     ) -> IndexReport:
         """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
         self.recover()
-        self.tag_languages()
+        self.tag_languages(progress)
         paths, loaded = self._load(items)
         report = IndexReport(refused=list(loaded.refusals))
         done, rebuilt = 0, time.monotonic()

@@ -17,7 +17,7 @@ from test_shared_index import cli
 
 from assistant import Assistant, Settings
 from assistant.evaluation import hit_rank, load_squad, read_10kgnad_csv, with_questions_from
-from assistant.indexing import LANGUAGES_TAGGED
+from assistant.indexing import LANGUAGES_TAGGED, TAGGING
 from assistant.language import article_language
 from assistant.onnx_embeddings import OnnxEmbeddings
 from assistant.protocols import KeywordSearch, RetrieverFactory, VectorStore
@@ -138,7 +138,9 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
     assert set(_languages(settings.index_dir, settings.collection).values()) == {None}
 
     again = Assistant(settings, embeddings=embeddings)
-    report = again.index([articles])
+    shown: list[tuple[int, int, str]] = []
+    report = again.index([articles], progress=lambda done, total, what: shown.append((done, total, what)))
+    assert shown[0] == (2, 2, TAGGING)  # the one-off tagging shows its progress before the articles
     assert not report.changed  # nothing was embedded again: only the tags were added
     assert again.records().has_language("en")
     again.close()
