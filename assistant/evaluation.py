@@ -428,7 +428,7 @@ def build_index(
         if progress and what != TAGGING:  # an older eval index's one-off language tags are not its articles
             progress("index", done, total)
 
-    report = assistant.index(items, progress=callback if progress else None)
+    report = assistant.index(items, progress=callback)
     wanted = {*report.added, *report.updated, *report.unchanged, *(r.path for r in report.refused)}
     deleted = _drop_stale(assistant, wanted)
     counts = report.to_dict()
