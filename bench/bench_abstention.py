@@ -37,13 +37,15 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
+from assistant.alignment import AlignedQuestion, TokenAligner
 from assistant.evaluation import load_squad
-from assistant.extractive import Abstention, QuestionTerms, Weights, stem_prefixes
+from assistant.extractive import ALIGNED_SENTENCES, Abstention, QuestionTerms, SecondLook, Weights, stem_prefixes
 from assistant.keyword import tokenize
 from assistant.retrieval import FusionWeights, fused_scores
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TUNING_ARTICLES = 38
+SECOND_LOOK = SecondLook()
 
 
 @dataclass
@@ -57,6 +59,8 @@ class IndexArrays:
     sentence_stems: list[set[str]]
     first_sentence: np.ndarray  # per chunk: its sentences are rows first..last-1
     last_sentence: np.ndarray
+    sentence_texts: list[str]
+    sentence_owner: np.ndarray  # per sentence row: its chunk
 
 
 def load_arrays(assistant: Assistant) -> IndexArrays:
@@ -69,12 +73,13 @@ def load_arrays(assistant: Assistant) -> IndexArrays:
     for lo in range(0, len(ids), 500):
         vectors.update((stored.id, vector) for stored, vector in store.fetch(ids[lo : lo + 500]))
     sentences = records.sentences_of(ids)
-    rows, owner, stems = [], [], []
+    rows, owner, stems, sentence_texts = [], [], [], []
     for n, chunk in enumerate(chunks):
         for sentence in sentences[chunk.id]:
             rows.append(sentence.vector)
             owner.append(n)
-            stems.append(stem_prefixes(texts[chunk.article_id][sentence.start : sentence.end]))
+            sentence_texts.append(texts[chunk.article_id][sentence.start : sentence.end])
+            stems.append(stem_prefixes(sentence_texts[-1]))
     owner_array = np.array(owner)
     return IndexArrays(
         chunk_vectors=np.stack([vectors[i] for i in ids]),
@@ -84,6 +89,8 @@ def load_arrays(assistant: Assistant) -> IndexArrays:
         sentence_stems=stems,
         first_sentence=np.searchsorted(owner_array, np.arange(len(ids))),
         last_sentence=np.searchsorted(owner_array, np.arange(len(ids)), side="right"),
+        sentence_texts=sentence_texts,
+        sentence_owner=owner_array,
     )
 
 
@@ -96,10 +103,14 @@ class QuestionScores:
     best_sentence: np.ndarray
     sentence: np.ndarray
     terms: QuestionTerms
+    aligned: AlignedQuestion | None = None  # the question's token states, for the second look
 
 
-def replay_evidence(index: IndexArrays, q: QuestionScores, allowed: np.ndarray, pool: int = 40) -> float:
-    """The answerer's evidence if the index held only the `allowed` chunks (as `HybridRetriever` does it)."""
+def replay_evidence(
+    index: IndexArrays, q: QuestionScores, allowed: np.ndarray, pool: int = 40, aligner: TokenAligner | None = None
+) -> tuple[float, float]:
+    """The answerer's evidence if the index held only the `allowed` chunks (as `HybridRetriever` does it), and
+    its `SecondLook` evidence (NaN without an `aligner` or for a clear call)."""
     chunks = np.flatnonzero(allowed)
     dense_top = chunks[np.argsort(-q.dense[chunks])[:pool]]
     in_dense = set(dense_top.tolist())
@@ -110,12 +121,25 @@ def replay_evidence(index: IndexArrays, q: QuestionScores, allowed: np.ndarray, 
     order = np.argsort(-fused)
     weights = Weights()
     best = -1.0
-    for chunk in candidates[order[:3]]:
-        for s in range(index.first_sentence[chunk], index.last_sentence[chunk]):
-            overlap = q.terms.share_of(index.sentence_stems[s])
-            best = max(best, weights.sentence * float(q.sentence[s]) + weights.overlap * overlap)
+    rows = [
+        s for chunk in candidates[order[:3]] for s in range(index.first_sentence[chunk], index.last_sentence[chunk])
+    ]
+    for s in rows:
+        overlap = q.terms.share_of(index.sentence_stems[s])
+        best = max(best, weights.sentence * float(q.sentence[s]) + weights.overlap * overlap)
     top = candidates[order[0]]
-    return weights.evidence(best, float(q.keyword[top]) / q.terms.weight, float(fused[order[0]]))
+    evidence = weights.evidence(best, float(q.keyword[top]) / q.terms.weight, float(fused[order[0]]))
+    near = abs(evidence - Abstention().threshold_for(int(allowed.sum()))) < SECOND_LOOK.band
+    if aligner is None or q.aligned is None or not rows or not near:
+        return evidence, math.nan  # the answerer aligns only near calls
+    wanted = set(np.argsort([-float(q.sentence[s]) for s in rows])[:ALIGNED_SENTENCES].tolist())
+    starts = [s == index.first_sentence[index.sentence_owner[s]] for s in rows]
+    covered = aligner.covered(
+        q.aligned, [index.sentence_texts[s] for s in rows], starts, [n in wanted for n in range(len(rows))]
+    )
+    return evidence, SECOND_LOOK.evidence(
+        evidence, float(fused[order[0]]), float(covered.in_context.max()), weights.standout_from
+    )
 
 
 def main() -> None:
@@ -124,6 +148,8 @@ def main() -> None:
     parser.add_argument("--qa", type=Path, default=SHARED / "data" / "xquad" / "xquad.de.json")
     parser.add_argument("--sizes", default="1,3,10,30,100,300,0", help="articles per subset; 0 = all")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--second-look", action="store_true", help="also replay `SecondLook` (token alignment)")
+    parser.add_argument("--every", type=int, default=1, help="ask every n-th question only (the second look is slow)")
     args = parser.parse_args()
     if not args.qa.exists():
         sys.exit(f"{args.qa} not found (the shared data sets are not part of the repo)")
@@ -132,11 +158,13 @@ def main() -> None:
     assistant.keyword_index.ensure_current(assistant.records())
     index = load_arrays(assistant)
     articles = sorted(set(index.chunk_article.tolist()))
-    questions = [q for a in load_squad(args.qa) for q in a.questions]
+    indexed = set(index.chunk_article.tolist())  # `assistant eval --unanswerable` leaves some articles out
+    questions = [q for a in load_squad(args.qa) for q in a.questions if q.context_id in indexed][:: args.every]
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(args.seed)
+    aligner = TokenAligner(assistant.embeddings, cache_size=10**6) if args.second_look else None
     # (size, tuning?) -> chunk counts, answerable evidence, unanswerable evidence
-    found: dict[tuple[int, bool], tuple[list[int], list[float], list[float]]] = {}
+    found: dict[tuple[int, bool], tuple[list[int], list[tuple[float, float]], list[tuple[float, float]]]] = {}
     has_sentences = index.last_sentence > index.first_sentence
     for question in tqdm(questions, desc="questions", file=sys.stderr):
         vector = assistant.embeddings.embed_query_array(question.question)
@@ -148,6 +176,7 @@ def main() -> None:
         scores = QuestionScores(
             dense, keyword[index.keyword_position], best_sentence, sentence,
             QuestionTerms.of(question.question, assistant.keyword_index.idf),
+            aligner.question(question.question) if aligner else None,
         )  # fmt: skip
         own_article = f"squad/{question.article_index}/"
         own_paragraph = f"{own_article}{question.paragraph_index}"
@@ -159,10 +188,37 @@ def main() -> None:
             key = (size, question.article_index < TUNING_ARTICLES)
             counts, answerable, unanswerable = found.setdefault(key, ([], [], []))
             counts.append(int(without.sum()))
-            answerable.append(replay_evidence(index, scores, with_own))
-            unanswerable.append(replay_evidence(index, scores, without))
+            answerable.append(replay_evidence(index, scores, with_own, aligner=aligner))
+            unanswerable.append(replay_evidence(index, scores, without, aligner=aligner))
 
     abstention = Abstention()
+    print_sizes(found, sizes, len(articles), abstention.threshold, abstention.per_doubling, abstention.threshold_for)
+    if args.second_look:
+        print("\nThe second look's evidence (`SecondLook`), its threshold, and the shares the whole rule decides:\n")
+        print_sizes(
+            found, sizes, len(articles), SECOND_LOOK.threshold, SECOND_LOOK.per_doubling,
+            lambda chunks: SECOND_LOOK.threshold_for(chunks, abstention.reference_chunks), second=True,
+        )  # fmt: skip
+
+
+def decided(evidence: np.ndarray, second: np.ndarray, chunks: int) -> np.ndarray:
+    """Whether each question is answered, as the answerer decides (a near call by its second look)."""
+    threshold = Abstention().threshold_for(chunks)
+    near = np.abs(evidence - threshold) < SECOND_LOOK.band
+    return np.where(
+        near, second >= SECOND_LOOK.threshold_for(chunks, Abstention().reference_chunks), evidence >= threshold
+    )
+
+
+def nan_quantile(values: np.ndarray, q: float) -> float:
+    """The quantile of the values that are not NaN (the second look's evidence exists only for near calls)."""
+    found = values[~np.isnan(values)]
+    return float(np.quantile(found, q)) if len(found) else math.nan
+
+
+def print_sizes(found, sizes, articles, threshold0, per_doubling, threshold_for, *, second: bool = False) -> None:
+    """Per size: where answerable and unanswerable evidence lie, the threshold, the shares answered and abstained
+    (by the whole rule with `second`), and the slopes that keep the threshold between the two percentiles."""
     print("| questions | articles | chunks | answerable p5 | unanswerable p90 | threshold | answered | abstained |")
     print("|---|---|---|---|---|---|---|---|")
     slope_low, slope_high = 0.0, math.inf
@@ -170,21 +226,26 @@ def main() -> None:
         for size in sizes:
             counts, answerable, unanswerable = (np.array(v) for v in found[(size, tuning)])
             chunks = float(counts.mean())
-            threshold = abstention.threshold_for(round(chunks))
-            p5, p90 = float(np.quantile(answerable, 0.05)), float(np.quantile(unanswerable, 0.9))
+            threshold = threshold_for(round(chunks))
+            which = 1 if second else 0
+            p5, p90 = nan_quantile(answerable[:, which], 0.05), nan_quantile(unanswerable[:, which], 0.9)
+            if second:
+                answered = decided(answerable[:, 0], answerable[:, 1], round(chunks))
+                abstained = ~decided(unanswerable[:, 0], unanswerable[:, 1], round(chunks))
+            else:
+                answered, abstained = answerable[:, 0] >= threshold, unanswerable[:, 0] < threshold
             print(
-                f"| {'tuning' if tuning else 'held out'} | {size or len(articles)} | {chunks:.0f} | {p5:.3f} | "
-                f"{p90:.3f} | {threshold:.3f} | {np.mean(answerable >= threshold):.3f} | "
-                f"{np.mean(unanswerable < threshold):.3f} |",
+                f"| {'tuning' if tuning else 'held out'} | {size or articles} | {chunks:.0f} | {p5:.3f} | "
+                f"{p90:.3f} | {threshold:.3f} | {np.mean(answered):.3f} | {np.mean(abstained):.3f} |",
                 flush=True,
             )
-            doublings = math.log2(abstention.reference_chunks / chunks)
+            doublings = math.log2(Abstention().reference_chunks / chunks)
             if tuning and doublings > 1:
-                slope_low = max(slope_low, (abstention.threshold - p5) / doublings)
-                slope_high = min(slope_high, (abstention.threshold - p90) / doublings)
+                slope_low = max(slope_low, (threshold0 - p5) / doublings)
+                slope_high = min(slope_high, (threshold0 - p90) / doublings)
     print(
         f"\nper-doubling slopes that keep the threshold between the tuning p90 and p5 at every smaller size: "
-        f"{slope_low:.4f} to {slope_high:.4f} (in use: {abstention.per_doubling})"
+        f"{slope_low:.4f} to {slope_high:.4f} (in use: {per_doubling})"
     )
 
 

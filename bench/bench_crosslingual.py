@@ -56,6 +56,7 @@ from assistant.extractive import (
     Abstention,
     ExtractiveAnswerer,
     QuestionTerms,
+    SecondLook,
     Weights,
 )
 from assistant.keyword import tokenize
@@ -68,6 +69,7 @@ from bench_abstention import load_arrays
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TUNING_ARTICLES = 38
 POOL = 40
+SECOND_LOOK = SecondLook()
 
 
 @dataclass
@@ -113,12 +115,26 @@ class Replayed:
     ranked: np.ndarray  # the best chunks, best first (the top 10)
     fused: np.ndarray  # their fused scores
     coverage: np.ndarray | None = None  # per sentence row: token-alignment coverage (aligned questions only)
+    second: float | None = None  # the `SecondLook` evidence of a near call in the articles' language
 
 
 def replay(
-    index, texts, spans, idf, q: Asked, allowed: np.ndarray, weights: Weights, fusion_for, aligner: Aligning | None
+    index,
+    texts,
+    spans,
+    idf,
+    q: Asked,
+    allowed: np.ndarray,
+    weights: Weights,
+    fusion_for,
+    aligner: Aligning | None,
+    threshold: float = -np.inf,
+    *,
+    proxy: bool = False,
 ) -> Replayed:
-    """Retrieval and answer of one question if the index held only the `allowed` chunks."""
+    """Retrieval and answer of one question if the index held only the `allowed` chunks; a question in the
+    articles' language whose evidence is within `SecondLook.band` of `threshold` gets the second look. With
+    `proxy`, a question in another language is weighed as if it were in the articles' language."""  # fmt: skip
     chunks = np.flatnonzero(allowed)
     dense_top = chunks[np.argsort(-q.dense[chunks])[:POOL]]
     in_dense = set(dense_top.tolist())
@@ -141,7 +157,7 @@ def replay(
     hit = next((n for n, c in enumerate(ranked[:10], 1) if contains_any(texts[c], q.answers)), None)
     terms = QuestionTerms.of(q.question, idf)
     top3 = ranked[:3]
-    cross = cross_lingual(q.question, [texts[top3[0]]])
+    cross = cross_lingual(q.question, [texts[top3[0]]]) and not proxy
     rows = sentence_rows(index, spans, terms, sentence, top3, fused[order[:3]], q.answers)
     parts = aligner.coverage(q.question, spans, rows) if cross and aligner else None
     covered = parts.in_context if parts is not None else None
@@ -170,7 +186,12 @@ def replay(
     if covered is not None:
         evidence = float(covered.max())
     holds = quote_holds(spans, best, q.answers, leans=parts is not None and parts.leans_on_previous(chosen))
-    return Replayed(hit, evidence, features, holds, rows, ranked[:10], fused[order[:10]], covered)
+    second = None
+    if not cross and aligner is not None and abs(evidence - threshold) < SECOND_LOOK.band:
+        best_coverage = float(aligner.coverage(q.question, spans, rows).in_context.max())
+        second = SECOND_LOOK.evidence(evidence, features["fused"], best_coverage, w.standout_from)
+        features["coverage"] = best_coverage
+    return Replayed(hit, evidence, features, holds, rows, ranked[:10], fused[order[:10]], covered, second)
 
 
 class Aligning:
@@ -266,6 +287,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "xquad")
     parser.add_argument("--dump", type=Path, help="write every replayed feature to this pickle")
     parser.add_argument("--no-align", action="store_true", help="cross-lingual questions without token alignment")
+    parser.add_argument("--articles", default="de", help="the language of the indexed XQuAD file (de or en)")
+    parser.add_argument("--questions", default="de,en", help="the languages of the question files asked")
+    parser.add_argument(
+        "--proxy", action="store_true", help="weigh questions in another language as if in the articles' language"
+    )
+    parser.add_argument("--no-second-look", action="store_true", help="decide near calls as before (SecondLook)")
     parser.add_argument("--latency", type=int, metavar="N", help="only time the answer step of N English questions")
     args = parser.parse_args()
     assistant = Assistant(Settings(index_dir=args.index_dir))
@@ -284,32 +311,41 @@ def main() -> None:
     if args.cache and args.cache.exists():
         asked = pickle.loads(args.cache.read_bytes())
     else:
-        files = {"de": args.data / "xquad.de.json", "en": args.data / "xquad.en.json"}
-        asked = score_questions(assistant, index, files["de"], files)
+        files = {language: args.data / f"xquad.{language}.json" for language in args.questions.split(",")}
+        asked = score_questions(assistant, index, args.data / f"xquad.{args.articles}.json", files)
         if args.cache:
             args.cache.write_bytes(pickle.dumps(asked))
     weights, abstention = Weights(), Abstention()
     fusion_for = fusion_weights_for
 
     aligner = None if args.no_align else Aligning(assistant.embeddings)
+    near = -np.inf if args.no_second_look else abstention.threshold_for(len(chunks))  # where near calls lie
 
     def threshold_of(replayed: Replayed) -> float:
         cross, aligned = (bool(replayed.threshold_features[k]) for k in ("cross", "aligned"))
         return abstention.threshold_for(len(chunks), cross_lingual=cross, aligned=aligned)
+
+    def answers(replayed: Replayed) -> bool:
+        """As the answerer decides: a near call by its second look (replayed only within the band)."""
+        if replayed.second is not None:
+            return replayed.second >= SECOND_LOOK.threshold_for(len(chunks), abstention.reference_chunks)
+        return replayed.evidence >= threshold_of(replayed)
 
     present = {int(a.split("/")[1]) for a in set(index.chunk_article.tolist()) if a.startswith("squad/")}
     rows = []
     for q in tqdm(asked, desc="replay", file=sys.stderr):
         own = np.char.startswith(index.chunk_article.astype(str), f"squad/{q.article_index}/")
         idf = assistant.keyword_index.idf
-        answerable = replay(index, texts, spans, idf, q, np.ones(len(chunks), bool), weights, fusion_for, aligner)
-        unanswerable = replay(index, texts, spans, idf, q, ~own, weights, fusion_for, aligner)
+        answerable, unanswerable = (
+            replay(index, texts, spans, idf, q, allowed, weights, fusion_for, aligner, near, proxy=args.proxy)
+            for allowed in (np.ones(len(chunks), bool), ~own)
+        )
         rows.append((q, answerable, unanswerable))
     if args.dump:
         args.dump.write_bytes(pickle.dumps([(q.id, q.language, q.article_index, a, u) for q, a, u in rows]))
     print("| questions | part | hit@5 | quote_hit | answered | abstained |")
     print("|---|---|---|---|---|---|")
-    for language in ("de", "en"):
+    for language in args.questions.split(","):
         for part, chosen in (("tuning", True), ("held out", False)):
             group = [
                 (a, u, q.article_index in present)
@@ -318,9 +354,9 @@ def main() -> None:
             ]
             held = [a for a, _, indexed in group if indexed]  # `assistant eval --unanswerable` left some out
             hit5 = np.mean([a.hit_rank is not None and a.hit_rank <= 5 for a in held])
-            answered = np.array([a.evidence >= threshold_of(a) for a in held])
+            answered = np.array([answers(a) for a in held])
             quote = np.mean(np.array([a.quote_hit for a in held]) & answered)
-            abstained = np.mean([u.evidence < threshold_of(u) for _, u, _ in group])
+            abstained = np.mean([not answers(u) for _, u, _ in group])
             print(f"| {language} | {part} | {hit5:.3f} | {quote:.3f} | {answered.mean():.3f} | {abstained:.3f} |")
     if aligner is not None:
         print_aligned_fit(rows, present)
