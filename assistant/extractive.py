@@ -5,7 +5,8 @@ sentences. Quotes are cut from the article by offsets, so ``article.text[start:e
 by construction. A sentence is chosen by its own e5 similarity to the question, the question words it
 shares (weighted by their rarity in the index and among the candidate sentences, found in the sentence
 alone and together with the one before it), and the score of the passage it stands in. Whether the
-articles answer at all is decided by similar signals that do not depend on the other candidates. A
+articles answer at all is decided by similar signals that do not depend on the other candidates, and a near
+call by how well a sentence covers the question token by token (`SecondLook`). A
 question about a whole article ("Worum geht es?") is answered with the article's lead. A question in another
 language than its passages is weighed with `CROSS_LINGUAL` and a lower threshold: its words are not theirs;
 with an embedder that gives token states, by how well a sentence covers the question token by token
@@ -99,16 +100,17 @@ class SecondLook:
     question by a candidate sentence (`assistant.alignment`, as for cross-lingual questions: "vermitteln" finds
     "Vermittlung") and more weight on how far the top passage stands out of all retrieval candidates (a z-score,
     free of the score scale) decide instead, against a threshold of their own. Fitted on XQuAD-de articles
-    0-37: at 95.6% answered it abstained on 0.911 instead of 0.899 (replayed, own article removed), and German
-    questions elsewhere, English ones weighed like German ones and XQuAD-en all answered more at equal or
-    higher abstention (README, "Answer quality"; bench/bench_crosslingual.py).
+    0-37: at 95.6% answered it abstained on 0.911 instead of 0.899 (replayed, own article removed); on articles
+    38-47 0.945 instead of 0.927, XQuAD-en's English questions abstained more at equal answering, and English
+    questions weighed as if they were German were answered 0.548 instead of 0.472 of the time (README, "Answer
+    quality"; bench/bench_crosslingual.py).
     """
 
     band: float = 0.05  # the smallest band whose decisions on the tuning part equal those of the rule everywhere
     coverage: float = 3.0  # weight of the best coverage: any of 2-5 (standout 0.03 x (1 + weight)) fits as well
     standout: float = 0.06  # added to Weights.standout (0.04): 0.1 per unit of the top's fused z-score beyond 2
     threshold: float = 3.425  # at Abstention.reference_chunks: answers 95.6% of the tuning questions
-    per_doubling: float = 0.024  # its own slope: coverage of near misses rises with the index too (bench_abstention)
+    per_doubling: float = 0.024  # 0.006 for the evidence + 3 x 0.006 for coverage (as `Abstention.aligned` moves)
 
     def evidence(self, evidence: float, top_fused: float, coverage: float, standout_from: float) -> float:
         """The second look's evidence from the first one, the top passage's fused score and the best coverage."""
