@@ -87,7 +87,6 @@ def test_coverage_alone_and_with_the_sentence_before(embeddings: OnnxEmbeddings)
     question = aligner.question("Which emirate mediated the ceasefire talks?")
     sentences = ["Die Waffenstillstandsgespräche begannen im Sommer.", "Vermittelt hat das Emirat Katar."]
     covered = aligner.covered(question, sentences, [True, False])
-    assert covered.in_context.tolist() == aligner.in_context_coverage(question, sentences, [True, False]).tolist()
     assert covered.in_context[0] == covered.alone[0] and not covered.leans_on_previous(0)  # it starts the passage
     assert covered.in_context[1] > covered.alone[1] and covered.leans_on_previous(1)  # "talks" is in the first
     assert not aligner.covered(question, sentences, [True, True]).leans_on_previous(1)  # two passages
