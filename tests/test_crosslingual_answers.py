@@ -82,6 +82,17 @@ def test_seed_questions_in_english_answer_or_abstain(indexed: Assistant) -> None
         assert refused.abstained and refused.answer.startswith("The articles don't say")
 
 
+def test_quotes_that_each_carry_the_sentence_before_do_not_repeat_it(indexed: Assistant) -> None:
+    """The seed's English question picks two neighbouring sentences, and each carried the one before it: the
+    sentence between them was shown twice ("A B [1] B C [2]")."""
+    answer = indexed.ask(MEDIATE_EN)
+    assert len(answer.quotes) == 2 and "Vermittlung Katars" in answer.quotes[0].text
+    first, second = answer.quotes
+    assert first.article_id != second.article_id or first.end <= second.start or second.end <= first.start
+    for quote in answer.quotes:
+        assert indexed.article(quote.article_id).text[quote.start : quote.end] == quote.text
+
+
 def test_coverage_alone_and_with_the_sentence_before(embeddings: OnnxEmbeddings) -> None:
     aligner = TokenAligner(embeddings)
     question = aligner.question("Which emirate mediated the ceasefire talks?")
