@@ -57,9 +57,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterat
     assistant = Assistant(settings, embeddings=embeddings)
     assistant.index([root / "articles"])
     app = build_app(assistant)
-    url = launch(
-        app, "127.0.0.1", free_port(), block=False, auth=users.verify, max_file_size=gradio_file_limit(settings)
-    )
+    login = {"auth": users.verify, "sessions": users.fingerprint}  # as `assistant serve` passes them
+    url = launch(app, "127.0.0.1", free_port(), block=False, **login, max_file_size=gradio_file_limit(settings))
     try:
         yield Guarded(url, app, assistant, root / "index" / "uploads")
     finally:
