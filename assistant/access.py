@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import ExposureError
+from assistant.login_throttle import LoginThrottle
 from assistant.users import Users
 
 Auth = Callable[[str, str], bool]
@@ -61,7 +62,8 @@ class Access:
 
 
 def decide_access(host: str, users: Users, *, no_auth: bool = False, require_auth: bool = False) -> Access:
-    """Login on every non-loopback address (or when asked); refuse to start when nobody could log in."""
+    """Login on every non-loopback address (or when asked), braked against guessing (`LoginThrottle`); refuse to
+    start when nobody could log in."""
     if no_auth:
         if is_loopback(host):
             return Access(None)
@@ -79,7 +81,7 @@ def decide_access(host: str, users: Users, *, no_auth: bool = False, require_aut
             "Add one with `assistant users add NAME` (with the same --index-dir, or set ASSISTANT_USERS_FILE), "
             "or pass --no-auth to serve without authentication."
         )
-    return Access(users.verify, sessions=users.fingerprint)
+    return Access(LoginThrottle(users.verify), sessions=users.fingerprint)
 
 
 def off_the_event_loop(auth: Auth) -> Callable[[str, str], Awaitable[bool]]:
