@@ -6,7 +6,8 @@ in (Gradio's own login, checked against the users file), or an explicit ``--no-a
 Gradio's login protects the page's data and most of its routes, but (checked on Gradio 6.31) answers these
 without one: ``/openapi.json`` (the whole API schema), ``/gradio_api/user``, ``/token``, ``/app_id``,
 ``/heartbeat/…``, ``/cancel``, ``/reset``, ``/stream/…``, ``/custom_component/…`` and the ``vibe-…`` routes.
-`LoginGate` refuses every route except the login page and its static files without a session.
+`LoginGate` refuses every route except the login page and its static files without a session, and ends a
+session whose user was removed or got a new password since (Gradio keeps its sessions until a restart).
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import ExposureError
+from assistant.login_throttle import LoginThrottle
 from assistant.users import Users
 
 Auth = Callable[[str, str], bool]
 """``(name, password) -> allowed``, the form Gradio's ``launch(auth=...)`` takes."""
+SessionCheck = Callable[[str], str | None]
+"""``name -> fingerprint`` of the user's current password (None: no such user); a session lasts while it stays the
+same (`Users.fingerprint`)."""
 
 PUBLIC_PATHS = frozenset(
     {"/", "/login", "/login/", "/logout", "/favicon.ico", "/robots.txt", "/manifest.json", "/theme.css"}
@@ -53,10 +58,12 @@ class Access:
 
     auth: Auth | None
     warning: str | None = None
+    sessions: SessionCheck | None = None  # with `auth`: ends sessions of removed users and changed passwords
 
 
 def decide_access(host: str, users: Users, *, no_auth: bool = False, require_auth: bool = False) -> Access:
-    """Login on every non-loopback address (or when asked); refuse to start when nobody could log in."""
+    """Login on every non-loopback address (or when asked), braked against guessing (`LoginThrottle`); refuse to
+    start when nobody could log in."""
     if no_auth:
         if is_loopback(host):
             return Access(None)
@@ -74,7 +81,7 @@ def decide_access(host: str, users: Users, *, no_auth: bool = False, require_aut
             "Add one with `assistant users add NAME` (with the same --index-dir, or set ASSISTANT_USERS_FILE), "
             "or pass --no-auth to serve without authentication."
         )
-    return Access(users.verify)
+    return Access(LoginThrottle(users.verify), sessions=users.fingerprint)
 
 
 def off_the_event_loop(auth: Auth) -> Callable[[str, str], Awaitable[bool]]:
@@ -87,24 +94,57 @@ def off_the_event_loop(auth: Auth) -> Callable[[str, str], Awaitable[bool]]:
     return check
 
 
-def gate_middleware() -> list[Middleware]:
+def gate_middleware(sessions: SessionCheck | None = None) -> list[Middleware]:
     """The FastAPI ``middleware`` argument that puts `LoginGate` in front of every Gradio route."""
-    return [Middleware(LoginGate)]
+    return [Middleware(LoginGate, sessions=sessions)]
 
 
 class LoginGate:
-    """ASGI middleware: without a Gradio session cookie only the login page and static files are served."""
+    """ASGI middleware: without a Gradio session cookie only the login page and static files are served.
 
-    def __init__(self, app: ASGIApp) -> None:
+    With `sessions`, a session also ends when its user is removed or gets a new password: the gate remembers the
+    password's fingerprint when it first sees the session (right after the login) and compares on every request;
+    an ended session's token is dropped from Gradio's, so the page asks for a login again."""
+
+    def __init__(self, app: ASGIApp, sessions: SessionCheck | None = None) -> None:
         self.app = app
+        self.sessions = sessions
+        self._fingerprints: dict[str, str] = {}  # session token -> its user's password fingerprint at first sight
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or _public(scope) or _signed_in(scope):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        signed_in = self._signed_in(scope)  # first: it also ends a stale session before the page is served
+        if signed_in or _public(scope):
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         else:
             await JSONResponse({"detail": "Not authenticated: log in first."}, status_code=401)(scope, receive, send)
+
+    def _signed_in(self, scope: Scope) -> bool:
+        """A live session Gradio's login handed out (its token cookie), or no login configured at all."""
+        from gradio.routes import App
+
+        app = scope.get("app")
+        if not isinstance(app, App):
+            return False
+        if app.auth is None and app.auth_dependency is None:
+            return True
+        token = _session_token(scope, app.cookie_id)
+        if token is None or token not in app.tokens:
+            if token is not None:
+                self._fingerprints.pop(token, None)  # logged out
+            return False
+        if self.sessions is None:
+            return True
+        current = self.sessions(app.tokens[token])
+        if current is not None and self._fingerprints.setdefault(token, current) == current:
+            return True
+        app.tokens.pop(token, None)  # removed, or a new password since the login: this session is over
+        self._fingerprints.pop(token, None)
+        return False
 
 
 def _public(scope: Scope) -> bool:
@@ -115,15 +155,6 @@ def _public(scope: Scope) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-def _signed_in(scope: Scope) -> bool:
-    """A session Gradio's login handed out (its token cookie), or no login configured at all."""
-    from gradio.routes import App
-
-    app = scope.get("app")
-    if not isinstance(app, App):
-        return False
-    if app.auth is None and app.auth_dependency is None:
-        return True
+def _session_token(scope: Scope, cookie_id: str) -> str | None:
     cookies = HTTPConnection(scope).cookies
-    token = cookies.get(f"access-token-{app.cookie_id}") or cookies.get(f"access-token-unsecure-{app.cookie_id}")
-    return token is not None and token in app.tokens
+    return cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")

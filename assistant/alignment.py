@@ -112,18 +112,13 @@ class TokenAligner:
         states = self.embedder.query_token_states(text)
         return AlignedQuestion(states.vectors, content_weights(text, states.spans))
 
-    def in_context_coverage(
-        self, question: AlignedQuestion, sentences: list[str], starts: list[bool], wanted: list[bool] | None = None
-    ) -> np.ndarray:
-        """Per sentence, the coverage of the question by it together with the sentence before it (unless it
-        `starts` a passage): an answer often names its subject in the sentence before. Only the `wanted`
-        sentences are aligned (the others get 0), so only they and the ones before them are encoded."""
-        return self.covered(question, sentences, starts, wanted).in_context
-
     def covered(
         self, question: AlignedQuestion, sentences: list[str], starts: list[bool], wanted: list[bool] | None = None
     ) -> Covered:
-        """`in_context_coverage`, and the coverage by each wanted sentence alone (see `Covered`)."""
+        """Per sentence, the coverage of the question by it together with the sentence before it (unless it
+        `starts` a passage; an answer often names its subject in the sentence before), and by it alone (see
+        `Covered`). Only the `wanted` sentences are aligned (the others get 0), so only they and the ones before
+        them are encoded."""
         wanted = wanted or [True] * len(sentences)
         needed = [w or (n + 1 < len(sentences) and wanted[n + 1] and not starts[n + 1]) for n, w in enumerate(wanted)]
         states = iter(self.sentence_states([s for s, need in zip(sentences, needed, strict=True) if need]))

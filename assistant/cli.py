@@ -290,6 +290,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.port,
         on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
         auth=access.auth,
+        sessions=access.sessions,
     )
     return 0
 

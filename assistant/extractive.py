@@ -260,7 +260,10 @@ class ExtractiveAnswerer:
             evidence, threshold = self._second_look(question, query_vector, passages, evidence, threshold)
         if not candidates or evidence < threshold:
             return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language)
-        chosen = _distinct([self._quotable(terms, passages[c.passage_rank], c) for c in self._choose(candidates)])
+        picked = self._choose(candidates)
+        extended = [self._quotable(terms, passages[c.passage_rank], c) for c in picked]
+        alone = [self._shorten(terms, passages[c.passage_rank], c) for c in picked]
+        chosen = _distinct(extended, alone, [passages[c.passage_rank].article_id for c in picked])
         return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
 
     def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
@@ -433,13 +436,30 @@ def _with_antecedent(passage: Passage, candidate: _SentenceCandidate) -> _Senten
     return _SentenceCandidate(candidate.passage_rank, span, candidate.score, candidate.evidence)
 
 
-def _distinct(chosen: list[_SentenceCandidate]) -> list[_SentenceCandidate]:
-    """Drops a quote that another one (extended by its antecedent) already contains."""
-    return [
-        c
-        for c in chosen
-        if not any(o is not c and o.span.start <= c.span.start and c.span.end <= o.span.end for o in chosen)
-    ]
+def _distinct(
+    extended: list[_SentenceCandidate], alone: list[_SentenceCandidate], articles: list[str]
+) -> list[_SentenceCandidate]:
+    """Quotes that repeat no text. Each chosen sentence comes `extended` by its antecedent and `alone`; a quote that
+    a longer one of the same article contains is dropped, and one that overlaps a quote kept before it is kept
+    as its sentence alone (when that overlaps too, it is dropped): two sentences that each carry the one before
+    them ("A B", "B C") showed B twice."""
+    spans = list(zip(articles, [c.span for c in extended], strict=True))
+    kept: list[tuple[str, _SentenceCandidate]] = []
+    for article, quote, own in zip(articles, extended, alone, strict=True):
+        if any(a == article and span != quote.span and _holds(span, quote.span) for a, span in spans):
+            continue
+        free = [c for c in (quote, own) if not any(a == article and _overlap(k.span, c.span) for a, k in kept)]
+        if free:
+            kept.append((article, free[0]))
+    return [quote for _, quote in kept]
+
+
+def _holds(outer: Span, inner: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _overlap(one: Span, other: Span) -> bool:
+    return one.start < other.end and other.start < one.end
 
 
 def _sentence_spans(passage: Passage) -> list[Span]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.access import Auth, gate_middleware, off_the_event_loop
+from assistant.access import Auth, SessionCheck, gate_middleware, off_the_event_loop
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.conversation import ChatTurn
@@ -514,17 +514,19 @@ def launch(
     *,
     block: bool = True,
     auth: Auth | None = None,
+    sessions: SessionCheck | None = None,
     **kwargs: Any,
 ) -> str:
     """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`).
 
-    With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open."""
+    With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open;
+    with `sessions` too, it ends the sessions of users removed or given a new password since they logged in."""
     app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, README)
     if auth is not None:
         kwargs.update(
             auth=off_the_event_loop(auth),
             auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
-            app_kwargs={"middleware": gate_middleware()},
+            app_kwargs={"middleware": gate_middleware(sessions)},
         )
     app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
@@ -551,6 +553,7 @@ def serve(
     uploads_dir: Path | None = None,
     on_ready: Callable[[str], None] | None = None,
     auth: Auth | None = None,
+    sessions: SessionCheck | None = None,
 ) -> None:
     """Load the model (so the first question is quick), then serve the chat until interrupted.
 
@@ -558,7 +561,8 @@ def serve(
     configured), the same for `assistant serve` and any other caller."""
     assistant.embeddings.embed_query("warm up")
     app = build_app(assistant, uploads_dir=uploads_dir)
-    launch(app, host, port, block=False, auth=auth, max_file_size=gradio_file_limit(assistant.settings))
+    limit = gradio_file_limit(assistant.settings)
+    launch(app, host, port, block=False, auth=auth, sessions=sessions, max_file_size=limit)
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
     app.block_thread()
 

@@ -1,8 +1,9 @@
 """Who may log in to the chat: names with scrypt password hashes in one JSON file (never a password).
 
-The file is read on every login, so ``assistant users add/remove`` take effect on a running server; it is
-written atomically with mode 0600. Each entry has its own random salt; checks compare in constant time and
-spend the same work on unknown names, so timing does not tell which names exist.
+The file is read on every login and every request of a session, so ``assistant users add/remove`` take effect on
+a running server, for sessions already logged in too; it is written atomically with mode 0600. Each entry has
+its own random salt; checks compare in constant time and spend the same work on unknown names, so timing does
+not tell which names exist.
 """
 
 from __future__ import annotations
@@ -82,6 +83,17 @@ class Users:
             return hmac.compare_digest(computed, bytes.fromhex(candidate["hash"])) and entry is not None
         except (KeyError, TypeError, ValueError):
             return False
+
+    def fingerprint(self, name: str) -> str | None:
+        """What a session of `name` stays valid with: the salt of its password, new with every `add` (None: no
+        such user, or a broken file). The chat's gate asks on every request, so removing a user or changing
+        the password ends the sessions already logged in, on a running server."""
+        try:
+            entry = self._read().get(name)
+        except UsersFileError:
+            return None
+        salt = entry.get("salt") if isinstance(entry, dict) else None
+        return salt if isinstance(salt, str) else None
 
     # --- the file ----------------------------------------------------------------------------
     def _read(self) -> dict[str, dict[str, str | int]]:

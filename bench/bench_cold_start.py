@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.ports import free_port  # noqa: E402  (after the repo is on the path)
+
 QUESTION = "Wer sollte die Gespräche vermitteln?"
 BACKENDS = {"onnx (default)": {}, "sentence-transformers": {"ASSISTANT_EMBEDDING_BACKEND": "sentence-transformers"}}
 HEAVY = ["torch", "sentence_transformers", "transformers", "langchain_huggingface", "sklearn"]
@@ -49,12 +52,6 @@ def heavy_imports(env: dict[str, str], index_dir: Path) -> list[str]:
     )
     done = subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=REPO, capture_output=True, text=True)
     return json.loads(done.stdout.strip().rpartition("\n")[2])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve_seconds(env: dict[str, str], index_dir: Path) -> float:

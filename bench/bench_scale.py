@@ -33,7 +33,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -53,6 +52,8 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from tests.ports import free_port  # noqa: E402  (after the repo is on the path)
+
 GNAD = REPO.parent / "shared" / "data" / "10kgnad" / "test.csv"
 DIM = 384
 _WORD = re.compile(r"\w+")
@@ -249,12 +250,6 @@ def stop(server: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_server(index_dir: Path, port: int, encoder: str) -> None:

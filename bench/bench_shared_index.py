@@ -15,7 +15,6 @@ import argparse
 import csv
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.ports import free_port  # noqa: E402  (after the repo is on the path)
+
 CSV = REPO.parent / "shared" / "data" / "10kgnad" / "test.csv"
 
 
@@ -66,12 +68,6 @@ def question_of(text: str) -> str:
 
 def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "assistant.cli", *args]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(index_dir: Path) -> tuple[subprocess.Popen[str], str]:

@@ -59,9 +59,9 @@ def test_function_words_and_punctuation_carry_no_weight() -> None:
 def test_a_translation_covers_the_question_better_than_an_unrelated_sentence(embeddings: OnnxEmbeddings) -> None:
     aligner = TokenAligner(embeddings)
     question = aligner.question(QUESTION)
-    translated, unrelated = aligner.in_context_coverage(question, [TRANSLATION, UNRELATED], [True, True])
+    translated, unrelated = aligner.covered(question, [TRANSLATION, UNRELATED], [True, True]).in_context
     assert translated > unrelated + 0.1
-    together = aligner.in_context_coverage(question, [UNRELATED, TRANSLATION, UNRELATED], [True, False, False])
+    together = aligner.covered(question, [UNRELATED, TRANSLATION, UNRELATED], [True, False, False]).in_context
     assert together[1] == pytest.approx(translated) and together[2] == pytest.approx(translated)  # the one before
     assert together[0] == pytest.approx(unrelated)
 
@@ -86,10 +86,10 @@ def test_only_wanted_sentences_are_aligned_and_encoded_with_the_ones_before_them
     aligner = TokenAligner(recording)
     question = aligner.question(QUESTION)
     sentences = [UNRELATED, TRANSLATION, "Das Wetter bleibt kühl.", "Die Börse schloss im Plus."]
-    covered = aligner.in_context_coverage(question, sentences, [True, False, False, False], [False, False, True, False])
+    covered = aligner.covered(question, sentences, [True, False, False, False], [False, False, True, False]).in_context
     assert recording.encoded == [TRANSLATION, "Das Wetter bleibt kühl."]
     assert covered[0] == covered[1] == covered[3] == 0.0
-    alone = aligner.in_context_coverage(question, sentences, [True] * 4)
+    alone = aligner.covered(question, sentences, [True] * 4).in_context
     assert covered[2] >= alone[1] and covered[2] > alone[2] + 0.05  # the sentence before covers the question
 
 

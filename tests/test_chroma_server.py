@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Article, Assistant, Settings, StoreUnavailableError
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -22,12 +23,6 @@ TEXT = (
     "Die Gemeinde Quellenau baut ein Museum für alte Schreibmaschinen. Das hat Bürgermeisterin Hella Voss am "
     "Dienstag angekündigt. Der Bau soll im Frühjahr beginnen und zwei Millionen Euro kosten."
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class ChromaServer:

@@ -20,13 +20,14 @@ from fastapi.routing import _IncludedRouter as IncludedRouter
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from samples import BUS
-from test_ui import MEDIATE, REPO, free_port
+from test_ui import MEDIATE, REPO
 from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from assistant import Assistant, Settings
 from assistant.access import PUBLIC_PATHS, PUBLIC_PREFIXES
 from assistant.ui import build_app, gradio_file_limit, launch
 from assistant.users import Users
+from tests.ports import free_port
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
@@ -56,9 +57,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterat
     assistant = Assistant(settings, embeddings=embeddings)
     assistant.index([root / "articles"])
     app = build_app(assistant)
-    url = launch(
-        app, "127.0.0.1", free_port(), block=False, auth=users.verify, max_file_size=gradio_file_limit(settings)
-    )
+    login = {"auth": users.verify, "sessions": users.fingerprint}  # as `assistant serve` passes them
+    url = launch(app, "127.0.0.1", free_port(), block=False, **login, max_file_size=gradio_file_limit(settings))
     try:
         yield Guarded(url, app, assistant, root / "index" / "uploads")
     finally:

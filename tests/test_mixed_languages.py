@@ -8,14 +8,18 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
 from test_chroma_server import CHROMA, ChromaServer
-from test_shared_index import cli
+from test_shared_index import Askers, assert_quotes_verify, cli, run_cli, start_server
 
 from assistant import Assistant, Settings
+from assistant.core import RECORDS_FILE
 from assistant.evaluation import hit_rank, load_squad, read_10kgnad_csv, with_questions_from
 from assistant.indexing import LANGUAGES_TAGGED, TAGGING
 from assistant.language import article_language
@@ -85,6 +89,20 @@ def _languages(index_dir: Path, collection: str) -> dict[str, str | None]:
     return {m["article_id"]: m.get("language") for m in got["metadatas"]}
 
 
+def _untag(settings: Settings) -> None:
+    """Make an index look as one made before chunks and records kept languages (no process may have it open)."""
+    records = Records(settings.index_dir / RECORDS_FILE)
+    records.set_meta(LANGUAGES_TAGGED, "")
+    with records.transaction() as db:
+        db.execute("DELETE FROM article_languages")
+    assert not records.has_language("en") and not records.has_language("de")
+    records.close()
+    collection = open_client(settings.index_dir / "chroma").get_collection(settings.collection)
+    ids = collection.get(include=[])["ids"]
+    collection.update(ids=ids, metadatas=[{"language": None}] * len(ids))
+    assert set(_languages(settings.index_dir, settings.collection).values()) == {None}
+
+
 def test_an_articles_language_is_guessed_from_its_text() -> None:
     assert article_language(ENGLISH["grid.txt"]) == "en"
     assert article_language(next(SEEDS.iterdir()).read_text(encoding="utf-8")) == "de"
@@ -127,15 +145,8 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
     shutil.copytree(SEEDS, articles, dirs_exist_ok=True)
     first = Assistant(settings, embeddings=embeddings)
     first.index([articles])
-    first.records().set_meta(LANGUAGES_TAGGED, "")  # as an index made before the tags was
-    with first.records().transaction() as db:
-        db.execute("DELETE FROM article_languages")
-    assert not first.records().has_language("en")
     first.close()
-    collection = open_client(settings.index_dir / "chroma").get_collection(settings.collection)
-    ids = collection.get(include=[])["ids"]
-    collection.update(ids=ids, metadatas=[{"language": None}] * len(ids))
-    assert set(_languages(settings.index_dir, settings.collection).values()) == {None}
+    _untag(settings)
 
     again = Assistant(settings, embeddings=embeddings)
     shown: list[tuple[int, int, str]] = []
@@ -148,6 +159,42 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
         "articles/grid.txt": "en",
         "articles/000_183b8e63a6c17c75.txt": "de",
     }
+
+
+@pytest.mark.slow
+def test_a_running_chat_searches_each_language_once_a_cli_run_tagged_its_older_index(tmp_path: Path) -> None:
+    """Real processes on one folder: the chat serves an index made before language tags while askers keep
+    asking; a CLI `assistant index` tags it (once, nothing embedded again); the chat, not restarted, answers
+    throughout and from then on searches each language (it reads the record's languages per question): a
+    German question it could not answer from the English story before, it answers after."""
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    for name, text in ENGLISH.items():
+        (articles / name).write_text(text, encoding="utf-8")
+    index_dir = tmp_path / "index"
+    short_chunks = {"ASSISTANT_CHUNK_TARGET_CHARS": "120", "ASSISTANT_CHUNK_MAX_CHARS": "240"}
+    run_cli("index", str(articles), "--index-dir", str(index_dir), cwd=tmp_path, env=short_chunks)
+    _untag(Settings(index_dir=index_dir))
+    german = "Wo findet das nächste Treffen statt?"  # one search misses the English answer in this archive
+    with contextmanager(start_server)(index_dir, tmp_path) as server:
+        client = Client(server.url, verbose=False)
+        before = client.predict(german, api_name="/ask")
+        askers = Askers(server.url, [german, "Who was supposed to mediate the talks?"], threads=2)
+        askers.start()
+        try:
+            tagging = ("index", str(articles), "--index-dir", str(index_dir), "--json")
+            tagged = json.loads(run_cli(*tagging, cwd=tmp_path, env=short_chunks).stdout)
+            time.sleep(1)
+        finally:
+            askers.stop()
+        after = client.predict(german, api_name="/ask")
+    assert (tagged["added"], tagged["updated"], tagged["unchanged"]) == (0, 0, 4)  # only the tags were added
+    assert askers.errors == [] and len(askers.answers) >= 2
+    assert_quotes_verify(index_dir, [before, after, *askers.answers])
+    assert set(_languages(index_dir, Settings().collection).values()) == {"de", "en"}
+    assert before["abstained"] and before["quotes"] == []  # searched as one language: the German seed only
+    assert not after["abstained"] and after["quotes"][0]["article_id"] == "articles/summit.txt"
+    assert "planned for the spring in Rome" in after["quotes"][0]["text"]
 
 
 @pytest.mark.slow

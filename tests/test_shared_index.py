@@ -25,6 +25,7 @@ from gradio_client import Client
 
 from assistant import Assistant, Settings
 from assistant.core import RECORDS_FILE
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,14 +90,6 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
     )
     assert result.returncode == 0, result.stderr
     return result
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -36,6 +35,7 @@ from assistant.ui import (
     word_pieces,
 )
 from assistant.ui_html import highlight, human_time, message_html, outcome_of, text_html
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIATE = "Wer sollte die Gespräche vermitteln?"
@@ -61,12 +61,6 @@ class Served:
     url: str
     assistant: Assistant
     root: Path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def serve_for_tests(root: Path, embeddings: Any, extra: dict[str, str]) -> Iterator[Served]:

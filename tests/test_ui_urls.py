@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from gradio_client import Client
 from news_site import NewsSite
-from test_ui import free_port
 
 from assistant import Assistant, Settings
 from assistant.ui import ChatApp, build_app, launch, url_list, word_pieces
+from tests.ports import free_port
 
 pytestmark = [
     pytest.mark.slow,

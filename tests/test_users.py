@@ -9,16 +9,19 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from test_ui import REPO, free_port
+from test_ui import REPO
 
 from assistant import Settings
 from assistant.access import decide_access, is_loopback, off_the_event_loop
 from assistant.cli import main
 from assistant.errors import ExposureError, UsersFileError
 from assistant.users import Users, users_path
+from tests.ports import free_port
 
 PASSWORD = "korrekt pferd batterie"
 
@@ -182,41 +185,68 @@ def test_serve_on_a_network_address_without_users_exits_with_the_way_out(
 
 
 @pytest.mark.slow
+def users_cli(index_dir: Path, *args: str, password: str | None = None) -> None:
+    """`assistant users ...` as its own process (the way an operator runs it beside a running chat)."""
+    command = [sys.executable, "-m", "assistant.cli", "users", *args, "--index-dir", str(index_dir)]
+    stdin = f"{password}\n" if password is not None else None
+    subprocess.run(command, input=stdin, text=True, check=True, cwd=REPO, capture_output=True)
+
+
+@contextmanager
+def served_with_auth(index_dir: Path) -> Iterator[str]:
+    """`assistant serve --auth` on a free port of 127.0.0.1 (as behind a reverse proxy), as its own process."""
+    port = free_port()
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
+    server = subprocess.Popen(
+        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO
+    )
+    try:
+        assert f"http://127.0.0.1:{port}" in server.stdout.readline()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def asks_for_login(url: str, cookies: dict[str, str]) -> bool:
+    """Whether the page at `url`, opened with these session cookies, is the login form."""
+    import httpx
+
+    return '"auth_required":true' in httpx.get(url + "/", cookies=cookies, timeout=30).text.replace(" ", "")
+
+
 def test_serve_with_auth_needs_a_login_that_the_client_can_give(tmp_path: Path) -> None:
     """The real command: `--auth` on 127.0.0.1 (as behind a reverse proxy) with a user added by the CLI."""
     from gradio_client import Client
 
-    add = [
-        sys.executable,
-        "-m",
-        "assistant.cli",
-        "users",
-        "add",
-        "anna",
-        "--password-stdin",
-        "--index-dir",
-        str(tmp_path),
-    ]
-    subprocess.run(add, input=PASSWORD + "\n", text=True, check=True, cwd=REPO, capture_output=True)
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "assistant.cli",
-        "serve",
-        "--auth",
-        "--port",
-        str(port),
-        "--index-dir",
-        str(tmp_path),
-    ]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
-    try:
-        assert f"http://127.0.0.1:{port}" in server.stdout.readline()
+    users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
+    with served_with_auth(tmp_path) as url:
         with pytest.raises(Exception, match=r"(?i)login|auth|401"):
-            Client(f"http://127.0.0.1:{port}", verbose=False)
-        status = Client(f"http://127.0.0.1:{port}", auth=("anna", PASSWORD), verbose=False).predict(api_name="/status")
+            Client(url, verbose=False)
+        status = Client(url, auth=("anna", PASSWORD), verbose=False).predict(api_name="/status")
         assert status["articles"] == 0
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+
+
+def test_removing_a_user_or_changing_a_password_ends_sessions_on_a_running_server(tmp_path: Path) -> None:
+    """Real processes: the chat keeps running while `assistant users` removes one user and gives another a new
+    password; both sessions end at their next request (Gradio alone kept them until a restart), and the new
+    password logs in."""
+    from gradio_client import Client
+
+    users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
+    users_cli(tmp_path, "add", "bert", "--password-stdin", password=PASSWORD)
+    with served_with_auth(tmp_path) as url:
+        anna = Client(url, auth=("anna", PASSWORD), verbose=False)
+        bert = Client(url, auth=("bert", PASSWORD), verbose=False)
+        assert anna.predict(api_name="/status")["articles"] == 0 and bert.predict(api_name="/status")
+        assert not asks_for_login(url, anna.cookies)
+        users_cli(tmp_path, "remove", "anna")
+        users_cli(tmp_path, "add", "bert", "--password-stdin", password="ein neues passwort")
+        assert asks_for_login(url, anna.cookies)  # the page itself, not only the API: the login form again
+        for ended in (anna, bert):
+            with pytest.raises(Exception, match=r"(?i)401|auth|login"):
+                ended.predict(api_name="/status")
+        with pytest.raises(Exception, match=r"(?i)credentials|login"):
+            Client(url, auth=("bert", PASSWORD), verbose=False)
+        again = Client(url, auth=("bert", "ein neues passwort"), verbose=False)
+        assert again.predict(api_name="/status")["articles"] == 0
