@@ -175,7 +175,7 @@ def test_a_running_chat_searches_each_language_once_a_cli_run_tagged_its_older_i
     short_chunks = {"ASSISTANT_CHUNK_TARGET_CHARS": "120", "ASSISTANT_CHUNK_MAX_CHARS": "240"}
     run_cli("index", str(articles), "--index-dir", str(index_dir), cwd=tmp_path, env=short_chunks)
     _untag(Settings(index_dir=index_dir))
-    german = "Wo findet das nächste Treffen statt?"  # one search misses the English answer in this archive
+    german = "Wo ist das nächste Gipfeltreffen geplant?"  # one search misses the English answer in this archive
     with contextmanager(start_server)(index_dir, tmp_path) as server:
         client = Client(server.url, verbose=False)
         before = client.predict(german, api_name="/ask")
