@@ -96,7 +96,8 @@ class Settings(BaseSettings):
         le=2.0,
         description="Evidence below which answers say the articles don't tell, for questions in the articles' "
         "language; default: calibrated by index size (higher: refuses more, lower: answers more); evidence lies "
-        "between 0 and 2. Cross-lingual questions have their own scale: abstain_threshold_cross_lingual.",
+        "between 0 and 2; set, it also decides near calls alone (no second look by token alignment). Cross-lingual "
+        "questions have their own scale: abstain_threshold_cross_lingual.",
     )
     abstain_threshold_cross_lingual: float | None = Field(
         None,
