@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.protocols import TokenEmbedder
+from assistant.protocols import Embedder, TokenEmbedder
 
 _WORD = re.compile(r"\w+")
 FUNCTION_WORDS = frozenset(
@@ -146,3 +146,16 @@ class TokenAligner:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return [found[s].astype(np.float32) for s in sentences]
+
+
+def warm_in_background(embedder: Embedder) -> threading.Thread | None:
+    """Load what token states need (the float32 graph beside the int8 one, the full tokenizer) in a background
+    thread, so that a running chat's first cross-lingual question or near call does not wait for it; None when
+    the embedder gives no token states. They load on first use otherwise: a one-shot `assistant ask` in German
+    rarely needs them."""
+    if not isinstance(embedder, TokenEmbedder):
+        return None
+    thread = threading.Thread(target=embedder.query_token_states, args=("warm up",), name="warm-token-states")
+    thread.daemon = True
+    thread.start()
+    return thread

@@ -24,6 +24,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.access import Auth, SessionCheck, gate_middleware, off_the_event_loop
+from assistant.alignment import warm_in_background
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.conversation import ChatTurn
@@ -555,7 +556,8 @@ def serve(
     auth: Auth | None = None,
     sessions: SessionCheck | None = None,
 ) -> None:
-    """Load the model (so the first question is quick), then serve the chat until interrupted.
+    """Load the model (so the first question is quick), then serve the chat until interrupted; what token states
+    need loads in the background once the chat is up.
 
     Follow-ups are rewritten as the assistant does it (`Assistant.rewriter`: by the language model when one is
     configured), the same for `assistant serve` and any other caller."""
@@ -564,6 +566,7 @@ def serve(
     limit = gradio_file_limit(assistant.settings)
     launch(app, host, port, block=False, auth=auth, sessions=sessions, max_file_size=limit)
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
+    warm_in_background(assistant.embeddings)  # the first English question or near call then waits for nothing
     app.block_thread()
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.alignment import TokenAligner, TokenStates, content_weights
+from assistant.alignment import TokenAligner, TokenStates, content_weights, warm_in_background
 from assistant.extractive import ALIGNED_THRESHOLD, Abstention, ExtractiveAnswerer
 from assistant.onnx_embeddings import OnnxEmbeddings
 from assistant.protocols import TokenEmbedder
@@ -98,6 +98,31 @@ def test_only_embedders_with_token_states_align(embeddings: OnnxEmbeddings) -> N
     assert not isinstance(VectorsOnly(embeddings), TokenEmbedder)
     assert ExtractiveAnswerer(embeddings).aligner is not None
     assert ExtractiveAnswerer(VectorsOnly(embeddings)).aligner is None
+
+
+class RecordingTokenStates(VectorsOnly):
+    """The bundled embedder's token states, with a record of the questions asked for them."""
+
+    def __init__(self, inner: OnnxEmbeddings) -> None:
+        super().__init__(inner)
+        self.asked: list[str] = []
+
+    def query_token_states(self, text: str) -> TokenStates:
+        self.asked.append(text)
+        return self.inner.query_token_states(text)
+
+    def passage_token_states(self, texts: list[str]) -> list[TokenStates]:
+        return self.inner.passage_token_states(texts)
+
+
+def test_a_chat_loads_token_states_in_the_background_when_its_embedder_has_them(embeddings: OnnxEmbeddings) -> None:
+    """`serve` starts this once the chat is up: the float32 graph and the full tokenizer then wait for no question."""
+    recording = RecordingTokenStates(embeddings)
+    thread = warm_in_background(recording)
+    assert thread is not None and thread.daemon
+    thread.join(timeout=120)
+    assert not thread.is_alive() and recording.asked == ["warm up"]
+    assert warm_in_background(VectorsOnly(embeddings)) is None
 
 
 def test_the_aligned_threshold_is_on_the_coverage_scale_and_a_users_own_threshold_still_wins() -> None:
