@@ -154,31 +154,50 @@ def _with_citations(text: str, quotes: int) -> str:
 
 
 def sources_html(answer: Answer, article_for: Callable[[str], Article | None], labels: dict[str, str]) -> str:
+    """The numbered sources; quotes from one retrieved passage share its card (numbers and marks in order), where
+    a card each showed the same passage twice."""
+    cards: dict[tuple[str, int, int], list[tuple[int, Quote]]] = {}
+    for number, quote in enumerate(answer.quotes, start=1):
+        cards.setdefault(_card_of(quote, answer.passages, number), []).append((number, quote))
     items = "".join(
-        source_html(number, quote, answer.passages, article_for(quote.article_id), labels)
-        for number, quote in enumerate(answer.quotes, start=1)
+        source_html(quoted, answer.passages, article_for(quoted[0][1].article_id), labels) for quoted in cards.values()
     )
     return f"<div class='na-sources'><div class='na-sources-title'>{labels['sources']}</div>{items}</div>"
 
 
+def _card_of(quote: Quote, passages: Sequence[Passage], number: int) -> tuple[str, int, int]:
+    """The retrieved passage that holds the quote (its article and offsets), else a card of the quote's own."""
+    for passage in passages:
+        if passage.article_id == quote.article_id and passage.start <= quote.start <= quote.end <= passage.end:
+            return passage.article_id, passage.start, passage.end
+    return quote.article_id, -number, -number
+
+
 def source_html(
-    number: int, quote: Quote, passages: Sequence[Passage], article: Article | None, labels: dict[str, str]
+    quoted: Sequence[tuple[int, Quote]], passages: Sequence[Passage], article: Article | None, labels: dict[str, str]
 ) -> str:
-    """Source [n]: title, source, date, id, the passage with the quote marked, and the whole article."""
+    """Source [n] (or [n][m] for quotes of one passage): title, source, date, id, the passage with the quotes
+    marked, and the whole article."""
+    quote = quoted[0][1]
     title = quote.title or (article.title if article else "") or quote.article_id
+    numbers = "".join(f"<span class='na-num'>{number}</span>" for number, _ in quoted)
     head = (
-        f"<div class='na-source-head'><span class='na-num'>{number}</span>"
+        f"<div class='na-source-head'>{numbers}"
         f"<span class='na-title'>{html.escape(title)}</span></div>"
         f"<div class='na-meta'>{_meta_html(quote.source, quote.published)}"
         f"<code class='na-id'>{html.escape(quote.article_id)}</code>{_also_in_html(quote, passages, labels)}</div>"
     )
-    where = labels["offsets"].format(start=quote.start, end=quote.end)
-    if article is None:  # the article vanished since the question was answered: show the quote alone
-        body = f"<div class='na-passage'><mark title='{where}'>{html.escape(quote.text)}</mark></div>"
-        return f"<div class='na-source'>{head}{body}</div>"
+    marks = [Mark(q.start, q.end, labels["offsets"].format(start=q.start, end=q.end)) for _, q in quoted]
+    if article is None:  # the article vanished since the question was answered: show the quotes alone
+        shown = "".join(
+            f"<mark title='{html.escape(m.title, quote=True)}'>{html.escape(q.text)}</mark>"
+            for m, (_, q) in zip(marks, quoted, strict=True)
+        )
+        return f"<div class='na-source'>{head}<div class='na-passage'>{shown}</div></div>"
     start, end = _context_span(quote, passages, article.text)
-    passage = highlight(article.text, start, end, quote.start, quote.end, title=where)
-    whole = highlight(article.text, 0, len(article.text), quote.start, quote.end, title=where)
+    start, end = min(start, *(m.start for m in marks)), max(end, *(m.end for m in marks))
+    passage = highlight_all(article.text, start, end, marks)
+    whole = highlight_all(article.text, 0, len(article.text), marks)
     return (
         f"<div class='na-source'>{head}<div class='na-passage'>{passage}</div>"
         f"<details class='na-article'><summary>{labels['whole']}</summary>"
@@ -198,16 +217,35 @@ def nearest_html(passages: Sequence[Passage], labels: dict[str, str]) -> str:
     return f"<div class='na-sources'><div class='na-sources-title'>{labels['nearest']}</div>{items}</div>"
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A quote to highlight: article offsets, and the tooltip that says them."""
+
+    start: int
+    end: int
+    title: str = ""
+
+
 def highlight(text: str, start: int, end: int, mark_start: int, mark_end: int, *, title: str = "") -> str:
     """``text[start:end]`` escaped, with ``text[mark_start:mark_end]`` in <mark> (offsets, never search)."""
-    mark_start, mark_end = max(start, mark_start), min(end, mark_end)
-    if mark_start >= mark_end:
-        return text_html(text, start, end)
-    tooltip = f" title='{html.escape(title, quote=True)}'" if title else ""
-    return (
-        f"{_ellipsis(start > 0)}{text_html(text, start, mark_start)}<mark{tooltip}>"
-        f"{text_html(text, mark_start, mark_end)}</mark>{text_html(text, mark_end, end)}{_ellipsis(end < len(text))}"
-    )
+    return highlight_all(text, start, end, [Mark(mark_start, mark_end, title)])
+
+
+def highlight_all(text: str, start: int, end: int, marks: Sequence[Mark]) -> str:
+    """``text[start:end]`` escaped, each of the (non-overlapping) marks' spans in <mark>, by offsets."""
+    pieces = [_ellipsis(start > 0)]
+    position = start
+    for mark in sorted(marks, key=lambda m: m.start):
+        mark_start, mark_end = max(position, mark.start), min(end, mark.end)
+        if mark_start >= mark_end:
+            continue
+        tooltip = f" title='{html.escape(mark.title, quote=True)}'" if mark.title else ""
+        pieces.append(
+            f"{text_html(text, position, mark_start)}<mark{tooltip}>{text_html(text, mark_start, mark_end)}</mark>"
+        )
+        position = mark_end
+    pieces.append(f"{text_html(text, position, end)}{_ellipsis(end < len(text))}")
+    return "".join(pieces)
 
 
 _PARAGRAPH_END = frozenset('.!?:;"“”»«)')

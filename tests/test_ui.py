@@ -393,6 +393,30 @@ def test_the_quote_is_marked_by_its_offsets_in_passage_and_whole_article() -> No
     assert "[7]" in page  # a marker without a source stays text
 
 
+def test_quotes_of_one_passage_share_its_card_with_both_numbers_and_marks() -> None:
+    """Two quotes from one retrieved passage showed it twice, once per card; a quote from another passage keeps
+    a card of its own."""
+    text = "Der Bus heißt Falke. Er fährt nach Kiel. Der Zug heißt Möwe.\n\nDie Fähre heißt Kranich."
+    article = Article(id="bus.txt", text=text, title="Verkehr", source="Landbote")
+    spans = [(0, 20), (41, 60), (62, len(text))]
+    first, second = (
+        Passage(article.id, "Verkehr", text[:60], 0, 60, 1.0),
+        Passage(article.id, "Verkehr", text[62:], 62, len(text), 0.5),
+    )
+    quotes = [Quote(text[a:b], article.id, a, b, 0.9, "Verkehr", "Landbote") for a, b in spans]
+    answer = Answer("Wie heißen Bus, Zug und Fähre?", "… [1] … [2] … [3]", False, quotes, [first, second])
+    page = message_html(answer, article_for=lambda _id: article)
+    cards = page.split("<div class='na-source'>")[1:]
+    assert len(cards) == 2
+    assert re.findall(r"<span class='na-num'>(\d)</span>", cards[0]) == ["1", "2"]
+    assert re.findall(r"<span class='na-num'>(\d)</span>", cards[1]) == ["3"]
+    passage = cards[0].split("<div class='na-passage'>")[1].split("</div>")[0]
+    assert re.findall(r"<mark[^>]*>(.*?)</mark>", passage) == ["Der Bus heißt Falke.", "Der Zug heißt Möwe."]
+    assert "Er fährt nach Kiel." in passage  # the passage between the marks, once
+    whole = cards[0].split("<div class='na-article-text'>")[1]
+    assert len(re.findall(r"<mark", whole)) == 2
+
+
 def test_highlight_uses_offsets_not_search() -> None:
     text = "Falke. Der Falke fliegt."
     assert highlight(text, 0, len(text), 11, 16) == "Falke. Der <mark>Falke</mark> fliegt."

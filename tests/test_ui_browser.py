@@ -150,21 +150,23 @@ def test_the_answer_streams_in_and_ends_with_highlighted_numbered_sources(page: 
     assert answer.locator(".na-text").text_content().strip()  # (which sentences: the answerer's business)
     sources = answer.locator(".na-source")
     markers = sorted({int(n) for n in answer.locator(".na-text .na-cite").all_text_contents()})
-    assert markers == list(range(1, sources.count() + 1))
+    numbers = [int(n) for n in answer.locator(".na-source .na-num").all_text_contents()]
+    assert markers == numbers == list(range(1, len(numbers) + 1))  # quotes of one passage share its card
     for n in range(sources.count()):
         source = sources.nth(n)
-        assert source.locator(".na-num").text_content() == str(n + 1)
         article = served.assistant.article(source.locator(".na-id").text_content())
-        start, end = offsets(source.locator(".na-passage mark"))
-        assert source.locator(".na-passage mark").text_content() == article.text[start:end]
+        marks = source.locator(".na-passage mark")
+        assert marks.count() == source.locator(".na-num").count()  # a mark per quote of the card, in order
+        spans = [offsets(marks.nth(m)) for m in range(marks.count())]
+        assert [marks.nth(m).text_content() for m in range(marks.count())] == [article.text[a:b] for a, b in spans]
         assert source.locator(".na-title").text_content() == article.title
         assert article.source in source.locator(".na-meta").text_content()
         whole = source.locator(".na-article")
-        assert not whole.locator("mark").is_visible()
+        assert not whole.locator("mark").first.is_visible()
         whole.locator("summary").click()
-        assert whole.locator("mark").is_visible()
+        assert whole.locator("mark").first.is_visible()
         assert whole.locator(".na-article-text").text_content() == article.text
-        assert whole.locator("mark").text_content() == article.text[start:end]
+        assert whole.locator("mark").all_text_contents() == [article.text[a:b] for a, b in spans]
 
 
 def test_a_follow_up_is_searched_with_the_conversation_and_says_so(page: Any) -> None:
@@ -256,7 +258,8 @@ def test_an_overview_question_about_one_source_quotes_the_article_s_lead(page: A
     answer = ask(page, "Worum geht es in dem Artikel?")
     first = answer.locator(".na-source").first
     article = served.assistant.article(first.locator(".na-id").text_content())
-    start, end = offsets(first.locator(".na-passage mark"))
+    lead = first.locator(".na-passage mark").first  # the lead's sentences share the first passage's card
+    start, end = offsets(lead)
     assert start == len(article.text) - len(article.text.lstrip())  # the article's very first sentence
-    assert first.locator(".na-passage mark").text_content() == article.text[start:end]
+    assert lead.text_content() == article.text[start:end]
     assert article.text[start:end].startswith("Die Financial Times (FT) hat berichtet")
