@@ -189,7 +189,7 @@ def source_html(
     )
     marks = [Mark(q.start, q.end, labels["offsets"].format(start=q.start, end=q.end)) for _, q in quoted]
     if article is None:  # the article vanished since the question was answered: show the quotes alone
-        shown = "".join(
+        shown = " ".join(
             f"<mark title='{html.escape(m.title, quote=True)}'>{html.escape(q.text)}</mark>"
             for m, (_, q) in zip(marks, quoted, strict=True)
         )
