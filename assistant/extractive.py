@@ -253,11 +253,14 @@ class ExtractiveAnswerer:
         cross = cross_lingual(question, [p.text for p in passages[:1]])  # the passage an answer leans on most
         coverage = self._coverage_of(question) if cross else None
         weights = self.aligned_weights if coverage is not None else self.cross_weights if cross else self.weights
-        candidates = self._candidates(terms, query_vector, passages, weights, coverage) if passages else []
+        sentences = self._sentences_of(passages[: self.candidate_passages]) if passages else []
+        cosines = [float(vector @ query_vector) for _, _, _, vector, _ in sentences]
+        candidates = self._candidates(terms, sentences, cosines, weights, coverage)
         evidence = self.evidence(terms, passages, candidates, weights, aligned=coverage is not None)
-        threshold = self.abstain_threshold(cross, aligned=coverage is not None)
+        chunks = self._index_chunks()
+        threshold = self.abstention.threshold_for(chunks, cross_lingual=cross, aligned=coverage is not None)
         if candidates and not cross:
-            evidence, threshold = self._second_look(question, query_vector, passages, evidence, threshold)
+            evidence, threshold = self._second_look(question, passages, sentences, cosines, evidence, threshold, chunks)
         if not candidates or evidence < threshold:
             return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language)
         picked = self._choose(candidates)
@@ -290,22 +293,30 @@ class ExtractiveAnswerer:
 
     def abstain_threshold(self, cross_lingual: bool = False, *, aligned: bool = False) -> float:
         """The evidence an answer needs in this index (see `Abstention`)."""
-        chunks = self.index_size() if self.index_size else self.abstention.reference_chunks
-        return self.abstention.threshold_for(chunks, cross_lingual=cross_lingual, aligned=aligned)
+        return self.abstention.threshold_for(self._index_chunks(), cross_lingual=cross_lingual, aligned=aligned)
+
+    def _index_chunks(self) -> int:
+        """The index's size, which thresholds follow (the reference size when it is not known)."""
+        return self.index_size() if self.index_size else self.abstention.reference_chunks
 
     def _second_look(
-        self, question: str, query_vector: np.ndarray, passages: list[Passage], evidence: float, threshold: float
+        self,
+        question: str,
+        passages: list[Passage],
+        sentences: list[CandidateSentence],
+        cosines: list[float],
+        evidence: float,
+        threshold: float,
+        chunks: int,
     ) -> tuple[float, float]:
         """The evidence and threshold that decide: for a near call with token states those of `SecondLook`
         (aligning only its few candidate sentences, so clear calls cost nothing more), else the ones given."""
         look = self.second_look
         if look is None or self.aligner is None or abs(evidence - threshold) >= look.band:
             return evidence, threshold
-        sentences = self._sentences_of(passages[: self.candidate_passages])
-        cosines = [float(vector @ query_vector) for _, _, _, vector, _ in sentences]
-        aligned = self.aligner.question(question)
-        covered = self._covered(functools.partial(self.aligner.covered, aligned), sentences, cosines)
-        chunks = self.index_size() if self.index_size else self.abstention.reference_chunks
+        covered = self._covered(
+            functools.partial(self.aligner.covered, self.aligner.question(question)), sentences, cosines
+        )
         second = look.evidence(evidence, passages[0].score, float(covered.in_context.max()), self.weights.standout_from)
         return second, look.threshold_for(chunks, self.abstention.reference_chunks)
 
@@ -356,13 +367,13 @@ class ExtractiveAnswerer:
     def _candidates(
         self,
         terms: QuestionTerms,
-        query_vector: np.ndarray,
-        passages: list[Passage],
+        sentences: list[CandidateSentence],
+        cosines: list[float],
         w: Weights,
         coverage: Coverage | None = None,
     ) -> list[_SentenceCandidate]:
-        sentences = self._sentences_of(passages[: self.candidate_passages])
-        cosines = [float(vector @ query_vector) for _, _, _, vector, _ in sentences]
+        """Each candidate sentence (of the top passages, with its cosine to the question) scored for quoting and
+        for abstention."""
         covered_by = self._covered(coverage, sentences, cosines) if coverage is not None else None
         leaning = covered_by.leans_on_previous if covered_by is not None else lambda n: False
         distinctive = terms.distinctive_among([stems for *_, stems in sentences])
