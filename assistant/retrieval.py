@@ -195,11 +195,15 @@ class HybridRetriever:
             if len(hits) < n:
                 hits = self.store.search(query_vector, n, _in_language(where, language))
             others.update(self._dense_candidates([hit for hit in hits if hit.id not in found]))
-        position = self.keyword.position
-        for candidate in others.values():
-            i = position(candidate.chunk.id)
-            candidate.keyword = float(keyword_scores[i]) if i is not None else 0.0
+        self._give_keyword_scores(others.values(), keyword_scores)
         return others
+
+    def _give_keyword_scores(self, candidates: Iterable[_Candidate], scores: np.ndarray) -> None:
+        """Each dense candidate's BM25 score for this question (0 for a chunk the keyword index lacks)."""
+        position = self.keyword.position
+        for candidate in candidates:
+            i = position(candidate.chunk.id)
+            candidate.keyword = float(scores[i]) if i is not None else 0.0
 
     def _add_keyword_candidates(
         self,
@@ -211,10 +215,7 @@ class HybridRetriever:
         n: int,
     ) -> None:
         """Give dense candidates their BM25 score; add the best BM25 chunks dense search missed."""
-        position = self.keyword.position
-        for candidate in found.values():
-            i = position(candidate.chunk.id)
-            candidate.keyword = float(scores[i]) if i is not None else 0.0
+        self._give_keyword_scores(found.values(), scores)
         order = _top(scores, n * 2)
         fresh = {chunk_ids[i]: float(scores[i]) for i in order if scores[i] > 0 and chunk_ids[i] not in found}
         wanted = [cid for cid in fresh if allowed is None or cid in allowed]
