@@ -5,9 +5,7 @@ encoder puts text in the question's own language closer to it."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 from test_chroma_server import CHROMA, ChromaServer
-from test_shared_index import Askers, assert_quotes_verify, cli, run_cli, start_server
+from test_shared_index import Askers, assert_quotes_verify, run_cli, start_server
 
 from assistant import Assistant, Settings
 from assistant.core import RECORDS_FILE
@@ -68,15 +66,20 @@ The next meeting is planned for the spring in Rome, where the fund's rules are t
 """English wire stories on the seed's themes (energy, war, talks) that do not say what the seed says."""
 
 
+def write_articles(folder: Path) -> None:
+    """The German seed article and the three English stories, as files in `folder`."""
+    shutil.copytree(SEEDS, folder)
+    for name, text in ENGLISH.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Iterator[Assistant]:
     """The German seed article beside three English stories, in short chunks so that each language has a few
     dozen candidates, as a larger archive has."""
     base = tmp_path_factory.mktemp("mixed")
     articles = base / "articles"
-    shutil.copytree(SEEDS, articles)
-    for name, text in ENGLISH.items():
-        (articles / name).write_text(text, encoding="utf-8")
+    write_articles(articles)
     settings = Settings(index_dir=base / "index", chunk_target_chars=120, chunk_max_chars=240)
     assistant = Assistant(settings, embeddings=embeddings)
     assistant.index([articles])
@@ -168,9 +171,7 @@ def test_a_running_chat_searches_each_language_once_a_cli_run_tagged_its_older_i
     throughout and from then on searches each language (it reads the record's languages per question): a
     German question it could not answer from the English story before, it answers after."""
     articles = tmp_path / "articles"
-    shutil.copytree(SEEDS, articles)
-    for name, text in ENGLISH.items():
-        (articles / name).write_text(text, encoding="utf-8")
+    write_articles(articles)
     index_dir = tmp_path / "index"
     short_chunks = {"ASSISTANT_CHUNK_TARGET_CHARS": "120", "ASSISTANT_CHUNK_MAX_CHARS": "240"}
     run_cli("index", str(articles), "--index-dir", str(index_dir), cwd=tmp_path, env=short_chunks)
@@ -205,13 +206,10 @@ def test_machines_sharing_a_chroma_server_search_each_language(tmp_path: Path) -
     if not CHROMA.exists() and shutil.which("chroma") is None:
         pytest.skip("the chroma CLI is not installed")
     articles = tmp_path / "articles"
-    shutil.copytree(SEEDS, articles)
-    for name, text in ENGLISH.items():
-        (articles / name).write_text(text, encoding="utf-8")
+    write_articles(articles)
     server = ChromaServer(tmp_path / "chroma-server")
     server.start()
     env = {
-        **os.environ,
         "ASSISTANT_CHROMA_URL": server.url,
         "ASSISTANT_CHUNK_TARGET_CHARS": "120",
         "ASSISTANT_CHUNK_MAX_CHARS": "240",
@@ -219,10 +217,7 @@ def test_machines_sharing_a_chroma_server_search_each_language(tmp_path: Path) -
     }
 
     def run(index_dir: Path, *args: str) -> dict:
-        command = cli(*args, "--index-dir", str(index_dir), "--json")
-        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return json.loads(run_cli(*args, "--index-dir", str(index_dir), "--json", cwd=tmp_path, env=env).stdout)
 
     try:
         assert run(tmp_path / "writer", "index", str(articles))["added"] == 4
