@@ -226,11 +226,6 @@ class Mark:
     title: str = ""
 
 
-def highlight(text: str, start: int, end: int, mark_start: int, mark_end: int, *, title: str = "") -> str:
-    """``text[start:end]`` escaped, with ``text[mark_start:mark_end]`` in <mark> (offsets, never search)."""
-    return highlight_all(text, start, end, [Mark(mark_start, mark_end, title)])
-
-
 def highlight_all(text: str, start: int, end: int, marks: Sequence[Mark]) -> str:
     """``text[start:end]`` escaped, each of the (non-overlapping) marks' spans in <mark>, by offsets."""
     pieces = [_ellipsis(start > 0)]

@@ -34,7 +34,7 @@ from assistant.ui import (
     search_filter_from,
     word_pieces,
 )
-from assistant.ui_html import highlight, human_time, message_html, outcome_of, text_html
+from assistant.ui_html import Mark, highlight_all, human_time, message_html, outcome_of, text_html
 from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -419,8 +419,8 @@ def test_quotes_of_one_passage_share_its_card_with_both_numbers_and_marks() -> N
 
 def test_highlight_uses_offsets_not_search() -> None:
     text = "Falke. Der Falke fliegt."
-    assert highlight(text, 0, len(text), 11, 16) == "Falke. Der <mark>Falke</mark> fliegt."
-    assert highlight(text, 7, len(text), 11, 16).startswith("<span class='na-cut'>…</span>Der <mark>")
+    assert highlight_all(text, 0, len(text), [Mark(11, 16)]) == "Falke. Der <mark>Falke</mark> fliegt."
+    assert highlight_all(text, 7, len(text), [Mark(11, 16)]).startswith("<span class='na-cut'>…</span>Der <mark>")
 
 
 def test_paragraphs_are_shown_without_changing_the_text() -> None:
