@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from assistant.answering.retrieval import SearchFilter
     from assistant.answers import Answer, Passage, Quote
     from assistant.articles import Article, Refusal
     from assistant.core import Assistant, IndexStatus
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
         ModelMismatchError,
         StoreUnavailableError,
     )
-    from assistant.indexing import IndexReport
-    from assistant.retrieval import SearchFilter
+    from assistant.indexing.indexer import IndexReport
     from assistant.settings import Settings
 
 _WHERE = {
@@ -47,8 +47,8 @@ _WHERE = {
     "ModelLoadError": "assistant.errors",
     "ModelMismatchError": "assistant.errors",
     "StoreUnavailableError": "assistant.errors",
-    "IndexReport": "assistant.indexing",
-    "SearchFilter": "assistant.retrieval",
+    "IndexReport": "assistant.indexing.indexer",
+    "SearchFilter": "assistant.answering.retrieval",
     "Settings": "assistant.settings",
 }
 

@@ -54,7 +54,7 @@ def _open(args: argparse.Namespace) -> Assistant:
     settings = _settings(args)
     embeddings = None
     if args.command in _PRELOADED:
-        from assistant.embedding_choice import embeddings_for
+        from assistant.embeddings.choice import embeddings_for
 
         embeddings = embeddings_for(settings)
         embeddings.preload()
@@ -67,7 +67,7 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
     """A tqdm bar on stderr (shown on a terminal only) driven by the indexer's progress callback."""
     from tqdm import tqdm
 
-    from assistant.indexing import TAGGING
+    from assistant.indexing.indexer import TAGGING
 
     bar: dict[str, Any] = {}
 
@@ -222,7 +222,7 @@ def cmd_model(args: argparse.Namespace) -> int:
         "dimension": embeddings.dimension,
         "max_seq_length": embeddings.max_seq_length,
     }
-    from assistant.onnx_embeddings import OnnxEmbeddings, verify_onnx_folder
+    from assistant.embeddings.onnx_backend import OnnxEmbeddings, verify_onnx_folder
 
     if isinstance(embeddings, OnnxEmbeddings):
         verify_onnx_folder(embeddings.encoder.folder, full=True)
@@ -273,8 +273,8 @@ def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the browser chat on HOST:PORT until interrupted; off this machine only with a login (or --no-auth)."""
-    from assistant.access import decide_access
-    from assistant.users import Users, users_path
+    from assistant.serve.access import decide_access
+    from assistant.serve.users import Users, users_path
 
     settings = _settings(args)
     access = decide_access(args.host, Users(users_path(settings)), no_auth=args.no_auth, require_auth=args.auth)
@@ -282,7 +282,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(access.warning, file=sys.stderr, flush=True)
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
     assistant = _open(args)  # the model loads while the chat's modules are imported
-    from assistant.ui import serve
+    from assistant.serve.chat_app import serve
 
     serve(
         assistant,
@@ -297,7 +297,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """Add, list or remove who may log in to the chat (the users file holds hashes, never passwords)."""
-    from assistant.users import Users, users_path
+    from assistant.serve.users import Users, users_path
 
     users = Users(users_path(_settings(args)))
     if args.action == "list":

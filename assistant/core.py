@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answering.conversation import ChatTurn, rewrite_followup
+from assistant.answering.extractive import Abstention, ExtractiveAnswerer
+from assistant.answering.retrieval import SearchFilter, hybrid_retriever
+from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
-from assistant.conversation import ChatTurn, rewrite_followup
 from assistant.decoding import clean_text
 from assistant.errors import (
     ArticleNotFoundError,
@@ -30,11 +33,16 @@ from assistant.errors import (
     IndexNotFoundError,
     ModelMismatchError,
 )
-from assistant.extractive import Abstention, ExtractiveAnswerer
-from assistant.fetching import FetchPolicy
-from assistant.indexing import Indexer, IndexReport, ProgressCallback
-from assistant.keyword import KeywordIndex
-from assistant.loading import article_id_for, load_paths
+from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback
+from assistant.indexing.keyword_index import KeywordIndex
+from assistant.indexing.records import Records
+from assistant.indexing.server_records import ServerRecords, server_writer_turn, shared_client
+from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn
+from assistant.indexing.store import ChromaStore, open_client
+from assistant.ingest.fetch_cache import WebState
+from assistant.ingest.fetching import FetchPolicy
+from assistant.ingest.loading import article_id_for, load_paths
+from assistant.ingest.web import WebReader, WebResult, is_url
 from assistant.protocols import (
     Answerer,
     ArticleLoader,
@@ -45,21 +53,13 @@ from assistant.protocols import (
     Rewrite,
     VectorStore,
 )
-from assistant.records import Records
-from assistant.remote_records import ServerRecords, server_writer_turn, shared_client
-from assistant.retrieval import SearchFilter, hybrid_retriever
 from assistant.settings import Settings
-from assistant.sharing import SharedStore, Waiting, writer_turn
-from assistant.store import ChromaStore, open_client
-from assistant.syndication import collapse
 from assistant.validation import check_k, check_question
-from assistant.web import WebReader, WebResult, is_url
-from assistant.web_state import WebState
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-    from assistant.lc_retriever import ArticleRetriever
+    from assistant.answering.langchain_retriever import ArticleRetriever
 
 RECORDS_FILE = "records.sqlite3"
 log = logging.getLogger(__name__)
@@ -129,13 +129,13 @@ class Assistant:
     @property
     def embeddings(self) -> Embedder:
         """The embedder in use (LangChain `Embeddings` plus arrays): ONNX Runtime for the bundled model, else
-        sentence-transformers (see `assistant.embedding_choice`); the model loads on first use."""
+        sentence-transformers (see `assistant.embeddings.choice`); the model loads on first use."""
         with self._opening:
             return self._embeddings or self._load_embeddings()
 
     def _load_embeddings(self) -> Embedder:
         if self._embeddings is None:
-            from assistant.embedding_choice import embeddings_for
+            from assistant.embeddings.choice import embeddings_for
 
             self._embeddings = embeddings_for(self.settings)
         return self._embeddings
@@ -228,7 +228,7 @@ class Assistant:
         )
         if self.settings.llm == "none":
             return extractive
-        from assistant.generation import GenerativeAnswerer, build_chat_model, secrets_of
+        from assistant.answering.generation import GenerativeAnswerer, build_chat_model, secrets_of
 
         return GenerativeAnswerer(
             build_chat_model(self.settings),
@@ -245,7 +245,7 @@ class Assistant:
             return self._rewrite
         if self.settings.llm == "none":
             return rewrite_followup
-        from assistant.generation import build_chat_model, llm_rewrite
+        from assistant.answering.generation import build_chat_model, llm_rewrite
 
         return llm_rewrite(build_chat_model(self.settings))
 
@@ -464,7 +464,7 @@ class Assistant:
     def as_retriever(self, k: int | None = None, *, search_filter: SearchFilter | None = None) -> ArticleRetriever:
         """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets); `k`
         defaults to the ``top_k`` setting."""
-        from assistant.lc_retriever import ArticleRetriever
+        from assistant.answering.langchain_retriever import ArticleRetriever
 
         return ArticleRetriever(assistant=self, k=k or self.settings.top_k, search_filter=search_filter)
 

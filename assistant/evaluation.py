@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.extractive import MAX_QUOTE_CHARS  # a longer first quote never counts as a quote hit
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
-from assistant.extractive import MAX_QUOTE_CHARS  # a longer first quote never counts as a quote hit
-from assistant.indexing import TAGGING
+from assistant.indexing.indexer import TAGGING
 from assistant.settings import Settings
 
 MAX_PASSAGE_CHARS = 1000

@@ -8,7 +8,7 @@ with the error: they are English and name what to change.
 
 from __future__ import annotations
 
-from assistant.files import SUPPORTED_SUFFIXES
+from assistant.ingest.files import SUPPORTED_SUFFIXES
 
 LANGUAGES = ("de", "en")
 FALLBACK = "de"

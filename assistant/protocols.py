@@ -7,12 +7,12 @@ implementations pass the contract tests in ``tests/test_contracts.py``; a new on
 ======================  =======================================  ==============================================
 Stage                   Protocol                                 Implementations
 ======================  =======================================  ==============================================
-read articles           `ArticleLoader`                          `assistant.loading.load_paths`
+read articles           `ArticleLoader`                          `assistant.ingest.loading.load_paths`
 embed                   `Embedder` (LangChain `Embeddings` +)    `OnnxEmbeddings`, `SentenceTransformerEmbeddings`
 token states            `TokenEmbedder` (optional)               `OnnxEmbeddings`, `SentenceTransformerEmbeddings`
-store vectors           `VectorStore`                            `assistant.store.ChromaStore`
-keyword index           `KeywordIndexer`, `KeywordSearch`        `assistant.keyword.KeywordIndex` / `KeywordSnapshot`
-retrieve passages       `Retriever`, `RetrieverFactory`          `assistant.retrieval.HybridRetriever`
+store vectors           `VectorStore`                            `assistant.indexing.store.ChromaStore`
+keyword index           `KeywordIndexer`, `KeywordSearch`        `indexing.keyword_index.KeywordIndex`, `…Snapshot`
+retrieve passages       `Retriever`, `RetrieverFactory`          `assistant.answering.retrieval.HybridRetriever`
 LangChain retriever     `PassageSearch` (wrapped)                `Assistant` → `lc_retriever.ArticleRetriever`
 answer                  `Answerer`                               `ExtractiveAnswerer`, `GenerativeAnswerer`
 follow-up questions     `Rewrite`                                `rewrite_followup`, `generation.llm_rewrite`
@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
-    from assistant.alignment import TokenStates
+    from assistant.answering.retrieval import SearchFilter
     from assistant.answers import Answer, Passage
     from assistant.articles import LoadResult
-    from assistant.records import Records
-    from assistant.retrieval import SearchFilter
-    from assistant.store import Hit, StoredChunk
+    from assistant.embeddings.alignment import TokenStates
+    from assistant.indexing.records import Records
+    from assistant.indexing.store import Hit, StoredChunk
 
 Message = dict[str, str]
 """A chat message as Gradio and LangChain exchange it: ``{"role": "user" | "assistant", "content": text}``."""
@@ -57,7 +57,7 @@ class PassageEmbedder(Protocol):
 
 @runtime_checkable
 class TokenEmbedder(Protocol):
-    """An embedder that also gives each token's state (`assistant.alignment`: coverage of a question by a
+    """An embedder that also gives each token's state (`assistant.embeddings.alignment`: coverage of a question by a
     sentence in another language). The bundled model's embedders do; a plain LangChain `Embeddings` does not,
     and then a question in another language is answered without it."""
 

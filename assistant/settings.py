@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.chunking import DEFAULT_MAX_CHARS, DEFAULT_TARGET_CHARS
-from assistant.embeddings_defaults import PACKAGED_MODEL
+from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.errors import ConfigurationError
 
 ENV_PREFIX = "ASSISTANT_"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
-from assistant.indexing import IndexReport
-from assistant.loading import SUPPORTED_SUFFIXES
+from assistant.indexing.indexer import IndexReport
+from assistant.ingest.loading import SUPPORTED_SUFFIXES
 
 Log = Callable[[str], None]
 

@@ -42,11 +42,18 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.alignment import AlignedQuestion, TokenAligner
+from assistant.answering.extractive import (
+    ALIGNED_SENTENCES,
+    Abstention,
+    QuestionTerms,
+    SecondLook,
+    Weights,
+    stem_prefixes,
+)
+from assistant.answering.retrieval import FusionWeights, fused_scores
+from assistant.embeddings.alignment import AlignedQuestion, TokenAligner
 from assistant.evaluation import load_squad
-from assistant.extractive import ALIGNED_SENTENCES, Abstention, QuestionTerms, SecondLook, Weights, stem_prefixes
-from assistant.keyword import tokenize
-from assistant.retrieval import FusionWeights, fused_scores
+from assistant.indexing.keyword_index import tokenize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TUNING_ARTICLES = 38

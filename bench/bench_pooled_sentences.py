@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import Settings
-from assistant.onnx_embeddings import OnnxEmbeddings
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
 
 PREFIX = "passage: "
 

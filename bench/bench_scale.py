@@ -12,7 +12,7 @@ adds `--add` articles `--rounds` times and deletes them again, and reports its r
 still open: closing it frees the vector index) and the peak. Questions are pieces of indexed sentences, so
 keyword and dense search both have something to find.
 
-With `--serve` each size also starts the real chat server (`assistant.ui.serve`, the Gradio app of `assistant
+With `--serve` each size also starts the real chat server (`serve.chat_app.serve`, the Gradio app of `assistant
 serve`) in its own process on 127.0.0.1, asks it the same questions through its `/ask` API and reads the
 server's resident memory from /proc: what a chat server holds, Gradio included. `--serve-probe DIR --size N`
 does only that, on an index built before (it only answers questions: no article is added or deleted).
@@ -256,7 +256,7 @@ def run_server(index_dir: Path, port: int, encoder: str) -> None:
     """The chat as `assistant serve` runs it (`ui.serve`), with the bench's encoder injected: the CLI would
     refuse an index built by the stand-in. Uploads would go to a temporary folder, never into the index."""
     from assistant import Assistant, Settings
-    from assistant.ui import serve
+    from assistant.serve.chat_app import serve
 
     assistant = Assistant(Settings(index_dir=index_dir), embeddings=embeddings_for(encoder))
     with tempfile.TemporaryDirectory(prefix="bench-uploads-") as uploads:
@@ -273,7 +273,7 @@ def announce(url: str) -> None:
 def embeddings_for(encoder: str) -> Embeddings:
     if encoder == "hashing":
         return HashingEmbeddings()
-    from assistant.embedding_choice import embeddings_for as chosen
+    from assistant.embeddings.choice import embeddings_for as chosen
     from assistant.settings import Settings
 
     return chosen(Settings())
@@ -422,7 +422,7 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
 
 def print_serve_table(rows: list[dict], args: argparse.Namespace) -> None:
     """The chat server's memory beside the growth table (the server process's, read from /proc)."""
-    print(f"chat server (assistant.ui.serve, Gradio), {args.questions} questions through /ask, one at a time\n")
+    print(f"chat server (serve.chat_app.serve, Gradio), {args.questions} questions through /ask, one at a time\n")
     print("| articles | chunks | serve RSS MB: at start / after answering (peak) | /ask p50 / p95 ms |")
     print("|---|---|---|---|")
     for r in rows:

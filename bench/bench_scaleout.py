@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import Article, Assistant, Settings
-from assistant.embedding_choice import embeddings_for
+from assistant.embeddings.choice import embeddings_for
 
 REPO = Path(__file__).resolve().parents[1]
 CSV = REPO.parent / "shared" / "data" / "10kgnad" / "test.csv"

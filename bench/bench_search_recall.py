@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import Assistant, Settings
-from assistant.store import never_embed_function, open_client
+from assistant.indexing.store import never_embed_function, open_client
 
 POOL = 40
 

@@ -2,7 +2,7 @@
 
 From the German news in ../shared/data/10kgnad/test.csv, near-copies of a few hundred articles are made as
 outlets make them (another headline, one sentence dropped or one added from another story, the outlet's
-boilerplate around the text) and compared with `assistant.syndication.are_copies`, the check a question's
+boilerplate around the text) and compared with `assistant.answering.syndication.are_copies`, the check a question's
 passages go through. Distinct articles are compared pairwise, all of them. The first half of the copies was
 used to choose the thresholds, the second half is reported apart.
 
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.syndication import MIN_CONTAINMENT, MIN_SHARED, MIN_SIZE_RATIO, are_copies, shingles
+from assistant.answering.syndication import MIN_CONTAINMENT, MIN_SHARED, MIN_SIZE_RATIO, are_copies, shingles
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "10kgnad" / "test.csv"
 OUTLETS = [

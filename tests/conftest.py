@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.onnx_embeddings import OnnxEmbeddings
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

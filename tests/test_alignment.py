@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.alignment import TokenAligner, TokenStates, content_weights, warm_in_background
-from assistant.extractive import ALIGNED_THRESHOLD, Abstention, ExtractiveAnswerer
-from assistant.onnx_embeddings import OnnxEmbeddings
+from assistant.answering.extractive import ALIGNED_THRESHOLD, Abstention, ExtractiveAnswerer
+from assistant.embeddings.alignment import TokenAligner, TokenStates, content_weights, warm_in_background
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.protocols import TokenEmbedder
 
 QUESTION = "Who was supposed to mediate the talks?"
@@ -159,7 +159,7 @@ def test_unrelated_english_questions_abstain(indexed: Assistant, question: str) 
 @pytest.mark.slow
 def test_sentence_transformers_gives_the_same_token_states(embeddings: OnnxEmbeddings) -> None:
     from assistant import Settings
-    from assistant.embeddings import SentenceTransformerEmbeddings
+    from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
 
     other = SentenceTransformerEmbeddings(cache_dir=Settings().model_cache_dir)
     assert isinstance(other, TokenEmbedder)

@@ -17,7 +17,7 @@ from assistant import (
     SearchFilter,
     Settings,
 )
-from assistant.extractive import Abstention, QuestionTerms, Weights, is_overview_question, stem_prefixes
+from assistant.answering.extractive import Abstention, QuestionTerms, Weights, is_overview_question, stem_prefixes
 
 
 def assert_verbatim(assistant: Assistant, answer) -> None:
@@ -269,8 +269,8 @@ def test_only_whole_article_phrasings_are_overview_questions(question: str, over
 
 
 def test_a_question_in_another_language_than_its_passages_is_weighed_as_cross_lingual() -> None:
+    from assistant.answering.retrieval import CROSS_LINGUAL_FUSION, FusionWeights, fusion_weights_for
     from assistant.language import cross_lingual
-    from assistant.retrieval import CROSS_LINGUAL_FUSION, FusionWeights, fusion_weights_for
 
     german = ["Die Gespräche sollten unter Vermittlung Katars beginnen, wie die Zeitung berichtete."] * 3
     english = ["The talks were to begin under Qatar's mediation, the newspaper reported."] * 3

@@ -19,12 +19,14 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
 from assistant import Article, Assistant, SearchFilter, Settings
+from assistant.answering.generation import GenerativeAnswerer
+from assistant.answering.retrieval import hybrid_retriever
 from assistant.answers import Answer, Passage
-from assistant.embeddings import SentenceTransformerEmbeddings
-from assistant.generation import GenerativeAnswerer
-from assistant.keyword import KeywordIndex, tokenize
-from assistant.loading import load_paths
-from assistant.onnx_embeddings import OnnxEmbeddings
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
+from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
+from assistant.indexing.keyword_index import KeywordIndex, tokenize
+from assistant.indexing.store import ChromaStore, StoredChunk, open_client
+from assistant.ingest.loading import load_paths
 from assistant.protocols import (
     Answerer,
     ArticleLoader,
@@ -35,8 +37,6 @@ from assistant.protocols import (
     Retriever,
     VectorStore,
 )
-from assistant.retrieval import hybrid_retriever
-from assistant.store import ChromaStore, StoredChunk, open_client
 
 ARTICLES = [
     Article(
@@ -345,5 +345,5 @@ class TestArticleLoader:
 
 def test_keyword_index_class_is_the_implementation_not_the_protocol() -> None:
     """`KeywordIndex` names the class only; the seams have their own names in `assistant.protocols`."""
-    assert inspect.isclass(KeywordIndex) and KeywordIndex.__module__ == "assistant.keyword"
+    assert inspect.isclass(KeywordIndex) and KeywordIndex.__module__ == "assistant.indexing.keyword_index"
     assert KeywordIndexer.__module__ == KeywordSearch.__module__ == "assistant.protocols"

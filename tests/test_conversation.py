@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import is_followup, message_text, rewrite_followup
+from assistant.answering.conversation import is_followup, message_text, rewrite_followup
 
 TALKS = "Worüber verhandeln Russland und die Ukraine?"
 
@@ -93,8 +93,8 @@ def test_blank_questions_are_not_follow_ups() -> None:
 
 
 def test_a_chat_turn_becomes_two_plain_messages() -> None:
+    from assistant.answering.conversation import ChatTurn
     from assistant.answers import Answer
-    from assistant.conversation import ChatTurn
 
     turn = ChatTurn("Und wann?", f"{TALKS} Und wann?", iter(()))
     assert turn.rewritten and not ChatTurn(TALKS, TALKS, iter(())).rewritten

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.alignment import TokenAligner
+from assistant.answering.extractive import ALIGNED_THRESHOLD, Abstention, ExtractiveAnswerer
 from assistant.answers import Passage
+from assistant.embeddings.alignment import TokenAligner
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import ConfigurationError
-from assistant.extractive import ALIGNED_THRESHOLD, Abstention, ExtractiveAnswerer
-from assistant.onnx_embeddings import OnnxEmbeddings
 
 MEDIATE_EN = "Who was supposed to mediate the talks?"
 MEDIATE_DE = "Wer sollte die Gespräche vermitteln?"

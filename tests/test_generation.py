@@ -22,13 +22,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant import cli, generation
+from assistant import cli
+from assistant.answering import generation
+from assistant.answering.generation import GenerativeAnswerer, build_chat_model, llm_rewrite, secrets_of
+from assistant.answering.prompts import PromptError, load_prompt
 from assistant.answers import Answer, Passage, Quote
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
-from assistant.generation import GenerativeAnswerer, build_chat_model, llm_rewrite, secrets_of
 from assistant.phrases import phrase
-from assistant.prompts import PromptError, load_prompt
 from assistant.settings import Settings
 
 SECRET = "sk-test-DO-NOT-LEAK-0123456789"
@@ -490,7 +491,7 @@ def test_cli_streams_the_answer_then_the_verified_quotes(
 def test_chat_streams_model_tokens_then_shows_only_verified_quotes(
     llm_assistant: Assistant, server: FakeModelServer
 ) -> None:
-    from assistant.ui import ChatApp, word_pieces
+    from assistant.serve.chat_app import ChatApp, word_pieces
 
     server.reply = CHANGED
     chat = ChatApp(llm_assistant, uploads_dir=None, pieces=word_pieces)
@@ -509,7 +510,7 @@ def test_the_chat_page_gets_model_written_follow_ups_like_assistant_serve(
     llm_assistant: Assistant, server: FakeModelServer
 ) -> None:
     """`ui.build_app`/`ui.serve` callers get the assistant's rewriter: with a model configured, the model's."""
-    from assistant.ui import ChatApp
+    from assistant.serve.chat_app import ChatApp
 
     server.reply = STANDALONE
     earlier = [FIRST_QUESTION, {"role": "assistant", "content": "Über einen Waffenstillstand."}]

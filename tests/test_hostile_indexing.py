@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Article, Assistant, Settings
-from assistant.embeddings import SentenceTransformerEmbeddings
-from assistant.keyword import KeywordIndex
+from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
+from assistant.indexing.keyword_index import KeywordIndex
 from tests.test_hostile_loading import write
 
 TEXT = (

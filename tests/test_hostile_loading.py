@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import files
 from assistant.articles import Article, LoadResult
 from assistant.decoding import clean_text, decode_bytes, printable
 from assistant.errors import InvalidArticleError
-from assistant.loading import DEFAULT_MAX_BYTES, load_paths
+from assistant.ingest import files
+from assistant.ingest.loading import DEFAULT_MAX_BYTES, load_paths
 from assistant.settings import Settings
 
 GERMAN = (

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from assistant import Article, Assistant, Settings
 from assistant.decoding import clean_text, has_lone_surrogate
-from assistant.embeddings import SentenceTransformerEmbeddings
+from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
 from assistant.errors import EmptyQuestionError, IndexNotFoundError, InvalidArticleError
-from assistant.files import SUPPORTED_SUFFIXES
-from assistant.loading import load_paths
+from assistant.ingest.files import SUPPORTED_SUFFIXES
+from assistant.ingest.loading import load_paths
 
 ANY_CHAR = st.characters(codec=None, exclude_categories=())  # surrogates, controls, unassigned: everything
 TRICKY = ["ä", "ö", "ü", "ß", "„", "“", "–", "…", "€", " ", "\n", "\t", ". ", "Der ", "Satz", "\x1b[31m",

@@ -9,7 +9,7 @@ import pytest
 
 from assistant import Article, Assistant, ModelMismatchError, Settings
 from assistant.core import RECORDS_FILE
-from assistant.records import Records
+from assistant.indexing.records import Records
 
 PARAGRAPHS = [
     "Die Stadtwerke Leipzig erhöhen zum 1. Februar die Preise für Fernwärme um 4,5 Prozent.",

@@ -17,9 +17,11 @@ import bm25s
 import numpy as np
 import pytest
 
-from assistant import Article, keyword, keyword_segments
-from assistant.keyword import KeywordIndex, tokenize
-from assistant.records import ChunkRecord, Records
+from assistant import Article
+from assistant.indexing import keyword_index as keyword
+from assistant.indexing import keyword_segments
+from assistant.indexing.keyword_index import KeywordIndex, tokenize
+from assistant.indexing.records import ChunkRecord, Records
 
 WORDS = """Regierung Bundestag Gespräche Vermittlung Katar Ukraine Russland Wahl Kanzlerin Minister Gewerkschaft
 Streik Bahn Lokführer Tarif Lohn Inflation Zinsen Notenbank Euro Börse Aktie Unternehmen Gewinn Verlust Umsatz
@@ -192,8 +194,8 @@ WRITER = """
 import sys, time
 from pathlib import Path
 from assistant import Article
-from assistant.keyword import KeywordIndex
-from assistant.records import ChunkRecord, Records
+from assistant.indexing.keyword_index import KeywordIndex
+from assistant.indexing.records import ChunkRecord, Records
 folder = Path(sys.argv[1])
 records, index = Records(folder / "records.sqlite3"), KeywordIndex(folder / "keyword")
 n = 0

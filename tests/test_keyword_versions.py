@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from assistant import Article
-from assistant.keyword import KeywordIndex, tokenize
-from assistant.records import _SCHEMA, ChunkRecord, Records, SentenceRecord
+from assistant.indexing.keyword_index import KeywordIndex, tokenize
+from assistant.indexing.records import _SCHEMA, ChunkRecord, Records, SentenceRecord
 
 
 def commit(records: Records, article_id: str, text: str) -> None:

@@ -11,8 +11,8 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from assistant import Assistant, Settings
-from assistant.lc_retriever import ArticleRetriever
-from assistant.onnx_embeddings import OnnxEmbeddings
+from assistant.answering.langchain_retriever import ArticleRetriever
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
 
 _SHARED: dict[str, Assistant] = {}
 

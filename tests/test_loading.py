@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.articles import Article, LoadResult
-from assistant.loading import (
+from assistant.ingest.loading import (
     DEFAULT_MAX_BYTES,
     article_id_for,
     decode_bytes,
@@ -546,7 +546,7 @@ def test_article_id_outside_base_is_absolute_posix(tmp_path: Path) -> None:
 
 def test_every_supported_suffix_has_a_reader_and_every_reader_a_supported_suffix() -> None:
     """The folder walk (`files.SUPPORTED_SUFFIXES`) and the readers (`formats.READERS`) name the same files."""
-    from assistant.files import SUPPORTED_SUFFIXES
-    from assistant.formats import READERS
+    from assistant.ingest.files import SUPPORTED_SUFFIXES
+    from assistant.ingest.formats import READERS
 
     assert set(READERS) == set(SUPPORTED_SUFFIXES)

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from test_users import served_with_auth, users_cli
 
-from assistant.login_throttle import FORGET_AFTER, LoginThrottle
-from assistant.users import Users
+from assistant.serve.login_brake import FORGET_AFTER, LoginThrottle
+from assistant.serve.users import Users
 
 PASSWORD = "korrekt pferd batterie"
 

@@ -17,15 +17,15 @@ from test_chroma_server import CHROMA, ChromaServer
 from test_shared_index import Askers, assert_quotes_verify, run_cli, start_server
 
 from assistant import Assistant, Settings
+from assistant.answering.retrieval import HybridRetriever, hybrid_retriever
 from assistant.core import RECORDS_FILE
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.evaluation import hit_rank, load_squad, read_10kgnad_csv, with_questions_from
-from assistant.indexing import LANGUAGES_TAGGED, TAGGING
+from assistant.indexing.indexer import LANGUAGES_TAGGED, TAGGING
+from assistant.indexing.records import Records
+from assistant.indexing.store import open_client
 from assistant.language import article_language
-from assistant.onnx_embeddings import OnnxEmbeddings
 from assistant.protocols import KeywordSearch, RetrieverFactory, VectorStore
-from assistant.records import Records
-from assistant.retrieval import HybridRetriever, hybrid_retriever
-from assistant.store import open_client
 from tests.conftest import SEEDS, SHARED
 
 ENGLISH = {

@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 
 from assistant import Article, Assistant, ConfigurationError, ModelLoadError, Settings
-from assistant.embedding_choice import embeddings_for
-from assistant.embeddings import PACKAGED_MODEL, SentenceTransformerEmbeddings
-from assistant.onnx_embeddings import OnnxEmbeddings, OnnxEncoder, verify_onnx_folder
-from assistant.onnx_export import (
+from assistant.embeddings.choice import embeddings_for
+from assistant.embeddings.onnx_backend import OnnxEmbeddings, OnnxEncoder, verify_onnx_folder
+from assistant.embeddings.onnx_export import (
     ENCODER_FILE,
     INT8_ENCODER_FILE,
     MANIFEST,
@@ -26,7 +25,8 @@ from assistant.onnx_export import (
     onnx_folder_for,
     remove_older_exports,
 )
-from assistant.quick_tokenizer import MAX_QUICK_CHARS
+from assistant.embeddings.question_tokenizer import MAX_QUICK_CHARS
+from assistant.embeddings.sentence_transformers_backend import PACKAGED_MODEL, SentenceTransformerEmbeddings
 from tests.conftest import REPO, SEEDS, SHARED
 from tests.embedder_contract import assert_embedder_contract
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.files import SUPPORTED_SUFFIXES
+from assistant.ingest.files import SUPPORTED_SUFFIXES
 from assistant.phrases import FALLBACK, LANGUAGE_NAMES, LANGUAGES, PHRASES, names_in, phrase, phrases_for
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from assistant.articles import Article
-from assistant.records import ChunkRecord, Records, SentenceRecord
+from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 
 TEXT = "Der erste Wasserstoffbus fährt durch Quellenau. Die Stadt will bis 2030 zwanzig weitere kaufen."
 SPLIT = TEXT.index(" Die") + 1
@@ -120,7 +120,7 @@ def test_a_failed_commit_changes_nothing(records: Records) -> None:
 KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
-from assistant.records import Records
+from assistant.indexing.records import Records
 records = Records(Path(sys.argv[1]))
 with records.transaction() as db:
     db.execute("INSERT INTO meta VALUES ('half-written', 'yes')")

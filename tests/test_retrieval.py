@@ -10,13 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.articles import Article
-from assistant.chunking import split_sentences
-from assistant.errors import ConfigurationError
-from assistant.indexing import chunk_metadata
-from assistant.keyword import KeywordIndex, KeywordSnapshot
-from assistant.records import ChunkRecord, Records, SentenceRecord
-from assistant.retrieval import (
+from assistant.answering.retrieval import (
     CROSS_LINGUAL_FUSION,
     FusionWeights,
     HybridRetriever,
@@ -24,7 +18,13 @@ from assistant.retrieval import (
     fused_scores,
     fusion_weights_for,
 )
-from assistant.store import ChromaStore, StoredChunk, open_client
+from assistant.articles import Article
+from assistant.chunking import split_sentences
+from assistant.errors import ConfigurationError
+from assistant.indexing.indexer import chunk_metadata
+from assistant.indexing.keyword_index import KeywordIndex, KeywordSnapshot
+from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
+from assistant.indexing.store import ChromaStore, StoredChunk, open_client
 
 ARTICLES = [
     Article("bus", "Der erste Wasserstoffbus fährt seit Montag durch Quellenau. Die Stadt will bis 2030 zwanzig "

@@ -29,7 +29,7 @@ from test_shared_index import (
 )
 
 from assistant import Article, Assistant, Settings
-from assistant.remote_records import SYNC_EVERY
+from assistant.indexing.server_records import SYNC_EVERY
 
 pytestmark = [
     pytest.mark.slow,

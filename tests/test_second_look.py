@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
+from assistant.answering.extractive import Abstention, ExtractiveAnswerer, SecondLook
 from assistant.answers import Answer
-from assistant.extractive import Abstention, ExtractiveAnswerer, SecondLook
 
 # The seed article says "... im Grenzgebiet Kursk aktiv sind, das nach Angaben der Ukraine weiterhin über 1.000
 # Quadratkilometer kontrolliert wird": the question shares none of "Fläche", "hält", "besetzt" with it.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import prompts
+from assistant.answering import prompts
 from assistant.errors import AssistantError, ConfigurationError, PromptError
 from assistant.settings import Settings
 

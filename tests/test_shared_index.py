@@ -255,8 +255,8 @@ def test_server_answers_while_cli_writers_queue_and_one_is_killed(tmp_path: Path
 
 
 def test_an_upload_waiting_for_another_writer_blocks_no_question(tmp_path: Path, embeddings: Any) -> None:
-    from assistant.sharing import writer_turn
-    from assistant.ui import ChatApp, word_pieces
+    from assistant.indexing.shared_store import writer_turn
+    from assistant.serve.chat_app import ChatApp, word_pieces
 
     assistant = Assistant(Settings(index_dir=tmp_path / "index"), embeddings=embeddings)
     assistant.index([write_towns(tmp_path / "first", range(0, 2))])
@@ -301,7 +301,7 @@ def test_a_waiting_writer_names_a_holder_that_has_only_just_taken_the_lock(tmp_p
     waits must not read the empty file in between (it said "another process" on a loaded CI machine)."""
     import fcntl
 
-    from assistant.sharing import writer_turn
+    from assistant.indexing.shared_store import writer_turn
 
     holder = os.open(tmp_path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(holder, fcntl.LOCK_EX)  # taken, the pid not written yet

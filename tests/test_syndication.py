@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Article, Assistant
-from assistant.syndication import are_copies, shingles
+from assistant.answering.syndication import are_copies, shingles
 from tests.samples import BUS
 
 SEED = next((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt")).read_text(encoding="utf-8")

@@ -20,10 +20,10 @@ from gradio_client.exceptions import AppError
 from samples import BUS
 
 from assistant import Answer, Article, Assistant, Passage, Quote, Settings
-from assistant.conversation import ChatTurn
+from assistant.answering.conversation import ChatTurn
 from assistant.errors import InvalidInputError, ModelLoadError
-from assistant.indexing import IndexReport
-from assistant.ui import (
+from assistant.indexing.indexer import IndexReport
+from assistant.serve.chat_app import (
     CSS,
     QUESTIONS,
     WRITES,
@@ -34,7 +34,7 @@ from assistant.ui import (
     search_filter_from,
     word_pieces,
 )
-from assistant.ui_html import Mark, highlight_all, human_time, message_html, outcome_of, text_html
+from assistant.serve.chat_html import Mark, highlight_all, human_time, message_html, outcome_of, text_html
 from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -501,7 +501,7 @@ def test_the_styles_ship_inside_the_package() -> None:
 
 @pytest.mark.slow
 def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
-    """The CSS is package data: an installed wheel (not only this checkout) has it beside `assistant.ui`."""
+    """The CSS is package data: an installed wheel (not only this checkout) has it beside `assistant.serve.chat_app`."""
     source = tmp_path / "source"
     shutil.copytree(REPO / "assistant", source / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
@@ -512,4 +512,4 @@ def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
     import zipfile
 
     names = zipfile.ZipFile(wheel).namelist()
-    assert "assistant/chat.css" in names and "assistant/ui.py" in names
+    assert "assistant/chat.css" in names and "assistant/serve/chat_app.py" in names

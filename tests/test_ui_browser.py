@@ -19,7 +19,7 @@ import pytest
 from samples import BUS
 
 from assistant import Assistant, Settings
-from assistant.ui import build_app, launch
+from assistant.serve.chat_app import build_app, launch
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

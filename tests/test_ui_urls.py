@@ -11,7 +11,7 @@ from gradio_client import Client
 from news_site import NewsSite
 
 from assistant import Assistant, Settings
-from assistant.ui import ChatApp, build_app, launch, url_list, word_pieces
+from assistant.serve.chat_app import ChatApp, build_app, launch, url_list, word_pieces
 from tests.ports import free_port
 
 pytestmark = [

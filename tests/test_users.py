@@ -17,10 +17,10 @@ import pytest
 from test_ui import REPO
 
 from assistant import Settings
-from assistant.access import decide_access, is_loopback, off_the_event_loop
 from assistant.cli import main
 from assistant.errors import ExposureError, UsersFileError
-from assistant.users import Users, users_path
+from assistant.serve.access import decide_access, is_loopback, off_the_event_loop
+from assistant.serve.users import Users, users_path
 from tests.ports import free_port
 
 PASSWORD = "korrekt pferd batterie"

@@ -16,7 +16,7 @@ from test_ui import MEDIATE, REPO, answers_of
 from assistant import Assistant, Settings
 from assistant.cli import main
 from assistant.errors import EmptyQuestionError, InvalidInputError
-from assistant.ui import ChatApp, word_pieces
+from assistant.serve.chat_app import ChatApp, word_pieces
 from assistant.validation import check_k, check_question, check_sources, parse_day, search_filter_from
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from assistant.answering.verification import find_quotations, locate, normalize_with_positions, strip_markers, verify
 from assistant.answers import Passage
-from assistant.verification import find_quotations, locate, normalize_with_positions, strip_markers, verify
 
 ARTICLE_A = (
     "Die Türkei bot an, die Gespräche zwischen Russland und der Ukraine zu vermitteln. Erdoğan lud nach Istanbul ein."

@@ -8,7 +8,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.errors import FetchError
-from assistant.fetching import FetchPolicy, fetch, resolve_checked
+from assistant.ingest.fetching import FetchPolicy, fetch, resolve_checked
 from tests.news_site import BOILERPLATE_WORDS, STORIES, NewsSite
 
 
@@ -116,9 +116,9 @@ def test_only_http_and_https() -> None:
 
 def test_a_feed_run_killed_before_indexing_fetches_again(assistant: Assistant, site: NewsSite) -> None:
     """Fetch state is remembered only after the articles were indexed: nothing is lost to a crash."""
-    from assistant.fetching import FetchPolicy as Policy
-    from assistant.web import WebReader
-    from assistant.web_state import WebState
+    from assistant.ingest.fetch_cache import WebState
+    from assistant.ingest.fetching import FetchPolicy as Policy
+    from assistant.ingest.web import WebReader
 
     state = WebState(assistant.index_dir / "web.sqlite3")
     WebReader(Policy(allow_private=True), state, indexed=lambda _: False).read([f"{site.base}/feed.xml"])

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.errors import StoreUnavailableError
-from assistant.records import Records
-from assistant.store import ChromaStore
+from assistant.indexing.records import Records
+from assistant.indexing.store import ChromaStore
 
 Waiting = Callable[[str], None]
 """Told once, in words, when a writer has to wait for another one."""

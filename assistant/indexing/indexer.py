@@ -20,12 +20,12 @@ import numpy as np
 from assistant.articles import Article, LoadResult, Refusal
 from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number
+from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
+from assistant.indexing.shared_store import StoreAccess
+from assistant.indexing.store import ChromaStore, StoredChunk
+from assistant.ingest.loading import article_id_for, load_paths
 from assistant.language import article_language
-from assistant.loading import article_id_for, load_paths
 from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder
-from assistant.records import ChunkRecord, Records, SentenceRecord
-from assistant.sharing import StoreAccess
-from assistant.store import ChromaStore, StoredChunk
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)`` while articles are indexed."""

@@ -23,19 +23,19 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.access import Auth, SessionCheck, gate_middleware, off_the_event_loop
-from assistant.alignment import warm_in_background
+from assistant.answering.conversation import ChatTurn
 from assistant.answers import Answer
 from assistant.articles import Article
-from assistant.conversation import ChatTurn
 from assistant.core import Assistant
+from assistant.embeddings.alignment import warm_in_background
 from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError, InvalidInputError
-from assistant.files import SUPPORTED_SUFFIXES
+from assistant.ingest.files import SUPPORTED_SUFFIXES
+from assistant.ingest.web import is_url
 from assistant.language import guess_language
 from assistant.phrases import phrase, phrases_for
 from assistant.protocols import Message
-from assistant.settings import Settings
-from assistant.ui_html import (
+from assistant.serve.access import Auth, SessionCheck, gate_middleware, off_the_event_loop
+from assistant.serve.chat_html import (
     EMPTY_QUESTION,
     FileOutcome,
     header_html,
@@ -46,9 +46,9 @@ from assistant.ui_html import (
     report_html,
     status_html,
 )
-from assistant.uploads import UploadLimits, discard_temporary, place, screen
+from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen
+from assistant.settings import Settings
 from assistant.validation import check_k, search_filter_from
-from assistant.web import is_url
 
 log = logging.getLogger(__name__)
 
@@ -577,5 +577,5 @@ def gradio_file_limit(settings: Settings) -> int:
 
 THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
 
-CSS = (resources.files("assistant") / "chat.css").read_text(encoding="utf-8")
+CSS = (resources.files("assistant.serve") / "chat.css").read_text(encoding="utf-8")
 """The page's styles, from ``chat.css`` beside this module (package data: an installed wheel carries it)."""

@@ -1,17 +1,17 @@
 """One reader per article file format, each turning a file's bytes into articles or refusals.
 
 A reader takes the file's bytes and its place (the path id) and returns a `Loaded`; it raises
-`RefusedInputError` for a file it cannot use as a whole. `assistant.loading` picks the reader by suffix.
+`RefusedInputError` for a file it cannot use as a whole. `assistant.ingest.loading` picks the reader by suffix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.formats.common import Loaded
-from assistant.formats.html_page import load_html
-from assistant.formats.json_records import load_json, load_jsonl
-from assistant.formats.plain import load_markdown, load_text
+from assistant.ingest.formats.common import Loaded
+from assistant.ingest.formats.html_page import load_html
+from assistant.ingest.formats.json_records import load_json, load_jsonl
+from assistant.ingest.formats.plain import load_markdown, load_text
 
 __all__ = ["READERS", "Loaded", "Reader"]
 

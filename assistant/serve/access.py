@@ -23,8 +23,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import ExposureError
-from assistant.login_throttle import LoginThrottle
-from assistant.users import Users
+from assistant.serve.login_brake import LoginThrottle
+from assistant.serve.users import Users
 
 Auth = Callable[[str, str], bool]
 """``(name, password) -> allowed``, the form Gradio's ``launch(auth=...)`` takes."""

@@ -1,6 +1,6 @@
 """Generated answers from a chat model (optional): an LCEL chain prompt → chat model → text, then verification.
 
-The model writes prose with verbatim quotes and citation markers; `assistant.verification` keeps only the
+The model writes prose with verbatim quotes and citation markers; `assistant.answering.verification` keeps only the
 quotes found in the passage they cite. The extractive answerer stays in charge of the floor: when the model is
 unreachable, too slow, or returns nothing usable, the user gets the extractive answer with a notice; when none
 of the model's quotes holds, its answer is marked unsupported and the extractive quotes stand beside it.
@@ -22,15 +22,15 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from assistant.answering.conversation import message_text, rewrite_followup
+from assistant.answering.prompts import load_prompt
+from assistant.answering.verification import strip_markers, verify
 from assistant.answers import Answer, Passage, as_stream
-from assistant.conversation import message_text, rewrite_followup
 from assistant.errors import ConfigurationError, ModelOutputError
 from assistant.language import guess_language
 from assistant.phrases import names_in, phrase
-from assistant.prompts import load_prompt
 from assistant.protocols import Answerer, Message, Rewrite
 from assistant.settings import Settings
-from assistant.verification import strip_markers, verify
 
 log = logging.getLogger(__name__)
 

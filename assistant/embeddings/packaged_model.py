@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.e5s1_format import E5File, Header, Vocab, bert_weights, parse_e5_file
-from assistant.embeddings_defaults import PACKAGED_MODEL
+from assistant.embeddings.defaults import PACKAGED_MODEL
+from assistant.embeddings.e5s1_format import E5File, Header, Vocab, bert_weights, parse_e5_file
 from assistant.errors import ModelLoadError
 
 if TYPE_CHECKING:

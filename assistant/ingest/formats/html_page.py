@@ -9,7 +9,7 @@ from bs4.element import PreformattedString
 
 from assistant.dates import parse_published
 from assistant.errors import RefusedInputError
-from assistant.formats.common import Loaded, decode_or_refuse, first_line, make_article, short_title
+from assistant.ingest.formats.common import Loaded, decode_or_refuse, first_line, make_article, short_title
 
 _DROPPED_TAGS = (
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg",

@@ -36,10 +36,10 @@ import numpy as np
 
 from assistant.articles import Article
 from assistant.errors import StoreUnavailableError
+from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
+from assistant.indexing.shared_store import Waiting, file_lock, unreachable, writer_turn
+from assistant.indexing.store import never_embed_function, open_client
 from assistant.protocols import KeywordIndexer
-from assistant.records import ChunkRecord, Records, SentenceRecord
-from assistant.sharing import Waiting, file_lock, unreachable, writer_turn
-from assistant.store import never_embed_function, open_client
 
 DUMMY = [1.0]
 """The embedding of records that are not searched by vector (Chroma wants one per record)."""

@@ -12,13 +12,13 @@ import numpy as np
 from assistant.answers import Passage
 from assistant.dates import day_number
 from assistant.errors import ConfigurationError
-from assistant.keyword import tokenize
+from assistant.indexing.keyword_index import tokenize
+from assistant.indexing.store import Hit, StoredChunk
 from assistant.language import LANGUAGES, cross_lingual, guess_language
 from assistant.protocols import KeywordSearch, VectorStore
-from assistant.store import Hit, StoredChunk
 
 if TYPE_CHECKING:
-    from assistant.records import Records
+    from assistant.indexing.records import Records
 
 
 @dataclass(frozen=True)

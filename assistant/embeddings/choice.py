@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.embeddings_defaults import PACKAGED_MODEL
+from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.errors import ConfigurationError
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.embeddings import SentenceTransformerEmbeddings
-    from assistant.onnx_embeddings import OnnxEmbeddings
+    from assistant.embeddings.onnx_backend import OnnxEmbeddings
+    from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
 
 
 def embeddings_for(settings: Settings) -> OnnxEmbeddings | SentenceTransformerEmbeddings:
@@ -27,7 +27,7 @@ def embeddings_for(settings: Settings) -> OnnxEmbeddings | SentenceTransformerEm
             f"{settings.embedding_model!r} runs on sentence-transformers (set the backend to 'auto')."
         )
     if packaged and backend != "sentence-transformers":
-        from assistant.onnx_embeddings import OnnxEmbeddings
+        from assistant.embeddings.onnx_backend import OnnxEmbeddings
 
         return OnnxEmbeddings(
             cache_dir=settings.model_cache_dir,
@@ -35,7 +35,7 @@ def embeddings_for(settings: Settings) -> OnnxEmbeddings | SentenceTransformerEm
             passage_prompt=settings.passage_prompt,
             precision=settings.embedding_precision,
         )
-    from assistant.embeddings import SentenceTransformerEmbeddings
+    from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
 
     return SentenceTransformerEmbeddings(
         settings.embedding_model,

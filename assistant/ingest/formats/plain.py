@@ -9,7 +9,7 @@ import yaml
 
 from assistant.dates import parse_published
 from assistant.errors import RefusedInputError
-from assistant.formats.common import Loaded, decode_or_refuse, first_line, make_article, short_title
+from assistant.ingest.formats.common import Loaded, decode_or_refuse, first_line, make_article, short_title
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")

@@ -16,7 +16,7 @@ from assistant.errors import PromptError
 
 __all__ = ["PROMPTS_DIR", "REQUIRED", "USER_SEPARATOR", "PromptError", "load_prompt"]
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 USER_SEPARATOR = "=== user ==="
 REQUIRED = {
     "answer": frozenset({"question", "passages", "language"}),

@@ -16,10 +16,10 @@ from assistant.articles import LoadResult, Refusal
 from assistant.dates import parse_published
 from assistant.decoding import decode_bytes, has_control_character, has_lone_surrogate, normalize_newlines
 from assistant.errors import RefusedInputError
-from assistant.files import SUPPORTED_SUFFIXES, article_id_for, expand, human_size, read_limited, safe_resolve
-from assistant.formats import READERS, Loaded
-from assistant.formats.common import TOO_DEEP
-from assistant.formats.plain import split_front_matter
+from assistant.ingest.files import SUPPORTED_SUFFIXES, article_id_for, expand, human_size, read_limited, safe_resolve
+from assistant.ingest.formats import READERS, Loaded
+from assistant.ingest.formats.common import TOO_DEEP
+from assistant.ingest.formats.plain import split_front_matter
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

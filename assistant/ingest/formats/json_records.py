@@ -9,7 +9,7 @@ from assistant.articles import Article, Refusal
 from assistant.dates import parse_published
 from assistant.decoding import clean_text, normalize_newlines
 from assistant.errors import RefusedInputError
-from assistant.formats.common import TOO_DEEP, Loaded, decode_or_refuse, make_article, one_line_url, short_title
+from assistant.ingest.formats.common import TOO_DEEP, Loaded, decode_or_refuse, make_article, one_line_url, short_title
 
 _TEXT_FIELDS = ("text", "content", "body")
 
