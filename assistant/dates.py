@@ -12,8 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
+from dataclasses import dataclass
 
-__all__ = ["day_number", "parse_published", "parse_typed_day"]
+__all__ = [
+    "DaySpan",
+    "TimeMention",
+    "day_number",
+    "find_time_expressions",
+    "parse_published",
+    "parse_typed_day",
+    "sentence_day",
+]
 
 _MONTHS = {
     name: number
@@ -120,3 +129,413 @@ def day_number(published: str | dt.date | None) -> int | None:
         return None
     digits = published[:10].replace("-", "")
     return int(digits) if digits.isdigit() and len(digits) == 8 else None
+
+
+# --------------------------------------------------------------------------- time expressions in text
+#
+# What a sentence or a question says about when: "am 17. Juni", "17.6.2020", "am Mittwoch", "gestern",
+# "vor zwei Wochen", "vergangene Woche", "Mitte März", "im Juni 2020", "2020" (German and English), each
+# resolved against an anchor day (the article's publication day, or "now" for a question). News writes
+# its events in these words, so a sentence's own day comes from them (`sentence_day`), and a question's
+# window (`question_window` in `assistant.timeline.windows`) too.
+
+
+@dataclass(frozen=True)
+class DaySpan:
+    """The days a sentence or question speaks about, both ends included (one day: ``first == last``)."""
+
+    first: dt.date
+    last: dt.date
+
+    @property
+    def is_day(self) -> bool:
+        return self.first == self.last
+
+    def numbers(self) -> tuple[int, int]:
+        """(first, last) as the store's day numbers (``20200617``)."""
+        return _number(self.first), _number(self.last)
+
+    def to_json(self) -> str | dict[str, str]:
+        """``"YYYY-MM-DD"`` for a day, ``{"start", "end"}`` for a span (the timeline's JSON shape)."""
+        if self.is_day:
+            return self.first.isoformat()
+        return {"start": self.first.isoformat(), "end": self.last.isoformat()}
+
+    @classmethod
+    def day(cls, day: dt.date) -> DaySpan:
+        return cls(day, day)
+
+    @classmethod
+    def from_numbers(cls, first: int, last: int) -> DaySpan:
+        return cls(_from_number(first), _from_number(last))
+
+
+@dataclass(frozen=True)
+class TimeMention:
+    """One time expression found in a text: where it stands, what it means, and how it was used.
+
+    `kind` is ``day``, ``week``, ``month``, ``year`` or ``range`` (a stretch such as "in den letzten drei Tagen"),
+    `relation` is ``at``, ``since`` (from then on) or ``until``; `recent` marks words such as "zuletzt".
+    """
+
+    start: int
+    end: int
+    span: DaySpan
+    kind: str
+    relation: str = "at"
+
+
+def _number(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _from_number(number: int) -> dt.date:
+    return dt.date(number // 10000, number // 100 % 100, number % 100)
+
+
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("Januar", "Jänner", "January", "Jan."),
+            ("Februar", "February", "Feb."),
+            ("März", "March"),
+            ("April", "Apr."),
+            ("Mai", "May"),
+            ("Juni", "June"),
+            ("Juli", "July"),
+            ("August", "Aug."),
+            ("September", "Sept.", "Sep."),
+            ("Oktober", "October", "Okt.", "Oct."),
+            ("November", "Nov."),
+            ("Dezember", "December", "Dez.", "Dec."),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("Montag", "Monday"),
+            ("Dienstag", "Tuesday"),
+            ("Mittwoch", "Wednesday"),
+            ("Donnerstag", "Thursday"),
+            ("Freitag", "Friday"),
+            ("Samstag", "Sonnabend", "Saturday"),
+            ("Sonntag", "Sunday"),
+        )
+    )
+    for name in names
+}
+_NUMBER_WORDS = {
+    "ein": 1, "einem": 1, "einer": 1, "eine": 1, "einen": 1, "a": 1, "an": 1, "one": 1,
+    "zwei": 2, "two": 2, "drei": 3, "three": 3, "vier": 4, "four": 4, "fünf": 5, "five": 5, "sechs": 6,
+    "six": 6, "sieben": 7, "seven": 7, "acht": 8, "eight": 8, "neun": 9, "nine": 9, "zehn": 10, "ten": 10,
+    "elf": 11, "zwölf": 12, "twelve": 12, "vierzehn": 14, "fourteen": 14, "einigen": 3, "wenigen": 3,
+    "few": 3, "paar": 3, "several": 3, "mehreren": 3,
+}  # fmt: skip
+_UNITS = {
+    "tag": "day", "tage": "day", "tagen": "day", "day": "day", "days": "day",
+    "woche": "week", "wochen": "week", "week": "week", "weeks": "week",
+    "monat": "month", "monate": "month", "monaten": "month", "month": "month", "months": "month",
+    "jahr": "year", "jahre": "year", "jahren": "year", "year": "year", "years": "year",
+}  # fmt: skip
+
+_MONTH = "(?P<month>" + "|".join(sorted((re.escape(m) for m in _MONTH_NAMES), key=len, reverse=True)) + ")"
+_WEEKDAY = "(?P<weekday>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + ")"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_COUNT = r"(?P<count>\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_UNIT = r"(?P<unit>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"
+_PREFIXED_YEAR = "|".join(
+    rf"(?<=\b{word} )"
+    for word in (
+        "[Ii]m Jahr", "[Ii]m Jahre", "[Ii]n", "[Ii]m", "[Ss]eit", "[Bb]is", "[Ss]ince", "[Uu]ntil", "[Ee]nde",
+        "[Aa]nfang", "[Oo]f",
+    )
+)  # fmt: skip
+_WHICH_DAY = r"(?i:kommenden|nächsten|vergangenen|letzten|vorigen|diesen|next|last|this|coming|past)"
+_DAY_PART = r"(?:abend|morgen|mittag|nachmittag|vormittag|nacht|früh)?(?:\s+(?:morning|evening|night|afternoon))?"
+_WHICH_UNIT = (
+    r"vergangene[nrs]?|letzte[nrs]?|vorige[nrs]?|diese[nrs]?|kommende[nrs]?|nächste[nrs]?"
+    r"|last|past|previous|this|next|coming"
+)
+_UNIT_WORD = r"Woche|Wochenende|Monat|Monats|Jahr|Jahres|week|weekend|month|year"
+_MONTH_PART = r"Anfang|Mitte|Ende|[Ee]arly|[Mm]id|[Ll]ate|[Ee]nd\s+of|[Bb]eginning\s+of"
+
+# Case matters: month and weekday names are capitalised in both languages ("may" is a verb, "Mai" a month).
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
+    ("numeric", re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.(?:\s?(?P<y>(?:19|20)?\d\d)\b)?(?![\d])")),
+    (
+        "day_month",
+        re.compile(
+            r"(?<![\d.])(?P<d>\d{1,2})(?:\.|st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+" + _YEAR + r")?(?!\w)"
+        ),
+    ),
+    ("month_day", re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+" + _YEAR + r")?")),
+    ("part_month", re.compile(rf"(?P<part>{_MONTH_PART})[\s-]+" + _MONTH + r"(?:\s+" + _YEAR + r")?(?!\w)")),
+    ("month", re.compile(r"(?<![\w.])" + _MONTH + r"(?:\s+" + _YEAR + r")?(?![\w])")),
+    ("year", re.compile(f"(?:{_PREFIXED_YEAR})" + _YEAR + r"\b(?![.,]\d)")),
+    ("weekday", re.compile(rf"(?:(?P<which>{_WHICH_DAY})\s+)?" + _WEEKDAY + _DAY_PART + r"(?!\w)")),
+    (
+        "relative_day",
+        re.compile(
+            r"\b(?P<rel>(?i:vorgestern|gestern|heute|übermorgen|yesterday|today|tomorrow))\b"
+            r"|(?<![Aa]m )(?<![Hh]eute )(?<![Gg]estern )\b(?P<tomorrow>morgen)\b"
+        ),
+    ),
+    ("ago", re.compile(r"\bvor\s+" + _COUNT + r"\s+" + _UNIT + r"\b", re.IGNORECASE)),
+    ("ago", re.compile(r"\b" + _COUNT + r"\s+" + _UNIT + r"\s+ago\b", re.IGNORECASE)),
+    (
+        "last_n",
+        re.compile(
+            r"\b(?:in\s+den\s+(?:letzten|vergangenen)|(?:in|over|during)\s+the\s+(?:last|past))\s+"
+            + _COUNT
+            + r"\s+"
+            + _UNIT
+            + r"\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("this_unit", re.compile(rf"\b(?P<which>{_WHICH_UNIT})\s+(?P<unit>{_UNIT_WORD})(?!\w)", re.IGNORECASE)),
+]
+_NOT_A_DAY = re.compile(r"(?:Welt|Bild|Tagesspiegel|FAZ|Frankfurter Allgemeine)\s+am\s+$")
+_FUTURE = re.compile(r"\b(?:wird|werden|soll|sollen|will|shall|plant|planen|geplant|would|is\s+due)\b")
+_PAST = re.compile(
+    r"\b(?:hat|hatte|hatten|haben|war|waren|wurde|wurden|ist|sind|was|were|had|has|have|did|sagte|said)\b"
+)
+_MAY_AS_MONTH = re.compile(r"\b(?:in|of|since|until|early|late|mid)\s+$", re.IGNORECASE)
+_LAST = ("vergangene", "letzte", "vorige", "last", "past", "previous")
+_NEXT = ("kommende", "nächste", "next", "coming")
+
+
+def find_time_expressions(text: str, anchor: dt.date) -> list[TimeMention]:
+    """Every time expression in `text`, in order, resolved against `anchor` (overlaps: the longest wins).
+
+    Named apart from the plain finder of written dates (`date_spans`): this one resolves what needs a
+    reference day ("am Mittwoch", "vor zwei Wochen", "Mitte März") as well."""
+    found: list[TimeMention] = []
+    taken: list[tuple[int, int]] = []
+    candidates: list[tuple[int, int, str, re.Match[str]]] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            candidates.append((match.start(), -(match.end() - match.start()), kind, match))
+    for start, _, kind, match in sorted(candidates, key=lambda c: (c[0], c[1])):
+        if any(start < end and match.end() > begin for begin, end in taken):
+            continue
+        mention = _resolve(kind, match, text, anchor)
+        if mention is not None:
+            found.append(mention)
+            taken.append((match.start(), match.end()))
+    return sorted(found, key=lambda m: m.start)
+
+
+def _resolve(kind: str, m: re.Match[str], text: str, anchor: dt.date) -> TimeMention | None:
+    try:
+        span_kind = _RESOLVERS[kind](m, text, anchor)
+    except (ValueError, OverflowError):
+        return None
+    if span_kind is None:
+        return None
+    span, what = span_kind
+    return TimeMention(m.start(), m.end(), span, what, _relation_before(text, m.start()))
+
+
+_RELATION_BEFORE = re.compile(
+    r"(?P<since>\b(?:[Ss]eit|[Aa]b|[Ss]ince|[Ff]rom)(?:\s+(?:dem|den|der|Anfang|Mitte|Ende|am))?\s*$)|"
+    r"(?P<until>\b(?:[Bb]is|[Uu]ntil|[Tt]ill)(?:\s+(?:zum|zur|Anfang|Mitte|Ende|am))?\s*$)"
+)
+
+
+def _relation_before(text: str, start: int) -> str:
+    m = _RELATION_BEFORE.search(text[max(0, start - 20) : start])
+    if m is None:
+        return "at"
+    return "since" if m["since"] else "until"
+
+
+def _near_year(anchor: dt.date, month: int, day: int | None = None) -> int:
+    """The year a date without one means: the latest such date at most about two months after `anchor`."""
+    for year in (anchor.year + 1, anchor.year, anchor.year - 1):
+        candidate = dt.date(year, month, min(day or 1, 28))
+        if candidate <= anchor + dt.timedelta(days=62):
+            return year
+    return anchor.year - 1
+
+
+def _year_of(raw: str | None, anchor: dt.date, month: int, day: int | None = None) -> int:
+    if not raw:
+        return _near_year(anchor, month, day)
+    year = int(raw)
+    return year + 2000 if year < 100 else year
+
+
+def _month_span(year: int, month: int, part: str = "") -> DaySpan:
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    part = part.lower().split()[0] if part else ""
+    first, last = {
+        "anfang": (1, 10), "early": (1, 10), "beginning": (1, 10),
+        "mitte": (11, 20), "mid": (11, 20),
+        "ende": (21, last_day), "late": (21, last_day), "end": (21, last_day),
+    }.get(part, (1, last_day))  # fmt: skip
+    return DaySpan(dt.date(year, month, first), dt.date(year, month, last))
+
+
+Resolved = tuple[DaySpan, str] | None
+
+
+def _iso_date(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    return DaySpan.day(dt.date(int(m["y"]), int(m["m"]), int(m["d"]))), "day"
+
+
+def _numeric(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    day, month = int(m["d"]), int(m["m"])
+    if not 1 <= month <= 12:
+        return None
+    if m["y"] is None and text[m.end() : m.end() + 1].isdigit():
+        return None
+    return DaySpan.day(dt.date(_year_of(m["y"], anchor, month, day), month, day)), "day"
+
+
+def _day_month(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    month, day = _MONTH_NAMES[m["month"]], int(m["d"])
+    return DaySpan.day(dt.date(_year_of(m["year"], anchor, month, day), month, day)), "day"
+
+
+def _part_month(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    month = _MONTH_NAMES[m["month"]]
+    return _month_span(_year_of(m["year"], anchor, month), month, m["part"]), "month"
+
+
+def _month(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    month = _MONTH_NAMES[m["month"]]
+    if m["month"] == "May" and not m["year"] and _MAY_AS_MONTH.search(text[: m.start()]) is None:
+        return None  # "May" opens English sentences as a verb
+    return _month_span(_year_of(m["year"], anchor, month), month), "month"
+
+
+def _year(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    year = int(m["year"])
+    return DaySpan(dt.date(year, 1, 1), dt.date(year, 12, 31)), "year"
+
+
+def _weekday(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    if _NOT_A_DAY.search(text[max(0, m.start() - 30) : m.start()]):
+        return None  # "Welt am Sonntag" is a newspaper
+    wanted = _WEEKDAYS[m["weekday"]]
+    which = (m["which"] or "").lower()
+    back = (anchor.weekday() - wanted) % 7
+    future = which.startswith(_NEXT) or (
+        not which and _FUTURE.search(text) is not None and _PAST.search(text) is None and back != 0
+    )
+    if future:
+        ahead = (wanted - anchor.weekday()) % 7 or 7
+        return DaySpan.day(anchor + dt.timedelta(days=ahead)), "day"
+    if which.startswith(_LAST) and back == 0:
+        back = 7
+    return DaySpan.day(anchor - dt.timedelta(days=back)), "day"
+
+
+_RELATIVE_DAYS = {
+    "vorgestern": -2, "gestern": -1, "yesterday": -1, "heute": 0, "today": 0,
+    "morgen": 1, "tomorrow": 1, "übermorgen": 2,
+}  # fmt: skip
+
+
+def _relative_day(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    word = (m["rel"] or m["tomorrow"]).lower()
+    return DaySpan.day(anchor + dt.timedelta(days=_RELATIVE_DAYS[word])), "day"
+
+
+def _count(raw: str) -> int:
+    raw = raw.lower()
+    return int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+
+
+def _shift(anchor: dt.date, unit: str, count: int) -> dt.date:
+    """`anchor` moved `count` units back (a month back from 31 March is the end of February)."""
+    if unit == "day":
+        return anchor - dt.timedelta(days=count)
+    if unit == "week":
+        return anchor - dt.timedelta(days=7 * count)
+    months = anchor.year * 12 + anchor.month - 1 - (count if unit == "month" else 12 * count)
+    year, month = divmod(months, 12)
+    return dt.date(year, month + 1, min(anchor.day, 28))
+
+
+def _unit_span(day: dt.date, unit: str) -> tuple[DaySpan, str]:
+    """The day, calendar week, month or year around `day`."""
+    if unit == "day":
+        return DaySpan.day(day), "day"
+    if unit == "week":
+        monday = day - dt.timedelta(days=day.weekday())
+        return DaySpan(monday, monday + dt.timedelta(days=6)), "week"
+    if unit == "month":
+        return _month_span(day.year, day.month), "month"
+    return DaySpan(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)), "year"
+
+
+def _ago(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    unit, count = _UNITS[m["unit"].lower()], _count(m["count"])
+    if count > 400:
+        return None
+    return _unit_span(_shift(anchor, unit, count), unit)
+
+
+def _last_n(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    unit, count = _UNITS[m["unit"].lower()], _count(m["count"])
+    if count > 400:
+        return None
+    return DaySpan(_shift(anchor, unit, count), anchor), "range"
+
+
+def _this_unit(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    which, unit = m["which"].lower(), m["unit"].lower()
+    step = -1 if which.startswith(_LAST) else 1 if which.startswith(_NEXT) else 0
+    if unit in ("wochenende", "weekend"):
+        saturday = anchor - dt.timedelta(days=(anchor.weekday() - 5) % 7)
+        saturday += dt.timedelta(days=7 * max(step, 0))
+        return DaySpan(saturday, saturday + dt.timedelta(days=1)), "week"
+    unit = {"woche": "week", "monat": "month", "monats": "month", "jahr": "year", "jahres": "year"}.get(unit, unit)
+    moved = _shift(anchor, unit, -step) if unit != "month" else _shift(anchor, "month", -step)
+    return _unit_span(moved, unit)
+
+
+_RESOLVERS = {
+    "iso": _iso_date,
+    "numeric": _numeric,
+    "day_month": _day_month,
+    "month_day": _day_month,
+    "part_month": _part_month,
+    "month": _month,
+    "year": _year,
+    "weekday": _weekday,
+    "relative_day": _relative_day,
+    "ago": _ago,
+    "last_n": _last_n,
+    "this_unit": _this_unit,
+}
+
+
+def sentence_day(sentence: str, published: str | dt.date | None) -> DaySpan | None:
+    """The day (or span) a sentence of an article speaks about: its first day-exact expression, else its
+    first week/month span, else the publication day. None when the article has no publication day."""
+    anchor = published if isinstance(published, dt.date) else _parse_anchor(published)
+    if anchor is None:
+        return None
+    mentions = [m for m in find_time_expressions(sentence, anchor) if m.kind != "range"]
+    exact = [m for m in mentions if m.kind == "day"]
+    near = [m for m in mentions if m.kind in ("week", "month")] + [m for m in mentions if m.kind == "year"]
+    chosen = exact[0] if exact else near[0] if near else None
+    return chosen.span if chosen is not None else DaySpan.day(anchor)
+
+
+def _parse_anchor(published: str | None) -> dt.date | None:
+    if not published:
+        return None
+    try:
+        return dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return None

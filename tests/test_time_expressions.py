@@ -1,0 +1,121 @@
+"""Time expressions resolved against a publication day: a labelled sample of the forms the FANG-COVID articles
+use (written here in our own short words, with the article's publication day), and the sentence's day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.dates import DaySpan, find_time_expressions, sentence_day
+
+THU = "2020-06-18"  # a Thursday
+SAT = "2020-09-12"  # a Saturday
+MON = "2021-02-15"  # a Monday
+
+# (text, publication day, expected day "YYYY-MM-DD" or (first, last), or None for "no time expression")
+SAMPLE: list[tuple[str, str, str | tuple[str, str] | None]] = [
+    ("Der Betrieb wurde am Mittwoch geschlossen.", THU, "2020-06-17"),
+    ("Am Dienstagabend brannte es erneut.", SAT, "2020-09-08"),
+    ("In der Nacht zu Mittwoch brach das Feuer aus.", SAT, "2020-09-09"),
+    ("Die Polizei nahm ihn am Montag fest.", THU, "2020-06-15"),
+    ("Am Samstag landete ein Flugzeug.", SAT, "2020-09-12"),
+    ("Die Welt am Sonntag berichtete darüber.", THU, None),
+    ("Die Stadt kündigte gestern Tests an.", THU, "2020-06-17"),
+    ("Vorgestern stieg die Zahl der Fälle.", THU, "2020-06-16"),
+    ("Heute sprach der Landrat.", THU, "2020-06-18"),
+    ("Die Regeln gelten ab morgen.", THU, "2020-06-19"),
+    ("Der Vorstand trat am 19. Juni zurück.", MON, "2020-06-19"),
+    ("Das Camp brannte am 9. September ab.", SAT, "2020-09-09"),
+    ("Die Schulen schließen am 17.6.2020.", THU, "2020-06-17"),
+    ("Die App erschien am 16.06.", THU, "2020-06-16"),
+    ("Am 25. Februar 2020 wurde der erste Fall bekannt.", THU, "2020-02-25"),
+    ("Die Studie erschien am 4. Mai.", THU, "2020-05-04"),
+    ("Das Gesetz tritt am 1. Juli in Kraft.", THU, "2020-07-01"),
+    ("Seit dem 1. März gilt die Pflicht.", THU, "2020-03-01"),
+    ("Die Firma meldete am 25. Juni Insolvenz an.", MON, "2020-06-25"),
+    ("Mitte März schloss der Park.", THU, ("2020-03-11", "2020-03-20")),
+    ("Ende Mai öffneten die Restaurants.", THU, ("2020-05-21", "2020-05-31")),
+    ("Anfang April kam die Studie.", THU, ("2020-04-01", "2020-04-10")),
+    ("Im März gab es einen Ausbruch.", THU, ("2020-03-01", "2020-03-31")),
+    ("Im Juni 2020 brach das Virus aus.", MON, ("2020-06-01", "2020-06-30")),
+    ("Im Dezember beginnen die Impfungen.", THU, ("2019-12-01", "2019-12-31")),
+    ("Im Januar sollen die Impfungen beginnen.", "2020-12-10", ("2021-01-01", "2021-01-31")),
+    ("Vor zwei Wochen wurde hier noch gefeiert.", THU, ("2020-06-01", "2020-06-07")),
+    ("Vor drei Tagen meldete das Amt 400 Fälle.", THU, "2020-06-15"),
+    ("Vor einem Monat war davon keine Rede.", THU, ("2020-05-01", "2020-05-31")),
+    ("In der vergangenen Woche gab es 29 Fälle.", THU, ("2020-06-08", "2020-06-14")),
+    ("Letzte Woche hatte das Amt gewarnt.", THU, ("2020-06-08", "2020-06-14")),
+    ("Über das vergangene Wochenende starb ein Mann.", THU, ("2020-06-13", "2020-06-14")),
+    ("Im vergangenen Jahr waren es weniger.", MON, ("2020-01-01", "2020-12-31")),
+    ("Die Zahl stieg auf 2020 Fälle.", THU, None),
+    ("Im Jahr 2019 verdiente die Firma viel.", THU, ("2019-01-01", "2019-12-31")),
+    ("Die Bilanz für 2019 fehlt bis heute.", THU, "2020-06-18"),
+    ("Am kommenden Montag öffnen die Schulen.", THU, "2020-06-22"),
+    ("Am Montag wird der Kreistag beraten.", THU, "2020-06-22"),
+    ("In den vergangenen Wochen wurden viele getestet.", THU, None),
+    ("Die Regierung schloss die Grenze.", THU, None),
+    # English
+    ("The plant was closed on Wednesday.", THU, "2020-06-17"),
+    ("The fire broke out on Tuesday night.", SAT, "2020-09-08"),
+    ("Yesterday the district reported 100 cases.", THU, "2020-06-17"),
+    ("The app was launched on June 16.", THU, "2020-06-16"),
+    ("He resigned on 19 June 2020.", MON, "2020-06-19"),
+    ("In mid-March the park closed.", THU, ("2020-03-11", "2020-03-20")),
+    ("Two weeks ago nobody cared.", THU, ("2020-06-01", "2020-06-07")),
+    ("Last week the office warned.", THU, ("2020-06-08", "2020-06-14")),
+    ("May cases rise again?", THU, None),
+    ("In May the shops reopened.", THU, ("2020-05-01", "2020-05-31")),
+    ("The camp burned down on September 9, 2020.", SAT, "2020-09-09"),
+    ("Next Monday the schools reopen.", THU, "2020-06-22"),
+]
+
+
+def _expected(value: str | tuple[str, str]) -> DaySpan:
+    if isinstance(value, str):
+        return DaySpan.day(dt.date.fromisoformat(value))
+    return DaySpan(dt.date.fromisoformat(value[0]), dt.date.fromisoformat(value[1]))
+
+
+def _resolved(text: str, published: str) -> DaySpan | None:
+    mentions = find_time_expressions(text, dt.date.fromisoformat(published))
+    return sentence_day(text, published) if mentions else None
+
+
+def test_the_sample_is_resolved_right() -> None:
+    """At least 95% of the labelled expressions resolve to the labelled day or span (the share is printed)."""
+    wrong = []
+    for text, published, expected in SAMPLE:
+        got = _resolved(text, published)
+        want = None if expected is None else _expected(expected)
+        if got != want:
+            wrong.append((text, published, got, want))
+    share = 1 - len(wrong) / len(SAMPLE)
+    print(f"resolved right: {len(SAMPLE) - len(wrong)}/{len(SAMPLE)} = {share:.1%}")
+    assert share >= 0.95, wrong
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), [s for s in SAMPLE if s[2] is not None][:12])
+def test_each_day_form(text: str, published: str, expected: str | tuple[str, str]) -> None:
+    assert sentence_day(text, published) == _expected(expected)
+
+
+def test_a_sentence_without_time_speaks_about_its_publication_day() -> None:
+    assert sentence_day("Die Regierung schloss die Grenze.", THU) == DaySpan.day(dt.date(2020, 6, 18))
+    assert sentence_day("Die Regierung schloss die Grenze.", None) is None
+
+
+def test_an_exact_day_wins_over_a_span_in_the_same_sentence() -> None:
+    got = sentence_day("Nach der Lockerung Mitte Mai stiegen die Fälle am Mittwoch.", THU)
+    assert got == DaySpan.day(dt.date(2020, 6, 17))
+
+
+def test_since_and_until_are_marked() -> None:
+    mentions = find_time_expressions("seit dem 1. März und bis Ende Juni", dt.date(2020, 6, 18))
+    assert [m.relation for m in mentions] == ["since", "until"]
+
+
+def test_json_shape_of_days_and_spans() -> None:
+    assert DaySpan.day(dt.date(2020, 6, 17)).to_json() == "2020-06-17"
+    assert DaySpan(dt.date(2020, 6, 1), dt.date(2020, 6, 30)).to_json() == {"start": "2020-06-01", "end": "2020-06-30"}
+    assert DaySpan.from_numbers(20200601, 20200630).numbers() == (20200601, 20200630)
