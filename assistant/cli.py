@@ -162,6 +162,41 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timeline(args: argparse.Namespace) -> int:
+    """A development question as a timeline: one line per event day, its verbatim sentence and where it stands."""
+    from assistant.validation import search_filter_from
+
+    search_filter = search_filter_from(args.source, args.since, args.until, labels=("--since", "--until"))
+    timeline = _open(args).timeline(
+        args.question, search_filter=search_filter, as_of=args.as_of, max_entries=args.max_entries
+    )
+    if args.json:
+        say_json(timeline.to_dict(), indent=2)
+        return 0
+    if not timeline.entries:
+        say(phrase(timeline.language, "timeline_empty"))
+        return 0
+    for entry in timeline.entries:
+        day = entry.day.to_json()
+        when = day if isinstance(day, str) else f"{day['start']} – {day['end']}"
+        for quote in entry.quotes:
+            say(f"{when}  „{quote.text}“")
+            where = _where(quote.title, quote.source, quote.published)
+            say(f"    {where} · {quote.article_id} [{quote.start}:{quote.end}]")
+        if entry.also_in:
+            say(f"    {phrase(timeline.language, 'also_in')}: {', '.join(entry.also_in)}")
+    return 0
+
+
+def cmd_eval_timeline(args: argparse.Namespace) -> int:
+    """Timelines and the baseline against a timelines.json file: date P/R/F1, evidence, verbatim, latency."""
+    from assistant.timeline import evaluation
+
+    report = evaluation.run(_open(args), args.timelines_file, max_entries=args.max_entries)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else evaluation.report_text(report))
+    return 0
+
+
 def _print_quotes(answer: Answer) -> None:
     """Each quote, numbered as cited, with where it stands (and the outlets that carried the same story)."""
     copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
@@ -337,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_question_commands(commands, common)
     _add_serve_commands(commands, common)
     _add_eval_command(commands)
+    _add_timeline_commands(commands, common)
     return parser
 
 
@@ -393,6 +429,30 @@ def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> 
     users.add_argument("name", nargs="?", help="the user name (add, remove)")
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
     users.set_defaults(run=cmd_users)
+
+
+def _add_timeline_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
+    from assistant.timeline.building import MAX_ENTRIES
+
+    timeline = commands.add_parser("timeline", parents=[common], help="how a story developed, as a timeline")
+    timeline.add_argument("question", help='e.g. "Wie hat sich der Wirecard-Skandal entwickelt?"')
+    timeline.add_argument("--source", action="append", help="only articles from this source (repeatable)")
+    timeline.add_argument("--since", help="only events on or after this day (2024-03-01 or 1.3.2024)")
+    timeline.add_argument("--until", help="only events on or before this day (2024-03-31 or 31.3.2024)")
+    timeline.add_argument("--as-of", help="the day taken as today for time words (default: today, or ASSISTANT_AS_OF)")
+    timeline.add_argument(
+        "--max-entries", type=int, default=MAX_ENTRIES, help=f"at most N entries (default {MAX_ENTRIES})"
+    )
+    timeline.set_defaults(run=cmd_timeline)
+
+    evaluate = commands.add_parser(
+        "eval-timeline", parents=[common], help="measure timelines on a timelines.json file (date F1, evidence)"
+    )
+    evaluate.add_argument("timelines_file", help="topics with question_de/question_en and dated gold events")
+    evaluate.add_argument(
+        "--max-entries", type=int, default=MAX_ENTRIES, help=f"entries per timeline (default {MAX_ENTRIES})"
+    )
+    evaluate.set_defaults(run=cmd_eval_timeline)
 
 
 def _add_eval_command(commands: Commands) -> None:

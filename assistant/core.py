@@ -7,6 +7,7 @@ default everything is built from `Settings`.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import threading
@@ -25,12 +26,14 @@ from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
+from assistant.dates import parse_typed_day
 from assistant.decoding import clean_text
 from assistant.errors import (
     ArticleNotFoundError,
     AssistantError,
     EmptyQuestionError,
     IndexNotFoundError,
+    InvalidInputError,
     ModelMismatchError,
 )
 from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback
@@ -43,6 +46,7 @@ from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
 from assistant.ingest.loading import article_id_for, load_paths
 from assistant.ingest.web import WebReader, WebResult, is_url
+from assistant.language import guess_language
 from assistant.protocols import (
     Answerer,
     ArticleLoader,
@@ -54,6 +58,9 @@ from assistant.protocols import (
     VectorStore,
 )
 from assistant.settings import Settings
+from assistant.timeline.building import MAX_ENTRIES, articles_per_day, build_entries
+from assistant.timeline.model import Timeline
+from assistant.timeline.questions import question_time, topic_of, within
 from assistant.validation import check_k, check_question
 
 if TYPE_CHECKING:
@@ -66,6 +73,9 @@ log = logging.getLogger(__name__)
 SYNDICATION_SLACK = 6
 """Extra passages retrieved so that syndicated copies, shown once, do not leave an answer short."""
 WEB_STATE_FILE = "web.sqlite3"
+TIMELINE_PASSAGES = 60
+"""Passages a timeline is built from: enough for a story's many days and outlets, few enough for a second."""
+MAX_TIMELINE_ENTRIES = 100
 
 
 @dataclass(frozen=True)
@@ -460,6 +470,56 @@ class Assistant:
                 log.warning("the vector store failed a read; reopening it", exc_info=True)
                 access.stale()
         raise AssertionError("unreachable")
+
+    def timeline(
+        self,
+        question: str,
+        *,
+        search_filter: SearchFilter | None = None,
+        as_of: str | dt.date | None = None,
+        max_entries: int = MAX_ENTRIES,
+    ) -> Timeline:
+        """How a story developed, as a timeline of verbatim sentences (one per event day, in time order).
+
+        Time words in the question ("seit dem 1. März", "im Juni 2020") narrow the days, resolved against
+        `as_of` (else the ``as_of`` setting, else today); `search_filter` restricts sources and publication
+        days as in `ask`. Without either, the timeline spans the whole archive."""
+        question = self._question(question)
+        if not 1 <= max_entries <= MAX_TIMELINE_ENTRIES:
+            raise InvalidInputError(f"max_entries must lie between 1 and {MAX_TIMELINE_ENTRIES}, got {max_entries}")
+        now = self.now(as_of)
+        asked = question_time(question, now)
+        window = within(asked.window, search_filter)
+        topic = topic_of(asked.searched)
+        records = self._open_records(create=False)
+        with records.snapshot():
+            self._check_model(records)
+            if records.counts()[0] == 0:
+                raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
+            query_vector = self.embeddings.embed_query_array(topic)
+            passages = self._search(records, topic, query_vector, TIMELINE_PASSAGES, search_filter)
+            sentences = records.sentences_of(p.chunk_id for p in passages)
+        entries = build_entries(passages, sentences, query_vector, window=window, max_entries=max_entries)
+        return Timeline(
+            question,
+            entries,
+            guess_language(question),
+            window,
+            now.isoformat(),
+            articles_per_day(passages),
+        )
+
+    def now(self, as_of: str | dt.date | None = None) -> dt.date:
+        """The day taken as "now" for a question's time words: `as_of`, else the ``as_of`` setting, else today."""
+        value = as_of if as_of is not None else self.settings.as_of
+        if value is None:
+            return dt.date.today()
+        if isinstance(value, dt.date):
+            return value
+        day = parse_typed_day(value)
+        if day is None:
+            raise InvalidInputError(f"as_of must be a day like 2020-06-18 or 18.6.2020, got {value!r}")
+        return dt.date.fromisoformat(day)
 
     def as_retriever(self, k: int | None = None, *, search_filter: SearchFilter | None = None) -> ArticleRetriever:
         """This assistant's retrieval as a LangChain `BaseRetriever` (documents carry ids and offsets); `k`

@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.chunking import DEFAULT_MAX_CHARS, DEFAULT_TARGET_CHARS
+from assistant.dates import parse_typed_day
 from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.errors import ConfigurationError
 
@@ -124,6 +125,11 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="The model server's URL (required for openai-compatible).")
     llm_api_key: SecretStr | None = Field(None, description="API key; a secret: never printed, logged or in repr.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model before answering without it.")
+    as_of: str | None = Field(
+        None,
+        description="The day taken as 'now' for time words in questions ('letzte Woche', 'zuletzt'), YYYY-MM-DD or "
+        "D.M.YYYY; default: today (set it for an archive of the past).",
+    )
 
     @field_validator("embedding_model")
     @classmethod
@@ -146,6 +152,17 @@ class Settings(BaseSettings):
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError(f"must look like http://host:port, got {value!r}")
         return value.strip()
+
+    @field_validator("as_of")
+    @classmethod
+    def _a_day(cls, value: str | None) -> str | None:
+        """A day as YYYY-MM-DD (typed as 2020-06-18 or 18.6.2020); blank means unset."""
+        if value is None or not value.strip():
+            return None
+        day = parse_typed_day(value)
+        if day is None:
+            raise ValueError(f"must be a day like 2020-06-18 or 18.6.2020, got {value!r}")
+        return day
 
     @field_validator("collection")
     @classmethod

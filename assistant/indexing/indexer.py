@@ -19,8 +19,8 @@ import numpy as np
 
 from assistant.articles import Article, LoadResult, Refusal
 from assistant.chunking import Span, split_sentences
-from assistant.dates import day_number
-from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
+from assistant.dates import day_number, sentence_day
+from assistant.indexing.records import SENTENCE_DAYS, ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
 from assistant.indexing.store import ChromaStore, StoredChunk
 from assistant.ingest.loading import article_id_for, load_paths
@@ -39,6 +39,8 @@ LANGUAGES_TAGGED = "chunk_languages"
 """Records flag: every chunk in the store carries its article's language (see `Indexer.tag_languages`)."""
 TAGGING = "(language tags of an older index)"
 """What `Indexer.tag_languages` reports on the progress callback in place of an article id."""
+DATING = "(sentence days of an older index)"
+"""What `Indexer.date_sentences` reports on the progress callback in place of an article id."""
 
 
 @dataclass
@@ -181,6 +183,33 @@ class Indexer:
         self.records.set_languages(languages)
         return len(articles)
 
+    def date_sentences(self, progress: ProgressCallback | None = None, batch: int = 200) -> int:
+        """Give every sentence of an index made before sentences carried their day that day, once (a records
+        flag says it is done; a run killed halfway starts again, as each batch is one transaction that only
+        writes what the text determines). Returns how many articles were dated."""
+        if self.records.get_meta(SENTENCE_DAYS) == "1":
+            return 0
+        articles = self.records.counts()[0]
+        dated = 0
+        rows: list[tuple[str, int, int, int]] = []
+        for article in self.records.articles():
+            chunk_ids = [c.id for c in self.records.chunks_of(article.id)]
+            for sentences in self.records.sentence_days(chunk_ids).values():
+                for s in sentences:
+                    if (day := sentence_days(article, s.start, s.end)) is not None:
+                        rows.append((s.chunk_id, s.start, *day))
+            dated += 1
+            if dated % batch == 0:
+                self.records.set_sentence_days(rows)
+                rows = []
+                if progress:
+                    progress(dated, articles, DATING)
+        self.records.set_sentence_days(rows)
+        if progress and dated:
+            progress(dated, articles, DATING)
+        self.records.set_meta(SENTENCE_DAYS, "1")
+        return dated
+
     def index(
         self,
         items: Iterable[str | Path | Article],
@@ -191,6 +220,7 @@ class Indexer:
         """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
         self.recover()
         self.tag_languages(progress)
+        self.date_sentences(progress)
         paths, loaded = self._load(items)
         report = IndexReport(refused=list(loaded.refusals))
         done, rebuilt = 0, time.monotonic()
@@ -325,7 +355,12 @@ class Indexer:
         replaced: list[str] = []
         for plan in plans:
             text = plan.article.text
-            sentences = [SentenceRecord(cid, sp.start, sp.end, plan.known[sp.of(text)]) for cid, sp in plan.sentences]
+            sentences = [
+                SentenceRecord(
+                    cid, sp.start, sp.end, plan.known[sp.of(text)], sentence_days(plan.article, sp.start, sp.end)
+                )
+                for cid, sp in plan.sentences
+            ]
             replaced += self.records.commit_article(plan.article, plan.content_hash, plan.chunks, sentences)
         store.delete(replaced)
         self.records.clear_pending(replaced)
@@ -361,6 +396,12 @@ def _exists(path: Path) -> bool:
         return path.exists()
     except OSError:
         return True  # cannot tell: treat the other file as still there
+
+
+def sentence_days(article: Article, start: int, end: int) -> tuple[int, int] | None:
+    """The (first, last) day numbers the sentence ``article.text[start:end]`` speaks about; None when undated."""
+    span = sentence_day(article.text[start:end], article.published)
+    return span.numbers() if span is not None else None
 
 
 def chunk_metadata(article: Article, chunk: ChunkRecord, language: str) -> dict[str, Any]:

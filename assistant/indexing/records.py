@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE TABLE IF NOT EXISTS sentences (
     chunk_id TEXT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
-    start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB NOT NULL
+    start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB NOT NULL, day_first INTEGER, day_last INTEGER
 );
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_id);
 CREATE TABLE IF NOT EXISTS pending (chunk_id TEXT PRIMARY KEY);
@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS keyword_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL, added INTEGER NOT NULL
 );
 """
+SENTENCE_DAYS = "sentence_days"
+"""Meta flag: every sentence of an article with a publication day carries the day it speaks about."""
 SENTENCE_DTYPES = {"float16": np.float16, "float32": np.float32}
 """How sentence vectors are stored: float16 in indexes created since it held the eval, float32 in older ones."""
 
@@ -68,6 +70,17 @@ class SentenceRecord:
     start: int
     end: int
     vector: np.ndarray
+    day: tuple[int, int] | None = None  # first and last day it speaks about (20200617); None: not dated
+
+
+@dataclass(frozen=True)
+class DatedSentence:
+    """A sentence's place and the days it speaks about (no vector): what a timeline ranks days with."""
+
+    chunk_id: str
+    start: int
+    end: int
+    day: tuple[int, int] | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,7 @@ class Records:
         with self.transaction() as db:
             self.sentence_dtype = _sentence_dtype(db)
             _start_counting(db)
+            _add_day_columns(db)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -272,10 +286,34 @@ class Records:
         """Sentences (with vectors) of the given chunks, in article order."""
         ids = list(chunk_ids)
         found: dict[str, list[SentenceRecord]] = {chunk_id: [] for chunk_id in ids}
-        for chunk_id, start, end, blob in self._sentence_rows(ids):
-            vector = np.frombuffer(blob, dtype=self.sentence_dtype).astype(np.float32)
-            found[chunk_id].append(SentenceRecord(chunk_id, start, end, vector))
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            query = "SELECT chunk_id, start, end, vector, day_first, day_last FROM sentences WHERE chunk_id IN ({})"
+            for chunk_id, start, end, blob, first, last in self._db.execute(
+                query.format(",".join("?" * len(part))) + " ORDER BY chunk_id, start", part
+            ):
+                vector = np.frombuffer(blob, dtype=self.sentence_dtype).astype(np.float32)
+                day = (first, last) if first is not None else None
+                found[chunk_id].append(SentenceRecord(chunk_id, start, end, vector, day))
         return found
+
+    def sentence_days(self, chunk_ids: Iterable[str]) -> dict[str, list[DatedSentence]]:
+        """The given chunks' sentences with their days, in article order (no vectors: cheap for many chunks)."""
+        ids = list(chunk_ids)
+        found: dict[str, list[DatedSentence]] = {chunk_id: [] for chunk_id in ids}
+        query = "SELECT chunk_id, start, end, day_first, day_last FROM sentences WHERE chunk_id IN ({})"
+        for chunk_id, start, end, first, last in self._where_in(query + " ORDER BY chunk_id, start", ids):
+            found[chunk_id].append(DatedSentence(chunk_id, start, end, (first, last) if first is not None else None))
+        return found
+
+    def set_sentence_days(self, days: list[tuple[str, int, int, int]]) -> None:
+        """Record (chunk id, start, first day, last day) of sentences dated after they were stored, in one step
+        (an index made before sentences carried their day)."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE sentences SET day_first = ?, day_last = ? WHERE chunk_id = ? AND start = ?",
+                [(first, last, chunk_id, start) for chunk_id, start, first, last in days],
+            )
 
     def sentence_matrix(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """Each chunk's sentence vectors as one (n, dim) matrix (the question path: no per-sentence objects)."""
@@ -328,8 +366,17 @@ class Records:
                 [(c.id, c.article_id, c.ordinal, c.start, c.end) for c in chunks],
             )
             db.executemany(
-                "INSERT INTO sentences VALUES (?, ?, ?, ?)",
-                [(s.chunk_id, s.start, s.end, s.vector.astype(self.sentence_dtype).tobytes()) for s in sentences],
+                "INSERT INTO sentences (chunk_id, start, end, vector, day_first, day_last) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        s.chunk_id,
+                        s.start,
+                        s.end,
+                        s.vector.astype(self.sentence_dtype).tobytes(),
+                        *(s.day or (None, None)),
+                    )
+                    for s in sentences
+                ],
             )
             db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for c in chunks])
             _log_keyword_change(db, old, added=False)
@@ -422,6 +469,17 @@ def _sentence_dtype(db: sqlite3.Connection) -> type[np.floating]:
     held = db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone()
     db.execute("INSERT OR IGNORE INTO meta VALUES ('sentence_dtype', ?)", ("float32" if held else "float16",))
     return SENTENCE_DTYPES[db.execute("SELECT value FROM meta WHERE key = 'sentence_dtype'").fetchone()[0]]
+
+
+def _add_day_columns(db: sqlite3.Connection) -> None:
+    """Give an older record's sentences their day columns (empty until `Indexer.date_sentences` fills them);
+    a new record needs no dating (the flag is set at once)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sentences)")}
+    if "day_first" not in columns:
+        db.execute("ALTER TABLE sentences ADD COLUMN day_first INTEGER")
+        db.execute("ALTER TABLE sentences ADD COLUMN day_last INTEGER")
+    if db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone() is None:
+        db.execute("INSERT OR IGNORE INTO meta VALUES (?, '1')", (SENTENCE_DAYS,))
 
 
 def _start_counting(db: sqlite3.Connection) -> None:

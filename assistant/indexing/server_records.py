@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from assistant.articles import Article
+from assistant.dates import sentence_day
 from assistant.errors import StoreUnavailableError
 from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import Waiting, file_lock, unreachable, writer_turn
@@ -215,13 +216,18 @@ class ServerRecords(Records):
         where = {"article_id": {"$in": article_ids}}
         for row in self.server.all(self.server.sentences, ["metadatas", "embeddings"], where):
             meta = row["metadatas"]
+            day = (meta["day_first"], meta["day_last"]) if "day_first" in meta else None
             wanted[meta["article_id"]].append(
-                SentenceRecord(meta["chunk_id"], meta["start"], meta["end"], np.asarray(row["embeddings"], np.float32))
+                SentenceRecord(
+                    meta["chunk_id"], meta["start"], meta["end"], np.asarray(row["embeddings"], np.float32), day
+                )
             )
         for row in rows:
             article, digest, chunks = _article_of(row)
             listed = {c.id for c in chunks}
-            sentences = sorted((s for s in wanted[article.id] if s.chunk_id in listed), key=_sentence_order)
+            sentences = sorted(
+                (_dated(article, s) for s in wanted[article.id] if s.chunk_id in listed), key=_sentence_order
+            )
             self.clear_pending(super().commit_article(article, digest, chunks, sentences))
 
     def _pull_meta(self) -> None:
@@ -277,9 +283,7 @@ class ServerRecords(Records):
             self.server.sentences.upsert(
                 ids=[f"{s.chunk_id}@{s.start}-{s.end}" for s in part],
                 embeddings=np.stack([np.asarray(s.vector, dtype=np.float32) for s in part]),
-                metadatas=[
-                    {"article_id": article_id, "chunk_id": s.chunk_id, "start": s.start, "end": s.end} for s in part
-                ],
+                metadatas=[_sentence_meta(article_id, s) for s in part],
                 documents=["" for _ in part],
             )
 
@@ -322,6 +326,30 @@ class ServerRecords(Records):
 
     def lease(self, waiting: Waiting | None = None) -> Lease:
         return Lease(self.server, self.url, waiting)
+
+
+def _sentence_meta(article_id: str, sentence: SentenceRecord) -> dict[str, Any]:
+    """What the server keeps beside a sentence vector: where it stands and the days it speaks about."""
+    meta: dict[str, Any] = {
+        "article_id": article_id,
+        "chunk_id": sentence.chunk_id,
+        "start": sentence.start,
+        "end": sentence.end,
+    }
+    if sentence.day is not None:
+        meta["day_first"], meta["day_last"] = sentence.day
+    return meta
+
+
+def _dated(article: Article, sentence: SentenceRecord) -> SentenceRecord:
+    """A sentence from the server with its day: as stored, or (stored by an older version) dated on the way
+    into the cache, from the text it stands for."""
+    if sentence.day is not None:
+        return sentence
+    span = sentence_day(article.text[sentence.start : sentence.end], article.published)
+    if span is None:
+        return sentence
+    return SentenceRecord(sentence.chunk_id, sentence.start, sentence.end, sentence.vector, span.numbers())
 
 
 def _sentence_order(sentence: SentenceRecord) -> tuple[str, int]:

@@ -1,0 +1,164 @@
+"""Timelines from the articles' own sentences, the way news-tls builds them (Gholipour Ghalandari and Ifrim
+2020, "datewise"): rank the days by how many relevant sentences speak about them and how many articles appeared
+on them, keep the best days, and tell each with its most central relevant sentence, verbatim.
+
+A sentence speaks about the day stored with it at indexing time (`assistant.dates.sentence_day`): the day its
+own words name ("am Mittwoch"), else its article's publication day. The same event reported by several outlets
+becomes one entry that names the others ("auch in: …").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answers import Passage, Quote
+from assistant.dates import DaySpan
+from assistant.indexing.records import SentenceRecord
+from assistant.timeline.model import TimelineEntry
+
+MAX_ENTRIES = 12
+"""Entries a timeline holds by default: about a dozen milestones is what a reader takes in."""
+RELEVANT_BELOW_BEST = 0.06
+"""A sentence counts for a day when its similarity to the question is at most this far below the best one's."""
+EXPLICIT_WEIGHT = 1.0
+"""What a sentence naming its day ("am Mittwoch", "am 17. Juni") adds to that day's score."""
+IMPLICIT_WEIGHT = 0.35
+"""What a sentence that names no day adds to its publication day's score (the day after is news of the day
+before as often as not, so it counts for less than a sentence that names its day)."""
+ARTICLE_WEIGHT = 0.5
+"""What each relevant article published on a day adds to that day's score."""
+SAME_EVENT = 0.9
+"""Two sentences of one day this similar (cosine of their vectors) tell the same event."""
+MIN_QUOTE_CHARS, MAX_QUOTE_CHARS = 40, 400
+"""A quote shorter than this is rarely an event, a longer one no line of a timeline."""
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: Passage
+    record: SentenceRecord
+    relevance: float
+    day: dt.date
+    explicit: bool  # the sentence names its day (else it is its article's publication day)
+
+    @property
+    def text(self) -> str:
+        p = self.passage
+        return p.text[self.record.start - p.start : self.record.end - p.start]
+
+    def quote(self) -> Quote:
+        p = self.passage
+        return Quote(
+            self.text, p.article_id, self.record.start, self.record.end, self.relevance, p.title, p.source, p.published
+        )
+
+
+def build_entries(
+    passages: Sequence[Passage],
+    sentences: Mapping[str, Sequence[SentenceRecord]],
+    query_vector: np.ndarray,
+    *,
+    window: DaySpan | None = None,
+    max_entries: int = MAX_ENTRIES,
+) -> list[TimelineEntry]:
+    """The timeline's entries, in time order, from the retrieved passages and their dated sentences."""
+    candidates = _relevant(_dated(passages, sentences, query_vector, window))
+    if not candidates:
+        return []
+    by_day: dict[dt.date, list[_Sentence]] = defaultdict(list)
+    for sentence in candidates:
+        by_day[sentence.day].append(sentence)
+    scores = _day_scores(candidates, by_day)
+    chosen = sorted(scores, key=lambda day: (-scores[day], day))[:max_entries]
+    entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]
+    return [entry for entry in entries if entry is not None]
+
+
+def _dated(
+    passages: Sequence[Passage],
+    sentences: Mapping[str, Sequence[SentenceRecord]],
+    query_vector: np.ndarray,
+    window: DaySpan | None,
+) -> list[_Sentence]:
+    """Every sentence of the passages that has a day of its own (not a week or month) inside `window`."""
+    found: list[_Sentence] = []
+    seen: set[tuple[str, int]] = set()
+    for passage in passages:
+        published = _day_of(passage.published)
+        for record in sentences.get(passage.chunk_id, ()):
+            if record.day is None or record.day[0] != record.day[1] or (passage.article_id, record.start) in seen:
+                continue
+            seen.add((passage.article_id, record.start))
+            day = DaySpan.from_numbers(*record.day).first
+            if window is not None and not window.first <= day <= window.last:
+                continue
+            if not MIN_QUOTE_CHARS <= record.end - record.start <= MAX_QUOTE_CHARS:
+                continue
+            relevance = float(record.vector @ query_vector)
+            found.append(_Sentence(passage, record, relevance, day, explicit=day != published))
+    return found
+
+
+def _relevant(found: list[_Sentence]) -> list[_Sentence]:
+    if not found:
+        return []
+    best = max(s.relevance for s in found)
+    return [s for s in found if s.relevance >= best - RELEVANT_BELOW_BEST]
+
+
+def _day_scores(candidates: list[_Sentence], by_day: Mapping[dt.date, list[_Sentence]]) -> dict[dt.date, float]:
+    """Each day's weight: its sentences (more for those that name it) and the relevant articles published on it."""
+    published: dict[dt.date, set[str]] = defaultdict(set)
+    for sentence in candidates:
+        if (day := _day_of(sentence.passage.published)) is not None:
+            published[day].add(sentence.passage.article_id)
+    scores: dict[dt.date, float] = {}
+    for day, group in by_day.items():
+        said = sum(EXPLICIT_WEIGHT if s.explicit else IMPLICIT_WEIGHT for s in group)
+        scores[day] = said + ARTICLE_WEIGHT * len(published.get(day, ()))
+    return scores
+
+
+def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry | None:
+    """The day's most central relevant sentence, and the other outlets that told the same event."""
+    if not group:
+        return None
+    vectors = np.stack([s.record.vector for s in group])
+    similarity = vectors @ vectors.T
+    central = similarity.mean(axis=1) if len(group) > 1 else np.ones(1)
+    relevance = np.array([s.relevance for s in group])
+    named = np.array([0.02 if s.explicit else 0.0 for s in group])
+    best = int(np.argmax(relevance + central + named))
+    chosen = group[best]
+    outlets: list[str] = []
+    for other, alike in zip(group, similarity[best], strict=True):
+        source = other.passage.source
+        if alike >= SAME_EVENT and source and source != chosen.passage.source and source not in outlets:
+            outlets.append(source)
+    return TimelineEntry(DaySpan.day(day), (chosen.quote(),), tuple(outlets), score)
+
+
+def articles_per_day(passages: Sequence[Passage]) -> dict[str, int]:
+    """How many of the story's articles appeared on each day (the small picture beside a timeline)."""
+    seen: dict[str, str] = {}
+    for passage in passages:
+        if passage.published:
+            seen.setdefault(passage.article_id, passage.published[:10])
+    counts: dict[str, int] = defaultdict(int)
+    for day in seen.values():
+        counts[day] += 1
+    return dict(sorted(counts.items()))
+
+
+def _day_of(published: str | None) -> dt.date | None:
+    if not published:
+        return None
+    try:
+        return dt.date.fromisoformat(published[:10])
+    except ValueError:
+        return None
