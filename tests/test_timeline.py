@@ -1,0 +1,198 @@
+"""Dated sentences in a real index, timelines built from them, and the timeline commands as a user runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import Article, Assistant
+from assistant.core import RECORDS_FILE
+from assistant.dates import DaySpan
+from assistant.indexing.records import SENTENCE_DAYS
+from assistant.timeline import evaluation
+
+BRIDGE = [  # a story told by three outlets over four weeks, with sentences that name their day
+    Article(
+        id="a-sperrung",
+        source="bote.de",
+        title="Brücke in Neustadt gesperrt",
+        published="2024-03-07",  # a Thursday
+        text="Brücke in Neustadt gesperrt\n\nAm Mittwoch sperrte die Stadt Neustadt die Brücke über die Lahn, weil "
+        "Prüfer tiefe Risse im Beton gefunden hatten. Autofahrer müssen einen Umweg von zehn Kilometern fahren.",
+    ),
+    Article(
+        id="b-sperrung",
+        source="kurier.de",
+        title="Risse: Lahnbrücke zu",
+        published="2024-03-07",
+        text="Risse: Lahnbrücke zu\n\nDie Stadt Neustadt sperrte am Mittwoch die Brücke über die Lahn, weil Prüfer "
+        "tiefe Risse im Beton gefunden hatten. Der Bürgermeister bat um Geduld.",
+    ),
+    Article(
+        id="c-abriss",
+        source="bote.de",
+        title="Abriss der Lahnbrücke begonnen",
+        published="2024-03-15",  # a Friday
+        text="Abriss der Lahnbrücke begonnen\n\nGestern begannen Bagger mit dem Abriss der gesperrten Brücke in "
+        "Neustadt über die Lahn. Die Arbeiten sollen sechs Wochen dauern.",
+    ),
+    Article(
+        id="d-neubau",
+        source="zeitung.de",
+        title="Neustadt beschließt neue Brücke",
+        published="2024-04-02",  # a Tuesday
+        text="Neustadt beschließt neue Brücke\n\nDer Stadtrat von Neustadt beschloss am Montag den Neubau der "
+        "Brücke über die Lahn für 12 Millionen Euro. Die neue Brücke soll 2026 fertig sein.",
+    ),
+    Article(
+        id="e-wetter",
+        source="bote.de",
+        title="Sonniges Wochenende",
+        published="2024-03-09",
+        text="Sonniges Wochenende\n\nDer Deutsche Wetterdienst erwartet am Wochenende viel Sonne und bis zu "
+        "18 Grad im ganzen Land. In den Alpen taut der Schnee.",
+    ),
+    Article(
+        id="f-fussball",
+        source="kurier.de",
+        title="Pokalsieg",
+        published="2024-03-20",
+        text="Pokalsieg\n\nDer Fußballverein gewann das Pokalspiel am Dienstagabend mit drei zu eins Toren vor "
+        "ausverkauftem Stadion. Der Trainer lobte seine Mannschaft.",
+    ),
+]
+QUESTION = "Wie hat sich die Sperrung der Brücke in Neustadt entwickelt?"
+
+
+@pytest.fixture
+def bridge(assistant: Assistant) -> Assistant:
+    assistant.index(BRIDGE)
+    return assistant
+
+
+def _days_of(assistant: Assistant, article_id: str) -> dict[str, tuple[int, int] | None]:
+    records = assistant.records()
+    chunks = [c.id for c in records.chunks_of(article_id)]
+    text = assistant.article(article_id).text
+    return {text[s.start : s.end]: s.day for group in records.sentence_days(chunks).values() for s in group}
+
+
+def test_each_sentence_is_stored_with_the_day_it_speaks_about(bridge: Assistant) -> None:
+    days = _days_of(bridge, "a-sperrung")
+    named = next(day for text, day in days.items() if text.startswith("Am Mittwoch"))
+    plain = next(day for text, day in days.items() if text.startswith("Autofahrer"))
+    assert named == (20240306, 20240306)  # the Wednesday before the Thursday it was published
+    assert plain == (20240307, 20240307)  # says nothing: its publication day
+    assert (20240314, 20240314) in _days_of(bridge, "c-abriss").values()  # "Gestern" in a Friday article
+
+
+def test_an_older_index_is_dated_once(bridge: Assistant) -> None:
+    """An index from before sentences carried days: its sentences get them at the next run, and the flag stops
+    a second pass."""
+    path = bridge.index_dir / RECORDS_FILE
+    bridge.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE sentences SET day_first = NULL, day_last = NULL")
+        db.execute("DELETE FROM meta WHERE key = ?", (SENTENCE_DAYS,))
+    reopened = Assistant(bridge.settings, embeddings=bridge.embeddings)
+    try:
+        assert all(day is None for day in _days_of(reopened, "a-sperrung").values())
+        report = reopened.index(BRIDGE[:1])  # unchanged: only the dating runs
+        assert not report.changed
+        assert (20240306, 20240306) in _days_of(reopened, "a-sperrung").values()
+        assert reopened.records().get_meta(SENTENCE_DAYS) == "1"
+    finally:
+        reopened.close()
+
+
+def test_a_timeline_tells_the_story_in_time_order_verbatim(bridge: Assistant) -> None:
+    timeline = bridge.timeline(QUESTION, as_of="2024-04-10")
+    days = [entry.day for entry in timeline.entries]
+    assert days == sorted(days, key=lambda d: d.first)
+    wanted = {dt.date(2024, 3, 6), dt.date(2024, 3, 14), dt.date(2024, 4, 1)}
+    assert wanted <= {d.first for d in days}, [d.to_json() for d in days]
+    for entry in timeline.entries:
+        for quote in entry.quotes:
+            assert bridge.article(quote.article_id).text[quote.start : quote.end] == quote.text
+            assert quote.article_id not in ("e-wetter", "f-fussball")
+    closure = next(e for e in timeline.entries if e.day == DaySpan.day(dt.date(2024, 3, 6)))
+    outlets = {closure.quotes[0].source, *closure.also_in}
+    assert outlets == {"bote.de", "kurier.de"}  # one entry, the other outlet named once
+    assert len(bridge.timeline(QUESTION, max_entries=1).entries) == 1
+
+
+def test_the_question_s_time_words_narrow_the_timeline(bridge: Assistant) -> None:
+    timeline = bridge.timeline("Was ist seit dem 10. März mit der Brücke in Neustadt passiert?", as_of="2024-04-10")
+    assert timeline.entries and all(e.day.first >= dt.date(2024, 3, 10) for e in timeline.entries)
+    assert timeline.window == DaySpan(dt.date(2024, 3, 10), dt.date(2024, 4, 10))
+
+
+def test_eval_timeline_scores_against_gold_and_baseline(bridge: Assistant, tmp_path: Path) -> None:
+    gold = [
+        {
+            "topic": "bruecke",
+            "question_de": QUESTION,
+            "question_en": "How did the closure of the bridge in Neustadt develop?",
+            "events": [
+                {
+                    "date": "2024-03-06",
+                    "event": "Sperrung",
+                    "evidence": [{"url": "a-sperrung", "quote": "x"}, {"url": "b-sperrung", "quote": "x"}],
+                },
+                {"date": "2024-03-14", "event": "Abriss", "evidence": [{"url": "c-abriss", "quote": "x"}]},
+                {"date": "2024-04-01", "event": "Neubau", "evidence": [{"url": "d-neubau", "quote": "x"}]},
+            ],
+        }
+    ]
+    path = tmp_path / "timelines.json"
+    path.write_text(json.dumps(gold), encoding="utf-8")
+    report = evaluation.run(bridge, path, max_entries=4)
+    overall = report.overall["timeline"]
+    assert overall["date_recall"] == 1.0 and overall["verbatim"] == 1.0 and overall["evidence_recall"] == 1.0
+    assert overall["date_f1"] > report.overall["baseline"]["date_f1"]
+    assert "overall" in evaluation.report_text(report)
+
+
+def test_match_days_pairs_each_event_once() -> None:
+    day = dt.date(2024, 3, 6)
+    entries = [day, day + dt.timedelta(days=1), day + dt.timedelta(days=5)]
+    assert sorted(evaluation.match_days(entries, [day])) == [(0, 0)]
+    assert len(evaluation.match_days(entries, [day, day + dt.timedelta(days=2)])) == 2
+
+
+@pytest.mark.slow
+def test_timeline_command_prints_the_json_shape(bridge: Assistant, tmp_path: Path) -> None:
+    index_dir = str(bridge.index_dir)
+    bridge.close()
+    command = [sys.executable, "-m", "assistant.cli", "timeline", QUESTION, "--index-dir", index_dir]
+    result = subprocess.run(
+        [*command, "--json", "--as-of", "2024-04-10", "--max-entries", "5"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["question", "entries"] and 1 <= len(data["entries"]) <= 5
+    for entry in data["entries"]:
+        assert list(entry) == ["day", "quotes", "also_in"]
+        assert isinstance(entry["day"], str) and len(entry["day"]) == 10
+        for quote in entry["quotes"]:
+            assert list(quote) == ["text", "article_id", "title", "source", "published", "start", "end"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "timeline", QUESTION, "--index-dir", index_dir, "--as-of", "gestern"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert bad.returncode == 1 and "as_of" in bad.stderr
