@@ -51,13 +51,13 @@ class Quote:
     title: str = ""
     source: str = ""
     published: str | None = None
+    day: str | None = None  # the day its sentence speaks about (YYYY-MM-DD, or first/last of a span)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["score"] = round(self.score, 4)
-        return {
-            key: data[key] for key in ("text", "article_id", "title", "source", "published", "start", "end", "score")
-        }
+        keys = ("text", "article_id", "title", "source", "published", "start", "end", "score", "day")
+        return {key: data[key] for key in keys}
 
 
 @dataclass(frozen=True)

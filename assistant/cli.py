@@ -41,7 +41,9 @@ def say_json(value: object, *, indent: int | None = None) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {"index_dir": args.index_dir} if args.index_dir else {}
+    overrides: dict[str, str] = {"index_dir": args.index_dir} if args.index_dir else {}
+    if vars(args).get("as_of"):  # `ask` and `timeline`: the day taken as today for the question's time words
+        overrides["as_of"] = args.as_of
     return Settings(**overrides)
 
 
@@ -205,6 +207,9 @@ def _print_quotes(answer: Answer) -> None:
         say(
             f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} [{quote.start}:{quote.end}]"
         )
+        if quote.day:
+            day = phrase(answer.language, "quote_day").format(day=quote.day, published=quote.published or "?")
+            say(f"    {day}")
         if quote.article_id in copies:
             say(f"    {phrase(answer.language, 'also_in')}: {', '.join(copies[quote.article_id])}")
 
@@ -402,6 +407,7 @@ def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) 
     ask.add_argument("--source", action="append", help="only articles from this source (repeatable)")
     ask.add_argument("--since", help="only articles published on or after this day (2024-03-01 or 1.3.2024)")
     ask.add_argument("--until", help="only articles published on or before this day (2024-03-31 or 31.3.2024)")
+    ask.add_argument("--as-of", help="the day taken as today for time words (default: today, or ASSISTANT_AS_OF)")
     ask.set_defaults(run=cmd_ask)
 
     status = commands.add_parser("status", parents=[common], help="what the index holds")

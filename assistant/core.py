@@ -7,6 +7,7 @@ default everything is built from `Settings`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -23,7 +24,7 @@ from assistant.answering.conversation import ChatTurn, rewrite_followup
 from assistant.answering.extractive import Abstention, ExtractiveAnswerer
 from assistant.answering.retrieval import SearchFilter, hybrid_retriever
 from assistant.answering.syndication import collapse
-from assistant.answers import Answer, Passage
+from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
 from assistant.dates import parse_typed_day
@@ -58,9 +59,25 @@ from assistant.protocols import (
     VectorStore,
 )
 from assistant.settings import Settings
+from assistant.timeline.asking import (
+    asked_window,
+    asking_window,
+    latest_first,
+    passages_in_window,
+    sentences_in_window,
+    timeline_answer,
+    with_days,
+)
 from assistant.timeline.building import MAX_ENTRIES, articles_per_day, build_entries
 from assistant.timeline.model import Timeline
-from assistant.timeline.questions import question_time, topic_of, within
+from assistant.timeline.questions import (
+    QuestionTime,
+    is_development_question,
+    published_from,
+    question_time,
+    topic_of,
+    within,
+)
 from assistant.validation import check_k, check_question
 
 if TYPE_CHECKING:
@@ -234,7 +251,7 @@ class Assistant:
                 fixed=self.settings.abstain_threshold, fixed_aligned=self.settings.abstain_threshold_cross_lingual
             ),
             index_size=lambda: self.keyword_index.chunk_count,
-            lead=lambda article_id: self._open_records(create=False).lead_passage(article_id),
+            lead=self._lead_passage,
         )
         if self.settings.llm == "none":
             return extractive
@@ -259,10 +276,30 @@ class Assistant:
 
         return llm_rewrite(build_chat_model(self.settings))
 
+    def _stored_day(self, quote: Quote) -> tuple[int, int] | None:
+        """The day stored with the sentence a quote begins in (None: not found, or not dated)."""
+        records = self._open_records(create=False)
+        chunk_ids = [c.id for c in records.chunks_of(quote.article_id) if c.start <= quote.start < c.end]
+        for sentence in (s for group in records.sentence_days(chunk_ids).values() for s in group):
+            if sentence.start <= quote.start < sentence.end:
+                return sentence.day
+        return None
+
+    def _lead_passage(self, article_id: str) -> Passage | None:
+        """An article's lead, for overview questions; none while a question names its days (the lead tells the
+        article's own day, not necessarily one of those)."""
+        if asking_window() is not None:
+            return None
+        return self._open_records(create=False).lead_passage(article_id)
+
     def _sentences_of(self, passages: list[Passage]) -> dict[str, list[tuple[Span, np.ndarray]]]:
-        """Sentence spans and vectors precomputed at index time for the given passages."""
+        """Sentence spans and vectors precomputed at index time for the given passages (of the asked window only,
+        when the question names one and a passage has sentences in it)."""
         found = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
-        return {cid: [(Span(s.start, s.end), s.vector) for s in sentences] for cid, sentences in found.items()}
+        return {
+            cid: [(Span(s.start, s.end), s.vector) for s in sentences_in_window(sentences)]
+            for cid, sentences in found.items()
+        }
 
     def _check_model(self, records: Records) -> None:
         built_with = records.get_meta("embedding_model")
@@ -392,11 +429,18 @@ class Assistant:
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
 
-        Passages, sentences and leads come from one snapshot of the record, whatever is written meanwhile."""
+        A development question ("Wie hat sich … entwickelt?") is answered with a timeline; time words ("im Juni
+        2020", "zuletzt") choose the days quoted instead of being searched. Every quote carries the day it
+        speaks about. Passages, sentences and leads come from one snapshot of the record."""
         question, k = self._question(question), check_k(k, self.settings.max_top_k)  # input first, then the index
+        if is_development_question(question):
+            return self._timeline_answer(question, search_filter)
+        asked = question_time(question, self.now())
         with self._open_records(create=False).snapshot():
-            query_vector, passages = self._retrieve(question, k, search_filter)
-            return self.answerer.answer(question, query_vector, passages)
+            query_vector, passages = self._retrieve_in_time(asked, k, search_filter)
+            with asked_window(asked.window):
+                answer = self.answerer.answer(asked.searched, query_vector, passages)
+        return with_days(dataclasses.replace(answer, question=question), self._stored_day)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -405,9 +449,37 @@ class Assistant:
 
         Without a language model the whole extractive answer text is one piece."""
         question, k = self._question(question), check_k(k, self.settings.max_top_k)
+        if is_development_question(question):
+            yield from as_stream(self._timeline_answer(question, search_filter))
+            return
+        asked = question_time(question, self.now())
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
-            query_vector, passages = self._retrieve(question, k, search_filter)
-        yield from self.answerer.stream(question, query_vector, passages)
+            query_vector, passages = self._retrieve_in_time(asked, k, search_filter)
+        with asked_window(asked.window):
+            for item in self.answerer.stream(asked.searched, query_vector, passages):
+                if isinstance(item, Answer):
+                    item = with_days(dataclasses.replace(item, question=question), self._stored_day)
+                yield item
+
+    def _retrieve_in_time(
+        self, asked: QuestionTime, k: int, search_filter: SearchFilter | None
+    ) -> tuple[np.ndarray, list[Passage]]:
+        """Passages for a question without its time words: of the asked window (published from its first day
+        on, and speaking about one of its days), or the newest of the relevant ones when it asks for the latest."""
+        if asked.window is None and not asked.recent:
+            return self._retrieve(asked.searched, k, search_filter)
+        wide = min(max(4 * (k or self.settings.top_k), 20), self.settings.max_top_k)
+        narrowed = published_from(search_filter, asked.window)
+        query_vector, passages = self._retrieve(asked.searched, wide, narrowed)
+        if asked.window is not None:
+            sentences = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
+            passages = passages_in_window(passages, sentences, asked.window)
+        if asked.recent:
+            return query_vector, latest_first(passages, k or self.settings.top_k)
+        return query_vector, passages[: k or self.settings.top_k]
+
+    def _timeline_answer(self, question: str, search_filter: SearchFilter | None) -> Answer:
+        return timeline_answer(question, *self._timeline(question, search_filter, None, MAX_ENTRIES))
 
     def chat(
         self,
@@ -484,7 +556,12 @@ class Assistant:
         Time words in the question ("seit dem 1. März", "im Juni 2020") narrow the days, resolved against
         `as_of` (else the ``as_of`` setting, else today); `search_filter` restricts sources and publication
         days as in `ask`. Without either, the timeline spans the whole archive."""
-        question = self._question(question)
+        return self._timeline(self._question(question), search_filter, as_of, max_entries)[0]
+
+    def _timeline(
+        self, question: str, search_filter: SearchFilter | None, as_of: str | dt.date | None, max_entries: int
+    ) -> tuple[Timeline, list[Passage]]:
+        """The timeline and the passages it was built from."""
         if not 1 <= max_entries <= MAX_TIMELINE_ENTRIES:
             raise InvalidInputError(f"max_entries must lie between 1 and {MAX_TIMELINE_ENTRIES}, got {max_entries}")
         now = self.now(as_of)
@@ -500,14 +577,8 @@ class Assistant:
             passages = self._search(records, topic, query_vector, TIMELINE_PASSAGES, search_filter)
             sentences = records.sentences_of(p.chunk_id for p in passages)
         entries = build_entries(passages, sentences, query_vector, window=window, max_entries=max_entries)
-        return Timeline(
-            question,
-            entries,
-            guess_language(question),
-            window,
-            now.isoformat(),
-            articles_per_day(passages),
-        )
+        per_day = articles_per_day(passages)
+        return Timeline(question, entries, guess_language(question), window, now.isoformat(), per_day), passages
 
     def now(self, as_of: str | dt.date | None = None) -> dt.date:
         """The day taken as "now" for a question's time words: `as_of`, else the ``as_of`` setting, else today."""

@@ -306,6 +306,13 @@ _FUTURE = re.compile(r"\b(?:wird|werden|soll|sollen|will|shall|plant|planen|gepl
 _PAST = re.compile(
     r"\b(?:hat|hatte|hatten|haben|war|waren|wurde|wurden|ist|sind|was|were|had|has|have|did|sagte|said)\b"
 )
+_WEEKS_BEFORE = re.compile(
+    r"\s+(?:vor\s+"
+    + _COUNT
+    + r"\s+Wochen?|(?:der\s+)?(?:vergangenen|vergangener|letzter|letzten|vorigen|voriger)\s+Woche"
+    r"|(?:of\s+)?last\s+week)\b",
+    re.IGNORECASE,
+)
 _MAY_AS_MONTH = re.compile(r"\b(?:in|of|since|until|early|late|mid)\s+$", re.IGNORECASE)
 _LAST = ("vergangene", "letzte", "vorige", "last", "past", "previous")
 _NEXT = ("kommende", "nächste", "next", "coming")
@@ -435,6 +442,9 @@ def _weekday(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
         return DaySpan.day(anchor + dt.timedelta(days=ahead)), "day"
     if which.startswith(_LAST) and back == 0:
         back = 7
+    if weeks := _WEEKS_BEFORE.match(text, m.end()):  # "am Dienstag vor zwei Wochen", "Montag vergangener Woche"
+        back = (anchor.weekday() - wanted) % 7 + 7 * (_count(weeks["count"]) if weeks["count"] else 1)
+        back -= 7 if weeks["count"] is None and anchor.weekday() < wanted else 0
     return DaySpan.day(anchor - dt.timedelta(days=back)), "day"
 
 

@@ -56,7 +56,7 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
     assert answer["abstained"] is False and len(answer["passages"]) == 3
     assert "Katar" in answer["quotes"][0]["text"]
     for quote in answer["quotes"]:
-        assert list(quote) == ["text", "article_id", "title", "source", "published", "start", "end", "score"]
+        assert list(quote) == ["text", "article_id", "title", "source", "published", "start", "end", "score", "day"]
         assert quote["source"] == "Financial Times"
     for passage in answer["passages"]:
         assert list(passage) == ["article_id", "title", "text", "start", "end", "score"]

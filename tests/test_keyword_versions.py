@@ -121,7 +121,7 @@ def test_new_records_store_sentence_vectors_as_float16_and_old_float32_ones_stay
     old.executescript(_SCHEMA.split("CREATE TABLE IF NOT EXISTS keyword_log")[0])
     old.execute("INSERT INTO articles VALUES ('a', 'h', 'Satz. ', 'a', '', '', NULL, '', 0)")
     old.execute("INSERT INTO chunks VALUES ('a#0', 'a', 0, 0, 6)")
-    old.execute("INSERT INTO sentences VALUES ('a#0', 0, 5, ?)", (vector.tobytes(),))
+    old.execute("INSERT INTO sentences (chunk_id, start, end, vector) VALUES ('a#0', 0, 5, ?)", (vector.tobytes(),))
     old.commit()
     old.close()
     records = Records(tmp_path / "old.sqlite3")

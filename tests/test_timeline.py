@@ -73,6 +73,8 @@ QUESTION = "Wie hat sich die Sperrung der Brücke in Neustadt entwickelt?"
 
 @pytest.fixture
 def bridge(assistant: Assistant) -> Assistant:
+    """The story indexed, with "now" on 20 March 2024 (a Wednesday)."""
+    assistant.settings = assistant.settings.model_copy(update={"as_of": "2024-03-20"})
     assistant.index(BRIDGE)
     return assistant
 
@@ -195,4 +197,32 @@ def test_timeline_command_prints_the_json_shape(bridge: Assistant, tmp_path: Pat
         text=True,
         timeout=600,
     )
-    assert bad.returncode == 1 and "as_of" in bad.stderr
+    assert bad.returncode == 1 and "AS_OF" in bad.stderr and "gestern" in bad.stderr
+
+
+def test_ask_answers_a_development_question_with_a_timeline_in_its_own_shape(bridge: Assistant) -> None:
+    answer = bridge.ask(QUESTION)
+    data = answer.to_dict()
+    assert list(data) == ["question", "answer", "abstained", "quotes", "passages"]
+    assert not answer.abstained and len(answer.quotes) >= 3
+    days = [q.day for q in answer.quotes]
+    assert days == sorted(days) and "2024-03-06" in days
+    for quote in answer.quotes:
+        assert bridge.article(quote.article_id).text[quote.start : quote.end] == quote.text
+        assert any(p.article_id == quote.article_id and p.start <= quote.start < p.end for p in answer.passages)
+
+
+def test_a_question_s_window_chooses_the_quoted_days(bridge: Assistant) -> None:
+    """ "Was geschah vergangene Woche …" as of 20 March: the week of 11-17 March (the demolition), not the
+    closure, and "Woche" is no search term; every quote says the day it speaks about."""
+    answer = bridge.ask("Was geschah vergangene Woche an der Brücke in Neustadt?", k=3)
+    assert answer.quotes and not answer.abstained
+    assert all(q.day and "2024-03-11" <= q.day <= "2024-03-17" for q in answer.quotes), answer.quotes
+    assert answer.question == "Was geschah vergangene Woche an der Brücke in Neustadt?"
+    plain = bridge.ask("Was fanden die Prüfer im Beton der Brücke in Neustadt?", k=3)
+    assert plain.quotes[0].day == "2024-03-06", plain.quotes  # the day its sentence names
+
+
+def test_latest_favours_the_newest_relevant_article(bridge: Assistant) -> None:
+    answer = bridge.ask("Was gibt es zuletzt Neues zur Brücke in Neustadt?", k=2)
+    assert answer.passages and answer.passages[0].article_id == "d-neubau"

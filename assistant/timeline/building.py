@@ -34,6 +34,8 @@ ARTICLE_WEIGHT = 0.5
 """What each relevant article published on a day adds to that day's score."""
 SAME_EVENT = 0.9
 """Two sentences of one day this similar (cosine of their vectors) tell the same event."""
+BACKGROUND = dt.timedelta(days=21)
+"""Days this long before the story's first article are background ("seit Juni 2018"), not its events."""
 MIN_QUOTE_CHARS, MAX_QUOTE_CHARS = 40, 400
 """A quote shorter than this is rarely an event, a longer one no line of a timeline."""
 
@@ -71,8 +73,10 @@ def build_entries(
     if not candidates:
         return []
     by_day: dict[dt.date, list[_Sentence]] = defaultdict(list)
+    earliest = min(d for s in candidates if (d := _day_of(s.passage.published)) is not None)
     for sentence in candidates:
-        by_day[sentence.day].append(sentence)
+        if sentence.day >= earliest - BACKGROUND:
+            by_day[sentence.day].append(sentence)
     scores = _day_scores(candidates, by_day)
     chosen = sorted(scores, key=lambda day: (-scores[day], day))[:max_entries]
     entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]

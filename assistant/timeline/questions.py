@@ -4,15 +4,13 @@ and the question without those words (what is searched: "Woche" or "März" are n
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from assistant.answering.retrieval import SearchFilter
 from assistant.dates import DaySpan, find_time_expressions
-
-if TYPE_CHECKING:
-    from assistant.answering.retrieval import SearchFilter
 
 _DEVELOPMENT = re.compile(
     r"\bwie\s+(?:hat|haben)\s+sich\b.*\bentwickelt\b|\bwie\s+entwickelte[n]?\s+sich\b|\bentwicklung\s+(?:von|der|des|bei|im)\b"
@@ -112,6 +110,18 @@ def _without(question: str, cut: list[tuple[int, int]]) -> str:
         text = " ".join(_LEFTOVER.sub("", text).split())
     text = re.sub(r"\s+([?.!,])", r"\1", text).strip()
     return text if len(text.strip(" ?!.,")) >= 3 else question
+
+
+def published_from(search_filter: SearchFilter | None, window: DaySpan | None) -> SearchFilter | None:
+    """The search filter, publishing from the window's first day on (an article cannot tell of days after it
+    appeared... except plans, which the window's sentences then catch among the articles of those days)."""
+    if window is None or window.first == dt.date.min:
+        return search_filter
+    base = search_filter or SearchFilter()
+    first = window.first.isoformat()
+    if base.published_from and base.published_from >= first:
+        return base
+    return dataclasses.replace(base, published_from=first)
 
 
 def within(window: DaySpan | None, search_filter: SearchFilter | None) -> DaySpan | None:

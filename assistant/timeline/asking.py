@@ -1,0 +1,103 @@
+"""Time in ordinary answers: passages of the asked window, the latest first when asked for, each quote with the
+day it speaks about, and a development question answered as a timeline in the `Answer` shape."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from assistant.answers import Answer, Passage, Quote
+from assistant.dates import DaySpan, sentence_day
+from assistant.indexing.records import SentenceRecord
+from assistant.phrases import phrase
+from assistant.timeline.model import Timeline
+
+_WINDOW: ContextVar[DaySpan | None] = ContextVar("asked_window", default=None)
+"""The window the question being answered asks about: the answerer's sentences are kept inside it."""
+
+
+@contextmanager
+def asked_window(window: DaySpan | None) -> Iterator[None]:
+    """While answering a question with a time window, quotes come from sentences of that window."""
+    token = _WINDOW.set(window)
+    try:
+        yield
+    finally:
+        _WINDOW.reset(token)
+
+
+def asking_window() -> DaySpan | None:
+    """The window of the question being answered in this thread, if it names one."""
+    return _WINDOW.get()
+
+
+def sentences_in_window(sentences: Sequence[SentenceRecord]) -> list[SentenceRecord]:
+    """The sentences of the current question's window (all of them when it has none, or none of them is in it)."""
+    window = _WINDOW.get()
+    if window is None:
+        return list(sentences)
+    inside = [s for s in sentences if s.day is not None and _overlaps(s.day, window)]
+    return inside or list(sentences)
+
+
+def passages_in_window(
+    passages: Sequence[Passage], sentences: Mapping[str, Sequence[SentenceRecord]], window: DaySpan
+) -> list[Passage]:
+    """The passages that speak about a day of `window`: one of their sentences does (a sentence that names no
+    day speaks about its publication day)."""
+    return [
+        p
+        for p in passages
+        if any(s.day is not None and _overlaps(s.day, window) for s in sentences.get(p.chunk_id, ()))
+    ]
+
+
+def latest_first(passages: Sequence[Passage], k: int) -> list[Passage]:
+    """For "zuletzt", "die neuesten Zahlen", "latest": of the better half of the passages, the newest `k`."""
+    better = list(passages[: max(k, len(passages) // 2)])
+    return sorted(better, key=lambda p: p.published or "", reverse=True)[:k]
+
+
+def with_days(answer: Answer, stored: Callable[[Quote], tuple[int, int] | None]) -> Answer:
+    """Each quote with the day its sentence speaks about: as stored with the sentence it stands in (a quote may be
+    the part of a sentence without its "am Mittwoch"), else as its own words say (`sentence_day`)."""
+    quotes = [dataclasses.replace(q, day=_quote_day(q, stored(q))) for q in answer.quotes]
+    return dataclasses.replace(answer, quotes=quotes)
+
+
+def _quote_day(quote: Quote, stored: tuple[int, int] | None) -> str | None:
+    span = DaySpan.from_numbers(*stored) if stored else sentence_day(quote.text, quote.published)
+    if span is None:
+        return None
+    return span.first.isoformat() if span.is_day else f"{span.first.isoformat()}/{span.last.isoformat()}"
+
+
+def timeline_answer(question: str, timeline: Timeline, passages: Sequence[Passage]) -> Answer:
+    """A timeline in the shape of an answer: one line per entry, its quotes (with their days), and the passages
+    they stand in; abstains when no entry was found."""
+    language = timeline.language
+    if not timeline.entries:
+        return Answer(question, phrase(language, "timeline_empty"), True, [], [], language)
+    lines = [phrase(language, "timeline_intro")]
+    quotes: list[Quote] = []
+    for entry in timeline.entries:
+        day = entry.day.to_json()
+        when = day if isinstance(day, str) else f"{day['start']} – {day['end']}"
+        for quote in entry.quotes:
+            quotes.append(
+                dataclasses.replace(quote, day=when if isinstance(day, str) else f"{day['start']}/{day['end']}")
+            )
+            also = f" ({phrase(language, 'also_in')}: {', '.join(entry.also_in)})" if entry.also_in else ""
+            lines.append(f"{when}: „{quote.text}“ [{len(quotes)}] – {quote.source or quote.title}{also}")
+    used = {(q.article_id, q.start) for q in quotes}
+    holding = [p for p in passages if any(a == p.article_id and p.start <= s < p.end for a, s in used)]
+    seen: set[str] = set()
+    unique = [p for p in holding if not (p.chunk_id in seen or seen.add(p.chunk_id))]
+    return Answer(question, "\n".join(lines), False, quotes, unique, language)
+
+
+def _overlaps(day: tuple[int, int], window: DaySpan) -> bool:
+    first, last = window.numbers()
+    return day[0] <= last and day[1] >= first
