@@ -27,7 +27,7 @@ from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
-from assistant.dates import parse_typed_day
+from assistant.dates import DaySpan, parse_typed_day
 from assistant.decoding import clean_text
 from assistant.errors import (
     ArticleNotFoundError,
@@ -63,6 +63,7 @@ from assistant.timeline.asking import (
     asked_window,
     asking_window,
     latest_first,
+    mostly_dated,
     passages_in_window,
     sentences_in_window,
     timeline_answer,
@@ -433,13 +434,13 @@ class Assistant:
         2020", "zuletzt") choose the days quoted instead of being searched. Every quote carries the day it
         speaks about. Passages, sentences and leads come from one snapshot of the record."""
         question, k = self._question(question), check_k(k, self.settings.max_top_k)  # input first, then the index
-        if is_development_question(question):
-            return self._timeline_answer(question, search_filter)
-        asked = question_time(question, self.now())
         with self._open_records(create=False).snapshot():
-            query_vector, passages = self._retrieve_in_time(asked, k, search_filter)
-            with asked_window(asked.window):
-                answer = self.answerer.answer(asked.searched, query_vector, passages)
+            planned = self._plan(question, k, search_filter)
+            if isinstance(planned, Answer):
+                return planned
+            searched, window, query_vector, passages = planned
+            with asked_window(window):
+                answer = self.answerer.answer(searched, query_vector, passages)
         return with_days(dataclasses.replace(answer, question=question), self._stored_day)
 
     def ask_stream(
@@ -449,17 +450,36 @@ class Assistant:
 
         Without a language model the whole extractive answer text is one piece."""
         question, k = self._question(question), check_k(k, self.settings.max_top_k)
-        if is_development_question(question):
-            yield from as_stream(self._timeline_answer(question, search_filter))
-            return
-        asked = question_time(question, self.now())
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
-            query_vector, passages = self._retrieve_in_time(asked, k, search_filter)
-        with asked_window(asked.window):
-            for item in self.answerer.stream(asked.searched, query_vector, passages):
+            planned = self._plan(question, k, search_filter)
+        if isinstance(planned, Answer):
+            yield from as_stream(planned)
+            return
+        searched, window, query_vector, passages = planned
+        with asked_window(window):
+            for item in self.answerer.stream(searched, query_vector, passages):
                 if isinstance(item, Answer):
                     item = with_days(dataclasses.replace(item, question=question), self._stored_day)
                 yield item
+
+    def _plan(
+        self, question: str, k: int | None, search_filter: SearchFilter | None
+    ) -> Answer | tuple[str, DaySpan | None, np.ndarray, list[Passage]]:
+        """A timeline answer for a development question (when the articles hold dated events), else what the
+        answerer needs: the question as searched, the window it names, its vector and passages.
+
+        Time words act as a window only in an archive of dated articles: in undated ones ("1990" in an
+        encyclopaedia) they stay search terms, and the question takes the ordinary path unchanged."""
+        if is_development_question(question):
+            timeline, used = self._timeline(question, search_filter, None, MAX_ENTRIES)
+            if timeline.entries:
+                return timeline_answer(question, timeline, used)
+        asked = question_time(question, self.now())
+        query_vector, passages = self._retrieve(question, k, search_filter)
+        if (asked.window is None and not asked.recent) or not mostly_dated(passages):
+            return question, None, query_vector, passages
+        query_vector, passages = self._retrieve_in_time(asked, k, search_filter)
+        return asked.searched, asked.window, query_vector, passages
 
     def _retrieve_in_time(
         self, asked: QuestionTime, k: int, search_filter: SearchFilter | None
@@ -477,9 +497,6 @@ class Assistant:
         if asked.recent:
             return query_vector, latest_first(passages, k or self.settings.top_k)
         return query_vector, passages[: k or self.settings.top_k]
-
-    def _timeline_answer(self, question: str, search_filter: SearchFilter | None) -> Answer:
-        return timeline_answer(question, *self._timeline(question, search_filter, None, MAX_ENTRIES))
 
     def chat(
         self,

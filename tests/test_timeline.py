@@ -213,7 +213,7 @@ def test_ask_answers_a_development_question_with_a_timeline_in_its_own_shape(bri
 
 
 def test_a_question_s_window_chooses_the_quoted_days(bridge: Assistant) -> None:
-    """ "Was geschah vergangene Woche …" as of 20 March: the week of 11-17 March (the demolition), not the
+    """Asked "Was geschah vergangene Woche …" on 20 March: the week of 11-17 March (the demolition), not the
     closure, and "Woche" is no search term; every quote says the day it speaks about."""
     answer = bridge.ask("Was geschah vergangene Woche an der Brücke in Neustadt?", k=3)
     assert answer.quotes and not answer.abstained
@@ -226,3 +226,16 @@ def test_a_question_s_window_chooses_the_quoted_days(bridge: Assistant) -> None:
 def test_latest_favours_the_newest_relevant_article(bridge: Assistant) -> None:
     answer = bridge.ask("Was gibt es zuletzt Neues zur Brücke in Neustadt?", k=2)
     assert answer.passages and answer.passages[0].article_id == "d-neubau"
+
+
+def test_time_words_stay_search_terms_in_an_undated_archive(assistant: Assistant) -> None:
+    """An encyclopaedia has no publication days: "im Jahr 1989" is what is asked about, not a window."""
+    assistant.index(
+        [
+            Article(id="mauer", text="Die Berliner Mauer fiel im Jahr 1989 nach friedlichen Protesten in der DDR."),
+            Article(id="bahn", text="Die erste deutsche Eisenbahn fuhr im Jahr 1835 von Nürnberg nach Fürth."),
+        ]
+    )
+    answer = assistant.ask("Was geschah im Jahr 1989 in Berlin?", k=2)
+    assert not answer.abstained and answer.quotes[0].article_id == "mauer"
+    assert assistant.ask("Wie hat sich die Eisenbahn entwickelt?", k=2).quotes  # no dated events: answered as ever
