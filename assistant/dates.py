@@ -255,7 +255,7 @@ _PREFIXED_YEAR = "|".join(
         "[Aa]nfang", "[Oo]f",
     )
 )  # fmt: skip
-_WHICH_DAY = r"(?i:kommenden|nächsten|vergangenen|letzten|vorigen|diesen|next|last|this|coming|past)"
+_WHICH_DAY = r"(?i:kommenden|nächsten|vergangenen|letzten|vorigen|diesen|diesem|next|last|this|coming|past)"
 _DAY_PART = r"(?:abend|morgen|mittag|nachmittag|vormittag|nacht|früh)?(?:\s+(?:morning|evening|night|afternoon))?"
 _WHICH_UNIT = (
     r"vergangene[nrs]?|letzte[nrs]?|vorige[nrs]?|diese[nrs]?|kommende[nrs]?|nächste[nrs]?"
@@ -434,8 +434,11 @@ def _weekday(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
     wanted = _WEEKDAYS[m["weekday"]]
     which = (m["which"] or "").lower()
     back = (anchor.weekday() - wanted) % 7
+    if which.startswith(("dies", "this")):  # "an diesem Mittwoch": the Wednesday of the article's week
+        return DaySpan.day(anchor + dt.timedelta(days=wanted - anchor.weekday())), "day"
+    near = text[max(0, m.start() - 25) : m.start()] + text[m.end() : m.end() + 8]  # the day's own clause
     future = which.startswith(_NEXT) or (
-        not which and _FUTURE.search(text) is not None and _PAST.search(text) is None and back != 0
+        not which and _FUTURE.search(near) is not None and _PAST.search(text) is None and back != 0
     )
     if future:
         ahead = (wanted - anchor.weekday()) % 7 or 7
@@ -535,7 +538,7 @@ def sentence_day(sentence: str, published: str | dt.date | None) -> DaySpan | No
     anchor = published if isinstance(published, dt.date) else _parse_anchor(published)
     if anchor is None:
         return None
-    mentions = [m for m in find_time_expressions(sentence, anchor) if m.kind != "range"]
+    mentions = [m for m in find_time_expressions(sentence, anchor) if m.kind != "range" and m.relation != "until"]
     exact = [m for m in mentions if m.kind == "day"]
     near = [m for m in mentions if m.kind in ("week", "month")] + [m for m in mentions if m.kind == "year"]
     chosen = exact[0] if exact else near[0] if near else None

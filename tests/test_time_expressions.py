@@ -54,6 +54,10 @@ SAMPLE: list[tuple[str, str, str | tuple[str, str] | None]] = [
     ("Am kommenden Montag öffnen die Schulen.", THU, "2020-06-22"),
     ("Am Montag wird der Kreistag beraten.", THU, "2020-06-22"),
     ("In den vergangenen Wochen wurden viele getestet.", THU, None),
+    ("Die Schulen bleiben an diesem Mittwoch geschlossen.", "2020-02-25", "2020-02-26"),
+    ("Die Regeln gelten nun bis zum 7. Juli.", THU, "2020-06-18"),
+    ("Das Amt teilte am Dienstagabend mit, es sollen 50 Kinder kommen.", "2020-04-08", "2020-04-07"),
+    ("Die Anhörung war am Dienstag vor zwei Wochen.", "2020-07-02", "2020-06-16"),
     ("Die Regierung schloss die Grenze.", THU, None),
     # English
     ("The plant was closed on Wednesday.", THU, "2020-06-17"),
@@ -79,7 +83,7 @@ def _expected(value: str | tuple[str, str]) -> DaySpan:
 
 def _resolved(text: str, published: str) -> DaySpan | None:
     mentions = find_time_expressions(text, dt.date.fromisoformat(published))
-    return sentence_day(text, published) if mentions else None
+    return sentence_day(text, published) if mentions else None  # None: no time expression was found
 
 
 def test_the_sample_is_resolved_right() -> None:

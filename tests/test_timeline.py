@@ -15,7 +15,7 @@ import pytest
 from assistant import Article, Assistant
 from assistant.core import RECORDS_FILE
 from assistant.dates import DaySpan
-from assistant.indexing.records import SENTENCE_DAYS
+from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS
 from assistant.timeline import evaluation
 
 BRIDGE = [  # a story told by three outlets over four weeks, with sentences that name their day
@@ -109,7 +109,7 @@ def test_an_older_index_is_dated_once(bridge: Assistant) -> None:
         report = reopened.index(BRIDGE[:1])  # unchanged: only the dating runs
         assert not report.changed
         assert (20240306, 20240306) in _days_of(reopened, "a-sperrung").values()
-        assert reopened.records().get_meta(SENTENCE_DAYS) == "1"
+        assert reopened.records().get_meta(SENTENCE_DAYS) == DATING_VERSION
     finally:
         reopened.close()
 

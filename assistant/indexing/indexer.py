@@ -20,7 +20,7 @@ import numpy as np
 from assistant.articles import Article, LoadResult, Refusal
 from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number, sentence_day
-from assistant.indexing.records import SENTENCE_DAYS, ChunkRecord, Records, SentenceRecord
+from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS, ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
 from assistant.indexing.store import ChromaStore, StoredChunk
 from assistant.ingest.loading import article_id_for, load_paths
@@ -184,10 +184,10 @@ class Indexer:
         return len(articles)
 
     def date_sentences(self, progress: ProgressCallback | None = None, batch: int = 200) -> int:
-        """Give every sentence of an index made before sentences carried their day that day, once (a records
-        flag says it is done; a run killed halfway starts again, as each batch is one transaction that only
-        writes what the text determines). Returns how many articles were dated."""
-        if self.records.get_meta(SENTENCE_DAYS) == "1":
+        """Give every sentence of an index made before sentences carried their day (or dated by other rules)
+        that day, once (a records flag names the rules it was dated by; a run killed halfway starts again, as each
+        batch is one transaction that only writes what the text determines). Returns how many articles were dated."""
+        if self.records.get_meta(SENTENCE_DAYS) == DATING_VERSION:
             return 0
         articles = self.records.counts()[0]
         dated = 0
@@ -207,7 +207,7 @@ class Indexer:
         self.records.set_sentence_days(rows)
         if progress and dated:
             progress(dated, articles, DATING)
-        self.records.set_meta(SENTENCE_DAYS, "1")
+        self.records.set_meta(SENTENCE_DAYS, DATING_VERSION)
         return dated
 
     def index(

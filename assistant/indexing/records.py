@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS keyword_log (
 );
 """
 SENTENCE_DAYS = "sentence_days"
-"""Meta flag: every sentence of an article with a publication day carries the day it speaks about."""
+"""Meta key: every sentence of an article with a publication day carries the day it speaks about, as dated by the
+rules of version `DATING_VERSION` (other rules: the index is dated again, once)."""
+DATING_VERSION = "2"
 SENTENCE_DTYPES = {"float16": np.float16, "float32": np.float32}
 """How sentence vectors are stored: float16 in indexes created since it held the eval, float32 in older ones."""
 
@@ -479,7 +481,7 @@ def _add_day_columns(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE sentences ADD COLUMN day_first INTEGER")
         db.execute("ALTER TABLE sentences ADD COLUMN day_last INTEGER")
     if db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone() is None:
-        db.execute("INSERT OR IGNORE INTO meta VALUES (?, '1')", (SENTENCE_DAYS,))
+        db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (SENTENCE_DAYS, DATING_VERSION))
 
 
 def _start_counting(db: sqlite3.Connection) -> None:
