@@ -23,15 +23,17 @@ from assistant.timeline.model import TimelineEntry
 
 MAX_ENTRIES = 12
 """Entries a timeline holds by default: about a dozen milestones is what a reader takes in."""
-RELEVANT_BELOW_BEST = 0.06
+RELEVANT_BELOW_BEST = 0.08
 """A sentence counts for a day when its similarity to the question is at most this far below the best one's."""
 EXPLICIT_WEIGHT = 1.0
 """What a sentence naming its day ("am Mittwoch", "am 17. Juni") adds to that day's score."""
-IMPLICIT_WEIGHT = 0.35
+IMPLICIT_WEIGHT = 0.6
 """What a sentence that names no day adds to its publication day's score (the day after is news of the day
 before as often as not, so it counts for less than a sentence that names its day)."""
 ARTICLE_WEIGHT = 0.5
 """What each relevant article published on a day adds to that day's score."""
+NEIGHBOUR_DISCOUNT = 0.6
+"""What a day's score is multiplied by once the day before or after it is on the timeline."""
 SAME_EVENT = 0.9
 """Two sentences of one day this similar (cosine of their vectors) tell the same event."""
 BACKGROUND = dt.timedelta(days=21)
@@ -78,7 +80,7 @@ def build_entries(
         if sentence.day >= earliest - BACKGROUND:
             by_day[sentence.day].append(sentence)
     scores = _day_scores(candidates, by_day)
-    chosen = sorted(scores, key=lambda day: (-scores[day], day))[:max_entries]
+    chosen = _best_days(scores, max_entries)
     entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]
     return [entry for entry in entries if entry is not None]
 
@@ -126,6 +128,21 @@ def _day_scores(candidates: list[_Sentence], by_day: Mapping[dt.date, list[_Sent
         said = sum(EXPLICIT_WEIGHT if s.explicit else IMPLICIT_WEIGHT for s in group)
         scores[day] = said + ARTICLE_WEIGHT * len(published.get(day, ()))
     return scores
+
+
+def _best_days(scores: Mapping[dt.date, float], count: int) -> list[dt.date]:
+    """The `count` best days, a day's neighbours weighing `NEIGHBOUR_DISCOUNT` less once it is chosen (the
+    articles of the day after an event tell it again: one entry, not two)."""
+    left = dict(scores)
+    chosen: list[dt.date] = []
+    while left and len(chosen) < count:
+        day = min(left, key=lambda d: (-left[d], d))
+        chosen.append(day)
+        del left[day]
+        for near in (day - dt.timedelta(days=1), day + dt.timedelta(days=1)):
+            if near in left:
+                left[near] *= NEIGHBOUR_DISCOUNT
+    return chosen
 
 
 def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry | None:
