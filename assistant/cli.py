@@ -69,15 +69,15 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
     """A tqdm bar on stderr (shown on a terminal only) driven by the indexer's progress callback."""
     from tqdm import tqdm
 
-    from assistant.indexing.indexer import TAGGING
+    from assistant.indexing.indexer import DATING, TAGGING
 
     bar: dict[str, Any] = {}
 
     def update(done: int, total: int, what: str) -> None:
-        phase = "tags" if what == TAGGING else "articles"
-        if bar.get("phase") != phase:  # tagging an older index comes first, then the articles: a bar each
+        phase = {TAGGING: "tags", DATING: "days"}.get(what, "articles")
+        if bar.get("phase") != phase:  # tagging and dating an older index come first, then the articles: a bar each
             close()
-            desc = "language tags" if phase == "tags" else None
+            desc = {"tags": "language tags", "days": "sentence days"}.get(phase)
             bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar["phase"] = phase
         bar["bar"].update(done - bar["bar"].n)
