@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -239,3 +240,15 @@ def test_time_words_stay_search_terms_in_an_undated_archive(assistant: Assistant
     answer = assistant.ask("Was geschah im Jahr 1989 in Berlin?", k=2)
     assert not answer.abstained and answer.quotes[0].article_id == "mauer"
     assert assistant.ask("Wie hat sich die Eisenbahn entwickelt?", k=2).quotes  # no dated events: answered as ever
+
+
+def test_the_chat_shows_the_day_a_quote_speaks_about() -> None:
+    from assistant.answers import Answer, Quote
+    from assistant.serve.chat_html import message_html
+
+    quote = Quote("Am Mittwoch <b>sperrte</b> die Stadt die Brücke.", "a", 0, 47, 1.0, "T", "bote.de", "2024-03-07")
+    dated = Answer("Frage", "Antwort [1]", False, [dataclasses.replace(quote, day="2024-03-06")], [], "de")
+    shown = message_html(dated)
+    assert "spricht vom 06.03.2024" in shown and "07.03.2024" in shown and "<b>" not in shown
+    same_day = Answer("Frage", "Antwort [1]", False, [dataclasses.replace(quote, day="2024-03-07")], [], "de")
+    assert "spricht vom" not in message_html(same_day)

@@ -184,7 +184,7 @@ def source_html(
     head = (
         f"<div class='na-source-head'>{numbers}"
         f"<span class='na-title'>{html.escape(title)}</span></div>"
-        f"<div class='na-meta'>{_meta_html(quote.source, quote.published)}"
+        f"<div class='na-meta'>{_meta_html(quote.source, quote.published)}{_day_html(quote, labels)}"
         f"<code class='na-id'>{html.escape(quote.article_id)}</code>{_also_in_html(quote, passages, labels)}</div>"
     )
     marks = [Mark(q.start, q.end, labels["offsets"].format(start=q.start, end=q.end)) for _, q in quoted]
@@ -294,6 +294,14 @@ def _also_in_html(quote: Quote, passages: Sequence[Passage], labels: dict[str, s
     if not outlets:
         return ""
     return f"<span class='na-also'>{html.escape(labels['also_in'])}: {html.escape(', '.join(outlets))}</span>"
+
+
+def _day_html(quote: Quote, labels: dict[str, str]) -> str:
+    """The day the quoted sentence speaks about, beside its publication day, when the two differ."""
+    if not quote.day or quote.day == (quote.published or "")[:10]:
+        return ""
+    day = " – ".join(_german_date(part) for part in quote.day.split("/"))
+    return f"<span class='na-day'>{html.escape(labels['quote_speaks_of'].format(day=day))}</span>"
 
 
 def _meta_html(source: str, published: str | None) -> str:
