@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Article, Assistant
+from assistant import Article, Assistant, Settings
 from assistant.core import RECORDS_FILE
 from assistant.dates import DaySpan
 from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS
 from assistant.timeline import evaluation
+from tests.test_chroma_server import ChromaServer, chroma_server  # noqa: F401 (the server fixture)
 
 BRIDGE = [  # a story told by three outlets over four weeks, with sentences that name their day
     Article(
@@ -252,3 +253,35 @@ def test_the_chat_shows_the_day_a_quote_speaks_about() -> None:
     assert "spricht vom 06.03.2024" in shown and "07.03.2024" in shown and "<b>" not in shown
     same_day = Answer("Frage", "Antwort [1]", False, [dataclasses.replace(quote, day="2024-03-07")], [], "de")
     assert "spricht vom" not in message_html(same_day)
+
+
+@pytest.mark.slow
+def test_days_are_stored_on_a_chroma_server_and_reach_every_cache(
+    chroma_server: ChromaServer,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+    embeddings,
+) -> None:
+    """Sentences on the server carry their days; a new machine's cache gets them, and dates from the text the
+    sentences an older version stored without."""
+    settings = Settings(index_dir=tmp_path / "one", chroma_url=chroma_server.url, as_of="2024-04-10")
+    writer = Assistant(settings, embeddings=embeddings)
+    writer.index(BRIDGE[:4])
+    server = writer.records().server
+    got = server.sentences.get(where={"article_id": "a-sperrung"}, include=["metadatas"])
+    assert {(m["day_first"], m["day_last"]) for m in got["metadatas"]} >= {(20240306, 20240306)}
+    older = server.sentences.get(where={"article_id": "c-abriss"}, include=["metadatas"])
+    server.sentences.update(  # as an older version wrote them: no days
+        ids=older["ids"],
+        metadatas=[{k: v for k, v in m.items() if not k.startswith("day_")} for m in older["metadatas"]],
+    )
+    server.touch()
+    writer.close()
+
+    reader = Assistant(settings.model_copy(update={"index_dir": tmp_path / "two"}), embeddings=embeddings)
+    try:
+        assert (20240306, 20240306) in _days_of(reader, "a-sperrung").values()
+        assert (20240314, 20240314) in _days_of(reader, "c-abriss").values()  # dated on the way into the cache
+        entries = reader.timeline(QUESTION).entries
+        assert {dt.date(2024, 3, 6), dt.date(2024, 3, 14)} <= {e.day.first for e in entries}
+    finally:
+        reader.close()
