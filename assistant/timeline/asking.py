@@ -98,9 +98,10 @@ def timeline_answer(question: str, timeline: Timeline, passages: Sequence[Passag
             lines.append(f"{when}: „{quote.text}“ [{len(quotes)}] – {quote.source or quote.title}{also}")
     used = {(q.article_id, q.start) for q in quotes}
     holding = [p for p in passages if any(a == p.article_id and p.start <= s < p.end for a, s in used)]
-    seen: set[str] = set()
-    unique = [p for p in holding if not (p.chunk_id in seen or seen.add(p.chunk_id))]
-    return Answer(question, "\n".join(lines), False, quotes, unique, language)
+    first: dict[str, Passage] = {}
+    for passage in holding:
+        first.setdefault(passage.chunk_id, passage)
+    return Answer(question, "\n".join(lines), False, quotes, list(first.values()), language)
 
 
 def _overlaps(day: tuple[int, int], window: DaySpan) -> bool:
