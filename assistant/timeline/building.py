@@ -32,8 +32,10 @@ IMPLICIT_WEIGHT = 0.6
 before as often as not, so it counts for less than a sentence that names its day)."""
 ARTICLE_WEIGHT = 0.5
 """What each relevant article published on a day adds to that day's score."""
-NEIGHBOUR_DISCOUNT = 0.6
+NEIGHBOUR_DISCOUNT = 0.4
 """What a day's score is multiplied by once the day before or after it is on the timeline."""
+SAME_DAY_BONUS = 0.1
+"""Preference for telling a day with a sentence of an article published that day (the day's own report)."""
 SAME_EVENT = 0.9
 """Two sentences of one day this similar (cosine of their vectors) tell the same event."""
 BACKGROUND = dt.timedelta(days=21)
@@ -154,7 +156,8 @@ def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry 
     central = similarity.mean(axis=1) if len(group) > 1 else np.ones(1)
     relevance = np.array([s.relevance for s in group])
     named = np.array([0.02 if s.explicit else 0.0 for s in group])
-    best = int(np.argmax(relevance + central + named))
+    that_day = np.array([SAME_DAY_BONUS if _day_of(s.passage.published) == day else 0.0 for s in group])
+    best = int(np.argmax(relevance + central + named + that_day))
     chosen = group[best]
     outlets: list[str] = []
     for other, alike in zip(group, similarity[best], strict=True):
