@@ -91,7 +91,7 @@ log = logging.getLogger(__name__)
 SYNDICATION_SLACK = 6
 """Extra passages retrieved so that syndicated copies, shown once, do not leave an answer short."""
 WEB_STATE_FILE = "web.sqlite3"
-TIMELINE_PASSAGES = 150
+TIMELINE_PASSAGES = 200
 """Passages a timeline is built from: enough for a story's many days and outlets, few enough for a second."""
 MAX_TIMELINE_ENTRIES = 100
 
