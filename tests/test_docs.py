@@ -107,3 +107,18 @@ def test_code_blocks_close(page: Path) -> None:
     """An unclosed fence turns the rest of a page into code (and hides its headings from every link)."""
     fences = re.findall(r"^ *(?:```|~~~)", page.read_text(encoding="utf-8"), re.M)
     assert len(fences) % 2 == 0, f"{page.name} has an unclosed code block"
+
+
+def test_code_points_to_pages_that_exist() -> None:
+    """Docstrings link the decision record instead of repeating sweeps: each page and section they name exists."""
+    broken = []
+    for source in sorted([*(REPO / "assistant").rglob("*.py"), *(REPO / "bench").glob("*.py")]):
+        text = " ".join(source.read_text(encoding="utf-8").split())
+        for page, section in re.findall(r"(docs/[\w-]+\.md)(?:,? \(?\"([^\"]+)\")?", text):
+            file = REPO / page
+            if not file.exists():
+                if page not in PENDING_PAGES:
+                    broken.append(f"{source.name}: {page}")
+            elif section and not any(section in heading for heading in _HEADING.findall(file.read_text())):
+                broken.append(f'{source.name}: {page} "{section}"')
+    assert not broken, "no such page or section: " + "; ".join(broken)
