@@ -34,7 +34,7 @@ from assistant.ingest.web import is_url
 from assistant.language import guess_language
 from assistant.phrases import phrase, phrases_for
 from assistant.protocols import Message
-from assistant.serve.access import Auth, SessionCheck, gate_middleware, off_the_event_loop
+from assistant.serve.access import Auth, Caller, KeyCheck, SessionCheck, gate_middleware, off_the_event_loop
 from assistant.serve.chat_html import (
     EMPTY_QUESTION,
     FileOutcome,
@@ -46,6 +46,7 @@ from assistant.serve.chat_html import (
     report_html,
     status_html,
 )
+from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen
 from assistant.settings import Settings
 from assistant.validation import check_k, search_filter_from
@@ -516,19 +517,27 @@ def launch(
     block: bool = True,
     auth: Auth | None = None,
     sessions: SessionCheck | None = None,
+    keys: KeyCheck | None = None,
+    programs: ProgramRoutes | None = None,
     **kwargs: Any,
 ) -> str:
     """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`).
 
     With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open;
-    with `sessions` too, it ends the sessions of users removed or given a new password since they logged in."""
+    with `sessions` too, it ends the sessions of users removed or given a new password since they logged in;
+    `keys` let programs in with ``Authorization: Bearer KEY``. `programs` adds the JSON API, ``/v1`` and
+    ``/mcp`` (`assistant.serve.programs`) to the same server, behind the same gate."""
     app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, README)
+    app_kwargs: dict[str, Any] = {}
+    if programs is not None:
+        app_kwargs.update(routes=programs.routes, lifespan=programs.lifespan)
     if auth is not None:
+        app_kwargs["middleware"] = gate_middleware(sessions, keys)
         kwargs.update(
-            auth=off_the_event_loop(auth),
-            auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
-            app_kwargs={"middleware": gate_middleware(sessions)},
+            auth=off_the_event_loop(auth), auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in."
         )
+    if app_kwargs:
+        kwargs["app_kwargs"] = app_kwargs
     app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
     if block:
@@ -555,16 +564,21 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     auth: Auth | None = None,
     sessions: SessionCheck | None = None,
+    keys: KeyCheck | None = None,
+    open_caller: Caller | None = None,
 ) -> None:
-    """Load the model (so the first question is quick), then serve the chat until interrupted; what token states
-    need loads in the background once the chat is up.
+    """Load the model (so the first question is quick), then serve the chat and the routes for programs (JSON
+    API, OpenAI-compatible, MCP) until interrupted; what token states need loads in the background once the
+    chat is up.
 
     Follow-ups are rewritten as the assistant does it (`Assistant.rewriter`: by the language model when one is
     configured), the same for `assistant serve` and any other caller."""
     assistant.embeddings.embed_query("warm up")
     app = build_app(assistant, uploads_dir=uploads_dir)
     limit = gradio_file_limit(assistant.settings)
-    launch(app, host, port, block=False, auth=auth, sessions=sessions, max_file_size=limit)
+    programs = program_routes(assistant, host=host, open_caller=open_caller)
+    login = {"auth": auth, "sessions": sessions, "keys": keys}
+    launch(app, host, port, block=False, **login, programs=programs, max_file_size=limit)
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
     warm_in_background(assistant.embeddings)  # the first English question or near call then waits for nothing
     app.block_thread()
