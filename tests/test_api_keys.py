@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mcp_types import CallToolResult
 from starlette.applications import Starlette
 
 from assistant import Assistant, Settings
@@ -217,3 +218,39 @@ async def test_without_a_login_on_a_network_address_nobody_may_index(indexed: As
             refused = await client.post("/api/index", json={"urls": ["/etc/passwd"]})  # 400: a path, not a URL
             assert refused.status_code == expected, refused.text
             assert (await client.get("/api/status")).json()["articles"] == indexed.status().articles
+
+
+@pytest.mark.slow
+def test_an_open_server_answers_everyone_but_lets_only_this_machines_user_index(indexed: Assistant) -> None:
+    """Served without a login: on a network address with --no-auth (`Caller("anonymous")`) the API and MCP
+    answer questions and refuse to index; on loopback (`Caller("local")`) MCP keeps the SDK's DNS-rebinding
+    check (a page in the local browser must not reach the tools through another host name)."""
+    import asyncio
+
+    from assistant.serve.chat_app import build_app, launch
+    from assistant.serve.programs import program_routes
+    from tests.ports import free_port
+
+    app = build_app(indexed)
+    programs = program_routes(indexed, open_caller=Caller("anonymous"))
+    url = launch(app, "127.0.0.1", free_port(), block=False, programs=programs)
+    try:
+        assert httpx.get(url + "/api/status", timeout=30).json()["articles"] == indexed.status().articles
+        refused = httpx.post(url + "/api/index", json={"urls": ["https://example.org/feed.xml"]}, timeout=30)
+        assert refused.status_code == 403 and "login or an API key" in refused.json()["error"]["message"]
+        result = asyncio.run(_mcp_call(url, "index_urls", {"urls": ["https://example.org/feed.xml"]}))
+        assert result.is_error and "needs a login or an API key" in result.content[0].text
+        hello = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+        accept = {"Accept": "application/json, text/event-stream"}
+        rebound = httpx.post(url + "/mcp", json=hello, headers={**accept, "Host": "evil.example:80"}, timeout=30)
+        assert rebound.status_code in (403, 421), rebound.text
+        assert httpx.post(url + "/mcp", json=hello, headers=accept, timeout=30).status_code == 200
+    finally:
+        app.close()
+
+
+async def _mcp_call(url: str, tool: str, arguments: dict[str, object]) -> CallToolResult:
+    from mcp import Client
+
+    async with Client(url + "/mcp") as client:
+        return await client.call_tool(tool, arguments)

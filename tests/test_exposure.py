@@ -63,7 +63,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterat
     assistant.index([root / "articles"])
     app = build_app(assistant)
     login = {"auth": users.verify, "sessions": users.fingerprint, "keys": keys.name_for}  # as `assistant serve`
-    programs = program_routes(assistant)  # the JSON API, /v1 and /mcp on the same server
+    programs = program_routes(assistant, gated=True)  # the JSON API, /v1 and /mcp on the same server
     limit = gradio_file_limit(settings)
     url = launch(app, "127.0.0.1", free_port(), block=False, **login, programs=programs, max_file_size=limit)
     try:

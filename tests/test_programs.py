@@ -305,3 +305,14 @@ def test_mcp_over_http_refuses_without_a_key(served: Served) -> None:
     with pytest.raises(BaseException, match="unhandled errors"):  # the client's task groups wrap the refusal
         asyncio.run(_mcp_session(served.url, None, statuses))
     assert statuses and set(statuses) == {401}  # every request refused (the opening one, the closing DELETE)
+
+
+def test_mcp_behind_a_reverse_proxy_takes_the_proxys_host_header(served: Served) -> None:
+    """With --auth every request carries a key or login, so the SDK's DNS-rebinding check (which would refuse a
+    proxy's Host header) is off; without a key the proxy's request is still refused."""
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {"Host": "nachrichten.example.org", "Accept": "application/json, text/event-stream"}
+    proxied = httpx.post(served.url + "/mcp", json=hello, headers={**headers, **served.headers()}, timeout=60)
+    assert proxied.status_code == 200, proxied.text
+    assert "index_urls" in proxied.text
+    assert httpx.post(served.url + "/mcp", json=hello, headers=headers, timeout=60).status_code == 401

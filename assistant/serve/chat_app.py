@@ -576,7 +576,7 @@ def serve(
     assistant.embeddings.embed_query("warm up")
     app = build_app(assistant, uploads_dir=uploads_dir)
     limit = gradio_file_limit(assistant.settings)
-    programs = program_routes(assistant, host=host, open_caller=open_caller)
+    programs = program_routes(assistant, host=host, open_caller=open_caller, gated=auth is not None)
     login = {"auth": auth, "sessions": sessions, "keys": keys}
     launch(app, host, port, block=False, **login, programs=programs, max_file_size=limit)
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")

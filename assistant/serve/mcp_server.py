@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import ToolAnnotations
 from starlette.requests import Request
 from starlette.routing import BaseRoute
@@ -146,11 +147,18 @@ def build_mcp(operations: Operations, open_caller: Caller) -> MCPServer:
 
 
 class HttpMcp:
-    """``/mcp`` on the chat's server: the SDK's streamable-HTTP route, and the lifespan its sessions run in."""
+    """``/mcp`` on the chat's server: the SDK's streamable-HTTP route, and the lifespan its sessions run in.
 
-    def __init__(self, server: MCPServer, host: str) -> None:
+    Open on loopback (no login), the SDK's DNS-rebinding check stays on: a web page in the local browser must
+    not reach the tools through a name that resolves to 127.0.0.1. Behind the gate (a key or login on every
+    request) it is off, so a reverse proxy may pass its own Host header."""
+
+    def __init__(self, server: MCPServer, host: str, *, gated: bool = False) -> None:
         self.server = server
-        app = server.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, host=host)
+        security = TransportSecuritySettings(enable_dns_rebinding_protection=False) if gated else None
+        app = server.streamable_http_app(
+            streamable_http_path="/mcp", stateless_http=True, host=host, transport_security=security
+        )
         self.routes: list[BaseRoute] = list(app.routes)
 
     @contextlib.asynccontextmanager

@@ -33,13 +33,19 @@ class ProgramRoutes:
 
 
 def program_routes(
-    assistant: Assistant, *, host: str = "127.0.0.1", open_caller: Caller | None = None, concurrency: int = 4
+    assistant: Assistant,
+    *,
+    host: str = "127.0.0.1",
+    open_caller: Caller | None = None,
+    gated: bool = False,
+    concurrency: int = 4,
 ) -> ProgramRoutes:
     """The JSON API, ``/v1`` and ``/mcp`` over `assistant`; `open_caller` is who a request is when the server
-    has no login (`Access.open_caller`: this machine's user on loopback)."""
+    has no login (`Access.open_caller`: this machine's user on loopback); `gated`: every request passes the
+    login gate (`access.LoginGate`)."""
     operations = Operations(assistant)
     caller = open_caller or Caller("local")
     service = Service(operations, open_caller=caller, questions=concurrency)
-    mcp = HttpMcp(build_mcp(operations, caller), host)
+    mcp = HttpMcp(build_mcp(operations, caller), host, gated=gated)
     routes: list[BaseRoute] = [*starlette_routes(service, API_ROUTES + OPENAI_ROUTES), *mcp.routes]
     return ProgramRoutes(routes, mcp)
