@@ -100,7 +100,7 @@ def error_response(status: int, message: str, kind: str) -> JSONResponse:
 
 def status_of(error: AssistantError) -> tuple[int, str]:
     """The HTTP status of a library error: the caller's mistake (4xx) or the server's state (5xx)."""
-    if isinstance(error, ArticleNotFoundError):
+    if isinstance(error, ArticleNotFoundError | KeyError):  # an article, a conversation: not found
         return 404, "not_found_error"
     if isinstance(error, InvalidInputError):
         return 400, "invalid_request_error"

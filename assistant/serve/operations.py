@@ -7,6 +7,7 @@ is an `InvalidInputError` whose message says what to send instead. Nothing here 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.errors import InvalidInputError
 from assistant.ingest.web import is_url
+from assistant.serve.user_store import UserStore, user_store_for
 from assistant.validation import check_k, search_filter_from
 
 JsonObject = Mapping[str, object]
@@ -71,6 +73,15 @@ class Operations:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self._user_store: UserStore | None = None
+        self._opening = threading.Lock()
+
+    def user_store(self) -> UserStore:
+        """Where users' conversations are kept (opened at first use: a Chroma server is asked only then)."""
+        with self._opening:
+            if self._user_store is None:
+                self._user_store = user_store_for(self.assistant)
+            return self._user_store
 
     @property
     def max_k(self) -> int:

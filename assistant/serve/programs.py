@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from assistant.core import Assistant
 from assistant.serve.access import Caller
 from assistant.serve.api_routes import API_ROUTES, Service, starlette_routes
+from assistant.serve.conversation_routes import CONVERSATION_ROUTES
 from assistant.serve.mcp_server import HttpMcp, build_mcp
 from assistant.serve.openai_routes import OPENAI_ROUTES
 from assistant.serve.operations import Operations
@@ -47,5 +48,8 @@ def program_routes(
     caller = open_caller or Caller("local")
     service = Service(operations, open_caller=caller, questions=concurrency)
     mcp = HttpMcp(build_mcp(operations, caller), host, gated=gated)
-    routes: list[BaseRoute] = [*starlette_routes(service, API_ROUTES + OPENAI_ROUTES), *mcp.routes]
+    routes: list[BaseRoute] = [
+        *starlette_routes(service, API_ROUTES + OPENAI_ROUTES + CONVERSATION_ROUTES),
+        *mcp.routes,
+    ]
     return ProgramRoutes(routes, mcp)
