@@ -19,6 +19,7 @@ import pytest
 from news_site import NewsSite
 
 from assistant.serve.api_routes import API_ROUTES, MAX_BODY_BYTES
+from assistant.serve.conversation_routes import CONVERSATION_ROUTES
 from assistant.serve.openai_routes import MODEL_ID, OPENAI_ROUTES
 from assistant.serve.users import Users
 from tests.ports import free_port
@@ -76,14 +77,14 @@ def served(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterat
 
 
 def concrete(path: str) -> str:
-    return path.replace("{article_id:path}", "x").replace("{model}", "x")
+    return path.replace("{article_id:path}", "x").replace("{model}", "x").replace("{conversation_id}", "x")
 
 
 # --------------------------------------------------------------------------- the gate
 
 
 def test_no_route_for_programs_answers_without_a_key_or_a_login(served: Served) -> None:
-    routes = [(route.method, route.path) for route in API_ROUTES + OPENAI_ROUTES]
+    routes = [(route.method, route.path) for route in API_ROUTES + OPENAI_ROUTES + CONVERSATION_ROUTES]
     routes += [("POST", "/mcp"), ("GET", "/mcp"), ("DELETE", "/mcp")]
     assert len(routes) >= 10
     for method, path in routes:
@@ -316,3 +317,30 @@ def test_mcp_behind_a_reverse_proxy_takes_the_proxys_host_header(served: Served)
     assert proxied.status_code == 200, proxied.text
     assert "index_urls" in proxied.text
     assert httpx.post(served.url + "/mcp", json=hello, headers=headers, timeout=60).status_code == 401
+
+
+def test_conversations_last_per_caller_over_the_json_api(served: Served) -> None:
+    """Start, ask, follow up in context, list, export as Markdown, delete; another key sees none of it."""
+    api = httpx.Client(base_url=served.url, headers=served.headers(), timeout=120)
+    started = api.post("/api/conversations", json={})
+    assert started.status_code == 201, started.text
+    talk = started.json()["id"]
+    first = api.post(f"/api/conversations/{talk}/ask", json={"question": TOPIC}).json()
+    follow_up = api.post(f"/api/conversations/{talk}/ask", json={"question": "Und wer sollte vermitteln?"}).json()
+    assert TOPIC in follow_up["searched"] and "Katar" in follow_up["answer"] and not first["abstained"]
+    assert api.get("/api/conversations").json()["conversations"][0]["id"] == talk
+    kept = api.get(f"/api/conversations/{talk}").json()
+    assert kept["title"] == TOPIC and [t["question"] for t in kept["turns"]] == [TOPIC, "Und wer sollte vermitteln?"]
+    markdown = api.get(f"/api/conversations/{talk}/markdown")
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    for quote in follow_up["quotes"]:
+        assert f"> {quote['text'].splitlines()[0]}" in markdown.text and quote["source"] in markdown.text
+
+    other = served.keys_cli("add", "jemand-anderes").splitlines()[-1]
+    stranger = httpx.Client(base_url=served.url, headers=served.headers(other), timeout=60)
+    assert stranger.get("/api/conversations").json() == {"conversations": []}
+    assert stranger.get(f"/api/conversations/{talk}").status_code == 404
+    assert stranger.delete(f"/api/conversations/{talk}").status_code == 404
+    assert api.delete(f"/api/conversations/{talk}").json() == {"deleted": talk}
+    assert api.get(f"/api/conversations/{talk}").status_code == 404
+    assert api.get("/api/conversations/nicht-da").status_code == 404
