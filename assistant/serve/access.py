@@ -167,6 +167,9 @@ class LoginGate:
     async def _program_route(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A route for programs: a valid key or a live login session, noted as the request's `Caller`."""
         caller = self._caller(scope)
+        if caller is None and scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if caller is None:
             headers = {"WWW-Authenticate": 'Bearer realm="assistant"'}
             refusal = {"error": {"message": "Not authenticated: send Authorization: Bearer KEY (or log in).",
