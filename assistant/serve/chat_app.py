@@ -527,7 +527,7 @@ def launch(
     with `sessions` too, it ends the sessions of users removed or given a new password since they logged in;
     `keys` let programs in with ``Authorization: Bearer KEY``. `programs` adds the JSON API, ``/v1`` and
     ``/mcp`` (`assistant.serve.programs`) to the same server, behind the same gate."""
-    app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, README)
+    app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, docs/chat.md)
     app_kwargs: dict[str, Any] = {}
     if programs is not None:
         app_kwargs.update(routes=programs.routes, lifespan=programs.lifespan)
