@@ -320,6 +320,27 @@ EXTRA_ROUTES: list[ApiRoute] = []
 """Routes of other modules described in the same document (the OpenAI-compatible ones add themselves)."""
 
 
+COMPONENTS: dict[str, object] = {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "assistant keys add"}},
+    "schemas": {
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "message": {"type": "string"},
+                        "type": {"type": "string"},
+                        "code": {"type": "integer"},
+                    },
+                }
+            },
+        }
+    },
+}
+"""The bearer key and the error shape every route answers with."""
+
+
 def openapi_document(table: list[ApiRoute]) -> dict[str, object]:
     """OpenAPI 3.1 for `table`: paths, bodies, replies, errors, and the bearer key."""
     paths: dict[str, dict[str, object]] = {}
@@ -347,24 +368,7 @@ def openapi_document(table: list[ApiRoute]) -> dict[str, object]:
             "description": "Questions about the indexed news articles, answered with verbatim, located quotes.",
         },
         "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "assistant keys add"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {
-                                "message": {"type": "string"},
-                                "type": {"type": "string"},
-                                "code": {"type": "integer"},
-                            },
-                        }
-                    },
-                }
-            },
-        },
+        "components": COMPONENTS,
         "security": [{"bearer": []}, {}],
     }
 

@@ -528,21 +528,28 @@ def launch(
     `keys` let programs in with ``Authorization: Bearer KEY``. `programs` adds the JSON API, ``/v1`` and
     ``/mcp`` (`assistant.serve.programs`) to the same server, behind the same gate."""
     app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, docs/chat.md)
-    app_kwargs: dict[str, Any] = {}
-    if programs is not None:
-        app_kwargs.update(routes=programs.routes, lifespan=programs.lifespan)
     if auth is not None:
-        app_kwargs["middleware"] = gate_middleware(sessions, keys)
         kwargs.update(
             auth=off_the_event_loop(auth), auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in."
         )
-    if app_kwargs:
-        kwargs["app_kwargs"] = app_kwargs
+    kwargs["app_kwargs"] = _server_parts(auth is not None, sessions, keys, programs)
     app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
     if block:
         app.block_thread()
     return url
+
+
+def _server_parts(
+    gated: bool, sessions: SessionCheck | None, keys: KeyCheck | None, programs: ProgramRoutes | None
+) -> dict[str, Any]:
+    """What Gradio's FastAPI app is created with: the routes for programs and their lifespan, and the gate."""
+    parts: dict[str, Any] = {}
+    if programs is not None:
+        parts.update(routes=programs.routes, lifespan=programs.lifespan)
+    if gated:
+        parts["middleware"] = gate_middleware(sessions, keys)
+    return parts
 
 
 LAUNCH_OPTIONS: dict[str, Any] = {
