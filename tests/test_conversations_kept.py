@@ -105,3 +105,59 @@ def test_conversations_follow_the_archive_to_a_chroma_server(indexed: Assistant,
         assert other_machine.delete_group("anna", "q1") == 1 and other_machine.records("anna") == []
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------- in the chat
+
+
+def test_the_chat_keeps_each_page_session_as_a_conversation_to_resume_export_and_delete(indexed: Assistant) -> None:
+    """The chat's own handlers, as the page calls them (with Gradio's request: the login's name, the session)."""
+    import gradio as gr
+
+    from assistant.serve.chat_app import ChatApp
+
+    chat = ChatApp(indexed, pieces=lambda text: iter([text]))
+    page = gr.Request(username="anna", session_hash="seite-1")
+
+    def ask(question: str, shown: list, conversation: list, request: gr.Request) -> tuple[list, list]:
+        _, shown, pending = chat.take_question(question, shown)
+        *_, (shown, conversation) = chat.respond(pending, shown, conversation, request=request)
+        return shown, conversation
+
+    shown, conversation = ask(TOPIC, [], [], page)
+    shown, conversation = ask(FOLLOW_UP, shown, conversation, page)
+    list(chat.respond("Wer?", [], []))  # from Python (no request): nothing is kept
+
+    kept = Conversations.of(indexed, "anna").recent()
+    assert len(kept) == 1 and [turn.question for turn in kept[0].turns] == [TOPIC, FOLLOW_UP]
+    assert Conversations.of(indexed).recent() == []  # the local user has none
+    choices = chat.kept.choices(page).constructor_args["choices"]
+    assert [value for _, value in choices] == [kept[0].id] and choices[0][0].startswith(TOPIC[:30])
+
+    # another page session of the same user: a new chat resumes the kept one and continues it
+    other = gr.Request(username="anna", session_hash="seite-2")
+    resumed, messages, _ = chat.kept.resume(kept[0].id, other)
+    assert [m["role"] for m in resumed] == ["user", "assistant"] * 2 and "Katar" in resumed[-1]["content"]
+    assert "na-source" in resumed[-1]["content"]  # the sources shown again
+    assert messages == kept[0].messages()
+    ask("Wann sollten die Gespräche beginnen?", resumed, messages, other)
+    assert len(Conversations.of(indexed, "anna").get(kept[0].id).turns) == 3
+
+    exported = Path(chat.kept.export(kept[0].id, other)).read_text(encoding="utf-8")
+    assert exported.startswith(f"# {TOPIC}") and "## 3. Wann sollten die Gespräche beginnen?" in exported
+    with pytest.raises(gr.Error):
+        chat.kept.export(None, other)
+    assert chat.kept.start_new(other)[:2] == ([], [])
+    ask("Worüber verhandeln Russland und die Ukraine?", [], [], other)  # a new conversation
+    assert len(Conversations.of(indexed, "anna").recent()) == 2
+    chat.kept.delete(kept[0].id, other)
+    assert [c.id for c in Conversations.of(indexed, "anna").recent()] != [kept[0].id]
+    assert len(Conversations.of(indexed, "anna").recent()) == 1
+
+
+def test_the_chat_page_has_the_conversation_panel(indexed: Assistant) -> None:
+    from assistant.serve.chat_app import build_app
+
+    config = build_app(indexed).get_config_file()
+    ids = {component.get("props", {}).get("elem_id") for component in config["components"]}
+    assert {"na-kept", "na-kept-list", "na-resume", "na-new", "na-export", "na-delete"} <= ids

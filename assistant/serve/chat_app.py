@@ -35,6 +35,7 @@ from assistant.language import guess_language
 from assistant.phrases import phrase, phrases_for
 from assistant.protocols import Message
 from assistant.serve.access import Auth, Caller, KeyCheck, SessionCheck, gate_middleware, off_the_event_loop
+from assistant.serve.chat_conversations import ChatConversations
 from assistant.serve.chat_html import (
     EMPTY_QUESTION,
     FileOutcome,
@@ -99,9 +100,11 @@ def build_app(
                 side = _side_panel(assistant)
             with gr.Column(scale=3, min_width=420, elem_id="na-main"):
                 chatbot, question = _chat_panel(assistant.settings.max_question_chars)
-        _wire_questions(chat, chatbot, question, side, concurrency)
+        conversation = _wire_questions(chat, chatbot, question, side, concurrency)
+        _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)
         app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
+        app.load(chat.kept.choices, None, side["kept"], api_visibility="private")
         gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
         gr.api(chat.status_api, api_name="status")
     return app
@@ -109,9 +112,10 @@ def build_app(
 
 def _wire_questions(
     chat: ChatApp, chatbot: gr.Chatbot, question: gr.Textbox, side: dict[str, Any], concurrency: int
-) -> None:
+) -> gr.State:
     """A typed or picked question is shown at once, then answered in the questions' concurrency group; the
-    plain conversation travels in a `gr.State` beside the shown HTML."""
+    plain conversation travels in a `gr.State` beside the shown HTML (returned), and the list of kept
+    conversations follows each answer."""
     pending = gr.State("")
     conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
     options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
@@ -124,9 +128,20 @@ def _wire_questions(
         "concurrency_limit": concurrency,
         "concurrency_id": QUESTIONS,
     }
-    question.submit(**take, queue=False, **private).then(**answer, **private)
+    listed = {"fn": chat.kept.choices, "inputs": None, "outputs": side["kept"], "queue": False}
+    question.submit(**take, queue=False, **private).then(**answer, **private).then(**listed, **private)
     picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
-    picked.then(**take, queue=False, **private).then(**answer, **private)
+    picked.then(**take, queue=False, **private).then(**answer, **private).then(**listed, **private)
+    return conversation
+
+
+def _wire_conversations(chat: ChatApp, chatbot: gr.Chatbot, conversation: gr.State, side: dict[str, Any]) -> None:
+    """The kept conversations: resume, start anew, delete, export (the page's plumbing, not an API)."""
+    kept, private = side["kept"], {"api_visibility": "private"}
+    side["resume"].click(chat.kept.resume, kept, [chatbot, conversation, kept], **private)
+    side["new"].click(chat.kept.start_new, None, [chatbot, conversation, kept], **private)
+    side["delete"].click(chat.kept.delete, kept, kept, **private)
+    side["export"].click(chat.kept.export, kept, side["exported"], **private)
 
 
 def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
@@ -204,6 +219,22 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
     )
     parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
     parts.update(_search_options(assistant.settings.top_k))
+    parts.update(_kept_panel())
+    return parts
+
+
+def _kept_panel() -> dict[str, Any]:
+    """The user's kept conversations: pick one to resume, delete or export; or start a new one."""
+    parts: dict[str, Any] = {}
+    with gr.Accordion("Gespräche", open=False, elem_id="na-kept"):
+        parts["kept"] = gr.Dropdown(choices=[], value=None, label="Gespeicherte Gespräche", elem_id="na-kept-list")
+        with gr.Row():
+            parts["resume"] = gr.Button("Fortsetzen", size="sm", elem_id="na-resume")
+            parts["new"] = gr.Button("Neu", size="sm", elem_id="na-new")
+        with gr.Row():
+            parts["export"] = gr.Button("Exportieren", size="sm", elem_id="na-export")
+            parts["delete"] = gr.Button("Löschen", size="sm", variant="stop", elem_id="na-delete")
+        parts["exported"] = gr.File(label="Markdown", interactive=False, elem_id="na-exported", height=60)
     return parts
 
 
@@ -234,6 +265,7 @@ class ChatApp:
         self.assistant = assistant
         self.uploads_dir = Path(uploads_dir) if uploads_dir else assistant.index_dir / "uploads"
         self.pieces = pieces or word_pieces
+        self.kept = ChatConversations(assistant)
 
     # --- chat -------------------------------------------------------------------------------
     def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
@@ -253,9 +285,11 @@ class ChatApp:
         sources: Sequence[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[list[ChatMessage], list[Message]]]:
         """Stream the answer into the chat (`shown`, HTML) and add the turn to the plain `conversation` the
-        next follow-up is read from; every failure becomes a message, never a stack trace."""
+        next follow-up is read from, and to the user's kept conversation (`request`: from the page); every
+        failure becomes a message, never a stack trace."""
         shown, conversation = list(shown or []), list(conversation or [])
         if not (question or "").strip():
             yield [*shown, _bot(notice_html(EMPTY_QUESTION))], conversation
@@ -270,6 +304,8 @@ class ChatApp:
         except Exception as error:  # every failure becomes a message in the chat
             shown[-1], answer = _bot(self._failure_html(error, language)), None
         asked = turn or ChatTurn(question.strip(), question.strip(), iter(()))
+        if answer is not None:
+            self.kept.keep(request, asked.question, asked.searched, answer)
         yield list(shown), [*conversation, *asked.messages(answer)]
 
     def _turn(
