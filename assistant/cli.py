@@ -45,7 +45,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-_PRELOADED = {"ask", "serve"}  # commands that need the model at once: it loads while the rest is imported
+_PRELOADED = {"ask", "serve", "mcp"}  # commands that need the model at once: it loads while the rest is imported
 
 
 def _open(args: argparse.Namespace) -> Assistant:
@@ -274,10 +274,13 @@ def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the browser chat on HOST:PORT until interrupted; off this machine only with a login (or --no-auth)."""
     from assistant.serve.access import decide_access
+    from assistant.serve.api_keys import ApiKeys, keys_path
     from assistant.serve.users import Users, users_path
 
     settings = _settings(args)
-    access = decide_access(args.host, Users(users_path(settings)), no_auth=args.no_auth, require_auth=args.auth)
+    keys = ApiKeys(keys_path(settings))
+    users = Users(users_path(settings))
+    access = decide_access(args.host, users, no_auth=args.no_auth, require_auth=args.auth, keys=keys)
     if access.warning:
         print(access.warning, file=sys.stderr, flush=True)
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
@@ -291,7 +294,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
         on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
         auth=access.auth,
         sessions=access.sessions,
+        keys=access.keys,
+        open_caller=access.open_caller,
     )
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the archive's tools over MCP on standard input and output (for a desktop assistant or an IDE)."""
+    assistant = _open(args)
+    from assistant.serve.mcp_server import run_stdio
+    from assistant.serve.operations import Operations
+
+    try:
+        run_stdio(Operations(assistant))
+    finally:
+        assistant.close()
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Add, list or remove the API keys programs send (the keys file holds hashes, never keys)."""
+    from assistant.serve.api_keys import ApiKeys, KeysFileError, keys_path
+
+    keys = ApiKeys(keys_path(_settings(args)))
+    if args.action == "list":
+        entries = keys.entries()
+        if args.json:
+            print(json.dumps([{"name": e.name, "created": e.created, "hint": e.hint} for e in entries]))
+        else:
+            print("\n".join(f"{e.name}\t{e.hint}…" for e in entries) or f"no keys in {keys.path}")
+        return 0
+    if not args.name:
+        raise KeysFileError(f"`assistant keys {args.action}` needs a NAME")
+    if args.action == "remove":
+        keys.remove(args.name)
+        print(f"removed the key {args.name} from {keys.path}; it stops working at once")
+        return 0
+    replacing = args.name in keys.names()
+    key = keys.add(args.name)
+    print(f"{'replaced' if replacing else 'added'} the key {args.name} in {keys.path}.", file=sys.stderr)
+    print("Send it as 'Authorization: Bearer KEY'. It is shown only now:", file=sys.stderr, flush=True)
+    print(key, flush=True)
     return 0
 
 
@@ -393,6 +437,14 @@ def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> 
     users.add_argument("name", nargs="?", help="the user name (add, remove)")
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
     users.set_defaults(run=cmd_users)
+
+    keys = commands.add_parser("keys", parents=[common], help="API keys for programs (JSON API, OpenAI, MCP)")
+    keys.add_argument("action", choices=["add", "list", "remove"])
+    keys.add_argument("name", nargs="?", help="what the key is for (add, remove), e.g. open-webui")
+    keys.set_defaults(run=cmd_keys)
+
+    mcp = commands.add_parser("mcp", parents=[common], help="serve the archive's tools over MCP on stdio")
+    mcp.set_defaults(run=cmd_mcp)
 
 
 def _add_eval_command(commands: Commands) -> None:
