@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,6 +41,7 @@ from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn
 from assistant.indexing.store import ChromaStore, open_client
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
+from assistant.ingest.formats.fields import check_fields
 from assistant.ingest.loading import article_id_for, load_paths
 from assistant.ingest.web import WebReader, WebResult, is_url
 from assistant.protocols import (
@@ -274,6 +275,7 @@ class Assistant:
         refetch: bool = False,
         allow_private: bool | None = None,
         waiting: Waiting | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> IndexReport:
         """Index files, folders, URLs (article pages, RSS/Atom feeds) and `Article` objects incrementally.
 
@@ -281,14 +283,20 @@ class Assistant:
         changed (conditional requests), unless `refetch`; `allow_private` lets them reach non-public
         addresses (default: the ``fetch_allow_private`` setting). One indexing run at a time per index
         directory: a second one waits, and `waiting` is told so in words ("waiting for another indexing run
-        (pid N) …"). Questions are answered meanwhile."""
+        (pid N) …"). Questions are answered meanwhile.
+
+        JSON, JSONL, CSV and TSV records are read with the field names news data comes with (``article``,
+        ``header``, ``date``, ...); `fields` names others, e.g. ``{"text": "Artikel", "published": "Datum"}``
+        (passed to the loader as its ``fields`` argument); the report says which fields each file was read
+        with (`IndexReport.fields`)."""
+        fields = check_fields(fields)  # a wrong mapping is refused before anything is read
         if isinstance(items, str | Path | Article):
             items = [items]
         items = list(items)
         urls = [item for item in items if is_url(item)]
         web = self._read_web(urls, refetch, allow_private) if urls else WebResult()
         local = [item for item in items if not is_url(item)] + web.articles
-        report = self._index_local(local, sync, progress, waiting) if local or sync else IndexReport()
+        report = self._index_local(local, sync, progress, waiting, fields) if local or sync else IndexReport()
         report.unchanged.extend(web.unchanged)
         report.refused.extend(web.refusals)
         if web.seen:
@@ -302,12 +310,13 @@ class Assistant:
         sync: bool,
         progress: ProgressCallback | None,
         waiting: Waiting | None,
+        fields: Mapping[str, str] | None = None,
     ) -> IndexReport:
         records = self._open_records(create=True)
         self._check_model(records)
         with self._writer_turn(waiting):
             try:
-                return self._indexer(records).index(items, sync=sync, progress=progress)
+                return self._indexer(records, fields).index(items, sync=sync, progress=progress)
             finally:  # also after an interrupted run: the vectors written so far are this model's
                 if records.get_meta("embedding_model") is None and records.counts()[0]:
                     records.set_meta("embedding_model", self.model_name)
@@ -354,7 +363,9 @@ class Assistant:
             self._indexer(records).delete(article_id)
             self.keyword_index.update(records)  # readers never build it
 
-    def _indexer(self, records: Records) -> Indexer:
+    def _indexer(self, records: Records, fields: Mapping[str, str] | None = None) -> Indexer:
+        """The indexer over the record; a field mapping is bound to the loader (which must then take it)."""
+        loader = functools.partial(self._loader, fields=fields) if fields else self._loader
         return Indexer(
             records,
             self._store_access(),
@@ -365,7 +376,7 @@ class Assistant:
             id_base=self.index_dir.resolve().parent,
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
-            loader=self._loader,
+            loader=loader,
             group_chars=self.settings.index_batch_chars,
             max_chunks=self.settings.max_chunks_per_article,
             allow_id_takeover=self.settings.allow_id_takeover,

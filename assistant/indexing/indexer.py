@@ -51,20 +51,26 @@ class IndexReport:
     deleted: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     chunks_embedded: int = 0
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    """For each record file: article field -> the record field it was read from (`LoadResult.fields`)."""
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
 
     def to_dict(self) -> dict[str, Any]:
-        """The CLI's ``--json`` shape: counts, and each refusal with its path and reason."""
-        return {
+        """The CLI's ``--json`` shape: counts, each refusal with its path and reason, and (when record files
+        were read) the fields each was read with."""
+        shape: dict[str, Any] = {
             "added": len(self.added),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
             "deleted": len(self.deleted),
             "refused": [{"path": r.path, "reason": r.reason} for r in self.refused],
         }
+        if self.fields:
+            shape["fields"] = self.fields
+        return shape
 
 
 @dataclass
@@ -192,7 +198,7 @@ class Indexer:
         self.recover()
         self.tag_languages(progress)
         paths, loaded = self._load(items)
-        report = IndexReport(refused=list(loaded.refusals))
+        report = IndexReport(refused=list(loaded.refusals), fields=dict(loaded.fields))
         done, rebuilt = 0, time.monotonic()
         try:
             for group in _groups(loaded.articles, self.group_chars):
