@@ -59,6 +59,7 @@ from assistant.validation import check_k, check_question
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from langchain_core.embeddings import Embeddings
 
     from assistant.answering.langchain_retriever import ArticleRetriever
 
@@ -96,7 +97,7 @@ class Assistant:
         self,
         settings: Settings | None = None,
         *,
-        embeddings: Embedder | None = None,
+        embeddings: Embedder | Embeddings | None = None,
         chroma_client: ClientAPI | None = None,
         vector_store: VectorStore | None = None,
         retriever: RetrieverFactory = hybrid_retriever,
@@ -105,10 +106,17 @@ class Assistant:
         loader: ArticleLoader = load_paths,
     ) -> None:
         """Every stage is optional: what is not given is built from `settings` on first use. A `vector_store`
-        or `chroma_client` given here is shared as it is (never reopened by the assistant)."""
+        or `chroma_client` given here is shared as it is (never reopened by the assistant). `embeddings` may
+        be any LangChain `Embeddings` (e.g. `HuggingFaceEmbeddings`, `OllamaEmbeddings`): one without the
+        `Embedder` array methods is adapted (`assistant.embeddings.plain.as_embedder`; wrap it yourself to
+        name its model)."""
         self.settings = settings or Settings()
         self.index_dir = Path(self.settings.index_dir)
-        self._embeddings = embeddings
+        if embeddings is not None and not isinstance(embeddings, Embedder):
+            from assistant.embeddings.plain import as_embedder
+
+            embeddings = as_embedder(embeddings)
+        self._embeddings: Embedder | None = embeddings
         self._chroma_client = chroma_client
         self._vector_store = vector_store
         self._retriever = retriever
