@@ -84,12 +84,14 @@ def stream_csv(
     """The file's rows as articles or refusals; a file without a header naming the text is refused whole."""
     csv.field_size_limit(max(csv.field_size_limit(), max_record_bytes))  # process-wide: never lowered
     lines = _decoded_lines(stream, max_record_bytes)
-    try:
-        head = _head(lines)
-        layout = _layout(head, fields, tab_separated=tab_separated)
-    except _LineTooLongError as long:
-        raise RefusedInputError(f"line {long.number}: {too_big_record(long.size, max_record_bytes)}") from None
-    yield from _rows(chain(head, lines), layout, path_id, fields, used, max_record_bytes)
+    head, stop = _head(lines)
+    if not "".join(head).strip():
+        if isinstance(stop, _LineTooLongError):
+            raise RefusedInputError(f"line {stop.number}: {too_big_record(stop.size, max_record_bytes)}")
+        raise stop or RefusedInputError("file contains only whitespace")
+    layout = _layout(head, fields, tab_separated=tab_separated)
+    rest = _raising(stop) if stop is not None else lines  # the rows before a bad line load, then it is reported
+    yield from _rows(chain(head, rest), layout, path_id, fields, used, max_record_bytes)
 
 
 def _decoded_lines(stream: io.BufferedReader, max_record_bytes: int) -> Iterator[str]:
@@ -102,18 +104,25 @@ def _decoded_lines(stream: io.BufferedReader, max_record_bytes: int) -> Iterator
             raise RefusedInputError(f"line {line.number}: {error}") from None
 
 
-def _head(lines: Iterator[str]) -> list[str]:
-    """The first lines (up to about 64,000 characters), to sniff the dialect and find the header."""
+def _head(lines: Iterator[str]) -> tuple[list[str], _LineTooLongError | RefusedInputError | None]:
+    """The first lines (up to about 64,000 characters), to sniff the dialect and find the header, and the
+    problem that ended them early, if one did."""
     head: list[str] = []
     size = 0
-    for line in lines:
-        head.append(line)
-        size += len(line)
-        if size >= _SAMPLE_CHARS or len(head) >= _SAMPLE_LINES:
-            break
-    if not "".join(head).strip():
-        raise RefusedInputError("file contains only whitespace")
-    return head
+    try:
+        for line in lines:
+            head.append(line)
+            size += len(line)
+            if size >= _SAMPLE_CHARS or len(head) >= _SAMPLE_LINES:
+                break
+    except (_LineTooLongError, RefusedInputError) as stop:
+        return head, stop
+    return head, None
+
+
+def _raising(error: Exception) -> Iterator[str]:
+    raise error
+    yield  # a generator: raises when the reader gets this far
 
 
 def _layout(head: list[str], fields: FieldMap, *, tab_separated: bool) -> _Layout:

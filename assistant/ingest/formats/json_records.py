@@ -58,13 +58,15 @@ def stream_jsonl(
             continue
         if not line.data.strip():
             continue
-        blank = False
         try:
             text = decode_bytes(line.data)
         except ValueError as error:
+            blank = False
             yield Refusal(place, f"line {line.number}: {error}")
             continue
-        yield from _line_items(line.number, text, path_id, fields, used)
+        if text.strip():  # cleaning may leave nothing (a line of escape sequences)
+            blank = False
+            yield from _line_items(line.number, text, path_id, fields, used)
     if blank:
         raise RefusedInputError("file contains only whitespace")
 
