@@ -78,6 +78,8 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
             desc = "language tags" if phase == "tags" else None
             bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar["phase"] = phase
+        if bar["bar"].total != total:  # a record file is streamed: its total grows as it is read
+            bar["bar"].total = total
         bar["bar"].update(done - bar["bar"].n)
 
     def close() -> None:

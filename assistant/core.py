@@ -42,7 +42,7 @@ from assistant.indexing.store import ChromaStore, open_client
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
 from assistant.ingest.formats.fields import check_fields
-from assistant.ingest.loading import article_id_for, load_paths
+from assistant.ingest.loading import article_id_for, iter_paths, load_paths
 from assistant.ingest.web import WebReader, WebResult, is_url
 from assistant.protocols import (
     Answerer,
@@ -374,6 +374,8 @@ class Assistant:
     def _indexer(self, records: Records, fields: Mapping[str, str] | None = None) -> Indexer:
         """The indexer over the record; a field mapping is bound to the loader (which must then take it)."""
         loader = functools.partial(self._loader, fields=fields) if fields else self._loader
+        streaming = self._loader is load_paths  # the default loader also streams: record files in bounded memory
+        stream = functools.partial(iter_paths, fields=fields) if streaming else None
         return Indexer(
             records,
             self._store_access(),
@@ -385,6 +387,7 @@ class Assistant:
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
             loader=loader,
+            stream=stream,
             group_chars=self.settings.index_batch_chars,
             max_chunks=self.settings.max_chunks_per_article,
             allow_id_takeover=self.settings.allow_id_takeover,

@@ -223,6 +223,20 @@ def test_a_record_file_above_the_file_limit_is_read_record_by_record(tmp_path: P
     assert "file is" in reasons(load(tmp_path, text, max_bytes=2000))["gross.txt"]
 
 
+def test_a_record_file_is_indexed_a_group_at_a_time(tmp_path: Path, embeddings: OnnxEmbeddings) -> None:
+    """The run never holds the whole file: the first group is indexed before the last records are read."""
+    records = [{"id": f"r{n}", "text": f"{STREIK} Meldung {n}."} for n in range(40)]
+    path = jsonl(tmp_path / "archiv.jsonl", records)
+    shown: list[tuple[int, int]] = []
+    assistant = Assistant(Settings(index_dir=tmp_path / "index", index_batch_chars=1000), embeddings=embeddings)
+    try:
+        report = assistant.index(path, progress=lambda done, total, what: shown.append((done, total)))
+    finally:
+        assistant.close()
+    assert len(report.added) == 40 and shown[-1] == (40, 40)
+    assert shown[0][1] < 40  # records read when the first group was written: not the whole file
+
+
 def test_a_csv_line_above_the_limit_stops_that_file_only(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text(f"text\n{STREIK}\n{'y' * 3000}\n{WASSER}\n", encoding="utf-8")

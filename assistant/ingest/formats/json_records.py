@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from assistant.articles import Refusal
-from assistant.decoding import decode_bytes
+from assistant.decoding import decode_bytes, has_control_character
 from assistant.errors import RefusedInputError
 from assistant.ingest.formats.common import TOO_DEEP, Item, Loaded, collect, decode_or_refuse
 from assistant.ingest.formats.fields import FieldMap, FieldsUsed
@@ -59,7 +59,7 @@ def stream_jsonl(
         if not line.data.strip():
             continue
         try:
-            text = decode_bytes(line.data)
+            text = _decoded(line.data)
         except ValueError as error:
             blank = False
             yield Refusal(place, f"line {line.number}: {error}")
@@ -69,6 +69,18 @@ def stream_jsonl(
             yield from _line_items(line.number, text, path_id, fields, used)
     if blank:
         raise RefusedInputError("file contains only whitespace")
+
+
+def _decoded(data: bytes) -> str:
+    """A line as text: plain UTF-8 as it is (its strings are cleaned as articles are made), anything else
+    (another encoding, a byte-order mark, control characters) through `decode_bytes`, like a whole file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(data)
+    if text.startswith("\ufeff") or has_control_character(text.rstrip("\r\n")):
+        return decode_bytes(data)
+    return text
 
 
 def _line_items(number: int, line: str, path_id: str, fields: FieldMap, used: FieldsUsed) -> Iterator[Item]:
