@@ -62,7 +62,11 @@ class Settings(BaseSettings):
     )
     query_prompt: str | None = Field(None, description="Prefix for questions; default 'query: ' for e5 models.")
     passage_prompt: str | None = Field(None, description="Prefix for passages; default 'passage: ' for e5.")
-    model_cache_dir: Path = Field(default_factory=_default_cache_dir)
+    model_cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Where the bundled model is converted and exported for ONNX Runtime once (about 1 GB); "
+        "default: news-assistant in $XDG_CACHE_HOME, else in ~/.cache.",
+    )
     max_file_bytes: int = Field(
         5_000_000, gt=0, description="Files above this size are refused (a news article is rarely above 100 KB)."
     )

@@ -522,7 +522,7 @@ def launch(
 
     With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open;
     with `sessions` too, it ends the sessions of users removed or given a new password since they logged in."""
-    app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, README)
+    app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, docs/chat.md)
     if auth is not None:
         kwargs.update(
             auth=off_the_event_loop(auth),
