@@ -68,7 +68,10 @@ class Settings(BaseSettings):
         "default: news-assistant in $XDG_CACHE_HOME, else in ~/.cache.",
     )
     max_file_bytes: int = Field(
-        5_000_000, gt=0, description="Files above this size are refused (a news article is rarely above 100 KB)."
+        5_000_000,
+        gt=0,
+        description="Files above this size are refused (a news article is rarely above 100 KB); in JSONL, CSV and "
+        "TSV files, which are read a record at a time, each record.",
     )
     max_chunks_per_article: int = Field(
         200, gt=0, description="Articles cut into more chunks are refused (each chunk costs embedding time)."
