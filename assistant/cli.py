@@ -117,11 +117,26 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"Indexed into {assistant.index_dir}/: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['deleted']} deleted, {len(report.refused)} refused."
     )
-    for path, used in report.fields.items():
-        say(f"  fields of {path}: " + ", ".join(f"{name}={field}" for name, field in used.items()))
+    for line in _fields_lines(report.fields):
+        say(line)
     for refusal in report.refused:
         say(f"  refused {refusal.path}: {refusal.reason}")
     return 0
+
+
+def _fields_lines(fields: dict[str, dict[str, str]]) -> list[str]:
+    """The fields record files were read with, one line per mapping (a folder of JSON files read alike is one
+    line, not one per file)."""
+    files_of: dict[str, list[str]] = {}
+    for path, used in fields.items():
+        files_of.setdefault(", ".join(f"{name}={field}" for name, field in used.items()), []).append(path)
+    lines = []
+    for mapping, paths in files_of.items():
+        where = (
+            paths[0] if len(paths) == 1 else f"{len(paths)} files ({', '.join(paths[:2])}{', …' * (len(paths) > 2)})"
+        )
+        lines.append(f"  fields of {where}: {mapping}")
+    return lines
 
 
 def _fields(args: argparse.Namespace) -> dict[str, str]:

@@ -283,11 +283,18 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_cli_reads_a_csv_with_fields_named_and_reports_them_once(tmp_path: Path) -> None:
     path = tmp_path / "archiv.csv"
     path.write_text(f"Nr;Artikel;Datum\n1;{STREIK};10.01.2024\n2;{WASSER};20.08.2024\n", encoding="utf-8")
+    more = tmp_path / "more"
+    more.mkdir()
+    for name, text in (("a.json", "Der Pegel fiel am Montag."), ("b.json", "Die Bahn streikt.")):
+        (more / name).write_text(json.dumps({"id": name, "content": text}), encoding="utf-8")
     index = str(tmp_path / "index")
     out = run_cli("index", str(path), "--index-dir", index, "--field", "text=Artikel", "--field", "published=Datum",
                   "--field", "id=Nr", cwd=tmp_path).stdout  # fmt: skip
     assert "2 added" in out and out.count("fields of") == 1
     assert "  fields of archiv.csv: text=Artikel, published=Datum, id=Nr" in out
+    out = run_cli("index", str(more), "--index-dir", index, cwd=tmp_path).stdout
+    assert "2 added" in out and out.count("fields of") == 1  # one line for the files read alike
+    assert "  fields of 2 files (more/a.json, more/b.json): text=content, id=id" in out
     wrong = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "index", str(path), "--index-dir", index, "--field", "text"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
