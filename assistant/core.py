@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from assistant.answering.langchain_retriever import ArticleRetriever
+    from assistant.answering.reranking import CrossEncoderReranker
 
 RECORDS_FILE = "records.sqlite3"
 log = logging.getLogger(__name__)
@@ -245,6 +246,16 @@ class Assistant:
             timeout=self.settings.llm_timeout,
             secrets=secrets_of(self.settings),
         )
+
+    @functools.cached_property
+    def reranker(self) -> CrossEncoderReranker | None:
+        """The cross-encoder that re-orders the retrieved candidates (``ASSISTANT_RERANKER``), or None (the
+        default); it loads on the first question."""
+        if not self.settings.reranker:
+            return None
+        from assistant.answering.reranking import CrossEncoderReranker
+
+        return CrossEncoderReranker(self.settings.reranker, cache_dir=self.settings.model_cache_dir)
 
     @functools.cached_property
     def rewriter(self) -> Rewrite:
@@ -456,7 +467,13 @@ class Assistant:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
         query_vector = self.embeddings.embed_query_array(question)
         k = k or self.settings.top_k
-        passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK, search_filter)
+        reranker = self.reranker
+        pool = (
+            k + SYNDICATION_SLACK if reranker is None else max(k + SYNDICATION_SLACK, self.settings.rerank_candidates)
+        )
+        passages = self._search(records, question, query_vector, pool, search_filter)
+        if reranker is not None:
+            passages = reranker.rerank(question, passages)
         return query_vector, collapse(passages, self._text_of)[:k]
 
     def _text_of(self, article_id: str) -> str | None:
