@@ -317,11 +317,15 @@ class Assistant:
         settings = self.settings
         policy = FetchPolicy(
             timeout=settings.fetch_timeout,
+            deadline=settings.fetch_deadline,
             max_bytes=settings.fetch_max_bytes,
             max_redirects=settings.fetch_max_redirects,
             allow_private=settings.fetch_allow_private if allow_private is None else allow_private,
         )
-        return WebReader(policy, self._web_state(), indexed=self._is_indexed, refetch=refetch).read(urls)
+        reader = WebReader(
+            policy, self._web_state(), indexed=self._is_indexed, refetch=refetch, max_entries=settings.fetch_max_entries
+        )
+        return reader.read(urls)
 
     def _web_state(self) -> WebState:
         if self._web is None:
