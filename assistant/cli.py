@@ -282,16 +282,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(access.warning, file=sys.stderr, flush=True)
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
     assistant = _open(args)  # the model loads while the chat's modules are imported
-    from assistant.serve.chat_app import serve
+    from assistant.serve.chat_app import serve, url_host
 
-    serve(
-        assistant,
-        args.host,
-        args.port,
-        on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
-        auth=access.auth,
-        sessions=access.sessions,
-    )
+    try:
+        serve(
+            assistant,
+            args.host,
+            args.port,
+            on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
+            auth=access.auth,
+            sessions=access.sessions,
+        )
+    except OSError as error:  # the address is not this machine's, or the port is taken: one line, no traceback
+        where = f"{url_host(args.host)}:{args.port}"
+        print(f"error: cannot serve the chat on {where}: {printable(' '.join(str(error).split()))}", file=sys.stderr)
+        return 1
     return 0
 
 

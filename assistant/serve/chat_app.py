@@ -529,6 +529,7 @@ def launch(
             auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
             app_kwargs={"middleware": gate_middleware(sessions)},
         )
+    host = url_host(host)
     app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
     if block:
@@ -565,9 +566,15 @@ def serve(
     app = build_app(assistant, uploads_dir=uploads_dir)
     limit = gradio_file_limit(assistant.settings)
     launch(app, host, port, block=False, auth=auth, sessions=sessions, max_file_size=limit)
-    (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
+    (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{url_host(host)}:{port}")
     warm_in_background(assistant.embeddings)  # the first English question or near call then waits for nothing
     app.block_thread()
+
+
+def url_host(host: str) -> str:
+    """The host as a URL (and Gradio's ``server_name``) takes it: an IPv6 address in brackets (``[::1]``)."""
+    bare = host.strip().strip("[]")
+    return f"[{bare}]" if ":" in bare else host.strip()
 
 
 def gradio_file_limit(settings: Settings) -> int:
