@@ -60,7 +60,10 @@ ChatMessage = dict[str, str]
 QUESTIONS = "questions"
 """The concurrency group of every event that answers a question (the chat's two ways in, and `/ask`)."""
 WRITES = "writes"
-"""The concurrency group of uploads and fetches: writes to the same index, one at a time."""
+"""The concurrency group of uploads: writes to the same index, one at a time."""
+FETCHES = "fetches"
+"""The concurrency group of added addresses: apart from uploads, so a fetch waiting on a slow server never holds
+up an upload (each fetches first and only then queues for the index's write lock, `Assistant.index`)."""
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 UPLOAD_PROGRESS = gr.Progress()
@@ -129,11 +132,12 @@ def _wire_questions(
 
 
 def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
-    """Uploads and fetched addresses: one queue (they write to the same index), a progress bar where they came in."""
+    """Uploads and fetched addresses, each one at a time in a queue of its own (a fetch waits on the network, not
+    on uploads; both then queue for the index's write lock), with a progress bar where they came in."""
     files, urls = side["files"], side["urls"]
-    for event, source, handler, name in (
-        (files.upload, files, chat.upload, "upload"),
-        (urls.submit, urls, chat.add_urls, "add_urls"),
+    for event, source, handler, name, group in (
+        (files.upload, files, chat.upload, "upload", WRITES),
+        (urls.submit, urls, chat.add_urls, "add_urls", FETCHES),
     ):
         event(
             handler,
@@ -142,7 +146,7 @@ def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
             api_name=name,
             show_progress_on=source,  # the bar sits where the files were dropped or the addresses typed
             concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
-            concurrency_id=WRITES,
+            concurrency_id=group,
         )
 
 
