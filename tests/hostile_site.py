@@ -96,6 +96,13 @@ class HostileSite:
         if match := re.fullmatch(r"/feed-(\d+)\.xml", path):
             body = big_feed(self.base, int(match[1])).encode()
             return self._send(request, 200, body, {"Content-Type": "application/rss+xml"})
+        if path == "/mixed-feed.xml":
+            items = "".join(
+                f"<item><title>{name}</title><link>{self.base}/{name}</link></item>"
+                for name in ("to-javascript", "trickle-body.html", "good.html")
+            )
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Gemischt</title>{items}</channel></rss>'
+            return self._send(request, 200, body.encode(), {"Content-Type": "application/rss+xml"})
         if path == "/malformed-feed.xml":
             return self._send(request, 200, MALFORMED_FEED.encode(), {"Content-Type": "application/rss+xml"})
         if path == "/trickle-headers.html":

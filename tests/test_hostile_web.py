@@ -168,3 +168,39 @@ def test_a_slow_fetch_in_the_chat_does_not_hold_up_another_users_upload(hostile:
         assert not fetching.done()
         fetched, *_ = fetching.result(timeout=60)
         assert "no complete answer within 25 s (ASSISTANT_FETCH_DEADLINE)" in fetched
+
+
+@pytest.mark.slow
+def test_the_watcher_refuses_a_feeds_bad_entries_and_indexes_the_rest(hostile: HostileSite, tmp_path: Path) -> None:
+    """`assistant watch --feed`: a feed whose entries redirect to javascript: or trickle is polled; the bad entries
+    are logged as refused, the good one is indexed, and the watcher keeps running (before, it died)."""
+    import signal
+
+    feed = f"{hostile.base}/mixed-feed.xml"
+    command = [sys.executable, "-m", "assistant.cli", "watch", "--feed", feed, "--every", "1h"]
+    watcher = subprocess.Popen(  # SIGINT ends it (the shell may start background tests with SIGINT ignored)
+        [*command, "--index-dir", str(tmp_path / "index")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONWARNINGS": "ignore", "ASSISTANT_FETCH_DEADLINE": "3"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        lines = []
+        assert watcher.stdout is not None
+        while len(lines) < 3:
+            line = watcher.stdout.readline()
+            assert line, f"the watcher stopped: {lines}"
+            lines.append(line.split(" ", 1)[1].strip())  # without the time
+        assert lines == [
+            f"added {hostile.base}/good.html",
+            f"refused {hostile.base}/to-javascript: only http and https URLs can be fetched",
+            f"refused {hostile.base}/trickle-body.html: no complete answer within 3 s (ASSISTANT_FETCH_DEADLINE)",
+        ]
+        time.sleep(1)
+        assert watcher.poll() is None
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.wait(timeout=30)
