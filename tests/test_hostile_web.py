@@ -74,19 +74,21 @@ def test_bad_redirects_are_refused_and_the_good_page_of_the_run_is_indexed(
 
 
 @pytest.mark.slow
-def test_the_cli_refuses_a_javascript_redirect_exits_0_and_indexes_the_rest(
+def test_the_cli_refuses_a_javascript_redirect_and_a_malformed_feed_exits_0_and_indexes_the_rest(
     hostile: HostileSite, tmp_path: Path
 ) -> None:
     bad, good = f"{hostile.base}/to-javascript", f"{hostile.base}/good.html"
+    malformed = f"{hostile.base}/malformed-feed.xml"
 
-    result = cli("index", bad, good, "--json", "--index-dir", str(tmp_path / "index"))
+    result = cli("index", bad, good, malformed, "--json", "--index-dir", str(tmp_path / "index"))
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
     assert report["added"] == 1
-    assert [r["path"] for r in report["refused"]] == [bad]
+    assert [r["path"] for r in report["refused"]] == [bad, malformed]
     assert report["refused"][0]["reason"] == "only http and https URLs can be fetched"
+    assert report["refused"][1]["reason"].endswith(": nothing to index")  # not an empty success
 
 
 @pytest.mark.parametrize("path", ["trickle-headers.html", "trickle-body.html"])
