@@ -93,9 +93,18 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _finish_uploads(assistant: Assistant) -> None:
+    """Settle what a chat killed mid-upload left in the index's uploads folder, one line each on stderr."""
+    from assistant.serve.uploads import finish_interrupted
+
+    for line in finish_interrupted(assistant.index_dir / "uploads", lambda paths: assistant.index(paths, waiting=_say)):
+        _say(printable(line))
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     paths = args.paths or [str(BUNDLED_SEEDS)]
     assistant = _open(args)
+    _finish_uploads(assistant)
     update, close = _progress_bar()
     try:
         report = assistant.index(
@@ -317,18 +326,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(access.warning, file=sys.stderr, flush=True)
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
     assistant = _open(args)  # the model loads while the chat's modules are imported
-    from assistant.serve.chat_app import serve
+    _finish_uploads(assistant)
+    from assistant.serve.chat_app import serve, url_host
 
-    serve(
-        assistant,
-        args.host,
-        args.port,
-        on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
-        auth=access.auth,
-        sessions=access.sessions,
-        keys=access.keys,
-        open_caller=access.open_caller,
-    )
+    try:
+        serve(
+            assistant,
+            args.host,
+            args.port,
+            on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
+            auth=access.auth,
+            sessions=access.sessions,
+            keys=access.keys,
+            open_caller=access.open_caller,
+        )
+    except OSError as error:  # the address is not this machine's, or the port is taken: one line, no traceback
+        where = f"{url_host(args.host)}:{args.port}"
+        print(f"error: cannot serve the chat on {where}: {printable(' '.join(str(error).split()))}", file=sys.stderr)
+        return 1
     return 0
 
 

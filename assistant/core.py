@@ -33,11 +33,11 @@ from assistant.errors import (
     IndexNotFoundError,
     ModelMismatchError,
 )
-from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback
+from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback, recover
 from assistant.indexing.keyword_index import KeywordIndex
 from assistant.indexing.records import Records
 from assistant.indexing.server_records import ServerRecords, server_writer_turn, shared_client
-from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn
+from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn, writer_turn_if_free
 from assistant.indexing.store import ChromaStore, open_client
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
@@ -188,7 +188,18 @@ class Assistant:
                     "(or set ASSISTANT_INDEX_DIR to the index you meant)"
                 )
             self._records = Records(path)
+            self._clean_interrupted_write(self._records)
         return self._records
+
+    def _clean_interrupted_write(self, records: Records) -> None:
+        """The vectors a killed writer left go as soon as a process opens the index (not at the next write), when
+        no writer runs now (a running one cleans them itself). The server's record sweeps at its next write."""
+        if not records.pending():
+            return
+        with writer_turn_if_free(self.index_dir) as mine:
+            if mine and records.pending():
+                removed = recover(records, self._store_access())
+                log.info("removed %d vectors an interrupted write left in %s", removed, self.index_dir)
 
     def _on_server(self) -> bool:
         """Whether the whole archive (not only the vectors) lives in the Chroma server at ASSISTANT_CHROMA_URL."""
@@ -345,11 +356,15 @@ class Assistant:
         settings = self.settings
         policy = FetchPolicy(
             timeout=settings.fetch_timeout,
+            deadline=settings.fetch_deadline,
             max_bytes=settings.fetch_max_bytes,
             max_redirects=settings.fetch_max_redirects,
             allow_private=settings.fetch_allow_private if allow_private is None else allow_private,
         )
-        return WebReader(policy, self._web_state(), indexed=self._is_indexed, refetch=refetch).read(urls)
+        reader = WebReader(
+            policy, self._web_state(), indexed=self._is_indexed, refetch=refetch, max_entries=settings.fetch_max_entries
+        )
+        return reader.read(urls)
 
     def _web_state(self) -> WebState:
         if self._web is None:

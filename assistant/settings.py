@@ -126,6 +126,15 @@ class Settings(BaseSettings):
     )
     collection: str = Field("articles", description="Chroma collection name.")
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a web server (feeds, article pages).")
+    fetch_deadline: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds one fetch may take in all (connection, redirects, headers, body): a server that "
+        "trickles its answer is refused then, whatever each read takes.",
+    )
+    fetch_max_entries: int = Field(
+        100, ge=1, description="Feed entries fetched per feed and run; the rest are fetched at the next poll."
+    )
     fetch_max_bytes: int = Field(5_000_000, gt=0, description="Feeds and pages larger than this are refused.")
     fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per URL.")
     fetch_allow_private: bool = Field(

@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.indexing.indexer import IndexReport
+from assistant.ingest.files import place_of
 from assistant.ingest.loading import SUPPORTED_SUFFIXES
 
 Log = Callable[[str], None]
@@ -82,9 +83,23 @@ def _apply(
     present = [path for path in paths if path.is_file()]
     gone = [path for path in paths if not path.exists()]
     if present:
-        _run(assistant, log, "changed", lambda: assistant.index(present, fields=fields))
+        _run(assistant, log, "changed", lambda: _changed(assistant, present, log, fields))
     for path in gone:
         _run(assistant, log, f"deleted {path}", lambda path=path: _deleted(assistant, path))
+
+
+def _changed(
+    assistant: Assistant, present: list[Path], log: Log, fields: Mapping[str, str] | None = None
+) -> IndexReport:
+    """Index the changed files; one deleted before the run got the write lock is gone, not refused (its deletion
+    arrives as a change of its own)."""
+    report = assistant.index(present, fields=fields)
+    base = assistant.index_dir.resolve().parent
+    vanished = {place_of(path, base): path for path in present if not path.exists()}
+    for refusal in [r for r in report.refused if r.path in vanished]:
+        report.refused.remove(refusal)
+        log(f"gone {vanished[refusal.path]} (deleted before it could be indexed)")
+    return report
 
 
 def _deleted(assistant: Assistant, path: Path) -> IndexReport:

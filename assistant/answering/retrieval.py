@@ -16,6 +16,7 @@ from assistant.indexing.keyword_index import tokenize
 from assistant.indexing.store import Hit, StoredChunk
 from assistant.language import LANGUAGES, cross_lingual, guess_language
 from assistant.protocols import KeywordSearch, VectorStore
+from assistant.validation import check_sources
 
 if TYPE_CHECKING:
     from assistant.indexing.records import Records
@@ -28,6 +29,11 @@ class SearchFilter:
     sources: tuple[str, ...] = ()
     published_from: str | None = None
     published_to: str | None = None
+
+    def __post_init__(self) -> None:
+        """Source names checked and cleaned as every way in does it (`validation.check_sources`): a filter built
+        in Python is refused with `InvalidInputError` like the chat's and the CLI's."""
+        object.__setattr__(self, "sources", check_sources(self.sources))
 
     def to_where(self) -> dict[str, Any] | None:
         """The Chroma ``where`` clause, or None when nothing is filtered."""

@@ -147,14 +147,7 @@ class Indexer:
 
     def recover(self) -> int:
         """Delete vectors a killed run left behind (pending and not current); return how many."""
-        pending = self.records.pending()
-        if not pending:
-            return 0
-        stale = sorted(pending - self.records.all_chunk_ids())
-        with self.store.writing() as store:
-            store.delete(stale)
-            self.records.clear_pending(pending)
-        return len(stale)
+        return recover(self.records, self.store)
 
     def tag_languages(self, progress: ProgressCallback | None = None, batch: int = 500) -> int:
         """Give every chunk of an index made before chunks carried their article's language that language, once
@@ -398,6 +391,19 @@ class _Reading:
     def add(self, article: Article) -> None:
         self.total += 1
         self.ids.add(article.id)
+
+
+def recover(records: Records, store: StoreAccess) -> int:
+    """Delete the vectors a killed writer left behind (pending and not current), by the writer's turn only;
+    return how many. The embedding model is not needed (`Assistant` runs it as soon as it opens the index)."""
+    pending = records.pending()
+    if not pending:
+        return 0
+    stale = sorted(pending - records.all_chunk_ids())
+    with store.writing() as writing:
+        writing.delete(stale)
+        records.clear_pending(pending)
+    return len(stale)
 
 
 def _refusal(article: Article, reason: str) -> Refusal:

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio.to_thread
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import ExposureError
 from assistant.serve.api_keys import ApiKeys, bearer_key
-from assistant.serve.login_brake import LoginThrottle
+from assistant.serve.login_brake import LoginThrottle, Verdict
 from assistant.serve.users import Users
 
 Auth = Callable[[str, str], bool]
@@ -123,12 +124,24 @@ def decide_access(
 
 def off_the_event_loop(auth: Auth) -> Callable[[str, str], Awaitable[bool]]:
     """Gradio calls a plain auth function inside its event loop, where 0.1 s of scrypt per login attempt would
-    stall every other request; this one checks in a worker thread."""
+    stall every other request; this one checks in a worker thread. An attempt the brake (`LoginThrottle`) refused
+    unchecked is answered 429 with why (the name must wait), not Gradio's "Incorrect credentials"."""
 
-    async def check(name: str, password: str) -> bool:
-        return await anyio.to_thread.run_sync(auth, name, password)
+    if not isinstance(auth, LoginThrottle):
 
-    return check
+        async def plain(name: str, password: str) -> bool:
+            return await anyio.to_thread.run_sync(auth, name, password)
+
+        return plain
+    brake = auth
+
+    async def braked(name: str, password: str) -> bool:
+        verdict = await anyio.to_thread.run_sync(brake.check, name, password)
+        if verdict in (Verdict.WAIT, Verdict.BUSY):
+            raise HTTPException(status_code=429, detail=brake.refusal(name, verdict))
+        return verdict is Verdict.ALLOWED
+
+    return braked
 
 
 def gate_middleware(sessions: SessionCheck | None = None, keys: KeyCheck | None = None) -> list[Middleware]:

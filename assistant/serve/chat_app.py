@@ -62,7 +62,10 @@ ChatMessage = dict[str, str]
 QUESTIONS = "questions"
 """The concurrency group of every event that answers a question (the chat's two ways in, and `/ask`)."""
 WRITES = "writes"
-"""The concurrency group of uploads and fetches: writes to the same index, one at a time."""
+"""The concurrency group of uploads: writes to the same index, one at a time."""
+FETCHES = "fetches"
+"""The concurrency group of added addresses: apart from uploads, so a fetch waiting on a slow server never holds
+up an upload (each fetches first and only then queues for the index's write lock, `Assistant.index`)."""
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 UPLOAD_PROGRESS = gr.Progress()
@@ -145,11 +148,12 @@ def _wire_conversations(chat: ChatApp, chatbot: gr.Chatbot, conversation: gr.Sta
 
 
 def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
-    """Uploads and fetched addresses: one queue (they write to the same index), a progress bar where they came in."""
+    """Uploads and fetched addresses, each one at a time in a queue of its own (a fetch waits on the network, not
+    on uploads; both then queue for the index's write lock), with a progress bar where they came in."""
     files, urls = side["files"], side["urls"]
-    for event, source, handler, name in (
-        (files.upload, files, chat.upload, "upload"),
-        (urls.submit, urls, chat.add_urls, "add_urls"),
+    for event, source, handler, name, group in (
+        (files.upload, files, chat.upload, "upload", WRITES),
+        (urls.submit, urls, chat.add_urls, "add_urls", FETCHES),
     ):
         event(
             handler,
@@ -158,7 +162,7 @@ def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
             api_name=name,
             show_progress_on=source,  # the bar sits where the files were dropped or the addresses typed
             concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
-            concurrency_id=WRITES,
+            concurrency_id=group,
         )
 
 
@@ -569,6 +573,7 @@ def launch(
             auth=off_the_event_loop(auth), auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in."
         )
     kwargs["app_kwargs"] = _server_parts(auth is not None, sessions, keys, programs)
+    host = url_host(host)
     app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
     if block:
@@ -622,9 +627,15 @@ def serve(
     programs = program_routes(assistant, host=host, open_caller=open_caller, gated=auth is not None)
     login = {"auth": auth, "sessions": sessions, "keys": keys}
     launch(app, host, port, block=False, **login, programs=programs, max_file_size=limit)
-    (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
+    (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{url_host(host)}:{port}")
     warm_in_background(assistant.embeddings)  # the first English question or near call then waits for nothing
     app.block_thread()
+
+
+def url_host(host: str) -> str:
+    """The host as a URL (and Gradio's ``server_name``) takes it: an IPv6 address in brackets (``[::1]``)."""
+    bare = host.strip().strip("[]")
+    return f"[{bare}]" if ":" in bare else host.strip()
 
 
 def gradio_file_limit(settings: Settings) -> int:
