@@ -110,6 +110,9 @@ class Settings(BaseSettings):
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )
     collection: str = Field("articles", description="Chroma collection name.")
+    stories: bool = Field(
+        True, description="Give every indexed article its story (clustering of arriving articles, see docs/stories.md)."
+    )
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a web server (feeds, article pages).")
     fetch_max_bytes: int = Field(5_000_000, gt=0, description="Feeds and pages larger than this are refused.")
     fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per URL.")

@@ -182,6 +182,10 @@ class Records:
                 return
             after = rows[-1][0]
 
+    def article_ids(self) -> set[str]:
+        """The ids of every stored article (no text read)."""
+        return {row[0] for row in self._db.execute("SELECT id FROM articles")}
+
     def sources(self) -> list[str]:
         """The distinct non-empty sources of the stored articles, sorted (without reading any text)."""
         rows = self._db.execute("SELECT DISTINCT source FROM articles WHERE source != '' ORDER BY source")

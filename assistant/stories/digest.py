@@ -1,0 +1,137 @@
+"""What is new since …: per story with articles published in the window, the sentences that bring something new.
+
+A window sentence is left out when, without changing a number or name, it nearly repeats a sentence the story's articles published before the window
+held (or one the digest already shows): cosine of their sentence vectors (stored by the indexer, nothing is
+embedded) at or above `REPEAT`. A sentence close to an earlier one (at or above `RELATED`) that states another
+number or name is an update, shown with that earlier quote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.articles import Article
+from assistant.dates import parse_typed_day
+from assistant.errors import InvalidInputError
+from assistant.indexing.records import Records
+from assistant.stories.book import StoryBook
+from assistant.stories.sentences import Sentence, changed, sentences_of
+from assistant.stories.views import StorySummary, list_stories, story_articles
+
+REPEAT = 0.93
+"""Sentence cosine from which a sentence repeats another (syndicated copies, the same statement re-worded)."""
+RELATED = 0.86
+"""Sentence cosine from which a sentence is about the same as another (an update when a number or name changed)."""
+PER_STORY = 8
+"""Sentences shown per story (updates first, then each new article's first new sentences in turn)."""
+_DURATION = re.compile(r"(\d+)\s*([dwh])", re.IGNORECASE)
+
+
+def window_start(text: str, today: dt.date | None = None) -> str:
+    """A day (``2024-03-01``, ``1.3.2024``) or a duration back from today (``3d``, ``2w``, ``36h``) as an ISO day."""
+    day = parse_typed_day(text)
+    if day:
+        return day
+    if m := _DURATION.fullmatch(text.strip()):
+        hours = int(m[1]) * {"d": 24, "w": 24 * 7, "h": 1}[m[2].lower()]
+        return ((today or dt.date.today()) - dt.timedelta(hours=hours)).isoformat()
+    raise InvalidInputError(f"--since takes a day (2024-03-01 or 1.3.2024) or a duration (3d, 2w, 36h), not {text!r}")
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """A sentence of the window; `earlier` is the quote it updates (another number or name), if it does."""
+
+    sentence: Sentence
+    earlier: Sentence | None = None
+    change: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = self.sentence.to_dict() | {"update": self.earlier is not None}
+        if self.earlier is not None:
+            data["change"] = self.change
+            data["earlier"] = self.earlier.to_dict()
+        return data
+
+
+@dataclass(frozen=True)
+class DigestStory:
+    story: StorySummary
+    new_articles: list[str]
+    items: list[DigestItem] = field(default_factory=list)
+    left_out: int = 0  # repeats of what was published before (or already shown)
+    more: int = 0  # new sentences beyond `PER_STORY`
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.story.id,
+            "title": self.story.title,
+            "new_articles": self.new_articles,
+            "sentences": [i.to_dict() for i in self.items],
+            "repeats_left_out": self.left_out,
+            "more": self.more,
+        }
+
+
+def digest(
+    book: StoryBook, records: Records, since: str, until: str | None = None, per_story: int = PER_STORY
+) -> list[DigestStory]:
+    """The digest of the publication window [since, until] (ISO days), newest story first."""
+    if until is not None and until < since:
+        raise InvalidInputError(f"the window ends ({until}) before it starts ({since})")
+    grouped = story_articles(book, records)
+    found = []
+    for summary in list_stories(book, records, since=since, until=until):
+        articles = grouped.get(summary.id, [])
+        inside = [
+            a for a in articles if a.published and a.published >= since and (until is None or a.published <= until)
+        ]
+        before = [a for a in articles if a.published and a.published < since]
+        found.append(_story_digest(summary, sorted(inside, key=_order), before, records, per_story))
+    return found
+
+
+def _order(article: Article) -> tuple[str, str, str]:
+    return article.published or "", article.source, article.id
+
+
+def _story_digest(
+    summary: StorySummary, inside: list[Article], before: list[Article], records: Records, per_story: int
+) -> DigestStory:
+    earlier, earlier_vectors = sentences_of(records, before)
+    fresh, vectors = sentences_of(records, inside)
+    shown: list[np.ndarray] = []
+    updates: list[DigestItem] = []
+    by_article: dict[str, list[DigestItem]] = {}
+    left_out = 0
+    for sentence, vector in zip(fresh, vectors, strict=True):
+        best, nearest = _nearest(earlier_vectors, vector)
+        change = changed(earlier[nearest].text, sentence.text) if best >= RELATED else None
+        if change is None and (best >= REPEAT or (shown and float(np.max(np.vstack(shown) @ vector)) >= REPEAT)):
+            left_out += 1
+            continue
+        shown.append(vector)
+        if change is not None:
+            updates.append(DigestItem(sentence, earlier[nearest], change))
+        else:
+            by_article.setdefault(sentence.article_id, []).append(DigestItem(sentence))
+    items = updates[:per_story]
+    queues = [by_article[a.id] for a in inside if a.id in by_article]
+    depth = 0
+    while len(items) < per_story and any(depth < len(q) for q in queues):
+        items.extend(q[depth] for q in queues if depth < len(q) and len(items) < per_story)
+        depth += 1
+    total = len(updates) + sum(len(q) for q in queues)
+    items.sort(key=lambda i: (i.earlier is None, i.sentence.published or "", i.sentence.article_id, i.sentence.start))
+    return DigestStory(summary, [a.id for a in inside], items, left_out, total - len(items))
+
+
+def _nearest(matrix: np.ndarray, vector: np.ndarray) -> tuple[float, int]:
+    if matrix.size == 0:
+        return -1.0, -1
+    sims = matrix @ vector
+    best = int(np.argmax(sims))
+    return float(sims[best]), best
