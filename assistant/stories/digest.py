@@ -1,9 +1,9 @@
 """What is new since …: per story with articles published in the window, the sentences that bring something new.
 
-A window sentence is left out when, without changing a number or name, it nearly repeats a sentence the story's articles published before the window
-held (or one the digest already shows): cosine of their sentence vectors (stored by the indexer, nothing is
-embedded) at or above `REPEAT`. A sentence close to an earlier one (at or above `RELATED`) that states another
-number or name is an update, shown with that earlier quote."""
+A window sentence is left out when, without changing a number or name, it nearly repeats a sentence the story's
+articles published before the window held (or one the digest already shows): cosine of their sentence vectors
+(stored by the indexer, nothing is embedded) at or above `REPEAT`. A sentence close to an earlier one (at or
+above `RELATED`) that states another number, date or name is an update, shown with that earlier quote."""
 
 from __future__ import annotations
 
