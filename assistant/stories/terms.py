@@ -14,6 +14,9 @@ from assistant.indexing.keyword_index import tokenize
 
 MAX_TERMS = 200
 """Terms kept per article and per story (the heaviest): a story's profile stays small however long it runs."""
+PRIOR_DOCUMENTS = 20
+"""Documents assumed besides the archive's, none holding the word: in a young archive (a handful of articles) a word
+its few articles all share still counts (plain idf would give it 0), in a large one it changes little."""
 TITLE_WEIGHT = 3
 """A headline word counts as often as this: the headline says what the article is about."""
 
@@ -32,11 +35,29 @@ def article_terms(title: str, text: str) -> dict[str, float]:
 
 def weighted(counts: Mapping[str, float], df: Mapping[str, int], documents: int) -> dict[str, float]:
     """Sublinear tf times idf, unit length."""
-    vector = {
-        t: (1.0 + math.log(c)) * math.log((documents + 1) / (df.get(t, 0) + 1)) for t, c in counts.items() if c > 0
-    }
+    vector = {t: (1.0 + math.log(c)) * _idf(df.get(t, 0), documents) for t, c in counts.items() if c > 0}
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
     return {t: v / norm for t, v in vector.items()}
+
+
+def profile_weighted(
+    presence: Mapping[str, float], size: int, df: Mapping[str, int], documents: int
+) -> dict[str, float]:
+    """A story's terms weighted by the share of its articles that hold them, times idf, unit length: the words
+    most of its articles share (its names and places) count, one article's asides do not, however big the story
+    grows (summed counts let a long story drift towards the words all news share)."""
+    vector = {t: (n / max(1, size)) * _idf(df.get(t, 0), documents) for t, n in presence.items()}
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {t: v / norm for t, v in vector.items()}
+
+
+def presence(terms: Mapping[str, float]) -> dict[str, float]:
+    """One article's contribution to its story's profile: each of its terms once."""
+    return dict.fromkeys(terms, 1.0)
+
+
+def _idf(df: int, documents: int) -> float:
+    return math.log((documents + 1 + PRIOR_DOCUMENTS) / (df + 1))
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
