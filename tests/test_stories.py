@@ -16,6 +16,7 @@ from conftest import SHARED
 from stories_samples import ARTICLES, LATE
 
 from assistant import Assistant, Settings
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import InvalidInputError, StoryNotFoundError
 from assistant.stories.book import StoryBook
 from assistant.stories.clustering import Decision, Profile
@@ -94,7 +95,7 @@ def test_merged_story_keeps_its_old_id(tmp_path: Path) -> None:
     book.close()
 
 
-def test_articles_without_a_story_get_one_at_the_next_look(settings: Settings, embeddings) -> None:
+def test_articles_without_a_story_get_one_at_the_next_look(settings: Settings, embeddings: OnnxEmbeddings) -> None:
     """What a run killed between the record's commit and the story book's leaves: articles without a story."""
     plain = Assistant(settings.model_copy(update={"stories": False}), embeddings=embeddings)
     try:
@@ -229,3 +230,29 @@ def test_fang_covid_subset_through_the_cli(tmp_path: Path) -> None:
         main[name], size = counts.most_common(1)[0]
         assert size >= 3, counts  # a commentary column that mentions the fire may stand apart
     assert main["toennies"] != main["moria"]
+
+
+@pytest.mark.slow
+def test_stories_on_a_chroma_server_reach_another_machine(tmp_path: Path, embeddings: OnnxEmbeddings) -> None:
+    """One machine indexes into a Chroma server; another, with an empty folder of its own, lists the same stories
+    (its book is filled from the shared archive when first asked)."""
+    from test_chroma_server import CHROMA, ChromaServer
+
+    if not CHROMA.exists():
+        pytest.skip("the chroma CLI is not installed")
+    server = ChromaServer(tmp_path / "server")
+    server.start()
+    try:
+        writer = Assistant(Settings(index_dir=tmp_path / "a", chroma_url=server.url), embeddings=embeddings)
+        reader = Assistant(Settings(index_dir=tmp_path / "b", chroma_url=server.url), embeddings=embeddings)
+        try:
+            writer.index(ARTICLES)
+            written, read = by_article(writer), by_article(reader)
+            assert read == written
+            assert read["fire-1"] == read["fire-2"] == read["fire-3"] != read["strike-1"]
+            assert reader.story(read["fire-1"]).summary.article_ids == ["fire-1", "fire-2", "fire-3"]
+        finally:
+            writer.close()
+            reader.close()
+    finally:
+        server.stop()

@@ -186,6 +186,13 @@ class Records:
         """The ids of every stored article (no text read)."""
         return {row[0] for row in self._db.execute("SELECT id FROM articles")}
 
+    def published_between(self, first: str, last: str) -> list[str]:
+        """Ids of the articles published from day `first` to day `last` (ISO, both included), by day."""
+        rows = self._db.execute(
+            "SELECT id FROM articles WHERE published >= ? AND published <= ? ORDER BY published, id", (first, last)
+        )
+        return [row[0] for row in rows]
+
     def sources(self) -> list[str]:
         """The distinct non-empty sources of the stored articles, sorted (without reading any text)."""
         rows = self._db.execute("SELECT DISTINCT source FROM articles WHERE source != '' ORDER BY source")

@@ -1,7 +1,8 @@
 """What is new since …: per story with articles published in the window, the sentences that bring something new.
 
-A window sentence is left out when, without changing a number or name, it nearly repeats a sentence the story's
-articles published before the window held (or one the digest already shows): cosine of their sentence vectors
+A window sentence is left out when, without changing a number or name, it nearly repeats a sentence published
+before the window by the story's articles or by any article of the `RECENT_DAYS` before it (or one the digest
+already shows): cosine of their sentence vectors
 (stored by the indexer, nothing is embedded) at or above `REPEAT`. A sentence close to an earlier one (at or
 above `RELATED`) that states another number, date or name is an update, shown with that earlier quote."""
 
@@ -25,6 +26,9 @@ REPEAT = 0.93
 """Sentence cosine from which a sentence repeats another (syndicated copies, the same statement re-worded)."""
 RELATED = 0.86
 """Sentence cosine from which a sentence is about the same as another (an update when a number or name changed)."""
+RECENT_DAYS = 14
+"""Besides the story's own earlier articles, every article of this many days before the window is looked at for
+repeats (a sentence another story already carried), so the cost follows the days, not the archive."""
 PER_STORY = 8
 """Sentences shown per story (updates first, then each new article's first new sentences in turn)."""
 _DURATION = re.compile(r"(\d+)\s*([dwh])", re.IGNORECASE)
@@ -83,15 +87,30 @@ def digest(
     if until is not None and until < since:
         raise InvalidInputError(f"the window ends ({until}) before it starts ({since})")
     grouped = story_articles(book, records)
+    first = dt.date.fromisoformat(since)
+    recent_ids = records.published_between(
+        (first - dt.timedelta(days=RECENT_DAYS)).isoformat(), (first - dt.timedelta(days=1)).isoformat()
+    )
+    recent = [a for a in (records.article(i) for i in recent_ids) if a is not None]
+    earlier_everywhere = sentences_of(records, recent)
+    looked_at = set(recent_ids)
     found = []
     for summary in list_stories(book, records, since=since, until=until):
         articles = grouped.get(summary.id, [])
         inside = [
             a for a in articles if a.published and a.published >= since and (until is None or a.published <= until)
         ]
-        before = [a for a in articles if a.published and a.published < since]
-        found.append(_story_digest(summary, sorted(inside, key=_order), before, records, per_story))
+        before = [a for a in articles if a.published and a.published < since and a.id not in looked_at]
+        earlier = _joined(sentences_of(records, before), earlier_everywhere)
+        found.append(_story_digest(summary, sorted(inside, key=_order), earlier, records, per_story))
     return found
+
+
+def _joined(
+    a: tuple[list[Sentence], np.ndarray], b: tuple[list[Sentence], np.ndarray]
+) -> tuple[list[Sentence], np.ndarray]:
+    matrices = [m for m in (a[1], b[1]) if m.size]
+    return a[0] + b[0], np.vstack(matrices) if matrices else np.zeros((0, 0), np.float32)
 
 
 def _order(article: Article) -> tuple[str, str, str]:
@@ -99,21 +118,33 @@ def _order(article: Article) -> tuple[str, str, str]:
 
 
 def _story_digest(
-    summary: StorySummary, inside: list[Article], before: list[Article], records: Records, per_story: int
+    summary: StorySummary,
+    inside: list[Article],
+    before: tuple[list[Sentence], np.ndarray],
+    records: Records,
+    per_story: int,
 ) -> DigestStory:
-    earlier, earlier_vectors = sentences_of(records, before)
+    earlier, earlier_vectors = before
     fresh, vectors = sentences_of(records, inside)
-    shown: list[np.ndarray] = []
+    if not fresh:
+        return DigestStory(summary, [a.id for a in inside])
+    if earlier_vectors.size:  # one matrix product for the story, not one per sentence
+        sims = vectors @ earlier_vectors.T
+        nearest_of, best_of = np.argmax(sims, axis=1), np.max(sims, axis=1)
+    else:
+        nearest_of, best_of = np.zeros(len(fresh), dtype=int), np.full(len(fresh), -1.0)
+    among = vectors @ vectors.T  # the window's sentences with each other
+    shown: list[int] = []
     updates: list[DigestItem] = []
     by_article: dict[str, list[DigestItem]] = {}
     left_out = 0
-    for sentence, vector in zip(fresh, vectors, strict=True):
-        best, nearest = _nearest(earlier_vectors, vector)
+    for n, sentence in enumerate(fresh):
+        best, nearest = float(best_of[n]), int(nearest_of[n])
         change = changed(earlier[nearest].text, sentence.text) if best >= RELATED else None
-        if change is None and (best >= REPEAT or (shown and float(np.max(np.vstack(shown) @ vector)) >= REPEAT)):
+        if change is None and (best >= REPEAT or (shown and float(np.max(among[n, shown])) >= REPEAT)):
             left_out += 1
             continue
-        shown.append(vector)
+        shown.append(n)
         if change is not None:
             updates.append(DigestItem(sentence, earlier[nearest], change))
         else:
@@ -127,11 +158,3 @@ def _story_digest(
     total = len(updates) + sum(len(q) for q in queues)
     items.sort(key=lambda i: (i.earlier is None, i.sentence.published or "", i.sentence.article_id, i.sentence.start))
     return DigestStory(summary, [a.id for a in inside], items, left_out, total - len(items))
-
-
-def _nearest(matrix: np.ndarray, vector: np.ndarray) -> tuple[float, int]:
-    if matrix.size == 0:
-        return -1.0, -1
-    sims = matrix @ vector
-    best = int(np.argmax(sims))
-    return float(sims[best]), best

@@ -14,8 +14,9 @@ from assistant.indexing.records import Records
 
 MIN_CHARS = 40
 """Shorter sentences (datelines, captions, "Mehr dazu.") are no statement of their own."""
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD_OR_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_][\w-]*", re.UNICODE)
+_NUMBER = re.compile(r"\d{1,3}(?:[ .\u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)*")
+"""A number as written: ``12.600``, ``12 600`` (with a space, no-break or thin space) and ``12600`` alike."""
+_WORD_OR_NUMBER = re.compile(_NUMBER.pattern + r"|[^\W\d_][\w-]*", re.UNICODE)
 _CALENDAR = frozenset(
     """montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag januar februar märz april mai juni
     juli august september oktober november dezember monday tuesday wednesday thursday friday saturday sunday""".split()
@@ -71,10 +72,11 @@ def changed(earlier: str, later: str) -> str | None:
     """'numbers', 'dates' or 'names' when `later` states what `earlier` states with another number or name, else None.
 
     The two sentences are compared word by word: most words must match in order (`SIMILAR`), and a replaced
-    stretch must hold a number on both sides ("300 Zelte" / "350 Zelte", also dates) or consist of capitalised
-    words only on both sides ("Dimitris Kairidis" / "Notis Mitarakis"): in German every noun is capitalised, so a
-    re-worded sentence ("in der Nacht" / "große Teile") is not taken for another name."""
-    a, b = _WORD_OR_NUMBER.findall(earlier), _WORD_OR_NUMBER.findall(later)
+    stretch must hold a number on both sides ("300 Zelte" / "350 Zelte", also dates), a weekday or month on both
+    sides, or consist of capitalised words only, two or more on a side ("Dimitris Kairidis" / "Notis Mitarakis"):
+    in German every noun is capitalised, so one noun for another ("Migranten" / "Flüchtlinge") or a re-worded
+    sentence ("in der Nacht" / "große Teile") is not taken for another name (a lone surname swapped is missed)."""
+    a, b = _tokens(earlier), _tokens(later)
     matcher = difflib.SequenceMatcher(a=[w.lower() for w in a], b=[w.lower() for w in b], autojunk=False)
     if matcher.ratio() < SIMILAR:
         return None
@@ -87,6 +89,14 @@ def changed(earlier: str, later: str) -> str | None:
             return "numbers"
         if all(w.lower() in _CALENDAR for w in old + new):
             return "dates"
-        if i1 > 0 and j1 > 0 and all(w[:1].isupper() for w in old + new):
+        renamed = all(w[:1].isupper() for w in old + new) and max(len(old), len(new)) >= 2
+        if i1 > 0 and j1 > 0 and renamed:
             found = "names"
     return found
+
+
+def _tokens(text: str) -> list[str]:
+    """Words and numbers, a number's thousands separators dropped (``12 600`` is ``12.600``)."""
+    return [
+        re.sub(r"[ .\u00a0\u202f](?=\d{3}\b)", "", w) if w[:1].isdigit() else w for w in _WORD_OR_NUMBER.findall(text)
+    ]
