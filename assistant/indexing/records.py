@@ -81,6 +81,17 @@ class ChunkRecord:
     end: int
 
 
+@dataclass(frozen=True)
+class ArticleHead:
+    """An article's fields without its text (lists of many articles need no text)."""
+
+    id: str
+    title: str
+    source: str
+    url: str
+    published: str | None
+
+
 class Records:
     """The indexing record in ``<index_dir>/records.sqlite3``."""
 
@@ -185,6 +196,11 @@ class Records:
     def article_ids(self) -> set[str]:
         """The ids of every stored article (no text read)."""
         return {row[0] for row in self._db.execute("SELECT id FROM articles")}
+
+    def heads(self, article_ids: list[str]) -> dict[str, ArticleHead]:
+        """The fields of the given articles that are stored, without reading their texts."""
+        query = "SELECT id, title, source, url, published FROM articles WHERE id IN ({})"
+        return {row[0]: ArticleHead(*row) for row in self._where_in(query, article_ids)}
 
     def published_between(self, first: str, last: str) -> list[str]:
         """Ids of the articles published from day `first` to day `last` (ISO, both included), by day."""

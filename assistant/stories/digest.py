@@ -20,7 +20,7 @@ from assistant.errors import InvalidInputError
 from assistant.indexing.records import Records
 from assistant.stories.book import StoryBook
 from assistant.stories.sentences import Sentence, changed, sentences_of
-from assistant.stories.views import StorySummary, list_stories, story_articles
+from assistant.stories.views import StorySummary, list_stories
 
 REPEAT = 0.93
 """Sentence cosine from which a sentence repeats another (syndicated copies, the same statement re-worded)."""
@@ -86,7 +86,6 @@ def digest(
     """The digest of the publication window [since, until] (ISO days), newest story first."""
     if until is not None and until < since:
         raise InvalidInputError(f"the window ends ({until}) before it starts ({since})")
-    grouped = story_articles(book, records)
     first = dt.date.fromisoformat(since)
     recent_ids = records.published_between(
         (first - dt.timedelta(days=RECENT_DAYS)).isoformat(), (first - dt.timedelta(days=1)).isoformat()
@@ -96,7 +95,7 @@ def digest(
     looked_at = set(recent_ids)
     found = []
     for summary in list_stories(book, records, since=since, until=until):
-        articles = grouped.get(summary.id, [])
+        articles = [a for a in (records.article(i) for i in summary.article_ids) if a is not None]
         inside = [
             a for a in articles if a.published and a.published >= since and (until is None or a.published <= until)
         ]

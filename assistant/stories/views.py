@@ -4,15 +4,33 @@ it (how much, from when), its articles per day per outlet, and its timeline as d
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from assistant.articles import Article
 from assistant.errors import StoryNotFoundError
-from assistant.indexing.records import Records
+from assistant.indexing.records import ArticleHead, Records
 from assistant.stories.book import StoryBook
 from assistant.stories.timeline import DatedQuote, dated_quotes
+
+
+class Head(Protocol):
+    """What a story's lists need of an article (an `Article` or an `ArticleHead`, which has no text)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def published(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,7 @@ class StoryPage:
         }
 
 
-def _summary(story_id: str, articles: list[Article], book: StoryBook) -> StorySummary:
+def _summary(story_id: str, articles: Sequence[Head], book: StoryBook) -> StorySummary:
     dated = sorted(a.published for a in articles if a.published)
     counts = Counter(a.source or "?" for a in articles)
     first: dict[str, str | None] = {}
@@ -89,7 +107,7 @@ def _summary(story_id: str, articles: list[Article], book: StoryBook) -> StorySu
     )
 
 
-def _headline(story_id: str, articles: list[Article], book: StoryBook) -> str:
+def _headline(story_id: str, articles: Sequence[Head], book: StoryBook) -> str:
     """The headline of the article nearest the story's centre (the one most about what the story is about)."""
     titled = {a.id: a.title for a in articles if a.title.strip()}
     if not titled:
@@ -102,18 +120,19 @@ def _headline(story_id: str, articles: list[Article], book: StoryBook) -> str:
     return titled[best]
 
 
-def _in_window(articles: list[Article], since: str | None, until: str | None) -> bool:
+def _in_window(articles: Sequence[Head], since: str | None, until: str | None) -> bool:
     return any(a.published and (since is None or a.published >= since) and (until is None or a.published <= until)
                for a in articles)  # fmt: skip
 
 
-def story_articles(book: StoryBook, records: Records) -> dict[str, list[Article]]:
-    """Every story's articles as the record holds them now (members the record lost are left out)."""
-    found: dict[str, list[Article]] = {}
-    for member in book.members():
-        article = records.article(member.article_id)
-        if article is not None:
-            found.setdefault(member.story_id, []).append(article)
+def story_heads(book: StoryBook, records: Records) -> dict[str, list[ArticleHead]]:
+    """Every story's articles (fields, no text) as the record holds them now (members it lost are left out)."""
+    members = book.members()
+    heads = records.heads([m.article_id for m in members])
+    found: dict[str, list[ArticleHead]] = {}
+    for member in members:
+        if member.article_id in heads:
+            found.setdefault(member.story_id, []).append(heads[member.article_id])
     return found
 
 
@@ -127,7 +146,7 @@ def list_stories(
 ) -> list[StorySummary]:
     """Stories with an article published in [since, until] (and from one of `sources`), latest update first."""
     summaries = []
-    for story_id, articles in story_articles(book, records).items():
+    for story_id, articles in story_heads(book, records).items():
         if (since or until) and not _in_window(articles, since, until):
             continue
         if sources and not any(a.source in sources for a in articles):
