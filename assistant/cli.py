@@ -45,7 +45,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-_PRELOADED = {"ask", "serve"}  # commands that need the model at once: it loads while the rest is imported
+_PRELOADED = {"ask", "serve", "mcp"}  # commands that need the model at once: it loads while the rest is imported
 
 
 def _open(args: argparse.Namespace) -> Assistant:
@@ -78,6 +78,8 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
             desc = "language tags" if phase == "tags" else None
             bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar["phase"] = phase
+        if bar["bar"].total != total:  # a record file is streamed: its total grows as it is read
+            bar["bar"].total = total
         bar["bar"].update(done - bar["bar"].n)
 
     def close() -> None:
@@ -97,7 +99,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     update, close = _progress_bar()
     try:
         report = assistant.index(
-            paths, sync=args.sync, progress=update, refetch=args.refetch, allow_private=True, waiting=_say
+            paths,
+            sync=args.sync,
+            progress=update,
+            refetch=args.refetch,
+            allow_private=True,
+            waiting=_say,
+            fields=_fields(args),
         )
     finally:
         close()
@@ -109,9 +117,33 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"Indexed into {assistant.index_dir}/: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['deleted']} deleted, {len(report.refused)} refused."
     )
+    for line in _fields_lines(report.fields):
+        say(line)
     for refusal in report.refused:
         say(f"  refused {refusal.path}: {refusal.reason}")
     return 0
+
+
+def _fields_lines(fields: dict[str, dict[str, str]]) -> list[str]:
+    """The fields record files were read with, one line per mapping (a folder of JSON files read alike is one
+    line, not one per file)."""
+    files_of: dict[str, list[str]] = {}
+    for path, used in fields.items():
+        files_of.setdefault(", ".join(f"{name}={field}" for name, field in used.items()), []).append(path)
+    lines = []
+    for mapping, paths in files_of.items():
+        where = (
+            paths[0] if len(paths) == 1 else f"{len(paths)} files ({', '.join(paths[:2])}{', …' * (len(paths) > 2)})"
+        )
+        lines.append(f"  fields of {where}: {mapping}")
+    return lines
+
+
+def _fields(args: argparse.Namespace) -> dict[str, str]:
+    """``--field text=Artikel`` options as the field mapping (InvalidInputError for a malformed one)."""
+    from assistant.ingest.formats.fields import parse_field_options
+
+    return parse_field_options(args.field)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -121,7 +153,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from assistant.watching import WatchPlan, folders_of, parse_every, watch
 
     try:
-        plan = WatchPlan(folders_of(args.folders), tuple(args.feed), parse_every(args.every))
+        plan = WatchPlan(folders_of(args.folders), tuple(args.feed), parse_every(args.every), _fields(args))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -376,10 +408,13 @@ def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the browser chat on HOST:PORT until interrupted; off this machine only with a login (or --no-auth)."""
     from assistant.serve.access import decide_access
+    from assistant.serve.api_keys import ApiKeys, keys_path
     from assistant.serve.users import Users, users_path
 
     settings = _settings(args)
-    access = decide_access(args.host, Users(users_path(settings)), no_auth=args.no_auth, require_auth=args.auth)
+    keys = ApiKeys(keys_path(settings))
+    users = Users(users_path(settings))
+    access = decide_access(args.host, users, no_auth=args.no_auth, require_auth=args.auth, keys=keys)
     if access.warning:
         print(access.warning, file=sys.stderr, flush=True)
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
@@ -393,7 +428,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
         on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
         auth=access.auth,
         sessions=access.sessions,
+        keys=access.keys,
+        open_caller=access.open_caller,
     )
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the archive's tools over MCP on standard input and output (for a desktop assistant or an IDE)."""
+    assistant = _open(args)
+    from assistant.serve.mcp_server import run_stdio
+    from assistant.serve.operations import Operations
+
+    try:
+        run_stdio(Operations(assistant))
+    finally:
+        assistant.close()
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Add, list or remove the API keys programs send (the keys file holds hashes, never keys)."""
+    from assistant.serve.api_keys import ApiKeys, KeysFileError, keys_path
+
+    keys = ApiKeys(keys_path(_settings(args)))
+    if args.action == "list":
+        entries = keys.entries()
+        if args.json:
+            print(json.dumps([{"name": e.name, "created": e.created, "hint": e.hint} for e in entries]))
+        else:
+            print("\n".join(f"{e.name}\t{e.hint}…" for e in entries) or f"no keys in {keys.path}")
+        return 0
+    if not args.name:
+        raise KeysFileError(f"`assistant keys {args.action}` needs a NAME")
+    if args.action == "remove":
+        keys.remove(args.name)
+        print(f"removed the key {args.name} from {keys.path}; it stops working at once")
+        return 0
+    replacing = args.name in keys.names()
+    key = keys.add(args.name)
+    print(f"{'replaced' if replacing else 'added'} the key {args.name} in {keys.path}.", file=sys.stderr)
+    print("Send it as 'Authorization: Bearer KEY'. It is shown only now:", file=sys.stderr, flush=True)
+    print(key, flush=True)
     return 0
 
 
@@ -448,17 +524,32 @@ Commands = Any  # argparse's subparsers action (a private class of argparse)
 def _add_index_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     index = commands.add_parser("index", parents=[common], help="index files and folders (default: seeds/)")
     index.add_argument(
-        "paths", nargs="*", help=".txt .md .html .json .jsonl files or folders, article page or RSS/Atom feed URLs"
+        "paths",
+        nargs="*",
+        help=".txt .md .html .json .jsonl .csv .tsv files or folders, article page or RSS/Atom feed URLs",
     )
     index.add_argument("--sync", action="store_true", help="delete articles that disappeared from the folders")
     index.add_argument("--refetch", action="store_true", help="fetch pages again even when already indexed")
+    _add_field_option(index)
     index.set_defaults(run=cmd_index)
 
     watch = commands.add_parser("watch", parents=[common], help="keep indexing folders and feeds as they change")
     watch.add_argument("folders", nargs="*", help="folders whose files are indexed (or deleted) as they change")
     watch.add_argument("--feed", action="append", default=[], help="an RSS/Atom feed URL to poll (repeatable)")
     watch.add_argument("--every", default="15m", help="how often feeds are polled: 90s, 15m, 2h (default 15m)")
+    _add_field_option(watch)
     watch.set_defaults(run=cmd_watch)
+
+
+def _add_field_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="FIELD=NAME",
+        help="read an article field from this record field of JSON/JSONL/CSV files, e.g. text=Artikel or "
+        "published=Datum (repeatable; fields: text, title, published, url, source, id)",
+    )
 
 
 def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -514,6 +605,14 @@ def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> 
     users.add_argument("name", nargs="?", help="the user name (add, remove)")
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
     users.set_defaults(run=cmd_users)
+
+    keys = commands.add_parser("keys", parents=[common], help="API keys for programs (JSON API, OpenAI, MCP)")
+    keys.add_argument("action", choices=["add", "list", "remove"])
+    keys.add_argument("name", nargs="?", help="what the key is for (add, remove), e.g. open-webui")
+    keys.set_defaults(run=cmd_keys)
+
+    mcp = commands.add_parser("mcp", parents=[common], help="serve the archive's tools over MCP on stdio")
+    mcp.set_defaults(run=cmd_mcp)
 
 
 def _add_eval_command(commands: Commands) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,7 +43,8 @@ from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn
 from assistant.indexing.store import ChromaStore, open_client
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
-from assistant.ingest.loading import article_id_for, load_paths
+from assistant.ingest.formats.fields import check_fields
+from assistant.ingest.loading import article_id_for, iter_paths, load_paths
 from assistant.ingest.web import WebReader, WebResult, is_url
 from assistant.protocols import (
     Answerer,
@@ -66,8 +67,10 @@ from assistant.validation import check_k, check_question
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from langchain_core.embeddings import Embeddings
 
     from assistant.answering.langchain_retriever import ArticleRetriever
+    from assistant.answering.reranking import CrossEncoderReranker
 
 RECORDS_FILE = "records.sqlite3"
 log = logging.getLogger(__name__)
@@ -103,7 +106,7 @@ class Assistant:
         self,
         settings: Settings | None = None,
         *,
-        embeddings: Embedder | None = None,
+        embeddings: Embedder | Embeddings | None = None,
         chroma_client: ClientAPI | None = None,
         vector_store: VectorStore | None = None,
         retriever: RetrieverFactory = hybrid_retriever,
@@ -112,10 +115,17 @@ class Assistant:
         loader: ArticleLoader = load_paths,
     ) -> None:
         """Every stage is optional: what is not given is built from `settings` on first use. A `vector_store`
-        or `chroma_client` given here is shared as it is (never reopened by the assistant)."""
+        or `chroma_client` given here is shared as it is (never reopened by the assistant). `embeddings` may
+        be any LangChain `Embeddings` (e.g. `HuggingFaceEmbeddings`, `OllamaEmbeddings`): one without the
+        `Embedder` array methods is adapted (`assistant.embeddings.plain.as_embedder`; wrap it yourself to
+        name its model)."""
         self.settings = settings or Settings()
         self.index_dir = Path(self.settings.index_dir)
-        self._embeddings = embeddings
+        if embeddings is not None and not isinstance(embeddings, Embedder):
+            from assistant.embeddings.plain import as_embedder
+
+            embeddings = as_embedder(embeddings)
+        self._embeddings: Embedder | None = embeddings
         self._chroma_client = chroma_client
         self._vector_store = vector_store
         self._retriever = retriever
@@ -247,6 +257,16 @@ class Assistant:
         )
 
     @functools.cached_property
+    def reranker(self) -> CrossEncoderReranker | None:
+        """The cross-encoder that re-orders the retrieved candidates (``ASSISTANT_RERANKER``), or None (the
+        default); it loads on the first question."""
+        if not self.settings.reranker:
+            return None
+        from assistant.answering.reranking import CrossEncoderReranker
+
+        return CrossEncoderReranker(self.settings.reranker, cache_dir=self.settings.model_cache_dir)
+
+    @functools.cached_property
     def rewriter(self) -> Rewrite:
         """How a follow-up question is made to stand on its own: by the language model when one is configured
         (falling back to the deterministic rewrite), else by `rewrite_followup`."""
@@ -283,6 +303,7 @@ class Assistant:
         refetch: bool = False,
         allow_private: bool | None = None,
         waiting: Waiting | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> IndexReport:
         """Index files, folders, URLs (article pages, RSS/Atom feeds) and `Article` objects incrementally.
 
@@ -290,14 +311,20 @@ class Assistant:
         changed (conditional requests), unless `refetch`; `allow_private` lets them reach non-public
         addresses (default: the ``fetch_allow_private`` setting). One indexing run at a time per index
         directory: a second one waits, and `waiting` is told so in words ("waiting for another indexing run
-        (pid N) …"). Questions are answered meanwhile."""
+        (pid N) …"). Questions are answered meanwhile.
+
+        JSON, JSONL, CSV and TSV records are read with the field names news data comes with (``article``,
+        ``header``, ``date``, ...); `fields` names others, e.g. ``{"text": "Artikel", "published": "Datum"}``
+        (passed to the loader as its ``fields`` argument); the report says which fields each file was read
+        with (`IndexReport.fields`)."""
+        fields = check_fields(fields)  # a wrong mapping is refused before anything is read
         if isinstance(items, str | Path | Article):
             items = [items]
         items = list(items)
         urls = [item for item in items if is_url(item)]
         web = self._read_web(urls, refetch, allow_private) if urls else WebResult()
         local = [item for item in items if not is_url(item)] + web.articles
-        report = self._index_local(local, sync, progress, waiting) if local or sync else IndexReport()
+        report = self._index_local(local, sync, progress, waiting, fields) if local or sync else IndexReport()
         report.unchanged.extend(web.unchanged)
         report.refused.extend(web.refusals)
         if web.seen:
@@ -311,12 +338,13 @@ class Assistant:
         sync: bool,
         progress: ProgressCallback | None,
         waiting: Waiting | None,
+        fields: Mapping[str, str] | None = None,
     ) -> IndexReport:
         records = self._open_records(create=True)
         self._check_model(records)
         with self._writer_turn(waiting):
             try:
-                return self._indexer(records).index(items, sync=sync, progress=progress)
+                return self._indexer(records, fields).index(items, sync=sync, progress=progress)
             finally:  # also after an interrupted run: the vectors written so far are this model's
                 if records.get_meta("embedding_model") is None and records.counts()[0]:
                     records.set_meta("embedding_model", self.model_name)
@@ -363,7 +391,11 @@ class Assistant:
             self._indexer(records).delete(article_id)
             self.keyword_index.update(records)  # readers never build it
 
-    def _indexer(self, records: Records) -> Indexer:
+    def _indexer(self, records: Records, fields: Mapping[str, str] | None = None) -> Indexer:
+        """The indexer over the record; a field mapping is bound to the loader (which must then take it)."""
+        loader = functools.partial(self._loader, fields=fields) if fields else self._loader
+        streaming = self._loader is load_paths  # the default loader also streams: record files in bounded memory
+        stream = functools.partial(iter_paths, fields=fields) if streaming else None
         return Indexer(
             records,
             self._store_access(),
@@ -374,7 +406,8 @@ class Assistant:
             id_base=self.index_dir.resolve().parent,
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
-            loader=self._loader,
+            loader=loader,
+            stream=stream,
             group_chars=self.settings.index_batch_chars,
             max_chunks=self.settings.max_chunks_per_article,
             allow_id_takeover=self.settings.allow_id_takeover,
@@ -451,7 +484,13 @@ class Assistant:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
         query_vector = self.embeddings.embed_query_array(question)
         k = k or self.settings.top_k
-        passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK, search_filter)
+        reranker = self.reranker
+        pool = (
+            k + SYNDICATION_SLACK if reranker is None else max(k + SYNDICATION_SLACK, self.settings.rerank_candidates)
+        )
+        passages = self._search(records, question, query_vector, pool, search_filter)
+        if reranker is not None:
+            passages = reranker.rerank(question, passages)
         return query_vector, collapse(passages, self._text_of)[:k]
 
     def _text_of(self, article_id: str) -> str | None:

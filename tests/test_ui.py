@@ -512,4 +512,4 @@ def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
     import zipfile
 
     names = zipfile.ZipFile(wheel).namelist()
-    assert "assistant/chat.css" in names and "assistant/serve/chat_app.py" in names
+    assert "assistant/serve/chat.css" in names and "assistant/serve/chat_app.py" in names

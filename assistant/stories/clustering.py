@@ -1,8 +1,9 @@
-"""Online clustering of arriving articles into stories (after Miranda et al. 2018, "Multilingual clustering of
-streaming news"): each arriving article is compared with the stories its nearest neighbours belong to, by dense
-and sparse similarity with a decay for the days between the article and the story, and joins the best one above a
-threshold or starts a new story. Candidates come from the vector store within a time window, so the cost of one
-article does not grow with the archive."""
+"""Online clustering of arriving articles into stories, so that the cost of one article does not grow with the archive.
+
+After Miranda and others (2018, "Multilingual clustering of streaming news"): each arriving article is compared
+with the stories its nearest neighbours belong to, by dense and sparse similarity with a decay for the days
+between the article and the story, and joins the best one above a threshold or starts a new story. Candidates
+come from the vector store within a time window."""
 
 from __future__ import annotations
 
