@@ -251,6 +251,108 @@ def cmd_article(args: argparse.Namespace) -> int:
     return 0
 
 
+def _typed_day(text: str | None, flag: str) -> str | None:
+    from assistant.dates import parse_typed_day
+    from assistant.errors import InvalidInputError
+
+    if text is None:
+        return None
+    day = parse_typed_day(text)
+    if day is None:
+        raise InvalidInputError(f"{flag} takes a day (2024-03-01 or 1.3.2024), not {text!r}")
+    return day
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    """Every story of the archive (or those with articles in --since/--until, from --source), latest first."""
+    since, until = _typed_day(args.since, "--since"), _typed_day(args.until, "--until")
+    stories = _open(args).stories(since=since, until=until, sources=args.source)
+    if args.json:
+        say_json([story.to_dict() for story in stories], indent=2)
+        return 0
+    for story in stories:
+        outlets = ", ".join(f"{o.source} {o.articles}" for o in story.outlets)
+        say(f"{story.id}  {story.first_seen or '?'} – {story.last_update or '?'}  {len(story.article_ids)} articles")
+        say(f"    {story.title}")
+        say(f"    {outlets}")
+    if not stories:
+        say("no stories")
+    return 0
+
+
+def cmd_story(args: argparse.Namespace) -> int:
+    page = _open(args).story(args.story_id)
+    if args.json:
+        say_json(page.to_dict(), indent=2)
+        return 0
+    summary = page.summary
+    say(
+        f"{summary.title}\n{summary.id} · first seen {summary.first_seen or '?'}"
+        f" · last update {summary.last_update or '?'}"
+    )
+    say("\nOutlets:")
+    for outlet in summary.outlets:
+        say(f"  {outlet.source}: {outlet.articles} articles, first {outlet.first_report or '?'}")
+    say("\nTimeline:")
+    for quote in page.timeline:
+        say(f"  {quote.date} „{quote.text}“")
+        say(f"      {quote.source} · {quote.article_id} [{quote.start}:{quote.end}]")
+    say("\nArticles:")
+    for article in page.articles:
+        say(f"  {article.published or '?'} {article.source}: {article.title or article.id}")
+    return 0
+
+
+def _quote_line(quote: dict[str, Any]) -> str:
+    where = f"{quote['source']} · {quote['published'] or '?'} · {quote['article_id']} [{quote['start']}:{quote['end']}]"
+    return f"„{quote['text']}“\n      {where}"
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    comparison = _open(args).compare(args.question)
+    data = comparison.to_dict()
+    if args.json:
+        say_json(data, indent=2)
+        return 0
+    if comparison.story_id is None:
+        say("no story found for this question")
+        return 0
+    say(
+        f"{comparison.title} ({comparison.story_id}) · {len(comparison.outlets)} outlets: "
+        + ", ".join(comparison.outlets)
+    )
+    say("\nReported by several outlets:")
+    for statement in data["shared"]:
+        say(f"  {_quote_line(statement['quote'])}\n      auch in: {', '.join(statement['also_in'])}")
+    say("\nOnly in one outlet:")
+    for statement in data["single"]:
+        say(f"  {_quote_line(statement['quote'])}\n      nur in: {statement['quote']['source']}")
+    say("\nTold differently (numbers, dates or names):")
+    for difference in data["differences"]:
+        say(f"  {_quote_line(difference['a'])}\n  ≠ {_quote_line(difference['b'])}")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    stories = _open(args).digest(args.since, args.until)
+    if args.json:
+        say_json([story.to_dict() for story in stories], indent=2)
+        return 0
+    for story in stories:
+        data = story.to_dict()
+        say(f"{story.story.title} ({story.story.id}) · {len(story.new_articles)} new articles")
+        for item in data["sentences"]:
+            mark = "UPDATE " if item["update"] else ""
+            say(f"  {mark}{_quote_line(item)}")
+            if item["update"]:
+                say(f"      earlier: {_quote_line(item['earlier'])}")
+        if story.more:
+            say(f"  … {story.more} more new sentences")
+    if not stories:
+        say("nothing new in this window")
+    return 0
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     """Prepare the embedding model now (the bundled one: converted, exported to ONNX and checked), so the
     first question is fast and needs no torch."""
@@ -479,8 +581,27 @@ def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) 
     article = commands.add_parser("article", parents=[common], help="print a stored article")
     article.add_argument("article_id")
     article.set_defaults(run=cmd_article)
+    _add_story_commands(commands, common)
     model = commands.add_parser("model", parents=[common], help="prepare the embedding model (done by setup)")
     model.set_defaults(run=cmd_model)
+
+
+def _add_story_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
+    stories = commands.add_parser("stories", parents=[common], help="the stories of the archive, latest first")
+    stories.add_argument("--since", help="only stories with articles published on or after this day")
+    stories.add_argument("--until", help="only stories with articles published on or before this day")
+    stories.add_argument("--source", action="append", help="only stories an outlet reported (repeatable)")
+    stories.set_defaults(run=cmd_stories)
+    story = commands.add_parser("story", parents=[common], help="one story: outlets, timeline, articles")
+    story.add_argument("story_id")
+    story.set_defaults(run=cmd_story)
+    compare = commands.add_parser("compare", parents=[common], help="how outlets report what a question is about")
+    compare.add_argument("question")
+    compare.set_defaults(run=cmd_compare)
+    digest = commands.add_parser("digest", parents=[common], help="what is new since a day or for a duration")
+    digest.add_argument("--since", required=True, help="a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)")
+    digest.add_argument("--until", help="last publication day of the window (default: open)")
+    digest.set_defaults(run=cmd_digest)
 
 
 def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> None:

@@ -25,12 +25,14 @@ from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
 from assistant.chunking import Span, chunk_text
+from assistant.dates import parse_typed_day
 from assistant.decoding import clean_text
 from assistant.errors import (
     ArticleNotFoundError,
     AssistantError,
     EmptyQuestionError,
     IndexNotFoundError,
+    InvalidInputError,
     ModelMismatchError,
 )
 from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback, recover
@@ -55,6 +57,12 @@ from assistant.protocols import (
     VectorStore,
 )
 from assistant.settings import Settings
+from assistant.stories.assigning import StoryAssigner
+from assistant.stories.book import StoryBook
+from assistant.stories.compare import Comparison, align, topic_of
+from assistant.stories.digest import DigestStory, digest, window_start
+from assistant.stories.sentences import sentences_of
+from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.validation import check_k, check_question
 
 if TYPE_CHECKING:
@@ -128,6 +136,7 @@ class Assistant:
         self._shared: SharedStore | None = None
         self._opening = threading.RLock()  # collaborators are built on first use, maybe by several threads
         self._web: WebState | None = None
+        self._stories: StoryAssigner | None = None
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
 
     @classmethod
@@ -417,7 +426,15 @@ class Assistant:
             group_chars=self.settings.index_batch_chars,
             max_chunks=self.settings.max_chunks_per_article,
             allow_id_takeover=self.settings.allow_id_takeover,
+            stories=self._story_assigner() if self.settings.stories else None,
         )
+
+    def _story_assigner(self) -> StoryAssigner:
+        """The story book of this index folder (opened on first use)."""
+        with self._opening:
+            if self._stories is None:
+                self._stories = StoryAssigner(self.index_dir)
+            return self._stories
 
     # --- questions ------------------------------------------------------------------------------
     def retrieve(
@@ -538,6 +555,68 @@ class Assistant:
         """The sources the stored articles name (for source filters), sorted; reads no article text."""
         return self._open_records(create=False).sources()
 
+    # --- stories --------------------------------------------------------------------------------
+    def _story_book(self) -> StoryBook:
+        """The story book, first brought up to the record (articles another process or machine indexed, or a
+        killed run committed without their story, get theirs now)."""
+        records = self._open_records(create=False)
+        assigner = self._story_assigner()
+        if self.settings.stories:
+            assigner.catch_up(records, self._store_access())
+        return assigner.book
+
+    def stories(
+        self, *, since: str | None = None, until: str | None = None, sources: list[str] | None = None
+    ) -> list[StorySummary]:
+        """Every story of the archive (or those with an article published in [since, until], ISO days, and
+        from one of `sources`), latest update first."""
+        book = self._story_book()
+        return list_stories(book, self._open_records(create=False), since=since, until=until, sources=sources)
+
+    def story(self, story_id: str) -> StoryPage:
+        """One story: headline, first seen, last update, outlets, articles per day per outlet, timeline. An id a
+        story had before it was merged into another still finds it; an unknown one is a `StoryNotFoundError`."""
+        return story_page(self._story_book(), self._open_records(create=False), story_id)
+
+    def digest(self, since: str, until: str | None = None) -> list[DigestStory]:
+        """What is new in the publication window: `since` a day (``2024-03-01``, ``1.3.2024``) or a duration back
+        from today (``3d``, ``2w``, ``36h``), `until` a day (default: open). Per story with new articles, the
+        sentences that do not repeat what its articles published before the window said; updates (another
+        number or name) carry the earlier quote."""
+        start = window_start(since)
+        end = None
+        if until is not None:
+            end = parse_typed_day(until)
+            if end is None:
+                raise InvalidInputError(f"--until takes a day (2024-03-31 or 31.3.2024), not {until!r}")
+        book = self._story_book()
+        records = self._open_records(create=False)
+        with records.snapshot():
+            return digest(book, records, start, end)
+
+    def compare(self, question: str, *, k: int = 10) -> Comparison:
+        """How outlets report what `question` is about: the story most of its passages belong to, its sentences
+        aligned across outlets (shared ones once with the other outlets, single-outlet ones marked, differing
+        numbers or names side by side), each a verbatim quote with offsets."""
+        question = self._question(question)
+        topic = topic_of(question)
+        book = self._story_book()
+        records = self._open_records(create=False)
+        with records.snapshot():
+            passages = self._retrieve(topic, k, None)[1]
+            votes: dict[str, float] = {}
+            for rank, passage in enumerate(passages):
+                story_id = book.story_of(passage.article_id)
+                if story_id is not None:
+                    votes[story_id] = votes.get(story_id, 0.0) + 1.0 / (rank + 1)
+            if not votes:
+                return Comparison(question, None, "", [])
+            story_id = max(votes, key=lambda sid: (votes[sid], sid))
+            page = story_page(book, records, story_id)
+            sentences, vectors = sentences_of(records, page.articles)
+        query = self.embeddings.embed_query_array(topic)
+        return align(question, story_id, page.summary.title, sentences, vectors, query)
+
     def status(self) -> IndexStatus:
         """Counts and model of the index (zeros when nothing is indexed yet)."""
         try:
@@ -558,3 +637,6 @@ class Assistant:
         if self._web is not None:
             self._web.close()
             self._web = None
+        if self._stories is not None:
+            self._stories.close()
+            self._stories = None

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )
     collection: str = Field("articles", description="Chroma collection name.")
+    stories: bool = Field(
+        True, description="Give every indexed article its story (clustering of arriving articles, see docs/stories.md)."
+    )
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a web server (feeds, article pages).")
     fetch_deadline: float = Field(
         30.0,

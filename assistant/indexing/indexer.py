@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -94,6 +94,16 @@ class _Plan:
         return [c.text for c in self.stored] + [span.of(self.article.text) for _, span in self.sentences]
 
 
+class StoryHook(Protocol):
+    """Told about committed and deleted articles, so each belongs to a story (`assistant.stories.assigning`)."""
+
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: ChromaStore) -> None: ...
+
+    def removed(self, article_ids: list[str]) -> None: ...
+
+    def catch_up(self, records: Records, access: StoreAccess) -> int: ...
+
+
 def _groups(articles: Iterable[Article], max_chars: int) -> Iterator[list[Article]]:
     """Consecutive articles in groups of about `max_chars` of text, so embedding runs in large batches."""
     group: list[Article] = []
@@ -130,7 +140,9 @@ class Indexer:
         group_chars: int = 30_000,
         max_chunks: int = 200,
         allow_id_takeover: bool = False,
+        stories: StoryHook | None = None,
     ) -> None:
+        self.stories = stories
         self.group_chars = group_chars
         self.max_chunks = max_chunks
         self.allow_id_takeover = allow_id_takeover
@@ -197,6 +209,8 @@ class Indexer:
         """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
         self.recover()
         self.tag_languages(progress)
+        if self.stories is not None:  # articles a killed run committed without their story
+            self.stories.catch_up(self.records, self.store)
         items = list(items)
         paths = [Path(item) for item in items if not isinstance(item, Article)]
         given = [item for item in items if isinstance(item, Article)]
@@ -358,6 +372,8 @@ class Indexer:
             replaced += self.records.commit_article(plan.article, plan.content_hash, plan.chunks, sentences)
         store.delete(replaced)
         self.records.clear_pending(replaced)
+        if self.stories is not None:  # after the commits: a crash before this is repaired by the next catch-up
+            self.stories.assign([(plan.article, plan.known[plan.stored[0].text]) for plan in plans], store)
 
     def _sync(self, paths: list[Path], keep: set[str], report: IndexReport) -> None:
         """Delete articles recorded under the given paths that this run did not see (`keep`: the ids read and
@@ -376,6 +392,8 @@ class Indexer:
             old = self.records.remove_article(article_id)
             store.delete(old)
             self.records.clear_pending(old)
+        if self.stories is not None:
+            self.stories.removed([article_id])
 
 
 @dataclass
