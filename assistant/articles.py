@@ -63,3 +63,5 @@ class LoadResult:
 
     articles: list[Article] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    """For each record file (JSON, JSONL, CSV): article field -> the record field it was read from."""

@@ -47,7 +47,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
-_PRELOADED = {"ask", "serve"}  # commands that need the model at once: it loads while the rest is imported
+_PRELOADED = {"ask", "serve", "mcp"}  # commands that need the model at once: it loads while the rest is imported
 
 
 def _open(args: argparse.Namespace) -> Assistant:
@@ -80,6 +80,8 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
             desc = {"tags": "language tags", "days": "sentence days"}.get(phase)
             bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar["phase"] = phase
+        if bar["bar"].total != total:  # a record file is streamed: its total grows as it is read
+            bar["bar"].total = total
         bar["bar"].update(done - bar["bar"].n)
 
     def close() -> None:
@@ -93,13 +95,28 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _finish_uploads(assistant: Assistant) -> None:
+    """Settle what a chat killed mid-upload left in the index's uploads folder, one line each on stderr."""
+    from assistant.serve.uploads import finish_interrupted
+
+    for line in finish_interrupted(assistant.index_dir / "uploads", lambda paths: assistant.index(paths, waiting=_say)):
+        _say(printable(line))
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     paths = args.paths or [str(BUNDLED_SEEDS)]
     assistant = _open(args)
+    _finish_uploads(assistant)
     update, close = _progress_bar()
     try:
         report = assistant.index(
-            paths, sync=args.sync, progress=update, refetch=args.refetch, allow_private=True, waiting=_say
+            paths,
+            sync=args.sync,
+            progress=update,
+            refetch=args.refetch,
+            allow_private=True,
+            waiting=_say,
+            fields=_fields(args),
         )
     finally:
         close()
@@ -111,9 +128,33 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"Indexed into {assistant.index_dir}/: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['deleted']} deleted, {len(report.refused)} refused."
     )
+    for line in _fields_lines(report.fields):
+        say(line)
     for refusal in report.refused:
         say(f"  refused {refusal.path}: {refusal.reason}")
     return 0
+
+
+def _fields_lines(fields: dict[str, dict[str, str]]) -> list[str]:
+    """The fields record files were read with, one line per mapping (a folder of JSON files read alike is one
+    line, not one per file)."""
+    files_of: dict[str, list[str]] = {}
+    for path, used in fields.items():
+        files_of.setdefault(", ".join(f"{name}={field}" for name, field in used.items()), []).append(path)
+    lines = []
+    for mapping, paths in files_of.items():
+        where = (
+            paths[0] if len(paths) == 1 else f"{len(paths)} files ({', '.join(paths[:2])}{', …' * (len(paths) > 2)})"
+        )
+        lines.append(f"  fields of {where}: {mapping}")
+    return lines
+
+
+def _fields(args: argparse.Namespace) -> dict[str, str]:
+    """``--field text=Artikel`` options as the field mapping (InvalidInputError for a malformed one)."""
+    from assistant.ingest.formats.fields import parse_field_options
+
+    return parse_field_options(args.field)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -123,7 +164,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from assistant.watching import WatchPlan, folders_of, parse_every, watch
 
     try:
-        plan = WatchPlan(folders_of(args.folders), tuple(args.feed), parse_every(args.every))
+        plan = WatchPlan(folders_of(args.folders), tuple(args.feed), parse_every(args.every), _fields(args))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -250,6 +291,108 @@ def cmd_article(args: argparse.Namespace) -> int:
     return 0
 
 
+def _typed_day(text: str | None, flag: str) -> str | None:
+    from assistant.dates import parse_typed_day
+    from assistant.errors import InvalidInputError
+
+    if text is None:
+        return None
+    day = parse_typed_day(text)
+    if day is None:
+        raise InvalidInputError(f"{flag} takes a day (2024-03-01 or 1.3.2024), not {text!r}")
+    return day
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    """Every story of the archive (or those with articles in --since/--until, from --source), latest first."""
+    since, until = _typed_day(args.since, "--since"), _typed_day(args.until, "--until")
+    stories = _open(args).stories(since=since, until=until, sources=args.source)
+    if args.json:
+        say_json([story.to_dict() for story in stories], indent=2)
+        return 0
+    for story in stories:
+        outlets = ", ".join(f"{o.source} {o.articles}" for o in story.outlets)
+        say(f"{story.id}  {story.first_seen or '?'} – {story.last_update or '?'}  {len(story.article_ids)} articles")
+        say(f"    {story.title}")
+        say(f"    {outlets}")
+    if not stories:
+        say("no stories")
+    return 0
+
+
+def cmd_story(args: argparse.Namespace) -> int:
+    page = _open(args).story(args.story_id)
+    if args.json:
+        say_json(page.to_dict(), indent=2)
+        return 0
+    summary = page.summary
+    say(
+        f"{summary.title}\n{summary.id} · first seen {summary.first_seen or '?'}"
+        f" · last update {summary.last_update or '?'}"
+    )
+    say("\nOutlets:")
+    for outlet in summary.outlets:
+        say(f"  {outlet.source}: {outlet.articles} articles, first {outlet.first_report or '?'}")
+    say("\nTimeline:")
+    for quote in page.timeline:
+        say(f"  {quote.date} „{quote.text}“")
+        say(f"      {quote.source} · {quote.article_id} [{quote.start}:{quote.end}]")
+    say("\nArticles:")
+    for article in page.articles:
+        say(f"  {article.published or '?'} {article.source}: {article.title or article.id}")
+    return 0
+
+
+def _quote_line(quote: dict[str, Any]) -> str:
+    where = f"{quote['source']} · {quote['published'] or '?'} · {quote['article_id']} [{quote['start']}:{quote['end']}]"
+    return f"„{quote['text']}“\n      {where}"
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    comparison = _open(args).compare(args.question)
+    data = comparison.to_dict()
+    if args.json:
+        say_json(data, indent=2)
+        return 0
+    if comparison.story_id is None:
+        say("no story found for this question")
+        return 0
+    say(
+        f"{comparison.title} ({comparison.story_id}) · {len(comparison.outlets)} outlets: "
+        + ", ".join(comparison.outlets)
+    )
+    say("\nReported by several outlets:")
+    for statement in data["shared"]:
+        say(f"  {_quote_line(statement['quote'])}\n      auch in: {', '.join(statement['also_in'])}")
+    say("\nOnly in one outlet:")
+    for statement in data["single"]:
+        say(f"  {_quote_line(statement['quote'])}\n      nur in: {statement['quote']['source']}")
+    say("\nTold differently (numbers, dates or names):")
+    for difference in data["differences"]:
+        say(f"  {_quote_line(difference['a'])}\n  ≠ {_quote_line(difference['b'])}")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    stories = _open(args).digest(args.since, args.until)
+    if args.json:
+        say_json([story.to_dict() for story in stories], indent=2)
+        return 0
+    for story in stories:
+        data = story.to_dict()
+        say(f"{story.story.title} ({story.story.id}) · {len(story.new_articles)} new articles")
+        for item in data["sentences"]:
+            mark = "UPDATE " if item["update"] else ""
+            say(f"  {mark}{_quote_line(item)}")
+            if item["update"]:
+                say(f"      earlier: {_quote_line(item['earlier'])}")
+        if story.more:
+            say(f"  … {story.more} more new sentences")
+    if not stories:
+        say("nothing new in this window")
+    return 0
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     """Prepare the embedding model now (the bundled one: converted, exported to ONNX and checked), so the
     first question is fast and needs no torch."""
@@ -314,24 +457,74 @@ def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the browser chat on HOST:PORT until interrupted; off this machine only with a login (or --no-auth)."""
     from assistant.serve.access import decide_access
+    from assistant.serve.api_keys import ApiKeys, keys_path
     from assistant.serve.users import Users, users_path
 
     settings = _settings(args)
-    access = decide_access(args.host, Users(users_path(settings)), no_auth=args.no_auth, require_auth=args.auth)
+    keys = ApiKeys(keys_path(settings))
+    users = Users(users_path(settings))
+    access = decide_access(args.host, users, no_auth=args.no_auth, require_auth=args.auth, keys=keys)
     if access.warning:
         print(access.warning, file=sys.stderr, flush=True)
     print("Lade das Modell und starte den Chat …", file=sys.stderr, flush=True)
     assistant = _open(args)  # the model loads while the chat's modules are imported
-    from assistant.serve.chat_app import serve
+    _finish_uploads(assistant)
+    from assistant.serve.chat_app import serve, url_host
 
-    serve(
-        assistant,
-        args.host,
-        args.port,
-        on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
-        auth=access.auth,
-        sessions=access.sessions,
-    )
+    try:
+        serve(
+            assistant,
+            args.host,
+            args.port,
+            on_ready=lambda url: print(f"Chat läuft auf {url} (Strg+C beendet)", flush=True),
+            auth=access.auth,
+            sessions=access.sessions,
+            keys=access.keys,
+            open_caller=access.open_caller,
+        )
+    except OSError as error:  # the address is not this machine's, or the port is taken: one line, no traceback
+        where = f"{url_host(args.host)}:{args.port}"
+        print(f"error: cannot serve the chat on {where}: {printable(' '.join(str(error).split()))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the archive's tools over MCP on standard input and output (for a desktop assistant or an IDE)."""
+    assistant = _open(args)
+    from assistant.serve.mcp_server import run_stdio
+    from assistant.serve.operations import Operations
+
+    try:
+        run_stdio(Operations(assistant))
+    finally:
+        assistant.close()
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Add, list or remove the API keys programs send (the keys file holds hashes, never keys)."""
+    from assistant.serve.api_keys import ApiKeys, KeysFileError, keys_path
+
+    keys = ApiKeys(keys_path(_settings(args)))
+    if args.action == "list":
+        entries = keys.entries()
+        if args.json:
+            print(json.dumps([{"name": e.name, "created": e.created, "hint": e.hint} for e in entries]))
+        else:
+            print("\n".join(f"{e.name}\t{e.hint}…" for e in entries) or f"no keys in {keys.path}")
+        return 0
+    if not args.name:
+        raise KeysFileError(f"`assistant keys {args.action}` needs a NAME")
+    if args.action == "remove":
+        keys.remove(args.name)
+        print(f"removed the key {args.name} from {keys.path}; it stops working at once")
+        return 0
+    replacing = args.name in keys.names()
+    key = keys.add(args.name)
+    print(f"{'replaced' if replacing else 'added'} the key {args.name} in {keys.path}.", file=sys.stderr)
+    print("Send it as 'Authorization: Bearer KEY'. It is shown only now:", file=sys.stderr, flush=True)
+    print(key, flush=True)
     return 0
 
 
@@ -387,17 +580,32 @@ Commands = Any  # argparse's subparsers action (a private class of argparse)
 def _add_index_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
     index = commands.add_parser("index", parents=[common], help="index files and folders (default: seeds/)")
     index.add_argument(
-        "paths", nargs="*", help=".txt .md .html .json .jsonl files or folders, article page or RSS/Atom feed URLs"
+        "paths",
+        nargs="*",
+        help=".txt .md .html .json .jsonl .csv .tsv files or folders, article page or RSS/Atom feed URLs",
     )
     index.add_argument("--sync", action="store_true", help="delete articles that disappeared from the folders")
     index.add_argument("--refetch", action="store_true", help="fetch pages again even when already indexed")
+    _add_field_option(index)
     index.set_defaults(run=cmd_index)
 
     watch = commands.add_parser("watch", parents=[common], help="keep indexing folders and feeds as they change")
     watch.add_argument("folders", nargs="*", help="folders whose files are indexed (or deleted) as they change")
     watch.add_argument("--feed", action="append", default=[], help="an RSS/Atom feed URL to poll (repeatable)")
     watch.add_argument("--every", default="15m", help="how often feeds are polled: 90s, 15m, 2h (default 15m)")
+    _add_field_option(watch)
     watch.set_defaults(run=cmd_watch)
+
+
+def _add_field_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="FIELD=NAME",
+        help="read an article field from this record field of JSON/JSONL/CSV files, e.g. text=Artikel or "
+        "published=Datum (repeatable; fields: text, title, published, url, source, id)",
+    )
 
 
 def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -415,8 +623,27 @@ def _add_question_commands(commands: Commands, common: argparse.ArgumentParser) 
     article = commands.add_parser("article", parents=[common], help="print a stored article")
     article.add_argument("article_id")
     article.set_defaults(run=cmd_article)
+    _add_story_commands(commands, common)
     model = commands.add_parser("model", parents=[common], help="prepare the embedding model (done by setup)")
     model.set_defaults(run=cmd_model)
+
+
+def _add_story_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
+    stories = commands.add_parser("stories", parents=[common], help="the stories of the archive, latest first")
+    stories.add_argument("--since", help="only stories with articles published on or after this day")
+    stories.add_argument("--until", help="only stories with articles published on or before this day")
+    stories.add_argument("--source", action="append", help="only stories an outlet reported (repeatable)")
+    stories.set_defaults(run=cmd_stories)
+    story = commands.add_parser("story", parents=[common], help="one story: outlets, timeline, articles")
+    story.add_argument("story_id")
+    story.set_defaults(run=cmd_story)
+    compare = commands.add_parser("compare", parents=[common], help="how outlets report what a question is about")
+    compare.add_argument("question")
+    compare.set_defaults(run=cmd_compare)
+    digest = commands.add_parser("digest", parents=[common], help="what is new since a day or for a duration")
+    digest.add_argument("--since", required=True, help="a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)")
+    digest.add_argument("--until", help="last publication day of the window (default: open)")
+    digest.set_defaults(run=cmd_digest)
 
 
 def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -435,6 +662,14 @@ def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> 
     users.add_argument("name", nargs="?", help="the user name (add, remove)")
     users.add_argument("--password-stdin", action="store_true", help="read the password from standard input (add)")
     users.set_defaults(run=cmd_users)
+
+    keys = commands.add_parser("keys", parents=[common], help="API keys for programs (JSON API, OpenAI, MCP)")
+    keys.add_argument("action", choices=["add", "list", "remove"])
+    keys.add_argument("name", nargs="?", help="what the key is for (add, remove), e.g. open-webui")
+    keys.set_defaults(run=cmd_keys)
+
+    mcp = commands.add_parser("mcp", parents=[common], help="serve the archive's tools over MCP on stdio")
+    mcp.set_defaults(run=cmd_mcp)
 
 
 def _add_timeline_commands(commands: Commands, common: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,15 +37,16 @@ from assistant.errors import (
     InvalidInputError,
     ModelMismatchError,
 )
-from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback
+from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback, recover
 from assistant.indexing.keyword_index import KeywordIndex
 from assistant.indexing.records import Records
 from assistant.indexing.server_records import ServerRecords, server_writer_turn, shared_client
-from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn
+from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn, writer_turn_if_free
 from assistant.indexing.store import ChromaStore, open_client
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
-from assistant.ingest.loading import article_id_for, load_paths
+from assistant.ingest.formats.fields import check_fields
+from assistant.ingest.loading import article_id_for, iter_paths, load_paths
 from assistant.ingest.web import WebReader, WebResult, is_url
 from assistant.language import guess_language
 from assistant.protocols import (
@@ -59,6 +60,12 @@ from assistant.protocols import (
     VectorStore,
 )
 from assistant.settings import Settings
+from assistant.stories.assigning import StoryAssigner
+from assistant.stories.book import StoryBook
+from assistant.stories.compare import Comparison, align, topic_of
+from assistant.stories.digest import DigestStory, digest, window_start
+from assistant.stories.sentences import sentences_of
+from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
     asked_window,
     asking_window,
@@ -76,15 +83,19 @@ from assistant.timeline.questions import (
     is_development_question,
     published_from,
     question_time,
-    topic_of,
     within,
+)
+from assistant.timeline.questions import (
+    topic_of as timeline_topic,
 )
 from assistant.validation import check_k, check_question
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from langchain_core.embeddings import Embeddings
 
     from assistant.answering.langchain_retriever import ArticleRetriever
+    from assistant.answering.reranking import CrossEncoderReranker
 
 RECORDS_FILE = "records.sqlite3"
 log = logging.getLogger(__name__)
@@ -123,7 +134,7 @@ class Assistant:
         self,
         settings: Settings | None = None,
         *,
-        embeddings: Embedder | None = None,
+        embeddings: Embedder | Embeddings | None = None,
         chroma_client: ClientAPI | None = None,
         vector_store: VectorStore | None = None,
         retriever: RetrieverFactory = hybrid_retriever,
@@ -132,10 +143,17 @@ class Assistant:
         loader: ArticleLoader = load_paths,
     ) -> None:
         """Every stage is optional: what is not given is built from `settings` on first use. A `vector_store`
-        or `chroma_client` given here is shared as it is (never reopened by the assistant)."""
+        or `chroma_client` given here is shared as it is (never reopened by the assistant). `embeddings` may
+        be any LangChain `Embeddings` (e.g. `HuggingFaceEmbeddings`, `OllamaEmbeddings`): one without the
+        `Embedder` array methods is adapted (`assistant.embeddings.plain.as_embedder`; wrap it yourself to
+        name its model)."""
         self.settings = settings or Settings()
         self.index_dir = Path(self.settings.index_dir)
-        self._embeddings = embeddings
+        if embeddings is not None and not isinstance(embeddings, Embedder):
+            from assistant.embeddings.plain import as_embedder
+
+            embeddings = as_embedder(embeddings)
+        self._embeddings: Embedder | None = embeddings
         self._chroma_client = chroma_client
         self._vector_store = vector_store
         self._retriever = retriever
@@ -146,6 +164,7 @@ class Assistant:
         self._shared: SharedStore | None = None
         self._opening = threading.RLock()  # collaborators are built on first use, maybe by several threads
         self._web: WebState | None = None
+        self._stories: StoryAssigner | None = None
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
 
     @classmethod
@@ -206,7 +225,18 @@ class Assistant:
                     "(or set ASSISTANT_INDEX_DIR to the index you meant)"
                 )
             self._records = Records(path)
+            self._clean_interrupted_write(self._records)
         return self._records
+
+    def _clean_interrupted_write(self, records: Records) -> None:
+        """The vectors a killed writer left go as soon as a process opens the index (not at the next write), when
+        no writer runs now (a running one cleans them itself). The server's record sweeps at its next write."""
+        if not records.pending():
+            return
+        with writer_turn_if_free(self.index_dir) as mine:
+            if mine and records.pending():
+                removed = recover(records, self._store_access())
+                log.info("removed %d vectors an interrupted write left in %s", removed, self.index_dir)
 
     def _on_server(self) -> bool:
         """Whether the whole archive (not only the vectors) lives in the Chroma server at ASSISTANT_CHROMA_URL."""
@@ -266,6 +296,16 @@ class Assistant:
         )
 
     @functools.cached_property
+    def reranker(self) -> CrossEncoderReranker | None:
+        """The cross-encoder that re-orders the retrieved candidates (``ASSISTANT_RERANKER``), or None (the
+        default); it loads on the first question."""
+        if not self.settings.reranker:
+            return None
+        from assistant.answering.reranking import CrossEncoderReranker
+
+        return CrossEncoderReranker(self.settings.reranker, cache_dir=self.settings.model_cache_dir)
+
+    @functools.cached_property
     def rewriter(self) -> Rewrite:
         """How a follow-up question is made to stand on its own: by the language model when one is configured
         (falling back to the deterministic rewrite), else by `rewrite_followup`."""
@@ -322,6 +362,7 @@ class Assistant:
         refetch: bool = False,
         allow_private: bool | None = None,
         waiting: Waiting | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> IndexReport:
         """Index files, folders, URLs (article pages, RSS/Atom feeds) and `Article` objects incrementally.
 
@@ -329,14 +370,20 @@ class Assistant:
         changed (conditional requests), unless `refetch`; `allow_private` lets them reach non-public
         addresses (default: the ``fetch_allow_private`` setting). One indexing run at a time per index
         directory: a second one waits, and `waiting` is told so in words ("waiting for another indexing run
-        (pid N) …"). Questions are answered meanwhile."""
+        (pid N) …"). Questions are answered meanwhile.
+
+        JSON, JSONL, CSV and TSV records are read with the field names news data comes with (``article``,
+        ``header``, ``date``, ...); `fields` names others, e.g. ``{"text": "Artikel", "published": "Datum"}``
+        (passed to the loader as its ``fields`` argument); the report says which fields each file was read
+        with (`IndexReport.fields`)."""
+        fields = check_fields(fields)  # a wrong mapping is refused before anything is read
         if isinstance(items, str | Path | Article):
             items = [items]
         items = list(items)
         urls = [item for item in items if is_url(item)]
         web = self._read_web(urls, refetch, allow_private) if urls else WebResult()
         local = [item for item in items if not is_url(item)] + web.articles
-        report = self._index_local(local, sync, progress, waiting) if local or sync else IndexReport()
+        report = self._index_local(local, sync, progress, waiting, fields) if local or sync else IndexReport()
         report.unchanged.extend(web.unchanged)
         report.refused.extend(web.refusals)
         if web.seen:
@@ -350,12 +397,13 @@ class Assistant:
         sync: bool,
         progress: ProgressCallback | None,
         waiting: Waiting | None,
+        fields: Mapping[str, str] | None = None,
     ) -> IndexReport:
         records = self._open_records(create=True)
         self._check_model(records)
         with self._writer_turn(waiting):
             try:
-                return self._indexer(records).index(items, sync=sync, progress=progress)
+                return self._indexer(records, fields).index(items, sync=sync, progress=progress)
             finally:  # also after an interrupted run: the vectors written so far are this model's
                 if records.get_meta("embedding_model") is None and records.counts()[0]:
                     records.set_meta("embedding_model", self.model_name)
@@ -365,11 +413,15 @@ class Assistant:
         settings = self.settings
         policy = FetchPolicy(
             timeout=settings.fetch_timeout,
+            deadline=settings.fetch_deadline,
             max_bytes=settings.fetch_max_bytes,
             max_redirects=settings.fetch_max_redirects,
             allow_private=settings.fetch_allow_private if allow_private is None else allow_private,
         )
-        return WebReader(policy, self._web_state(), indexed=self._is_indexed, refetch=refetch).read(urls)
+        reader = WebReader(
+            policy, self._web_state(), indexed=self._is_indexed, refetch=refetch, max_entries=settings.fetch_max_entries
+        )
+        return reader.read(urls)
 
     def _web_state(self) -> WebState:
         if self._web is None:
@@ -402,7 +454,11 @@ class Assistant:
             self._indexer(records).delete(article_id)
             self.keyword_index.update(records)  # readers never build it
 
-    def _indexer(self, records: Records) -> Indexer:
+    def _indexer(self, records: Records, fields: Mapping[str, str] | None = None) -> Indexer:
+        """The indexer over the record; a field mapping is bound to the loader (which must then take it)."""
+        loader = functools.partial(self._loader, fields=fields) if fields else self._loader
+        streaming = self._loader is load_paths  # the default loader also streams: record files in bounded memory
+        stream = functools.partial(iter_paths, fields=fields) if streaming else None
         return Indexer(
             records,
             self._store_access(),
@@ -413,11 +469,20 @@ class Assistant:
             id_base=self.index_dir.resolve().parent,
             max_file_bytes=self.settings.max_file_bytes,
             keyword_index=self.keyword_index,
-            loader=self._loader,
+            loader=loader,
+            stream=stream,
             group_chars=self.settings.index_batch_chars,
             max_chunks=self.settings.max_chunks_per_article,
             allow_id_takeover=self.settings.allow_id_takeover,
+            stories=self._story_assigner() if self.settings.stories else None,
         )
+
+    def _story_assigner(self) -> StoryAssigner:
+        """The story book of this index folder (opened on first use)."""
+        with self._opening:
+            if self._stories is None:
+                self._stories = StoryAssigner(self.index_dir)
+            return self._stories
 
     # --- questions ------------------------------------------------------------------------------
     def retrieve(
@@ -533,7 +598,13 @@ class Assistant:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
         query_vector = self.embeddings.embed_query_array(question)
         k = k or self.settings.top_k
-        passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK, search_filter)
+        reranker = self.reranker
+        pool = (
+            k + SYNDICATION_SLACK if reranker is None else max(k + SYNDICATION_SLACK, self.settings.rerank_candidates)
+        )
+        passages = self._search(records, question, query_vector, pool, search_filter)
+        if reranker is not None:
+            passages = reranker.rerank(question, passages)
         return query_vector, collapse(passages, self._text_of)[:k]
 
     def _text_of(self, article_id: str) -> str | None:
@@ -584,7 +655,7 @@ class Assistant:
         now = self.now(as_of)
         asked = question_time(question, now)
         window = within(asked.window, search_filter)
-        topic = topic_of(asked.searched)
+        topic = timeline_topic(asked.searched)
         records = self._open_records(create=False)
         with records.snapshot():
             self._check_model(records)
@@ -632,6 +703,68 @@ class Assistant:
         """The sources the stored articles name (for source filters), sorted; reads no article text."""
         return self._open_records(create=False).sources()
 
+    # --- stories --------------------------------------------------------------------------------
+    def _story_book(self) -> StoryBook:
+        """The story book, first brought up to the record (articles another process or machine indexed, or a
+        killed run committed without their story, get theirs now)."""
+        records = self._open_records(create=False)
+        assigner = self._story_assigner()
+        if self.settings.stories:
+            assigner.catch_up(records, self._store_access())
+        return assigner.book
+
+    def stories(
+        self, *, since: str | None = None, until: str | None = None, sources: list[str] | None = None
+    ) -> list[StorySummary]:
+        """Every story of the archive (or those with an article published in [since, until], ISO days, and
+        from one of `sources`), latest update first."""
+        book = self._story_book()
+        return list_stories(book, self._open_records(create=False), since=since, until=until, sources=sources)
+
+    def story(self, story_id: str) -> StoryPage:
+        """One story: headline, first seen, last update, outlets, articles per day per outlet, timeline. An id a
+        story had before it was merged into another still finds it; an unknown one is a `StoryNotFoundError`."""
+        return story_page(self._story_book(), self._open_records(create=False), story_id)
+
+    def digest(self, since: str, until: str | None = None) -> list[DigestStory]:
+        """What is new in the publication window: `since` a day (``2024-03-01``, ``1.3.2024``) or a duration back
+        from today (``3d``, ``2w``, ``36h``), `until` a day (default: open). Per story with new articles, the
+        sentences that do not repeat what its articles published before the window said; updates (another
+        number or name) carry the earlier quote."""
+        start = window_start(since)
+        end = None
+        if until is not None:
+            end = parse_typed_day(until)
+            if end is None:
+                raise InvalidInputError(f"--until takes a day (2024-03-31 or 31.3.2024), not {until!r}")
+        book = self._story_book()
+        records = self._open_records(create=False)
+        with records.snapshot():
+            return digest(book, records, start, end)
+
+    def compare(self, question: str, *, k: int = 10) -> Comparison:
+        """How outlets report what `question` is about: the story most of its passages belong to, its sentences
+        aligned across outlets (shared ones once with the other outlets, single-outlet ones marked, differing
+        numbers or names side by side), each a verbatim quote with offsets."""
+        question = self._question(question)
+        topic = topic_of(question)
+        book = self._story_book()
+        records = self._open_records(create=False)
+        with records.snapshot():
+            passages = self._retrieve(topic, k, None)[1]
+            votes: dict[str, float] = {}
+            for rank, passage in enumerate(passages):
+                story_id = book.story_of(passage.article_id)
+                if story_id is not None:
+                    votes[story_id] = votes.get(story_id, 0.0) + 1.0 / (rank + 1)
+            if not votes:
+                return Comparison(question, None, "", [])
+            story_id = max(votes, key=lambda sid: (votes[sid], sid))
+            page = story_page(book, records, story_id)
+            sentences, vectors = sentences_of(records, page.articles)
+        query = self.embeddings.embed_query_array(topic)
+        return align(question, story_id, page.summary.title, sentences, vectors, query)
+
     def status(self) -> IndexStatus:
         """Counts and model of the index (zeros when nothing is indexed yet)."""
         try:
@@ -652,3 +785,6 @@ class Assistant:
         if self._web is not None:
             self._web.close()
             self._web = None
+        if self._stories is not None:
+            self._stories.close()
+            self._stories = None

@@ -69,7 +69,15 @@ def parse_published(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
+    if _foreign_digits(text):
+        return None
     return _date_from_match(text) or _date_from_rfc2822(text)
+
+
+def _foreign_digits(text: str) -> bool:
+    """Whether `text` holds digits other than 0-9 (full-width, Arabic-Indic, …): `re`'s ``\\d`` and `int` take
+    them, but no documented date form has them."""
+    return any(char.isdecimal() and not char.isascii() for char in text)
 
 
 def _date_from_match(text: str) -> str | None:
@@ -111,6 +119,8 @@ def parse_typed_day(text: str) -> str | None:
     get a message instead of a filter the person did not mean.
     """
     text = text.strip()
+    if _foreign_digits(text):
+        return None
     if m := _TYPED_ISO.fullmatch(text):
         return _iso(m[1], m[2], m[3])
     if m := _TYPED_GERMAN.fullmatch(text):
@@ -128,7 +138,7 @@ def day_number(published: str | dt.date | None) -> int | None:
     if not published or len(published) < 10:
         return None
     digits = published[:10].replace("-", "")
-    return int(digits) if digits.isdigit() and len(digits) == 8 else None
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) == 8 else None
 
 
 # --------------------------------------------------------------------------- time expressions in text

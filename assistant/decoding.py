@@ -48,6 +48,16 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
     return clean_text(text)
 
 
+def is_wide_unicode(head: bytes) -> bool:
+    """Whether bytes starting a file are UTF-16 or UTF-32 (by BOM or zero bytes): such a file cannot be cut
+    into lines at ``\\n`` bytes, so record files in it are read whole."""
+    boms = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+    if head.startswith(boms):
+        return True
+    even = len(head) // 2 * 2  # a cut head may end inside a surrogate pair: try one code unit shorter too
+    return any(_decode_utf16_without_bom(head[:end]) is not None for end in (even, even - 2) if end >= 4)
+
+
 def clean_text(text: str) -> str:
     """Text as stored: ``\\n`` newlines, no control characters but tab and newline, no escape sequences,
     lone surrogates as U+FFFD, NFC. Idempotent."""

@@ -59,6 +59,13 @@ class ArticleNotFoundError(AssistantError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class StoryNotFoundError(AssistantError, KeyError):
+    """No story has this id (nor had it before a merge)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class InvalidArticleError(AssistantError, ValueError):
     """Raised when an article given from Python is unusable (no id, empty text, ...)."""
 

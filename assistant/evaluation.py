@@ -17,12 +17,10 @@ counts as a quote miss); abstain_unanswerable is over the questions of the left-
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
 import random
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -148,15 +146,22 @@ def load_distractors(paths: Iterable[str | Path]) -> list[Article | Path]:
 
 
 def read_10kgnad_csv(path: Path) -> list[Article]:
-    """Rows ``label;text`` (quote char ``'``) as articles ``{file name}#{row}``; blank texts are skipped."""
-    csv.field_size_limit(sys.maxsize)
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=";", quotechar="'"))
-    return [
-        Article(id=f"{path.name}#{number}", text=row[1], source=path.name)
-        for number, row in enumerate(rows)
-        if len(row) >= 2 and row[1].strip()
-    ]
+    """Rows ``label;text`` (quote char ``'``) as articles ``{file name}#{row}``, read by the loader's CSV reader
+    (`assistant.ingest.formats.csv_records`, the one home of the format); blank texts are skipped."""
+    from assistant.ingest.formats.csv_records import stream_csv
+    from assistant.ingest.formats.fields import FieldMap, FieldsUsed
+    from assistant.ingest.loading import DEFAULT_MAX_BYTES
+    from assistant.ingest.record_files import open_record_file
+
+    articles: list[Article] = []
+    with open_record_file(path) as stream:
+        rows = stream_csv(stream, path.name, fields=FieldMap(), used=FieldsUsed(), max_record_bytes=DEFAULT_MAX_BYTES)
+        for item in rows:
+            if isinstance(item, tuple):  # a refusal is a row without text: skipped, as distractors need none
+                place, article = item
+                row = int(place.rsplit("#", 1)[1]) - 1  # the line a record starts on; 10kGNAD has one per line
+                articles.append(dataclasses.replace(article, id=f"{path.name}#{row}", source=path.name, path=""))
+    return articles
 
 
 # --- pure metrics -------------------------------------------------------------------------------

@@ -42,6 +42,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "whole": "Ganzen Artikel zeigen",
         "nearest": "Passagen, die der Frage am nächsten kommen",
         "offsets": "Zitat: Zeichen {start}–{end} des Artikels",
+        # the login
+        "login_wait": "Zu viele Fehlversuche für diesen Namen: er muss {seconds} s warten, bevor ein Passwort wieder "
+        "geprüft wird.",
+        "login_busy": "Gerade werden zu viele Anmeldungen geprüft: bitte gleich noch einmal versuchen.",
         # the chat
         "searching": "Suche in den Artikeln …",
         "empty_question": "Bitte geben Sie eine Frage ein.",
@@ -89,6 +93,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "whole": "Show the whole article",
         "nearest": "Passages closest to the question",
         "offsets": "Quote: characters {start}–{end} of the article",
+        # the login
+        "login_wait": "Too many failed attempts for this name: it must wait {seconds} s before a password is "
+        "checked again.",
+        "login_busy": "Too many logins are being checked right now: please try again in a moment.",
         "searching": "Searching the articles …",
         "empty_question": "Please type a question.",
         "no_index": "No articles are indexed yet. Upload files on the left under “Artikel hinzufügen” "

@@ -8,7 +8,8 @@ implementations pass the contract tests in ``tests/test_contracts.py``; a new on
 Stage                   Protocol                                 Implementations
 ======================  =======================================  ==============================================
 read articles           `ArticleLoader`                          `assistant.ingest.loading.load_paths`
-embed                   `Embedder` (LangChain `Embeddings` +)    `OnnxEmbeddings`, `SentenceTransformerEmbeddings`
+embed                   `Embedder` (LangChain `Embeddings` +)    `OnnxEmbeddings`, `SentenceTransformerEmbeddings`,
+                                                                 any `Embeddings` via `embeddings.plain`
 token states            `TokenEmbedder` (optional)               `OnnxEmbeddings`, `SentenceTransformerEmbeddings`
 store vectors           `VectorStore`                            `assistant.indexing.store.ChromaStore`
 keyword index           `KeywordIndexer`, `KeywordSearch`        `indexing.keyword_index.KeywordIndex`, `…Snapshot`
@@ -66,9 +67,13 @@ class TokenEmbedder(Protocol):
     def passage_token_states(self, texts: list[str]) -> list[TokenStates]: ...
 
 
+@runtime_checkable
 class Embedder(PassageEmbedder, Protocol):
     """LangChain's `Embeddings` plus arrays: the question path keeps vectors in numpy (no list round trip) and
-    the index remembers which model built it (`model_name`), so a changed model is caught, not mixed in."""
+    the index remembers which model built it (`model_name`), so a changed model is caught, not mixed in.
+
+    A plain LangChain `Embeddings` (only `embed_documents` and `embed_query`) is adapted by
+    `assistant.embeddings.plain.as_embedder`, which `Assistant` applies to what it is given."""
 
     model_name: str
 

@@ -63,9 +63,16 @@ class Settings(BaseSettings):
     )
     query_prompt: str | None = Field(None, description="Prefix for questions; default 'query: ' for e5 models.")
     passage_prompt: str | None = Field(None, description="Prefix for passages; default 'passage: ' for e5.")
-    model_cache_dir: Path = Field(default_factory=_default_cache_dir)
+    model_cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Where the bundled model is converted and exported for ONNX Runtime once (about 1 GB); "
+        "default: news-assistant in $XDG_CACHE_HOME, else in ~/.cache.",
+    )
     max_file_bytes: int = Field(
-        5_000_000, gt=0, description="Files above this size are refused (a news article is rarely above 100 KB)."
+        5_000_000,
+        gt=0,
+        description="Files above this size are refused (a news article is rarely above 100 KB); in JSONL, CSV and "
+        "TSV files, which are read a record at a time, each record.",
     )
     max_chunks_per_article: int = Field(
         200, gt=0, description="Articles cut into more chunks are refused (each chunk costs embedding time)."
@@ -82,6 +89,14 @@ class Settings(BaseSettings):
         30_000, gt=0, description="Article text embedded per batch while indexing (larger: faster, more memory)."
     )
     top_k: int = Field(4, ge=1, le=50, description="How many passages a question retrieves; at most max_top_k.")
+    reranker: str = Field(
+        "",
+        description="A sentence-transformers CrossEncoder (hub name or local path) that re-orders the retrieved "
+        "candidates before answering; empty: off (none ships with the assistant).",
+    )
+    rerank_candidates: int = Field(
+        20, ge=1, le=200, description="How many retrieved passages the reranker re-orders (with ASSISTANT_RERANKER)."
+    )
     max_top_k: int = Field(50, ge=1, le=1000, description="The largest `k` a caller may ask for (CLI, chat, API).")
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a message.")
     max_upload_bytes: int = Field(
@@ -111,7 +126,19 @@ class Settings(BaseSettings):
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )
     collection: str = Field("articles", description="Chroma collection name.")
+    stories: bool = Field(
+        True, description="Give every indexed article its story (clustering of arriving articles, see docs/stories.md)."
+    )
     fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a web server (feeds, article pages).")
+    fetch_deadline: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds one fetch may take in all (connection, redirects, headers, body): a server that "
+        "trickles its answer is refused then, whatever each read takes.",
+    )
+    fetch_max_entries: int = Field(
+        100, ge=1, description="Feed entries fetched per feed and run; the rest are fetched at the next poll."
+    )
     fetch_max_bytes: int = Field(5_000_000, gt=0, description="Feeds and pages larger than this are refused.")
     fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per URL.")
     fetch_allow_private: bool = Field(

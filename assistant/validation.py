@@ -7,11 +7,16 @@ raises `InvalidInputError` with a message that says what to send instead. Limits
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from assistant.answering.retrieval import SearchFilter
 from assistant.dates import parse_typed_day
+from assistant.decoding import has_control_character, has_lone_surrogate
 from assistant.errors import EmptyQuestionError, InvalidInputError
+
+if TYPE_CHECKING:  # retrieval checks its filter's source names here: imported where a filter is built
+    from assistant.answering.retrieval import SearchFilter
 
 MAX_SOURCES = 100
 """Source names per filter: more than any index here names, few enough to keep the store's query small."""
@@ -64,9 +69,19 @@ def check_sources(sources: object) -> tuple[str, ...]:
             raise InvalidInputError(
                 f"each source must be a name of at most {MAX_SOURCE_CHARS} characters, got {_shown(name)}"
             )
-        if name.strip():
-            names.append(name.strip())
+        if cleaned := check_source_name(name):
+            names.append(cleaned)
     return tuple(names)
+
+
+def check_source_name(name: str) -> str:
+    """One source name as stored names are (stripped, NFC); refused when it holds what no stored name can (a
+    lone surrogate, a control character), so it never reaches the store's query as a broken where clause."""
+    if has_lone_surrogate(name) or has_control_character(name):
+        raise InvalidInputError(
+            f"a source name must be printable text (no control characters, no lone surrogates), got {_shown(name)}"
+        )
+    return unicodedata.normalize("NFC", name.strip())
 
 
 def parse_day(value: object, label: str) -> str | None:
@@ -93,6 +108,8 @@ def search_filter_from(
     chosen = check_sources(sources)
     if not (chosen or day_from or day_to):
         return None
+    from assistant.answering.retrieval import SearchFilter
+
     return SearchFilter(sources=chosen, published_from=day_from, published_to=day_to)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.indexing.indexer import IndexReport
+from assistant.ingest.files import place_of
 from assistant.ingest.loading import SUPPORTED_SUFFIXES
 
 Log = Callable[[str], None]
@@ -29,6 +30,7 @@ class WatchPlan:
     folders: tuple[Path, ...]
     feeds: tuple[str, ...] = ()
     every: float = 900.0
+    fields: Mapping[str, str] = field(default_factory=dict)  # record fields to read (``--field``)
 
 
 def parse_every(text: str) -> float:
@@ -59,11 +61,11 @@ def watch(assistant: Assistant, plan: WatchPlan, log: Log, stop: threading.Event
         *plan.folders, watch_filter=_article_file, stop_event=stop, yield_on_timeout=True, rust_timeout=1000
     )
     next(changes_of)  # the watch is set up now: what changes during the first pass arrives in the next batch
-    _run(assistant, log, "start", lambda: assistant.index(list(plan.folders), sync=True))
+    _run(assistant, log, "start", lambda: assistant.index(list(plan.folders), sync=True, fields=plan.fields))
     next_poll = _poll_feeds(assistant, plan, log)
     for changes in changes_of:
         if changes:
-            _apply(assistant, changes, log)
+            _apply(assistant, changes, log, plan.fields)
         if plan.feeds and time.monotonic() >= next_poll:
             next_poll = _poll_feeds(assistant, plan, log)
 
@@ -73,15 +75,31 @@ def _article_file(change: object, path: str) -> bool:
     return not name.startswith(".") and Path(path).suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def _apply(assistant: Assistant, changes: set[tuple[object, str]], log: Log) -> None:
+def _apply(
+    assistant: Assistant, changes: set[tuple[object, str]], log: Log, fields: Mapping[str, str] | None = None
+) -> None:
     """Index the files that exist now, remove the articles of those that are gone."""
     paths = sorted({Path(path) for _, path in changes})
     present = [path for path in paths if path.is_file()]
     gone = [path for path in paths if not path.exists()]
     if present:
-        _run(assistant, log, "changed", lambda: assistant.index(present))
+        _run(assistant, log, "changed", lambda: _changed(assistant, present, log, fields))
     for path in gone:
         _run(assistant, log, f"deleted {path}", lambda path=path: _deleted(assistant, path))
+
+
+def _changed(
+    assistant: Assistant, present: list[Path], log: Log, fields: Mapping[str, str] | None = None
+) -> IndexReport:
+    """Index the changed files; one deleted before the run got the write lock is gone, not refused (its deletion
+    arrives as a change of its own)."""
+    report = assistant.index(present, fields=fields)
+    base = assistant.index_dir.resolve().parent
+    vanished = {place_of(path, base): path for path in present if not path.exists()}
+    for refusal in [r for r in report.refused if r.path in vanished]:
+        report.refused.remove(refusal)
+        log(f"gone {vanished[refusal.path]} (deleted before it could be indexed)")
+    return report
 
 
 def _deleted(assistant: Assistant, path: Path) -> IndexReport:

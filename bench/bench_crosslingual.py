@@ -19,7 +19,7 @@ quote_hit 0.684 / 0.677 (0.654 / 0.650 without that), answered 0.902 / 0.882, ab
 0.957 / 0.959; German questions 0.738 / 0.750, 0.956 / 0.955, 0.899 / 0.927 (unchanged).
 Tried on the tuning part and dropped: intermediate encoder layers, centred token vectors, rarity weights,
 F-score, a lexicon of words embedded alone, adding the previous evidence, margins, rank agreement and
-one-to-one token matches to the abstention evidence (README, "Across languages").
+one-to-one token matches to the abstention evidence (docs/decisions.md, "Across languages").
 
 German questions' near calls get the answerer's second look (`SecondLook`; --no-second-look for the first
 look alone): tuning / held out answered 0.956 / 0.955, abstained 0.911 / 0.945 (0.899 / 0.927 before). Its

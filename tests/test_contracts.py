@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
@@ -23,6 +24,7 @@ from assistant.answering.generation import GenerativeAnswerer
 from assistant.answering.retrieval import hybrid_retriever
 from assistant.answers import Answer, Passage
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
+from assistant.embeddings.plain import as_embedder
 from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
 from assistant.indexing.keyword_index import KeywordIndex, tokenize
 from assistant.indexing.store import ChromaStore, StoredChunk, open_client
@@ -114,12 +116,16 @@ class TestOnnxEmbedderStandard(EmbeddingsIntegrationTests):
     [
         lambda: OnnxEmbeddings(cache_dir=Settings().model_cache_dir),
         lambda: SentenceTransformerEmbeddings(cache_dir=Settings().model_cache_dir),
+        lambda: as_embedder(DeterministicFakeEmbedding(size=384), model_name="plain-langchain"),
     ],
-    ids=["onnx", "sentence-transformers"],
+    ids=["onnx", "sentence-transformers", "plain-langchain-adapted"],
 )
 def test_every_embedder_keeps_the_protocol(make: Callable[[], Embedder]) -> None:
-    """Both backends, without loading a model (they load on first use)."""
-    assert_keeps(Embedder, make())
+    """Both backends, without loading a model (they load on first use), and a plain LangChain `Embeddings`
+    as the assistant adapts it (tests/test_plain_embeddings.py runs one through indexing and answering)."""
+    made = make()
+    assert_keeps(Embedder, made)
+    assert isinstance(made, Embedder)
 
 
 def test_the_embedder_gives_arrays_matching_its_lists(embeddings: OnnxEmbeddings) -> None:

@@ -24,8 +24,10 @@ from test_ui import MEDIATE, REPO
 from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from assistant import Assistant, Settings
-from assistant.serve.access import PUBLIC_PATHS, PUBLIC_PREFIXES
+from assistant.serve.access import PUBLIC_PATHS, PUBLIC_PREFIXES, is_api_path
+from assistant.serve.api_keys import ApiKeys
 from assistant.serve.chat_app import build_app, gradio_file_limit, launch
+from assistant.serve.programs import program_routes
 from assistant.serve.users import Users
 from tests.ports import free_port
 
@@ -44,6 +46,7 @@ class Guarded:
     app: gr.Blocks
     assistant: Assistant
     uploads: Path
+    key: str  # an API key for the routes for programs
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +57,17 @@ def guarded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterat
     settings = Settings(index_dir=root / "index", **LIMITS)
     users = Users(root / "users.json")
     users.add(NAME, PASSWORD)
+    keys = ApiKeys(root / "keys.json")
+    key = keys.add("exposure")
     assistant = Assistant(settings, embeddings=embeddings)
     assistant.index([root / "articles"])
     app = build_app(assistant)
-    login = {"auth": users.verify, "sessions": users.fingerprint}  # as `assistant serve` passes them
-    url = launch(app, "127.0.0.1", free_port(), block=False, **login, max_file_size=gradio_file_limit(settings))
+    login = {"auth": users.verify, "sessions": users.fingerprint, "keys": keys.name_for}  # as `assistant serve`
+    programs = program_routes(assistant, gated=True)  # the JSON API, /v1 and /mcp on the same server
+    limit = gradio_file_limit(settings)
+    url = launch(app, "127.0.0.1", free_port(), block=False, **login, programs=programs, max_file_size=limit)
     try:
-        yield Guarded(url, app, assistant, root / "index" / "uploads")
+        yield Guarded(url, app, assistant, root / "index" / "uploads", key)
     finally:
         app.close()
         assistant.close()
@@ -71,12 +78,16 @@ def client(guarded: Guarded) -> Client:
     return Client(guarded.url, auth=(NAME, PASSWORD), verbose=False)
 
 
-def status_of(url: str, method: str = "GET", data: bytes | None = None, cookie: str | None = None) -> int:
+def status_of(
+    url: str, method: str = "GET", data: bytes | None = None, cookie: str | None = None, key: str | None = None
+) -> int:
     request = urllib.request.Request(url, method=method, data=data)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     if cookie:
         request.add_header("Cookie", cookie)
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -122,8 +133,30 @@ def test_every_route_refuses_without_a_login(guarded: Guarded) -> None:
         "/gradio_api/queue/join",
         "/gradio_api/cancel",
         "/gradio_api/heartbeat/{session_hash}",
+        "/api/ask",
+        "/api/articles/{article_id:path}",
+        "/api/index",
+        "/v1/chat/completions",
+        "/mcp",
     ):
         assert must in named
+
+
+@pytest.mark.slow
+def test_a_key_opens_every_route_for_programs_and_no_other(guarded: Guarded) -> None:
+    """Every route of the server walked with an API key: the ones for programs answer (their own 4xx for the
+    empty bodies sent here, never 401), every other one still wants a login."""
+    opened, closed = [], []
+    for path, methods in server_routes(guarded.app.server_app.routes):
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            continue
+        for method in sorted(methods - {"HEAD"}):
+            body = b"{}" if method in {"POST", "PUT", "PATCH", "DELETE"} else None
+            status = status_of(guarded.url + concrete(path), method, body, key=guarded.key)
+            (opened if is_api_path(path) else closed).append((method, path, status))
+    assert len(opened) >= 9 and [entry for entry in opened if entry[2] in (401, 500)] == []
+    assert [entry for entry in closed if entry[2] != 401] == []
+    assert status_of(guarded.url + "/api/status", key=guarded.key + "x") == 401
 
 
 @pytest.mark.slow

@@ -107,10 +107,14 @@ def test_the_served_login_refuses_guesses_after_five_failures(tmp_path: Path) ->
     users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
     with served_with_auth(tmp_path) as url:
 
-        def login(password: str) -> int:
-            return httpx.post(f"{url}/login", data={"username": "anna", "password": password}, timeout=30).status_code
+        def login(password: str) -> tuple[int, str]:
+            response = httpx.post(f"{url}/login", data={"username": "anna", "password": password}, timeout=30)
+            return response.status_code, response.json().get("detail", "")
 
-        assert [login("falsch falsch") for _ in range(5)] == [400] * 5
-        assert login(PASSWORD) == 400  # within the second the sixth attempt must wait
+        assert [login("falsch falsch") for _ in range(5)] == [(400, "Incorrect credentials.")] * 5
+        right, wrong = login(PASSWORD), login("falsch falsch")  # within the second the sixth attempt must wait
+        assert right == wrong  # the refusal says nothing of the password
+        assert right[0] == 429 and "must wait 1 s before a password is checked again" in right[1]
+        assert "muss 1 s warten" in right[1]
         time.sleep(1.2)
-        assert login(PASSWORD) == 200
+        assert login(PASSWORD)[0] == 200

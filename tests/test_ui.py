@@ -25,6 +25,7 @@ from assistant.errors import InvalidInputError, ModelLoadError
 from assistant.indexing.indexer import IndexReport
 from assistant.serve.chat_app import (
     CSS,
+    FETCHES,
     QUESTIONS,
     WRITES,
     ChatApp,
@@ -491,7 +492,8 @@ def test_questions_share_one_concurrency_limit_and_writes_another(tmp_path: Path
     for fn in app.fns.values():
         groups.setdefault(fn.name, set()).add((fn.concurrency_id, fn.concurrency_limit))
     assert groups["respond"] == {(QUESTIONS, 3)} and groups["ask_api"] == {(QUESTIONS, 3)}
-    assert groups["upload"] == groups["add_urls"] == {(WRITES, 1)}
+    assert groups["upload"] == {(WRITES, 1)}
+    assert groups["add_urls"] == {(FETCHES, 1)}  # a fetch waiting on a slow server never holds up an upload
     assert sum(fn.name == "respond" for fn in app.fns.values()) == 2  # typed, and picked from the examples
 
 
@@ -512,4 +514,4 @@ def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
     import zipfile
 
     names = zipfile.ZipFile(wheel).namelist()
-    assert "assistant/chat.css" in names and "assistant/serve/chat_app.py" in names
+    assert "assistant/serve/chat.css" in names and "assistant/serve/chat_app.py" in names

@@ -133,3 +133,26 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="--every"):
         parse_every(text)
+
+
+def test_a_file_deleted_before_the_watcher_got_the_lock_is_gone_not_refused(folder: Path, tmp_path: Path) -> None:
+    """Another writer holds the index while a file is created and deleted again: the watcher, once it gets the
+    lock, says the file is gone (before: "refused … no such file or folder")."""
+    from assistant.indexing.shared_store import writer_turn
+
+    index_dir = tmp_path / "index"
+    watcher = _watch(folder, index_dir)
+    try:
+        _until(lambda: "news/start.txt" in " ".join(_ids(index_dir)))
+        assert watcher.stdout is not None
+        started = watcher.stdout.readline()
+        assert "start:" in started
+        with writer_turn(index_dir):  # as a running `assistant index` holds it
+            (folder / "kurz.txt").write_text(STORY, encoding="utf-8")
+            time.sleep(6)  # the watcher saw the file and waits for the lock now
+            (folder / "kurz.txt").unlink()
+        line = watcher.stdout.readline()
+        assert line.split(" ", 1)[1].strip() == f"gone {folder / 'kurz.txt'} (deleted before it could be indexed)"
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.wait(timeout=30)

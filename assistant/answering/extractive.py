@@ -55,7 +55,7 @@ LeadLookup = Callable[[str], Passage | None]
 @dataclass(frozen=True)
 class Weights:
     """How the signals combine. Fitted on XQuAD-de articles 0-37 with the 10kGNAD news as distractors and
-    checked on articles 38-47 (README, "Answer quality"); never fitted to single questions."""
+    checked on articles 38-47 (docs/decisions.md); never fitted to single questions."""
 
     sentence: float = 1.0  # e5 cosine of question and sentence
     overlap: float = 0.1  # share of the question's IDF-weighted stems found in the sentence (abstention)
@@ -100,10 +100,8 @@ class SecondLook:
     question by a candidate sentence (`embeddings.alignment`, as for cross-lingual questions: "vermitteln" finds
     "Vermittlung") and more weight on how far the top passage stands out of all retrieval candidates (a z-score,
     free of the score scale) decide instead, against a threshold of their own. Fitted on XQuAD-de articles
-    0-37: at 95.6% answered it abstained on 0.911 instead of 0.899 (replayed, own article removed); on articles
-    38-47 0.945 instead of 0.927, XQuAD-en's English questions abstained more at equal answering, and English
-    questions weighed as if they were German were answered 0.548 instead of 0.472 of the time (README, "Answer
-    quality"; bench/bench_crosslingual.py).
+    0-37 and checked on 38-47, on XQuAD-en and on English questions weighed as if they were German: the sweep
+    and its figures are in docs/decisions.md ("A second look at near calls"; bench/bench_crosslingual.py).
     """
 
     band: float = 0.05  # the smallest band whose decisions on the tuning part equal those of the rule everywhere

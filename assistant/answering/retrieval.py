@@ -16,6 +16,7 @@ from assistant.indexing.keyword_index import tokenize
 from assistant.indexing.store import Hit, StoredChunk
 from assistant.language import LANGUAGES, cross_lingual, guess_language
 from assistant.protocols import KeywordSearch, VectorStore
+from assistant.validation import check_sources
 
 if TYPE_CHECKING:
     from assistant.indexing.records import Records
@@ -28,6 +29,11 @@ class SearchFilter:
     sources: tuple[str, ...] = ()
     published_from: str | None = None
     published_to: str | None = None
+
+    def __post_init__(self) -> None:
+        """Source names checked and cleaned as every way in does it (`validation.check_sources`): a filter built
+        in Python is refused with `InvalidInputError` like the chat's and the CLI's."""
+        object.__setattr__(self, "sources", check_sources(self.sources))
 
     def to_where(self) -> dict[str, Any] | None:
         """The Chroma ``where`` clause, or None when nothing is filtered."""
@@ -63,7 +69,7 @@ and neither is a chunk the keyword index still names after its article changed."
 @dataclass(frozen=True)
 class FusionWeights:
     """Weights of the z-normalized signals; fitted on XQuAD-de articles 0-37 with 10kGNAD distractors,
-    checked on articles 38-47 (see bench/ and the README)."""
+    checked on articles 38-47 (docs/decisions.md)."""
 
     dense: float = 0.40  # cosine of question and chunk
     keyword: float = 0.25  # BM25 on German stems
@@ -77,10 +83,9 @@ LANGUAGE_SAMPLE = 5
 """The articles' language is the majority language of this many best dense candidates."""
 OTHER_LANGUAGE_MARGIN = 0.2
 """In an archive of two languages, how much further (in fused z-score) a passage in another language than the
-question must stand out of its language to rank level with one in the question's language. Chosen on XQuAD
-articles 0-37 (English articles with German news beside them, asked in German and in English): English
-questions' hit@1 rose from 0.960 to 0.964 (0.966 with one search) from a margin of 0.2 on, while German
-questions' hit@5 went 0.976 / 0.974 / 0.974 / 0.971 / 0.969 for margins 0 / 0.1 / 0.2 / 0.3 / 0.4."""
+question must stand out of its language to rank level with one in the question's language: the smallest
+margin at which English questions gained, while German questions' hit@5 falls as the margin grows; chosen on
+XQuAD articles 0-37, the sweep in docs/decisions.md ("Archives in two languages")."""
 WIDER_FIRST_SEARCH = 3
 """In an archive of two languages the first search asks for 3x the candidates: when the other language's
 nearest are among them, they spare the search restricted to it (on the eval archive a plain search of 120

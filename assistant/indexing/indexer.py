@@ -13,22 +13,27 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.articles import Article, LoadResult, Refusal
+from assistant.articles import Article, Refusal
 from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number, sentence_day
 from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS, ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
 from assistant.indexing.store import ChromaStore, StoredChunk
-from assistant.ingest.loading import article_id_for, load_paths
+from assistant.ingest.loading import FileFields, article_id_for, load_paths
 from assistant.language import article_language
 from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder
 
 ProgressCallback = Callable[[int, int, str], None]
-"""Called as ``progress(done, total, what)`` while articles are indexed."""
+"""Called as ``progress(done, total, what)`` while articles are indexed (records of a record file count one
+each; while a file is streamed, `total` is what was read so far)."""
+
+ArticleStream = Callable[..., Iterable[Article | Refusal | FileFields]]
+"""`assistant.ingest.loading.iter_paths`: articles, refusals and each record file's fields as they are read,
+so a record file of any size is indexed a group at a time (called like an `ArticleLoader`)."""
 
 
 log = logging.getLogger(__name__)
@@ -53,20 +58,26 @@ class IndexReport:
     deleted: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     chunks_embedded: int = 0
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    """For each record file: article field -> the record field it was read from (`LoadResult.fields`)."""
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
 
     def to_dict(self) -> dict[str, Any]:
-        """The CLI's ``--json`` shape: counts, and each refusal with its path and reason."""
-        return {
+        """The CLI's ``--json`` shape: counts, each refusal with its path and reason, and (when record files
+        were read) the fields each was read with."""
+        shape: dict[str, Any] = {
             "added": len(self.added),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
             "deleted": len(self.deleted),
             "refused": [{"path": r.path, "reason": r.reason} for r in self.refused],
         }
+        if self.fields:
+            shape["fields"] = self.fields
+        return shape
 
 
 @dataclass
@@ -85,7 +96,17 @@ class _Plan:
         return [c.text for c in self.stored] + [span.of(self.article.text) for _, span in self.sentences]
 
 
-def _groups(articles: list[Article], max_chars: int) -> Iterator[list[Article]]:
+class StoryHook(Protocol):
+    """Told about committed and deleted articles, so each belongs to a story (`assistant.stories.assigning`)."""
+
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: ChromaStore) -> None: ...
+
+    def removed(self, article_ids: list[str]) -> None: ...
+
+    def catch_up(self, records: Records, access: StoreAccess) -> int: ...
+
+
+def _groups(articles: Iterable[Article], max_chars: int) -> Iterator[list[Article]]:
     """Consecutive articles in groups of about `max_chars` of text, so embedding runs in large batches."""
     group: list[Article] = []
     size = 0
@@ -116,11 +137,14 @@ class Indexer:
         max_file_bytes: int,
         keyword_index: KeywordIndexer | None = None,
         loader: ArticleLoader = load_paths,
+        stream: ArticleStream | None = None,
         sentence_splitter: Callable[[str, int, int], list[Span]] = split_sentences,
         group_chars: int = 30_000,
         max_chunks: int = 200,
         allow_id_takeover: bool = False,
+        stories: StoryHook | None = None,
     ) -> None:
+        self.stories = stories
         self.group_chars = group_chars
         self.max_chunks = max_chunks
         self.allow_id_takeover = allow_id_takeover
@@ -133,17 +157,11 @@ class Indexer:
         self.max_file_bytes = max_file_bytes
         self.keyword_index = keyword_index
         self.loader = loader
+        self.stream = stream  # when given, files are read through it instead of `loader`
 
     def recover(self) -> int:
         """Delete vectors a killed run left behind (pending and not current); return how many."""
-        pending = self.records.pending()
-        if not pending:
-            return 0
-        stale = sorted(pending - self.records.all_chunk_ids())
-        with self.store.writing() as store:
-            store.delete(stale)
-            self.records.clear_pending(pending)
-        return len(stale)
+        return recover(self.records, self.store)
 
     def tag_languages(self, progress: ProgressCallback | None = None, batch: int = 500) -> int:
         """Give every chunk of an index made before chunks carried their article's language that language, once
@@ -221,39 +239,64 @@ class Indexer:
         self.recover()
         self.tag_languages(progress)
         self.date_sentences(progress)
-        paths, loaded = self._load(items)
-        report = IndexReport(refused=list(loaded.refusals))
+        if self.stories is not None:  # articles a killed run committed without their story
+            self.stories.catch_up(self.records, self.store)
+        items = list(items)
+        paths = [Path(item) for item in items if not isinstance(item, Article)]
+        given = [item for item in items if isinstance(item, Article)]
+        report = IndexReport()
+        read = _Reading()
         done, rebuilt = 0, time.monotonic()
         try:
-            for group in _groups(loaded.articles, self.group_chars):
+            for group in _groups(self._articles(paths, given, report, read), self.group_chars):
                 self._index_group(group, report)
                 done += len(group)
                 if progress:
-                    progress(done, len(loaded.articles), group[-1].id)
+                    progress(done, read.expected or read.total, group[-1].id)
                 if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
                     self.keyword_index.update(self.records)  # new articles get keyword scores during long runs
                     rebuilt = time.monotonic()
             if sync:
-                self._sync(paths, loaded, report)
+                self._sync(paths, read.ids | read.refused_files, report)
         finally:  # even if the run stops (interrupted, store down), what was written is searchable by keyword
             if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
                 self.keyword_index.update(self.records)
         return report
 
-    def _load(self, items: Iterable[str | Path | Article]) -> tuple[list[Path], LoadResult]:
-        paths: list[Path] = []
-        given: list[Article] = []
-        for item in items:
-            (given if isinstance(item, Article) else paths).append(item if isinstance(item, Article) else Path(item))
-        loaded = self.loader(paths, id_base=self.id_base, max_bytes=self.max_file_bytes) if paths else LoadResult()
-        seen = {a.id for a in loaded.articles}
+    def _articles(
+        self, paths: list[Path], given: list[Article], report: IndexReport, read: _Reading
+    ) -> Iterator[Article]:
+        """The articles of the files, then those given as objects (a duplicate id among them refused): read
+        lazily through `stream` when there is one, so only a group of articles is in memory at a time.
+        Loading refusals and fields go into `report` as they come; `read` counts and keeps ids for `sync`."""
+        for entry in self._entries(paths, len(given), read):
+            if isinstance(entry, FileFields):
+                report.fields[entry.path] = entry.fields
+            elif isinstance(entry, Refusal):
+                report.refused.append(entry)
+                read.refused_files.add(entry.path.split("#", 1)[0])
+            else:
+                read.add(entry)
+                yield entry
         for article in given:
-            if article.id in seen:
-                loaded.refusals.append(Refusal(article.id, f"duplicate id {article.id!r} in this batch"))
+            if article.id in read.ids:
+                report.refused.append(Refusal(article.id, f"duplicate id {article.id!r} in this batch"))
                 continue
-            seen.add(article.id)
-            loaded.articles.append(article)
-        return paths, loaded
+            read.add(article)
+            yield article
+
+    def _entries(self, paths: list[Path], given: int, read: _Reading) -> Iterator[Article | Refusal | FileFields]:
+        if not paths:
+            read.expected = given
+            return
+        if self.stream is not None:
+            yield from self.stream(paths, id_base=self.id_base, max_bytes=self.max_file_bytes)
+            return
+        loaded = self.loader(paths, id_base=self.id_base, max_bytes=self.max_file_bytes)
+        read.expected = len(loaded.articles) + given  # a loader reads everything first: the total is known
+        yield from loaded.refusals
+        yield from (FileFields(path, fields) for path, fields in loaded.fields.items())
+        yield from loaded.articles
 
     def _index_group(self, group: list[Article], report: IndexReport) -> None:
         """Plan a group of articles, embed what is new in one batch (3x faster than per article), write each."""
@@ -364,10 +407,12 @@ class Indexer:
             replaced += self.records.commit_article(plan.article, plan.content_hash, plan.chunks, sentences)
         store.delete(replaced)
         self.records.clear_pending(replaced)
+        if self.stories is not None:  # after the commits: a crash before this is repaired by the next catch-up
+            self.stories.assign([(plan.article, plan.known[plan.stored[0].text]) for plan in plans], store)
 
-    def _sync(self, paths: list[Path], loaded: LoadResult, report: IndexReport) -> None:
-        """Delete articles recorded under the given paths that this run did not see (refused ones stay)."""
-        keep = {a.id for a in loaded.articles} | {r.path.split("#", 1)[0] for r in loaded.refusals}
+    def _sync(self, paths: list[Path], keep: set[str], report: IndexReport) -> None:
+        """Delete articles recorded under the given paths that this run did not see (`keep`: the ids read and
+        the files of refused ones, which stay)."""
         for path in paths:
             scope = article_id_for(path, self.id_base)
             for article_id, article_path in self.records.articles_under(scope):
@@ -382,6 +427,36 @@ class Indexer:
             old = self.records.remove_article(article_id)
             store.delete(old)
             self.records.clear_pending(old)
+        if self.stories is not None:
+            self.stories.removed([article_id])
+
+
+@dataclass
+class _Reading:
+    """What one run has read so far: how many articles (and how many in all, when known before), the ids and
+    the files of refusals (`sync` keeps both)."""
+
+    total: int = 0
+    expected: int = 0
+    ids: set[str] = field(default_factory=set)
+    refused_files: set[str] = field(default_factory=set)
+
+    def add(self, article: Article) -> None:
+        self.total += 1
+        self.ids.add(article.id)
+
+
+def recover(records: Records, store: StoreAccess) -> int:
+    """Delete the vectors a killed writer left behind (pending and not current), by the writer's turn only;
+    return how many. The embedding model is not needed (`Assistant` runs it as soon as it opens the index)."""
+    pending = records.pending()
+    if not pending:
+        return 0
+    stale = sorted(pending - records.all_chunk_ids())
+    with store.writing() as writing:
+        writing.delete(stale)
+        records.clear_pending(pending)
+    return len(stale)
 
 
 def _refusal(article: Article, reason: str) -> Refusal:

@@ -96,6 +96,17 @@ class ChunkRecord:
     end: int
 
 
+@dataclass(frozen=True)
+class ArticleHead:
+    """An article's fields without its text (lists of many articles need no text)."""
+
+    id: str
+    title: str
+    source: str
+    url: str
+    published: str | None
+
+
 class Records:
     """The indexing record in ``<index_dir>/records.sqlite3``."""
 
@@ -197,6 +208,22 @@ class Records:
             if len(rows) < page:
                 return
             after = rows[-1][0]
+
+    def article_ids(self) -> set[str]:
+        """The ids of every stored article (no text read)."""
+        return {row[0] for row in self._db.execute("SELECT id FROM articles")}
+
+    def heads(self, article_ids: list[str]) -> dict[str, ArticleHead]:
+        """The fields of the given articles that are stored, without reading their texts."""
+        query = "SELECT id, title, source, url, published FROM articles WHERE id IN ({})"
+        return {row[0]: ArticleHead(*row) for row in self._where_in(query, article_ids)}
+
+    def published_between(self, first: str, last: str) -> list[str]:
+        """Ids of the articles published from day `first` to day `last` (ISO, both included), by day."""
+        rows = self._db.execute(
+            "SELECT id FROM articles WHERE published >= ? AND published <= ? ORDER BY published, id", (first, last)
+        )
+        return [row[0] for row in rows]
 
     def sources(self) -> list[str]:
         """The distinct non-empty sources of the stored articles, sorted (without reading any text)."""

@@ -62,6 +62,25 @@ def writer_turn(folder: Path, waiting: Waiting | None = None) -> Iterator[None]:
         os.close(fd)
 
 
+@contextmanager
+def writer_turn_if_free(folder: Path) -> Iterator[bool]:
+    """The writer's turn of `folder` if nobody holds it now (True), else False at once: for repairs that a
+    running writer makes itself anyway."""
+    path = folder / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield True
+    finally:
+        os.close(fd)
+
+
 HOLDER_SETTLE = 0.05
 """Seconds a writer that must wait lets pass before it reads the holder's pid, and between reads while the file is
 empty: the holder writes its pid just after it takes the lock, so a read at once could fall between the two."""

@@ -39,10 +39,9 @@ class Hit:
 
 
 SEARCH_EF = 400
-"""How many graph neighbours Chroma's HNSW search keeps in view. At Chroma's default (100) the 40 candidates a
-question asks for missed the true nearest chunk for 1.7% of the eval's questions (recall@40 0.955 against an
-exact search over 4,558 chunks; which ones it missed changed from process to process); at 400 it found it for
-all of them (recall@40 0.998) at the same 5 ms per search."""
+"""How many graph neighbours Chroma's HNSW search keeps in view. Chroma's default (100) missed the true nearest
+chunk for some questions, and which ones changed from process to process; 400 found it for all of them at the
+same cost per search (docs/decisions.md, "Dense search looks wide")."""
 
 
 def never_embed_function() -> Any:

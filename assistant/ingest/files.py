@@ -17,7 +17,7 @@ from pathlib import Path
 from assistant.articles import Refusal
 from assistant.errors import RefusedInputError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".tsv")
 _READ_CHUNK = 1 << 20
 
 

@@ -58,12 +58,19 @@ class WebReader:
     """Turns URLs into articles within a `FetchPolicy`, remembering what it fetched in a `WebState`."""
 
     def __init__(
-        self, policy: FetchPolicy, state: WebState, *, indexed: Callable[[str], bool], refetch: bool = False
+        self,
+        policy: FetchPolicy,
+        state: WebState,
+        *,
+        indexed: Callable[[str], bool],
+        refetch: bool = False,
+        max_entries: int = 100,
     ) -> None:
         self.policy = policy
         self.state = state
         self.indexed = indexed  # whether an article id is (still) in the index
         self.refetch = refetch
+        self.max_entries = max_entries  # entry pages fetched per feed and run; the rest at the next poll
 
     def _known(self, url: str) -> Seen | None:
         """What was fetched from `url` before, if the article it became is still indexed."""
@@ -82,6 +89,8 @@ class WebReader:
                 self._read_one(url, result)
             except FetchError as error:
                 result.refusals.append(Refusal(url, error.reason))
+            except InvalidArticleError as error:
+                result.refusals.append(Refusal(url, str(error)))
         return result
 
     def _read_one(self, url: str, result: WebResult) -> None:
@@ -93,37 +102,53 @@ class WebReader:
             return
         if _looks_like_feed(fetched):
             refused = len(result.refusals)
-            self._read_feed(url, fetched, result)
-            complete = len(result.refusals) == refused  # else no validators: the next poll retries the refused
+            complete = self._read_feed(url, fetched, result)
+            complete = complete and len(result.refusals) == refused  # else no validators: the next poll goes on
             result.seen[url] = Seen(fetched.etag, fetched.last_modified, None, None) if complete else Seen(*[None] * 4)
             return
         article = self._article(url, fetched, entry=None)
         result.seen[url] = Seen(fetched.etag, fetched.last_modified, article.id, None)
         result.articles.append(article)
 
-    def _read_feed(self, url: str, fetched: Fetched, result: WebResult) -> None:
+    def _read_feed(self, url: str, fetched: Fetched, result: WebResult) -> bool:
+        """The feed's entries into `result`; False when entries were left for the next poll (`max_entries`)."""
         import feedparser
 
         parsed = feedparser.parse(fetched.body, response_headers={"content-location": fetched.url})
         if not parsed.get("version") and not parsed.entries:
             raise FetchError(url, "neither an HTML page nor an RSS/Atom feed")
+        if not parsed.entries and parsed.get("bozo"):
+            problem = _one_line(str(parsed.get("bozo_exception") or "cannot be read"))
+            raise FetchError(url, f"a malformed feed ({problem}): nothing to index")
         feed_title = _clean(parsed.feed.get("title", ""))
+        fetched_entries = 0
         for raw in parsed.entries:
             entry = _entry_of(raw, feed_title)
             if not entry.link:
                 result.refusals.append(Refusal(f"{url}#{entry.guid or entry.title}", "feed entry without a link"))
                 continue
+            if self._unchanged(entry, result):
+                continue
+            if fetched_entries >= self.max_entries:
+                return False  # the rest at the next poll: a feed of thousands is not read in one sitting
+            fetched_entries += 1
             try:
                 self._read_entry(entry, result)
             except (FetchError, InvalidArticleError) as error:
                 reason = error.reason if isinstance(error, FetchError) else str(error)
                 result.refusals.append(Refusal(entry.link, reason))
+        return True
+
+    def _unchanged(self, entry: _Entry, result: WebResult) -> bool:
+        """Whether the entry is indexed and the feed says it did not change (nothing to fetch)."""
+        known = self._known(entry.link)
+        if known and known.article_id and known.entry_updated == entry.updated:
+            result.unchanged.append(known.article_id)
+            return True
+        return False
 
     def _read_entry(self, entry: _Entry, result: WebResult) -> None:
         known = self._known(entry.link)
-        if known and known.article_id and known.entry_updated == entry.updated:
-            result.unchanged.append(known.article_id)  # already indexed, and the feed says it did not change
-            return
         fetched = fetch(entry.link, self.policy, **_validators(known))
         if fetched.not_modified and known and known.article_id:
             result.unchanged.append(known.article_id)
@@ -228,6 +253,10 @@ def _charset(content_type: str) -> str | None:
         if key.strip().lower() == "charset":
             return value.strip().strip("\"'") or None
     return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
 
 
 def _clean(text: str) -> str:

@@ -34,7 +34,8 @@ from assistant.ingest.web import is_url
 from assistant.language import guess_language
 from assistant.phrases import phrase, phrases_for
 from assistant.protocols import Message
-from assistant.serve.access import Auth, SessionCheck, gate_middleware, off_the_event_loop
+from assistant.serve.access import Auth, Caller, KeyCheck, SessionCheck, gate_middleware, off_the_event_loop
+from assistant.serve.chat_conversations import ChatConversations
 from assistant.serve.chat_html import (
     EMPTY_QUESTION,
     FileOutcome,
@@ -46,6 +47,7 @@ from assistant.serve.chat_html import (
     report_html,
     status_html,
 )
+from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen
 from assistant.settings import Settings
 from assistant.validation import check_k, search_filter_from
@@ -60,7 +62,10 @@ ChatMessage = dict[str, str]
 QUESTIONS = "questions"
 """The concurrency group of every event that answers a question (the chat's two ways in, and `/ask`)."""
 WRITES = "writes"
-"""The concurrency group of uploads and fetches: writes to the same index, one at a time."""
+"""The concurrency group of uploads: writes to the same index, one at a time."""
+FETCHES = "fetches"
+"""The concurrency group of added addresses: apart from uploads, so a fetch waiting on a slow server never holds
+up an upload (each fetches first and only then queues for the index's write lock, `Assistant.index`)."""
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 UPLOAD_PROGRESS = gr.Progress()
@@ -98,9 +103,11 @@ def build_app(
                 side = _side_panel(assistant)
             with gr.Column(scale=3, min_width=420, elem_id="na-main"):
                 chatbot, question = _chat_panel(assistant.settings.max_question_chars)
-        _wire_questions(chat, chatbot, question, side, concurrency)
+        conversation = _wire_questions(chat, chatbot, question, side, concurrency)
+        _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)
         app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
+        app.load(chat.kept.choices, None, side["kept"], api_visibility="private")
         gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
         gr.api(chat.status_api, api_name="status")
     return app
@@ -108,9 +115,10 @@ def build_app(
 
 def _wire_questions(
     chat: ChatApp, chatbot: gr.Chatbot, question: gr.Textbox, side: dict[str, Any], concurrency: int
-) -> None:
+) -> gr.State:
     """A typed or picked question is shown at once, then answered in the questions' concurrency group; the
-    plain conversation travels in a `gr.State` beside the shown HTML."""
+    plain conversation travels in a `gr.State` beside the shown HTML (returned), and the list of kept
+    conversations follows each answer."""
     pending = gr.State("")
     conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
     options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
@@ -123,17 +131,29 @@ def _wire_questions(
         "concurrency_limit": concurrency,
         "concurrency_id": QUESTIONS,
     }
-    question.submit(**take, queue=False, **private).then(**answer, **private)
+    listed = {"fn": chat.kept.choices, "inputs": None, "outputs": side["kept"], "queue": False}
+    question.submit(**take, queue=False, **private).then(**answer, **private).then(**listed, **private)
     picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
-    picked.then(**take, queue=False, **private).then(**answer, **private)
+    picked.then(**take, queue=False, **private).then(**answer, **private).then(**listed, **private)
+    return conversation
+
+
+def _wire_conversations(chat: ChatApp, chatbot: gr.Chatbot, conversation: gr.State, side: dict[str, Any]) -> None:
+    """The kept conversations: resume, start anew, delete, export (the page's plumbing, not an API)."""
+    kept, private = side["kept"], {"api_visibility": "private"}
+    side["resume"].click(chat.kept.resume, kept, [chatbot, conversation, kept], **private)
+    side["new"].click(chat.kept.start_new, None, [chatbot, conversation, kept], **private)
+    side["delete"].click(chat.kept.delete, kept, kept, **private)
+    side["export"].click(chat.kept.export, kept, side["exported"], **private)
 
 
 def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
-    """Uploads and fetched addresses: one queue (they write to the same index), a progress bar where they came in."""
+    """Uploads and fetched addresses, each one at a time in a queue of its own (a fetch waits on the network, not
+    on uploads; both then queue for the index's write lock), with a progress bar where they came in."""
     files, urls = side["files"], side["urls"]
-    for event, source, handler, name in (
-        (files.upload, files, chat.upload, "upload"),
-        (urls.submit, urls, chat.add_urls, "add_urls"),
+    for event, source, handler, name, group in (
+        (files.upload, files, chat.upload, "upload", WRITES),
+        (urls.submit, urls, chat.add_urls, "add_urls", FETCHES),
     ):
         event(
             handler,
@@ -142,7 +162,7 @@ def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
             api_name=name,
             show_progress_on=source,  # the bar sits where the files were dropped or the addresses typed
             concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
-            concurrency_id=WRITES,
+            concurrency_id=group,
         )
 
 
@@ -203,6 +223,22 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
     )
     parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
     parts.update(_search_options(assistant.settings.top_k))
+    parts.update(_kept_panel())
+    return parts
+
+
+def _kept_panel() -> dict[str, Any]:
+    """The user's kept conversations: pick one to resume, delete or export; or start a new one."""
+    parts: dict[str, Any] = {}
+    with gr.Accordion("Gespräche", open=False, elem_id="na-kept"):
+        parts["kept"] = gr.Dropdown(choices=[], value=None, label="Gespeicherte Gespräche", elem_id="na-kept-list")
+        with gr.Row():
+            parts["resume"] = gr.Button("Fortsetzen", size="sm", elem_id="na-resume")
+            parts["new"] = gr.Button("Neu", size="sm", elem_id="na-new")
+        with gr.Row():
+            parts["export"] = gr.Button("Exportieren", size="sm", elem_id="na-export")
+            parts["delete"] = gr.Button("Löschen", size="sm", variant="stop", elem_id="na-delete")
+        parts["exported"] = gr.File(label="Markdown", interactive=False, elem_id="na-exported", height=60)
     return parts
 
 
@@ -233,6 +269,7 @@ class ChatApp:
         self.assistant = assistant
         self.uploads_dir = Path(uploads_dir) if uploads_dir else assistant.index_dir / "uploads"
         self.pieces = pieces or word_pieces
+        self.kept = ChatConversations(assistant)
 
     # --- chat -------------------------------------------------------------------------------
     def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
@@ -252,9 +289,11 @@ class ChatApp:
         sources: Sequence[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[list[ChatMessage], list[Message]]]:
         """Stream the answer into the chat (`shown`, HTML) and add the turn to the plain `conversation` the
-        next follow-up is read from; every failure becomes a message, never a stack trace."""
+        next follow-up is read from, and to the user's kept conversation (`request`: from the page); every
+        failure becomes a message, never a stack trace."""
         shown, conversation = list(shown or []), list(conversation or [])
         if not (question or "").strip():
             yield [*shown, _bot(notice_html(EMPTY_QUESTION))], conversation
@@ -269,6 +308,8 @@ class ChatApp:
         except Exception as error:  # every failure becomes a message in the chat
             shown[-1], answer = _bot(self._failure_html(error, language)), None
         asked = turn or ChatTurn(question.strip(), question.strip(), iter(()))
+        if answer is not None:
+            self.kept.keep(request, asked.question, asked.searched, answer)
         yield list(shown), [*conversation, *asked.messages(answer)]
 
     def _turn(
@@ -516,24 +557,40 @@ def launch(
     block: bool = True,
     auth: Auth | None = None,
     sessions: SessionCheck | None = None,
+    keys: KeyCheck | None = None,
+    programs: ProgramRoutes | None = None,
     **kwargs: Any,
 ) -> str:
     """Start the server with the page's theme and styles; returns the local URL (blocks unless `block=False`).
 
     With `auth`, Gradio's login asks for a name and password, and `LoginGate` closes the routes it leaves open;
-    with `sessions` too, it ends the sessions of users removed or given a new password since they logged in."""
-    app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, README)
+    with `sessions` too, it ends the sessions of users removed or given a new password since they logged in;
+    `keys` let programs in with ``Authorization: Bearer KEY``. `programs` adds the JSON API, ``/v1`` and
+    ``/mcp`` (`assistant.serve.programs`) to the same server, behind the same gate."""
+    app.queue(default_concurrency_limit=4)  # questions and writes have their own groups (`build_app`, docs/chat.md)
     if auth is not None:
         kwargs.update(
-            auth=off_the_event_loop(auth),
-            auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in.",
-            app_kwargs={"middleware": gate_middleware(sessions)},
+            auth=off_the_event_loop(auth), auth_message="Nachrichten-Assistent: bitte anmelden. / Please log in."
         )
+    kwargs["app_kwargs"] = _server_parts(auth is not None, sessions, keys, programs)
+    host = url_host(host)
     app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, **LAUNCH_OPTIONS, **kwargs)
     url = f"http://{host}:{port}"
     if block:
         app.block_thread()
     return url
+
+
+def _server_parts(
+    gated: bool, sessions: SessionCheck | None, keys: KeyCheck | None, programs: ProgramRoutes | None
+) -> dict[str, Any]:
+    """What Gradio's FastAPI app is created with: the routes for programs and their lifespan, and the gate."""
+    parts: dict[str, Any] = {}
+    if programs is not None:
+        parts.update(routes=programs.routes, lifespan=programs.lifespan)
+    if gated:
+        parts["middleware"] = gate_middleware(sessions, keys)
+    return parts
 
 
 LAUNCH_OPTIONS: dict[str, Any] = {
@@ -555,19 +612,30 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     auth: Auth | None = None,
     sessions: SessionCheck | None = None,
+    keys: KeyCheck | None = None,
+    open_caller: Caller | None = None,
 ) -> None:
-    """Load the model (so the first question is quick), then serve the chat until interrupted; what token states
-    need loads in the background once the chat is up.
+    """Load the model (so the first question is quick), then serve the chat and the routes for programs (JSON
+    API, OpenAI-compatible, MCP) until interrupted; what token states need loads in the background once the
+    chat is up.
 
     Follow-ups are rewritten as the assistant does it (`Assistant.rewriter`: by the language model when one is
     configured), the same for `assistant serve` and any other caller."""
     assistant.embeddings.embed_query("warm up")
     app = build_app(assistant, uploads_dir=uploads_dir)
     limit = gradio_file_limit(assistant.settings)
-    launch(app, host, port, block=False, auth=auth, sessions=sessions, max_file_size=limit)
-    (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{host}:{port}")
+    programs = program_routes(assistant, host=host, open_caller=open_caller, gated=auth is not None)
+    login = {"auth": auth, "sessions": sessions, "keys": keys}
+    launch(app, host, port, block=False, **login, programs=programs, max_file_size=limit)
+    (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{url_host(host)}:{port}")
     warm_in_background(assistant.embeddings)  # the first English question or near call then waits for nothing
     app.block_thread()
+
+
+def url_host(host: str) -> str:
+    """The host as a URL (and Gradio's ``server_name``) takes it: an IPv6 address in brackets (``[::1]``)."""
+    bare = host.strip().strip("[]")
+    return f"[{bare}]" if ":" in bare else host.strip()
 
 
 def gradio_file_limit(settings: Settings) -> int:

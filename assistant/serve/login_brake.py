@@ -10,11 +10,15 @@ the name. The state is per process and forgets a name an hour after its last fai
 
 from __future__ import annotations
 
+import enum
+import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from assistant.phrases import phrase
 
 Verify = Callable[[str, str], bool]
 """``(name, password) -> allowed``: the check being braked (`Users.verify`)."""
@@ -27,6 +31,15 @@ FORGET_AFTER = 3600.0
 class _Failures:
     count: int
     last: float  # clock time of the last failure
+
+
+class Verdict(enum.Enum):
+    """What became of one login attempt; `WAIT` and `BUSY` were refused before any check of the password."""
+
+    ALLOWED = "allowed"
+    WRONG = "wrong"
+    WAIT = "wait"
+    BUSY = "busy"
 
 
 class LoginThrottle:
@@ -52,16 +65,28 @@ class LoginThrottle:
         self._lock = threading.Lock()
 
     def __call__(self, name: str, password: str) -> bool:
+        return self.check(name, password) is Verdict.ALLOWED
+
+    def check(self, name: str, password: str) -> Verdict:
+        """The attempt's verdict: a name that must wait, or a flood, is refused before the password is looked at."""
         if self.wait_for(name) > 0:
-            return False
+            return Verdict.WAIT
         if not self._slots.acquire(blocking=False):
-            return False  # as many checks as cores are running: a flood, refused rather than queued
+            return Verdict.BUSY  # as many checks as cores are running: a flood, refused rather than queued
         try:
             allowed = self.verify(name, password)
         finally:
             self._slots.release()
         self._record(name, allowed)
-        return allowed
+        return Verdict.ALLOWED if allowed else Verdict.WRONG
+
+    def refusal(self, name: str, verdict: Verdict) -> str:
+        """What a refused attempt is told (German, then English, like the login page): that the name must wait,
+        never whether the password was right."""
+        if verdict is Verdict.BUSY:
+            return f"{phrase('de', 'login_busy')} / {phrase('en', 'login_busy')}"
+        seconds = max(1, math.ceil(self.wait_for(name)))
+        return f"{phrase('de', 'login_wait', seconds=seconds)} / {phrase('en', 'login_wait', seconds=seconds)}"
 
     def wait_for(self, name: str) -> float:
         """Seconds until `name` may be checked again (0: now)."""

@@ -2,18 +2,28 @@
 
 A refused file leaves nothing behind: not in ``uploads/`` (a refused re-upload puts the previous file back,
 so the index and the folder still agree) and not in Gradio's temporary folder.
+
+An upload in progress is journaled: ``.NAME.uploading`` beside it, locked (flock) while the upload runs. A chat
+killed mid-upload leaves the marker unlocked, so the next chat or ``assistant index`` finds it
+(`finish_interrupted`): the file is indexed then (or, refused, the previous one put back), never left unindexed
+without a word. The copy itself lands under a hidden name first and is renamed, so a file in ``uploads/`` is
+always whole.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.indexing.indexer import IndexReport
 from assistant.settings import Settings
+
+MARKER_SUFFIX = ".uploading"
 
 
 @dataclass(frozen=True)
@@ -58,38 +68,115 @@ def megabytes(size: int) -> str:
 
 @dataclass(frozen=True)
 class Placement:
-    """A file copied into the uploads folder, with the file it replaced kept aside until the outcome is known."""
+    """A file copied into the uploads folder, with the file it replaced kept aside until the outcome is known;
+    its journal marker (held locked through `lock`) goes when the outcome is settled."""
 
     target: Path
     previous: Path | None
+    marker: Path
+    lock: int
 
     def keep(self) -> None:
         """The new file stays; the replaced one goes."""
         if self.previous is not None:
             self.previous.unlink(missing_ok=True)
+        self._settled()
 
     def undo(self) -> None:
         """The new file goes; the replaced one (if any) comes back."""
         self.target.unlink(missing_ok=True)
-        if self.previous is not None:
+        if self.previous is not None and self.previous.exists():
             os.replace(self.previous, self.target)
+        self._settled()
+
+    def release(self) -> None:
+        """Leave the marker for a later process (the outcome is not known)."""
+        os.close(self.lock)
+
+    def _settled(self) -> None:
+        self.marker.unlink(missing_ok=True)
+        os.close(self.lock)
+
+
+def _hidden(target: Path, what: str) -> Path:
+    return target.with_name(f".{target.name}.{what}")
 
 
 def place(source: Path, target: Path) -> Placement:
-    """Copy `source` to `target`, moving an existing `target` aside (a hidden name the indexer skips)."""
+    """Copy `source` to `target`, moving an existing `target` aside (a hidden name the indexer skips), with the
+    upload journaled until `keep` or `undo`."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    previous = target.with_name(f".{target.name}.previous")
+    marker = _hidden(target, MARKER_SUFFIX.lstrip("."))
+    lock = os.open(marker, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the same name uploaded twice at once: one after the other
+    previous = _hidden(target, "previous")
     if target.exists():
         os.replace(target, previous)
     else:
         previous.unlink(missing_ok=True)
-    placement = Placement(target, previous if previous.exists() else None)
+    placement = Placement(target, previous if previous.exists() else None, marker, lock)
+    partial = _hidden(target, "partial")
     try:
-        shutil.copyfile(source, target)
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)  # whole or not there
     except OSError:
+        partial.unlink(missing_ok=True)
         placement.undo()
         raise
     return placement
+
+
+def interrupted(uploads_dir: Path) -> Iterator[Placement]:
+    """The uploads a killed process left unsettled (their markers unlocked), each claimed for settling."""
+    if not uploads_dir.is_dir():
+        return
+    for marker in sorted(uploads_dir.glob(f".*{MARKER_SUFFIX}")):
+        try:
+            lock = os.open(marker, os.O_RDWR)
+        except OSError:
+            continue  # settled meanwhile
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock)  # an upload running now in another process
+            continue
+        if not marker.exists():  # settled between the listing and the lock
+            os.close(lock)
+            continue
+        target = marker.with_name(marker.name[1 : -len(MARKER_SUFFIX)])
+        previous = _hidden(target, "previous")
+        _hidden(target, "partial").unlink(missing_ok=True)
+        yield Placement(target, previous if previous.exists() else None, marker, lock)
+
+
+def finish_interrupted(uploads_dir: Path, index: Callable[[list[Path]], IndexReport]) -> list[str]:
+    """Settle what killed uploads left in `uploads_dir`: each file there is indexed now (kept when indexed, the
+    previous file put back when refused); one line each on what was done."""
+    said = []
+    for left in interrupted(uploads_dir):
+        name = left.target.name
+        if not left.target.exists():
+            left.undo()
+            back = "the previous file is back" if left.previous else "nothing was kept"
+            said.append(f"an interrupted upload of {name} never arrived: {back}")
+            continue
+        try:
+            report = index([left.target])
+        except BaseException:
+            left.release()
+            raise
+        done = len(report.added) + len(report.updated) + len(report.unchanged)
+        if done:
+            left.keep()
+            said.append(
+                f"finished an interrupted upload of {name}: {len(report.added)} added, {len(report.updated)} "
+                f"updated, {len(report.unchanged)} unchanged, {len(report.refused)} refused"
+            )
+        else:
+            left.undo()
+            reasons = "; ".join(r.reason for r in report.refused[:3]) or "nothing to index"
+            said.append(f"an interrupted upload of {name} was refused ({reasons}); it was taken out again")
+    return said
 
 
 def discard_temporary(paths: Iterable[Path], temporary_root: Path) -> None:

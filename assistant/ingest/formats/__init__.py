@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.ingest.formats.common import Loaded
+from assistant.ingest.formats.csv_records import load_csv, load_tsv
 from assistant.ingest.formats.html_page import load_html
 from assistant.ingest.formats.json_records import load_json, load_jsonl
 from assistant.ingest.formats.plain import load_markdown, load_text
@@ -25,5 +26,7 @@ READERS: dict[str, Reader] = {
     ".htm": load_html,
     ".json": load_json,
     ".jsonl": load_jsonl,
+    ".csv": load_csv,
+    ".tsv": load_tsv,
 }
 """The reader of each supported suffix (lower case); `files.SUPPORTED_SUFFIXES` names the same ones."""

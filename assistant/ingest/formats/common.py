@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.articles import Article, Refusal
@@ -19,6 +20,21 @@ class Loaded:
 
     items: list[tuple[str, Article]] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+
+
+Item = tuple[str, Article] | Refusal
+"""What a record reader yields: an article with the place it came from (``path#n``), or a refused record."""
+
+
+def collect(items: Iterable[Item]) -> Loaded:
+    """A record reader's items as one `Loaded`."""
+    loaded = Loaded()
+    for item in items:
+        if isinstance(item, Refusal):
+            loaded.refusals.append(item)
+        else:
+            loaded.items.append(item)
+    return loaded
 
 
 def decode_or_refuse(data: bytes, *, declared: str | None = None) -> str:

@@ -1,113 +1,112 @@
-"""JSON articles (.json: one object or a list of them; .jsonl: one object per line)."""
+"""JSON articles (.json: one object or a list of them; .jsonl: one object per line, streamed).
+
+A record's fields are found by the field mapping (`fields`): ``article``/``header``/``date`` are read as
+they are, like ``text``/``title``/``published``.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from assistant.articles import Article, Refusal
-from assistant.dates import parse_published
-from assistant.decoding import clean_text, normalize_newlines
+from assistant.articles import Refusal
+from assistant.decoding import decode_bytes, has_control_character
 from assistant.errors import RefusedInputError
-from assistant.ingest.formats.common import TOO_DEEP, Loaded, decode_or_refuse, make_article, one_line_url, short_title
+from assistant.ingest.formats.common import TOO_DEEP, Item, Loaded, collect, decode_or_refuse
+from assistant.ingest.formats.fields import FieldMap, FieldsUsed
+from assistant.ingest.formats.record_article import record_article
+from assistant.ingest.record_files import bounded_lines, too_big_record
 
-_TEXT_FIELDS = ("text", "content", "body")
 
-
-def load_json(data: bytes, path_id: str) -> Loaded:
+def load_json(data: bytes, path_id: str, fields: FieldMap | None = None, used: FieldsUsed | None = None) -> Loaded:
     """A .json file: one object (one article, id = the path unless it has id/url) or a list of objects."""
+    fields, used = fields or FieldMap(), used or FieldsUsed()
     try:
         value = json.loads(decode_or_refuse(data))
     except json.JSONDecodeError as error:
         raise RefusedInputError(f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
     if isinstance(value, dict):
-        return _records_to_loaded([(None, value)], path_id)
+        return collect(_records([(None, value)], path_id, fields, used))
     if isinstance(value, list):
         if not value:
             raise RefusedInputError("the JSON list holds no records")
-        return _records_to_loaded(list(enumerate(value, start=1)), path_id)
+        return collect(_records(enumerate(value, start=1), path_id, fields, used))
     raise RefusedInputError("expected a JSON object or a list of objects")
 
 
-def load_jsonl(data: bytes, path_id: str) -> Loaded:
-    """A .jsonl file: one object per line; a bad line is refused by its line number, the rest load.
+def load_jsonl(data: bytes, path_id: str, fields: FieldMap | None = None, used: FieldsUsed | None = None) -> Loaded:
+    """A .jsonl file given whole (UTF-16 ones, which cannot be cut into lines as bytes): see `stream_jsonl`."""
+    fields, used = fields or FieldMap(), used or FieldsUsed()
+    lines = enumerate(decode_or_refuse(data).split("\n"), start=1)
+    return collect(item for number, line in lines for item in _line_items(number, line, path_id, fields, used))
 
-    Records are numbered by line (blank lines count), so ``path#n`` always points at line n.
-    """
-    loaded = Loaded()
-    records: list[tuple[int | None, Any]] = []
-    for number, line in enumerate(decode_or_refuse(data).split("\n"), start=1):
-        if not line.strip():
+
+def stream_jsonl(
+    stream: io.BufferedReader, path_id: str, *, fields: FieldMap, used: FieldsUsed, max_record_bytes: int
+) -> Iterator[Item]:
+    """A .jsonl file, one line at a time: a bad or too-big line is refused by its number, the rest load.
+
+    Records are numbered by line (blank lines count), so ``path#n`` always points at line n."""
+    blank = True
+    for line in bounded_lines(stream, max_record_bytes):
+        place = f"{path_id}#{line.number}"
+        if line.data is None:
+            blank = False
+            yield Refusal(place, f"line {line.number}: {too_big_record(line.size, max_record_bytes)}")
+            continue
+        if not line.data.strip():
             continue
         try:
-            records.append((number, json.loads(line)))
-        except json.JSONDecodeError as error:
-            reason = f"line {number}: invalid JSON: {error.msg} (column {error.colno})"
-            loaded.refusals.append(Refusal(f"{path_id}#{number}", reason))
-        except RecursionError:
-            loaded.refusals.append(Refusal(f"{path_id}#{number}", f"line {number}: {TOO_DEEP}"))
-    rest = _records_to_loaded(records, path_id)
-    loaded.items.extend(rest.items)
-    loaded.refusals.extend(rest.refusals)
-    loaded.refusals.sort(key=lambda refusal: _record_number(refusal.path))
-    return loaded
+            text = _decoded(line.data)
+        except ValueError as error:
+            blank = False
+            yield Refusal(place, f"line {line.number}: {error}")
+            continue
+        if text.strip():  # cleaning may leave nothing (a line of escape sequences)
+            blank = False
+            yield from _line_items(line.number, text, path_id, fields, used)
+    if blank:
+        raise RefusedInputError("file contains only whitespace")
 
 
-def _record_number(place: str) -> int:
-    return int(place.rsplit("#", 1)[1]) if "#" in place else 0
+def _decoded(data: bytes) -> str:
+    """A line as text: plain UTF-8 as it is (its strings are cleaned as articles are made), anything else
+    (another encoding, a byte-order mark, control characters) through `decode_bytes`, like a whole file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(data)
+    if text.startswith("\ufeff") or has_control_character(text.rstrip("\r\n")):
+        return decode_bytes(data)
+    return text
 
 
-def _records_to_loaded(records: list[tuple[int | None, Any]], path_id: str) -> Loaded:
+def _line_items(number: int, line: str, path_id: str, fields: FieldMap, used: FieldsUsed) -> Iterator[Item]:
+    if not line.strip():
+        return
+    place = f"{path_id}#{number}"
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as error:
+        yield Refusal(place, f"line {number}: invalid JSON: {error.msg} (column {error.colno})")
+        return
+    except RecursionError:
+        yield Refusal(place, f"line {number}: {TOO_DEEP}")
+        return
+    yield from _records([(number, value)], path_id, fields, used)
+
+
+def _records(
+    records: Iterable[tuple[int | None, Any]], path_id: str, fields: FieldMap, used: FieldsUsed
+) -> Iterator[Item]:
     """Articles from (record number, value) pairs; a number of None means the file is one record."""
-    loaded = Loaded()
     for number, value in records:
         place = path_id if number is None else f"{path_id}#{number}"
         try:
-            loaded.items.append((place, _record_article(value, path_id, place)))
+            if not isinstance(value, dict):
+                raise RefusedInputError(f"record is a JSON {type(value).__name__}, not an object")
+            yield place, record_article(value, place=place, path_id=path_id, fields=fields, used=used)
         except RefusedInputError as refused:
-            loaded.refusals.append(Refusal(place, str(refused)))
-    return loaded
-
-
-def _record_article(record: Any, path_id: str, place: str) -> Article:
-    """One JSON record as an Article; id = its id, else its url, else where it is (``path#n``)."""
-    if not isinstance(record, dict):
-        raise RefusedInputError(f"record is a JSON {type(record).__name__}, not an object")
-    text = _record_text(record)
-    url = one_line_url(clean_text(_record_str(record, "url")))  # cleaned and capped before it can become the id
-    return make_article(
-        id=_record_id(record) or url or place,
-        text=text,
-        title=short_title(_record_str(record, "title")),
-        source=_record_str(record, "source"),
-        url=url,
-        published=parse_published(record.get("published") or record.get("date")),
-        path=path_id,
-    )
-
-
-def _record_text(record: dict[str, Any]) -> str:
-    """The record's text (from 'text', 'content' or 'body'), newlines normalised."""
-    key = next((key for key in _TEXT_FIELDS if record.get(key) is not None), None)
-    if key is None:
-        raise RefusedInputError("record has no text (expected a 'text', 'content' or 'body' field)")
-    value = record[key]
-    if not isinstance(value, str):
-        raise RefusedInputError(f"field {key!r} is a JSON {type(value).__name__}, not a string")
-    if not value.strip():
-        raise RefusedInputError(f"field {key!r} is empty")
-    return normalize_newlines(value)
-
-
-def _record_id(record: dict[str, Any]) -> str:
-    value = record.get("id")
-    if value is None or isinstance(value, str):
-        return (value or "").strip()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise RefusedInputError(f"field 'id' is a JSON {type(value).__name__}, not a string or an integer")
-
-
-def _record_str(record: dict[str, Any], key: str) -> str:
-    value = record.get(key)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+            yield Refusal(place, str(refused))

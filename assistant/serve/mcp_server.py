@@ -1,0 +1,172 @@
+"""The archive as an MCP server (the official ``mcp`` SDK): ``assistant mcp`` on stdio, ``/mcp`` on ``assistant
+serve`` (streamable HTTP, behind the chat's gate: a login or an API key wherever the chat needs a login).
+
+The tools' descriptions are written for a model that has never heard of this project: what the archive is,
+what each tool returns, and that quotes are verbatim with character offsets (so the model can cite them).
+Failures the caller can fix come back as tool errors whose text says what to send instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types import ToolAnnotations
+from starlette.requests import Request
+from starlette.routing import BaseRoute
+
+from assistant.errors import AssistantError
+from assistant.serve.access import Caller, caller_of
+from assistant.serve.operations import Operations, article_dict, passage_dict
+
+T = TypeVar("T")
+
+INSTRUCTIONS = (
+    "A searchable archive of news articles (mostly German, some English), answered extractively: every answer "
+    "is built from verbatim sentences of the stored articles, each with its article id and character offsets "
+    "(article_text[start:end] == quote). Use `ask` for a question, `search` to see what the archive holds on a "
+    "topic, `article` to read a whole article by id, `status` for the archive's size. Questions work in German "
+    "and English. When `abstained` is true the archive does not answer the question: say so, do not guess."
+)
+ASK = (
+    "Answer a question from the news archive with verbatim quotes. Returns `answer` (text built only from "
+    "quoted sentences, citing them as [1], [2], …), `abstained` (true when the articles do not answer the "
+    "question: then report that the archive has no answer), `quotes` (each: `text` verbatim, `article_id`, "
+    "`title`, `source` = outlet, `published` = YYYY-MM-DD or null, `start`/`end` = character offsets into the "
+    "article), and `passages` (the retrieved context). Optional: `k` passages to retrieve (default 4), "
+    "`sources` (only these outlets, exact names as `status`/`search` show them), `since`/`until` "
+    "(publication days, YYYY-MM-DD). Ask one self-contained question per call (name people and topics, no "
+    "'he' or 'that')."
+)
+SEARCH = (
+    "Find the passages of the news archive closest to a query, without composing an answer. Returns "
+    "`passages`, each with `article_id`, `title`, `source` (outlet), `published`, `url`, `text` and `start`/`end` "
+    "offsets into the article, best first. Use it to explore what the archive holds; use `ask` for an answer. "
+    "Same options as `ask`: `k`, `sources`, `since`, `until`."
+)
+ARTICLE = (
+    "Read one stored article in full by its `article_id` (as returned by `ask` or `search`). Returns `id`, "
+    "`title`, `source` (outlet), `published`, `url` and `text`; quote offsets index into this `text`."
+)
+STATUS = (
+    "How much the archive holds: `articles` and `chunks` (passages) indexed, the `embedding_model`, and "
+    "`last_changed` (Unix time). Call it first if unsure whether the archive has anything."
+)
+INDEX_URLS = (
+    "Add articles to the archive: fetch article pages or RSS/Atom feeds by their http(s) addresses and index "
+    "them (at most 20 at once). Returns counts (`added`, `updated`, `unchanged`, `refused` with reasons) and the "
+    "`article_ids` written. Only for logged-in users or API keys; addresses inside private networks are refused."
+)
+
+
+class ArchiveTools:
+    """The tools over one `Operations`; `open_caller` is who calls when no gate names anyone (stdio: this
+    machine's user; HTTP without login: as `assistant serve` decided)."""
+
+    def __init__(self, operations: Operations, open_caller: Caller) -> None:
+        self.operations = operations
+        self.open_caller = open_caller
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        sources: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, object]:
+        body = _options(question, k, sources, since, until)
+        return _tool(lambda: self.operations.ask(body).to_dict())
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        sources: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, object]:
+        body = _options(query, k, sources, since, until)
+        return _tool(lambda: {"passages": [passage_dict(p) for p in self.operations.search(body)]})
+
+    def article(self, article_id: str) -> dict[str, object]:
+        return _tool(lambda: article_dict(self.operations.article(article_id)))
+
+    def status(self) -> dict[str, object]:
+        return _tool(lambda: dict(self.operations.status()))
+
+    def index_urls(self, urls: list[str], ctx: Context) -> dict[str, object]:
+        if not self._caller(ctx).may_write:
+            raise ToolError("indexing needs a login or an API key; this server runs without one (--no-auth)")
+        return _tool(lambda: self.operations.index_urls(urls))
+
+    def _caller(self, ctx: Context) -> Caller:
+        """Who called over HTTP (as the gate noted it); on stdio, this machine's user."""
+        try:
+            request = ctx.request_context.request
+        except ValueError:
+            return self.open_caller
+        if isinstance(request, Request):
+            return caller_of(request.scope, self.open_caller)
+        return self.open_caller
+
+
+def _options(
+    question: str, k: int | None, sources: list[str] | None, since: str | None, until: str | None
+) -> dict[str, object]:
+    given = {"k": k, "sources": sources, "since": since, "until": until}
+    return {"question": question, **{name: value for name, value in given.items() if value is not None}}
+
+
+def _tool(work: Callable[[], T]) -> T:
+    """The library's refusals as tool errors the model can read and act on."""
+    try:
+        return work()
+    except AssistantError as error:
+        raise ToolError(str(error)) from error
+
+
+def build_mcp(operations: Operations, open_caller: Caller) -> MCPServer:
+    """The MCP server with the archive's tools (read-only ones marked so for clients that ask first)."""
+    server = MCPServer(
+        "news-archive", title="Nachrichten-Assistent", instructions=INSTRUCTIONS, version="1", log_level="WARNING"
+    )
+    tools = ArchiveTools(operations, open_caller)
+    reading = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+    server.add_tool(tools.ask, name="ask", description=ASK, annotations=reading)
+    server.add_tool(tools.search, name="search", description=SEARCH, annotations=reading)
+    server.add_tool(tools.article, name="article", description=ARTICLE, annotations=reading)
+    server.add_tool(tools.status, name="status", description=STATUS, annotations=reading)
+    writing = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True)
+    server.add_tool(tools.index_urls, name="index_urls", description=INDEX_URLS, annotations=writing)
+    return server
+
+
+class HttpMcp:
+    """``/mcp`` on the chat's server: the SDK's streamable-HTTP route, and the lifespan its sessions run in.
+
+    Open on loopback (no login), the SDK's DNS-rebinding check stays on: a web page in the local browser must
+    not reach the tools through a name that resolves to 127.0.0.1. Behind the gate (a key or login on every
+    request) it is off, so a reverse proxy may pass its own Host header."""
+
+    def __init__(self, server: MCPServer, host: str, *, gated: bool = False) -> None:
+        self.server = server
+        security = TransportSecuritySettings(enable_dns_rebinding_protection=False) if gated else None
+        app = server.streamable_http_app(
+            streamable_http_path="/mcp", stateless_http=True, host=host, transport_security=security
+        )
+        self.routes: list[BaseRoute] = list(app.routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        async with self.server.session_manager.run():
+            yield
+
+
+def run_stdio(operations: Operations) -> None:
+    """Serve the tools on standard input and output until the client closes them (``assistant mcp``)."""
+    build_mcp(operations, Caller("local")).run("stdio")

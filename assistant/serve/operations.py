@@ -1,0 +1,117 @@
+"""What programs may do with the archive, checked once for every way in (JSON API, OpenAI-compatible, MCP).
+
+Input arrives as JSON from strangers, so every value is taken as ``object`` and checked with the chat's own
+checks (`assistant.validation`: question length, ``k`` from 1 to ``max_top_k``, source names, days); a refusal
+is an `InvalidInputError` whose message says what to send instead. Nothing here knows HTTP or MCP.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from assistant.answering.retrieval import SearchFilter
+from assistant.answers import Answer, Passage
+from assistant.articles import Article
+from assistant.core import Assistant
+from assistant.errors import InvalidInputError
+from assistant.ingest.web import is_url
+from assistant.serve.user_store import UserStore, user_store_for
+from assistant.validation import check_k, search_filter_from
+
+JsonObject = Mapping[str, object]
+MAX_ID_CHARS = 1000
+"""Article ids are paths or URLs; longer is no id of this index."""
+ASK_FIELDS = ("question", "k", "sources", "since", "until")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question with its options, checked: what `Assistant.ask`, `retrieve` and `chat` take."""
+
+    text: str
+    k: int | None
+    search_filter: SearchFilter | None
+
+
+def question_from(body: JsonObject, maximum_k: int, *, allowed: Sequence[str] = ASK_FIELDS) -> Question:
+    """``{"question", "k", "sources", "since", "until"}`` (all but the question optional), checked; an unknown
+    field is refused by name (a typo such as ``top_k`` must not be ignored silently)."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise InvalidInputError(f"unknown field {unknown[0]!r}: send only {', '.join(allowed)}")
+    question = body.get("question")
+    if not isinstance(question, str):
+        raise InvalidInputError('"question" is required and must be text, e.g. {"question": "Wer vermittelt?"}')
+    k = check_k(body.get("k"), maximum_k)
+    search_filter = search_filter_from(body.get("sources"), body.get("since"), body.get("until"), ("since", "until"))
+    return Question(question, k, search_filter)
+
+
+def check_article_id(article_id: object) -> str:
+    if not isinstance(article_id, str) or not article_id.strip() or len(article_id) > MAX_ID_CHARS:
+        raise InvalidInputError("an article id is the text an answer's quote or passage names as article_id")
+    return article_id
+
+
+def check_urls(urls: object, limit: int) -> list[str]:
+    """A list of http(s) addresses (each once, at most `limit`): never a local path, which `index` would read."""
+    if isinstance(urls, str) or not isinstance(urls, Sequence) or not urls:
+        raise InvalidInputError('"urls" must be a non-empty list of http(s) addresses, e.g. ["https://…/feed.xml"]')
+    wanted = list(dict.fromkeys(urls))
+    if len(wanted) > limit:
+        raise InvalidInputError(f"at most {limit} addresses at once (ASSISTANT_MAX_UPLOAD_FILES), got {len(wanted)}")
+    for url in wanted:
+        if not isinstance(url, str) or not is_url(url):
+            raise InvalidInputError(f"not an http:// or https:// address: {str(url)[:80]!r}")
+    return [str(url) for url in wanted]
+
+
+class Operations:
+    """The archive's operations for programs, over one `Assistant` (safe to call from several threads)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self._user_store: UserStore | None = None
+        self._opening = threading.Lock()
+
+    def user_store(self) -> UserStore:
+        """Where users' conversations are kept (opened at first use: a Chroma server is asked only then)."""
+        with self._opening:
+            if self._user_store is None:
+                self._user_store = user_store_for(self.assistant)
+            return self._user_store
+
+    @property
+    def max_k(self) -> int:
+        return self.assistant.settings.max_top_k
+
+    def ask(self, body: JsonObject) -> Answer:
+        question = question_from(body, self.max_k)
+        return self.assistant.ask(question.text, k=question.k, search_filter=question.search_filter)
+
+    def search(self, body: JsonObject) -> list[Passage]:
+        question = question_from(body, self.max_k)
+        return self.assistant.retrieve(question.text, question.k, search_filter=question.search_filter)
+
+    def article(self, article_id: object) -> Article:
+        return self.assistant.article(check_article_id(article_id))
+
+    def status(self) -> dict[str, int | str | float | None]:
+        return self.assistant.status().as_dict()
+
+    def index_urls(self, urls: object) -> dict[str, object]:
+        """Fetch and index article pages and feeds; the CLI's ``index --json`` report and the ids written."""
+        report = self.assistant.index(check_urls(urls, self.assistant.settings.max_upload_files))
+        return {**report.to_dict(), "article_ids": [*report.added, *report.updated]}
+
+
+def passage_dict(passage: Passage) -> dict[str, object]:
+    """A passage with where it stands (outlet, day, link): what a program shows or cites."""
+    return {**passage.to_dict(), "source": passage.source, "published": passage.published, "url": passage.url}
+
+
+def article_dict(article: Article) -> dict[str, object]:
+    """The stored article: the text quote offsets point into, and its metadata (`assistant article --json`)."""
+    return dict(article.__dict__)

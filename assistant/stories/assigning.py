@@ -1,0 +1,101 @@
+"""Giving indexed articles their story: the indexer's hook, and the catch-up that repairs what it missed.
+
+Called by the indexer inside its store write (after the articles' records are committed), so candidates come
+from the vector store as it now is. One process assigns at a time (``.stories.lock`` in the index folder, an
+flock the kernel releases if the process dies): the book and the clustering order stay one sequence."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from assistant.articles import Article
+from assistant.indexing.records import Records
+from assistant.indexing.shared_store import StoreAccess, file_lock
+from assistant.protocols import VectorStore
+from assistant.stories.book import StoryBook
+from assistant.stories.clustering import Candidates, Params, decide, unit
+from assistant.stories.days import ordinal, store_day
+from assistant.stories.terms import article_terms
+
+log = logging.getLogger(__name__)
+BOOK_FILE = "stories.sqlite3"
+
+
+def store_candidates(store: VectorStore, params: Params) -> Candidates:
+    """Nearest chunks in the vector store within the time window, as article ids (nearest first)."""
+
+    def candidates(vector: np.ndarray, day: int | None) -> list[str]:
+        where = None
+        if day is not None:
+            where = {
+                "$and": [
+                    {"published_day": {"$gte": store_day(day - params.window)}},
+                    {"published_day": {"$lte": store_day(day + params.window)}},
+                ]
+            }
+        hits = store.search(vector, params.neighbours, where)
+        return list(dict.fromkeys(str(hit.metadata["article_id"]) for hit in hits))
+
+    return candidates
+
+
+class StoryAssigner:
+    """Assigns articles to stories in the book of one index folder."""
+
+    def __init__(self, folder: Path, params: Params | None = None) -> None:
+        self.folder = folder
+        self.params = params or Params()
+        self.book = StoryBook(folder / BOOK_FILE)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with file_lock(self.folder / ".stories.lock", fcntl.LOCK_EX):
+            yield
+
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore) -> None:
+        """Give each (article, lead vector) its story, in publication order; one already in a story keeps it
+        (re-indexing an article does not move it, so ids stay stable)."""
+        candidates = store_candidates(store, self.params)
+        with self.turn():
+            for article, vector in sorted(articles, key=lambda pair: (pair[0].published or "", pair[0].id)):
+                if self.book.story_of(article.id) is not None:
+                    continue
+                day = ordinal(article.published)
+                terms = article_terms(article.title, article.text)
+                decision = decide(article.id, unit(vector), terms, day, self.book, candidates, self.params)
+                self.book.apply(decision, article.id, unit(vector), terms, day)
+
+    def removed(self, article_ids: list[str]) -> None:
+        with self.turn():
+            self.book.remove(article_ids)
+
+    def catch_up(self, records: Records, access: StoreAccess) -> int:
+        """Assign what the record holds and the book lacks, forget what the book holds and the record lost;
+        returns how many articles were assigned."""
+        current = records.article_ids()
+        known = self.book.article_ids()
+        gone = sorted(known - current)
+        if gone:
+            self.removed(gone)
+        missing = sorted(current - known)
+        if not missing:
+            return 0
+        log.info("assigning %d articles to stories", len(missing))
+        done = 0
+        for lo in range(0, len(missing), 200):
+            part = [a for a in (records.article(i) for i in missing[lo : lo + 200]) if a is not None]
+            leads = {a.id: chunks[0].id for a in part if (chunks := records.chunks_of(a.id))}
+            with access.reading() as store:
+                vectors = {chunk.metadata["article_id"]: v for chunk, v in store.fetch(list(leads.values()))}
+                self.assign([(a, vectors[a.id]) for a in part if a.id in vectors], store)
+            done += len(vectors)
+        return done
+
+    def close(self) -> None:
+        self.book.close()

@@ -1,0 +1,224 @@
+"""The story book: which article belongs to which story, each story's profile, and the ids merged stories had.
+
+``<index_dir>/stories.sqlite3`` (SQLite in WAL mode, like the indexing record): every assignment, merge and
+removal is one transaction, so a killed process leaves the book as it was before or after one article. The
+book follows the record, never the other way round: an article the record holds and the book lacks (a run
+killed between the two commits, an article another machine indexed into a shared server) is assigned at the next
+catch-up (`assistant.stories.assigning.StoryAssigner.catch_up`), one the book holds and the record lost is
+removed there."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.stories.clustering import Decision, Profile
+from assistant.stories.terms import merged, presence
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY, vector BLOB NOT NULL, terms TEXT NOT NULL, first_day INTEGER, last_day INTEGER,
+    day_sum INTEGER NOT NULL, dated INTEGER NOT NULL, size INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, day INTEGER, vector BLOB NOT NULL, terms TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS members_story ON members(story_id);
+CREATE TABLE IF NOT EXISTS aliases (old TEXT PRIMARY KEY, new TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS df (term TEXT PRIMARY KEY, n INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One article of a story, as the book knows it."""
+
+    article_id: str
+    story_id: str
+    day: int | None
+
+
+class StoryBook:
+    """Stories on disk, shared by every process of the index folder (writers take `assigning`'s file lock)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._db.executescript(_SCHEMA)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=60000")
+            self._local.db = db
+            with self._lock:
+                self._opened.append(db)
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- reading ----------------------------------------------------------------------------------
+    def story_of(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT story_id FROM members WHERE article_id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def resolve(self, story_id: str) -> str | None:
+        """The current id of a story (a merged story's old id leads to the story it became); None if unknown."""
+        if self._db.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone():
+            return story_id
+        row = self._db.execute("SELECT new FROM aliases WHERE old = ?", (story_id,)).fetchone()
+        return row[0] if row else None
+
+    def profiles(self, story_ids: set[str]) -> list[Profile]:
+        ids = sorted(story_ids)
+        found = []
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            rows = self._db.execute(
+                "SELECT id, vector, terms, first_day, last_day, day_sum, dated, size FROM stories "
+                f"WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for sid, blob, terms, first, last, day_sum, dated, size in rows:
+                vector = np.frombuffer(blob, dtype=np.float32).copy()
+                found.append(Profile(sid, vector, json.loads(terms), first, last, day_sum, dated, size))
+        return found
+
+    def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """How many assigned articles hold each term, and how many articles there are."""
+        df: dict[str, int] = {}
+        for lo in range(0, len(terms), 500):
+            part = terms[lo : lo + 500]
+            rows = self._db.execute(f"SELECT term, n FROM df WHERE term IN ({','.join('?' * len(part))})", part)
+            df.update(rows)
+        return df, self.article_count()
+
+    def article_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM members").fetchone()[0])
+
+    def article_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT article_id FROM members")}
+
+    def members(self, story_id: str | None = None) -> list[Member]:
+        """Every member (or one story's), in the order they joined."""
+        query = "SELECT article_id, story_id, day FROM members"
+        rows = (
+            self._db.execute(query + " WHERE story_id = ? ORDER BY seq", (story_id,))
+            if story_id
+            else (self._db.execute(query + " ORDER BY seq"))
+        )
+        return [Member(*row) for row in rows]
+
+    def member_vectors(self, story_id: str) -> dict[str, np.ndarray]:
+        rows = self._db.execute("SELECT article_id, vector FROM members WHERE story_id = ?", (story_id,))
+        return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in rows}
+
+    # --- writing (one transaction each) -----------------------------------------------------------
+    def apply(
+        self, decision: Decision, article_id: str, vector: np.ndarray, terms: dict[str, float], day: int | None
+    ) -> None:
+        """Record an article in its story (and merge the stories the decision found to be one)."""
+        story = decision.story
+        with self._transaction() as db:
+            seq = int(db.execute("SELECT coalesce(max(seq), 0) + 1 FROM members").fetchone()[0])
+            db.execute(
+                "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?)",
+                (article_id, story.id, day, np.asarray(vector, np.float32).tobytes(), json.dumps(terms), seq),
+            )
+            db.executemany(
+                "INSERT INTO df VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET n = n + 1", [(t,) for t in terms]
+            )
+            _put(db, story)
+            for other in decision.merge:
+                _merge(db, story.id, other.id)
+
+    def remove(self, article_ids: Iterable[str]) -> None:
+        """Forget articles (deleted from the index); their stories are rebuilt from the members left."""
+        for article_id in article_ids:
+            with self._transaction() as db:
+                row = db.execute("SELECT story_id, terms FROM members WHERE article_id = ?", (article_id,)).fetchone()
+                if row is None:
+                    continue
+                db.execute("DELETE FROM members WHERE article_id = ?", (article_id,))
+                db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
+                _rebuild(db, row[0])
+
+
+def _put(db: sqlite3.Connection, story: Profile) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            story.id,
+            np.asarray(story.vector, np.float32).tobytes(),
+            json.dumps(story.terms),
+            story.first_day,
+            story.last_day,
+            story.day_sum,
+            story.dated,
+            story.size,
+        ),
+    )
+
+
+def _merge(db: sqlite3.Connection, into: str, other: str) -> None:
+    """`other`'s articles move to `into`; `other` (and every id that led to it) now leads to `into`."""
+    db.execute("UPDATE members SET story_id = ? WHERE story_id = ?", (into, other))
+    db.execute("UPDATE aliases SET new = ? WHERE new = ?", (into, other))
+    db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?)", (other, into))
+    db.execute("DELETE FROM stories WHERE id = ?", (other,))
+    _rebuild(db, into)
+
+
+def _rebuild(db: sqlite3.Connection, story_id: str) -> None:
+    """A story's profile from its members (after a merge or a removal); gone when it has none."""
+    rows = db.execute("SELECT vector, terms, day FROM members WHERE story_id = ? ORDER BY seq", (story_id,)).fetchall()
+    if not rows:
+        db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+        return
+    vector = np.sum([np.frombuffer(blob, dtype=np.float32) for blob, _, _ in rows], axis=0)
+    terms: dict[str, float] = {}
+    for _, text, _ in rows:
+        terms = merged(terms, presence(json.loads(text)))
+    days = [day for _, _, day in rows if day is not None]
+    story = Profile(
+        story_id,
+        vector,
+        terms,
+        min(days) if days else None,
+        max(days) if days else None,
+        sum(days),
+        len(days),
+        len(rows),
+    )
+    _put(db, story)

@@ -1,0 +1,171 @@
+"""Online clustering of arriving articles into stories, so that the cost of one article does not grow with the archive.
+
+After Miranda and others (2018, "Multilingual clustering of streaming news"): each arriving article is compared
+with the stories its nearest neighbours belong to, by dense and sparse similarity with a decay for the days
+between the article and the story, and joins the best one above a threshold or starts a new story. Candidates
+come from the vector store within a time window."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from assistant.stories.terms import cosine, merged, presence, profile_weighted, weighted
+
+
+@dataclass(frozen=True)
+class Params:
+    """The clustering's knobs (measured on FANG-COVID with `bench/bench_stories.py`)."""
+
+    threshold: float = 0.22
+    """Score an article needs to join a story."""
+    dense_weight: float = 0.5
+    """Share of the dense similarity in the score (the rest is the tf-idf cosine)."""
+    dense_floor: float = 0.80
+    """e5 cosines of unrelated German news lie near this: the dense part counts from here to 1."""
+    half_life: float = 7.0
+    """Days outside a story's span after which its similarity counts half."""
+    window: int = 21
+    """Days before and after the article in which neighbours are looked for."""
+    neighbours: int = 24
+    """Nearest chunks asked of the vector store per article."""
+    min_sparse: float = 0.07
+    """Least tf-idf cosine to a story's profile: without a shared name or rare word, no dense similarity joins."""
+    merge_threshold: float = 0.55
+    """Story-to-story score above which two stories an article fits both are merged."""
+
+
+@dataclass
+class Profile:
+    """What a story is, for comparing: its vector sum, its term counts, and its days."""
+
+    id: str
+    vector: np.ndarray
+    terms: dict[str, float]
+    first_day: int | None
+    last_day: int | None
+    day_sum: int = 0
+    dated: int = 0
+    size: int = 0
+    members: list[str] = field(default_factory=list)
+
+    def centroid(self) -> np.ndarray:
+        norm = float(np.linalg.norm(self.vector)) or 1.0
+        return self.vector / norm
+
+    def gap(self, day: int | None) -> float:
+        """Days from `day` to the story's span (0 inside it; 0 when either is undated)."""
+        if day is None or self.first_day is None or self.last_day is None:
+            return 0.0
+        return float(max(0, day - self.last_day, self.first_day - day))
+
+    def joined(self, article_id: str, vector: np.ndarray, terms: dict[str, float], day: int | None) -> Profile:
+        """This story with one more article."""
+        days = [d for d in (self.first_day, self.last_day, day) if d is not None]
+        return Profile(
+            self.id,
+            self.vector + vector,
+            merged(self.terms, presence(terms)),
+            min(days) if days else None,
+            max(days) if days else None,
+            self.day_sum + (day or 0),
+            self.dated + (day is not None),
+            self.size + 1,
+            [*self.members, article_id],
+        )
+
+
+class Book(Protocol):
+    """Where stories are kept (`assistant.stories.book.StoryBook` on disk)."""
+
+    def story_of(self, article_id: str) -> str | None: ...
+
+    def profiles(self, story_ids: set[str]) -> list[Profile]: ...
+
+    def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]: ...
+
+
+Candidates = Callable[[np.ndarray, int | None], list[str]]
+"""(article vector, day) -> ids of nearby articles (the vector store's nearest within the time window)."""
+
+
+def story_id_for(article_id: str) -> str:
+    """A story is named after the article that started it: the same archive indexed again gets the same ids."""
+    return "s-" + hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where an article goes: the story it joins (or starts), and stories found to be the same one."""
+
+    story: Profile
+    new: bool
+    merge: list[Profile]
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector)) or 1.0
+    return (vector / norm).astype(np.float32)
+
+
+class Scorer:
+    """Similarity of an article (or story) to a story, with the time decay."""
+
+    def __init__(self, params: Params, df: dict[str, int], documents: int) -> None:
+        self.params = params
+        self.df = df
+        self.documents = documents
+
+    def similarity(self, vector: np.ndarray, terms: dict[str, float], story: Profile) -> float:
+        p = self.params
+        dense = float(np.dot(unit(vector), story.centroid()))
+        dense = max(0.0, (dense - p.dense_floor) / (1.0 - p.dense_floor))
+        story_terms = profile_weighted(story.terms, story.size, self.df, self.documents)
+        sparse = cosine(weighted(terms, self.df, self.documents), story_terms)
+        if sparse < p.min_sparse:
+            return 0.0
+        return p.dense_weight * dense + (1.0 - p.dense_weight) * sparse
+
+    def score(self, vector: np.ndarray, terms: dict[str, float], day: int | None, story: Profile) -> float:
+        decay = math.pow(0.5, story.gap(day) / self.params.half_life)
+        return self.similarity(vector, terms, story) * decay
+
+    def between(self, a: Profile, b: Profile) -> float:
+        """How alike two stories are (for merging): their profiles, decayed by the days between their spans."""
+        gap = 0.0
+        if None not in (a.first_day, a.last_day, b.first_day, b.last_day):
+            gap = float(max(0, (b.first_day or 0) - (a.last_day or 0), (a.first_day or 0) - (b.last_day or 0)))
+        return self.similarity(a.vector, profile_weighted(a.terms, a.size, self.df, self.documents), b) * math.pow(
+            0.5, gap / self.params.half_life
+        )
+
+
+def decide(
+    article_id: str,
+    vector: np.ndarray,
+    terms: dict[str, float],
+    day: int | None,
+    book: Book,
+    candidates: Candidates,
+    params: Params,
+) -> Decision:
+    """The story of one arriving article (not yet in the book), and the stories it shows to be one."""
+    near = [a for a in candidates(vector, day) if a != article_id]
+    story_ids = {s for s in (book.story_of(a) for a in near) if s is not None}
+    profiles = book.profiles(story_ids)
+    wanted = sorted(set(terms).union(*(p.terms for p in profiles)))
+    df, documents = book.document_frequencies(wanted)
+    scorer = Scorer(params, df, documents)
+    scored = sorted(((scorer.score(vector, terms, day, p), p) for p in profiles), key=lambda x: (-x[0], x[1].id))
+    fitting = [p for s, p in scored if s >= params.threshold]
+    if not fitting:
+        start = Profile(story_id_for(article_id), np.zeros_like(vector), {}, None, None)
+        return Decision(start.joined(article_id, vector, terms, day), True, [])
+    best = fitting[0].joined(article_id, vector, terms, day)
+    same = [p for p in fitting[1:] if scorer.between(p, best) >= params.merge_threshold]
+    return Decision(best, False, same)

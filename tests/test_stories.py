@@ -1,0 +1,258 @@
+"""Stories: arriving articles grouped into stories on a real index (real model, Chroma and story book on disk),
+the views, the digest and the outlet comparison, through Python and the `assistant` command as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SHARED
+from stories_samples import ARTICLES, LATE
+
+from assistant import Assistant, Settings
+from assistant.embeddings.onnx_backend import OnnxEmbeddings
+from assistant.errors import InvalidInputError, StoryNotFoundError
+from assistant.stories.book import StoryBook
+from assistant.stories.clustering import Decision, Profile
+from assistant.stories.sentences import changed
+
+FANG = SHARED / "data" / "fang-covid" / "articles.jsonl"
+
+
+def by_article(assistant: Assistant) -> dict[str, str]:
+    return {aid: story.id for story in assistant.stories() for aid in story.article_ids}
+
+
+def test_articles_of_one_story_are_grouped_and_keep_their_ids(assistant: Assistant, settings: Settings) -> None:
+    assistant.index(ARTICLES)
+    story = by_article(assistant)
+    assert story["fire-1"] == story["fire-2"] == story["fire-3"]
+    assert story["strike-1"] == story["strike-2"]
+    assert len({story["fire-1"], story["strike-1"], story["weather-1"]}) == 3
+
+    again = Assistant(settings, embeddings=assistant.embeddings)  # another process's view, same folder
+    try:
+        assert again.index(ARTICLES).unchanged and by_article(again) == story
+        again.index(LATE)  # published on the first day of the fire, indexed last: joins the old story
+        assert by_article(again)["fire-late"] == story["fire-1"]
+    finally:
+        again.close()
+
+    assistant.delete("strike-2")
+    after = by_article(assistant)
+    assert "strike-2" not in after and after["strike-1"] == story["strike-1"]
+
+
+def test_story_page_and_listing(assistant: Assistant) -> None:
+    assistant.index(ARTICLES)
+    fire = next(s for s in assistant.stories() if "fire-1" in s.article_ids)
+    assert fire.first_seen == "2024-03-10" and fire.last_update == "2024-03-12"
+    assert fire.title in {a.title for a in ARTICLES if a.id.startswith("fire")}
+    assert [(o.source, o.articles, o.first_report) for o in fire.outlets] == [
+        ("nordkurier.de", 1, "2024-03-10"),
+        ("suedkurier.de", 1, "2024-03-11"),
+        ("westkurier.de", 1, "2024-03-12"),
+    ]
+    page = assistant.story(fire.id)
+    assert [a.id for a in page.articles] == ["fire-1", "fire-2", "fire-3"]
+    assert page.per_day == [("2024-03-10", "nordkurier.de", 1), ("2024-03-11", "suedkurier.de", 1),
+                            ("2024-03-12", "westkurier.de", 1)]  # fmt: skip
+    for quote in page.timeline:
+        assert assistant.article(quote.article_id).text[quote.start : quote.end] == quote.text
+    assert [q.date for q in page.timeline] == ["2024-03-10", "2024-03-11", "2024-03-12"]
+    assert {s.id for s in assistant.stories(since="2024-03-12", until="2024-03-12")} == {
+        fire.id,
+        *(s.id for s in assistant.stories() if {"strike-2", "weather-1"} & set(s.article_ids)),
+    }
+    assert assistant.stories(since="2024-03-10", until="2024-03-10") == [fire]
+    assert {s.id for s in assistant.stories(sources=["westkurier.de"])} >= {fire.id}
+    with pytest.raises(StoryNotFoundError):
+        assistant.story("s-000000000000")
+
+
+def test_merged_story_keeps_its_old_id(tmp_path: Path) -> None:
+    book = StoryBook(tmp_path / "stories.sqlite3")
+    vector = np.ones(4, dtype=np.float32)
+
+    def profile(story_id: str, members: list[str], day: int) -> Profile:
+        return Profile(story_id, vector * len(members), {"brand": 1.0}, day, day, day, 1, len(members), members)
+
+    book.apply(Decision(profile("s-a", ["a"], 10), True, []), "a", vector, {"brand": 1.0}, 10)
+    book.apply(Decision(profile("s-b", ["b"], 11), True, []), "b", vector, {"brand": 1.0}, 11)
+    both = Decision(profile("s-a", ["a", "c"], 10), False, [profile("s-b", ["b"], 11)])
+    book.apply(both, "c", vector, {"brand": 1.0}, 12)
+    assert book.resolve("s-b") == book.resolve("s-a") == "s-a"
+    assert {m.article_id for m in book.members("s-a")} == {"a", "b", "c"}
+    assert book.profiles({"s-a"})[0].last_day == 12 and book.resolve("s-x") is None
+    book.remove(["a", "b", "c"])
+    assert book.resolve("s-a") is None or not book.members("s-a")
+    book.close()
+
+
+def test_articles_without_a_story_get_one_at_the_next_look(settings: Settings, embeddings: OnnxEmbeddings) -> None:
+    """What a run killed between the record's commit and the story book's leaves: articles without a story."""
+    plain = Assistant(settings.model_copy(update={"stories": False}), embeddings=embeddings)
+    try:
+        plain.index(ARTICLES)
+    finally:
+        plain.close()
+    assert not (settings.index_dir / "stories.sqlite3").exists()
+    repaired = Assistant(settings, embeddings=embeddings)
+    try:
+        story = by_article(repaired)
+        assert set(story) == {a.id for a in ARTICLES}
+        assert story["fire-1"] == story["fire-3"] != story["strike-1"]
+    finally:
+        repaired.close()
+
+
+def test_digest_leaves_out_repeats_and_marks_updates(assistant: Assistant) -> None:
+    assistant.index(ARTICLES)
+    stories = {d.story.id: d for d in assistant.digest("2024-03-11", "2024-03-11")}
+    fire = next(d for d in stories.values() if "fire-2" in d.new_articles)
+    assert fire.new_articles == ["fire-2"]
+    texts = [i.sentence.text for i in fire.items]
+    assert "Verletzt wurde nach ersten Berichten niemand." not in texts  # fire-1 said it the day before
+    update = next(i for i in fire.items if i.earlier is not None)
+    assert "350 Zelte" in update.sentence.text and "300 Zelte" in update.earlier.text and update.change == "numbers"
+    for item in fire.items:
+        s = item.sentence
+        assert assistant.article(s.article_id).text[s.start : s.end] == s.text
+    assert fire.to_dict()["sentences"][0]["earlier"]["article_id"] == "fire-1"
+    with pytest.raises(InvalidInputError):
+        assistant.digest("last tuesday")
+
+
+def test_compare_aligns_outlets(assistant: Assistant) -> None:
+    assistant.index(ARTICLES)
+    comparison = assistant.compare("Wie berichten die Medien über den Brand im Lager Kara Tepe?")
+    assert comparison.outlets == ["nordkurier.de", "suedkurier.de", "westkurier.de"]
+    assert len(comparison.shown_outlets()) == 3
+    changes = {(d.a.text, d.b.text): d.change for d in comparison.differences}
+    assert any("300 Zelte" in a and "350 Zelte" in b for a, b in changes)
+    assert any("Kairidis" in a and "Mitarakis" in b for a, b in changes)
+    assert any(s.also_in for s in comparison.shared)
+    quotes = [s.quote for s in comparison.shared + comparison.single]
+    quotes += [x for d in comparison.differences for x in (d.a, d.b)]
+    for q in quotes:
+        assert assistant.article(q.article_id).text[q.start : q.end] == q.text
+
+
+def test_changed_numbers_dates_and_names() -> None:
+    assert changed("Rund 300 Zelte brannten nieder.", "Rund 350 Zelte brannten nieder.") == "numbers"
+    assert changed("Der Streik soll am Dienstag beginnen.", "Der Streik soll am Mittwoch beginnen.") == "dates"
+    assert (
+        changed("Minister Dimitris Kairidis kam nach Lesbos.", "Minister Notis Mitarakis kam nach Lesbos.") == "names"
+    )
+    assert changed("In der Nacht brach ein Großbrand aus.", "Ein Großbrand zerstörte große Teile des Lagers.") is None
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, str | None]]) -> None:
+    path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n", encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_cli_stories_story_compare_digest(tmp_path: Path) -> None:
+    news = tmp_path / "news.jsonl"
+    _write_jsonl(news, [
+        {"id": a.id, "title": a.title, "source": a.source, "published": a.published, "url": a.url, "text": a.text}
+        for a in ARTICLES
+    ])  # fmt: skip
+    index = ["--index-dir", str(tmp_path / "index")]
+    assert run_cli("index", str(news), *index, cwd=tmp_path).returncode == 0
+    listed = json.loads(run_cli("stories", *index, "--json", cwd=tmp_path).stdout)
+    assert len(listed) == 3
+    fire = next(s for s in listed if "fire-1" in s["article_ids"])
+    assert set(fire) >= {"id", "title", "first_seen", "last_update", "outlets", "article_ids"}
+    assert fire["article_ids"] == ["fire-1", "fire-2", "fire-3"]
+    window = json.loads(run_cli("stories", *index, "--since", "11.3.2024", "--until", "2024-03-11", "--json",
+                                cwd=tmp_path).stdout)  # fmt: skip
+    assert {s["id"] for s in window} == {fire["id"], next(s["id"] for s in listed if "strike-1" in s["article_ids"])}
+    page = json.loads(run_cli("story", fire["id"], *index, "--json", cwd=tmp_path).stdout)
+    assert page["id"] == fire["id"] and len(page["timeline"]) == 3 and len(page["per_day"]) == 3
+    text = run_cli("story", fire["id"], *index, cwd=tmp_path).stdout
+    assert "Outlets:" in text and "suedkurier.de: 1 articles, first 2024-03-11" in text
+    missing = run_cli("story", "s-nothing", *index, cwd=tmp_path)
+    assert missing.returncode == 1 and "no story with id 's-nothing'" in missing.stderr
+
+    compared = json.loads(run_cli("compare", "Wo unterscheiden sich die Darstellungen zum Brand in Kara Tepe?", *index,
+                                  "--json", cwd=tmp_path).stdout)  # fmt: skip
+    assert compared["story_id"] == fire["id"] and compared["differences"]
+    digest = json.loads(run_cli("digest", "--since", "2024-03-11", "--until", "2024-03-11", *index, "--json",
+                                cwd=tmp_path).stdout)  # fmt: skip
+    updates = [s for story in digest for s in story["sentences"] if s["update"]]
+    assert updates and updates[0]["earlier"]["text"].endswith("300 Zelte nieder.")
+    bad = run_cli("digest", "--since", "gestern abend", *index, cwd=tmp_path)
+    assert bad.returncode == 1 and "--since takes a day" in bad.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FANG.exists(), reason="the FANG-COVID data set (../shared/data) is not there")
+def test_fang_covid_subset_through_the_cli(tmp_path: Path) -> None:
+    """Tönnies articles of two June days and Moria articles of two September days, interleaved: two stories
+    (at least three of each topic's four articles in its story, the two stories apart)."""
+    rows = [json.loads(line) for line in FANG.read_text(encoding="utf-8").split("\n") if line.strip()]
+    days = {"2020-06-20", "2020-06-21"}
+    toennies = [r for r in rows if "tönnies" in r["header"].lower() and r["date"][:10] in days]
+    moria = [r for r in rows if "moria" in r["header"].lower() and r["date"][:10] in {"2020-09-09", "2020-09-10"}]
+    chosen = toennies[:4] + moria[:4]
+    assert len(chosen) == 8
+    news = tmp_path / "fang.jsonl"
+    _write_jsonl(news, [
+        {"id": r["url"], "title": r["header"], "source": r["source"], "published": r["date"], "url": r["url"],
+         "text": r["article"]}
+        for r in chosen[::2] + chosen[1::2]
+    ])  # fmt: skip
+    index = ["--index-dir", str(tmp_path / "index")]
+    assert run_cli("index", str(news), *index, cwd=tmp_path).returncode == 0
+    listed = json.loads(run_cli("stories", *index, "--json", cwd=tmp_path).stdout)
+    story = {aid: s["id"] for s in listed for aid in s["article_ids"]}
+    main = {}
+    for name, rows_of in (("toennies", toennies[:4]), ("moria", moria[:4])):
+        counts = Counter(story[r["url"]] for r in rows_of)
+        main[name], size = counts.most_common(1)[0]
+        assert size >= 3, counts  # a commentary column that mentions the fire may stand apart
+    assert main["toennies"] != main["moria"]
+
+
+@pytest.mark.slow
+def test_stories_on_a_chroma_server_reach_another_machine(tmp_path: Path, embeddings: OnnxEmbeddings) -> None:
+    """One machine indexes into a Chroma server; another, with an empty folder of its own, lists the same stories
+    (its book is filled from the shared archive when first asked)."""
+    from test_chroma_server import CHROMA, ChromaServer
+
+    if not CHROMA.exists():
+        pytest.skip("the chroma CLI is not installed")
+    server = ChromaServer(tmp_path / "server")
+    server.start()
+    try:
+        writer = Assistant(Settings(index_dir=tmp_path / "a", chroma_url=server.url), embeddings=embeddings)
+        reader = Assistant(Settings(index_dir=tmp_path / "b", chroma_url=server.url), embeddings=embeddings)
+        try:
+            writer.index(ARTICLES)
+            written, read = by_article(writer), by_article(reader)
+            assert read == written
+            assert read["fire-1"] == read["fire-2"] == read["fire-3"] != read["strike-1"]
+            assert reader.story(read["fire-1"]).summary.article_ids == ["fire-1", "fire-2", "fire-3"]
+        finally:
+            writer.close()
+            reader.close()
+    finally:
+        server.stop()
