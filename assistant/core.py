@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answering.asking import make_question
 from assistant.answering.conversation import ChatTurn, rewrite_followup
 from assistant.answering.extractive import Abstention, ExtractiveAnswerer
-from assistant.answering.retrieval import SearchFilter, hybrid_retriever
+from assistant.answering.retrieval import hybrid_retriever
 from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
@@ -53,6 +54,7 @@ from assistant.protocols import (
     Rewrite,
     VectorStore,
 )
+from assistant.question import Question, SearchFilter
 from assistant.settings import Settings
 from assistant.validation import check_k, check_question
 
@@ -376,17 +378,17 @@ class Assistant:
         self, question: str, k: int | None = None, *, search_filter: SearchFilter | None = None
     ) -> list[Passage]:
         """The `k` passages most likely to answer `question`."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)
-        return self._retrieve(question, k, search_filter)[1]
+        asked = self._question(question, k, search_filter)
+        return self._retrieve(asked)[1]
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
 
         Passages, sentences and leads come from one snapshot of the record, whatever is written meanwhile."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)  # input first, then the index
+        asked = self._question(question, k, search_filter)  # input first, then the index
         with self._open_records(create=False).snapshot():
-            query_vector, passages = self._retrieve(question, k, search_filter)
-            return self.answerer.answer(question, query_vector, passages)
+            query_vector, passages = self._retrieve(asked)
+            return self.answerer.answer(asked, query_vector, passages)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -394,10 +396,10 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)
+        asked = self._question(question, k, search_filter)
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
-            query_vector, passages = self._retrieve(question, k, search_filter)
-        yield from self.answerer.stream(question, query_vector, passages)
+            query_vector, passages = self._retrieve(asked)
+        yield from self.answerer.stream(asked, query_vector, passages)
 
     def chat(
         self,
@@ -412,11 +414,16 @@ class Assistant:
 
         `history` is the conversation so far as plain-text chat messages (``{"role", "content"}``, the format
         of Gradio's and LangChain's chats); `ChatTurn.messages` gives this turn's two to append."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)
+        question, k = self._question_text(question), check_k(k, self.settings.max_top_k)
         searched = self.rewriter(question, list(history)).strip() or question
         return ChatTurn(question, searched, self.ask_stream(searched, k=k, search_filter=search_filter))
 
-    def _question(self, question: object) -> str:
+    def _question(self, question: object, k: object, search_filter: SearchFilter | None) -> Question:
+        """The question value every stage works with, made once from what the caller sent (`_question_text`)."""
+        text, checked_k = self._question_text(question), check_k(k, self.settings.max_top_k)
+        return make_question(text, k=checked_k, search_filter=search_filter)
+
+    def _question_text(self, question: object) -> str:
         """The question as searched: checked (text, length), cleaned like article text (no control characters,
         lone surrogates the tokenizer cannot take replaced, NFC); EmptyQuestionError when nothing is left."""
         cleaned = clean_text(check_question(question, self.settings.max_question_chars)).strip()
@@ -424,26 +431,22 @@ class Assistant:
             raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
         return cleaned
 
-    def _retrieve(
-        self, question: str, k: int | None, search_filter: SearchFilter | None
-    ) -> tuple[np.ndarray, list[Passage]]:
-        """Passages for a question and `k` already checked by the public entry points."""
+    def _retrieve(self, question: Question) -> tuple[np.ndarray, list[Passage]]:
+        """Passages for a question whose `k` the public entry points checked."""
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
-        query_vector = self.embeddings.embed_query_array(question)
-        k = k or self.settings.top_k
-        passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK, search_filter)
+        query_vector = self.embeddings.embed_query_array(question.text)
+        k = question.k or self.settings.top_k
+        passages = self._search(records, question, query_vector, k + SYNDICATION_SLACK)
         return query_vector, collapse(passages, self._text_of)[:k]
 
     def _text_of(self, article_id: str) -> str | None:
         article = self._open_records(create=False).article(article_id)
         return article.text if article else None
 
-    def _search(
-        self, records: Records, question: str, query_vector: np.ndarray, k: int, search_filter: SearchFilter | None
-    ) -> list[Passage]:
+    def _search(self, records: Records, question: Question, query_vector: np.ndarray, k: int) -> list[Passage]:
         """Hybrid retrieval while no writer changes the store; a store read that fails reopens the client once."""
         keyword = self.keyword_index.ensure_current()
         access = self._store_access()
@@ -451,7 +454,7 @@ class Assistant:
             try:
                 with access.reading() as store:
                     retriever: Retriever = self._retriever(store, keyword, records)
-                    return retriever.retrieve(question, query_vector, k, search_filter)
+                    return retriever.retrieve(question, query_vector, k, question.search_filter)
             except AssistantError:
                 raise
             except Exception:  # a client that fell behind the files despite the generation (e.g. a foreign tool)

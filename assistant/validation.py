@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from assistant.answering.retrieval import SearchFilter
 from assistant.dates import parse_typed_day
 from assistant.errors import EmptyQuestionError, InvalidInputError
+from assistant.question import SearchFilter
 
 MAX_SOURCES = 100
 """Source names per filter: more than any index here names, few enough to keep the store's query small."""

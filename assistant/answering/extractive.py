@@ -19,19 +19,21 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.answering.article_overview import is_overview_question
+from assistant.answering.asking import as_question
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import Covered, TokenAligner
 from assistant.indexing.keyword_index import tokenize
-from assistant.language import cross_lingual, guess_language
+from assistant.language import cross_lingual
 from assistant.phrases import phrase
 from assistant.protocols import PassageEmbedder, TokenEmbedder
+from assistant.question import Question
 
 MAX_QUOTE_CHARS = 400
 """The longest quote: a longer sentence is cut to its clauses (evaluation's quote_hit counts only quotes this long)."""
@@ -168,7 +170,11 @@ class QuestionTerms:
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float]) -> QuestionTerms:
-        weights = {stem: idf(stem) for stem in set(tokenize(question))}
+        return cls.from_stems(tokenize(question), idf)
+
+    @classmethod
+    def from_stems(cls, stems: Iterable[str], idf: Callable[[str], float]) -> QuestionTerms:
+        weights = {stem: idf(stem) for stem in set(stems)}
         return cls(weights, sum(weights.values()) or 1.0)
 
     def shared_weight(self, text: str, *, prefix: int = STEM_PREFIX) -> float:
@@ -244,14 +250,15 @@ class ExtractiveAnswerer:
         self.max_quotes = max_quotes
         self.second_quote_margin = second_quote_margin
 
-    def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
-        language = guess_language(question)
-        terms = QuestionTerms.of(question, self.idf)
-        overview = self._overview(question, terms, passages, language)
+    def answer(self, question: Question | str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
+        asked = as_question(question)
+        text, language = asked.text, asked.language
+        terms = QuestionTerms.from_stems(asked.stems, self.idf)
+        overview = self._overview(text, terms, passages, language)
         if overview is not None:
             return overview
-        cross = cross_lingual(question, [p.text for p in passages[:1]])  # the passage an answer leans on most
-        coverage = self._coverage_of(question) if cross else None
+        cross = cross_lingual(text, [p.text for p in passages[:1]], asked=language)  # the passage leaned on most
+        coverage = self._coverage_of(text) if cross else None
         weights = self.aligned_weights if coverage is not None else self.cross_weights if cross else self.weights
         sentences = self._sentences_of(passages[: self.candidate_passages]) if passages else []
         cosines = [float(vector @ query_vector) for _, _, _, vector, _ in sentences]
@@ -260,16 +267,18 @@ class ExtractiveAnswerer:
         chunks = self._index_chunks()
         threshold = self.abstention.threshold_for(chunks, cross_lingual=cross, aligned=coverage is not None)
         if candidates and not cross:
-            evidence, threshold = self._second_look(question, passages, sentences, cosines, evidence, threshold, chunks)
+            evidence, threshold = self._second_look(text, passages, sentences, cosines, evidence, threshold, chunks)
         if not candidates or evidence < threshold:
-            return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language)
+            return Answer(text, phrase(language, "not_in_articles"), True, [], passages, language)
         picked = self._choose(candidates)
         extended = [self._quotable(terms, passages[c.passage_rank], c) for c in picked]
         alone = [self._shorten(terms, passages[c.passage_rank], c) for c in picked]
         chosen = _distinct(extended, alone, [passages[c.passage_rank].article_id for c in picked])
-        return _quoted_answer(question, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
+        return _quoted_answer(text, [_quote(passages[c.passage_rank], c) for c in chosen], passages, language)
 
-    def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
+    def stream(
+        self, question: Question | str, query_vector: np.ndarray, passages: list[Passage]
+    ) -> Iterator[str | Answer]:
         """The `Answerer` stream: quotes are chosen all at once, so the whole text is one piece."""
         return as_stream(self.answer(question, query_vector, passages))
 
