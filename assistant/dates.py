@@ -120,3 +120,40 @@ def day_number(published: str | dt.date | None) -> int | None:
         return None
     digits = published[:10].replace("-", "")
     return int(digits) if digits.isdigit() and len(digits) == 8 else None
+
+
+# --------------------------------------------------------------------------- days and times named in a text
+
+_MONTH_NAMES = (
+    r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|may|june|july|october|december|"
+    r"jan|feb|mär|apr|jun|jul|aug|sept?|okt|oct|nov|dez|dec"
+)
+_WEEKDAYS = (
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+_NUMBER_WORDS = r"eins|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|halb|viertel"
+_DAY_PATTERNS = [
+    rf"\d{{1,2}}\.\s*(?:{_MONTH_NAMES})\.?(?:\s+\d{{4}})?",  # 15. Februar (2020)
+    r"\d{1,2}\.\s?\d{1,2}\.(?:\s?\d{2,4})?",  # 22.06.2020, 22.6.
+    r"\d{4}-\d{2}-\d{2}",
+    rf"(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?",  # June 15(, 2020)
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_NAMES})(?:\s+\d{{4}})?",  # 15 June 2020
+    rf"(?:{_MONTH_NAMES})\s+(?:19|20)\d\d",  # September 2018
+    rf"(?:(?:am|on|seit|bis|ab)\s+)?(?:{_WEEKDAYS})(?:abend|morgen|mittag|nachmittag|vormittag)?",
+    rf"(?:um\s+)?(?:kurz\s+)?(?:nach|vor)?\s*(?:\d{{1,2}}(?::\d{{2}})?|{_NUMBER_WORDS})\s+uhr(?:\s+(?:morgens|abends|früh))?",
+    r"\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)\b",
+    r"\d{1,2}:\d{2}",
+    r"(?:(?:im|in|seit|bis|ab|since|until|in)\s+(?:dem\s+)?(?:jahr\s+)?)(?:19|20)\d\d",  # im Jahr 2018, seit 2018
+    r"(?:gestern|vorgestern|heute|morgen|yesterday|today|tomorrow)",
+    rf"(?:anfang|mitte|ende|early|mid|late)\s+(?:{_MONTH_NAMES})",
+]
+_DAY_SPAN = re.compile(r"\b(?:" + "|".join(_DAY_PATTERNS) + r")\b", re.IGNORECASE)
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names a day, a month or year, or a time of day ("am 15. Februar", "September 2018", "um
+    kurz nach zwei Uhr morgens", "on Monday"): (start, end) offsets, in order, not overlapping. What the
+    answerer looks for when a question asks "wann" or "an welchem Tag"."""
+    return [(m.start(), m.end()) for m in _DAY_SPAN.finditer(text) if m.group().strip()]

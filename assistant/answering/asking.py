@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.answering.answer_kinds import answer_kind
 from assistant.indexing.keyword_index import tokenize
 from assistant.language import guess_language
 from assistant.question import Question, SearchFilter
@@ -9,7 +10,9 @@ from assistant.question import Question, SearchFilter
 
 def make_question(text: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Question:
     """The question as every stage sees it (the text already checked and cleaned by the façade)."""
-    return Question(text, guess_language(text), tuple(tokenize(text)), search_filter=search_filter, k=k)
+    language = guess_language(text)
+    kind = answer_kind(text, language)
+    return Question(text, language, tuple(tokenize(text)), kind, search_filter=search_filter, k=k)
 
 
 def as_question(question: Question | str) -> Question:
