@@ -173,6 +173,38 @@ def tune(
                 )
 
 
+def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
+    """The question path's time with and without the detail search, side by side in one process (the machine is
+    shared, so only the ratio means much): each question is retrieved, then answered as asked and as if it were
+    open (no detail search), alternating, `rounds` times; prints p50 and p95 of both and their ratio."""
+    import dataclasses
+    import time
+
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.evaluation import percentile
+
+    texts = [str(q["question"]) for q in json.loads(questions_file.read_text(encoding="utf-8"))]
+    assistant = Assistant(Settings(index_dir=index_dir))
+    assistant.ask(texts[0])  # first-use costs (the model, the tagger) are no question's
+    times: dict[str, list[float]] = {"today (kind ignored)": [], "with details": []}
+    both = (("today (kind ignored)", True), ("with details", False))
+    for round_number in range(rounds):
+        for n, text in enumerate(texts):
+            for label, open_kind in both if (n + round_number) % 2 else both[::-1]:  # neither always goes first
+                started = time.perf_counter()
+                question = make_question(text, k=assistant.settings.top_k)
+                question = dataclasses.replace(question, kind="open") if open_kind else question
+                vector = assistant.embeddings.embed_query_array(question.text)
+                passages = assistant.retrieve(question.text)
+                assistant.answerer.answer(question, vector, passages)
+                times[label].append((time.perf_counter() - started) * 1000)
+    p50 = {label: percentile(values, 50) or 0.0 for label, values in times.items()}
+    for label, values in times.items():
+        print(f"{label}: p50 {p50[label]:.1f} ms, p95 {percentile(values, 95):.1f} ms ({len(values)} questions)")
+    print(f"ratio of p50: {p50['with details'] / p50['today (kind ignored)']:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -183,11 +215,17 @@ def main() -> None:
     tuning.add_argument("--removed-index-dir", type=Path, required=True)
     tuning.add_argument("--corpus", type=Path, required=True)
     tuning.add_argument("--questions", type=Path, default=DATA / "questions.json")
+    timing = commands.add_parser("latency")
+    timing.add_argument("--index-dir", type=Path, required=True)
+    timing.add_argument("--questions", type=Path, default=DATA / "questions.json")
+    timing.add_argument("--rounds", type=int, default=3)
     tuning.add_argument("--show", action="store_true", help="print each question's outcome")
     tuning.add_argument("grid", nargs="+", help="bonus,neighbour,margin")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)
+    elif args.command == "latency":
+        latency(args.index_dir, args.questions, args.rounds)
     elif args.command == "tune":
         tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
     else:
