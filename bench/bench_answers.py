@@ -139,11 +139,11 @@ def tune(
         vector = assistant.embeddings.embed_query_array(question.text)
         replays.append((q, group, question, vector, assistant.retrieve(q.question, k=10), assistant.answerer))
     for values in grid:
-        bonus, neighbour, gap = (float(v) for v in values.split(","))
+        bonus, neighbour, margin, *cross = (float(v) for v in values.split(","))
         rows = []
         for q, group, question, vector, passages, answerer in replays:
             assert isinstance(answerer, ExtractiveAnswerer)
-            answerer.detail = DetailWeights(bonus, neighbour, gap)
+            answerer.detail = DetailWeights(bonus, neighbour, margin, cross[0] if cross else None)
             answer = answerer.answer(question, vector, passages)
             quote = answer.quotes[0].text if answer.quotes else None
             short = answer.short_answer
@@ -220,7 +220,7 @@ def main() -> None:
     timing.add_argument("--questions", type=Path, default=DATA / "questions.json")
     timing.add_argument("--rounds", type=int, default=3)
     tuning.add_argument("--show", action="store_true", help="print each question's outcome")
-    tuning.add_argument("grid", nargs="+", help="bonus,neighbour,margin")
+    tuning.add_argument("grid", nargs="+", help="bonus,neighbour,margin[,cross_margin]")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)

@@ -231,6 +231,11 @@ class DetailWeights:
     # look answered, and a question in another language than the articles, are weighed on other scales (fitted
     # without this margin), so there only "no sentence holds one" declines.
 
+    cross_margin: float | None = 0.0  # the same for a question in another language (on its own scale)
+
+    def margin_for(self, cross: bool) -> float | None:
+        return self.cross_margin if cross else self.margin
+
     def preferred(self, candidate: _SentenceCandidate, holding: Holding | None) -> _SentenceCandidate:
         """The candidate scored for holding the detail; quoted with the next sentence when that holds it."""
         if holding is None:
@@ -310,8 +315,8 @@ class ExtractiveAnswerer:
             held = self._holdings(asked, candidates, sentences)
             holders = [candidates[n] for n in held]
             detail_evidence = self.evidence(terms, passages, holders, weights, aligned=coverage is not None)
-            decided_first = first_evidence >= first_threshold and not cross  # see DetailWeights.margin
-            if not held or (decided_first and detail_evidence < first_threshold + self.detail.margin):
+            margin = self.detail.margin_for(cross) if first_evidence >= first_threshold else None
+            if not held or (margin is not None and detail_evidence < first_threshold + margin):
                 return Answer(text, phrase(language, f"missing_{asked.kind}"), True, [], passages, language)
             if not cross:  # across languages the token alignment chooses (a bonus there picked stray names)
                 candidates = [self.detail.preferred(c, held.get(n)) for n, c in enumerate(candidates)]
