@@ -148,6 +148,8 @@ _DAY_PATTERNS = [
     r"(?:(?:im|in|seit|bis|ab|since|until|in)\s+(?:dem\s+)?(?:jahr\s+)?)(?:19|20)\d\d",  # im Jahr 2018, seit 2018
     r"(?:gestern|vorgestern|heute|morgen|yesterday|today|tomorrow)",
     rf"(?:anfang|mitte|ende|early|mid|late)\s+(?:{_MONTH_NAMES})",
+    r"(?:1[6-9]|20)\d\d(?:er(?:\s+jahren?)?)?",  # a year on its own (1879; 1553 is likelier a count), a decade
+    r"\d{1,2}\.\s+jahrhunderts?",
 ]
 _DAY_SPAN = re.compile(r"\b(?:" + "|".join(_DAY_PATTERNS) + r")\b", re.IGNORECASE)
 

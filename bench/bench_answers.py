@@ -139,11 +139,11 @@ def tune(
         vector = assistant.embeddings.embed_query_array(question.text)
         replays.append((q, group, question, vector, assistant.retrieve(q.question, k=10), assistant.answerer))
     for values in grid:
-        bonus, neighbour, margin, *cross = (float(v) for v in values.split(","))
+        bonus, neighbour, margin, *cross = (float(v) if v != "none" else None for v in values.split(","))
         rows = []
         for q, group, question, vector, passages, answerer in replays:
             assert isinstance(answerer, ExtractiveAnswerer)
-            answerer.detail = DetailWeights(bonus, neighbour, margin, cross[0] if cross else None)
+            answerer.detail = DetailWeights(bonus or 0.0, neighbour or 0.0, margin, cross[0] if cross else None)
             answer = answerer.answer(question, vector, passages)
             quote = answer.quotes[0].text if answer.quotes else None
             short = answer.short_answer
