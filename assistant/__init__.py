@@ -10,7 +10,6 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from assistant.answering.retrieval import SearchFilter
     from assistant.answers import Answer, Passage, Quote
     from assistant.articles import Article, Refusal
     from assistant.core import Assistant, IndexStatus
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
         StoreUnavailableError,
     )
     from assistant.indexing.indexer import IndexReport
+    from assistant.question import SearchFilter
     from assistant.settings import Settings
 
 _WHERE = {
@@ -48,7 +48,7 @@ _WHERE = {
     "ModelMismatchError": "assistant.errors",
     "StoreUnavailableError": "assistant.errors",
     "IndexReport": "assistant.indexing.indexer",
-    "SearchFilter": "assistant.answering.retrieval",
+    "SearchFilter": "assistant.question",
     "Settings": "assistant.settings",
 }
 

@@ -61,6 +61,20 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The few words that answer (a day, a number, a name, a place, a cause), cut from the first quote:
+    ``article.text[start:end] == text``, always."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "article_id": self.article_id, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The answer to one question and the quotes and passages it stands on."""
 
@@ -74,16 +88,20 @@ class Answer:
     verified_quotes: int = 0  # the model's quotes found in the passage they cite
     dropped_quotes: int = 0  # the model's quotes that could not be found, removed from the answer
     notice: str = ""  # why the answer is not what was asked for (model unavailable, answer unsupported)
+    short_answer: ShortAnswer | None = None  # inside the first quote, when the question asks for a detail
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``ask --json`` shape, exactly."""
-        return {
+        """The ``ask --json`` shape, exactly (``short_answer`` only when there is one)."""
+        data: dict[str, Any] = {
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
             "quotes": [q.to_dict() for q in self.quotes],
             "passages": [p.to_dict() for p in self.passages],
         }
+        if self.short_answer is not None:
+            data["short_answer"] = self.short_answer.to_dict()
+        return data
 
 
 def as_stream(answer: Answer) -> Iterator[str | Answer]:

@@ -421,7 +421,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     config = evaluation.EvalRun(
         args.qa_file, args.questions, args.distractors or [], args.k, args.unanswerable, args.seed,
-        args.articles, args.limit, args.index_dir,
+        args.articles, args.limit, args.index_dir, args.corpus, args.remove_answer_sentences,
     )  # fmt: skip
     bars: dict[str, Any] = {}
     try:
@@ -698,7 +698,15 @@ def _add_timeline_commands(commands: Commands, common: argparse.ArgumentParser) 
 
 def _add_eval_command(commands: Commands) -> None:
     evaluate = commands.add_parser("eval", help="measure answers on a SQuAD-format file (hit@k, quotes, latency)")
-    evaluate.add_argument("qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas)")
+    evaluate.add_argument(
+        "qa_file", help="SQuAD-format JSON (data[].paragraphs[].context/qas), or FANG-COVID questions.json"
+    )
+    evaluate.add_argument("--corpus", help="the articles of FANG-COVID questions (default: articles.jsonl beside)")
+    evaluate.add_argument(
+        "--remove-answer-sentences",
+        action="store_true",
+        help="ask the answerable questions again with their answer sentences removed; they must abstain",
+    )
     evaluate.add_argument(
         "--questions", help="ask the questions of this parallel SQuAD file (same ids), e.g. English on German"
     )

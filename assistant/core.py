@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answering.asking import make_question
 from assistant.answering.conversation import ChatTurn, rewrite_followup
 from assistant.answering.extractive import Abstention, ExtractiveAnswerer
-from assistant.answering.retrieval import SearchFilter, hybrid_retriever
+from assistant.answering.retrieval import hybrid_retriever
 from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.articles import Article
@@ -59,6 +60,7 @@ from assistant.protocols import (
     Rewrite,
     VectorStore,
 )
+from assistant.question import Question, SearchFilter
 from assistant.settings import Settings
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
@@ -489,8 +491,8 @@ class Assistant:
         self, question: str, k: int | None = None, *, search_filter: SearchFilter | None = None
     ) -> list[Passage]:
         """The `k` passages most likely to answer `question`."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)
-        return self._retrieve(question, k, search_filter)[1]
+        asked = self._question(question, k, search_filter)
+        return self._retrieve(asked)[1]
 
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
@@ -498,15 +500,15 @@ class Assistant:
         A development question ("Wie hat sich … entwickelt?") is answered with a timeline; time words ("im Juni
         2020", "zuletzt") choose the days quoted instead of being searched. Every quote carries the day it
         speaks about. Passages, sentences and leads come from one snapshot of the record."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)  # input first, then the index
+        asked = self._question(question, k, search_filter)  # input first, then the index
         with self._open_records(create=False).snapshot():
-            planned = self._plan(question, k, search_filter)
+            planned = self._plan(asked)
             if isinstance(planned, Answer):
                 return planned
             searched, window, query_vector, passages = planned
             with asked_window(window):
                 answer = self.answerer.answer(searched, query_vector, passages)
-        return with_days(dataclasses.replace(answer, question=question), self._stored_day)
+        return with_days(dataclasses.replace(answer, question=asked.text), self._stored_day)
 
     def ask_stream(
         self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None
@@ -514,9 +516,9 @@ class Assistant:
         """Like `ask`, streamed: pieces of answer text as they are written, then the final (verified) `Answer`.
 
         Without a language model the whole extractive answer text is one piece."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)
+        asked = self._question(question, k, search_filter)
         with self._open_records(create=False).snapshot():  # not across the yields: a stream may change threads
-            planned = self._plan(question, k, search_filter)
+            planned = self._plan(asked)
         if isinstance(planned, Answer):
             yield from as_stream(planned)
             return
@@ -524,44 +526,46 @@ class Assistant:
         with asked_window(window):
             for item in self.answerer.stream(searched, query_vector, passages):
                 if isinstance(item, Answer):
-                    item = with_days(dataclasses.replace(item, question=question), self._stored_day)
+                    item = with_days(dataclasses.replace(item, question=asked.text), self._stored_day)
                 yield item
 
-    def _plan(
-        self, question: str, k: int | None, search_filter: SearchFilter | None
-    ) -> Answer | tuple[str, DaySpan | None, np.ndarray, list[Passage]]:
+    def _plan(self, asked: Question) -> Answer | tuple[Question, DaySpan | None, np.ndarray, list[Passage]]:
         """A timeline answer for a development question (when the articles hold dated events), else what the
         answerer needs: the question as searched, the window it names, its vector and passages.
 
         Time words act as a window only in an archive of dated articles: in undated ones ("1990" in an
         encyclopaedia) they stay search terms, and the question takes the ordinary path unchanged."""
-        if is_development_question(question):
-            timeline, used = self._timeline(question, search_filter, None, MAX_ENTRIES)
+        if is_development_question(asked.text):
+            timeline, used = self._timeline(asked.text, asked.search_filter, None, MAX_ENTRIES)
             if timeline.entries:
-                return timeline_answer(question, timeline, used)
-        asked = question_time(question, self.now())
-        query_vector, passages = self._retrieve(question, k, search_filter)
-        if (asked.window is None and not asked.recent) or not mostly_dated(passages):
-            return question, None, query_vector, passages
-        query_vector, passages = self._retrieve_in_time(asked, k, search_filter)
-        return asked.searched, asked.window, query_vector, passages
+                return timeline_answer(asked.text, timeline, used)
+        timed = question_time(asked.text, self.now())
+        query_vector, passages = self._retrieve(asked)
+        if (timed.window is None and not timed.recent) or not mostly_dated(passages):
+            return asked, None, query_vector, passages
+        searched = dataclasses.replace(
+            make_question(timed.searched, k=asked.k, search_filter=asked.search_filter), language=asked.language
+        )
+        timed_vector, timed_passages = self._retrieve_in_time(timed, searched)
+        if not timed_passages:  # nothing of the topic in that window ("am Montag" against today, in an old archive)
+            return asked, None, query_vector, passages
+        return searched, timed.window, timed_vector, timed_passages
 
-    def _retrieve_in_time(
-        self, asked: QuestionTime, k: int, search_filter: SearchFilter | None
-    ) -> tuple[np.ndarray, list[Passage]]:
+    def _retrieve_in_time(self, timed: QuestionTime, searched: Question) -> tuple[np.ndarray, list[Passage]]:
         """Passages for a question without its time words: of the asked window (published from its first day
         on, and speaking about one of its days), or the newest of the relevant ones when it asks for the latest."""
-        if asked.window is None and not asked.recent:
-            return self._retrieve(asked.searched, k, search_filter)
-        wide = min(max(4 * (k or self.settings.top_k), 20), self.settings.max_top_k)
-        narrowed = published_from(search_filter, asked.window)
-        query_vector, passages = self._retrieve(asked.searched, wide, narrowed)
-        if asked.window is not None:
+        if timed.window is None and not timed.recent:
+            return self._retrieve(searched)
+        k = searched.k or self.settings.top_k
+        wide = min(max(4 * k, 20), self.settings.max_top_k)
+        narrowed = published_from(searched.search_filter, timed.window)
+        query_vector, passages = self._retrieve(dataclasses.replace(searched, k=wide, search_filter=narrowed))
+        if timed.window is not None:
             sentences = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
-            passages = passages_in_window(passages, sentences, asked.window)
-        if asked.recent:
-            return query_vector, latest_first(passages, k or self.settings.top_k)
-        return query_vector, passages[: k or self.settings.top_k]
+            passages = passages_in_window(passages, sentences, timed.window)
+        if timed.recent:
+            return query_vector, latest_first(passages, k)
+        return query_vector, passages[:k]
 
     def chat(
         self,
@@ -576,11 +580,16 @@ class Assistant:
 
         `history` is the conversation so far as plain-text chat messages (``{"role", "content"}``, the format
         of Gradio's and LangChain's chats); `ChatTurn.messages` gives this turn's two to append."""
-        question, k = self._question(question), check_k(k, self.settings.max_top_k)
+        question, k = self._question_text(question), check_k(k, self.settings.max_top_k)
         searched = self.rewriter(question, list(history)).strip() or question
         return ChatTurn(question, searched, self.ask_stream(searched, k=k, search_filter=search_filter))
 
-    def _question(self, question: object) -> str:
+    def _question(self, question: object, k: object, search_filter: SearchFilter | None) -> Question:
+        """The question value every stage works with, made once from what the caller sent (`_question_text`)."""
+        text, checked_k = self._question_text(question), check_k(k, self.settings.max_top_k)
+        return make_question(text, k=checked_k, search_filter=search_filter)
+
+    def _question_text(self, question: object) -> str:
         """The question as searched: checked (text, length), cleaned like article text (no control characters,
         lone surrogates the tokenizer cannot take replaced, NFC); EmptyQuestionError when nothing is left."""
         cleaned = clean_text(check_question(question, self.settings.max_question_chars)).strip()
@@ -588,32 +597,28 @@ class Assistant:
             raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
         return cleaned
 
-    def _retrieve(
-        self, question: str, k: int | None, search_filter: SearchFilter | None
-    ) -> tuple[np.ndarray, list[Passage]]:
-        """Passages for a question and `k` already checked by the public entry points."""
+    def _retrieve(self, question: Question) -> tuple[np.ndarray, list[Passage]]:
+        """Passages for a question whose `k` the public entry points checked."""
         records = self._open_records(create=False)
         self._check_model(records)
         if records.counts()[0] == 0:
             raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
-        query_vector = self.embeddings.embed_query_array(question)
-        k = k or self.settings.top_k
+        query_vector = self.embeddings.embed_query_array(question.text)
+        k = question.k or self.settings.top_k
         reranker = self.reranker
         pool = (
             k + SYNDICATION_SLACK if reranker is None else max(k + SYNDICATION_SLACK, self.settings.rerank_candidates)
         )
-        passages = self._search(records, question, query_vector, pool, search_filter)
+        passages = self._search(records, question, query_vector, pool)
         if reranker is not None:
-            passages = reranker.rerank(question, passages)
+            passages = reranker.rerank(question.text, passages)
         return query_vector, collapse(passages, self._text_of)[:k]
 
     def _text_of(self, article_id: str) -> str | None:
         article = self._open_records(create=False).article(article_id)
         return article.text if article else None
 
-    def _search(
-        self, records: Records, question: str, query_vector: np.ndarray, k: int, search_filter: SearchFilter | None
-    ) -> list[Passage]:
+    def _search(self, records: Records, question: Question, query_vector: np.ndarray, k: int) -> list[Passage]:
         """Hybrid retrieval while no writer changes the store; a store read that fails reopens the client once."""
         keyword = self.keyword_index.ensure_current()
         access = self._store_access()
@@ -621,7 +626,7 @@ class Assistant:
             try:
                 with access.reading() as store:
                     retriever: Retriever = self._retriever(store, keyword, records)
-                    return retriever.retrieve(question, query_vector, k, search_filter)
+                    return retriever.retrieve(question, query_vector, k, question.search_filter)
             except AssistantError:
                 raise
             except Exception:  # a client that fell behind the files despite the generation (e.g. a foreign tool)
@@ -644,7 +649,7 @@ class Assistant:
         Time words in the question ("seit dem 1. März", "im Juni 2020") narrow the days, resolved against
         `as_of` (else the ``as_of`` setting, else today); `search_filter` restricts sources and publication
         days as in `ask`. Without either, the timeline spans the whole archive."""
-        return self._timeline(self._question(question), search_filter, as_of, max_entries)[0]
+        return self._timeline(self._question_text(question), search_filter, as_of, max_entries)[0]
 
     def _timeline(
         self, question: str, search_filter: SearchFilter | None, as_of: str | dt.date | None, max_entries: int
@@ -662,7 +667,9 @@ class Assistant:
             if records.counts()[0] == 0:
                 raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
             query_vector = self.embeddings.embed_query_array(topic)
-            passages = self._search(records, topic, query_vector, TIMELINE_PASSAGES, search_filter)
+            passages = self._search(
+                records, make_question(topic, search_filter=search_filter), query_vector, TIMELINE_PASSAGES
+            )
             sentences = records.sentences_of(p.chunk_id for p in passages)
         entries = build_entries(passages, sentences, query_vector, window=window, max_entries=max_entries)
         per_day = articles_per_day(passages)
@@ -746,12 +753,12 @@ class Assistant:
         """How outlets report what `question` is about: the story most of its passages belong to, its sentences
         aligned across outlets (shared ones once with the other outlets, single-outlet ones marked, differing
         numbers or names side by side), each a verbatim quote with offsets."""
-        question = self._question(question)
+        question = self._question_text(question)
         topic = topic_of(question)
         book = self._story_book()
         records = self._open_records(create=False)
         with records.snapshot():
-            passages = self._retrieve(topic, k, None)[1]
+            passages = self._retrieve(self._question(topic, k, None))[1]
             votes: dict[str, float] = {}
             for rank, passage in enumerate(passages):
                 story_id = book.story_of(passage.article_id)

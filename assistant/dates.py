@@ -562,3 +562,42 @@ def _parse_anchor(published: str | None) -> dt.date | None:
         return dt.date.fromisoformat(published[:10])
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------- days and times named in a text
+
+_SPAN_MONTHS = (
+    r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|may|june|july|october|december|"
+    r"jan|feb|mär|apr|jun|jul|aug|sept?|okt|oct|nov|dez|dec"
+)
+_SPAN_WEEKDAYS = (
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+_SPAN_NUMBER_WORDS = r"eins|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|halb|viertel"
+_SPAN_PATTERNS = [
+    rf"\d{{1,2}}\.\s*(?:{_SPAN_MONTHS})\.?(?:\s+\d{{4}})?",  # 15. Februar (2020)
+    r"\d{1,2}\.\s?\d{1,2}\.(?:\s?\d{2,4})?",  # 22.06.2020, 22.6.
+    r"\d{4}-\d{2}-\d{2}",
+    rf"(?:{_SPAN_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?",  # June 15(, 2020)
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_SPAN_MONTHS})(?:\s+\d{{4}})?",  # 15 June 2020
+    rf"(?:{_SPAN_MONTHS})\s+(?:19|20)\d\d",  # September 2018
+    rf"(?:(?:am|on|seit|bis|ab)\s+)?(?:{_SPAN_WEEKDAYS})(?:abend|morgen|mittag|nachmittag|vormittag)?",
+    rf"(?:um\s+)?(?:kurz\s+)?(?:nach|vor)?\s*(?:\d{{1,2}}(?::\d{{2}})?|{_SPAN_NUMBER_WORDS})\s+uhr(?:\s+(?:morgens|abends|früh))?",
+    r"\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)\b",
+    r"\d{1,2}:\d{2}",
+    r"(?:(?:im|in|seit|bis|ab|since|until|in)\s+(?:dem\s+)?(?:jahr\s+)?)(?:19|20)\d\d",  # im Jahr 2018, seit 2018
+    r"(?:gestern|vorgestern|heute|morgen|yesterday|today|tomorrow)",
+    rf"(?:anfang|mitte|ende|early|mid|late)\s+(?:{_SPAN_MONTHS})",
+    r"(?:1[6-9]|20)\d\d(?:er(?:\s+jahren?)?)?",  # a year on its own (1879; 1553 is likelier a count), a decade
+    r"\d{1,2}\.\s+jahrhunderts?",
+]
+_DAY_SPAN = re.compile(r"\b(?:" + "|".join(_SPAN_PATTERNS) + r")\b", re.IGNORECASE)
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names a day, a month or year, or a time of day ("am 15. Februar", "September 2018", "um
+    kurz nach zwei Uhr morgens", "on Monday"): (start, end) offsets, in order, not overlapping. What the
+    answerer looks for when a question asks "wann" or "an welchem Tag"."""
+    return [(m.start(), m.end()) for m in _DAY_SPAN.finditer(text) if m.group().strip()]

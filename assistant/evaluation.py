@@ -25,13 +25,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from assistant.answering.extractive import MAX_QUOTE_CHARS  # a longer first quote never counts as a quote hit
 from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
+from assistant.evaluating import fang_covid
+from assistant.evaluating.removal import AnswerTarget, Removal, remove_answer_sentences
 from assistant.indexing.indexer import TAGGING
 from assistant.settings import Settings
 
@@ -44,6 +46,16 @@ MARKER_FILE = "EVAL_INDEX"
 """Marks an index directory built by `evaluate`: only there may articles missing from the run be deleted."""
 WARM_UP_QUESTION = "Worum geht es in den Artikeln?"
 
+Group = Literal["answerable", "left_out", "on_topic", "removed"]
+"""Why a question is asked: answerable; unanswerable because its article was left out of the index, because
+the articles hold its topic but not its answer (a gold unanswerable question), or because its answer sentences
+were removed from the archive (`--remove-answer-sentences`)."""
+UNANSWERABLE_KEYS: dict[Group, str] = {
+    "left_out": "abstain_unanswerable",
+    "on_topic": "abstain_on_topic",
+    "removed": "abstain_removed",
+}
+"""Each kind of unanswerable question's abstention share in the report, side by side."""
 EvalProgress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` with stage ``"index"`` or ``"ask"``."""
 
@@ -58,10 +70,12 @@ class SquadQuestion:
     answers: tuple[str, ...]
     article_index: int
     paragraph_index: int
+    answerable: bool = True  # False: the articles hold its topic but not its answer (no gold answers)
+    article_id: str | None = None  # the answering article's id when it is not a SQuAD paragraph's
 
     @property
     def context_id(self) -> str:
-        return context_id(self.article_index, self.paragraph_index)
+        return self.article_id or context_id(self.article_index, self.paragraph_index)
 
 
 @dataclass(frozen=True)
@@ -77,12 +91,15 @@ class SquadArticle:
     index: int
     title: str
     paragraphs: tuple[SquadParagraph, ...]
+    articles: tuple[Article, ...] | None = None  # as indexed, when they are not made from the paragraphs
 
     @property
     def questions(self) -> list[SquadQuestion]:
         return [q for paragraph in self.paragraphs for q in paragraph.questions]
 
     def to_articles(self) -> list[Article]:
+        if self.articles is not None:
+            return list(self.articles)
         title = self.title.replace("_", " ")
         return [
             Article(id=context_id(self.index, number), text=paragraph.context, title=title)
@@ -103,6 +120,34 @@ def load_squad(path: str | Path) -> list[SquadArticle]:
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConfigurationError(f"cannot read SQuAD file {path}: {error}") from error
     return [_squad_article(index, entry) for index, entry in enumerate(data)]
+
+
+def load_qa(path: str | Path, corpus: str | Path | None = None) -> list[SquadArticle]:
+    """A SQuAD file, or FANG-COVID questions (a JSON list) with their articles (`corpus`, by default the
+    ``articles.jsonl`` beside them)."""
+    if not fang_covid.is_fang_questions(path):
+        return load_squad(path)
+    articles = fang_covid.read_articles(corpus or Path(path).with_name("articles.jsonl"))
+    return fang_covid_set(articles, fang_covid.read_questions(path))
+
+
+def fang_covid_set(articles: Sequence[Article], questions: Sequence[fang_covid.FangQuestion]) -> list[SquadArticle]:
+    """Each news article as one SQuAD article with its questions; the questions without an answer in the
+    archive (on the topic, but the detail is missing) in one more entry that indexes nothing."""
+    by_url: dict[str, list[fang_covid.FangQuestion]] = {}
+    for question in questions:
+        by_url.setdefault(question.url or "", []).append(question)
+    entries = []
+    for index, article in enumerate(articles):
+        asked = tuple(
+            SquadQuestion(q.id, q.question, (q.answer,), index, 0, article_id=article.id)
+            for q in by_url.get(article.id, [])
+            if q.answer
+        )
+        entries.append(SquadArticle(index, article.title, (SquadParagraph(article.text, asked),), (article,)))
+    index = len(entries)
+    open_ones = tuple(SquadQuestion(q.id, q.question, (), index, 0, answerable=False) for q in by_url.get("", []))
+    return [*entries, SquadArticle(index, "", (SquadParagraph("", open_ones),), ())]
 
 
 def with_questions_from(squad: Sequence[SquadArticle], other: Sequence[SquadArticle]) -> list[SquadArticle]:
@@ -209,6 +254,12 @@ def is_quote_hit(quote: str | None, answers: Sequence[str], max_chars: int = MAX
     return quote is not None and len(quote) <= max_chars and contains_any(quote, answers)
 
 
+def is_short_answer_hit(short: str, answers: Sequence[str]) -> bool:
+    """A short answer is right when it and a gold answer hold one another ("1553" in "1553", "Verl" in "in
+    Verl", "15 Prozent" in "15 Prozent der Bevölkerung"): spans' edges differ between finders and annotators."""
+    return any(occurs_in(short, answer) or occurs_in(answer, short) for answer in answers if answer)
+
+
 def share(flags: Sequence[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
@@ -283,6 +334,8 @@ class QuestionResult:
     top_article: str | None
     passage_lengths: tuple[int, ...]  # of the top PASSAGE_CHARS_K passages
     ms: float
+    group: Group = "answerable"
+    short_answer: str | None = None
 
     @property
     def quote_hit(self) -> bool:
@@ -296,19 +349,24 @@ class QuestionResult:
             "gold": list(q.answers),
             "context_id": q.context_id,
             "answerable": self.answerable,
+            "group": self.group,
             "hit_rank": self.rank,
             "context_rank": self.context_rank,
             "abstained": self.abstained,
             "quote": self.quote,
             "quote_article": self.quote_article,
             "quote_hit": self.quote_hit,
+            "short_answer": self.short_answer,
+            "short_answer_hit": self.short_answer is not None and is_short_answer_hit(self.short_answer, q.answers),
             "top_score": None if self.top_score is None else round(self.top_score, 4),
             "top_article": self.top_article,
             "ms": round(self.ms, 1),
         }
 
 
-def score_answer(question: SquadQuestion, answer: Answer, answerable: bool, ms: float) -> QuestionResult:
+def score_answer(
+    question: SquadQuestion, answer: Answer, answerable: bool, ms: float, group: Group | None = None
+) -> QuestionResult:
     """Score one `Answer` against the gold strings (no I/O, so tests can build answers by hand)."""
     passages = answer.passages
     quote = answer.quotes[0] if answer.quotes else None
@@ -324,6 +382,8 @@ def score_answer(question: SquadQuestion, answer: Answer, answerable: bool, ms: 
         top_article=passages[0].article_id if passages else None,
         passage_lengths=tuple(len(p.text) for p in passages[:PASSAGE_CHARS_K]),
         ms=ms,
+        group=group or ("answerable" if answerable else "left_out"),
+        short_answer=answer.short_answer.text if answer.short_answer else None,
     )
 
 
@@ -345,8 +405,10 @@ class EvalReport:
         ranks = [r.rank for r in answerable]
         data: dict[str, Any] = {f"hit@{k}": _round(hit_at_k(ranks, k)) for k in self.ks}
         data[f"mrr@{MRR_CUTOFF}"] = _round(mean_reciprocal_rank(ranks))
+        data[f"article@{PASSAGE_CHARS_K}"] = _round(hit_at_k([r.context_rank for r in answerable], PASSAGE_CHARS_K))
         data["quote_hit"] = _round(share([r.quote_hit for r in answerable]))
-        data["abstain_unanswerable"] = _round(share([r.abstained for r in unanswerable]))
+        for group, key in UNANSWERABLE_KEYS.items():
+            data[key] = _round(share([r.abstained for r in unanswerable if r.group == group]))
         data["answer_answerable"] = _round(share([not r.abstained for r in answerable]))
         data.update(self._latency_and_lengths())
         data.update(questions=len(self.results), answerable=len(answerable), unanswerable=len(unanswerable))
@@ -389,31 +451,69 @@ def evaluate(
     limit: int | None = None,
     distractors: Sequence[Article | Path] = (),
     progress: EvalProgress | None = None,
+    remove_answer_sentences: bool = False,
 ) -> EvalReport:
     """Index the contexts (minus `unanswerable` left-out articles) and distractors, then ask every question.
 
     All questions are asked with k = max(ks, 10), so hit@k and mrr@10 come from one retrieval. hit@1 and
-    hit@5 are always reported.
+    hit@5 are always reported. With `remove_answer_sentences` the answerable questions are asked once more
+    after their answer sentences were taken out of the index (`evaluating.removal`): then they must abstain.
     """
     left_out = choose_unanswerable(len(squad), unanswerable, seed)
     index_seconds, indexed = build_index(assistant, squad, left_out, distractors, progress)
     questions = select_questions(squad, articles_slice, limit)
     k = max([*ks, MRR_CUTOFF])
     assistant.ask(WARM_UP_QUESTION, k=k)  # first-call costs (lazy loading) are not a question's latency
-    results = []
-    for done, question in enumerate(questions, start=1):
-        results.append(ask_one(assistant, question, k, answerable=question.article_index not in left_out))
-        if progress:
-            progress("ask", done, len(questions))
+    groups = [_group(question, left_out) for question in questions]
+    results = _ask_all(assistant, list(zip(questions, groups, strict=True)), k, progress)
+    if remove_answer_sentences:
+        asked = [q for q, group in zip(questions, groups, strict=True) if group == "answerable"]
+        removal = answer_sentences_removed(squad, asked, left_out, distractors)
+        build_index(assistant, squad, left_out, distractors, progress, replaced=removal.changed)
+        hard: list[tuple[SquadQuestion, Group]] = [(q, "removed") for q in asked if q.id in removal.questions]
+        results += _ask_all(assistant, hard, k, progress)
     reported_ks = tuple(sorted({*ks, 1, PASSAGE_CHARS_K}))
     return EvalReport(results, reported_ks, k, index_seconds, indexed, tuple(sorted(left_out)))
 
 
-def ask_one(assistant: Assistant, question: SquadQuestion, k: int, *, answerable: bool) -> QuestionResult:
+def _group(question: SquadQuestion, left_out: frozenset[int]) -> Group:
+    if not question.answerable:
+        return "on_topic"
+    return "left_out" if question.article_index in left_out else "answerable"
+
+
+def _ask_all(
+    assistant: Assistant, questions: list[tuple[SquadQuestion, Group]], k: int, progress: EvalProgress | None
+) -> list[QuestionResult]:
+    results = []
+    for done, (question, group) in enumerate(questions, start=1):
+        results.append(ask_one(assistant, question, k, answerable=group == "answerable", group=group))
+        if progress:
+            progress("ask", done, len(questions))
+    return results
+
+
+def answer_sentences_removed(
+    squad: Sequence[SquadArticle],
+    questions: Sequence[SquadQuestion],
+    left_out: frozenset[int],
+    distractors: Sequence[Article | Path],
+) -> Removal:
+    """The indexed articles without the sentences that answer `questions` (distractors given as files or
+    folders are indexed as they are)."""
+    articles = [a for article in squad if article.index not in left_out for a in article.to_articles()]
+    articles += [item for item in distractors if isinstance(item, Article)]
+    targets = [AnswerTarget(q.id, q.context_id, q.answers) for q in questions]
+    return remove_answer_sentences(articles, targets)
+
+
+def ask_one(
+    assistant: Assistant, question: SquadQuestion, k: int, *, answerable: bool, group: Group | None = None
+) -> QuestionResult:
     """Ask through the user's path and time it."""
     started = time.perf_counter()
     answer = assistant.ask(question.question, k=k)
-    return score_answer(question, answer, answerable, (time.perf_counter() - started) * 1000)
+    return score_answer(question, answer, answerable, (time.perf_counter() - started) * 1000, group)
 
 
 def build_index(
@@ -422,11 +522,15 @@ def build_index(
     left_out: frozenset[int],
     distractors: Sequence[Article | Path],
     progress: EvalProgress | None = None,
+    replaced: dict[str, Article | None] | None = None,
 ) -> tuple[float, dict[str, int]]:
-    """Make the index hold exactly the kept contexts and the distractors; return seconds taken and counts."""
+    """Make the index hold exactly the kept contexts and the distractors (those in `replaced` as given there,
+    None: left out); return seconds taken and counts."""
     _claim_index_dir(assistant)
     kept = [article for article in squad if article.index not in left_out]
     items: list[Article | Path] = [*(a for article in kept for a in article.to_articles()), *distractors]
+    if replaced:
+        items = [kept_item for item in items if (kept_item := _replaced(item, replaced)) is not None]
     started = time.perf_counter()
 
     def callback(done: int, total: int, what: str) -> None:
@@ -439,6 +543,10 @@ def build_index(
     counts = report.to_dict()
     counts.update(deleted=counts["deleted"] + deleted, refused=len(report.refused))
     return time.perf_counter() - started, counts
+
+
+def _replaced(item: Article | Path, replaced: dict[str, Article | None]) -> Article | Path | None:
+    return replaced.get(item.id) if isinstance(item, Article) and item.id in replaced else item
 
 
 def _claim_index_dir(assistant: Assistant) -> None:
@@ -475,15 +583,17 @@ class EvalRun:
     articles: str | None = None
     limit: int | None = None
     index_dir: str | Path | None = None
+    corpus: str | Path | None = None  # the articles of FANG-COVID questions (default: articles.jsonl beside them)
+    remove_answer_sentences: bool = False
 
 
 def run(config: EvalRun, progress: EvalProgress | None = None) -> EvalReport:
     """Read the files, index into `index_dir` (or a temporary one, removed afterwards), ask every question."""
     import tempfile
 
-    squad = load_squad(config.qa_file)
+    squad = load_qa(config.qa_file, config.corpus)
     if config.questions_file:
-        squad = with_questions_from(squad, load_squad(config.questions_file))
+        squad = with_questions_from(squad, load_qa(config.questions_file, config.corpus))
     options: dict[str, Any] = {
         "ks": parse_ks(config.ks),
         "unanswerable": config.unanswerable,
@@ -491,6 +601,7 @@ def run(config: EvalRun, progress: EvalProgress | None = None) -> EvalReport:
         "articles_slice": parse_slice(config.articles) if config.articles else None,
         "limit": config.limit,
         "distractors": load_distractors(config.distractors),
+        "remove_answer_sentences": config.remove_answer_sentences,
     }
     with tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True) as scratch:
         assistant = open_assistant(Path(config.index_dir) if config.index_dir else Path(scratch) / "index")
@@ -512,15 +623,21 @@ def report_text(data: dict[str, Any]) -> str:
     lines = [
         f"{data['questions']} questions ({data['answerable']} answerable, {data['unanswerable']} unanswerable), "
         f"k={data['k']}",
-        f"{hits}  mrr@10 {_figure(data['mrr@10'])}",
+        f"{hits}  mrr@10 {_figure(data['mrr@10'])}  article@5 {_figure(data['article@5'])}",
         f"quote_hit {_figure(data['quote_hit'])} "
         f"(first quote at most {MAX_QUOTE_CHARS} chars; mean {data['quote_chars']} chars)",
         f"answered (answerable) {_figure(data['answer_answerable'])}, "
-        f"abstained (unanswerable) {_figure(data['abstain_unanswerable'])}",
+        f"abstained (unanswerable) {_figure(data['abstain_unanswerable'])}" + _other_unanswerables(data),
         f"ask p50 {data['p50_ms']} ms, p95 {data['p95_ms']} ms; passages mean {data['passage_chars']} chars (top 5)",
         f"indexing {data['index_seconds']} s: " + ", ".join(f"{n} {key}" for key, n in data["indexed"].items()),
     ]
     return "\n".join(lines)
+
+
+def _other_unanswerables(data: dict[str, Any]) -> str:
+    """The on-topic and removed-sentence abstentions beside the left-out ones, when the run has them."""
+    shown = {"on topic": data.get("abstain_on_topic"), "answer sentences removed": data.get("abstain_removed")}
+    return "".join(f", {label} {_figure(value)}" for label, value in shown.items() if value is not None)
 
 
 def _figure(value: float | None) -> str:

@@ -38,7 +38,8 @@ def article_language(text: str) -> str:
     return guess_language(text[:ARTICLE_SAMPLE_CHARS])
 
 
-def cross_lingual(question: str, texts: list[str]) -> bool:
-    """Whether most of `texts` are in another language than `question` (then their words are not the question's)."""
-    asked = guess_language(question)
+def cross_lingual(question: str, texts: list[str], *, asked: str | None = None) -> bool:
+    """Whether most of `texts` are in another language than `question` (then their words are not the question's);
+    `asked` is the question's language when it is known already."""
+    asked = asked or guess_language(question)
     return sum(guess_language(text) != asked for text in texts) * 2 > len(texts)

@@ -21,6 +21,17 @@ PHRASES: dict[str, dict[str, str]] = {
         # answers
         "not_in_articles": "Dazu sagen die Artikel nichts. Unten stehen die Passagen, die der Frage am nächsten "
         "kommen.",
+        "missing_day": "Die Artikel nennen dazu keinen Tag und keine Zeit. Unten stehen die Passagen, die der Frage "
+        "am nächsten kommen.",
+        "missing_number": "Die Artikel nennen dazu keine Zahl. Unten stehen die Passagen, die der Frage am nächsten "
+        "kommen.",
+        "missing_name": "Die Artikel nennen dazu keinen Namen. Unten stehen die Passagen, die der Frage am nächsten "
+        "kommen.",
+        "missing_place": "Die Artikel nennen dazu keinen Ort. Unten stehen die Passagen, die der Frage am nächsten "
+        "kommen.",
+        "missing_cause": "Die Artikel nennen dazu keinen Grund. Unten stehen die Passagen, die der Frage am nächsten "
+        "kommen.",
+        "short_answer": "Kurz",
         "model_unavailable": "Das Sprachmodell war nicht erreichbar oder lieferte keine brauchbare Antwort; "
         "hier die Antwort aus den Zitaten der Artikel.",
         "unsupported": "⚠ Nicht durch die Artikel belegt:",
@@ -73,6 +84,14 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "en": {
         "not_in_articles": "The articles don't say. The passages closest to the question are listed below.",
+        "missing_day": "The articles name no day or time for this. The passages closest to the question are listed "
+        "below.",
+        "missing_number": "The articles name no number for this. The passages closest to the question are listed "
+        "below.",
+        "missing_name": "The articles name no name for this. The passages closest to the question are listed below.",
+        "missing_place": "The articles name no place for this. The passages closest to the question are listed below.",
+        "missing_cause": "The articles give no reason for this. The passages closest to the question are listed below.",
+        "short_answer": "In short",
         "model_unavailable": "The language model was unavailable or gave no usable answer; here is the answer from "
         "the articles' quotes.",
         "unsupported": "⚠ Not supported by the articles:",

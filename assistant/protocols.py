@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
-    from assistant.answering.retrieval import SearchFilter
     from assistant.answers import Answer, Passage
     from assistant.articles import LoadResult
     from assistant.embeddings.alignment import TokenStates
     from assistant.indexing.records import Records
     from assistant.indexing.store import Hit, StoredChunk
+    from assistant.question import Question, SearchFilter
 
 Message = dict[str, str]
 """A chat message as Gradio and LangChain exchange it: ``{"role": "user" | "assistant", "content": text}``."""
@@ -131,7 +131,7 @@ class Retriever(Protocol):
     """From a question (and its vector) to the `k` passages most likely to answer it, best first."""
 
     def retrieve(
-        self, question: str, query_vector: np.ndarray, k: int, search_filter: SearchFilter | None = None
+        self, question: Question, query_vector: np.ndarray, k: int, search_filter: SearchFilter | None = None
     ) -> list[Passage]: ...
 
 
@@ -154,8 +154,8 @@ class RetrieverFactory(Protocol):
 class Answerer(Protocol):
     """Turns the passages into an `Answer` with verbatim quotes (or an abstention), at once or streamed."""
 
-    def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer: ...
+    def answer(self, question: Question, query_vector: np.ndarray, passages: list[Passage]) -> Answer: ...
 
-    def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
+    def stream(self, question: Question, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
         """Pieces of answer text as they are written, then the final `Answer` (always last, exactly once)."""
         ...

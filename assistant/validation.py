@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from assistant.dates import parse_typed_day
 from assistant.decoding import has_control_character, has_lone_surrogate
 from assistant.errors import EmptyQuestionError, InvalidInputError
+from assistant.question import SearchFilter
 
 if TYPE_CHECKING:  # retrieval checks its filter's source names here: imported where a filter is built
     from assistant.answering.retrieval import SearchFilter

@@ -30,6 +30,7 @@ from assistant.answers import Answer, Passage, Quote
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
 from assistant.phrases import phrase
+from assistant.question import Question
 from assistant.settings import Settings
 
 SECRET = "sk-test-DO-NOT-LEAK-0123456789"
@@ -183,8 +184,8 @@ def server(model_server: FakeModelServer) -> FakeModelServer:
 class StubExtractive:
     """Stands in for the extractive answerer (the real one is used end to end below)."""
 
-    def answer(self, question: str, query_vector: Any, passages: list[Passage]) -> Answer:
-        return Answer(question, f"{EXTRACTIVE_QUOTE.text} [1]", False, [EXTRACTIVE_QUOTE], passages, "de")
+    def answer(self, question: Question, query_vector: Any, passages: list[Passage]) -> Answer:
+        return Answer(question.text, f"{EXTRACTIVE_QUOTE.text} [1]", False, [EXTRACTIVE_QUOTE], passages, "de")
 
 
 def llm_settings(url: str, **overrides: Any) -> Settings:

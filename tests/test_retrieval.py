@@ -14,7 +14,6 @@ from assistant.answering.retrieval import (
     CROSS_LINGUAL_FUSION,
     FusionWeights,
     HybridRetriever,
-    SearchFilter,
     fused_scores,
     fusion_weights_for,
 )
@@ -25,6 +24,7 @@ from assistant.indexing.indexer import chunk_metadata
 from assistant.indexing.keyword_index import KeywordIndex, KeywordSnapshot
 from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.store import ChromaStore, StoredChunk, open_client
+from assistant.question import SearchFilter
 
 ARTICLES = [
     Article("bus", "Der erste Wasserstoffbus fährt seit Montag durch Quellenau. Die Stadt will bis 2030 zwanzig "

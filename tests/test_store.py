@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answering.retrieval import SearchFilter
 from assistant.indexing.store import SEARCH_EF, ChromaStore, StoredChunk, never_embed_function, open_client
+from assistant.question import SearchFilter
 
 CHUNKS = {
     "bus": ("Der erste Wasserstoffbus fährt seit Montag durch Quellenau.", "Landbote", 20240301),

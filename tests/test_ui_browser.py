@@ -263,3 +263,32 @@ def test_an_overview_question_about_one_source_quotes_the_article_s_lead(page: A
     assert start == len(article.text) - len(article.text.lstrip())  # the article's very first sentence
     assert lead.text_content() == article.text[start:end]
     assert article.text[start:end].startswith("Die Financial Times (FT) hat berichtet")
+
+
+def test_a_short_answer_comes_first_marked_in_its_quote_and_a_missing_detail_is_declined(
+    page: Any, served: Served
+) -> None:
+    from assistant.phrases import phrase
+
+    answer = ask(page, "Wann sollten die Verhandlungen unter Vermittlung Katars beginnen?")
+    short = answer.locator(".na-short .na-short-text")
+    assert short.text_content() == "August 2024"
+    first = page.evaluate(  # the short answer stands before the answer's text
+        "(msg) => !!(msg.querySelector('.na-short').compareDocumentPosition(msg.querySelector('.na-text')) & 4)",
+        answer.element_handle(),
+    )
+    assert first
+    source = answer.locator(".na-source").first
+    article = served.assistant.article(source.locator(".na-id").text_content())
+    mark = source.locator(".na-passage mark").first
+    start, end = offsets(mark)
+    assert mark.text_content() == article.text[start:end]  # the quote, verbatim, with the answer marked inside it
+    inner = mark.locator("strong.na-answer")
+    assert inner.count() == 1 and inner.text_content() == "August 2024"
+    assert inner.is_visible()
+    assert "August 2024" in article.text[start:end]
+
+    declined = ask(page, "Wie viele Diplomaten schickte Katar zu den Gesprächen?")
+    assert declined.locator(".na-text").text_content().strip() == phrase("de", "missing_number")
+    assert declined.locator(".na-short").count() == 0 and declined.locator("mark").count() == 0
+    assert declined.locator(".na-near").count() >= 1  # the nearest passages, as before

@@ -22,6 +22,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from assistant.answering.asking import as_question
 from assistant.answering.conversation import message_text, rewrite_followup
 from assistant.answering.prompts import load_prompt
 from assistant.answering.verification import strip_markers, verify
@@ -30,6 +31,7 @@ from assistant.errors import ConfigurationError, ModelOutputError
 from assistant.language import guess_language
 from assistant.phrases import names_in, phrase
 from assistant.protocols import Answerer, Message, Rewrite
+from assistant.question import Question
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,18 +121,22 @@ class GenerativeAnswerer:
     def __repr__(self) -> str:  # the chat model's repr is safe (SecretStr), but say less anyway
         return f"GenerativeAnswerer(model={type(self.chat_model).__name__}, timeout={self.timeout})"
 
-    def answer(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
+    def answer(self, question: Question | str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         """Ask the model in one call; a failure of the model gives the extractive answer with a notice."""
+        question = as_question(question)
         if not passages:
             return self.fallback.answer(question, query_vector, passages)
         try:
-            text = self.chain.invoke({"question": question, "passages": passages})
+            text = self.chain.invoke(_chain_inputs(question, passages))
         except Exception as error:  # connection, timeout, protocol garbage: the model's side, never the user's
             return self._unavailable(question, query_vector, passages, error)
         return self._checked(question, text, query_vector, passages)
 
-    def stream(self, question: str, query_vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
+    def stream(
+        self, question: Question | str, query_vector: np.ndarray, passages: list[Passage]
+    ) -> Iterator[str | Answer]:
         """The model's text as it arrives, then the verified `Answer` (always last, always exactly one)."""
+        question = as_question(question)
         if not passages:
             yield from as_stream(self.fallback.answer(question, query_vector, passages))
             return
@@ -142,37 +148,38 @@ class GenerativeAnswerer:
             return
         yield self._checked(question, "".join(received), query_vector, passages)
 
-    def _pieces(self, question: str, passages: list[Passage], received: list[str]) -> Iterator[str]:
+    def _pieces(self, question: Question, passages: list[Passage], received: list[str]) -> Iterator[str]:
         """The model's non-empty pieces as they arrive (also kept in `received`), within the timeout."""
         deadline = time.monotonic() + self.timeout
-        for piece in self.chain.stream({"question": question, "passages": passages}):
+        for piece in self.chain.stream(_chain_inputs(question, passages)):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the model took longer than {self.timeout:g} s")
             if piece:
                 received.append(piece)
                 yield piece
 
-    def _checked(self, question: str, text: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
+    def _checked(self, question: Question, text: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         """`finish`, where only an unusable reply falls back: an error in verification itself stays an error."""
         try:
             return self.finish(question, text, query_vector, passages)
         except ModelOutputError as error:
             return self._unavailable(question, query_vector, passages, error)
 
-    def finish(self, question: str, text: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
+    def finish(self, question: Question, text: str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
         """The model's complete text → an `Answer` with only verified quotes (or marked unsupported)."""
-        language = guess_language(question)
+        language = question.language
         text = (text or "").strip()
         if not text:
             raise ModelOutputError("the model returned an empty answer")
         if text.strip(" .`*\"'") == ABSTAIN_TOKEN:
-            return Answer(question, phrase(language, "not_in_articles"), True, [], passages, language, generated=True)
+            declined = phrase(language, "not_in_articles")
+            return Answer(question.text, declined, True, [], passages, language, generated=True)
         checked = verify(text.replace(ABSTAIN_TOKEN, "").strip(), passages, removed=phrase(language, "quote_removed"))
         if not checked.quotes:
             return self._unsupported(question, strip_markers(checked.text), checked.dropped, query_vector, passages)
         notice = phrase(language, "quotes_dropped", n=checked.dropped) if checked.dropped else ""
         return Answer(
-            question,
+            question.text,
             checked.text,
             False,
             checked.quotes,
@@ -185,11 +192,11 @@ class GenerativeAnswerer:
         )
 
     def _unsupported(
-        self, question: str, text: str, dropped: int, query_vector: np.ndarray, passages: list[Passage]
+        self, question: Question, text: str, dropped: int, query_vector: np.ndarray, passages: list[Passage]
     ) -> Answer:
         """No quote held: the model's text, visibly marked, beside the extractive quotes."""
         extractive = self.fallback.answer(question, query_vector, passages)
-        language = guess_language(question)
+        language = question.language
         return dataclasses.replace(
             extractive,
             answer=f"{phrase(language, 'unsupported')} {text}",
@@ -201,11 +208,11 @@ class GenerativeAnswerer:
         )
 
     def _unavailable(
-        self, question: str, query_vector: np.ndarray, passages: list[Passage], error: Exception
+        self, question: Question, query_vector: np.ndarray, passages: list[Passage], error: Exception
     ) -> Answer:
         log.warning("language model failed, answering extractively: %s", self._describe(error))
         extractive = self.fallback.answer(question, query_vector, passages)
-        notice = phrase(guess_language(question), "model_unavailable")
+        notice = phrase(question.language, "model_unavailable")
         return dataclasses.replace(extractive, answer=f"⚠ {notice}\n\n{extractive.answer}", notice=notice)
 
     def _describe(self, error: BaseException) -> str:
@@ -219,8 +226,13 @@ def _prompt_inputs(data: dict[str, Any]) -> dict[str, str]:
     return {
         "question": question,
         "passages": "\n\n".join(_passage_block(n, p) for n, p in enumerate(passages, start=1)),
-        "language": names_in("en")[guess_language(question)],
+        "language": names_in("en")[data.get("asked") or guess_language(question)],
     }
+
+
+def _chain_inputs(question: Question, passages: list[Passage]) -> dict[str, object]:
+    """What the chain is invoked with: the question's text and its language as read once, and the passages."""
+    return {"question": question.text, "asked": question.language, "passages": passages}
 
 
 def _passage_block(number: int, passage: Passage) -> str:

@@ -9,9 +9,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.answering.retrieval import SearchFilter
 from assistant.answers import Passage
 from assistant.protocols import PassageSearch
+from assistant.question import SearchFilter
 
 
 class ArticleRetriever(BaseRetriever):

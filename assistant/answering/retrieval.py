@@ -4,57 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.answering.asking import as_question
 from assistant.answers import Passage
-from assistant.dates import day_number
-from assistant.errors import ConfigurationError
-from assistant.indexing.keyword_index import tokenize
 from assistant.indexing.store import Hit, StoredChunk
 from assistant.language import LANGUAGES, cross_lingual, guess_language
 from assistant.protocols import KeywordSearch, VectorStore
-from assistant.validation import check_sources
+from assistant.question import Question, SearchFilter
 
 if TYPE_CHECKING:
     from assistant.indexing.records import Records
-
-
-@dataclass(frozen=True)
-class SearchFilter:
-    """Restricts retrieval to some sources and a publication date range (inclusive), inside the store."""
-
-    sources: tuple[str, ...] = ()
-    published_from: str | None = None
-    published_to: str | None = None
-
-    def __post_init__(self) -> None:
-        """Source names checked and cleaned as every way in does it (`validation.check_sources`): a filter built
-        in Python is refused with `InvalidInputError` like the chat's and the CLI's."""
-        object.__setattr__(self, "sources", check_sources(self.sources))
-
-    def to_where(self) -> dict[str, Any] | None:
-        """The Chroma ``where`` clause, or None when nothing is filtered."""
-        clauses: list[dict[str, Any]] = []
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.published_from:
-            clauses.append({"published_day": {"$gte": _day(self.published_from)}})
-        if self.published_to:
-            clauses.append({"published_day": {"$lte": _day(self.published_to)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _day(value: str | date) -> int:
-    """The store's day number of a filter bound; a bound that is no day is a programming error, not input."""
-    day = day_number(value if isinstance(value, date) else str(value).strip())
-    if day is None:
-        raise ConfigurationError(f"a date filter must be YYYY-MM-DD, got {value!r}")
-    return day
 
 
 SentenceMatrices = Callable[[list[str]], dict[str, np.ndarray]]
@@ -95,10 +57,11 @@ MIN_LANGUAGE_GROUP = 10
 of the question's language; fewer are too few to tell a language's own level of scores."""
 
 
-def fusion_weights_for(question: str, nearest_texts: list[str]) -> FusionWeights:
+def fusion_weights_for(question: Question | str, nearest_texts: list[str]) -> FusionWeights:
     """The fusion weights for `question` over these candidates: cross-lingual when most of the nearest ones are
     in another language than the question."""
-    if cross_lingual(question, nearest_texts[:LANGUAGE_SAMPLE]):
+    asked = as_question(question)
+    if cross_lingual(asked.text, nearest_texts[:LANGUAGE_SAMPLE], asked=asked.language):
         return CROSS_LINGUAL_FUSION
     return FusionWeights()
 
@@ -140,16 +103,19 @@ class HybridRetriever:
         self.candidates = candidates
 
     def retrieve(
-        self, question: str, query_vector: np.ndarray, k: int, search_filter: SearchFilter | None = None
+        self, question: Question | str, query_vector: np.ndarray, k: int, search_filter: SearchFilter | None = None
     ) -> list[Passage]:
+        """The `k` best passages; a `search_filter` given here wins over the question's own."""
+        question = as_question(question)
+        search_filter = search_filter or question.search_filter
         where = search_filter.to_where() if search_filter else None
         n = max(self.candidates, k)
-        asked = guess_language(question)
+        asked = question.language
         other_languages = self._other_languages_held(asked)
         nearest = self.store.search(query_vector, n * WIDER_FIRST_SEARCH if other_languages else n, where)
         found = self._dense_candidates(nearest[:n])
         weights = self.weights or fusion_weights_for(question, [c.chunk.text for c in found.values()])
-        chunk_ids, keyword_scores = self.keyword.scores(tokenize(question))
+        chunk_ids, keyword_scores = self.keyword.scores(list(question.stems))
         allowed = self.store.matching_ids(where) if where else None
         self._add_keyword_candidates(found, chunk_ids, keyword_scores, allowed, query_vector, n)
         others = self._nearest_in(other_languages, nearest, query_vector, n, where, found, keyword_scores)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from assistant.answers import Answer, Passage, Quote
+from assistant.answers import Answer, Passage, Quote, ShortAnswer
 from assistant.articles import Article
 from assistant.indexing.indexer import IndexReport
 from assistant.language import guess_language
@@ -121,6 +121,8 @@ def message_html(
     body = answer.answer if text is None else text
     css = "na-text na-streaming" if streaming else "na-text"
     state = " na-abstained" if answer.abstained else ""
+    if answer.short_answer is not None and not streaming:
+        parts.append(short_answer_html(answer.short_answer, labels))
     parts.append(f"<div class='{css}{state}'>{_with_citations(body, len(answer.quotes))}</div>")
     if not streaming:
         lookup = article_for or (lambda _id: None)
@@ -129,6 +131,14 @@ def message_html(
         elif answer.passages:
             parts.append(nearest_html(answer.passages, labels))
     return f"<div class='na-msg'>{''.join(parts)}</div>"
+
+
+def short_answer_html(short: ShortAnswer, labels: dict[str, str]) -> str:
+    """The few words that answer, first; the same words are highlighted inside their quote below."""
+    return (
+        f"<div class='na-short'><span class='na-short-label'>{labels['short_answer']}:</span> "
+        f"<strong class='na-short-text'>{html.escape(short.text)}</strong></div>"
+    )
 
 
 def language_html(answer: Answer, labels: dict[str, str]) -> str:
@@ -160,7 +170,8 @@ def sources_html(answer: Answer, article_for: Callable[[str], Article | None], l
     for number, quote in enumerate(answer.quotes, start=1):
         cards.setdefault(_card_of(quote, answer.passages, number), []).append((number, quote))
     items = "".join(
-        source_html(quoted, answer.passages, article_for(quoted[0][1].article_id), labels) for quoted in cards.values()
+        source_html(quoted, answer.passages, article_for(quoted[0][1].article_id), labels, answer.short_answer)
+        for quoted in cards.values()
     )
     return f"<div class='na-sources'><div class='na-sources-title'>{labels['sources']}</div>{items}</div>"
 
@@ -174,10 +185,14 @@ def _card_of(quote: Quote, passages: Sequence[Passage], number: int) -> tuple[st
 
 
 def source_html(
-    quoted: Sequence[tuple[int, Quote]], passages: Sequence[Passage], article: Article | None, labels: dict[str, str]
+    quoted: Sequence[tuple[int, Quote]],
+    passages: Sequence[Passage],
+    article: Article | None,
+    labels: dict[str, str],
+    short: ShortAnswer | None = None,
 ) -> str:
     """Source [n] (or [n][m] for quotes of one passage): title, source, date, id, the passage with the quotes
-    marked, and the whole article."""
+    marked (the short answer inside its quote marked again), and the whole article."""
     quote = quoted[0][1]
     title = quote.title or (article.title if article else "") or quote.article_id
     numbers = "".join(f"<span class='na-num'>{number}</span>" for number, _ in quoted)
@@ -187,7 +202,9 @@ def source_html(
         f"<div class='na-meta'>{_meta_html(quote.source, quote.published)}{_day_html(quote, labels)}"
         f"<code class='na-id'>{html.escape(quote.article_id)}</code>{_also_in_html(quote, passages, labels)}</div>"
     )
-    marks = [Mark(q.start, q.end, labels["offsets"].format(start=q.start, end=q.end)) for _, q in quoted]
+    marks = [
+        Mark(q.start, q.end, labels["offsets"].format(start=q.start, end=q.end), _inner(q, short)) for _, q in quoted
+    ]
     if article is None:  # the article vanished since the question was answered: show the quotes alone
         shown = " ".join(
             f"<mark title='{html.escape(m.title, quote=True)}'>{html.escape(q.text)}</mark>"
@@ -219,11 +236,19 @@ def nearest_html(passages: Sequence[Passage], labels: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Mark:
-    """A quote to highlight: article offsets, and the tooltip that says them."""
+    """A quote to highlight: article offsets, the tooltip that says them, and the short answer inside it."""
 
     start: int
     end: int
     title: str = ""
+    inner: tuple[int, int] | None = None
+
+
+def _inner(quote: Quote, short: ShortAnswer | None) -> tuple[int, int] | None:
+    """The short answer's offsets when it stands inside this quote."""
+    if short is None or short.article_id != quote.article_id:
+        return None
+    return (short.start, short.end) if quote.start <= short.start and short.end <= quote.end else None
 
 
 def highlight_all(text: str, start: int, end: int, marks: Sequence[Mark]) -> str:
@@ -235,12 +260,19 @@ def highlight_all(text: str, start: int, end: int, marks: Sequence[Mark]) -> str
         if mark_start >= mark_end:
             continue
         tooltip = f" title='{html.escape(mark.title, quote=True)}'" if mark.title else ""
-        pieces.append(
-            f"{text_html(text, position, mark_start)}<mark{tooltip}>{text_html(text, mark_start, mark_end)}</mark>"
-        )
+        inside = _marked_inside(text, mark_start, mark_end, mark.inner)
+        pieces.append(f"{text_html(text, position, mark_start)}<mark{tooltip}>{inside}</mark>")
         position = mark_end
     pieces.append(f"{text_html(text, position, end)}{_ellipsis(end < len(text))}")
     return "".join(pieces)
+
+
+def _marked_inside(text: str, start: int, end: int, inner: tuple[int, int] | None) -> str:
+    """A mark's text, the short answer in it (when it lies inside) in <strong class='na-answer'>."""
+    if inner is None or not start <= inner[0] < inner[1] <= end:
+        return text_html(text, start, end)
+    strong = f"<strong class='na-answer'>{text_html(text, inner[0], inner[1])}</strong>"
+    return f"{text_html(text, start, inner[0])}{strong}{text_html(text, inner[1], end)}"
 
 
 _PARAGRAPH_END = frozenset('.!?:;"“”»«)')

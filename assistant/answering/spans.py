@@ -1,0 +1,159 @@
+"""Where a sentence holds an answer of the kind a question asks for: numbers with their units, days, names,
+places, causes. Each finder gives (start, end) offsets into the sentence.
+
+Names need a part-of-speech tagger (German capitalises every noun): HanTa, whose German model comes inside
+its wheel. Tagging every sentence at indexing would cost minutes per thousand articles, so it runs on the
+question path, only for questions that ask for a name or a place, only on the few candidate sentences, word by
+word (the capitalised words), with a cache: a word's tag out of context is what the lexicon says of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections.abc import Callable
+
+from assistant.dates import date_spans
+from assistant.question import AnswerKind
+
+Spans = list[tuple[int, int]]
+
+_SCALE = r"(?:millionen|million|mio\.?|milliarden|milliarde|mrd\.?|billionen|tausend|hundert|billion|thousand|bn)"
+_UNIT = (
+    r"(?:prozent|prozentpunkte|%|euro|€|dollar|\$|franken|pfund|cent|menschen|personen|leute|einwohner|"
+    r"plätze[n]?|betten|stunden|minuten|sekunden|tage[n]?|wochen|monate[n]?|jahre[n]?|mal|fach|"
+    r"kilometer|km|meter|m|kilogramm|kg|tonnen|grad|fälle[n]?|infizierte[n]?|tote[n]?|beschäftigte[n]?|"
+    r"mitarbeiter(?:innen)?|percent|per cent|euros?|dollars?|people|persons|hours?|minutes?|days?|weeks?|"
+    r"months?|years?|times|miles?|tons?|degrees?|cases|deaths)"
+)
+_QUALIFIER = (
+    r"(?:fast|etwa|rund|knapp|gut|mehr als|weniger als|über|unter|bis zu|mindestens|höchstens|ungefähr|ca\.|"
+    r"nearly|almost|about|around|roughly|more than|less than|over|under|up to|at least|some)"
+)
+_DIGITS = r"\d{1,3}(?:[.,\u202f ]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+_WORD_NUMBERS = (
+    r"(?:ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|"
+    r"fünfzig|hundert|tausend|dutzend|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|dozen|doppelt|halb|hälfte|double|half)"
+)
+_FRACTION = (
+    r"(?:a|one|two|ein|eine|zwei|drei)\s+(?:third|quarter|half|fifth|tenth|drittel|viertel|fünftel|zehntel|hälfte)s?"
+)
+_AMOUNT = rf"(?:{_DIGITS})(?:\s*(?:bis|-|–|and|to)\s*(?:{_DIGITS}))?"
+_NUMBER = re.compile(
+    rf"(?<![\w.,])(?:{_QUALIFIER}\s+)?(?:(?:{_AMOUNT})(?:\s+{_SCALE})?(?:\s*{_UNIT})?"
+    rf"|{_WORD_NUMBERS}(?:\s+{_SCALE})?\s+(?:{_UNIT}|mal\s+so\s+\w+)|{_FRACTION})(?![\w])",
+    re.IGNORECASE,
+)
+
+_CAUSE = re.compile(
+    r"\b(?:weil|da|denn|wegen|aufgrund|auf grund|angesichts|infolge|nachdem|aus sorge|aus angst|auf drängen|"
+    r"durch (?:den|die|das|einen|eine|ein)|"
+    r"mit der begründung|mit verweis auf|mit dem hinweis auf|mit (?:der|dem|den|einer|einem) (?=\w+\s+\w+)|"
+    r"um\b(?=[^.;]*\bzu\b)|because|due to|owing to|as a result of|in order to|citing|so that|"
+    r"on the grounds)\b[^.;:!?]*",
+    re.IGNORECASE,
+)
+"""A causal clause: from its marker ("weil", "wegen", "auf Drängen", "mit der …" after a verb of giving
+reasons) to the end of the clause."""
+
+_PLACE = re.compile(
+    r"\b(?:in|im|nach|aus|bei|von|vom|zum|zur|ins|auf|an|am|from|to|at|near|into)\s+"
+    r"(?:(?:de[rnms]|die|das|einem|einer|eines|the|a)\s+)?(?:[a-zäöüß-]+\s+)?"
+    r"(?:[A-ZÄÖÜ][\w'’-]+)(?:\s+[A-ZÄÖÜ][\w'’-]+)?"
+)
+_CAPITALISED = re.compile(r"(?<![\w-])[A-ZÄÖÜ][\w'’]*(?:-[\w'’]+)*")
+_NAME_TAGS = frozenset({"NE"})
+
+
+@functools.cache
+def _tagger() -> Callable[[str], str]:
+    """HanTa's word tagger for German (its model ships in the wheel; loaded once, about 2 s)."""
+    from HanTa import HanoverTagger
+
+    model = HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+    lock = threading.Lock()  # its cache is a plain dict
+
+    def tag(word: str) -> str:
+        with lock:
+            return str(model.analyze(word, taglevel=0))
+
+    return tag
+
+
+@functools.lru_cache(maxsize=50_000)
+def _is_name_word(word: str) -> bool:
+    return _tagger()(word) in _NAME_TAGS
+
+
+def number_spans(text: str) -> Spans:
+    """Numbers with their qualifier, scale and unit ("fast 8.000 Menschen", "2,5 bis 3,5 Millionen Euro",
+    "79,9 Prozent"), not those that are part of a date."""
+    days = date_spans(text)
+    found = []
+    for m in _NUMBER.finditer(text):
+        if not any(start <= m.start() < end or start < m.end() <= end for start, end in days):
+            found.append((m.start(), m.end()))
+    return found
+
+
+_QUOTED_NAME = re.compile(r"[„“\"»«‚']([A-ZÄÖÜ0-9][^„“\"»«‚'\n]{0,48}?)[“”\"«»‘']")
+"""A name in quotation marks („Blauer Falke“): what a bus, a ship, an operation or a law is called."""
+
+
+def name_spans(text: str) -> Spans:
+    """Runs of proper nouns ("Robert Tönnies", "Moody's"), as HanTa tags the capitalised words (the first word
+    of a sentence counts too: names often open one), and names in quotation marks."""
+    runs: Spans = [(m.start(1), m.end(1)) for m in _QUOTED_NAME.finditer(text)]
+    for m in _CAPITALISED.finditer(text):
+        if not _is_name_word(m.group()):
+            continue
+        if any(start <= m.start() < end for start, end in runs):
+            continue
+        if runs and text[runs[-1][1] : m.start()].strip() == "":
+            runs[-1] = (runs[-1][0], m.end())
+        else:
+            runs.append((m.start(), m.end()))
+    return sorted(runs)
+
+
+def place_spans(text: str) -> Spans:
+    """A preposition of place followed by a capitalised word ("nach Thessaloniki", "in einem Erkelenzer
+    Krankenhaus", "aus Afghanistan")."""
+    return [(m.start(), m.end()) for m in _PLACE.finditer(text)]
+
+
+def cause_spans(text: str) -> Spans:
+    """Causal clauses ("weil …", "wegen …", "auf Drängen …", "because …")."""
+    return [(m.start(), m.end()) for m in _CAUSE.finditer(text) if m.end() - m.start() > 6]
+
+
+FINDERS: dict[AnswerKind, Callable[[str], Spans]] = {
+    "day": date_spans,
+    "number": number_spans,
+    "name": name_spans,
+    "place": place_spans,
+    "cause": cause_spans,
+}
+"""The kinds a span can be found for; a choice or an open question keeps the answer it had."""
+
+
+def answer_spans(text: str, kind: AnswerKind, question: str) -> Spans:
+    """The spans of `kind` in `text` that bring something the question does not already hold."""
+    finder = FINDERS.get(kind)
+    if finder is None:
+        return []
+    asked = _words(question)
+    return [(start, end) for start, end in finder(text) if _words(text[start:end]) - asked - _FILLER]
+
+
+_WORD = re.compile(r"[\wäöüß]+", re.IGNORECASE)
+_FILLER = frozenset(
+    "in im am an auf aus bei nach von vom zum zur ins der die das dem den des ein eine einem einer eines the a an "
+    "of at to from on um uhr seit bis ab mit weil da wegen because due".split()
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}

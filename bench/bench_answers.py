@@ -1,0 +1,236 @@
+"""Answers that answer: a sample of the FANG-COVID archive to index, and the figures by kind of question.
+
+The whole archive (2,079 articles, 11 M characters) takes hours to embed on a shared 2-core machine, so the
+figures in docs/answer-quality.md come from a fixed sample: every article that holds a question's answer (the
+gold article and every other one that holds the answer), 25 further articles per topic (keyword hits, in a
+fixed pseudo-random order) and 50 articles on none of the topics.
+
+    python bench/bench_answers.py sample --out /tmp/fang-sample.jsonl
+    assistant eval ../shared/data/fang-covid/questions.json --corpus /tmp/fang-sample.jsonl \
+        --remove-answer-sentences --index-dir /tmp/fang-index --details /tmp/fang-de.jsonl
+    assistant eval ../shared/data/fang-covid/questions.json \
+        --questions ../shared/data/fang-covid/questions_en.json --corpus /tmp/fang-sample.jsonl \
+        --remove-answer-sentences --index-dir /tmp/fang-index --details /tmp/fang-en.jsonl
+    python bench/bench_answers.py table /tmp/fang-de.jsonl [/tmp/fang-de-after.jsonl]
+
+`table` prints, per kind of question (`assistant.answering.answer_kinds`) and for the tuning topics
+(toennies, heinsberg, warnapp) and the held-out ones (moria, wirecard): answered right (an answerable
+question answered with the gold answer in its first quote), declined right (an unanswerable one declined:
+on the topic but not in the articles, or its answer sentences removed), and the short answer's precision.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+from assistant.answering.answer_kinds import answer_kind
+from assistant.language import guess_language
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data" / "fang-covid"
+TOPICS = {
+    "toennies": ("tönnies",),
+    "heinsberg": ("heinsberg", "gangelt"),
+    "warnapp": ("corona-warn-app", "warn-app"),
+    "moria": ("moria",),
+    "wirecard": ("wirecard",),
+}
+TUNING_TOPICS = ("toennies", "heinsberg", "warnapp")
+PER_TOPIC = 20
+UNRELATED = 40
+
+
+def _order(record: dict[str, str]) -> str:
+    return hashlib.sha256(record["url"].encode()).hexdigest()
+
+
+def sample(out: Path) -> None:
+    """Write the sample archive (JSON lines in the data set's own fields)."""
+    lines = (DATA / "articles.jsonl").read_text(encoding="utf-8").split("\n")
+    records = sorted((json.loads(line) for line in lines if line.strip()), key=_order)
+    questions = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))
+    sentences = [q["sentence"] for q in questions if q.get("sentence")]
+    chosen = {r["url"] for r in records if any(s in r["article"] for s in sentences)}
+    chosen |= {q["url"] for q in questions if q.get("url")}
+    for keywords in TOPICS.values():
+        on_topic = [r for r in records if any(k in (r["header"] + r["article"]).lower() for k in keywords)]
+        chosen |= {r["url"] for r in on_topic[:PER_TOPIC]}
+    every = [k for keywords in TOPICS.values() for k in keywords]
+    unrelated = [r for r in records if not any(k in (r["header"] + r["article"]).lower() for k in every)]
+    chosen |= {r["url"] for r in unrelated[:UNRELATED]}
+    kept = [r for r in records if r["url"] in chosen]
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+    print(f"{len(kept)} articles, {sum(len(r['article']) for r in kept):,} characters -> {out}")
+
+
+def _topic_of(question_id: str) -> str:
+    questions = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))
+    return next(q["topic"] for q in questions if q["id"] == question_id.removesuffix("-en"))
+
+
+def _rows(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def figures(rows: list[dict[str, object]]) -> dict[str, str]:
+    """Answered right / declined right (n), and the short answers' precision, for some rows."""
+    answerable = [r for r in rows if r["group"] == "answerable"]
+    declinable = [r for r in rows if r["group"] != "answerable"]
+    right = sum(bool(r["quote_hit"]) and not r["abstained"] for r in answerable)
+    declined = sum(bool(r["abstained"]) for r in declinable)
+    shorts = [r for r in answerable if r.get("short_answer")]
+    short_right = sum(bool(r.get("short_answer_hit")) for r in shorts)
+    return {
+        "answered right": f"{right}/{len(answerable)}" if answerable else "-",
+        "declined right": f"{declined}/{len(declinable)}" if declinable else "-",
+        "short answer right": f"{short_right}/{len(shorts)}" if shorts else "-",
+    }
+
+
+def table(paths: list[Path]) -> None:
+    """Markdown: one row per kind (and part), one column group per details file."""
+    runs = [_rows(path) for path in paths]
+    kinds = ["day", "number", "name", "place", "cause", "choice", "open", "all"]
+    header = ["kind", "part"] + [f"{p.stem}: {c}" for p in paths for c in figures([])]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for kind in kinds:
+        for part in ("tuning", "held out", "both"):
+            cells = [kind, part]
+            for rows in runs:
+                chosen = [r for r in rows if _in(r, kind, part)]
+                cells += list(figures(chosen).values())
+            print("| " + " | ".join(cells) + " |")
+
+
+def _in(row: dict[str, object], kind: str, part: str) -> bool:
+    question = str(row["question"])
+    if kind != "all" and answer_kind(question, guess_language(question)) != kind:
+        return False
+    tuning = _topic_of(str(row["id"])) in TUNING_TOPICS
+    return part == "both" or (part == "tuning") == tuning
+
+
+def tune(
+    index_dir: Path, removed_dir: Path, corpus: Path, questions_file: Path, grid: list[str], show: bool = False
+) -> None:
+    """Replay the answerer with each `DetailWeights` of `grid` ("bonus,neighbour,margin") on the questions' own
+    retrievals (made once): the full index for answerable and on-topic questions, `removed_dir` (an eval index
+    left with the answer sentences removed) for the removed-sentence ones. Prints the figures per part."""
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.answering.extractive import DetailWeights, ExtractiveAnswerer
+    from assistant.evaluation import answer_sentences_removed, is_quote_hit, is_short_answer_hit, load_qa
+
+    squad = load_qa(questions_file, corpus)
+    questions = [q for article in squad for q in article.questions]
+    answerable = [q for q in questions if q.answerable]
+    removed = answer_sentences_removed(squad, answerable, frozenset(), ()).questions
+    asked = [(q, "answerable" if q.answerable else "on_topic", False) for q in questions]
+    asked += [(q, "removed", True) for q in answerable if q.id in removed]
+    assistants = {False: Assistant(Settings(index_dir=index_dir)), True: Assistant(Settings(index_dir=removed_dir))}
+    replays = []
+    for q, group, in_removed in asked:
+        assistant = assistants[in_removed]
+        question = make_question(q.question, k=10)
+        vector = assistant.embeddings.embed_query_array(question.text)
+        replays.append((q, group, question, vector, assistant.retrieve(q.question, k=10), assistant.answerer))
+    for values in grid:
+        bonus, neighbour, margin, *cross = (float(v) if v != "none" else None for v in values.split(","))
+        rows = []
+        for q, group, question, vector, passages, answerer in replays:
+            assert isinstance(answerer, ExtractiveAnswerer)
+            answerer.detail = DetailWeights(bonus or 0.0, neighbour or 0.0, margin, cross[0] if cross else None)
+            answer = answerer.answer(question, vector, passages)
+            quote = answer.quotes[0].text if answer.quotes else None
+            short = answer.short_answer
+            rows.append(
+                {
+                    "id": q.id,
+                    "question": q.question,
+                    "group": group,
+                    "abstained": answer.abstained,
+                    "quote_hit": is_quote_hit(quote, q.answers) and not answer.abstained,
+                    "short_answer": short.text if short else None,
+                    "short_answer_hit": short is not None and is_short_answer_hit(short.text, q.answers),
+                }
+            )
+        for part in ("tuning", "held out"):
+            chosen = [r for r in rows if _in(r, "all", part)]
+            print(values, part, figures(chosen))
+        if show:
+            for r in rows:
+                print(
+                    " ",
+                    r["id"],
+                    r["group"],
+                    "abstained" if r["abstained"] else "answered",
+                    r["quote_hit"],
+                    r["short_answer"],
+                )
+
+
+def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
+    """The question path's time with and without the detail search, side by side in one process (the machine is
+    shared, so only the ratio means much): each question is retrieved, then answered as asked and as if it were
+    open (no detail search), alternating, `rounds` times; prints p50 and p95 of both and their ratio."""
+    import dataclasses
+    import time
+
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.evaluation import percentile
+
+    texts = [str(q["question"]) for q in json.loads(questions_file.read_text(encoding="utf-8"))]
+    assistant = Assistant(Settings(index_dir=index_dir))
+    assistant.ask(texts[0])  # first-use costs (the model, the tagger) are no question's
+    times: dict[str, list[float]] = {"today (kind ignored)": [], "with details": []}
+    both = (("today (kind ignored)", True), ("with details", False))
+    for round_number in range(rounds):
+        for n, text in enumerate(texts):
+            for label, open_kind in both if (n + round_number) % 2 else both[::-1]:  # neither always goes first
+                started = time.perf_counter()
+                question = make_question(text, k=assistant.settings.top_k)
+                question = dataclasses.replace(question, kind="open") if open_kind else question
+                vector = assistant.embeddings.embed_query_array(question.text)
+                passages = assistant.retrieve(question.text)
+                assistant.answerer.answer(question, vector, passages)
+                times[label].append((time.perf_counter() - started) * 1000)
+    p50 = {label: percentile(values, 50) or 0.0 for label, values in times.items()}
+    for label, values in times.items():
+        print(f"{label}: p50 {p50[label]:.1f} ms, p95 {percentile(values, 95):.1f} ms ({len(values)} questions)")
+    print(f"ratio of p50: {p50['with details'] / p50['today (kind ignored)']:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("sample").add_argument("--out", type=Path, required=True)
+    commands.add_parser("table").add_argument("details", type=Path, nargs="+")
+    tuning = commands.add_parser("tune")
+    tuning.add_argument("--index-dir", type=Path, required=True)
+    tuning.add_argument("--removed-index-dir", type=Path, required=True)
+    tuning.add_argument("--corpus", type=Path, required=True)
+    tuning.add_argument("--questions", type=Path, default=DATA / "questions.json")
+    timing = commands.add_parser("latency")
+    timing.add_argument("--index-dir", type=Path, required=True)
+    timing.add_argument("--questions", type=Path, default=DATA / "questions.json")
+    timing.add_argument("--rounds", type=int, default=3)
+    tuning.add_argument("--show", action="store_true", help="print each question's outcome")
+    tuning.add_argument("grid", nargs="+", help="bonus,neighbour,margin[,cross_margin]")
+    args = parser.parse_args()
+    if args.command == "sample":
+        sample(args.out)
+    elif args.command == "latency":
+        latency(args.index_dir, args.questions, args.rounds)
+    elif args.command == "tune":
+        tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
+    else:
+        table(args.details)
+
+
+if __name__ == "__main__":
+    main()
