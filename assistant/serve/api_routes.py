@@ -3,7 +3,7 @@
 `assistant serve` mounts these routes on the chat's own server, behind the chat's gate (`access.LoginGate`: a
 login or an API key wherever the chat needs a login). A route is an `ApiRoute`: method, path, a handler, and
 the JSON schemas of what it takes and returns (the OpenAPI document at ``/api/openapi.json`` is built from those,
-so it cannot drift from the table). To add one (``/api/timeline``, ``/api/stories``, …): write a handler
+so it cannot drift from the table). To add one (``/api/timeline``, …): write a handler
 ``async (Service, Request) -> Response`` and append an `ApiRoute` to `API_ROUTES`.
 
 Handlers run the assistant in worker threads, at most `Service.questions` at once (the chat's limit, shared by
@@ -501,7 +501,7 @@ API_ROUTES: list[ApiRoute] = [
     ),
     ApiRoute("GET", "/api/openapi.json", openapi, "This description", tags=("meta",)),
 ]
-"""The JSON API. Other issues append their routes here (``/api/timeline``, ``/api/stories``, …)."""
+"""The JSON API. Other issues append their routes here (``/api/timeline``, …)."""
 EXTRA_ROUTES: list[ApiRoute] = []
 """Routes of other modules described in the same document (the OpenAI-compatible ones add themselves)."""
 

@@ -35,12 +35,14 @@ def _t(key: str, **values: object) -> str:
 
 
 def story_label(summary: StorySummary) -> str:
-    """One line of the list: headline, days, how many articles from how many outlets."""
+    """One line of the list: headline, days, how many articles, the first outlets (a radio label is plain text)."""
     days = summary.first_seen or "?"
     if summary.last_update and summary.last_update != summary.first_seen:
         days += f" – {summary.last_update}"
     count = phrase(FRAME, "story_count", n=len(summary.article_ids))
-    return f"{summary.title} · {days} · {count}, {len(summary.outlets)} {phrase(FRAME, 'outlets')}"
+    names = ", ".join(o.source for o in summary.outlets[:3])
+    more = f" +{len(summary.outlets) - 3}" if len(summary.outlets) > 3 else ""
+    return f"{summary.title} · {days} · {count}: {names}{more}"
 
 
 def notice(text: str, css: str = "na-story-empty") -> str:
