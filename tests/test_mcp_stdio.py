@@ -49,7 +49,17 @@ def test_mcp_on_stdio_answers_with_verified_quotes_and_says_what_is_wrong(tmp_pa
     seen = asyncio.run(_session(tmp_path / "index"))
 
     tools = seen["tools"]
-    assert isinstance(tools, dict) and set(tools) == {"ask", "search", "article", "status", "index_urls"}
+    assert isinstance(tools, dict) and set(tools) == {
+        "ask",
+        "search",
+        "article",
+        "status",
+        "index_urls",
+        "stories",
+        "story",
+        "compare",
+        "digest",
+    }
     for tool in tools.values():  # written for a model that never saw the project
         assert len(tool.description or "") > 150, tool.name
     assert tools["ask"].input_schema["required"] == ["question"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterat
 
 
 def concrete(path: str) -> str:
-    return path.replace("{article_id:path}", "x").replace("{model}", "x").replace("{conversation_id}", "x")
+    return re.sub(r"\{[^}]+\}", "x", path)
 
 
 # --------------------------------------------------------------------------- the gate
@@ -296,7 +297,7 @@ async def _mcp_session(
 
 def test_mcp_over_http_answers_with_a_key(served: Served) -> None:
     tools, answer, text = asyncio.run(_mcp_session(served.url, served.key))
-    assert set(tools) == {"ask", "search", "article", "status", "index_urls"}
+    assert set(tools) == {"ask", "search", "article", "status", "index_urls", "stories", "story", "compare", "digest"}
     quote = answer["quotes"][0]  # type: ignore[index]
     assert text[quote["start"] : quote["end"]] == quote["text"] and not answer["abstained"]
 

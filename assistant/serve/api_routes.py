@@ -3,7 +3,7 @@
 `assistant serve` mounts these routes on the chat's own server, behind the chat's gate (`access.LoginGate`: a
 login or an API key wherever the chat needs a login). A route is an `ApiRoute`: method, path, a handler, and
 the JSON schemas of what it takes and returns (the OpenAPI document at ``/api/openapi.json`` is built from those,
-so it cannot drift from the table). To add one (``/api/timeline``, ``/api/stories``, …): write a handler
+so it cannot drift from the table). To add one (``/api/timeline``, …): write a handler
 ``async (Service, Request) -> Response`` and append an `ApiRoute` to `API_ROUTES`.
 
 Handlers run the assistant in worker threads, at most `Service.questions` at once (the chat's limit, shared by
@@ -32,7 +32,7 @@ from assistant.errors import (
     StoreUnavailableError,
 )
 from assistant.serve.access import Caller, caller_of
-from assistant.serve.operations import Operations, article_dict, passage_dict
+from assistant.serve.operations import Operations, article_dict, check_fields, passage_dict
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +189,37 @@ async def index(service: Service, request: Request) -> Response:
     return JSONResponse(report)
 
 
+def _query(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query's parameters (each once; `source` may repeat and is read on its own), unknown ones refused."""
+    check_fields(list(request.query_params), allowed)
+    return dict(request.query_params)
+
+
+async def stories(service: Service, request: Request) -> Response:
+    query = _query(request, ("since", "until", "source"))
+    sources = request.query_params.getlist("source")
+    found = await service.answer(
+        lambda: service.operations.stories(query.get("since"), query.get("until"), sources or None)
+    )
+    return JSONResponse(found)
+
+
+async def story(service: Service, request: Request) -> Response:
+    _query(request, ())
+    story_id = request.path_params["story_id"]
+    return JSONResponse(await service.answer(lambda: service.operations.story(story_id)))
+
+
+async def compare(service: Service, request: Request) -> Response:
+    body = await json_body(request)
+    return JSONResponse(await service.answer(lambda: service.operations.compare(body)))
+
+
+async def digest(service: Service, request: Request) -> Response:
+    query = _query(request, ("since", "until"))
+    return JSONResponse(await service.answer(lambda: service.operations.digest(query.get("since"), query.get("until"))))
+
+
 async def openapi(service: Service, request: Request) -> Response:
     return JSONResponse(openapi_document(API_ROUTES + EXTRA_ROUTES))
 
@@ -275,6 +306,101 @@ INDEX_REPORT: Schema = {
     },
 }
 
+_OUTLET: Schema = {
+    "type": "object",
+    "properties": {
+        "source": {"type": "string"},
+        "articles": {"type": "integer"},
+        "first_report": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
+    },
+}
+_SUMMARY_PROPERTIES: Schema = {
+    "id": {"type": "string", "description": "stable; an id a story had before a merge still finds it"},
+    "title": {"type": "string"},
+    "first_seen": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
+    "last_update": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
+    "articles": {"type": "integer"},
+    "outlets": {"type": "array", "items": _OUTLET},
+    "article_ids": {"type": "array", "items": {"type": "string"}},
+}
+STORY_SUMMARY: Schema = {
+    "type": "object",
+    "description": "A story: articles of several outlets about one event (the shape of `assistant stories --json`).",
+    "properties": _SUMMARY_PROPERTIES,
+}
+_DATED_QUOTE: Schema = {
+    "type": "object",
+    "description": "A dated verbatim sentence: the article's text[start:end] is exactly `text`.",
+    "properties": {
+        "date": {"type": "string"},
+        "text": {"type": "string"},
+        "article_id": {"type": "string"},
+        "source": {"type": "string"},
+        "start": {"type": "integer"},
+        "end": {"type": "integer"},
+    },
+}
+STORY_PAGE: Schema = {
+    "type": "object",
+    "description": "One story in full (the shape of `assistant story ID --json`).",
+    "properties": {
+        **_SUMMARY_PROPERTIES,
+        "article_list": {"type": "array", "items": {"type": "object"}},
+        "per_day": {
+            "type": "array",
+            "description": "articles per day per outlet",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "date": {"type": "string"},
+                    "source": {"type": "string"},
+                    "articles": {"type": "integer"},
+                },
+            },
+        },
+        "timeline": {"type": "array", "items": _DATED_QUOTE},
+    },
+}
+COMPARE_REQUEST: Schema = {
+    "type": "object",
+    "required": ["question"],
+    "additionalProperties": False,
+    "properties": {"question": {"type": "string", "description": "what the story is about, German or English"}},
+}
+COMPARISON: Schema = {
+    "type": "object",
+    "description": "The shape of `assistant compare --json`; `story_id` is null when no story matches.",
+    "properties": {
+        "question": {"type": "string"},
+        "story_id": {"type": ["string", "null"]},
+        "title": {"type": "string"},
+        "outlets": {"type": "array", "items": {"type": "string"}},
+        "shared": {"type": "array", "items": {"type": "object"}, "description": "told by several outlets"},
+        "single": {"type": "array", "items": {"type": "object"}, "description": "told by one outlet only"},
+        "differences": {"type": "array", "items": {"type": "object"}, "description": "other numbers or names"},
+    },
+}
+DIGEST: Schema = {
+    "type": "array",
+    "description": "The shape of `assistant digest --json`: per story with new articles, its new sentences.",
+    "items": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "new_articles": {"type": "array", "items": {"type": "string"}},
+            "sentences": {"type": "array", "items": {"type": "object"}},
+            "repeats_left_out": {"type": "integer"},
+            "more": {"type": "integer"},
+        },
+    },
+}
+
+
+def _day_parameter(name: str, description: str, *, required: bool = False) -> Schema:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": {"type": "string"}}
+
+
 API_ROUTES: list[ApiRoute] = [
     ApiRoute(
         "POST",
@@ -313,9 +439,69 @@ API_ROUTES: list[ApiRoute] = [
         body=INDEX_REQUEST,
         reply=INDEX_REPORT,
     ),
+    ApiRoute(
+        "GET",
+        "/api/stories",
+        stories,
+        "The stories of the archive, latest update first",
+        "Articles about one event from several outlets, grouped at indexing time. Filter by publication window "
+        "(since/until: 2024-03-01 or 1.3.2024) and outlet (source, repeatable).",
+        reply={"type": "array", "items": STORY_SUMMARY},
+        parameters=(
+            _day_parameter("since", "only stories with an article published on or after this day"),
+            _day_parameter("until", "only stories with an article published on or before this day"),
+            {
+                "name": "source",
+                "in": "query",
+                "description": "only stories this outlet reported (repeatable)",
+                "schema": {"type": "array", "items": {"type": "string"}},
+                "style": "form",
+                "explode": True,
+            },
+        ),
+        tags=("stories",),
+    ),
+    ApiRoute(
+        "GET",
+        "/api/stories/{story_id}",
+        story,
+        "One story: outlets, articles per day, dated quotes",
+        "Headline, first seen, last update, outlets with counts and first report, articles per day per outlet, "
+        "and the timeline as dated verbatim quotes. An unknown id is a 404.",
+        reply=STORY_PAGE,
+        parameters=({"name": "story_id", "in": "path", "required": True, "schema": {"type": "string"}},),
+        tags=("stories",),
+    ),
+    ApiRoute(
+        "POST",
+        "/api/compare",
+        compare,
+        "How outlets report what a question is about",
+        "The story the question's passages belong to, its sentences aligned across outlets: told by several, "
+        "by one only, or with other numbers or names. Every sentence is a verbatim quote with offsets.",
+        body=COMPARE_REQUEST,
+        reply=COMPARISON,
+        tags=("stories",),
+    ),
+    ApiRoute(
+        "GET",
+        "/api/digest",
+        digest,
+        "What is new in a publication window",
+        "Per story with new articles, the sentences that do not repeat what was reported before the window; an "
+        "update (another number or name) carries the earlier quote.",
+        reply=DIGEST,
+        parameters=(
+            _day_parameter(
+                "since", "a day (2024-03-01, 1.3.2024) or a duration back from today (3d, 2w, 36h)", required=True
+            ),
+            _day_parameter("until", "last publication day of the window (default: open)"),
+        ),
+        tags=("stories",),
+    ),
     ApiRoute("GET", "/api/openapi.json", openapi, "This description", tags=("meta",)),
 ]
-"""The JSON API. Other issues append their routes here (``/api/timeline``, ``/api/stories``, …)."""
+"""The JSON API. Other issues append their routes here (``/api/timeline``, …)."""
 EXTRA_ROUTES: list[ApiRoute] = []
 """Routes of other modules described in the same document (the OpenAI-compatible ones add themselves)."""
 

@@ -48,6 +48,7 @@ from assistant.serve.chat_html import (
     status_html,
 )
 from assistant.serve.programs import ProgramRoutes, program_routes
+from assistant.serve.story_view import build_story_view
 from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen
 from assistant.settings import Settings
 from assistant.validation import check_k, search_filter_from
@@ -98,11 +99,18 @@ def build_app(
         fill_height=True,
         delete_cache=(3600, 3600),  # uploads that never reached the handler leave Gradio's folder within hours
     ) as app:
-        with gr.Row(equal_height=False, elem_id="na-layout"):
-            with gr.Column(scale=1, min_width=300, elem_id="na-side"):
-                side = _side_panel(assistant)
-            with gr.Column(scale=3, min_width=420, elem_id="na-main"):
-                chatbot, question = _chat_panel(assistant.settings.max_question_chars)
+        with gr.Tabs(elem_id="na-tabs"):
+            with (
+                gr.Tab(phrase("de", "chat_tab"), elem_id="na-chat-tab"),
+                gr.Row(equal_height=False, elem_id="na-layout"),
+            ):
+                with gr.Column(scale=1, min_width=300, elem_id="na-side"):
+                    side = _side_panel(assistant)
+                with gr.Column(scale=3, min_width=420, elem_id="na-main"):
+                    chatbot, question = _chat_panel(assistant.settings.max_question_chars)
+            with gr.Tab(phrase("de", "stories_tab"), elem_id="na-stories-tab") as stories_tab:
+                story_list, story_page, stories = build_story_view(assistant)
+        stories_tab.select(stories.refresh, None, [story_list, story_page], api_visibility="private", queue=False)
         conversation = _wire_questions(chat, chatbot, question, side, concurrency)
         _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)

@@ -30,7 +30,9 @@ INSTRUCTIONS = (
     "is built from verbatim sentences of the stored articles, each with its article id and character offsets "
     "(article_text[start:end] == quote). Use `ask` for a question, `search` to see what the archive holds on a "
     "topic, `article` to read a whole article by id, `status` for the archive's size. Questions work in German "
-    "and English. When `abstained` is true the archive does not answer the question: say so, do not guess."
+    "and English. When `abstained` is true the archive does not answer the question: say so, do not guess. "
+    "The archive also groups articles about one event from several outlets into stories: `stories` lists them, "
+    "`story` shows one, `compare` contrasts how outlets report a topic, `digest` says what is new since a day."
 )
 ASK = (
     "Answer a question from the news archive with verbatim quotes. Returns `answer` (text built only from "
@@ -60,6 +62,38 @@ INDEX_URLS = (
     "Add articles to the archive: fetch article pages or RSS/Atom feeds by their http(s) addresses and index "
     "them (at most 20 at once). Returns counts (`added`, `updated`, `unchanged`, `refused` with reasons) and the "
     "`article_ids` written. Only for logged-in users or API keys; addresses inside private networks are refused."
+)
+
+STORIES = (
+    "List the stories of the news archive, latest update first. A story is a group of articles from several "
+    "outlets about one event (grouped automatically when the articles were indexed). Each has `id` (pass it to "
+    "`story`), `title` (a headline), `first_seen` and `last_update` (YYYY-MM-DD), `articles` (how many), "
+    '`outlets` (each: `source`, `articles`, `first_report` day) and `article_ids`. Returns `{"stories": [...]}`. '
+    "Optional: `since`/`until` (only stories with an article published in that window, YYYY-MM-DD) and "
+    "`sources` (only stories these outlets reported, exact outlet names as listed)."
+)
+STORY = (
+    "Show one story of the news archive by its `story_id` (from `stories`): `title`, `first_seen`, "
+    "`last_update`, `outlets` with their article counts and first report day, `article_list` (each article's "
+    "`id`, `title`, `source`, `published`, `url`), `per_day` (articles per day per outlet) and `timeline`: dated "
+    "sentences quoted verbatim from the articles (`date`, `text`, `article_id`, `source`, `start`/`end` character "
+    "offsets into the article). Cite the timeline's quotes as they are; an unknown id is an error."
+)
+COMPARE = (
+    "Compare how different outlets report the event a question is about. Finds the story most of the question's "
+    "passages belong to and aligns its sentences across outlets. Returns `story_id` (null when no story "
+    "matches: then say the archive has no such story), `title`, `outlets`, `shared` (statements several outlets "
+    "made: a verbatim `quote` and `also_in`, the other outlets), `single` (statements only one outlet made) and "
+    "`differences` (pairs `a`/`b` of quotes that give other numbers, dates or names for the same thing). Every "
+    "quote has `text` verbatim, `article_id`, `source`, `published` and `start`/`end` offsets."
+)
+DIGEST = (
+    "What is new in the news archive: for each story with articles published in the window, the sentences that "
+    "do not repeat what its earlier articles said. `since` is required: a day (YYYY-MM-DD) or a duration back "
+    'from today (`3d`, `2w`, `36h`); `until` optionally ends the window (a day). Returns `{"stories": [...]}`, '
+    "each with `id`, `title`, `new_articles`, `sentences` (verbatim quotes with `article_id`, offsets and "
+    "`update`: true when the sentence changes an earlier number or name, then `earlier` holds that quote), "
+    "`repeats_left_out` and `more` (new sentences not shown)."
 )
 
 
@@ -98,6 +132,20 @@ class ArchiveTools:
 
     def status(self) -> dict[str, object]:
         return _tool(lambda: dict(self.operations.status()))
+
+    def stories(
+        self, since: str | None = None, until: str | None = None, sources: list[str] | None = None
+    ) -> dict[str, object]:
+        return _tool(lambda: {"stories": self.operations.stories(since, until, sources)})
+
+    def story(self, story_id: str) -> dict[str, object]:
+        return _tool(lambda: self.operations.story(story_id))
+
+    def compare(self, question: str) -> dict[str, object]:
+        return _tool(lambda: self.operations.compare({"question": question}))
+
+    def digest(self, since: str, until: str | None = None) -> dict[str, object]:
+        return _tool(lambda: {"stories": self.operations.digest(since, until)})
 
     def index_urls(self, urls: list[str], ctx: Context) -> dict[str, object]:
         if not self._caller(ctx).may_write:
@@ -141,6 +189,10 @@ def build_mcp(operations: Operations, open_caller: Caller) -> MCPServer:
     server.add_tool(tools.search, name="search", description=SEARCH, annotations=reading)
     server.add_tool(tools.article, name="article", description=ARTICLE, annotations=reading)
     server.add_tool(tools.status, name="status", description=STATUS, annotations=reading)
+    server.add_tool(tools.stories, name="stories", description=STORIES, annotations=reading)
+    server.add_tool(tools.story, name="story", description=STORY, annotations=reading)
+    server.add_tool(tools.compare, name="compare", description=COMPARE, annotations=reading)
+    server.add_tool(tools.digest, name="digest", description=DIGEST, annotations=reading)
     writing = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True)
     server.add_tool(tools.index_urls, name="index_urls", description=INDEX_URLS, annotations=writing)
     return server

@@ -18,12 +18,14 @@ from assistant.core import Assistant
 from assistant.errors import InvalidInputError
 from assistant.ingest.web import is_url
 from assistant.serve.user_store import UserStore, user_store_for
-from assistant.validation import check_k, search_filter_from
+from assistant.validation import check_k, check_sources, parse_day, search_filter_from
 
 JsonObject = Mapping[str, object]
 MAX_ID_CHARS = 1000
 """Article ids are paths or URLs; longer is no id of this index."""
 ASK_FIELDS = ("question", "k", "sources", "since", "until")
+MAX_STORY_ID_CHARS = 200
+"""Story ids are short hashes; longer is no story of this index."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,27 @@ def check_article_id(article_id: object) -> str:
     if not isinstance(article_id, str) or not article_id.strip() or len(article_id) > MAX_ID_CHARS:
         raise InvalidInputError("an article id is the text an answer's quote or passage names as article_id")
     return article_id
+
+
+def check_fields(given: Sequence[str], allowed: Sequence[str]) -> None:
+    """An unknown field or query parameter is refused by name (a typo such as ``from`` must not be ignored)."""
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise InvalidInputError(f"unknown parameter {unknown[0]!r}: send only {', '.join(allowed)}")
+
+
+def check_window(since: object, until: object) -> tuple[str | None, str | None]:
+    """A publication window of typed days (ISO or German), refused when a day is no day or the window is empty."""
+    day_from, day_to = parse_day(since, "since"), parse_day(until, "until")
+    if day_from and day_to and day_from > day_to:
+        raise InvalidInputError(f"the window is empty: since {day_from} is after until {day_to}")
+    return day_from, day_to
+
+
+def check_story_id(story_id: object) -> str:
+    if not isinstance(story_id, str) or not story_id.strip() or len(story_id) > MAX_STORY_ID_CHARS:
+        raise InvalidInputError("a story id is the text `stories` lists as id")
+    return story_id
 
 
 def check_urls(urls: object, limit: int) -> list[str]:
@@ -100,6 +123,32 @@ class Operations:
 
     def status(self) -> dict[str, int | str | float | None]:
         return self.assistant.status().as_dict()
+
+    def stories(self, since: object = None, until: object = None, sources: object = None) -> list[dict[str, object]]:
+        """The stories with an article in [since, until] from one of `sources`: `assistant stories --json`."""
+        day_from, day_to = check_window(since, until)
+        chosen = list(check_sources(sources)) or None
+        return [s.to_dict() for s in self.assistant.stories(since=day_from, until=day_to, sources=chosen)]
+
+    def story(self, story_id: object) -> dict[str, object]:
+        """One story's page (`assistant story ID --json`); an unknown id is a `StoryNotFoundError`."""
+        return self.assistant.story(check_story_id(story_id)).to_dict()
+
+    def compare(self, body: JsonObject) -> dict[str, object]:
+        """How outlets report what ``{"question"}`` is about (`assistant compare --json`)."""
+        check_fields(list(body), ("question",))
+        question = body.get("question")
+        if not isinstance(question, str):
+            raise InvalidInputError('"question" is required and must be text, e.g. {"question": "Brand auf Lesbos"}')
+        return self.assistant.compare(question).to_dict()
+
+    def digest(self, since: object, until: object = None) -> list[dict[str, object]]:
+        """What is new since a day or a duration (`assistant digest --json`)."""
+        if not isinstance(since, str) or not since.strip():
+            raise InvalidInputError('"since" is required: a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)')
+        if until is not None and not isinstance(until, str):
+            raise InvalidInputError('"until" is a day (2024-03-31 or 31.3.2024)')
+        return [s.to_dict() for s in self.assistant.digest(since, until or None)]
 
     def index_urls(self, urls: object) -> dict[str, object]:
         """Fetch and index article pages and feeds; the CLI's ``index --json`` report and the ids written."""
