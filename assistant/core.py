@@ -41,7 +41,8 @@ from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn
 from assistant.indexing.store import ChromaStore, open_client
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
-from assistant.ingest.loading import article_id_for, load_paths
+from assistant.ingest.files import article_id_for
+from assistant.ingest.loading import load_paths
 from assistant.ingest.web import WebReader, WebResult, is_url
 from assistant.protocols import (
     Answerer,

@@ -8,13 +8,9 @@ with the error: they are English and name what to change.
 
 from __future__ import annotations
 
-from assistant.ingest.files import SUPPORTED_SUFFIXES
-
 LANGUAGES = ("de", "en")
 FALLBACK = "de"
 """The product is German first: a language without a column is answered in German."""
-
-_TYPES = ", ".join(SUPPORTED_SUFFIXES)
 
 PHRASES: dict[str, dict[str, str]] = {
     "de": {
@@ -42,7 +38,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "searching": "Suche in den Artikeln …",
         "empty_question": "Bitte geben Sie eine Frage ein.",
         "no_index": "Es sind noch keine Artikel indexiert. Laden Sie links unter „Artikel hinzufügen“ Dateien hoch "
-        f"({_TYPES}) – danach beantworte ich Fragen dazu.",
+        "({types}) – danach beantworte ich Fragen dazu.",
         "failure": "Im Assistenten ist etwas schiefgegangen",
         "problem": "Das hat nicht geklappt",
         "brand": "Nachrichten-Assistent",
@@ -84,7 +80,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "searching": "Searching the articles …",
         "empty_question": "Please type a question.",
         "no_index": "No articles are indexed yet. Upload files on the left under “Artikel hinzufügen” "
-        f"({_TYPES}), then ask about them.",
+        "({types}), then ask about them.",
         "failure": "Something went wrong inside the assistant",
         "problem": "That did not work",
         "brand": "News assistant",

@@ -17,7 +17,7 @@ from pathlib import Path
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.indexing.indexer import IndexReport
-from assistant.ingest.loading import SUPPORTED_SUFFIXES
+from assistant.ingest.files import SUPPORTED_SUFFIXES
 
 Log = Callable[[str], None]
 

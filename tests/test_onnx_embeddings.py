@@ -26,7 +26,8 @@ from assistant.embeddings.onnx_export import (
     remove_older_exports,
 )
 from assistant.embeddings.question_tokenizer import MAX_QUICK_CHARS
-from assistant.embeddings.sentence_transformers_backend import PACKAGED_MODEL, SentenceTransformerEmbeddings
+from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
+from assistant.settings import PACKAGED_MODEL
 from tests.conftest import REPO, SEEDS, SHARED
 from tests.embedder_contract import assert_embedder_contract
 

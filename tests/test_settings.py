@@ -125,4 +125,3 @@ def test_a_bad_prompt_file_is_a_configuration_error_of_the_one_tree(tmp_path: Pa
     with pytest.raises(PromptError, match=r"lacks the variable\(s\) \{language\}") as caught:
         prompts.load_prompt("answer", tmp_path)
     assert isinstance(caught.value, ConfigurationError) and isinstance(caught.value, AssistantError)
-    assert prompts.PromptError is PromptError  # still importable from where it was

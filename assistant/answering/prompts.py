@@ -14,7 +14,7 @@ from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 
 from assistant.errors import PromptError
 
-__all__ = ["PROMPTS_DIR", "REQUIRED", "USER_SEPARATOR", "PromptError", "load_prompt"]
+__all__ = ["PROMPTS_DIR", "REQUIRED", "USER_SEPARATOR", "load_prompt"]
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 USER_SEPARATOR = "=== user ==="

@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.embeddings.e5s1_format import E5File, Header, Vocab, bert_weights, parse_e5_file
 from assistant.errors import ModelLoadError
+from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

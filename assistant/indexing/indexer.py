@@ -23,7 +23,8 @@ from assistant.dates import day_number
 from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
 from assistant.indexing.store import ChromaStore, StoredChunk
-from assistant.ingest.loading import article_id_for, load_paths
+from assistant.ingest.files import article_id_for
+from assistant.ingest.loading import load_paths
 from assistant.language import article_language
 from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder
 

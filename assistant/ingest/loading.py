@@ -3,8 +3,7 @@
 One bad file never stops a batch: every problem becomes a `Refusal` in the `LoadResult`. Article ids come
 from where an article came from (its path, or an id/url inside the file), never from the order of loading,
 so re-indexing the same files gives the same ids. Which files a path stands for is `files`' job, decoding is
-`decoding`'s, each format is read in `formats`, and dates are parsed in `dates`; the names below stay
-importable from here.
+`decoding`'s, each format is read in `formats`, and dates are parsed in `dates`.
 """
 
 from __future__ import annotations
@@ -13,25 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.articles import LoadResult, Refusal
-from assistant.dates import parse_published
-from assistant.decoding import decode_bytes, has_control_character, has_lone_surrogate, normalize_newlines
+from assistant.decoding import has_control_character, has_lone_surrogate
 from assistant.errors import RefusedInputError
-from assistant.ingest.files import SUPPORTED_SUFFIXES, article_id_for, expand, human_size, read_limited, safe_resolve
+from assistant.ingest.files import article_id_for, expand, read_limited, safe_resolve
 from assistant.ingest.formats import READERS, Loaded
 from assistant.ingest.formats.common import TOO_DEEP
-from assistant.ingest.formats.plain import split_front_matter
-
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "SUPPORTED_SUFFIXES",
-    "article_id_for",
-    "decode_bytes",
-    "human_size",
-    "load_paths",
-    "normalize_newlines",
-    "parse_published",
-    "split_front_matter",
-]
 
 DEFAULT_MAX_BYTES = 5_000_000
 

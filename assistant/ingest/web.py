@@ -16,11 +16,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from assistant.articles import Article, Refusal
 from assistant.dates import parse_published
-from assistant.decoding import clean_text
+from assistant.decoding import clean_text, decode_bytes, normalize_newlines
 from assistant.errors import FetchError, InvalidArticleError
 from assistant.ingest.fetch_cache import Seen, WebState
 from assistant.ingest.fetching import Fetched, FetchPolicy, fetch
-from assistant.ingest.loading import decode_bytes, normalize_newlines
 
 _FEED_TYPES = ("rss", "atom", "xml", "rdf")
 _TRACKING = ("utm_", "wt_", "at_")

@@ -46,7 +46,7 @@ from assistant.serve.chat_html import (
     report_html,
     status_html,
 )
-from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen
+from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen, upload_hint
 from assistant.settings import Settings
 from assistant.validation import check_k, search_filter_from
 
@@ -310,7 +310,7 @@ class ChatApp:
     def _failure_html(self, error: Exception, language: str) -> str:
         text = phrases_for(language)
         if isinstance(error, IndexNotFoundError) and self._is_empty():
-            return notice_html(html.escape(text["no_index"]))
+            return notice_html(html.escape(upload_hint(language)))
         if isinstance(error, EmptyQuestionError):
             return notice_html(EMPTY_QUESTION)
         if isinstance(error, InvalidInputError):
