@@ -215,15 +215,18 @@ def cmd_model(args: argparse.Namespace) -> int:
     first question is fast and needs no torch."""
     assistant = _open(args)
     print(f"Preparing the embedding model {assistant.model_name!r} ...", file=sys.stderr)
+    from assistant.embeddings.onnx_backend import OnnxEmbeddings, verify_onnx_folder
+    from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
+
     embeddings = assistant.embeddings
-    data = {
+    if not isinstance(embeddings, OnnxEmbeddings | SentenceTransformerEmbeddings):  # the settings choose one of them
+        raise TypeError(f"unexpected embeddings {type(embeddings).__name__}")
+    data: dict[str, str | int] = {
         "embedding_model": embeddings.model_name,
         "backend": type(embeddings).__name__,
         "dimension": embeddings.dimension,
         "max_seq_length": embeddings.max_seq_length,
     }
-    from assistant.embeddings.onnx_backend import OnnxEmbeddings, verify_onnx_folder
-
     if isinstance(embeddings, OnnxEmbeddings):
         verify_onnx_folder(embeddings.encoder.folder, full=True)
         data["onnx_folder"] = str(embeddings.encoder.folder)

@@ -164,13 +164,10 @@ class Assistant:
     def _new_records(self, create: bool) -> Records:
         if self._records is None:
             path = self.index_dir / RECORDS_FILE
-            if self._on_server():  # the record lives in the server; the file is this machine's cache of it
+            url = self.settings.chroma_url
+            if url and self._on_server():  # the record lives in the server; the file is this machine's cache of it
                 self._records = ServerRecords(
-                    path,
-                    shared_client(self.settings.chroma_url),
-                    self.settings.collection,
-                    self.settings.chroma_url,
-                    self.keyword_index,
+                    path, shared_client(url), self.settings.collection, url, self.keyword_index
                 )
                 return self._records
             if not create and not path.exists():

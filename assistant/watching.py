@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +73,7 @@ def _article_file(change: object, path: str) -> bool:
     return not name.startswith(".") and Path(path).suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def _apply(assistant: Assistant, changes: set[tuple[object, str]], log: Log) -> None:
+def _apply(assistant: Assistant, changes: Collection[tuple[object, str]], log: Log) -> None:
     """Index the files that exist now, remove the articles of those that are gone."""
     paths = sorted({Path(path) for _, path in changes})
     present = [path for path in paths if path.is_file()]
@@ -81,11 +81,12 @@ def _apply(assistant: Assistant, changes: set[tuple[object, str]], log: Log) -> 
     if present:
         _run(assistant, log, "changed", lambda: assistant.index(present))
     for path in gone:
-        _run(assistant, log, f"deleted {path}", lambda path=path: _deleted(assistant, path))
+        _run(assistant, log, f"deleted {path}", _deletion(assistant, path))
 
 
-def _deleted(assistant: Assistant, path: Path) -> IndexReport:
-    return IndexReport(deleted=assistant.delete_path(path))
+def _deletion(assistant: Assistant, path: Path) -> Callable[[], IndexReport]:
+    """The step that removes the articles read from `path`, now gone."""
+    return lambda: IndexReport(deleted=assistant.delete_path(path))
 
 
 def _poll_feeds(assistant: Assistant, plan: WatchPlan, log: Log) -> float:

@@ -77,7 +77,9 @@ def _normalizer(norm_map: dict[int, str]) -> Any:
     for cp, out in norm_map.items():
         if unicodedata.normalize("NFKC", chr(cp)) != out:
             special.setdefault(out, []).append(cp)
-    steps = [normalizers.Replace(Regex(_char_class(cps)), out) for out, cps in sorted(special.items())]
+    steps: list[normalizers.Normalizer] = [
+        normalizers.Replace(Regex(_char_class(cps)), out) for out, cps in sorted(special.items())
+    ]
     steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
     return normalizers.Sequence(steps)
 

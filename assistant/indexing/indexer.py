@@ -22,11 +22,11 @@ from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number
 from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
-from assistant.indexing.store import ChromaStore, StoredChunk
+from assistant.indexing.store import StoredChunk
 from assistant.ingest.files import article_id_for
 from assistant.ingest.loading import load_paths
 from assistant.language import article_language
-from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder
+from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder, VectorStore
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)`` while articles are indexed."""
@@ -215,7 +215,10 @@ class Indexer:
         paths: list[Path] = []
         given: list[Article] = []
         for item in items:
-            (given if isinstance(item, Article) else paths).append(item if isinstance(item, Article) else Path(item))
+            if isinstance(item, Article):
+                given.append(item)
+            else:
+                paths.append(Path(item))
         loaded = self.loader(paths, id_base=self.id_base, max_bytes=self.max_file_bytes) if paths else LoadResult()
         seen = {a.id for a in loaded.articles}
         for article in given:
@@ -317,7 +320,7 @@ class Indexer:
             known.update((old_article.text[s.start : s.end], s.vector) for s in old if old_article)
         return _Plan(article, content_hash, previous, chunks, stored, sentences, known)
 
-    def _write(self, plans: list[_Plan], store: ChromaStore) -> None:
+    def _write(self, plans: list[_Plan], store: VectorStore) -> None:
         """Pending ids, then the group's vectors in one store call (a store write costs about the same for one
         article or ten), then each article's record in one transaction, then the old vectors go."""
         self.records.mark_pending([c.id for plan in plans for c in plan.chunks])

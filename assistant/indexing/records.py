@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS keyword_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL, added INTEGER NOT NULL
 );
 """
-SENTENCE_DTYPES = {"float16": np.float16, "float32": np.float32}
+SENTENCE_DTYPES: dict[str, type[np.floating]] = {"float16": np.float16, "float32": np.float32}
 """How sentence vectors are stored: float16 in indexes created since it held the eval, float32 in older ones."""
 
 
@@ -293,7 +293,7 @@ class Records:
         article: Article,
         content_hash: str,
         chunks: list[ChunkRecord],
-        sentences: list[SentenceRecord] = (),
+        sentences: Sequence[SentenceRecord] = (),
     ) -> list[str]:
         """Make `article` and its new chunks current in one step; return the ids of its replaced chunks.
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.events import Dependency
 
 from assistant.answering.conversation import ChatTurn
 from assistant.answers import Answer
@@ -114,18 +115,22 @@ def _wire_questions(
     pending = gr.State("")
     conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
     options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
-    private: dict[str, Any] = {"api_visibility": "private"}  # the page's own plumbing; clients use /ask
-    take = {"fn": chat.take_question, "inputs": [question, chatbot], "outputs": [question, chatbot, pending]}
-    answer = {
-        "fn": chat.respond,
-        "inputs": [pending, chatbot, conversation, *options],
-        "outputs": [chatbot, conversation],
-        "concurrency_limit": concurrency,
-        "concurrency_id": QUESTIONS,
-    }
-    question.submit(**take, queue=False, **private).then(**answer, **private)
-    picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
-    picked.then(**take, queue=False, **private).then(**answer, **private)
+    shown, answered = [question, chatbot, pending], [chatbot, conversation]
+    answer_inputs = [pending, chatbot, conversation, *options]
+
+    def then_answer(taken: Dependency) -> None:
+        taken.then(
+            chat.respond,
+            answer_inputs,
+            answered,
+            concurrency_limit=concurrency,
+            concurrency_id=QUESTIONS,
+            api_visibility="private",  # the page's own plumbing; clients use /ask
+        )
+
+    then_answer(question.submit(chat.take_question, [question, chatbot], shown, queue=False, api_visibility="private"))
+    picked = chatbot.example_select(_example_text, None, question, queue=False, api_visibility="private")
+    then_answer(picked.then(chat.take_question, [question, chatbot], shown, queue=False, api_visibility="private"))
 
 
 def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
