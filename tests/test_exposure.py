@@ -4,7 +4,6 @@ uploads that leave nothing behind when refused."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -19,15 +18,13 @@ import pytest
 from fastapi.routing import _IncludedRouter as IncludedRouter
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from samples import BUS
-from test_ui import MEDIATE, REPO
-from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from assistant import Assistant, Settings
 from assistant.serve.access import PUBLIC_PATHS, PUBLIC_PREFIXES
-from assistant.serve.chat_app import build_app, gradio_file_limit, launch
+from assistant.serve.chat_app import gradio_file_limit
 from assistant.serve.users import Users
-from tests.ports import free_port
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MEDIATE, serve_app
+from tests.samples import BUS
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
@@ -50,20 +47,12 @@ class Guarded:
 def guarded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Guarded]:
     """The real app on 127.0.0.1 with a login (as `assistant serve` on a network address), over the seed article."""
     root = tmp_path_factory.mktemp("exposure")
-    shutil.copytree(REPO / "seeds", root / "articles")
-    settings = Settings(index_dir=root / "index", **LIMITS)
     users = Users(root / "users.json")
     users.add(NAME, PASSWORD)
-    assistant = Assistant(settings, embeddings=embeddings)
-    assistant.index([root / "articles"])
-    app = build_app(assistant)
     login = {"auth": users.verify, "sessions": users.fingerprint}  # as `assistant serve` passes them
-    url = launch(app, "127.0.0.1", free_port(), block=False, **login, max_file_size=gradio_file_limit(settings))
-    try:
-        yield Guarded(url, app, assistant, root / "index" / "uploads")
-    finally:
-        app.close()
-        assistant.close()
+    limit = gradio_file_limit(Settings(**LIMITS))
+    with serve_app(root, embeddings, settings=LIMITS, **login, max_file_size=limit) as served:
+        yield Guarded(served.url, served.app, served.assistant, root / "index" / "uploads")
 
 
 @pytest.fixture(scope="module")

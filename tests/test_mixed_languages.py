@@ -8,13 +8,10 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from gradio_client import Client
-from test_chroma_server import CHROMA, ChromaServer
-from test_shared_index import Askers, assert_quotes_verify, run_cli, start_server
 
 from assistant import Assistant, Settings
 from assistant.answering.retrieval import HybridRetriever, hybrid_retriever
@@ -26,7 +23,7 @@ from assistant.indexing.records import Records
 from assistant.indexing.store import open_client
 from assistant.language import article_language
 from assistant.protocols import KeywordSearch, RetrieverFactory, VectorStore
-from tests.conftest import SEEDS, SHARED
+from tests.helpers import CHROMA, SEEDS, SHARED, Askers, ChromaServer, assert_quotes_verify, run_cli, serve_process
 
 ENGLISH = {
     "grid.txt": """---
@@ -177,7 +174,7 @@ def test_a_running_chat_searches_each_language_once_a_cli_run_tagged_its_older_i
     run_cli("index", str(articles), "--index-dir", str(index_dir), cwd=tmp_path, env=short_chunks)
     _untag(Settings(index_dir=index_dir))
     german = "Wo ist das nächste Gipfeltreffen geplant?"  # one search misses the English answer in this archive
-    with contextmanager(start_server)(index_dir, tmp_path) as server:
+    with serve_process(index_dir, cwd=tmp_path) as server:
         client = Client(server.url, verbose=False)
         before = client.predict(german, api_name="/ask")
         askers = Askers(server.url, [german, "Who was supposed to mediate the talks?"], threads=2)

@@ -28,8 +28,8 @@ from assistant.embeddings.onnx_export import (
 from assistant.embeddings.question_tokenizer import MAX_QUICK_CHARS
 from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
 from assistant.settings import PACKAGED_MODEL
-from tests.conftest import REPO, SEEDS, SHARED
 from tests.embedder_contract import assert_embedder_contract
+from tests.helpers import REPO, SEEDS, SHARED
 
 GERMAN = [
     "Bei dem Waldbrand in Brandenburg sind nach Angaben der Feuerwehr mehr als 1.000 Quadratkilometer verbrannt.",
