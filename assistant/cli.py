@@ -10,6 +10,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
     from assistant.answers import Answer
     from assistant.core import Assistant
 
-BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+BUNDLED_SEEDS = Path(str(resources.files("assistant").joinpath("bundled", "seeds")))
+"""The repository's ``seeds/`` (what a bare `assistant index` indexes), package data of an installed wheel."""
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal may obey or cannot print: C1 controls (0x9b
 # starts an escape sequence), bidi overrides, lone surrogates. Escaped as \uXXXX: the same JSON value.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,7 @@ from assistant.serve.chat_app import (
     word_pieces,
 )
 from assistant.serve.chat_html import Mark, highlight_all, human_time, message_html, outcome_of, text_html
-from tests.helpers import MEDIATE, REPO, Served, Talk, answers_of, serve_process
+from tests.helpers import MEDIATE, Served, Talk, answers_of, serve_process
 from tests.samples import BUS
 
 MEDIATE_EN = "Who was supposed to mediate the talks?"
@@ -442,19 +439,3 @@ def test_questions_share_one_concurrency_limit_and_writes_another(tmp_path: Path
 
 def test_the_styles_ship_inside_the_package() -> None:
     assert "#na-layout" in CSS and ".na-cite" in CSS
-
-
-@pytest.mark.slow
-def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
-    """The CSS is package data: an installed wheel (not only this checkout) has it beside `assistant.serve.chat_app`."""
-    source = tmp_path / "source"
-    shutil.copytree(REPO / "assistant", source / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", "dist", "."]
-    subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
-    (wheel,) = (source / "dist").glob("*.whl")
-    import zipfile
-
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "assistant/chat.css" in names and "assistant/serve/chat_app.py" in names
