@@ -69,15 +69,15 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
     """A tqdm bar on stderr (shown on a terminal only) driven by the indexer's progress callback."""
     from tqdm import tqdm
 
-    from assistant.indexing.indexer import TAGGING
+    from assistant.indexing.indexer import Phase
 
     bar: dict[str, Any] = {}
 
     def update(done: int, total: int, what: str) -> None:
-        phase = "tags" if what == TAGGING else "articles"
+        phase = what if isinstance(what, Phase) else "articles"
         if bar.get("phase") != phase:  # tagging an older index comes first, then the articles: a bar each
             close()
-            desc = "language tags" if phase == "tags" else None
+            desc = str(phase) if isinstance(phase, Phase) else None
             bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar["phase"] = phase
         bar["bar"].update(done - bar["bar"].n)

@@ -18,7 +18,7 @@ from assistant.answering.retrieval import HybridRetriever, hybrid_retriever
 from assistant.core import RECORDS_FILE
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.evaluation import hit_rank, load_squad, read_10kgnad_csv, with_questions_from
-from assistant.indexing.indexer import LANGUAGES_TAGGED, TAGGING
+from assistant.indexing.indexer import LANGUAGES_TAGGED, Phase
 from assistant.indexing.records import Records
 from assistant.indexing.store import open_client
 from assistant.language import article_language
@@ -151,7 +151,8 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
     again = Assistant(settings, embeddings=embeddings)
     shown: list[tuple[int, int, str]] = []
     report = again.index([articles], progress=lambda done, total, what: shown.append((done, total, what)))
-    assert shown[0] == (2, 2, TAGGING)  # the one-off tagging shows its progress before the articles
+    assert shown[0] == (2, 2, Phase.LANGUAGE_TAGS)  # the one-off tagging shows its progress before the articles
+    assert isinstance(shown[0][2], Phase) and not isinstance(shown[-1][2], Phase)
     assert not report.changed  # nothing was embedded again: only the tags were added
     assert again.records().has_language("en")
     again.close()

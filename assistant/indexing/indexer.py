@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,18 @@ from assistant.ingest.loading import load_paths
 from assistant.language import article_language
 from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder, VectorStore
 
+
+class Phase(StrEnum):
+    """A step of an indexing run that is not its articles: reported on the progress callback in place of an
+    article id, so a caller tells them apart by type (``isinstance(what, Phase)``), not by a special string."""
+
+    LANGUAGE_TAGS = "language tags"
+    """The chunks of an index made before chunks carried their article's language get it, once."""
+
+
 ProgressCallback = Callable[[int, int, str], None]
-"""Called as ``progress(done, total, what)`` while articles are indexed."""
+"""Called as ``progress(done, total, what)`` while articles are indexed: `what` is the last article's id, or a
+`Phase` for a step that counts something else."""
 
 
 log = logging.getLogger(__name__)
@@ -38,8 +49,6 @@ KEYWORD_EVERY = 30.0
 """Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
 LANGUAGES_TAGGED = "chunk_languages"
 """Records flag: every chunk in the store carries its article's language (see `Indexer.tag_languages`)."""
-TAGGING = "(language tags of an older index)"
-"""What `Indexer.tag_languages` reports on the progress callback in place of an article id."""
 
 
 @dataclass
@@ -147,7 +156,8 @@ class Indexer:
     def tag_languages(self, progress: ProgressCallback | None = None, batch: int = 500) -> int:
         """Give every chunk of an index made before chunks carried their article's language that language, once
         (a records flag says it is done), so retrieval can search each language of an older index too; about a
-        second per thousand articles, shown on `progress` as `TAGGING`. Returns how many articles were tagged."""
+        second per thousand articles, shown on `progress` as `Phase.LANGUAGE_TAGS`. Returns how many articles were
+        tagged."""
         if self.records.get_meta(LANGUAGES_TAGGED) == "1":
             return 0
         articles = self.records.counts()[0]
@@ -161,10 +171,10 @@ class Indexer:
                 tagged += self._tag(pending)
                 pending = []
                 if progress:
-                    progress(tagged, articles, TAGGING)
+                    progress(tagged, articles, Phase.LANGUAGE_TAGS)
         tagged += self._tag(pending)
         if progress and tagged:
-            progress(tagged, articles, TAGGING)
+            progress(tagged, articles, Phase.LANGUAGE_TAGS)
         self.records.set_meta(LANGUAGES_TAGGED, "1")
         return tagged
 
