@@ -4,6 +4,7 @@ and the message rendering and error handling behind the page."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import urllib.request
 from pathlib import Path
@@ -28,7 +29,7 @@ from assistant.serve.chat_app import (
     word_pieces,
 )
 from assistant.serve.chat_html import Mark, highlight_all, human_time, message_html, outcome_of, text_html
-from tests.helpers import MEDIATE, Served, Talk, answers_of, serve_process
+from tests.helpers import MEDIATE, REPO, Served, Talk, answers_of, serve_process
 from tests.samples import BUS
 
 MEDIATE_EN = "Who was supposed to mediate the talks?"
@@ -439,3 +440,21 @@ def test_questions_share_one_concurrency_limit_and_writes_another(tmp_path: Path
 
 def test_the_styles_ship_inside_the_package() -> None:
     assert "#na-layout" in CSS and ".na-cite" in CSS
+
+
+def test_the_frame_of_the_page_speaks_from_the_phrase_table(tmp_path: Path) -> None:
+    """Every label of the page comes from `assistant.phrases` (German, the chat's frame), the upload hint names every
+    type the loader reads, and no frame label is written into the chat module itself."""
+    from assistant.ingest.files import SUPPORTED_SUFFIXES
+    from assistant.phrases import phrase
+
+    config = json.dumps(
+        build_app(Assistant(Settings(index_dir=tmp_path / "index"))).config, ensure_ascii=False, default=str
+    )
+    keys = ["question_box", "ask_button", "add_articles", "address_box", "fetch_button", "search_options"]
+    keys += ["passages_per_question", "only_sources", "empty_is_all", "published_from", "published_to", "date_format"]
+    for key in keys:
+        assert phrase("de", key) in config, key
+    assert all(suffix in config for suffix in SUPPORTED_SUFFIXES)
+    source = (REPO / "assistant" / "serve" / "chat_app.py").read_text(encoding="utf-8")
+    assert not [key for key in keys if f'"{phrase("de", key)}"' in source]

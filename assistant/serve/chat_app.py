@@ -33,7 +33,7 @@ from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundEr
 from assistant.ingest.files import SUPPORTED_SUFFIXES
 from assistant.ingest.web import is_url
 from assistant.language import guess_language
-from assistant.phrases import phrase, phrases_for
+from assistant.phrases import FALLBACK, phrase, phrases_for
 from assistant.protocols import Message
 from assistant.serve.access import Auth, SessionCheck, gate_middleware, off_the_event_loop
 from assistant.serve.chat_html import (
@@ -173,8 +173,8 @@ def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
     question = gr.Textbox(
         elem_id="na-question",
         show_label=False,
-        placeholder="Frage zu den Artikeln stellen … / Ask about the articles …",
-        submit_btn="Fragen",
+        placeholder=_label("question_box"),
+        submit_btn=_label("ask_button"),
         autofocus=True,
         max_length=max_chars,
     )
@@ -184,11 +184,12 @@ def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
 def _side_panel(assistant: Assistant) -> dict[str, Any]:
     """Status, upload and retrieval options, left of the chat."""
     parts: dict[str, Any] = {}
-    gr.HTML("<h3 class='na-side-title'>Index</h3>", js_on_load=None)
+    gr.HTML(f"<h3 class='na-side-title'>{html.escape(_label('index_title'))}</h3>", js_on_load=None)
     parts["status"] = gr.HTML(elem_id="na-status", js_on_load=None)
+    types = _label("upload_types", types=" ".join(SUPPORTED_SUFFIXES))
     gr.HTML(
-        "<h3 class='na-side-title'>Artikel hinzufügen</h3><div class='na-hint'>.txt .md .html .json .jsonl – "
-        "gleicher Dateiname = Aktualisierung</div>",
+        f"<h3 class='na-side-title'>{html.escape(_label('add_articles'))}</h3>"
+        f"<div class='na-hint'>{html.escape(types)}</div>",
         js_on_load=None,
     )
     parts["files"] = gr.File(
@@ -200,10 +201,10 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
     )
     parts["urls"] = gr.Textbox(
         show_label=False,
-        placeholder="… oder Adressen: Artikelseite oder RSS-/Atom-Feed, eine pro Zeile",
+        placeholder=_label("address_box"),
         lines=2,
         max_lines=6,
-        submit_btn="Abrufen",
+        submit_btn=_label("fetch_button"),
         elem_id="na-urls",
     )
     parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
@@ -214,15 +215,26 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
 def _search_options(top_k: int) -> dict[str, Any]:
     """How many passages, which sources, which publication dates (folded away: the defaults serve most)."""
     parts: dict[str, Any] = {}
-    with gr.Accordion("Suchoptionen", open=False, elem_id="na-options"):
-        parts["k"] = gr.Slider(1, 10, value=min(top_k, 10), step=1, label="Passagen pro Frage")
+    day = _label("date_format")
+    with gr.Accordion(_label("search_options"), open=False, elem_id="na-options"):
+        parts["k"] = gr.Slider(1, 10, value=min(top_k, 10), step=1, label=_label("passages_per_question"))
         parts["sources"] = gr.Dropdown(
-            choices=[], value=[], multiselect=True, label="Nur diese Quellen", info="leer = alle", elem_id="na-sources"
+            choices=[],
+            value=[],
+            multiselect=True,
+            label=_label("only_sources"),
+            info=_label("empty_is_all"),
+            elem_id="na-sources",
         )
         with gr.Row():
-            parts["date_from"] = gr.Textbox(label="Veröffentlicht ab", placeholder="JJJJ-MM-TT", elem_id="na-from")
-            parts["date_to"] = gr.Textbox(label="Veröffentlicht bis", placeholder="JJJJ-MM-TT", elem_id="na-to")
+            parts["date_from"] = gr.Textbox(label=_label("published_from"), placeholder=day, elem_id="na-from")
+            parts["date_to"] = gr.Textbox(label=_label("published_to"), placeholder=day, elem_id="na-to")
     return parts
+
+
+def _label(key: str, **values: object) -> str:
+    """A label of the chat's frame, which is German (`phrases.FALLBACK`) whatever the asker's language."""
+    return phrase(FALLBACK, key, **values)
 
 
 def _example_text(event: gr.SelectData) -> str:
