@@ -10,6 +10,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,10 @@ from assistant.settings import Settings
 if TYPE_CHECKING:
     from assistant.answers import Answer
     from assistant.core import Assistant
+    from assistant.stories.sentences import Sentence
 
-BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+BUNDLED_SEEDS = Path(str(resources.files("assistant").joinpath("bundled", "seeds")))
+"""The repository's ``seeds/`` (what a bare `assistant index` indexes), package data of an installed wheel."""
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal may obey or cannot print: C1 controls (0x9b
 # starts an escape sequence), bidi overrides, lone surrogates. Escaped as \uXXXX: the same JSON value.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -69,15 +72,15 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
     """A tqdm bar on stderr (shown on a terminal only) driven by the indexer's progress callback."""
     from tqdm import tqdm
 
-    from assistant.indexing.indexer import DATING, TAGGING
+    from assistant.indexing.indexer import Phase
 
     bar: dict[str, Any] = {}
 
     def update(done: int, total: int, what: str) -> None:
-        phase = {TAGGING: "tags", DATING: "days"}.get(what, "articles")
+        phase = what if isinstance(what, Phase) else "articles"
         if bar.get("phase") != phase:  # tagging and dating an older index come first, then the articles: a bar each
             close()
-            desc = {"tags": "language tags", "days": "sentence days"}.get(phase)
+            desc = str(phase) if isinstance(phase, Phase) else None
             bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
             bar["phase"] = phase
         if bar["bar"].total != total:  # a record file is streamed: its total grows as it is read
@@ -343,9 +346,9 @@ def cmd_story(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quote_line(quote: dict[str, Any]) -> str:
-    where = f"{quote['source']} · {quote['published'] or '?'} · {quote['article_id']} [{quote['start']}:{quote['end']}]"
-    return f"„{quote['text']}“\n      {where}"
+def _quote_line(quote: Sentence) -> str:
+    where = f"{quote.source} · {quote.published or '?'} · {quote.article_id} [{quote.start}:{quote.end}]"
+    return f"„{quote.text}“\n      {where}"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -362,14 +365,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         + ", ".join(comparison.outlets)
     )
     say("\nReported by several outlets:")
-    for statement in data["shared"]:
-        say(f"  {_quote_line(statement['quote'])}\n      auch in: {', '.join(statement['also_in'])}")
+    for statement in comparison.shared:
+        say(f"  {_quote_line(statement.quote)}\n      auch in: {', '.join(statement.also_in)}")
     say("\nOnly in one outlet:")
-    for statement in data["single"]:
-        say(f"  {_quote_line(statement['quote'])}\n      nur in: {statement['quote']['source']}")
+    for statement in comparison.single:
+        say(f"  {_quote_line(statement.quote)}\n      nur in: {statement.quote.source}")
     say("\nTold differently (numbers, dates or names):")
-    for difference in data["differences"]:
-        say(f"  {_quote_line(difference['a'])}\n  ≠ {_quote_line(difference['b'])}")
+    for difference in comparison.differences:
+        say(f"  {_quote_line(difference.a)}\n  ≠ {_quote_line(difference.b)}")
     return 0
 
 
@@ -379,13 +382,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
         say_json([story.to_dict() for story in stories], indent=2)
         return 0
     for story in stories:
-        data = story.to_dict()
         say(f"{story.story.title} ({story.story.id}) · {len(story.new_articles)} new articles")
-        for item in data["sentences"]:
-            mark = "UPDATE " if item["update"] else ""
-            say(f"  {mark}{_quote_line(item)}")
-            if item["update"]:
-                say(f"      earlier: {_quote_line(item['earlier'])}")
+        for item in story.items:
+            mark = "UPDATE " if item.earlier is not None else ""
+            say(f"  {mark}{_quote_line(item.sentence)}")
+            if item.earlier is not None:
+                say(f"      earlier: {_quote_line(item.earlier)}")
         if story.more:
             say(f"  … {story.more} more new sentences")
     if not stories:
@@ -398,15 +400,18 @@ def cmd_model(args: argparse.Namespace) -> int:
     first question is fast and needs no torch."""
     assistant = _open(args)
     print(f"Preparing the embedding model {assistant.model_name!r} ...", file=sys.stderr)
+    from assistant.embeddings.onnx_backend import OnnxEmbeddings, verify_onnx_folder
+    from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
+
     embeddings = assistant.embeddings
-    data = {
+    if not isinstance(embeddings, OnnxEmbeddings | SentenceTransformerEmbeddings):  # the settings choose one of them
+        raise TypeError(f"unexpected embeddings {type(embeddings).__name__}")
+    data: dict[str, str | int] = {
         "embedding_model": embeddings.model_name,
         "backend": type(embeddings).__name__,
         "dimension": embeddings.dimension,
         "max_seq_length": embeddings.max_seq_length,
     }
-    from assistant.embeddings.onnx_backend import OnnxEmbeddings, verify_onnx_folder
-
     if isinstance(embeddings, OnnxEmbeddings):
         verify_onnx_folder(embeddings.encoder.folder, full=True)
         data["onnx_folder"] = str(embeddings.encoder.folder)

@@ -46,8 +46,9 @@ from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn, w
 from assistant.indexing.store import ChromaStore, open_client
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
+from assistant.ingest.files import article_id_for
 from assistant.ingest.formats.fields import check_fields
-from assistant.ingest.loading import article_id_for, iter_paths, load_paths
+from assistant.ingest.loading import iter_paths, load_paths
 from assistant.ingest.web import WebReader, WebResult, is_url
 from assistant.language import guess_language
 from assistant.protocols import (
@@ -212,13 +213,10 @@ class Assistant:
     def _new_records(self, create: bool) -> Records:
         if self._records is None:
             path = self.index_dir / RECORDS_FILE
-            if self._on_server():  # the record lives in the server; the file is this machine's cache of it
+            url = self.settings.chroma_url
+            if url and self._on_server():  # the record lives in the server; the file is this machine's cache of it
                 self._records = ServerRecords(
-                    path,
-                    shared_client(self.settings.chroma_url),
-                    self.settings.collection,
-                    self.settings.chroma_url,
-                    self.keyword_index,
+                    path, shared_client(url), self.settings.collection, url, self.keyword_index
                 )
                 return self._records
             if not create and not path.exists():

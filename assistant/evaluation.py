@@ -34,7 +34,7 @@ from assistant.core import Assistant
 from assistant.errors import ConfigurationError
 from assistant.evaluating import fang_covid
 from assistant.evaluating.removal import AnswerTarget, Removal, remove_answer_sentences
-from assistant.indexing.indexer import TAGGING
+from assistant.indexing.indexer import Phase
 from assistant.settings import Settings
 
 MAX_PASSAGE_CHARS = 1000
@@ -534,7 +534,7 @@ def build_index(
     started = time.perf_counter()
 
     def callback(done: int, total: int, what: str) -> None:
-        if progress and what != TAGGING:  # an older eval index's one-off language tags are not its articles
+        if progress and not isinstance(what, Phase):  # an older eval index's one-off language tags are not its articles
             progress("index", done, total)
 
     report = assistant.index(items, progress=callback)

@@ -8,13 +8,9 @@ with the error: they are English and name what to change.
 
 from __future__ import annotations
 
-from assistant.ingest.files import SUPPORTED_SUFFIXES
-
 LANGUAGES = ("de", "en")
 FALLBACK = "de"
 """The product is German first: a language without a column is answered in German."""
-
-_TYPES = ", ".join(SUPPORTED_SUFFIXES)
 
 PHRASES: dict[str, dict[str, str]] = {
     "de": {
@@ -61,12 +57,27 @@ PHRASES: dict[str, dict[str, str]] = {
         "searching": "Suche in den Artikeln …",
         "empty_question": "Bitte geben Sie eine Frage ein.",
         "no_index": "Es sind noch keine Artikel indexiert. Laden Sie links unter „Artikel hinzufügen“ Dateien hoch "
-        f"({_TYPES}) – danach beantworte ich Fragen dazu.",
+        "({types}) – danach beantworte ich Fragen dazu.",
         "failure": "Im Assistenten ist etwas schiefgegangen",
         "problem": "Das hat nicht geklappt",
         "brand": "Nachrichten-Assistent",
         "tagline": "Antworten aus Ihren Artikeln – jede mit wörtlichem Zitat und Quelle.",
         "ask_anything": "Fragen Sie etwas zu den indexierten Artikeln.",
+        # the chat's frame: labels of its boxes and options
+        "question_box": "Frage zu den Artikeln stellen … / Ask about the articles …",
+        "ask_button": "Fragen",
+        "index_title": "Index",
+        "add_articles": "Artikel hinzufügen",
+        "upload_types": "{types} – gleicher Dateiname = Aktualisierung",
+        "address_box": "… oder Adressen: Artikelseite oder RSS-/Atom-Feed, eine pro Zeile",
+        "fetch_button": "Abrufen",
+        "search_options": "Suchoptionen",
+        "passages_per_question": "Passagen pro Frage",
+        "only_sources": "Nur diese Quellen",
+        "empty_is_all": "leer = alle",
+        "published_from": "Veröffentlicht ab",
+        "published_to": "Veröffentlicht bis",
+        "date_format": "JJJJ-MM-TT",
         "ask_how": "Deutsch oder Englisch; Rückfragen wie „Und wer sollte vermitteln?“ verstehe ich im Zusammenhang.",
         # the chat's status panel and upload report
         "status_added": "hinzugefügt",
@@ -133,12 +144,27 @@ PHRASES: dict[str, dict[str, str]] = {
         "searching": "Searching the articles …",
         "empty_question": "Please type a question.",
         "no_index": "No articles are indexed yet. Upload files on the left under “Artikel hinzufügen” "
-        f"({_TYPES}), then ask about them.",
+        "({types}), then ask about them.",
         "failure": "Something went wrong inside the assistant",
         "problem": "That did not work",
         "brand": "News assistant",
         "tagline": "Answers from your articles, each with a verbatim quote and its source.",
         "ask_anything": "Ask something about the indexed articles.",
+        # the chat's frame: labels of its boxes and options
+        "question_box": "Ask about the articles …",
+        "ask_button": "Ask",
+        "index_title": "Index",
+        "add_articles": "Add articles",
+        "upload_types": "{types} – the same file name updates it",
+        "address_box": "… or addresses: an article page or an RSS/Atom feed, one per line",
+        "fetch_button": "Fetch",
+        "search_options": "Search options",
+        "passages_per_question": "Passages per question",
+        "only_sources": "Only these sources",
+        "empty_is_all": "empty = all",
+        "published_from": "Published from",
+        "published_to": "Published until",
+        "date_format": "YYYY-MM-DD",
         "ask_how": "German or English; I understand follow-ups like “And who was to mediate?” in context.",
         "status_added": "added",
         "status_updated": "updated",

@@ -22,7 +22,7 @@ follow-up questions     `Rewrite`                                `rewrite_follow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -45,9 +45,12 @@ plain-text conversation before the question)."""
 
 
 class ArticleLoader(Protocol):
-    """Reads files and folders into articles, each file either loaded or refused with a reason."""
+    """Reads files and folders into articles, each file either loaded or refused with a reason. `fields` maps
+    record fields to article fields (``--field``); it is passed only when the caller gave a mapping."""
 
-    def __call__(self, paths: Iterable[Path], *, id_base: Path, max_bytes: int) -> LoadResult: ...
+    def __call__(
+        self, paths: Iterable[Path], *, id_base: Path, max_bytes: int, fields: Mapping[str, str] | None = ...
+    ) -> LoadResult: ...
 
 
 class PassageEmbedder(Protocol):
@@ -89,6 +92,10 @@ class VectorStore(Protocol):
 
     def count(self) -> int: ...
 
+    def close(self) -> None:
+        """Release what the store opened itself (a client reopened after another process wrote)."""
+        ...
+
     def ids(self) -> set[str]: ...
 
     def upsert(self, chunks: Sequence[StoredChunk], vectors: np.ndarray) -> None: ...
@@ -112,7 +119,7 @@ class KeywordSearch(Protocol):
     @property
     def chunk_count(self) -> int: ...
 
-    def scores(self, query_tokens: list[str]) -> tuple[list[str], np.ndarray]: ...
+    def scores(self, query_tokens: list[str]) -> tuple[Sequence[str], np.ndarray]: ...
 
     def position(self, chunk_id: str) -> int | None: ...
 

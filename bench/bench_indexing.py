@@ -31,7 +31,7 @@ REFERENCE = """
 import sys, time
 from pathlib import Path
 from sentence_transformers import SentenceTransformer
-from assistant.embeddings.sentence_transformers_backend import packaged_model_path
+from assistant.embeddings.packaged_model import packaged_model_path
 from assistant.settings import Settings
 
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]

@@ -18,7 +18,6 @@ One run, side by side, on the first --articles 10kGNAD test articles:
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import socket
 import subprocess
@@ -31,6 +30,7 @@ import numpy as np
 
 from assistant import Article, Assistant, Settings
 from assistant.embeddings.choice import embeddings_for
+from assistant.evaluation import read_10kgnad_csv
 
 REPO = Path(__file__).resolve().parents[1]
 CSV = REPO.parent / "shared" / "data" / "10kgnad" / "test.csv"
@@ -57,10 +57,7 @@ class StandInEmbeddings:
 
 
 def read_articles(count: int) -> list[str]:
-    csv.field_size_limit(sys.maxsize)
-    with CSV.open(encoding="utf-8", newline="") as handle:
-        texts = [row[1] for row in csv.reader(handle, delimiter=";", quotechar="'") if len(row) >= 2 and row[1].strip()]
-    return texts[:count]
+    return [article.text for article in read_10kgnad_csv(CSV)[:count]]
 
 
 def start_chroma(folder: Path) -> tuple[subprocess.Popen[bytes], str]:

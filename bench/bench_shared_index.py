@@ -12,7 +12,6 @@ CLI run that indexes --articles further articles into the same folder, and --sec
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
 import subprocess
@@ -27,6 +26,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from assistant.evaluation import read_10kgnad_csv  # noqa: E402
 from tests.ports import free_port  # noqa: E402  (after the repo is on the path)
 
 CSV = REPO.parent / "shared" / "data" / "10kgnad" / "test.csv"
@@ -49,9 +49,7 @@ class Run:
 
 
 def read_articles(path: Path) -> list[str]:
-    csv.field_size_limit(sys.maxsize)
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [row[1] for row in csv.reader(handle, delimiter=";", quotechar="'") if len(row) >= 2 and row[1].strip()]
+    return [article.text for article in read_10kgnad_csv(path)]
 
 
 def write_folder(folder: Path, texts: list[str], first: int) -> Path:

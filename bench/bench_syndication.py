@@ -12,7 +12,6 @@ used to choose the thresholds, the second half is reported apart.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import re
 import sys
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from assistant.answering.syndication import MIN_CONTAINMENT, MIN_SHARED, MIN_SIZE_RATIO, are_copies, shingles
+from assistant.evaluation import read_10kgnad_csv
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "10kgnad" / "test.csv"
 OUTLETS = [
@@ -31,8 +31,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])")
 
 
 def read_articles() -> list[str]:
-    with DATA.open(encoding="utf-8") as f:
-        return [row[1] for row in csv.reader(f, delimiter=";", quotechar="'") if len(row) > 1 and row[1].strip()]
+    return [article.text for article in read_10kgnad_csv(DATA)]
 
 
 def near_copy(text: str, other: str, rng: random.Random) -> str:

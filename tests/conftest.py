@@ -14,10 +14,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
-
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-SHARED = REPO.parent / "shared"
+from tests.helpers import SEEDS, Served, serve_app
 
 
 @pytest.fixture(scope="session")
@@ -74,3 +71,18 @@ def indexed(settings: Settings, embeddings: OnnxEmbeddings, seeds: Path, seed_in
     instance = Assistant(settings, embeddings=embeddings)
     yield instance
     instance.close()
+
+
+@pytest.fixture(scope="module")
+def served_articles() -> dict[str, str]:
+    """Articles (file name -> text) the `served` chat holds beside the seeds: a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings, served_articles: dict[str, str]
+) -> Iterator[Served]:
+    """The real chat app on a free port of 127.0.0.1 over a fresh index of the seeds and `served_articles`."""
+    with serve_app(tmp_path_factory.mktemp("served"), embeddings, served_articles) as app:
+        yield app

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.embeddings.sentence_transformers_backend import PACKAGED_MODEL
+from assistant.settings import PACKAGED_MODEL
 
 
 def assert_embedder_contract(embedder: object, sentences: list[str]) -> None:

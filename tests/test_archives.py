@@ -23,7 +23,7 @@ from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import InvalidInputError
 from assistant.ingest.formats.csv_records import GNAD_TEXT
 from assistant.ingest.loading import FileFields, iter_paths, load_paths
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 FANG = SHARED / "data" / "fang-covid" / "articles.jsonl"
 GNAD = SHARED / "data" / "10kgnad" / "test.csv"

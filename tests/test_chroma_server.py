@@ -4,53 +4,20 @@ error naming its URL, nothing committed is lost, and the assistant recovers by i
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant import Article, Assistant, Settings, StoreUnavailableError
-from tests.ports import free_port
+from tests.helpers import CHROMA, ChromaServer
 
 pytestmark = pytest.mark.slow
 
-CHROMA = Path(sys.executable).with_name("chroma")
 TEXT = (
     "Die Gemeinde Quellenau baut ein Museum für alte Schreibmaschinen. Das hat Bürgermeisterin Hella Voss am "
     "Dienstag angekündigt. Der Bau soll im Frühjahr beginnen und zwei Millionen Euro kosten."
 )
-
-
-class ChromaServer:
-    """`chroma run` on a folder and port of its own; stopped and started again by the test."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma run did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-            self.process = None
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,24 +14,9 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.core import RECORDS_FILE
-
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+from tests.helpers import SEEDS, cli, run_cli
 
 pytestmark = pytest.mark.slow
-
-
-def run(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
@@ -40,15 +24,16 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
     news = tmp_path / "news"
     news.mkdir()
     (news / "leer.txt").write_text("   \n", encoding="utf-8")
-    report = json.loads(run("index", str(SEEDS), str(news), "--index-dir", index_dir, "--json", cwd=tmp_path).stdout)
+    indexed = run_cli("index", str(SEEDS), str(news), "--index-dir", index_dir, "--json", cwd=tmp_path)
+    report = json.loads(indexed.stdout)
     assert report["added"] == 1 and report["updated"] == report["unchanged"] == report["deleted"] == 0
     assert len(report["refused"]) == 1 and report["refused"][0]["path"].endswith("leer.txt")
     assert set(report["refused"][0]) == {"path", "reason"} and report["refused"][0]["reason"]
 
-    again = json.loads(run("index", str(SEEDS), "--index-dir", index_dir, "--json", cwd=tmp_path).stdout)
+    again = json.loads(run_cli("index", str(SEEDS), "--index-dir", index_dir, "--json", cwd=tmp_path).stdout)
     assert again == {"added": 0, "updated": 0, "unchanged": 1, "deleted": 0, "refused": []}
 
-    out = run(
+    out = run_cli(
         "ask", "Wer sollte die Gespräche vermitteln?", "--index-dir", index_dir, "--json", "-k", "3", cwd=tmp_path
     )
     answer = json.loads(out.stdout)
@@ -66,11 +51,11 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
 
 
 def test_errors_are_one_line_messages(tmp_path: Path) -> None:
-    missing = run("ask", "Wer?", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
+    missing = run_cli("ask", "Wer?", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
     assert missing.returncode == 1 and missing.stderr.startswith("error: nothing is indexed")
     assert "(`assistant index PATH`)" in missing.stderr  # the command line adds what to type
     assert "Traceback" not in missing.stderr
-    empty = run("ask", "  ", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
+    empty = run_cli("ask", "  ", "--index-dir", str(tmp_path / "none"), cwd=tmp_path, check=False)
     assert empty.returncode == 1 and "empty" in empty.stderr
 
 
@@ -96,7 +81,7 @@ def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> No
         (news / f"{n:02}.txt").write_text(_article(n), encoding="utf-8")
     killed_dir = tmp_path / "killed"
     process = subprocess.Popen(  # one article per embedding batch, so the kill lands between two of them
-        [sys.executable, "-m", "assistant.cli", "index", str(news), "--index-dir", str(killed_dir)],
+        cli("index", str(news), "--index-dir", str(killed_dir)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "ASSISTANT_INDEX_BATCH_CHARS": "1"},
@@ -109,7 +94,7 @@ def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> No
     process.wait()
     assert 0 < _recorded_articles(killed_dir) < 16
 
-    rerun = json.loads(run("index", str(news), "--index-dir", str(killed_dir), "--json", cwd=tmp_path).stdout)
+    rerun = json.loads(run_cli("index", str(news), "--index-dir", str(killed_dir), "--json", cwd=tmp_path).stdout)
     assert rerun["added"] + rerun["unchanged"] == 16 and rerun["refused"] == []
 
     clean = Assistant(Settings(index_dir=tmp_path / "clean"), embeddings=embeddings)

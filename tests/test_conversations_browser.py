@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
 
 from assistant import Assistant, Settings
 from assistant.serve.chat_app import build_app, launch
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
 from tests.ports import free_port
 
 pytestmark = [

@@ -8,11 +8,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_chroma_server import CHROMA, ChromaServer
 
 from assistant import Assistant
 from assistant.serve.conversations import ConversationNotFoundError, Conversations, conversation_markdown
 from assistant.serve.user_store import FolderUserStore, ServerUserStore, UserRecord, UserStore, user_store_for
+from tests.helpers import CHROMA, ChromaServer
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from assistant import Article, Assistant, SearchFilter, Settings
 from assistant.dates import day_number, parse_published, parse_typed_day
 from assistant.errors import InvalidInputError
 from assistant.validation import DATE_LABELS, search_filter_from
+from tests.helpers import run_cli
 
 TYPED = {
     "2024-03-01": "2024-03-01",
@@ -127,9 +126,7 @@ def test_the_cli_filters_by_a_german_day(tmp_path: Path, embeddings) -> None:
     builder.close()
 
     def ask(*options: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "assistant.cli", "ask", "Was beschloss der Stadtrat?", "--json", *options]
-        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-        return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+        return run_cli("ask", "Was beschloss der Stadtrat?", "--json", *options, cwd=tmp_path, check=False)
 
     found = ask("--index-dir", str(index_dir), "--since", "1.3.2024")
     assert found.returncode == 0, found.stderr

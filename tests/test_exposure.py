@@ -19,9 +19,6 @@ import pytest
 from fastapi.routing import _IncludedRouter as IncludedRouter
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from samples import BUS
-from test_ui import MEDIATE, REPO
-from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from assistant import Assistant, Settings
 from assistant.serve.access import PUBLIC_PATHS, PUBLIC_PREFIXES, is_api_path
@@ -29,7 +26,9 @@ from assistant.serve.api_keys import ApiKeys
 from assistant.serve.chat_app import build_app, gradio_file_limit, launch
 from assistant.serve.programs import program_routes
 from assistant.serve.users import Users
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MEDIATE, SEEDS
 from tests.ports import free_port
+from tests.samples import BUS
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
@@ -53,7 +52,7 @@ class Guarded:
 def guarded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Guarded]:
     """The real app on 127.0.0.1 with a login (as `assistant serve` on a network address), over the seed article."""
     root = tmp_path_factory.mktemp("exposure")
-    shutil.copytree(REPO / "seeds", root / "articles")
+    shutil.copytree(SEEDS, root / "articles")
     settings = Settings(index_dir=root / "index", **LIMITS)
     users = Users(root / "users.json")
     users.add(NAME, PASSWORD)

@@ -25,10 +25,10 @@ import pytest
 from assistant import cli
 from assistant.answering import generation
 from assistant.answering.generation import GenerativeAnswerer, build_chat_model, llm_rewrite, secrets_of
-from assistant.answering.prompts import PromptError, load_prompt
+from assistant.answering.prompts import load_prompt
 from assistant.answers import Answer, Passage, Quote
 from assistant.core import Assistant
-from assistant.errors import ConfigurationError
+from assistant.errors import ConfigurationError, PromptError
 from assistant.phrases import phrase
 from assistant.question import Question
 from assistant.settings import Settings

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ import pytest
 from assistant import Article, Assistant, Settings
 from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
 from assistant.indexing.keyword_index import KeywordIndex
-from tests.test_hostile_loading import write
+from tests.helpers import run_cli, write
 
 TEXT = (
     "Die Stadtwerke Leipzig erhöhen zum 1. Februar die Preise für Fernwärme um 4,5 Prozent. "
@@ -142,10 +140,8 @@ def test_cli_survives_a_hostile_folder_and_never_prints_control_characters(
     """`assistant index DIR --json` reports instead of a traceback; `assistant ask` and `article` print no
     escape sequences even from an index that holds them (built from Python, or before text was cleaned)."""
     index_dir = tmp_path / "index"
-    cli = [sys.executable, "-m", "assistant.cli"]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "ASSISTANT_INDEX_DIR": str(index_dir)}
-    done = subprocess.run([*cli, "index", str(hostile_folder(tmp_path)), "--json"], **_run(tmp_path, env))
-    assert done.returncode == 0, done.stderr
+    env = {"ASSISTANT_INDEX_DIR": str(index_dir)}
+    done = run_cli("index", str(hostile_folder(tmp_path)), "--json", cwd=tmp_path, env=env)
     report = json.loads(done.stdout)
     assert report["added"] == 2 and len(report["refused"]) == 4
 
@@ -153,15 +149,10 @@ def test_cli_survives_a_hostile_folder_and_never_prints_control_characters(
     assistant = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
     assistant.index([Article(id="roh", title="Titel\x1b[5m", text=planted)])
     assistant.close()
-    asked = subprocess.run([*cli, "ask", "Was fordert die GDL?", "-k", "3"], **_run(tmp_path, env))
-    shown = subprocess.run([*cli, "article", "roh"], **_run(tmp_path, env))
-    as_json = subprocess.run([*cli, "article", "roh", "--json"], **_run(tmp_path, env))
+    asked = run_cli("ask", "Was fordert die GDL?", "-k", "3", cwd=tmp_path, env=env)
+    shown = run_cli("article", "roh", cwd=tmp_path, env=env)
+    as_json = run_cli("article", "roh", "--json", cwd=tmp_path, env=env)
     for done in (asked, shown, as_json):
-        assert done.returncode == 0, done.stderr
         assert not any(char in done.stdout for char in "\x1b\x07\x9b\u202e"), done.stdout
     assert "mehr Lohn" in asked.stdout and "mehr Lohn" in shown.stdout
     assert json.loads(as_json.stdout)["text"] == planted  # JSON keeps the exact value, escaped
-
-
-def _run(cwd: Path, env: dict[str, str]) -> dict[str, object]:
-    return {"cwd": cwd, "env": env, "capture_output": True, "text": True, "timeout": 600}

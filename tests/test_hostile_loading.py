@@ -21,17 +21,12 @@ from assistant.errors import InvalidArticleError
 from assistant.ingest import files
 from assistant.ingest.loading import DEFAULT_MAX_BYTES, load_paths
 from assistant.settings import Settings
+from tests.helpers import write
 
 GERMAN = (
     "Die Regierung kritisierte die willkürliche Entscheidung des Gerichts. Über die Größe der Schäden "
     "wird noch gestritten; Bürgerinnen und Bürger äußerten sich empört über die Maßnahmen."
 )
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return path
 
 
 def load(tmp_path: Path, *paths: Path) -> LoadResult:

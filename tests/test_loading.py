@@ -11,14 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant.articles import Article, LoadResult
-from assistant.ingest.loading import (
-    DEFAULT_MAX_BYTES,
-    article_id_for,
-    decode_bytes,
-    human_size,
-    load_paths,
-    parse_published,
-)
+from assistant.dates import parse_published
+from assistant.decoding import decode_bytes
+from assistant.ingest.files import article_id_for, human_size
+from assistant.ingest.loading import DEFAULT_MAX_BYTES, load_paths
 
 GERMAN = "Grüße aus Köln – „Zitat“ … die Straße ist groß; 5 € für Öl."
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_users import served_with_auth, users_cli
 
 from assistant.serve.login_brake import FORGET_AFTER, LoginThrottle
 from assistant.serve.users import Users
+from tests.helpers import serve_process, users_cli
 
 PASSWORD = "korrekt pferd batterie"
 
@@ -105,7 +105,8 @@ def test_a_flood_is_refused_at_once_rather_than_queued(users: Users) -> None:
 def test_the_served_login_refuses_guesses_after_five_failures(tmp_path: Path) -> None:
     """The real command: five wrong passwords, then the right one is refused for a second, then accepted."""
     users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
-    with served_with_auth(tmp_path) as url:
+    with serve_process(tmp_path, "--auth") as server:
+        url = server.url
 
         def login(password: str) -> tuple[int, str]:
             response = httpx.post(f"{url}/login", data={"username": "anna", "password": password}, timeout=30)

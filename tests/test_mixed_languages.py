@@ -8,25 +8,22 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from gradio_client import Client
-from test_chroma_server import CHROMA, ChromaServer
-from test_shared_index import Askers, assert_quotes_verify, run_cli, start_server
 
 from assistant import Assistant, Settings
 from assistant.answering.retrieval import HybridRetriever, hybrid_retriever
 from assistant.core import RECORDS_FILE
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.evaluation import hit_rank, load_squad, read_10kgnad_csv, with_questions_from
-from assistant.indexing.indexer import LANGUAGES_TAGGED, TAGGING
+from assistant.indexing.indexer import LANGUAGES_TAGGED, Phase
 from assistant.indexing.records import Records
 from assistant.indexing.store import open_client
 from assistant.language import article_language
 from assistant.protocols import KeywordSearch, RetrieverFactory, VectorStore
-from tests.conftest import SEEDS, SHARED
+from tests.helpers import CHROMA, SEEDS, SHARED, Askers, ChromaServer, assert_quotes_verify, run_cli, serve_process
 
 ENGLISH = {
     "grid.txt": """---
@@ -154,7 +151,8 @@ def test_an_index_made_before_language_tags_is_tagged_once(tmp_path: Path, embed
     again = Assistant(settings, embeddings=embeddings)
     shown: list[tuple[int, int, str]] = []
     report = again.index([articles], progress=lambda done, total, what: shown.append((done, total, what)))
-    assert shown[0] == (2, 2, TAGGING)  # the one-off tagging shows its progress before the articles
+    assert shown[0] == (2, 2, Phase.LANGUAGE_TAGS)  # the one-off tagging shows its progress before the articles
+    assert isinstance(shown[0][2], Phase) and not isinstance(shown[-1][2], Phase)
     assert not report.changed  # nothing was embedded again: only the tags were added
     assert again.records().has_language("en")
     again.close()
@@ -177,7 +175,7 @@ def test_a_running_chat_searches_each_language_once_a_cli_run_tagged_its_older_i
     run_cli("index", str(articles), "--index-dir", str(index_dir), cwd=tmp_path, env=short_chunks)
     _untag(Settings(index_dir=index_dir))
     german = "Wo ist das nächste Gipfeltreffen geplant?"  # one search misses the English answer in this archive
-    with contextmanager(start_server)(index_dir, tmp_path) as server:
+    with serve_process(index_dir, cwd=tmp_path) as server:
         client = Client(server.url, verbose=False)
         before = client.predict(german, api_name="/ask")
         askers = Askers(server.url, [german, "Who was supposed to mediate the talks?"], threads=2)

@@ -26,9 +26,10 @@ from assistant.embeddings.onnx_export import (
     remove_older_exports,
 )
 from assistant.embeddings.question_tokenizer import MAX_QUICK_CHARS
-from assistant.embeddings.sentence_transformers_backend import PACKAGED_MODEL, SentenceTransformerEmbeddings
-from tests.conftest import REPO, SEEDS, SHARED
+from assistant.embeddings.sentence_transformers_backend import SentenceTransformerEmbeddings
+from assistant.settings import PACKAGED_MODEL
 from tests.embedder_contract import assert_embedder_contract
+from tests.helpers import REPO, SEEDS, SHARED
 
 GERMAN = [
     "Bei dem Waldbrand in Brandenburg sind nach Angaben der Feuerwehr mehr als 1.000 Quadratkilometer verbrannt.",

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.ingest.files import SUPPORTED_SUFFIXES
 from assistant.phrases import FALLBACK, LANGUAGE_NAMES, LANGUAGES, PHRASES, names_in, phrase, phrases_for
+from assistant.serve.uploads import upload_hint
 
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 
@@ -41,7 +42,7 @@ def test_phrase_fills_placeholders_and_falls_back_to_german() -> None:
 
 def test_the_upload_hint_names_every_supported_type() -> None:
     for language in LANGUAGES:
-        assert all(suffix in phrase(language, "no_index") for suffix in SUPPORTED_SUFFIXES)
+        assert all(suffix in upload_hint(language) for suffix in SUPPORTED_SUFFIXES)
 
 
 def test_no_other_module_keeps_its_own_language_table() -> None:

@@ -17,12 +17,12 @@ from urllib.parse import quote as url_quote
 
 import httpx
 import pytest
-from news_site import NewsSite
 
 from assistant.serve.api_routes import API_ROUTES, MAX_BODY_BYTES
 from assistant.serve.conversation_routes import CONVERSATION_ROUTES
 from assistant.serve.openai_routes import MODEL_ID, OPENAI_ROUTES
 from assistant.serve.users import Users
+from tests.news_site import NewsSite
 from tests.ports import free_port
 
 pytestmark = pytest.mark.slow

@@ -17,19 +17,11 @@ from typing import Any
 
 import pytest
 from gradio_client import Client
-from test_chroma_server import CHROMA, ChromaServer
-from test_shared_index import (
-    Askers,
-    assert_quotes_verify,
-    cli,
-    question_for,
-    start_server,
-    wait_for_answer,
-    write_towns,
-)
 
 from assistant import Article, Assistant, Settings
 from assistant.indexing.server_records import SYNC_EVERY
+from tests.helpers import CHROMA, Askers, ChromaServer, assert_quotes_verify, cli, serve_process, wait_for_answer
+from tests.samples import question_for, write_towns
 
 pytestmark = [
     pytest.mark.slow,
@@ -218,7 +210,7 @@ def test_a_chat_server_answers_throughout_while_another_machine_indexes(
     monkeypatch.setenv("ASSISTANT_CHROMA_URL", server.url)
     monkeypatch.setenv("ASSISTANT_COLLECTION", "chat")
     run(server, tmp_path / "writer", "index", str(write_towns(tmp_path / "first", range(0, 2))), cwd=tmp_path)
-    for chat in start_server(tmp_path / "chat", tmp_path):
+    with serve_process(tmp_path / "chat", cwd=tmp_path) as chat:
         askers = Askers(chat.url, [question_for(n) for n in range(0, 6)])
         askers.start()
         time.sleep(2)

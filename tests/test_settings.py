@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,7 @@ import pytest
 from assistant.answering import prompts
 from assistant.errors import AssistantError, ConfigurationError, PromptError
 from assistant.settings import Settings
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -101,15 +98,15 @@ def test_the_cli_prints_one_line_and_no_traceback(tmp_path: Path, command: str) 
     """Before, target 900 above max 500 passed the settings and ended in chunk_text's traceback mid-index."""
     (tmp_path / "a.txt").write_text("Ein Satz über die Stadtwerke.\n", encoding="utf-8")
     arguments = [str(tmp_path / "a.txt")] if command == "index" else ["--port", "0"]
-    environment = {**os.environ, "ASSISTANT_CHUNK_TARGET_CHARS": "900", "ASSISTANT_CHUNK_MAX_CHARS": "500"}
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", command, *arguments, "--index-dir", str(tmp_path / "index")],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_cli(
+        command,
+        *arguments,
+        "--index-dir",
+        str(tmp_path / "index"),
         cwd=tmp_path,
-        env=environment,
+        env={"ASSISTANT_CHUNK_TARGET_CHARS": "900", "ASSISTANT_CHUNK_MAX_CHARS": "500"},
+        check=False,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -125,4 +122,3 @@ def test_a_bad_prompt_file_is_a_configuration_error_of_the_one_tree(tmp_path: Pa
     with pytest.raises(PromptError, match=r"lacks the variable\(s\) \{language\}") as caught:
         prompts.load_prompt("answer", tmp_path)
     assert isinstance(caught.value, ConfigurationError) and isinstance(caught.value, AssistantError)
-    assert prompts.PromptError is PromptError  # still importable from where it was

@@ -12,11 +12,8 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,155 +22,14 @@ from gradio_client import Client
 
 from assistant import Assistant, Settings
 from assistant.core import RECORDS_FILE
-from tests.ports import free_port
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import Askers, assert_quotes_verify, cli, run_cli, serve_process, wait_for_answer
+from tests.samples import question_for, write_towns
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
-
-TOWNS = [
-    ("Quellenau", "ein Museum für alte Schreibmaschinen", "Bürgermeisterin Hella Voss"),
-    ("Brakwitz", "eine Seilbahn über den Stausee", "Landrat Ottmar Fenske"),
-    ("Ellerstein", "ein Freibad mit Solarheizung", "Stadträtin Ilka Marten"),
-    ("Gorrin", "eine Bibliothek im alten Bahnhof", "Bürgermeister Jens Tolle"),
-    ("Hammerlund", "einen Radschnellweg nach Kiel", "Ortsvorsteherin Pia Brand"),
-    ("Kettwiese", "eine Markthalle für Bauern", "Dezernent Udo Rasch"),
-    ("Lindrach", "ein Kino für Stummfilme", "Bürgermeisterin Vera Lenk"),
-    ("Morsbeck", "eine Sternwarte auf dem Kirchberg", "Amtsleiter Kai Dorn"),
-    ("Nettelhof", "einen Kletterwald am Fluss", "Landrätin Britta Ohm"),
-    ("Oberzell", "eine Fähre aus Holz", "Bürgermeister Rolf Abt"),
-    ("Pellingen", "ein Theater in der Scheune", "Stadtrat Malte Frey"),
-    ("Rabenfurt", "eine Eisbahn aus Kunststoff", "Bürgermeisterin Ute Kramm"),
-    ("Sellwitz", "ein Gewächshaus für Bananen", "Ortsvorsteher Timo Graf"),
-    ("Tannhagen", "eine Brauerei im Rathauskeller", "Dezernentin Lea Hoff"),
-    ("Ulmenried", "einen Zoo für Haustiere", "Bürgermeister Finn Haas"),
-    ("Wendhusen", "ein Hallenbad mit Wellenanlage", "Landrat Egon Stich"),
-]
-
-
-def town_article(n: int) -> str:
-    town, project, person = TOWNS[n]
-    return (
-        f"---\ntitle: {town} plant {project}\nsource: Landbote\npublished: 2024-05-{n + 1:02}\n---\n"
-        f"Die Gemeinde {town} baut {project}. Das hat {person} am Dienstag im Gemeinderat angekündigt. "
-        f"Der Bau soll im Frühjahr beginnen und {n + 2} Millionen Euro kosten.\n\n"
-        f"Die Anwohner von {town} hatten sich seit Jahren dafür eingesetzt. Eine Bürgerinitiative sammelte "
-        f"{400 + n * 37} Unterschriften. Kritiker halten die Kosten für zu hoch und fordern einen Bürgerentscheid.\n\n"
-        f"Nach den Plänen soll das Projekt in {town} im Sommer {2026 + n % 3} eröffnen. Die Landesregierung "
-        f"übernimmt die Hälfte der Kosten aus dem Förderprogramm für den ländlichen Raum."
-    )
-
-
-def question_for(n: int) -> str:
-    town, _, _ = TOWNS[n]
-    return f"Was baut die Gemeinde {town}?"
-
-
-def write_towns(folder: Path, numbers: range) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for n in numbers:
-        (folder / f"town-{n:02}.md").write_text(town_article(n), encoding="utf-8")
-    return folder
-
-
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "assistant.cli", *args]
-
-
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        cli(*args), cwd=cwd, capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})}
-    )
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-@dataclass
-class Askers:
-    """Threads asking the server in a loop; every answer and every error is kept."""
-
-    url: str
-    questions: list[str]
-    threads: int = 4
-    answers: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _running: list[threading.Thread] = field(default_factory=list)
-
-    def start(self) -> None:
-        for n in range(self.threads):
-            thread = threading.Thread(target=self._loop, args=(n,), daemon=True)
-            thread.start()
-            self._running.append(thread)
-
-    def _loop(self, offset: int) -> None:
-        client = Client(self.url, verbose=False)
-        turn = offset
-        while not self._stop.is_set():
-            question = self.questions[turn % len(self.questions)]
-            turn += 1
-            try:
-                self.answers.append(client.predict(question, api_name="/ask"))
-            except Exception as error:  # every error counts
-                self.errors.append(f"{question}: {error}")
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._running:
-            thread.join(timeout=120)
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[str]
-
-
-def start_server(index_dir: Path, cwd: Path) -> Iterator[Server]:
-    """`assistant serve` on a free port of 127.0.0.1, as its own process."""
-    port = free_port()
-    process = subprocess.Popen(
-        cli("serve", "--port", str(port), "--index-dir", str(index_dir)),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    try:
-        line = process.stdout.readline()
-        assert "Chat läuft auf" in line, line
-        yield Server(f"http://127.0.0.1:{port}", process)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def assert_quotes_verify(index_dir: Path, answers: list[dict[str, Any]]) -> None:
-    """Every quote and passage of every answer is the stored article's text at its offsets."""
-    reader = Assistant(Settings(index_dir=index_dir))
-    try:
-        for answer in answers:
-            for item in answer["quotes"] + answer["passages"]:
-                text = reader.article(item["article_id"]).text
-                assert text[item["start"] : item["end"]] == item["text"], item
-    finally:
-        reader.close()
-
-
-def wait_for_answer(client: Client, n: int, timeout: float = 20.0) -> dict[str, Any]:
-    """Ask about town `n` until its article is quoted (the server must see new articles within seconds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = client.predict(question_for(n), api_name="/ask")
-        if result["quotes"] and result["quotes"][0]["article_id"].endswith(f"town-{n:02}.md"):
-            return result
-        assert time.monotonic() < deadline, f"town {n} not answered within {timeout} s: {result['answer']}"
-        time.sleep(0.5)
 
 
 def assert_store_matches_record(index_dir: Path) -> None:
@@ -217,7 +73,7 @@ def test_server_answers_while_cli_writers_queue_and_one_is_killed(tmp_path: Path
         name: write_towns(tmp_path / name, numbers)
         for name, numbers in (("a", QUEUED_A), ("b", QUEUED_B), ("killed", KILLED))
     }
-    for server in start_server(index_dir, tmp_path):
+    with serve_process(index_dir, cwd=tmp_path) as server:
         askers = Askers(server.url, [question_for(n) for n in range(KILLED.stop)])
         askers.start()
         time.sleep(2)

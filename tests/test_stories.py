@@ -12,8 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED
-from stories_samples import ARTICLES, LATE
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
@@ -21,6 +19,8 @@ from assistant.errors import InvalidInputError, StoryNotFoundError
 from assistant.stories.book import StoryBook
 from assistant.stories.clustering import Decision, Profile
 from assistant.stories.sentences import changed
+from tests.helpers import SHARED
+from tests.stories_samples import ARTICLES, LATE
 
 FANG = SHARED / "data" / "fang-covid" / "articles.jsonl"
 
@@ -236,7 +236,7 @@ def test_fang_covid_subset_through_the_cli(tmp_path: Path) -> None:
 def test_stories_on_a_chroma_server_reach_another_machine(tmp_path: Path, embeddings: OnnxEmbeddings) -> None:
     """One machine indexes into a Chroma server; another, with an empty folder of its own, lists the same stories
     (its book is filled from the shared archive when first asked)."""
-    from test_chroma_server import CHROMA, ChromaServer
+    from tests.helpers import CHROMA, ChromaServer
 
     if not CHROMA.exists():
         pytest.skip("the chroma CLI is not installed")

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stories_samples import ARTICLES
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.serve.api_keys import ApiKeys
 from tests.ports import free_port
+from tests.stories_samples import ARTICLES
 
 pytestmark = pytest.mark.slow
 

@@ -4,20 +4,15 @@ and the message rendering and error handling behind the page."""
 from __future__ import annotations
 
 import html
+import json
 import re
-import shutil
-import subprocess
-import sys
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from samples import BUS
 
 from assistant import Answer, Article, Assistant, Passage, Quote, Settings
 from assistant.answering.conversation import ChatTurn
@@ -30,16 +25,14 @@ from assistant.serve.chat_app import (
     WRITES,
     ChatApp,
     build_app,
-    launch,
     safe_file_name,
     search_filter_from,
     word_pieces,
 )
 from assistant.serve.chat_html import Mark, highlight_all, human_time, message_html, outcome_of, text_html
-from tests.ports import free_port
+from tests.helpers import MEDIATE, REPO, Served, Talk, answers_of, serve_process
+from tests.samples import BUS
 
-REPO = Path(__file__).resolve().parents[1]
-MEDIATE = "Wer sollte die Gespräche vermitteln?"
 MEDIATE_EN = "Who was supposed to mediate the talks?"
 
 pytestmark = [  # gradio's queue trips pandas 3 deprecations; not ours to fix
@@ -57,33 +50,9 @@ Barges on the Rhine near Kaub carried only a third of their usual load this week
 """
 
 
-@dataclass
-class Served:
-    url: str
-    assistant: Assistant
-    root: Path
-
-
-def serve_for_tests(root: Path, embeddings: Any, extra: dict[str, str]) -> Iterator[Served]:
-    """The real app on a free port of 127.0.0.1 over a fresh index of the seeds (plus `extra` files)."""
-    articles = root / "articles"
-    shutil.copytree(REPO / "seeds", articles)
-    for name, text in extra.items():
-        (articles / name).write_text(text, encoding="utf-8")
-    assistant = Assistant(Settings(index_dir=root / "index"), embeddings=embeddings)
-    assistant.index([articles])
-    app = build_app(assistant)
-    url = launch(app, "127.0.0.1", free_port(), block=False)
-    try:
-        yield Served(url, assistant, root)
-    finally:
-        app.close()
-        assistant.close()
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Served]:
-    yield from serve_for_tests(tmp_path_factory.mktemp("ui"), embeddings, {"rhine.md": ENGLISH})
+def served_articles() -> dict[str, str]:
+    return {"rhine.md": ENGLISH}
 
 
 @pytest.fixture(scope="module")
@@ -174,39 +143,13 @@ def test_status_endpoint(served: Served, client: Client) -> None:
 
 @pytest.mark.slow
 def test_assistant_serve_says_where_the_chat_runs(tmp_path: Path) -> None:
-    port = free_port()
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--index-dir", str(tmp_path)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
-    try:
-        line = server.stdout.readline()
-        assert f"Chat läuft auf http://127.0.0.1:{port}" in line
-        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30).read().decode()
+    with serve_process(tmp_path) as server:
+        assert f"Chat läuft auf {server.url}" in server.said
+        page = urllib.request.urlopen(f"{server.url}/", timeout=30).read().decode()
         assert "Nachrichten-Assistent" in page
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 # --------------------------------------------------------------------------- the chat handler
-
-
-@dataclass
-class Talk:
-    """The page's state across questions: the messages shown (HTML) and the plain conversation (`gr.State`)."""
-
-    shown: list[dict]
-    conversation: list[dict]
-
-
-def answers_of(chat: ChatApp, question: str, talk: Talk | None = None, **options: Any) -> list[str]:
-    """Every assistant message `respond` yields for `question` (the last one is the final message); `talk`
-    carries the page's state on to the next question."""
-    talk = talk or Talk([], [])
-    _, shown, pending = chat.take_question(question, talk.shown)
-    dates = options.get("dates", ())
-    frames = list(chat.respond(pending, shown, talk.conversation, options.get("k"), options.get("sources"), *dates))
-    talk.shown, talk.conversation = frames[-1]
-    return [frame[0][-1]["content"] for frame in frames]
 
 
 @pytest.mark.slow
@@ -502,17 +445,19 @@ def test_the_styles_ship_inside_the_package() -> None:
     assert "#na-layout" in CSS and ".na-cite" in CSS
 
 
-@pytest.mark.slow
-def test_a_built_wheel_carries_the_styles(tmp_path: Path) -> None:
-    """The CSS is package data: an installed wheel (not only this checkout) has it beside `assistant.serve.chat_app`."""
-    source = tmp_path / "source"
-    shutil.copytree(REPO / "assistant", source / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", "dist", "."]
-    subprocess.run(command, cwd=source, check=True, capture_output=True, timeout=300)
-    (wheel,) = (source / "dist").glob("*.whl")
-    import zipfile
+def test_the_frame_of_the_page_speaks_from_the_phrase_table(tmp_path: Path) -> None:
+    """Every label of the page comes from `assistant.phrases` (German, the chat's frame), the upload hint names every
+    type the loader reads, and no frame label is written into the chat module itself."""
+    from assistant.ingest.files import SUPPORTED_SUFFIXES
+    from assistant.phrases import phrase
 
-    names = zipfile.ZipFile(wheel).namelist()
-    assert "assistant/serve/chat.css" in names and "assistant/serve/chat_app.py" in names
+    config = json.dumps(
+        build_app(Assistant(Settings(index_dir=tmp_path / "index"))).config, ensure_ascii=False, default=str
+    )
+    keys = ["question_box", "ask_button", "add_articles", "address_box", "fetch_button", "search_options"]
+    keys += ["passages_per_question", "only_sources", "empty_is_all", "published_from", "published_to", "date_format"]
+    for key in keys:
+        assert phrase("de", key) in config, key
+    assert all(suffix in config for suffix in SUPPORTED_SUFFIXES)
+    source = (REPO / "assistant" / "serve" / "chat_app.py").read_text(encoding="utf-8")
+    assert not [key for key in keys if f'"{phrase("de", key)}"' in source]

@@ -8,31 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from samples import BUS
 
-from assistant import Assistant, Settings
-from assistant.serve.chat_app import build_app, launch
-
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MEDIATE = "Wer sollte die Gespräche vermitteln?"
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MEDIATE, Served, ask
+from tests.samples import BUS
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,28 +38,10 @@ Die Redaktion der Testzeitung veröffentlicht Leserbriefe immer als reinen Text,
 """
 
 
-@dataclass
-class Served:
-    url: str
-    assistant: Assistant
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Served]:
-    """The real app on a free port of 127.0.0.1 over a fresh index: the seeds and a letter full of markup."""
-    root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(REPO / "seeds", root / "articles")
-    (root / "articles" / "leserbrief.txt").write_text(LETTER, encoding="utf-8")
-    assistant = Assistant(Settings(index_dir=root / "index"), embeddings=embeddings)
-    assistant.index([root / "articles"])
-    app = build_app(assistant)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = launch(app, "127.0.0.1", port, block=False)
-    yield Served(url, assistant)
-    app.close()
-    assistant.close()
+def served_articles() -> dict[str, str]:
+    """The seeds and a letter full of markup."""
+    return {"leserbrief.txt": LETTER}
 
 
 @pytest.fixture(scope="module")
@@ -104,22 +69,6 @@ def page(browser: Any, served: Served, request: pytest.FixtureRequest) -> Iterat
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
-
-
-def ask(page: Any, question: str) -> Any:
-    """Type `question`, send it, and wait until its answer is complete; returns the answer's element."""
-    messages = page.locator(".na-msg")
-    before = messages.count()
-    page.fill("#na-question textarea", question)
-    page.press("#na-question textarea", "Enter")
-    page.wait_for_function(
-        """(before) => {
-            const all = document.querySelectorAll('.na-msg');
-            return all.length > before && !all[all.length - 1].querySelector('.na-pending, .na-streaming');
-        }""",
-        arg=before,
-    )
-    return messages.last
 
 
 def offsets(mark: Any) -> tuple[int, int]:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from gradio_client import Client
-from news_site import NewsSite
 
 from assistant import Assistant, Settings
 from assistant.serve.chat_app import ChatApp, build_app, launch, url_list, word_pieces
+from tests.news_site import NewsSite
 from tests.ports import free_port
 
 pytestmark = [

@@ -6,22 +6,18 @@ from __future__ import annotations
 import io
 import json
 import stat
-import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from test_ui import REPO
 
 from assistant import Settings
 from assistant.cli import main
 from assistant.errors import ExposureError, UsersFileError
 from assistant.serve.access import decide_access, is_loopback, off_the_event_loop
 from assistant.serve.users import Users, users_path
-from tests.ports import free_port
+from tests.helpers import serve_process, users_cli
 
 PASSWORD = "korrekt pferd batterie"
 
@@ -184,30 +180,6 @@ def test_serve_on_a_network_address_without_users_exits_with_the_way_out(
     assert not any(tmp_path.iterdir())  # refused before anything was created
 
 
-@pytest.mark.slow
-def users_cli(index_dir: Path, *args: str, password: str | None = None) -> None:
-    """`assistant users ...` as its own process (the way an operator runs it beside a running chat)."""
-    command = [sys.executable, "-m", "assistant.cli", "users", *args, "--index-dir", str(index_dir)]
-    stdin = f"{password}\n" if password is not None else None
-    subprocess.run(command, input=stdin, text=True, check=True, cwd=REPO, capture_output=True)
-
-
-@contextmanager
-def served_with_auth(index_dir: Path) -> Iterator[str]:
-    """`assistant serve --auth` on a free port of 127.0.0.1 (as behind a reverse proxy), as its own process."""
-    port = free_port()
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
-    server = subprocess.Popen(
-        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO
-    )
-    try:
-        assert f"http://127.0.0.1:{port}" in server.stdout.readline()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 def asks_for_login(url: str, cookies: dict[str, str]) -> bool:
     """Whether the page at `url`, opened with these session cookies, is the login form."""
     import httpx
@@ -220,7 +192,8 @@ def test_serve_with_auth_needs_a_login_that_the_client_can_give(tmp_path: Path) 
     from gradio_client import Client
 
     users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
-    with served_with_auth(tmp_path) as url:
+    with serve_process(tmp_path, "--auth") as server:
+        url = server.url
         with pytest.raises(Exception, match=r"(?i)login|auth|401"):
             Client(url, verbose=False)
         status = Client(url, auth=("anna", PASSWORD), verbose=False).predict(api_name="/status")
@@ -235,7 +208,8 @@ def test_removing_a_user_or_changing_a_password_ends_sessions_on_a_running_serve
 
     users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
     users_cli(tmp_path, "add", "bert", "--password-stdin", password=PASSWORD)
-    with served_with_auth(tmp_path) as url:
+    with serve_process(tmp_path, "--auth") as server:
+        url = server.url
         anna = Client(url, auth=("anna", PASSWORD), verbose=False)
         bert = Client(url, auth=("bert", PASSWORD), verbose=False)
         assert anna.predict(api_name="/status")["articles"] == 0 and bert.predict(api_name="/status")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui import MEDIATE, REPO, answers_of
 
 from assistant import Assistant, Settings
 from assistant.cli import main
 from assistant.errors import EmptyQuestionError, InvalidInputError
 from assistant.serve.chat_app import ChatApp, word_pieces
 from assistant.validation import check_k, check_question, check_sources, parse_day, search_filter_from
+from tests.helpers import MEDIATE, SEEDS, answers_of
 
 
 def test_question_checks() -> None:
@@ -77,7 +77,7 @@ def test_dates() -> None:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Assistant]:
     root = tmp_path_factory.mktemp("validation")
-    shutil.copytree(REPO / "seeds", root / "seeds")
+    shutil.copytree(SEEDS, root / "seeds")
     assistant = Assistant(Settings(index_dir=root / "index", max_question_chars=300), embeddings=embeddings)
     assistant.index([root / "seeds"])
     yield assistant

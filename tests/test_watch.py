@@ -7,7 +7,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from assistant.core import RECORDS_FILE
 from assistant.watching import parse_every
+from tests.helpers import cli, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def _until(condition: Callable[[], bool], seconds: float = 300) -> None:
 
 def _watch(folder: Path, index_dir: Path, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "watch", str(folder), "--index-dir", str(index_dir)],
+        cli("watch", str(folder), "--index-dir", str(index_dir)),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -91,12 +91,7 @@ def test_files_created_changed_and_deleted_reach_the_index(folder: Path, tmp_pat
     _until(lambda: not any(i.endswith("start.txt") for i in _ids(index_dir)))
 
     question = "In welchem Hafen ging ein neuer Containerterminal in Betrieb?"
-    answer = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ask", question, "--json", "--index-dir", str(index_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    answer = run_cli("ask", question, "--json", "--index-dir", str(index_dir), timeout=300)
     assert "Kieler Hafen" in json.loads(answer.stdout)["quotes"][0]["text"]
     watcher.send_signal(signal.SIGINT)
     lines = watcher.stdout.read().splitlines()

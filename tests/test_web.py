@@ -9,6 +9,7 @@ import pytest
 from assistant import Assistant
 from assistant.errors import FetchError
 from assistant.ingest.fetching import FetchPolicy, fetch, resolve_checked
+from tests.helpers import run_cli
 from tests.news_site import BOILERPLATE_WORDS, STORIES, NewsSite
 
 
@@ -133,15 +134,8 @@ def test_a_feed_run_killed_before_indexing_fetches_again(assistant: Assistant, s
 @pytest.mark.slow
 def test_the_cli_indexes_a_feed_and_says_what_it_refused(site: NewsSite, tmp_path) -> None:
     import json
-    import subprocess
-    import sys
 
-    command = [sys.executable, "-m", "assistant.cli", "index", f"{site.base}/bad-feed.xml", "--json"]
-    result = subprocess.run(
-        [*command, "--index-dir", str(tmp_path / "index")], capture_output=True, text=True, timeout=600
-    )
-
-    assert result.returncode == 0, result.stderr
+    result = run_cli("index", f"{site.base}/bad-feed.xml", "--json", "--index-dir", str(tmp_path / "index"))
     assert json.loads(result.stdout) == {
         "added": 1,
         "updated": 0,

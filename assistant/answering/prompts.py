@@ -8,15 +8,17 @@ unknown one is a `PromptError` naming the file, not a failure in the middle of a
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
 
 from assistant.errors import PromptError
 
-__all__ = ["PROMPTS_DIR", "REQUIRED", "USER_SEPARATOR", "PromptError", "load_prompt"]
+__all__ = ["PROMPTS_DIR", "REQUIRED", "USER_SEPARATOR", "load_prompt"]
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PROMPTS_DIR = Path(str(resources.files("assistant").joinpath("bundled", "prompts")))
+"""The repository's ``prompts/``, package data of an installed wheel (``assistant/bundled/prompts`` links to it)."""
 USER_SEPARATOR = "=== user ==="
 REQUIRED = {
     "answer": frozenset({"question", "passages", "language"}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -179,7 +179,7 @@ class HybridRetriever:
     def _add_keyword_candidates(
         self,
         found: dict[str, _Candidate],
-        chunk_ids: list[str],
+        chunk_ids: Sequence[str],
         scores: np.ndarray,
         allowed: set[str] | None,
         query_vector: np.ndarray,

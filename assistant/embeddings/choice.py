@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.errors import ConfigurationError
-from assistant.settings import Settings
+from assistant.settings import PACKAGED_MODEL, Settings
 
 if TYPE_CHECKING:
     from assistant.embeddings.onnx_backend import OnnxEmbeddings

@@ -24,7 +24,6 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.embeddings.alignment import TokenStates, kept_token_states
-from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.embeddings.onnx_export import (
     EMBEDDINGS_FILE,
     ENCODER_FILE,
@@ -48,6 +47,7 @@ from assistant.embeddings.packaged_model import (
 from assistant.embeddings.question_tokenizer import QuickTokenizer
 from assistant.embeddings.sentence_transformers_backend import limit_numpy_blas_threads
 from assistant.errors import ModelLoadError
+from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
     from onnxruntime import InferenceSession

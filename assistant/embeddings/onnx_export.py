@@ -223,13 +223,14 @@ def _write_vocab(tokenizer_json: Path, out: Path) -> None:
 
 def _check_against_sentence_transformers(converted: Path, out: Path) -> None:
     """The export must give the converted model's vectors; otherwise it is not used."""
-    from assistant.embeddings.onnx_backend import OnnxEncoder
+    from assistant.embeddings.onnx_backend import OnnxEncoder, Precision
     from assistant.embeddings.sentence_transformers_backend import load_sentence_transformer
 
     reference = load_sentence_transformer(str(converted), converted.parent).encode(
         _CHECK_SENTENCES, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     )
-    for precision, least in (("float32", _MIN_COSINE), ("int8", _MIN_INT8_COSINE)):
+    checks: tuple[tuple[Precision, float], ...] = (("float32", _MIN_COSINE), ("int8", _MIN_INT8_COSINE))
+    for precision, least in checks:
         ours = OnnxEncoder(out, precision=precision, verify=False).encode(_CHECK_SENTENCES)
         worst = float(np.min(np.sum(ours * reference, axis=1)))
         if worst < least:

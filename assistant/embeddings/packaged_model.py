@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.embeddings.defaults import PACKAGED_MODEL
 from assistant.embeddings.e5s1_format import E5File, Header, Vocab, bert_weights, parse_e5_file
 from assistant.errors import ModelLoadError
+from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -77,7 +77,9 @@ def _normalizer(norm_map: dict[int, str]) -> Any:
     for cp, out in norm_map.items():
         if unicodedata.normalize("NFKC", chr(cp)) != out:
             special.setdefault(out, []).append(cp)
-    steps = [normalizers.Replace(Regex(_char_class(cps)), out) for out, cps in sorted(special.items())]
+    steps: list[normalizers.Normalizer] = [
+        normalizers.Replace(Regex(_char_class(cps)), out) for out, cps in sorted(special.items())
+    ]
     steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
     return normalizers.Sequence(steps)
 

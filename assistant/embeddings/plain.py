@@ -15,6 +15,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
+from assistant.errors import ConfigurationError
 from assistant.protocols import Embedder
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ def as_embedder(embeddings: Embedder | Embeddings, model_name: str | None = None
         return embeddings
     if isinstance(embeddings, PlainEmbeddings):
         return PlainEmbeddings(embeddings.wrapped, model_name or embeddings.model_name)
-    return PlainEmbeddings(embeddings, model_name)
+    if isinstance(embeddings, Embeddings):
+        return PlainEmbeddings(embeddings, model_name)
+    raise ConfigurationError(f"{type(embeddings).__name__} is no LangChain Embeddings: it cannot be given a model_name")
 
 
 def declared_model_name(embeddings: Embeddings) -> str | None:

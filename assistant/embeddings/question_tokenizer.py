@@ -46,7 +46,7 @@ class QuickTokenizer:
         self._unk_score = float(self._scores.min()) - _UNK_PENALTY
         self.unk_id = unk_id
         self._specials = specials
-        self.bos_id, self.eos_id = self._id("<s>"), self._id("</s>")
+        self.bos_id, self.eos_id = self._known_id("<s>"), self._known_id("</s>")
         self._translate = replacements
 
     @classmethod
@@ -63,6 +63,13 @@ class QuickTokenizer:
             specials=[str(token["content"]) for token in head["added_tokens"]],
             replacements=_replacements(head["normalizer"]),
         )
+
+    def _known_id(self, piece: str) -> int:
+        """The id of a piece every vocabulary of this kind holds (``<s>``, ``</s>``)."""
+        found = self._id(piece)
+        if found is None:
+            raise ValueError(f"the tokenizer's vocabulary lacks {piece!r}")
+        return found
 
     def _id(self, piece: str) -> int | None:
         at = bisect.bisect_left(self._pieces, piece)

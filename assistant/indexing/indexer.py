@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,14 +23,28 @@ from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number, sentence_day
 from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS, ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
-from assistant.indexing.store import ChromaStore, StoredChunk
-from assistant.ingest.loading import FileFields, article_id_for, load_paths
+from assistant.indexing.store import StoredChunk
+from assistant.ingest.files import article_id_for
+from assistant.ingest.loading import FileFields, load_paths
 from assistant.language import article_language
-from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder
+from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder, VectorStore
+
+
+class Phase(StrEnum):
+    """A step of an indexing run that is not its articles: reported on the progress callback in place of an
+    article id, so a caller tells them apart by type (``isinstance(what, Phase)``), not by a special string."""
+
+    LANGUAGE_TAGS = "language tags"
+    """The chunks of an index made before chunks carried their article's language get it, once."""
+
+    SENTENCE_DAYS = "sentence days"
+    """The sentences of an index made before sentences carried the day they speak about get it, once."""
+
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)`` while articles are indexed (records of a record file count one
-each; while a file is streamed, `total` is what was read so far)."""
+each; while a file is streamed, `total` is what was read so far): `what` is the last article's id, or a `Phase`
+for a step that counts something else."""
 
 ArticleStream = Callable[..., Iterable[Article | Refusal | FileFields]]
 """`assistant.ingest.loading.iter_paths`: articles, refusals and each record file's fields as they are read,
@@ -42,10 +57,6 @@ KEYWORD_EVERY = 30.0
 """Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
 LANGUAGES_TAGGED = "chunk_languages"
 """Records flag: every chunk in the store carries its article's language (see `Indexer.tag_languages`)."""
-TAGGING = "(language tags of an older index)"
-"""What `Indexer.tag_languages` reports on the progress callback in place of an article id."""
-DATING = "(sentence days of an older index)"
-"""What `Indexer.date_sentences` reports on the progress callback in place of an article id."""
 
 
 @dataclass
@@ -99,7 +110,7 @@ class _Plan:
 class StoryHook(Protocol):
     """Told about committed and deleted articles, so each belongs to a story (`assistant.stories.assigning`)."""
 
-    def assign(self, articles: list[tuple[Article, np.ndarray]], store: ChromaStore) -> None: ...
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore) -> None: ...
 
     def removed(self, article_ids: list[str]) -> None: ...
 
@@ -166,7 +177,8 @@ class Indexer:
     def tag_languages(self, progress: ProgressCallback | None = None, batch: int = 500) -> int:
         """Give every chunk of an index made before chunks carried their article's language that language, once
         (a records flag says it is done), so retrieval can search each language of an older index too; about a
-        second per thousand articles, shown on `progress` as `TAGGING`. Returns how many articles were tagged."""
+        second per thousand articles, shown on `progress` as `Phase.LANGUAGE_TAGS`. Returns how many articles were
+        tagged."""
         if self.records.get_meta(LANGUAGES_TAGGED) == "1":
             return 0
         articles = self.records.counts()[0]
@@ -180,10 +192,10 @@ class Indexer:
                 tagged += self._tag(pending)
                 pending = []
                 if progress:
-                    progress(tagged, articles, TAGGING)
+                    progress(tagged, articles, Phase.LANGUAGE_TAGS)
         tagged += self._tag(pending)
         if progress and tagged:
-            progress(tagged, articles, TAGGING)
+            progress(tagged, articles, Phase.LANGUAGE_TAGS)
         self.records.set_meta(LANGUAGES_TAGGED, "1")
         return tagged
 
@@ -221,10 +233,10 @@ class Indexer:
                 self.records.set_sentence_days(rows)
                 rows = []
                 if progress:
-                    progress(dated, articles, DATING)
+                    progress(dated, articles, Phase.SENTENCE_DAYS)
         self.records.set_sentence_days(rows)
         if progress and dated:
-            progress(dated, articles, DATING)
+            progress(dated, articles, Phase.SENTENCE_DAYS)
         self.records.set_meta(SENTENCE_DAYS, DATING_VERSION)
         return dated
 
@@ -389,7 +401,7 @@ class Indexer:
             known.update((old_article.text[s.start : s.end], s.vector) for s in old if old_article)
         return _Plan(article, content_hash, previous, chunks, stored, sentences, known)
 
-    def _write(self, plans: list[_Plan], store: ChromaStore) -> None:
+    def _write(self, plans: list[_Plan], store: VectorStore) -> None:
         """Pending ids, then the group's vectors in one store call (a store write costs about the same for one
         article or ten), then each article's record in one transaction, then the old vectors go."""
         self.records.mark_pending([c.id for plan in plans for c in plan.chunks])

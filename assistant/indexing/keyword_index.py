@@ -83,7 +83,7 @@ class _ChunkIds(Sequence[str]):
     def __len__(self) -> int:
         return self._total
 
-    def __getitem__(self, i: int) -> str:  # type: ignore[override] - positions only, no slices
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]  # positions only, no slices
         if i < 0:
             i += self._total
         part = self._parts[bisect.bisect_right(self._starts, i) - 1]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +60,7 @@ SENTENCE_DAYS = "sentence_days"
 """Meta key: every sentence of an article with a publication day carries the day it speaks about, as dated by the
 rules of version `DATING_VERSION` (other rules: the index is dated again, once)."""
 DATING_VERSION = "2"
-SENTENCE_DTYPES = {"float16": np.float16, "float32": np.float32}
+SENTENCE_DTYPES: dict[str, type[np.floating]] = {"float16": np.float16, "float32": np.float32}
 """How sentence vectors are stored: float16 in indexes created since it held the eval, float32 in older ones."""
 
 
@@ -360,7 +360,7 @@ class Records:
         article: Article,
         content_hash: str,
         chunks: list[ChunkRecord],
-        sentences: list[SentenceRecord] = (),
+        sentences: Sequence[SentenceRecord] = (),
     ) -> list[str]:
         """Make `article` and its new chunks current in one step; return the ids of its replaced chunks.
 

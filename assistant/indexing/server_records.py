@@ -212,7 +212,7 @@ class ServerRecords(Records):
 
     def _copy(self, article_ids: list[str]) -> None:
         rows = list(self.server.by_ids(self.server.articles, article_ids, ["documents", "metadatas"]))
-        wanted = {aid: [] for aid in article_ids}
+        wanted: dict[str, list[SentenceRecord]] = {aid: [] for aid in article_ids}
         where = {"article_id": {"$in": article_ids}}
         for row in self.server.all(self.server.sentences, ["metadatas", "embeddings"], where):
             meta = row["metadatas"]

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from assistant.errors import StoreUnavailableError
 from assistant.indexing.records import Records
-from assistant.indexing.store import ChromaStore
+from assistant.protocols import VectorStore
 
 Waiting = Callable[[str], None]
 """Told once, in words, when a writer has to wait for another one."""
@@ -143,9 +143,9 @@ class _ReadWriteLock:
 class StoreAccess(Protocol):
     """The vector store for reading (questions, planning) and for writing (one batch of changes)."""
 
-    def reading(self) -> AbstractContextManager[ChromaStore]: ...
+    def reading(self) -> AbstractContextManager[VectorStore]: ...
 
-    def writing(self) -> AbstractContextManager[ChromaStore]: ...
+    def writing(self) -> AbstractContextManager[VectorStore]: ...
 
 
 class SharedStore:
@@ -159,7 +159,7 @@ class SharedStore:
         self,
         folder: Path,
         records: Records,
-        open_store: Callable[[], ChromaStore],
+        open_store: Callable[[], VectorStore],
         *,
         reopen: bool,
         url: str | None = None,
@@ -169,12 +169,12 @@ class SharedStore:
         self.records = records
         self._open_store = open_store
         self._reopen = reopen
-        self._store: ChromaStore | None = None
+        self._store: VectorStore | None = None
         self._generation: int | None = None
         self._clients = _ReadWriteLock()
 
     @contextmanager
-    def reading(self) -> Iterator[ChromaStore]:
+    def reading(self) -> Iterator[VectorStore]:
         """The store as of now; no writer changes it until the block ends (keep the block short)."""
         with self._shared(), self._server_errors():
             self._refresh(self.records.store_generation())
@@ -182,7 +182,7 @@ class SharedStore:
                 yield self._current()
 
     @contextmanager
-    def writing(self) -> Iterator[ChromaStore]:
+    def writing(self) -> Iterator[VectorStore]:
         """The store for one batch of changes: no reader looks meanwhile, all readers reopen afterwards."""
         with self._exclusive(), self._server_errors():
             self._refresh(self.records.store_generation())
@@ -219,7 +219,7 @@ class SharedStore:
                 self._store = self._open_store()
             self._generation = generation
 
-    def _current(self) -> ChromaStore:
+    def _current(self) -> VectorStore:
         assert self._store is not None
         return self._store
 

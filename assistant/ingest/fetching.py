@@ -145,7 +145,7 @@ def resolve_checked(url: str, host: str, port: int, policy: FetchPolicy) -> str:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise FetchError(url, f"cannot resolve {host}: {error}") from None
-    addresses = [ipaddress.ip_address(answer[4][0].split("%", 1)[0]) for answer in answers]
+    addresses = [ipaddress.ip_address(str(answer[4][0]).split("%", 1)[0]) for answer in answers]
     if not policy.allow_private:
         for address in addresses:
             if not address.is_global or address.is_multicast:

@@ -3,8 +3,7 @@
 One bad file never stops a batch: every problem becomes a `Refusal` in the `LoadResult`. Article ids come
 from where an article came from (its path, or an id/url inside the file), never from the order of loading,
 so re-indexing the same files gives the same ids. Which files a path stands for is `files`' job, decoding is
-`decoding`'s, each format is read in `formats`, and dates are parsed in `dates`; the names below stay
-importable from here.
+`decoding`'s, each format is read in `formats`, and dates are parsed in `dates`.
 
 Record files (JSONL, CSV, TSV: an archive exported as one file) are streamed a record at a time
 (`record_files`): the size limit applies to each record, not to the file, and `iter_paths` yields their
@@ -18,30 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.articles import Article, LoadResult, Refusal
-from assistant.dates import parse_published
-from assistant.decoding import decode_bytes, has_control_character, has_lone_surrogate, normalize_newlines
+from assistant.decoding import has_control_character, has_lone_surrogate
 from assistant.errors import RefusedInputError
-from assistant.ingest.files import SUPPORTED_SUFFIXES, article_id_for, expand, human_size, read_limited, safe_resolve
+from assistant.ingest.files import article_id_for, expand, read_limited, safe_resolve
 from assistant.ingest.formats import READERS
 from assistant.ingest.formats.common import TOO_DEEP, Item
 from assistant.ingest.formats.csv_records import load_csv, load_tsv, stream_csv
 from assistant.ingest.formats.fields import FieldMap, FieldsUsed, check_fields
 from assistant.ingest.formats.json_records import load_json, load_jsonl, stream_jsonl
-from assistant.ingest.formats.plain import split_front_matter
 from assistant.ingest.record_files import RECORD_SUFFIXES, is_wide, open_record_file
-
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "SUPPORTED_SUFFIXES",
-    "article_id_for",
-    "decode_bytes",
-    "human_size",
-    "iter_paths",
-    "load_paths",
-    "normalize_newlines",
-    "parse_published",
-    "split_front_matter",
-]
 
 DEFAULT_MAX_BYTES = 5_000_000
 _WHOLE_RECORD_READERS = {".jsonl": load_jsonl, ".csv": load_csv, ".tsv": load_tsv}  # UTF-16 record files

@@ -15,10 +15,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from assistant.decoding import is_wide_unicode
 from assistant.errors import RefusedInputError
 from assistant.ingest.files import file_kind, human_size
+
+
+class ByteStream(Protocol):
+    """What a record file is read through: a buffered binary stream (a file, or bytes in memory)."""
+
+    def peek(self, size: int = ..., /) -> bytes: ...
+
+    def readline(self, size: int = ..., /) -> bytes: ...
+
 
 RECORD_SUFFIXES = (".jsonl", ".csv", ".tsv")
 """Files holding one article per record, streamed; a .json list is read whole (within the file limit)."""
@@ -37,7 +47,7 @@ class Line:
 
 
 @contextmanager
-def open_record_file(path: Path) -> Iterator[io.BufferedReader]:
+def open_record_file(path: Path) -> Iterator[ByteStream]:
     """The file opened for buffered binary reading; RefusedInputError when it is not a readable regular file."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -51,16 +61,16 @@ def open_record_file(path: Path) -> Iterator[io.BufferedReader]:
     if not stat.S_ISREG(mode):
         os.close(fd)
         raise RefusedInputError(f"not a regular file: {file_kind(mode)}")
-    with open(fd, "rb", buffering=_BUFFER, closefd=True) as stream:
+    with io.BufferedReader(io.FileIO(fd, closefd=True), buffer_size=_BUFFER) as stream:
         yield stream
 
 
-def is_wide(stream: io.BufferedReader) -> bool:
+def is_wide(stream: ByteStream) -> bool:
     """Whether the file is UTF-16 or UTF-32 (looked at without consuming anything)."""
     return is_wide_unicode(stream.peek(_HEAD)[:_HEAD])
 
 
-def bounded_lines(stream: io.BufferedReader, max_bytes: int) -> Iterator[Line]:
+def bounded_lines(stream: ByteStream, max_bytes: int) -> Iterator[Line]:
     """The file's lines, each at most `max_bytes` (newline not counted); a longer one is read past in pieces
     and given as its size only. Raises RefusedInputError for an empty file."""
     number = 0

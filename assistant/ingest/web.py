@@ -12,21 +12,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeGuard
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from assistant.articles import Article, Refusal
 from assistant.dates import parse_published
-from assistant.decoding import clean_text
+from assistant.decoding import clean_text, decode_bytes, normalize_newlines
 from assistant.errors import FetchError, InvalidArticleError
 from assistant.ingest.fetch_cache import Seen, WebState
 from assistant.ingest.fetching import Fetched, FetchPolicy, fetch
-from assistant.ingest.loading import decode_bytes, normalize_newlines
 
 _FEED_TYPES = ("rss", "atom", "xml", "rdf")
 _TRACKING = ("utm_", "wt_", "at_")
 
 
-def is_url(item: object) -> bool:
+def is_url(item: object) -> TypeGuard[str]:
     """Whether a command-line item is a web address (everything else is a path)."""
     return isinstance(item, str) and item.lower().startswith(("http://", "https://"))
 
@@ -171,13 +171,16 @@ def _validators(known: Seen | None) -> dict[str, str | None]:
 def article_from_html(body: bytes, url: str, *, entry: _Entry | None = None, declared: str | None = None) -> Article:
     """The page's main text and metadata as an `Article` whose id is its canonical URL."""
     import trafilatura
+    from trafilatura.settings import Document
 
     try:
         html = decode_bytes(body, declared=declared)
     except ValueError as error:
         raise FetchError(url, f"cannot read the page: {error}") from None
     found = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    text = _main_text(found.text if found else "", found.title if found else "")
+    if not isinstance(found, Document):  # None: nothing found (a dict only when asked for with as_dict)
+        raise FetchError(url, "no main text found on the page")
+    text = _main_text(found.text or "", found.title or "")
     if len(text) < 80:
         raise FetchError(url, "no main text found on the page")
     title = _clean(found.title or "") or (entry.title if entry else "")

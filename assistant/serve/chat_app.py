@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.events import Dependency
 
 from assistant.answering.conversation import ChatTurn
 from assistant.answers import Answer
@@ -32,7 +33,7 @@ from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundEr
 from assistant.ingest.files import SUPPORTED_SUFFIXES
 from assistant.ingest.web import is_url
 from assistant.language import guess_language
-from assistant.phrases import phrase, phrases_for
+from assistant.phrases import FALLBACK, phrase, phrases_for
 from assistant.protocols import Message
 from assistant.serve.access import Auth, Caller, KeyCheck, SessionCheck, gate_middleware, off_the_event_loop
 from assistant.serve.chat_conversations import ChatConversations
@@ -49,7 +50,7 @@ from assistant.serve.chat_html import (
 )
 from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.story_view import build_story_view
-from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen
+from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen, upload_hint
 from assistant.settings import Settings
 from assistant.validation import check_k, search_filter_from
 
@@ -130,19 +131,22 @@ def _wire_questions(
     pending = gr.State("")
     conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
     options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
-    private: dict[str, Any] = {"api_visibility": "private"}  # the page's own plumbing; clients use /ask
-    take = {"fn": chat.take_question, "inputs": [question, chatbot], "outputs": [question, chatbot, pending]}
-    answer = {
-        "fn": chat.respond,
-        "inputs": [pending, chatbot, conversation, *options],
-        "outputs": [chatbot, conversation],
-        "concurrency_limit": concurrency,
-        "concurrency_id": QUESTIONS,
-    }
-    listed = {"fn": chat.kept.choices, "inputs": None, "outputs": side["kept"], "queue": False}
-    question.submit(**take, queue=False, **private).then(**answer, **private).then(**listed, **private)
-    picked = chatbot.example_select(_example_text, None, question, queue=False, **private)
-    picked.then(**take, queue=False, **private).then(**answer, **private).then(**listed, **private)
+    shown, answered = [question, chatbot, pending], [chatbot, conversation]
+    answer_inputs = [pending, chatbot, conversation, *options]
+
+    def then_answer(taken: Dependency) -> None:
+        taken.then(
+            chat.respond,
+            answer_inputs,
+            answered,
+            concurrency_limit=concurrency,
+            concurrency_id=QUESTIONS,
+            api_visibility="private",  # the page's own plumbing; clients use /ask
+        ).then(chat.kept.choices, None, side["kept"], queue=False, api_visibility="private")
+
+    then_answer(question.submit(chat.take_question, [question, chatbot], shown, queue=False, api_visibility="private"))
+    picked = chatbot.example_select(_example_text, None, question, queue=False, api_visibility="private")
+    then_answer(picked.then(chat.take_question, [question, chatbot], shown, queue=False, api_visibility="private"))
     return conversation
 
 
@@ -196,8 +200,8 @@ def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
     question = gr.Textbox(
         elem_id="na-question",
         show_label=False,
-        placeholder="Frage zu den Artikeln stellen … / Ask about the articles …",
-        submit_btn="Fragen",
+        placeholder=_label("question_box"),
+        submit_btn=_label("ask_button"),
         autofocus=True,
         max_length=max_chars,
     )
@@ -207,11 +211,12 @@ def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
 def _side_panel(assistant: Assistant) -> dict[str, Any]:
     """Status, upload and retrieval options, left of the chat."""
     parts: dict[str, Any] = {}
-    gr.HTML("<h3 class='na-side-title'>Index</h3>", js_on_load=None)
+    gr.HTML(f"<h3 class='na-side-title'>{html.escape(_label('index_title'))}</h3>", js_on_load=None)
     parts["status"] = gr.HTML(elem_id="na-status", js_on_load=None)
+    types = _label("upload_types", types=" ".join(SUPPORTED_SUFFIXES))
     gr.HTML(
-        "<h3 class='na-side-title'>Artikel hinzufügen</h3><div class='na-hint'>.txt .md .html .json .jsonl – "
-        "gleicher Dateiname = Aktualisierung</div>",
+        f"<h3 class='na-side-title'>{html.escape(_label('add_articles'))}</h3>"
+        f"<div class='na-hint'>{html.escape(types)}</div>",
         js_on_load=None,
     )
     parts["files"] = gr.File(
@@ -223,10 +228,10 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
     )
     parts["urls"] = gr.Textbox(
         show_label=False,
-        placeholder="… oder Adressen: Artikelseite oder RSS-/Atom-Feed, eine pro Zeile",
+        placeholder=_label("address_box"),
         lines=2,
         max_lines=6,
-        submit_btn="Abrufen",
+        submit_btn=_label("fetch_button"),
         elem_id="na-urls",
     )
     parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
@@ -253,15 +258,26 @@ def _kept_panel() -> dict[str, Any]:
 def _search_options(top_k: int) -> dict[str, Any]:
     """How many passages, which sources, which publication dates (folded away: the defaults serve most)."""
     parts: dict[str, Any] = {}
-    with gr.Accordion("Suchoptionen", open=False, elem_id="na-options"):
-        parts["k"] = gr.Slider(1, 10, value=min(top_k, 10), step=1, label="Passagen pro Frage")
+    day = _label("date_format")
+    with gr.Accordion(_label("search_options"), open=False, elem_id="na-options"):
+        parts["k"] = gr.Slider(1, 10, value=min(top_k, 10), step=1, label=_label("passages_per_question"))
         parts["sources"] = gr.Dropdown(
-            choices=[], value=[], multiselect=True, label="Nur diese Quellen", info="leer = alle", elem_id="na-sources"
+            choices=[],
+            value=[],
+            multiselect=True,
+            label=_label("only_sources"),
+            info=_label("empty_is_all"),
+            elem_id="na-sources",
         )
         with gr.Row():
-            parts["date_from"] = gr.Textbox(label="Veröffentlicht ab", placeholder="JJJJ-MM-TT", elem_id="na-from")
-            parts["date_to"] = gr.Textbox(label="Veröffentlicht bis", placeholder="JJJJ-MM-TT", elem_id="na-to")
+            parts["date_from"] = gr.Textbox(label=_label("published_from"), placeholder=day, elem_id="na-from")
+            parts["date_to"] = gr.Textbox(label=_label("published_to"), placeholder=day, elem_id="na-to")
     return parts
+
+
+def _label(key: str, **values: object) -> str:
+    """A label of the chat's frame, which is German (`phrases.FALLBACK`) whatever the asker's language."""
+    return phrase(FALLBACK, key, **values)
 
 
 def _example_text(event: gr.SelectData) -> str:
@@ -359,7 +375,7 @@ class ChatApp:
     def _failure_html(self, error: Exception, language: str) -> str:
         text = phrases_for(language)
         if isinstance(error, IndexNotFoundError) and self._is_empty():
-            return notice_html(html.escape(text["no_index"]))
+            return notice_html(html.escape(upload_hint(language)))
         if isinstance(error, EmptyQuestionError):
             return notice_html(EMPTY_QUESTION)
         if isinstance(error, InvalidInputError):
@@ -633,8 +649,9 @@ def serve(
     app = build_app(assistant, uploads_dir=uploads_dir)
     limit = gradio_file_limit(assistant.settings)
     programs = program_routes(assistant, host=host, open_caller=open_caller, gated=auth is not None)
-    login = {"auth": auth, "sessions": sessions, "keys": keys}
-    launch(app, host, port, block=False, **login, programs=programs, max_file_size=limit)
+    launch(
+        app, host, port, block=False, auth=auth, sessions=sessions, keys=keys, programs=programs, max_file_size=limit
+    )
     (on_ready or (lambda url: print(f"Chat läuft auf {url}", flush=True)))(f"http://{url_host(host)}:{port}")
     warm_in_background(assistant.embeddings)  # the first English question or near call then waits for nothing
     app.block_thread()

@@ -21,9 +21,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.indexing.indexer import IndexReport
+from assistant.ingest.files import SUPPORTED_SUFFIXES
+from assistant.phrases import phrase
 from assistant.settings import Settings
 
 MARKER_SUFFIX = ".uploading"
+
+
+def upload_hint(language: str) -> str:
+    """What to upload to an empty index, naming every type the loader reads (the phrase leaves the list to
+    the ingest stage, which owns it)."""
+    return phrase(language, "no_index", types=", ".join(SUPPORTED_SUFFIXES))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ USERS_FILE = "users.json"
 NAME_PATTERN = re.compile(r"[\w.@+-]{1,64}")
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 1024
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+SCRYPT: dict[str, int] = {"n": 2**14, "r": 8, "p": 1}
 """scrypt cost (16 MiB, ~50 ms per check): slow for guessing, quick enough for a login."""
 
 
@@ -45,7 +45,7 @@ class Users:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._dummy = {"salt": secrets.token_hex(16), "hash": "00" * 32, **SCRYPT}
+        self._dummy: dict[str, str | int] = {"salt": secrets.token_hex(16), "hash": "00" * 32, **SCRYPT}
 
     def names(self) -> list[str]:
         return sorted(self._read())
@@ -55,7 +55,7 @@ class Users:
         check_name(name)
         check_password(password)
         salt = secrets.token_bytes(16)
-        entry = {"salt": salt.hex(), "hash": _hash(password, salt, **SCRYPT).hex(), **SCRYPT}
+        entry: dict[str, str | int] = {"salt": salt.hex(), "hash": _hash(password, salt, **SCRYPT).hex(), **SCRYPT}
         with self._locked():
             users = self._read()
             replaced = name in users
@@ -79,8 +79,13 @@ class Users:
             entry = None
         candidate = entry or self._dummy
         try:
-            computed = _hash(password, bytes.fromhex(candidate["salt"]), candidate["n"], candidate["r"], candidate["p"])
-            return hmac.compare_digest(computed, bytes.fromhex(candidate["hash"])) and entry is not None
+            salt, digest, n, r, p = (candidate[key] for key in ("salt", "hash", "n", "r", "p"))
+            if not (isinstance(salt, str) and isinstance(digest, str)):
+                return False
+            if not (isinstance(n, int) and isinstance(r, int) and isinstance(p, int)):
+                return False
+            computed = _hash(password, bytes.fromhex(salt), n, r, p)
+            return hmac.compare_digest(computed, bytes.fromhex(digest)) and entry is not None
         except (KeyError, TypeError, ValueError):
             return False
 

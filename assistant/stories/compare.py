@@ -125,7 +125,8 @@ def align(
         else:
             groups.append([n])
             group_of.append(len(groups) - 1)
-    shared, single = [], []
+    shared: list[tuple[float, Statement]] = []
+    single: list[tuple[float, Statement]] = []
     for members in groups:
         first = sentences[chosen[members[0]]]
         others = sorted({sentences[chosen[m]].source for m in members} - {first.source})

@@ -54,7 +54,7 @@ class DigestItem:
     change: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = self.sentence.to_dict() | {"update": self.earlier is not None}
+        data: dict[str, object] = {**self.sentence.to_dict(), "update": self.earlier is not None}
         if self.earlier is not None:
             data["change"] = self.change
             data["earlier"] = self.earlier.to_dict()

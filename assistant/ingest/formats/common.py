@@ -64,7 +64,16 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.split("\n") if line.strip()), "")
 
 
-def make_article(*, text: str, title: str = "", source: str = "", url: str = "", **fields: str | None) -> Article:
+def make_article(
+    *,
+    id: str,
+    text: str,
+    title: str = "",
+    source: str = "",
+    url: str = "",
+    published: str | None = None,
+    path: str = "",
+) -> Article:
     """An Article with cleaned text and metadata (JSON, YAML and HTML escapes can spell control characters
     and lone surrogates), or a refusal when it is unusable (e.g. an id that is only whitespace)."""
     try:
@@ -73,7 +82,9 @@ def make_article(*, text: str, title: str = "", source: str = "", url: str = "",
             title=short_title(clean_text(title)),
             source=short_title(clean_text(source)),
             url=one_line_url(clean_text(url)),
-            **fields,
+            id=id,
+            published=published,
+            path=path,
         )
     except InvalidArticleError as error:
         raise RefusedInputError(str(error)) from None

@@ -20,7 +20,7 @@ from assistant.errors import RefusedInputError
 from assistant.ingest.formats.common import Item, Loaded, collect, decode_or_refuse
 from assistant.ingest.formats.fields import FIELD_ALIASES, FieldMap, FieldsUsed
 from assistant.ingest.formats.record_article import record_article
-from assistant.ingest.record_files import bounded_lines, too_big_record
+from assistant.ingest.record_files import ByteStream, bounded_lines, too_big_record
 
 GNAD_TEXT = "column 2 (10kGNAD label;text)"
 """How the text field of a header-less 10kGNAD file is reported."""
@@ -60,7 +60,7 @@ def _load_whole(
     data: bytes, path_id: str, fields: FieldMap | None, used: FieldsUsed | None, *, tab_separated: bool
 ) -> Loaded:
     utf8 = decode_or_refuse(data).encode("utf-8", errors="surrogatepass")
-    stream = io.BufferedReader(io.BytesIO(utf8))  # type: ignore[arg-type]  # BytesIO reads like a raw file
+    stream = io.BufferedReader(io.BytesIO(utf8))
     items = stream_csv(
         stream,
         path_id,
@@ -73,7 +73,7 @@ def _load_whole(
 
 
 def stream_csv(
-    stream: io.BufferedReader,
+    stream: ByteStream,
     path_id: str,
     *,
     fields: FieldMap,
@@ -94,7 +94,7 @@ def stream_csv(
     yield from _rows(chain(head, rest), layout, path_id, fields, used, max_record_bytes)
 
 
-def _decoded_lines(stream: io.BufferedReader, max_record_bytes: int) -> Iterator[str]:
+def _decoded_lines(stream: ByteStream, max_record_bytes: int) -> Iterator[str]:
     for line in bounded_lines(stream, max_record_bytes):
         if line.data is None:
             raise _LineTooLongError(line.number, line.size)

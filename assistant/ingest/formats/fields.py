@@ -69,9 +69,9 @@ class FieldMap:
         for article_field, aliases in FIELD_ALIASES.items():
             names = (self.explicit[article_field],) if article_field in self.explicit else aliases
             for name in names:
-                key = name if name in exact else by_lower.get(name.lower())
-                if key is not None:
-                    chosen[article_field] = key
+                found = name if name in exact else by_lower.get(name.lower())
+                if found is not None:
+                    chosen[article_field] = found
                     break
         return chosen
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
@@ -41,23 +42,37 @@ def load_html(data: bytes, path_id: str) -> Loaded:
     text = "\n\n".join(_html_paragraphs(_main_element(soup)))
     if not text:
         raise RefusedInputError("no readable text in the HTML (after removing navigation, scripts and styles)")
-    title = metadata.pop("title") or first_line(text)
-    article = make_article(id=path_id, text=text, title=short_title(title), path=path_id, **metadata)
+    article = make_article(
+        id=path_id,
+        text=text,
+        title=short_title(metadata["title"] or first_line(text)),
+        source=metadata["source"],
+        url=metadata["url"],
+        published=metadata["published"],
+        path=path_id,
+    )
     return Loaded(items=[(path_id, article)])
 
 
-def _html_metadata(soup: BeautifulSoup) -> dict[str, str | None]:
+class _HeadMetadata(TypedDict):
+    title: str
+    source: str
+    url: str
+    published: str | None
+
+
+def _html_metadata(soup: BeautifulSoup) -> _HeadMetadata:
     """Title, source, url and published date from the head (read before navigation is dropped)."""
     h1 = soup.find("h1")
     title = _tag_text(soup.title) or _meta_content(soup, {"property": "og:title"}) or _tag_text(h1)
     canonical = soup.find("link", rel="canonical")
     url = canonical.get("href", "") if isinstance(canonical, Tag) else ""
-    return {
-        "title": title,
-        "source": _meta_content(soup, {"property": "og:site_name"}),
-        "url": str(url).strip() or _meta_content(soup, {"property": "og:url"}),
-        "published": _html_published(soup),
-    }
+    return _HeadMetadata(
+        title=title,
+        source=_meta_content(soup, {"property": "og:site_name"}),
+        url=str(url).strip() or _meta_content(soup, {"property": "og:url"}),
+        published=_html_published(soup),
+    )
 
 
 def _html_published(soup: BeautifulSoup) -> str | None:
@@ -69,7 +84,7 @@ def _html_published(soup: BeautifulSoup) -> str | None:
 
 
 def _meta_content(soup: BeautifulSoup, attrs: dict[str, str]) -> str:
-    tag = soup.find("meta", attrs=attrs)
+    tag = soup.find("meta", attrs=dict(attrs))
     return " ".join(str(tag.get("content", "")).split()) if isinstance(tag, Tag) else ""
 
 

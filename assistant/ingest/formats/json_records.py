@@ -6,7 +6,6 @@ they are, like ``text``/``title``/``published``.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -17,7 +16,7 @@ from assistant.errors import RefusedInputError
 from assistant.ingest.formats.common import TOO_DEEP, Item, Loaded, collect, decode_or_refuse
 from assistant.ingest.formats.fields import FieldMap, FieldsUsed
 from assistant.ingest.formats.record_article import record_article
-from assistant.ingest.record_files import bounded_lines, too_big_record
+from assistant.ingest.record_files import ByteStream, bounded_lines, too_big_record
 
 
 def load_json(data: bytes, path_id: str, fields: FieldMap | None = None, used: FieldsUsed | None = None) -> Loaded:
@@ -44,7 +43,7 @@ def load_jsonl(data: bytes, path_id: str, fields: FieldMap | None = None, used: 
 
 
 def stream_jsonl(
-    stream: io.BufferedReader, path_id: str, *, fields: FieldMap, used: FieldsUsed, max_record_bytes: int
+    stream: ByteStream, path_id: str, *, fields: FieldMap, used: FieldsUsed, max_record_bytes: int
 ) -> Iterator[Item]:
     """A .jsonl file, one line at a time: a bad or too-big line is refused by its number, the rest load.
 
