@@ -106,6 +106,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "first_report": "Erster Bericht",
         "timeline": "Verlauf in Zitaten",
         "per_day": "Artikel pro Tag und Quelle",
+        "timeline_as_of": "Stand: {day}",
+        "timeline_per_day": "Artikel pro Tag; markiert: die Tage der Einträge",
+        "timeline_published": "veröffentlicht",
     },
     "en": {
         "not_in_articles": "The articles don't say. The passages closest to the question are listed below.",
@@ -191,6 +194,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "first_report": "First report",
         "timeline": "Timeline in quotes",
         "per_day": "Articles per day and outlet",
+        "timeline_as_of": "As of: {day}",
+        "timeline_per_day": "Articles per day; marked: the entries' days",
+        "timeline_published": "published",
     },
 }
 

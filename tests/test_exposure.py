@@ -139,6 +139,7 @@ def test_every_route_refuses_without_a_login(guarded: Guarded) -> None:
         "/api/stories/{story_id}",
         "/api/compare",
         "/api/digest",
+        "/api/timeline",
         "/v1/chat/completions",
         "/mcp",
     ):
@@ -157,7 +158,13 @@ def test_a_key_opens_every_route_for_programs_and_no_other(guarded: Guarded) -> 
             body = b"{}" if method in {"POST", "PUT", "PATCH", "DELETE"} else None
             status = status_of(guarded.url + concrete(path), method, body, key=guarded.key)
             (opened if is_api_path(path) else closed).append((method, path, status))
-    assert {path for _, path, _ in opened} >= {"/api/stories", "/api/stories/{story_id}", "/api/compare", "/api/digest"}
+    assert {path for _, path, _ in opened} >= {
+        "/api/stories",
+        "/api/stories/{story_id}",
+        "/api/compare",
+        "/api/digest",
+        "/api/timeline",
+    }
     assert len(opened) >= 13 and [entry for entry in opened if entry[2] in (401, 500)] == []
     assert [entry for entry in closed if entry[2] != 401] == []
     assert status_of(guarded.url + "/api/status", key=guarded.key + "x") == 401

@@ -59,6 +59,7 @@ def test_mcp_on_stdio_answers_with_verified_quotes_and_says_what_is_wrong(tmp_pa
         "story",
         "compare",
         "digest",
+        "timeline",
     }
     for tool in tools.values():  # written for a model that never saw the project
         assert len(tool.description or "") > 150, tool.name

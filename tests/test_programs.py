@@ -297,7 +297,18 @@ async def _mcp_session(
 
 def test_mcp_over_http_answers_with_a_key(served: Served) -> None:
     tools, answer, text = asyncio.run(_mcp_session(served.url, served.key))
-    assert set(tools) == {"ask", "search", "article", "status", "index_urls", "stories", "story", "compare", "digest"}
+    assert set(tools) == {
+        "ask",
+        "search",
+        "article",
+        "status",
+        "index_urls",
+        "stories",
+        "story",
+        "compare",
+        "digest",
+        "timeline",
+    }
     quote = answer["quotes"][0]  # type: ignore[index]
     assert text[quote["start"] : quote["end"]] == quote["text"] and not answer["abstained"]
 

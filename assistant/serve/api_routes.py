@@ -220,6 +220,11 @@ async def digest(service: Service, request: Request) -> Response:
     return JSONResponse(await service.answer(lambda: service.operations.digest(query.get("since"), query.get("until"))))
 
 
+async def timeline(service: Service, request: Request) -> Response:
+    body = await json_body(request)
+    return JSONResponse(await service.answer(lambda: service.operations.timeline(body)))
+
+
 async def openapi(service: Service, request: Request) -> Response:
     return JSONResponse(openapi_document(API_ROUTES + EXTRA_ROUTES))
 
@@ -397,6 +402,44 @@ DIGEST: Schema = {
 }
 
 
+TIMELINE_REQUEST: Schema = {
+    "type": "object",
+    "required": ["question"],
+    "additionalProperties": False,
+    "properties": {
+        "question": {"type": "string", "description": 'a development question, e.g. "Wie hat sich … entwickelt?"'},
+        "since": {"type": "string", "description": "only events on or after this day (2024-03-01 or 1.3.2024)"},
+        "until": {"type": "string", "description": "only events on or before this day"},
+        "sources": {"type": "array", "items": {"type": "string"}, "description": "only these outlets"},
+        "as_of": {"type": "string", "description": 'the day taken as "now" for the question\'s time words'},
+        "max_entries": {"type": "integer", "minimum": 1, "maximum": 100, "description": "default 12"},
+    },
+}
+_SPAN: Schema = {
+    "type": "object",
+    "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+    "description": "a week or a month the sentence speaks about (YYYY-MM-DD each)",
+}
+TIMELINE: Schema = {
+    "type": "object",
+    "description": "The shape of `assistant timeline --json`: entries in time order, one per event.",
+    "properties": {
+        "question": {"type": "string"},
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "day": {"oneOf": [{"type": "string", "description": "YYYY-MM-DD"}, _SPAN]},
+                    "quotes": {"type": "array", "items": _QUOTE},
+                    "also_in": {"type": "array", "items": {"type": "string"}, "description": "other outlets"},
+                },
+            },
+        },
+    },
+}
+
+
 def _day_parameter(name: str, description: str, *, required: bool = False) -> Schema:
     return {"name": name, "in": "query", "required": required, "description": description, "schema": {"type": "string"}}
 
@@ -498,6 +541,17 @@ API_ROUTES: list[ApiRoute] = [
             _day_parameter("until", "last publication day of the window (default: open)"),
         ),
         tags=("stories",),
+    ),
+    ApiRoute(
+        "POST",
+        "/api/timeline",
+        timeline,
+        "How a story developed, as a timeline",
+        "Entries in time order, each the day (or span) an event happened and a verbatim sentence that tells it, "
+        "with the other outlets that reported it. Without since/until the timeline spans the whole archive.",
+        body=TIMELINE_REQUEST,
+        reply=TIMELINE,
+        tags=("timeline",),
     ),
     ApiRoute("GET", "/api/openapi.json", openapi, "This description", tags=("meta",)),
 ]

@@ -19,6 +19,8 @@ from assistant.articles import Article
 from assistant.indexing.indexer import IndexReport
 from assistant.language import guess_language
 from assistant.phrases import names_in, phrase, phrases_for
+from assistant.serve.timeline_view import timeline_html
+from assistant.timeline.asking import TimelineAnswer
 
 FRAME = "de"
 """The chat's frame (status panel, upload report) is German; answers follow the asker's language."""
@@ -123,7 +125,10 @@ def message_html(
     state = " na-abstained" if answer.abstained else ""
     if answer.short_answer is not None and not streaming:
         parts.append(short_answer_html(answer.short_answer, labels))
-    parts.append(f"<div class='{css}{state}'>{_with_citations(body, len(answer.quotes))}</div>")
+    if not streaming and isinstance(answer, TimelineAnswer) and answer.timeline is not None:
+        parts.append(timeline_html(answer.timeline, answer.language))  # a development question: drawn, not listed
+    else:
+        parts.append(f"<div class='{css}{state}'>{_with_citations(body, len(answer.quotes))}</div>")
     if not streaming:
         lookup = article_for or (lambda _id: None)
         if answer.quotes:

@@ -32,7 +32,8 @@ INSTRUCTIONS = (
     "topic, `article` to read a whole article by id, `status` for the archive's size. Questions work in German "
     "and English. When `abstained` is true the archive does not answer the question: say so, do not guess. "
     "The archive also groups articles about one event from several outlets into stories: `stories` lists them, "
-    "`story` shows one, `compare` contrasts how outlets report a topic, `digest` says what is new since a day."
+    "`story` shows one, `compare` contrasts how outlets report a topic, `digest` says what is new since a day. "
+    "For how something developed over time, use `timeline`."
 )
 ASK = (
     "Answer a question from the news archive with verbatim quotes. Returns `answer` (text built only from "
@@ -96,6 +97,18 @@ DIGEST = (
     "`repeats_left_out` and `more` (new sentences not shown)."
 )
 
+TIMELINE = (
+    "How a topic of the news archive developed over time, as a timeline built from the articles' own sentences. "
+    "Use it for questions such as 'Wie hat sich … entwickelt?', 'Chronologie …', 'Was ist seit … passiert?' or "
+    "'How did … develop?'. Returns `question` and `entries` in time order, one per event: `day` (the day the "
+    'event happened, YYYY-MM-DD, or a span {"start", "end"} for a week or a month), `quotes` (verbatim '
+    "sentences: `text`, `article_id`, `title`, `source` = outlet, `published` = publication day, `start`/`end` "
+    "offsets into the article) and `also_in` (other outlets that reported the same event). An empty `entries` "
+    "means the archive holds nothing on the topic: say so. Optional: `since`/`until` (only events in these days, "
+    "YYYY-MM-DD), `sources` (exact outlet names), `as_of` (the day taken as today for time words in the question "
+    "such as 'letzte Woche'; default today) and `max_entries` (1 to 100, default 12). Cite the quotes as they are."
+)
+
 
 class ArchiveTools:
     """The tools over one `Operations`; `open_caller` is who calls when no gate names anyone (stdio: this
@@ -147,6 +160,19 @@ class ArchiveTools:
     def digest(self, since: str, until: str | None = None) -> dict[str, object]:
         return _tool(lambda: {"stories": self.operations.digest(since, until)})
 
+    def timeline(
+        self,
+        question: str,
+        since: str | None = None,
+        until: str | None = None,
+        sources: list[str] | None = None,
+        as_of: str | None = None,
+        max_entries: int | None = None,
+    ) -> dict[str, object]:
+        given = {"since": since, "until": until, "sources": sources, "as_of": as_of, "max_entries": max_entries}
+        body = {"question": question, **{name: value for name, value in given.items() if value is not None}}
+        return _tool(lambda: self.operations.timeline(body))
+
     def index_urls(self, urls: list[str], ctx: Context) -> dict[str, object]:
         if not self._caller(ctx).may_write:
             raise ToolError("indexing needs a login or an API key; this server runs without one (--no-auth)")
@@ -193,6 +219,7 @@ def build_mcp(operations: Operations, open_caller: Caller) -> MCPServer:
     server.add_tool(tools.story, name="story", description=STORY, annotations=reading)
     server.add_tool(tools.compare, name="compare", description=COMPARE, annotations=reading)
     server.add_tool(tools.digest, name="digest", description=DIGEST, annotations=reading)
+    server.add_tool(tools.timeline, name="timeline", description=TIMELINE, annotations=reading)
     writing = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True)
     server.add_tool(tools.index_urls, name="index_urls", description=INDEX_URLS, annotations=writing)
     return server

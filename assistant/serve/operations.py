@@ -7,6 +7,7 @@ is an `InvalidInputError` whose message says what to send instead. Nothing here 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,16 +15,18 @@ from dataclasses import dataclass
 from assistant.answering.retrieval import SearchFilter
 from assistant.answers import Answer, Passage
 from assistant.articles import Article
-from assistant.core import Assistant
+from assistant.core import MAX_TIMELINE_ENTRIES, Assistant
 from assistant.errors import InvalidInputError
 from assistant.ingest.web import is_url
 from assistant.serve.user_store import UserStore, user_store_for
+from assistant.timeline.building import MAX_ENTRIES
 from assistant.validation import check_k, check_sources, parse_day, search_filter_from
 
 JsonObject = Mapping[str, object]
 MAX_ID_CHARS = 1000
 """Article ids are paths or URLs; longer is no id of this index."""
 ASK_FIELDS = ("question", "k", "sources", "since", "until")
+TIMELINE_FIELDS = ("question", "since", "until", "sources", "as_of", "max_entries")
 MAX_STORY_ID_CHARS = 200
 """Story ids are short hashes; longer is no story of this index."""
 
@@ -76,6 +79,17 @@ def check_story_id(story_id: object) -> str:
     if not isinstance(story_id, str) or not story_id.strip() or len(story_id) > MAX_STORY_ID_CHARS:
         raise InvalidInputError("a story id is the text `stories` lists as id")
     return story_id
+
+
+def check_max_entries(value: object) -> int:
+    """How many entries a timeline may hold: a whole number from 1 to `MAX_TIMELINE_ENTRIES` (default a dozen)."""
+    if value is None:
+        return MAX_ENTRIES
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)  # JSON numbers may arrive as 12.0
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIMELINE_ENTRIES:
+        raise InvalidInputError(f"max_entries must be a whole number from 1 to {MAX_TIMELINE_ENTRIES}")
+    return value
 
 
 def check_urls(urls: object, limit: int) -> list[str]:
@@ -141,6 +155,23 @@ class Operations:
         if not isinstance(question, str):
             raise InvalidInputError('"question" is required and must be text, e.g. {"question": "Brand auf Lesbos"}')
         return self.assistant.compare(question).to_dict()
+
+    def timeline(self, body: JsonObject) -> dict[str, object]:
+        """A development question as a timeline (`assistant timeline --json`): ``{"question"}`` and optionally
+        ``since``/``until`` (days the events lie in), ``sources``, ``as_of`` (the day taken as "now" for the
+        question's time words) and ``max_entries``."""
+        check_fields(list(body), TIMELINE_FIELDS)
+        question = body.get("question")
+        if not isinstance(question, str):
+            raise InvalidInputError(
+                '"question" is required and must be text, e.g. {"question": "Wie hat sich der Streik entwickelt?"}'
+            )
+        days = ("since", "until")
+        search_filter = search_filter_from(body.get("sources"), body.get("since"), body.get("until"), days)
+        as_of = parse_day(body.get("as_of"), "as_of")
+        max_entries = check_max_entries(body.get("max_entries"))
+        found = self.assistant.timeline(question, search_filter=search_filter, as_of=as_of, max_entries=max_entries)
+        return found.to_dict()
 
     def digest(self, since: object, until: object = None) -> list[dict[str, object]]:
         """What is new since a day or a duration (`assistant digest --json`)."""

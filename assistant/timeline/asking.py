@@ -79,6 +79,14 @@ def _quote_day(quote: Quote, stored: tuple[int, int] | None) -> str | None:
     return span.first.isoformat() if span.is_day else f"{span.first.isoformat()}/{span.last.isoformat()}"
 
 
+@dataclasses.dataclass(frozen=True)
+class TimelineAnswer(Answer):
+    """An answer that is a timeline: the `Answer` every caller takes (same ``ask --json`` shape), carrying the
+    `Timeline` it was written from so a view can draw it (entries, articles per day, the day taken as now)."""
+
+    timeline: Timeline | None = None
+
+
 def timeline_answer(question: str, timeline: Timeline, passages: Sequence[Passage]) -> Answer:
     """A timeline in the shape of an answer: one line per entry, its quotes (with their days), and the passages
     they stand in; abstains when no entry was found."""
@@ -101,7 +109,7 @@ def timeline_answer(question: str, timeline: Timeline, passages: Sequence[Passag
     first: dict[str, Passage] = {}
     for passage in holding:
         first.setdefault(passage.chunk_id, passage)
-    return Answer(question, "\n".join(lines), False, quotes, list(first.values()), language)
+    return TimelineAnswer(question, "\n".join(lines), False, quotes, list(first.values()), language, timeline=timeline)
 
 
 def _overlaps(day: tuple[int, int], window: DaySpan) -> bool:
