@@ -8,13 +8,18 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 from stories_samples import ARTICLES, LATE
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
+from assistant.serve.api_keys import ApiKeys
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -120,3 +125,71 @@ def test_saved_questions_are_per_user_and_removed(tmp_path: Path, embeddings: On
     assert gone.returncode == 1
     bad = subprocess.run(_command(index_dir, "add", " "), capture_output=True, text=True, env=_env(), cwd=REPO)
     assert bad.returncode == 1 and "saved question" in bad.stderr
+
+
+# --------------------------------------------------------------------------- the JSON routes of `assistant serve`
+
+
+@pytest.fixture
+def served(tmp_path: Path, embeddings: OnnxEmbeddings) -> Iterator[tuple[str, Path, str, str]]:
+    """`assistant serve --auth` over the samples without fire-3, with two API keys (two users)."""
+    index_dir = tmp_path / "index"
+    _index(index_dir, embeddings, [a for a in ARTICLES if a.id != "fire-3"])
+    keys = ApiKeys(index_dir / "keys.json")
+    anna, ben = keys.add("anna"), keys.add("ben")
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
+    server = subprocess.Popen([*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True,
+                              cwd=REPO, env=_env())  # fmt: skip
+    try:
+        assert server.stdout is not None
+        url = f"http://127.0.0.1:{port}"
+        assert url in server.stdout.readline(), (tmp_path / "serve.log").read_text()
+        yield url, index_dir, anna, ben
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_saved_routes_per_caller_and_only_new_since_the_last_look(
+    served: tuple[str, Path, str, str], embeddings: OnnxEmbeddings
+) -> None:
+    url, index_dir, anna, ben = served
+
+    def call(method: str, path: str, key: str, body: object = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"}
+        return httpx.request(method, url + path, json=body, headers=headers, timeout=120)
+
+    assert httpx.get(url + "/api/saved", timeout=30).status_code == 401  # behind the same gate
+    with ThreadPoolExecutor(2) as pool:  # two saves at once: both kept
+        posted = list(pool.map(lambda q: call("POST", "/api/saved", anna, {"question": q}),
+                               [FIRE_QUESTION, STRIKE_QUESTION]))  # fmt: skip
+    assert [r.status_code for r in posted] == [201, 201]
+    listed = call("GET", "/api/saved", anna).json()["saved"]
+    assert sorted(q["question"] for q in listed) == sorted([FIRE_QUESTION, STRIKE_QUESTION])
+    assert call("GET", "/api/saved", ben).json() == {"saved": []}  # the key decides the user
+    fire_id = posted[0].json()["id"]
+    assert call("GET", f"/api/saved/{fire_id}/digest", ben).status_code == 404
+    assert call("POST", "/api/saved", anna, {"frage": "x"}).status_code == 400
+    assert call("POST", "/api/saved", anna, {"question": ""}).status_code == 400
+    assert call("GET", "/api/saved/nope/digest", anna).status_code == 404
+
+    first = call("GET", f"/api/saved/{fire_id}/digest", anna).json()
+    assert set(first["stories"][0]["new_articles"]) == {"fire-1", "fire-2"}
+    assert call("GET", f"/api/saved/{fire_id}/digest", anna).json()["stories"] == []
+    _index(index_dir, embeddings, [a for a in ARTICLES if a.id == "fire-3"])
+    news = call("GET", f"/api/saved/{fire_id}/digest", anna).json()
+    assert news["since"] is not None and news["stories"][0]["new_articles"] == ["fire-3"]
+    texts = {item["text"] for item in news["stories"][0]["sentences"]}
+    assert "Das Technische Hilfswerk schickt Zelte und Feldbetten nach Lesbos." in texts
+    assert "Die Polizei ermittelt wegen Brandstiftung." not in texts
+    # the CLI sees the same store: the user of a key is key:NAME
+    assert {q["id"] for q in saved(index_dir, "list", "--user", "key:anna")} == {q["id"] for q in listed}  # type: ignore[union-attr]
+
+    assert call("DELETE", f"/api/saved/{fire_id}", anna).json() == {"removed": fire_id}
+    assert call("DELETE", f"/api/saved/{fire_id}", anna).status_code == 404
+    assert [q["question"] for q in call("GET", "/api/saved", anna).json()["saved"]] == [STRIKE_QUESTION]
+    paths = call("GET", "/api/openapi.json", anna).json()["paths"]
+    assert {"/api/saved", "/api/saved/{saved_id}", "/api/saved/{saved_id}/digest"} <= set(paths)
