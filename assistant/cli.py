@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.decoding import printable
-from assistant.errors import AssistantError, IndexNotFoundError, ModelMismatchError, UsersFileError
+from assistant.errors import AssistantError, IndexNotFoundError, InvalidInputError, ModelMismatchError, UsersFileError
 from assistant.phrases import phrase
 from assistant.settings import Settings
 
@@ -395,6 +395,52 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_saved(args: argparse.Namespace) -> int:
+    """Save, list, remove a question, or show what arrived about it since the user last looked."""
+    from assistant.serve.saved_questions import SavedQuestions
+
+    saved = SavedQuestions.of(_open(args), args.user)
+    if args.action == "list":
+        questions = saved.list()
+        if args.json:
+            say_json([question.to_dict() for question in questions], indent=2)
+        for question in [] if args.json else questions:
+            say(f"{question.id}  {question.question}")
+        if not questions and not args.json:
+            say(f"no saved questions for {args.user}")
+        return 0
+    if not args.value:
+        raise InvalidInputError(f"`assistant saved {args.action}` needs a {_SAVED_VALUE[args.action]}")
+    if args.action == "add":
+        question = saved.save(args.value)
+        say_json(question.to_dict(), indent=2) if args.json else say(f"saved {question.id}  {question.question}")
+    elif args.action == "remove":
+        saved.remove(args.value)
+        say_json({"removed": args.value}) if args.json else say(f"removed {args.value}")
+    else:
+        _say_saved_digest(saved.digest(args.value).to_dict(), args.json)
+    return 0
+
+
+_SAVED_VALUE = {"add": "QUESTION", "remove": "ID", "digest": "ID"}
+
+
+def _say_saved_digest(data: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        say_json(data, indent=2)
+        return
+    stories = data["stories"]
+    assert isinstance(stories, list)
+    for story in stories:
+        say(f"{story['title']} ({story['id']}) · {len(story['new_articles'])} new articles")
+        for item in story["sentences"]:
+            say(f"  {'UPDATE ' if item['update'] else ''}{_quote_line(item)}")
+            if item["update"]:
+                say(f"      earlier: {_quote_line(item['earlier'])}")
+    if not stories:
+        say("nothing new since the last look")
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     """Prepare the embedding model now (the bundled one: converted, exported to ONNX and checked), so the
     first question is fast and needs no torch."""
@@ -649,6 +695,11 @@ def _add_story_commands(commands: Commands, common: argparse.ArgumentParser) -> 
     digest.add_argument("--since", required=True, help="a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)")
     digest.add_argument("--until", help="last publication day of the window (default: open)")
     digest.set_defaults(run=cmd_digest)
+    saved = commands.add_parser("saved", parents=[common], help="saved questions: what arrived since the last look")
+    saved.add_argument("action", choices=["add", "list", "remove", "digest"])
+    saved.add_argument("value", nargs="?", help="the question (add) or its id (remove, digest)")
+    saved.add_argument("--user", default="local", help="whose saved questions (default: local, the one local user)")
+    saved.set_defaults(run=cmd_saved)
 
 
 def _add_serve_commands(commands: Commands, common: argparse.ArgumentParser) -> None:

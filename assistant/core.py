@@ -66,7 +66,7 @@ from assistant.settings import Settings
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
 from assistant.stories.compare import Comparison, align, topic_of
-from assistant.stories.digest import DigestStory, digest, window_start
+from assistant.stories.digest import DigestStory, arrivals_digest, digest, window_start
 from assistant.stories.sentences import sentences_of
 from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
@@ -746,6 +746,24 @@ class Assistant:
         records = self._open_records(create=False)
         with records.snapshot():
             return digest(book, records, start, end)
+
+    def question_digest(
+        self, question: str, arrived_after: float | None = None, *, k: int = 10, stories: int = 3
+    ) -> list[DigestStory]:
+        """What arrived about `question` since Unix time `arrived_after` (None: everything): the stories of its
+        `k` best passages (at most `stories`, best first) with articles indexed since then, and of those
+        articles the sentences that do not repeat the story's earlier arrivals (a saved question's digest)."""
+        question = self._question_text(question)
+        book = self._story_book()
+        records = self._open_records(create=False)
+        with records.snapshot():
+            passages = self._retrieve(self._question(question, k, None))[1]
+            story_ids: list[str] = []
+            for passage in passages:
+                story_id = book.story_of(passage.article_id)
+                if story_id is not None and story_id not in story_ids:
+                    story_ids.append(story_id)
+            return arrivals_digest(book, records, story_ids[:stories], arrived_after)
 
     def compare(self, question: str, *, k: int = 10) -> Comparison:
         """How outlets report what `question` is about: the story most of its passages belong to, its sentences

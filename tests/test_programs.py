@@ -21,6 +21,7 @@ import pytest
 from assistant.serve.api_routes import API_ROUTES, MAX_BODY_BYTES
 from assistant.serve.conversation_routes import CONVERSATION_ROUTES
 from assistant.serve.openai_routes import MODEL_ID, OPENAI_ROUTES
+from assistant.serve.saved_routes import SAVED_ROUTES
 from assistant.serve.users import Users
 from tests.news_site import NewsSite
 from tests.ports import free_port
@@ -85,7 +86,7 @@ def concrete(path: str) -> str:
 
 
 def test_no_route_for_programs_answers_without_a_key_or_a_login(served: Served) -> None:
-    routes = [(route.method, route.path) for route in API_ROUTES + OPENAI_ROUTES + CONVERSATION_ROUTES]
+    routes = [(route.method, route.path) for route in API_ROUTES + OPENAI_ROUTES + CONVERSATION_ROUTES + SAVED_ROUTES]
     routes += [("POST", "/mcp"), ("GET", "/mcp"), ("DELETE", "/mcp")]
     assert len(routes) >= 10
     for method, path in routes:

@@ -225,6 +225,16 @@ class Records:
         )
         return [row[0] for row in rows]
 
+    def indexed_after(self, article_ids: list[str], at: float) -> set[str]:
+        """Those of `article_ids` (re)indexed after Unix time `at`: what arrived since someone last looked."""
+        query = "SELECT id FROM articles WHERE indexed_at > ? AND id IN ({})"
+        found: set[str] = set()
+        for lo in range(0, len(article_ids), 500):
+            part = article_ids[lo : lo + 500]
+            rows = self._db.execute(query.format(",".join("?" * len(part))), [at, *part]).fetchall()
+            found.update(row[0] for row in rows)
+        return found
+
     def sources(self) -> list[str]:
         """The distinct non-empty sources of the stored articles, sorted (without reading any text)."""
         rows = self._db.execute("SELECT DISTINCT source FROM articles WHERE source != '' ORDER BY source")

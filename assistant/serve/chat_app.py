@@ -49,6 +49,7 @@ from assistant.serve.chat_html import (
     status_html,
 )
 from assistant.serve.programs import ProgramRoutes, program_routes
+from assistant.serve.saved_view import build_saved_view
 from assistant.serve.story_view import build_story_view
 from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen, upload_hint
 from assistant.settings import Settings
@@ -111,12 +112,14 @@ def build_app(
                     chatbot, question = _chat_panel(assistant.settings.max_question_chars)
             with gr.Tab(phrase("de", "stories_tab"), elem_id="na-stories-tab") as stories_tab:
                 story_list, story_page, stories = build_story_view(assistant)
+                saved_list, saved = build_saved_view(assistant)
         stories_tab.select(stories.refresh, None, [story_list, story_page], api_visibility="private", queue=False)
         conversation = _wire_questions(chat, chatbot, question, side, concurrency)
         _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)
         app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
         app.load(chat.kept.choices, None, side["kept"], api_visibility="private")
+        app.load(saved.choices, None, saved_list, api_visibility="private")
         gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
         gr.api(chat.status_api, api_name="status")
     return app

@@ -18,6 +18,7 @@ from assistant.serve.conversation_routes import CONVERSATION_ROUTES
 from assistant.serve.mcp_server import HttpMcp, build_mcp
 from assistant.serve.openai_routes import OPENAI_ROUTES
 from assistant.serve.operations import Operations
+from assistant.serve.saved_routes import SAVED_ROUTES
 
 
 @dataclass
@@ -49,7 +50,7 @@ def program_routes(
     service = Service(operations, open_caller=caller, questions=concurrency)
     mcp = HttpMcp(build_mcp(operations, caller), host, gated=gated)
     routes: list[BaseRoute] = [
-        *starlette_routes(service, API_ROUTES + OPENAI_ROUTES + CONVERSATION_ROUTES),
+        *starlette_routes(service, API_ROUTES + OPENAI_ROUTES + CONVERSATION_ROUTES + SAVED_ROUTES),
         *mcp.routes,
     ]
     return ProgramRoutes(routes, mcp)

@@ -20,7 +20,7 @@ from assistant.errors import InvalidInputError
 from assistant.indexing.records import Records
 from assistant.stories.book import StoryBook
 from assistant.stories.sentences import Sentence, changed, sentences_of
-from assistant.stories.views import StorySummary, list_stories
+from assistant.stories.views import StorySummary, list_stories, story_page
 
 REPEAT = 0.93
 """Sentence cosine from which a sentence repeats another (syndicated copies, the same statement re-worded)."""
@@ -102,6 +102,25 @@ def digest(
         before = [a for a in articles if a.published and a.published < since and a.id not in looked_at]
         earlier = _joined(sentences_of(records, before), earlier_everywhere)
         found.append(_story_digest(summary, sorted(inside, key=_order), earlier, records, per_story))
+    return found
+
+
+def arrivals_digest(
+    book: StoryBook, records: Records, story_ids: list[str], arrived_after: float | None, per_story: int = PER_STORY
+) -> list[DigestStory]:
+    """Per story of `story_ids` (in that order) with articles indexed after `arrived_after` (Unix time; None:
+    every article is new), the sentences of those articles that do not repeat the story's other articles (what
+    the reader could already have seen). Stories with nothing new are left out."""
+    found = []
+    for story_id in story_ids:
+        page = story_page(book, records, story_id)
+        ids = [a.id for a in page.articles]
+        new = set(ids) if arrived_after is None else records.indexed_after(ids, arrived_after)
+        if not new:
+            continue
+        inside = sorted((a for a in page.articles if a.id in new), key=_order)
+        seen = sentences_of(records, [a for a in page.articles if a.id not in new])
+        found.append(_story_digest(page.summary, inside, seen, records, per_story))
     return found
 
 
