@@ -14,7 +14,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
-from tests.helpers import SEEDS, Served, serve_app
+from tests.helpers import CHROMA, SEEDS, ChromaServer, Served, serve_app
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +86,13 @@ def served(
     """The real chat app on a free port of 127.0.0.1 over a fresh index of the seeds and `served_articles`."""
     with serve_app(tmp_path_factory.mktemp("served"), embeddings, served_articles) as app:
         yield app
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    if not CHROMA.exists() and shutil.which("chroma") is None:
+        pytest.skip("the chroma CLI is not installed")
+    server = ChromaServer(tmp_path / "chroma-server")
+    server.start()
+    yield server
+    server.stop()

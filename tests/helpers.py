@@ -4,6 +4,7 @@ they import this one (and the sample articles in `tests.samples`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from assistant import Assistant, Settings
 from tests.ports import free_port
@@ -290,3 +293,25 @@ def ask(page: Any, question: str) -> Any:
         arg=before,
     )
     return messages.last
+
+
+@dataclass
+class KeyedServer:
+    """A running `assistant serve --auth` and one API key for its routes for programs."""
+
+    url: str
+    index_dir: Path
+    key: str
+
+    def get(self, path: str, **params: str | list[str]) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        return httpx.get(self.url + path, params=params, headers=headers, timeout=120)
+
+    def post(self, path: str, body: object) -> httpx.Response:
+        return httpx.post(self.url + path, json=body, headers={"Authorization": f"Bearer {self.key}"}, timeout=120)
+
+    def cli_json(self, *args: str) -> object:
+        """`assistant ... --json` over the served index, as a subprocess."""
+        command = cli(*args, "--json", "--index-dir", str(self.index_dir))
+        done = subprocess.run(command, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=300, check=True)
+        return json.loads(done.stdout)

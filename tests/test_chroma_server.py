@@ -3,14 +3,12 @@ error naming its URL, nothing committed is lost, and the assistant recovers by i
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant import Article, Assistant, Settings, StoreUnavailableError
-from tests.helpers import CHROMA, ChromaServer
+from tests.helpers import ChromaServer
 
 pytestmark = pytest.mark.slow
 
@@ -18,16 +16,6 @@ TEXT = (
     "Die Gemeinde Quellenau baut ein Museum für alte Schreibmaschinen. Das hat Bürgermeisterin Hella Voss am "
     "Dienstag angekündigt. Der Bau soll im Frühjahr beginnen und zwei Millionen Euro kosten."
 )
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma CLI is not installed")
-    server = ChromaServer(tmp_path / "chroma-server")
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_server_that_goes_away_is_a_clear_error_and_the_assistant_recovers(

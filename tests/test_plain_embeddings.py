@@ -21,8 +21,8 @@ from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.embeddings.plain import PlainEmbeddings, as_embedder, declared_model_name
 from assistant.errors import ModelMismatchError
 from assistant.protocols import Embedder
+from tests.contract_samples import ARTICLES, QUESTION, assert_keeps
 from tests.embedder_contract import assert_vector_contract
-from tests.test_contracts import ARTICLES, QUESTION, assert_keeps
 
 
 class OnlyLangChain(Embeddings):

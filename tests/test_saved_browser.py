@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stories_samples import ARTICLES
-from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 from assistant import Assistant, Settings
 from assistant.serve.chat_app import build_app, launch
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.ports import free_port
+from tests.stories_samples import ARTICLES
 
 pytestmark = [
     pytest.mark.browser,

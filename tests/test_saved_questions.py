@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stories_samples import ARTICLES, LATE
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.serve.api_keys import ApiKeys
 from tests.ports import free_port
+from tests.stories_samples import ARTICLES, LATE
 
 pytestmark = pytest.mark.slow
 

@@ -5,13 +5,9 @@ same name answer over ``/mcp`` with the ``mcp`` SDK's client."""
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,41 +15,17 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.serve.api_keys import ApiKeys
+from tests.helpers import REPO, KeyedServer, cli_env
 from tests.ports import free_port
 from tests.stories_samples import ARTICLES
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
 STORY_ROUTES = [("GET", "/api/stories"), ("GET", "/api/stories/x"), ("POST", "/api/compare"), ("GET", "/api/digest")]
 
 
-@dataclass
-class Served:
-    url: str
-    index_dir: Path
-    key: str
-
-    def get(self, path: str, **params: str | list[str]) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.key}"}
-        return httpx.get(self.url + path, params=params, headers=headers, timeout=120)
-
-    def post(self, path: str, body: object) -> httpx.Response:
-        return httpx.post(self.url + path, json=body, headers={"Authorization": f"Bearer {self.key}"}, timeout=120)
-
-    def cli_json(self, *args: str) -> object:
-        """`assistant ... --json` over the served index, as a subprocess."""
-        command = [sys.executable, "-m", "assistant.cli", *args, "--json", "--index-dir", str(self.index_dir)]
-        done = subprocess.run(command, capture_output=True, text=True, env=_env(), cwd=REPO, timeout=300, check=True)
-        return json.loads(done.stdout)
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO), "PYTHONWARNINGS": "ignore"}
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Iterator[KeyedServer]:
     """`assistant serve --auth` over an index of the story samples, with one API key."""
     index_dir = tmp_path_factory.mktemp("story-programs") / "index"
     builder = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
@@ -66,32 +38,32 @@ def served(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings)
     command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
     log = (index_dir.parent / "serve.log").open("w")
     server = subprocess.Popen(
-        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=_env()
+        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=cli_env()
     )
     try:
         assert server.stdout is not None
         url = f"http://127.0.0.1:{port}"
         assert url in server.stdout.readline(), (index_dir.parent / "serve.log").read_text()
-        yield Served(url, index_dir, key)
+        yield KeyedServer(url, index_dir, key)
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
 
 
-def fire_id(served: Served) -> str:
+def fire_id(served: KeyedServer) -> str:
     stories = served.get("/api/stories").json()
     return next(story["id"] for story in stories if "fire-1" in story["article_ids"])
 
 
-def test_the_story_routes_want_a_key(served: Served) -> None:
+def test_the_story_routes_want_a_key(served: KeyedServer) -> None:
     for method, path in STORY_ROUTES:
         for headers in ({}, {"Authorization": "Bearer na-falsch"}):
             reply = httpx.request(method, served.url + path, headers=headers, json={}, timeout=30)
             assert reply.status_code == 401, (method, path, reply.text)
 
 
-def test_stories_and_story_return_what_the_cli_prints(served: Served) -> None:
+def test_stories_and_story_return_what_the_cli_prints(served: KeyedServer) -> None:
     listed = served.get("/api/stories")
     assert listed.status_code == 200, listed.text
     assert listed.json() == served.cli_json("stories")
@@ -107,7 +79,7 @@ def test_stories_and_story_return_what_the_cli_prints(served: Served) -> None:
         assert article["text"][quote["start"] : quote["end"]] == quote["text"]
 
 
-def test_stories_are_filtered_by_window_and_outlet(served: Served) -> None:
+def test_stories_are_filtered_by_window_and_outlet(served: KeyedServer) -> None:
     fire = fire_id(served)
     early = {story["id"] for story in served.get("/api/stories", until="10.3.2024").json()}
     assert early == {fire}
@@ -130,14 +102,14 @@ def test_stories_are_filtered_by_window_and_outlet(served: Served) -> None:
     ],
 )
 def test_bad_queries_are_refused_with_a_message(
-    served: Served, path: str, params: dict[str, str], status: int, message: str
+    served: KeyedServer, path: str, params: dict[str, str], status: int, message: str
 ) -> None:
     reply = served.get(path, **params)
     assert reply.status_code == status, reply.text
     assert message in reply.json()["error"]["message"]
 
 
-def test_compare_finds_the_story_and_quotes_verbatim(served: Served) -> None:
+def test_compare_finds_the_story_and_quotes_verbatim(served: KeyedServer) -> None:
     reply = served.post("/api/compare", {"question": "Brand im Lager Kara Tepe"})
     assert reply.status_code == 200, reply.text
     data = reply.json()
@@ -155,7 +127,7 @@ def test_compare_finds_the_story_and_quotes_verbatim(served: Served) -> None:
         assert refused.status_code == 400 and message in refused.json()["error"]["message"], refused.text
 
 
-def test_digest_returns_what_the_cli_prints(served: Served) -> None:
+def test_digest_returns_what_the_cli_prints(served: KeyedServer) -> None:
     reply = served.get("/api/digest", since="2024-03-12", until="2024-03-12")
     assert reply.status_code == 200, reply.text
     assert reply.json() == served.cli_json("digest", "--since", "2024-03-12", "--until", "2024-03-12")
@@ -163,7 +135,7 @@ def test_digest_returns_what_the_cli_prints(served: Served) -> None:
     assert "fire-3" in new and "fire-1" not in new
 
 
-def test_the_openapi_description_names_the_story_routes(served: Served) -> None:
+def test_the_openapi_description_names_the_story_routes(served: KeyedServer) -> None:
     paths = served.get("/api/openapi.json").json()["paths"]
     assert {"/api/stories", "/api/stories/{story_id}", "/api/compare", "/api/digest"} <= set(paths)
     assert paths["/api/compare"]["post"]["requestBody"]["content"]["application/json"]["schema"]["required"] == [
@@ -198,7 +170,7 @@ async def _mcp_stories(url: str, key: str) -> dict[str, object]:
         }
 
 
-def test_mcp_tools_for_stories(served: Served) -> None:
+def test_mcp_tools_for_stories(served: KeyedServer) -> None:
     seen = asyncio.run(_mcp_stories(served.url, served.key))
     assert all(len(str(text)) > 200 for text in seen["descriptions"].values())  # type: ignore[union-attr]
     assert seen["read_only"]

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
 
 from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
 from assistant.timeline.model import Timeline
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
 from tests.ports import free_port
-from tests.test_timeline import BRIDGE, QUESTION
+from tests.timeline_samples import BRIDGE, QUESTION
 
 pytestmark = [
     pytest.mark.browser,

@@ -15,9 +15,9 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.serve.api_keys import ApiKeys
+from tests.helpers import REPO, KeyedServer, cli_env
 from tests.ports import free_port
-from tests.test_stories_programs import REPO, Served, _env
-from tests.test_timeline import BRIDGE, QUESTION
+from tests.timeline_samples import BRIDGE, QUESTION
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ NOW = "2024-03-20"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Iterator[KeyedServer]:
     """`assistant serve --auth` over an index of the bridge story, with one API key."""
     index_dir = tmp_path_factory.mktemp("timeline-programs") / "index"
     builder = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
@@ -38,13 +38,13 @@ def served(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings)
     command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
     log = (index_dir.parent / "serve.log").open("w")
     server = subprocess.Popen(
-        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=_env()
+        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=cli_env()
     )
     try:
         assert server.stdout is not None
         url = f"http://127.0.0.1:{port}"
         assert url in server.stdout.readline(), (index_dir.parent / "serve.log").read_text()
-        yield Served(url, index_dir, key)
+        yield KeyedServer(url, index_dir, key)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -56,13 +56,13 @@ def _first_day(entry: dict[str, object]) -> str:
     return day if isinstance(day, str) else str(day["start"])  # type: ignore[index]
 
 
-def test_the_timeline_route_wants_a_key(served: Served) -> None:
+def test_the_timeline_route_wants_a_key(served: KeyedServer) -> None:
     for headers in ({}, {"Authorization": "Bearer na-falsch"}):
         reply = httpx.post(served.url + "/api/timeline", headers=headers, json={"question": QUESTION}, timeout=30)
         assert reply.status_code == 401, reply.text
 
 
-def test_the_timeline_route_returns_what_the_cli_prints(served: Served) -> None:
+def test_the_timeline_route_returns_what_the_cli_prints(served: KeyedServer) -> None:
     reply = served.post("/api/timeline", {"question": QUESTION, "as_of": NOW})
     assert reply.status_code == 200, reply.text
     data = reply.json()
@@ -79,7 +79,7 @@ def test_the_timeline_route_returns_what_the_cli_prints(served: Served) -> None:
             assert article["text"][quote["start"] : quote["end"]] == quote["text"]
 
 
-def test_the_timeline_route_takes_the_cli_options(served: Served) -> None:
+def test_the_timeline_route_takes_the_cli_options(served: KeyedServer) -> None:
     one = served.post("/api/timeline", {"question": QUESTION, "max_entries": 1}).json()
     assert len(one["entries"]) == 1
     only = served.post("/api/timeline", {"question": QUESTION, "sources": ["zeitung.de"]}).json()
@@ -105,13 +105,13 @@ def test_the_timeline_route_takes_the_cli_options(served: Served) -> None:
         ({"question": QUESTION, "sources": "bote.de"}, "source"),
     ],
 )
-def test_bad_timeline_requests_are_refused_with_a_message(served: Served, body: object, message: str) -> None:
+def test_bad_timeline_requests_are_refused_with_a_message(served: KeyedServer, body: object, message: str) -> None:
     reply = served.post("/api/timeline", body)
     assert reply.status_code == 400, reply.text
     assert message in reply.json()["error"]["message"]
 
 
-def test_the_openapi_description_names_the_timeline_route(served: Served) -> None:
+def test_the_openapi_description_names_the_timeline_route(served: KeyedServer) -> None:
     paths = served.get("/api/openapi.json").json()["paths"]
     body = paths["/api/timeline"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["question"] and "max_entries" in body["properties"]
@@ -135,7 +135,7 @@ async def _mcp_timeline(url: str, key: str) -> dict[str, object]:
         }
 
 
-def test_the_mcp_timeline_tool(served: Served) -> None:
+def test_the_mcp_timeline_tool(served: KeyedServer) -> None:
     seen = asyncio.run(_mcp_timeline(served.url, served.key))
     assert len(str(seen["description"])) > 300 and seen["read_only"]
     found = seen["found"]
