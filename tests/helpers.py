@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from assistant import Assistant, Settings
+from assistant import Article, Assistant, Settings
+from assistant.protocols import Embedder
 from tests.ports import free_port
 from tests.samples import question_for
 
@@ -315,3 +316,31 @@ class KeyedServer:
         command = cli(*args, "--json", "--index-dir", str(self.index_dir))
         done = subprocess.run(command, capture_output=True, text=True, env=cli_env(), cwd=REPO, timeout=300, check=True)
         return json.loads(done.stdout)
+
+
+@contextmanager
+def keyed_server(
+    index_dir: Path, articles: list[Article], embeddings: Embedder, key_name: str
+) -> Iterator[KeyedServer]:
+    """`assistant serve --auth` as a subprocess over a new index of `articles`, with one API key named `key_name`."""
+    from assistant.serve.api_keys import ApiKeys
+
+    builder = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
+    try:
+        builder.index(articles)
+    finally:
+        builder.close()
+    key = ApiKeys(index_dir / "keys.json").add(key_name)
+    port = free_port()
+    log = (index_dir.parent / "serve.log").open("w")
+    command = cli("serve", "--auth", "--port", str(port), "--index-dir", str(index_dir))
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=cli_env())
+    try:
+        assert server.stdout is not None
+        url = f"http://127.0.0.1:{port}"
+        assert url in server.stdout.readline(), (index_dir.parent / "serve.log").read_text()
+        yield KeyedServer(url, index_dir, key)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

@@ -5,18 +5,13 @@ same name answers over ``/mcp`` with the ``mcp`` SDK's client."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
-from assistant.serve.api_keys import ApiKeys
-from tests.helpers import REPO, KeyedServer, cli_env
-from tests.ports import free_port
+from tests.helpers import KeyedServer, keyed_server
 from tests.timeline_samples import BRIDGE, QUESTION
 
 pytestmark = pytest.mark.slow
@@ -27,28 +22,8 @@ NOW = "2024-03-20"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, embeddings: OnnxEmbeddings) -> Iterator[KeyedServer]:
     """`assistant serve --auth` over an index of the bridge story, with one API key."""
-    index_dir = tmp_path_factory.mktemp("timeline-programs") / "index"
-    builder = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
-    try:
-        builder.index(BRIDGE)
-    finally:
-        builder.close()
-    key = ApiKeys(index_dir / "keys.json").add("timeline")
-    port = free_port()
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
-    log = (index_dir.parent / "serve.log").open("w")
-    server = subprocess.Popen(
-        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=cli_env()
-    )
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{port}"
-        assert url in server.stdout.readline(), (index_dir.parent / "serve.log").read_text()
-        yield KeyedServer(url, index_dir, key)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    with keyed_server(tmp_path_factory.mktemp("timeline-programs") / "index", BRIDGE, embeddings, "timeline") as server:
+        yield server
 
 
 def _first_day(entry: dict[str, object]) -> str:
