@@ -521,11 +521,15 @@ class Assistant:
             yield from as_stream(planned)
             return
         searched, window, query_vector, passages = planned
-        with asked_window(window):
-            for item in self.answerer.stream(searched, query_vector, passages):
-                if isinstance(item, Answer):
-                    item = with_days(dataclasses.replace(item, question=asked.text), self._stored_day)
-                yield item
+        stream = self.answerer.stream(searched, query_vector, passages)
+        while True:
+            with asked_window(window):  # around each step, not across a yield: the next may come in another context
+                item = next(stream, None)
+            if item is None:
+                return
+            if isinstance(item, Answer):
+                item = with_days(dataclasses.replace(item, question=asked.text), self._stored_day)
+            yield item
 
     def _plan(self, asked: Question) -> Answer | tuple[Question, DaySpan | None, np.ndarray, list[Passage]]:
         """A timeline answer for a development question (when the articles hold dated events), else what the

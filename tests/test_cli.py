@@ -37,7 +37,9 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
         "ask", "Wer sollte die Gespräche vermitteln?", "--index-dir", index_dir, "--json", "-k", "3", cwd=tmp_path
     )
     answer = json.loads(out.stdout)
-    assert list(answer) == ["question", "answer", "abstained", "quotes", "passages"]
+    assert list(answer) == ["question", "answer", "abstained", "quotes", "passages", "short_answer"]
+    short = answer["short_answer"]  # the asked-for span ("Katar"), verbatim in its article like every quote
+    assert list(short) == ["text", "article_id", "start", "end"] and short["text"] in answer["quotes"][0]["text"]
     assert answer["abstained"] is False and len(answer["passages"]) == 3
     assert "Katar" in answer["quotes"][0]["text"]
     for quote in answer["quotes"]:
