@@ -12,20 +12,18 @@ when it changes (size, time or inode), so a removed key stops working at the nex
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import UsersFileError
+from assistant.serve.private_files import locked, write_private_json
 from assistant.serve.users import NAME_PATTERN, users_path
 from assistant.settings import Settings
 
@@ -138,29 +136,11 @@ class ApiKeys:
         return keys
 
     def _write(self, keys: dict[str, dict[str, str | float]]) -> None:
-        """A temporary file (0600) beside the real one, renamed over it: never half a file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".keys-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump({"version": 1, "keys": keys}, file, indent=1, sort_keys=True)
-                file.flush()
-                os.fsync(file.fileno())
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_private_json(self.path, {"version": 1, "keys": keys})
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         """One writer at a time: two `keys add` at once must not lose one of the keys."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(f".{self.path.name}.lock")
-        with open(os.open(lock_path, os.O_CREAT | os.O_WRONLY, 0o600), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
+        return locked(self.path)
 
 
 def bearer_key(authorization: str | None) -> str | None:

@@ -9,18 +9,15 @@ not tell which names exist.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.errors import UsersFileError
+from assistant.serve.private_files import locked, write_private_json
 from assistant.settings import Settings
 
 USERS_FILE = "users.json"
@@ -114,29 +111,11 @@ class Users:
         return users
 
     def _write(self, users: dict[str, dict[str, str | int]]) -> None:
-        """Write a temporary file (0600) next to the real one, then rename it over: never half a file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".users-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump({"version": 1, "users": users}, file, indent=1, sort_keys=True)
-                file.flush()
-                os.fsync(file.fileno())
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_private_json(self.path, {"version": 1, "users": users})
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         """One writer at a time: two `users add` at once must not lose one of the users."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(f".{self.path.name}.lock")
-        with open(os.open(lock_path, os.O_CREAT | os.O_WRONLY, 0o600), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
+        return locked(self.path)
 
 
 def check_name(name: str) -> None:
