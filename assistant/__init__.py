@@ -6,8 +6,9 @@ while the vector store and keyword index modules are still being imported.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from assistant.surfaces import lazy_surface
 
 if TYPE_CHECKING:
     from assistant.answers import Answer, Passage, Quote
@@ -76,13 +77,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'assistant' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = lazy_surface(__name__, _WHERE, globals())

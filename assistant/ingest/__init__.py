@@ -6,8 +6,9 @@ stage does not load the others (the CLI starts faster, and no import cycle runs 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from assistant.surfaces import lazy_surface
 
 if TYPE_CHECKING:
     from assistant.ingest.fetching import FetchPolicy
@@ -36,11 +37,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_WHERE[name]), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__ = lazy_surface(__name__, _WHERE, globals())
