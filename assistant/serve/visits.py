@@ -28,9 +28,9 @@ VISIT = "visit"
 class Visits:
     """The last visits of the users of one archive."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, store: UserStore | None = None) -> None:
         self.assistant = assistant
-        self._store: UserStore | None = None
+        self._store = store  # opened at the first visit when not given (the archive's own storage)
         self._lock = threading.Lock()
 
     def store(self) -> UserStore:
