@@ -1,5 +1,7 @@
-"""Whether a chat question asks what is new ("Was ist neu seit gestern?", "… seit dem 1. Juni?", "… seit meinem
-letzten Besuch?", "What's new since Monday 2024-06-03?"), and from which publication day.
+"""Whether a chat question asks what is new ("Was ist neu seit gestern?", "What's new since my last visit?"), and
+from which publication day (a day, a duration or the user's last visit).
+
+The day as typed: "seit dem 11.3.2024", "seit dem 1. Juni" (the latest one up to today), "seit 3 Tagen", "2w".
 
 Only a question that is nothing but that is taken: "Was ist neu seit dem Brand in Moria?" names a topic, not a
 day, and goes to the ordinary answer. The same words for the day are what the "Neu seit …" box takes.
