@@ -1,5 +1,6 @@
 """Which chat questions the outlet comparison and the digest answer, the days they mean, the visits kept per user,
-and how the comparison's HTML treats a statement an outlet told with another number (no model, no server)."""
+and how the comparison's HTML treats a statement an outlet told with another number (no model, no server; the
+page itself is `test_compare_digest_browser.py`)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
+from assistant.serve.conversations import Conversations
 from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
 from tests.ports import free_port
 from tests.stories_samples import ARTICLES
@@ -130,6 +131,14 @@ def test_a_comparison_question_is_answered_per_outlet(chat: Chat, page: Page) ->
         assert check_verbatim(message, chat.assistant) >= 6
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#na-chat img[src='x']").count() == 0
+
+        kept = Conversations.of(chat.assistant).recent()  # the turn is kept as a plain answer with its quotes
+        turn = kept[0].turns[0]
+        quotes = turn.answer["quotes"]
+        assert turn.question == COMPARE and "350 Zelte" in str(turn.answer["answer"])
+        assert isinstance(quotes, list) and len(quotes) >= 6
+        for quote in quotes:
+            assert chat.assistant.article(quote["article_id"]).text[quote["start"] : quote["end"]] == quote["text"]
     except Exception:
         shot(page, "compare-failed.png")
         raise
