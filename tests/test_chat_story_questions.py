@@ -39,7 +39,7 @@ VISIT = dt.datetime(2026, 3, 10, 18, 30).timestamp()
     ],
 )
 def test_a_digest_question_means_a_publication_day(question: str, day: str) -> None:
-    assert digest_ask(question, TODAY, VISIT) == DigestAsk(Since(day), by_visit=False)
+    assert digest_ask(question, TODAY, lambda: VISIT) == DigestAsk(Since(day), by_visit=False)
 
 
 @pytest.mark.parametrize(
@@ -52,8 +52,8 @@ def test_a_digest_question_means_a_publication_day(question: str, day: str) -> N
     ],
 )
 def test_since_the_last_visit_starts_on_its_day(question: str) -> None:
-    assert digest_ask(question, TODAY, VISIT) == DigestAsk(Since("2026-03-10", VISIT), by_visit=True)
-    assert digest_ask(question, TODAY, None) == DigestAsk(None, by_visit=True)  # a first visit: nothing to start from
+    assert digest_ask(question, TODAY, lambda: VISIT) == DigestAsk(Since("2026-03-10", VISIT), by_visit=True)
+    assert digest_ask(question, TODAY, lambda: None) == DigestAsk(None, by_visit=True)  # a first visit: no day
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_since_the_last_visit_starts_on_its_day(question: str) -> None:
     ],
 )
 def test_other_questions_are_not_digests(question: str) -> None:
-    assert digest_ask(question, TODAY, VISIT) is None
+    assert digest_ask(question, TODAY, lambda: VISIT) is None
 
 
 def test_the_box_takes_the_same_days() -> None:
@@ -90,9 +90,14 @@ def test_comparison_questions_are_recognised() -> None:
 def test_each_user_has_a_last_visit(tmp_path: Path) -> None:
     visits = Visits(Assistant(Settings(index_dir=tmp_path / "index")), FolderUserStore(tmp_path / "users.sqlite"))
     assert visits.arrive("anna", now=100.0) is None
-    assert visits.arrive("anna", now=200.0) == 100.0
-    assert visits.arrive("ben", now=300.0) is None
-    assert visits.last("anna") == 200.0 and visits.last("ben") == 300.0
+    assert visits.arrive("anna", now=1000.0) is None  # a reload within the hour: the same (first) visit
+    assert visits.arrive("anna", now=90_000.0) == 1000.0  # the next day: the visit before ended at 1000
+    assert visits.arrive("anna", now=91_000.0) == 1000.0  # and stays the one before while this visit goes on
+    assert visits.before("anna", now=91_500.0) == 1000.0  # read by a question, nothing kept
+    assert visits.before("anna", now=200_000.0) == 91_000.0  # a page not yet kept: the latest is the one before
+    assert visits.arrive("ben", now=92_000.0) is None
+    latest = visits.last("anna")
+    assert latest is not None and latest.at == 91_000.0
 
 
 def _sentence(article: str, source: str, text: str, start: int = 0) -> Sentence:

@@ -6,6 +6,7 @@ markup in an article stays text. One server and one browser for the module."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
-from assistant.serve.conversations import Conversations
+from assistant.serve.conversations import LOCAL_USER, Conversations
+from assistant.serve.user_store import UserRecord
+from assistant.serve.visits import VISIT, Visits
 from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
 from tests.ports import free_port
 from tests.stories_samples import ARTICLES
@@ -192,14 +195,22 @@ def test_since_the_last_visit(chat: Chat, page: Page) -> None:
     except Exception:
         shot(page, "visit-failed.png")
         raise
+    visits = Visits(chat.assistant)  # the local user was last here on 11 March 2024, at noon
+    last_here = dt.datetime(2024, 3, 11, 12, 0).timestamp()
+    visits.store().put(UserRecord(LOCAL_USER, VISIT, VISIT, VISIT, last_here, {"before": None}))
     again = chat.browser.new_page(viewport={"width": 1400, "height": 1100}, locale="de-DE")
     again.set_default_timeout(60_000)
     try:
         again.goto(chat.url, wait_until="domcontentloaded")
         again.wait_for_selector("#na-question textarea")
         answer = ask(again, "Was ist neu seit meinem letzten Besuch?")
-        text = answer.inner_text()
-        assert "Seit Ihrem letzten Besuch" in text and "nichts Neues" in text  # the samples are from 2024
+        head = answer.locator(".na-digest-head").inner_text()
+        assert head.startswith("Neu seit Ihrem letzten Besuch (11.03.2024 12:00")
+        assert answer.locator(".na-update .na-now .na-passage mark").text_content() == (
+            "Nach Angaben der Feuerwehr brannten rund 350 Zelte nieder."
+        )
+        latest = visits.last(LOCAL_USER)
+        assert latest is not None and latest.at > last_here and latest.body["before"] == last_here
     except Exception:
         shot(again, "visit-failed.png")
         raise

@@ -56,7 +56,7 @@ from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.saved_view import build_saved_view
 from assistant.serve.story_view import build_story_view
 from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen, upload_hint
-from assistant.serve.visits import Visits
+from assistant.serve.visits import Visits, user_of
 from assistant.settings import Settings
 from assistant.stories.compare import asks_for_comparison
 from assistant.validation import check_k, search_filter_from
@@ -107,7 +107,6 @@ def build_app(
         fill_height=True,
         delete_cache=(3600, 3600),  # uploads that never reached the handler leave Gradio's folder within hours
     ) as app:
-        last_visit = gr.State(None)  # when this user opened the page before (`visits`), for "seit … Besuch"
         with gr.Tabs(elem_id="na-tabs"):
             with (
                 gr.Tab(phrase("de", "chat_tab"), elem_id="na-chat-tab"),
@@ -119,16 +118,16 @@ def build_app(
                     chatbot, question = _chat_panel(assistant.settings.max_question_chars)
             with gr.Tab(phrase("de", "stories_tab"), elem_id="na-stories-tab") as stories_tab:
                 story_list, story_page, stories = build_story_view(assistant)
-                build_digest_box(assistant, last_visit)
+                build_digest_box(assistant, chat.visits)
                 saved_list, saved = build_saved_view(assistant)
         stories_tab.select(stories.refresh, None, [story_list, story_page], api_visibility="private", queue=False)
-        conversation = _wire_questions(chat, chatbot, question, side, concurrency, last_visit)
+        conversation = _wire_questions(chat, chatbot, question, side, concurrency)
         _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)
         app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
         app.load(chat.kept.choices, None, side["kept"], api_visibility="private")
         app.load(saved.choices, None, saved_list, api_visibility="private")
-        app.load(Visits(assistant).on_load, None, last_visit, api_visibility="private")
+        app.load(chat.visits.on_load, None, None, api_visibility="private")  # for "seit meinem letzten Besuch"
         gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
         gr.api(chat.status_api, api_name="status")
     return app
@@ -140,7 +139,6 @@ def _wire_questions(
     question: gr.Textbox,
     side: dict[str, Any],
     concurrency: int,
-    last_visit: gr.State,
 ) -> gr.State:
     """A typed or picked question is shown at once, then answered in the questions' concurrency group; the
     plain conversation travels in a `gr.State` beside the shown HTML (returned), and the list of kept
@@ -149,7 +147,7 @@ def _wire_questions(
     conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
     options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
     shown, answered = [question, chatbot, pending], [chatbot, conversation]
-    answer_inputs = [pending, chatbot, conversation, *options, last_visit]
+    answer_inputs = [pending, chatbot, conversation, *options]
 
     def then_answer(taken: Dependency) -> None:
         taken.then(
@@ -311,6 +309,7 @@ class ChatApp:
         self.uploads_dir = Path(uploads_dir) if uploads_dir else assistant.index_dir / "uploads"
         self.pieces = pieces or word_pieces
         self.kept = ChatConversations(assistant)
+        self.visits = Visits(assistant)
 
     # --- chat -------------------------------------------------------------------------------
     def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
@@ -330,15 +329,14 @@ class ChatApp:
         sources: Sequence[str] | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
-        last_visit: float | None = None,
         request: gr.Request | None = None,
     ) -> Iterator[tuple[list[ChatMessage], list[Message]]]:
         """Stream the answer into the chat (`shown`, HTML) and add the turn to the plain `conversation` the
         next follow-up is read from, and to the user's kept conversation (`request`: from the page); every
         failure becomes a message, never a stack trace.
 
-        "Was ist neu seit …?" is answered with the digest of that window (`last_visit`: the page's visit before,
-        for "seit meinem letzten Besuch"), "Wie berichten die Medien über …?" with the outlet comparison."""
+        "Was ist neu seit …?" is answered with the digest of that window (the user's visit before, `visits`, for
+        "seit meinem letzten Besuch"), "Wie berichten die Medien über …?" with the outlet comparison."""
         shown, conversation = list(shown or []), list(conversation or [])
         if not (question or "").strip():
             yield [*shown, _bot(notice_html(EMPTY_QUESTION))], conversation
@@ -348,7 +346,8 @@ class ChatApp:
         yield list(shown), conversation
         turn: ChatTurn | None = None
         try:
-            asked_digest = digest_ask(question.strip(), dt.date.today(), last_visit)
+            user = user_of(request)
+            asked_digest = digest_ask(question.strip(), dt.date.today(), lambda: self.visits.before(user))
             if asked_digest is not None:
                 answer = yield from self._digest(question.strip(), asked_digest, language, shown, conversation)
             else:

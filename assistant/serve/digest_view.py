@@ -23,6 +23,7 @@ from assistant.serve.chat_html import notice_html, sentence_card_html
 from assistant.serve.compare_view import ArticleFor, growing, quote_of
 from assistant.serve.digest_asking import Since, is_visit, since_day, since_visit
 from assistant.serve.story_view import FRAME, notice
+from assistant.serve.visits import Visits, user_of
 from assistant.stories.digest import DigestItem, DigestStory
 
 MAX_STORIES = 12
@@ -120,16 +121,17 @@ def digest_answer(question: str, stories: list[DigestStory], when: str, language
 class DigestBox:
     """The "Neu seit …" box of the "Geschichten" tab: a day, a duration or "letzter Besuch" in, the digest out."""
 
-    def __init__(self, assistant: Assistant, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, assistant: Assistant, visits: Visits, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.assistant = assistant
+        self.visits = visits
         self.today = today
 
-    def show(self, text: str | None, last_visit: float | None) -> str:
+    def show(self, text: str | None, request: gr.Request) -> str:
         text = (text or "").strip()
         if not text:
             return notice(phrase(FRAME, "digest_hint"))
         if is_visit(text):
-            since = since_visit(last_visit)
+            since = since_visit(self.visits.before(user_of(request)))
             if since is None:
                 return notice(phrase(FRAME, "digest_first_visit"))
         else:
@@ -144,9 +146,9 @@ class DigestBox:
         return digest_html(stories, since, FRAME, ArticleLookup(self.assistant))
 
 
-def build_digest_box(assistant: Assistant, last_visit: gr.State) -> DigestBox:
-    """The box's parts (placed in the "Geschichten" tab); `last_visit` is the page's state of the visit before."""
-    box = DigestBox(assistant)
+def build_digest_box(assistant: Assistant, visits: Visits) -> DigestBox:
+    """The box's parts (placed in the "Geschichten" tab); "letzter Besuch" is the user's visit before (`visits`)."""
+    box = DigestBox(assistant, visits)
     with gr.Column(elem_id="na-digest-box"):
         gr.Markdown(f"### {phrase(FRAME, 'digest_title')}")
         with gr.Row(equal_height=True):
@@ -156,6 +158,6 @@ def build_digest_box(assistant: Assistant, last_visit: gr.State) -> DigestBox:
             )  # fmt: skip
             show = gr.Button(phrase(FRAME, "digest_show"), elem_id="na-digest-show", variant="primary", scale=1)
         shown = gr.HTML(notice(phrase(FRAME, "digest_hint")), elem_id="na-digest-page", js_on_load=None)
-    show.click(box.show, [since, last_visit], shown, api_visibility="private")
-    since.submit(box.show, [since, last_visit], shown, api_visibility="private")
+    show.click(box.show, since, shown, api_visibility="private")
+    since.submit(box.show, since, shown, api_visibility="private")
     return box

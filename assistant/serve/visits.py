@@ -1,9 +1,10 @@
 """A user's last visit of the chat, for "Was ist neu seit meinem letzten Besuch?".
 
-One ``visit`` record per user in the per-user store (`user_store`: the index folder's ``user_records.sqlite`` or
-the Chroma server's collection), replaced whole when a page is opened: the page keeps the visit before its own
-(read first), so a question asked while it is open means "since I was here before this page". Two pages opened
-at once each keep the one before them; a crash leaves the record whole (one put).
+A visit is a stretch of page openings less than `SAME_VISIT` apart: a reload, or the page opened again within
+the hour, is still this visit, so "since my last visit" keeps meaning the visit before (when the user was last
+here), not the page opened a minute ago. One ``visit`` record per user in the per-user store (`user_store`: the
+index folder's ``user_records.sqlite`` or the Chroma server's collection), replaced whole at each opening with
+its time and the visit before; a crash leaves the record whole (one put).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from assistant.serve.user_store import UserRecord, UserStore, user_store_for
 log = logging.getLogger(__name__)
 
 VISIT = "visit"
+SAME_VISIT = 3600.0
+"""Seconds between two page openings of one visit."""
 
 
 class Visits:
@@ -39,26 +42,36 @@ class Visits:
                 self._store = user_store_for(self.assistant)
             return self._store
 
-    def last(self, user: str) -> float | None:
-        """When `user` last opened the page (None: never, as far as the store knows)."""
-        found = [record.at for record in self.store().records(user, kind=VISIT)]
-        return max(found) if found else None
+    def last(self, user: str) -> UserRecord | None:
+        """The record of `user`'s latest page opening (None: never, as far as the store knows)."""
+        found = self.store().records(user, kind=VISIT)
+        return max(found, key=lambda record: record.at) if found else None
+
+    def before(self, user: str, now: float | None = None) -> float | None:
+        """When the visit before this one was (None: this is the first), read without keeping anything."""
+        stamp = time.time() if now is None else now
+        latest = self.last(user)
+        if latest is None:
+            return None
+        if stamp - latest.at >= SAME_VISIT:  # this page's opening is not kept yet: the latest is the visit before
+            return latest.at
+        kept = latest.body.get("before")  # the same visit goes on: the one before stays the one before
+        return float(kept) if isinstance(kept, int | float) else None
 
     def arrive(self, user: str, now: float | None = None) -> float | None:
-        """Keep this visit and return the one before it."""
-        before = self.last(user)
+        """Keep this page opening and return when the visit before this one was (None: this is the first)."""
         stamp = time.time() if now is None else now
-        self.store().put(UserRecord(user, VISIT, VISIT, VISIT, stamp, {}))
+        before = self.before(user, stamp)
+        self.store().put(UserRecord(user, VISIT, VISIT, VISIT, stamp, {"before": before}))
         return before
 
-    def on_load(self, request: gr.Request | None) -> float | None:
-        """The page's load event: this visit is kept, the one before goes into the page's state (a store that
-        fails costs the "since my last visit" answer only, never the page)."""
+    def on_load(self, request: gr.Request | None) -> None:
+        """The page's load event: this opening is kept (a store that fails costs the "since my last visit" answer
+        only, never the page)."""
         try:
-            return self.arrive(user_of(request))
+            self.arrive(user_of(request))
         except (AssistantError, OSError, sqlite3.Error) as error:
             log.warning("the visit could not be kept: %s", error)
-            return None
 
 
 def user_of(request: gr.Request | None) -> str:
