@@ -130,6 +130,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "digest_first_visit": "Ich kenne noch keinen früheren Besuch von Ihnen. Fragen Sie zum Beispiel „Was ist neu "
         "seit gestern?“ oder „Was ist neu seit dem 1. Juni?“",
         "digest_update": "Aktualisiert ({change}), vorher",
+        "digest_now": "jetzt",
         "digest_left_out": "{n} Wiederholungen ausgelassen",
         "digest_more": "{n} weitere neue Sätze",
         "digest_more_stories": "… und {n} weitere Geschichten (alle mit „assistant digest“).",
@@ -259,6 +260,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "digest_first_visit": "I know of no earlier visit of yours. Ask, for example, “What is new since yesterday?” "
         "or “What is new since June 1?”",
         "digest_update": "Updated ({change}), before",
+        "digest_now": "now",
         "digest_left_out": "{n} repeats left out",
         "digest_more": "{n} more new sentences",
         "digest_more_stories": "… and {n} more stories (all with “assistant digest”).",

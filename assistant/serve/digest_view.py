@@ -26,7 +26,7 @@ from assistant.serve.story_view import FRAME, notice
 from assistant.serve.visits import Visits, user_of
 from assistant.stories.digest import DigestItem, DigestStory
 
-MAX_STORIES = 12
+MAX_STORIES = 8
 """Stories shown in one message; the rest are counted (the CLI and the API give them all)."""
 
 
@@ -95,7 +95,8 @@ def _item_html(item: DigestItem, labels: dict[str, str], article_for: ArticleFor
     return (
         f"<div class='na-digest-item na-update'><div class='na-pair'>"
         f"<div class='na-side na-earlier'><div class='na-earlier-label'>{label}:</div>{earlier}</div>"
-        f"<div class='na-side na-now'>{card}</div></div></div>"
+        f"<div class='na-side na-now'><div class='na-now-label'>{html.escape(labels['digest_now'])}:</div>"
+        f"{card}</div></div></div>"
     )
 
 
