@@ -65,7 +65,8 @@ def chat(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[
     from playwright.sync_api import sync_playwright
 
     root: Path = tmp_path_factory.mktemp("compare-browser")
-    assistant = Assistant(Settings(index_dir=root / "index"), embeddings=embeddings)
+    settings = Settings(index_dir=root / "index", as_of="2024-03-12")  # "gestern" is 11 March 2024
+    assistant = Assistant(settings, embeddings=embeddings)
     assistant.index([*ARTICLES, HOSTILE])
     app = build_app(assistant)
     url = launch(app, "127.0.0.1", free_port(), block=False)
@@ -171,7 +172,7 @@ def test_what_is_new_since_a_day_in_the_chat_and_in_the_stories_tab(chat: Chat, 
         assert page.evaluate("window.__pwned") is None
 
         page.get_by_role("tab", name="Geschichten").click()
-        page.locator("#na-digest-since textarea").fill("11.3.2024")
+        assert page.locator("#na-digest-since textarea").input_value() == "gestern"  # the box's first choice
         page.locator("#na-digest-show").click()
         box = page.locator("#na-digest-page")
         box.locator(".na-digest-story").first.wait_for()

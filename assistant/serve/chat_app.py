@@ -11,7 +11,6 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: nothing phones home
 
-import datetime as dt
 import html
 import logging
 import math
@@ -347,7 +346,8 @@ class ChatApp:
         turn: ChatTurn | None = None
         try:
             user = user_of(request)
-            asked_digest = digest_ask(question.strip(), dt.date.today(), lambda: self.visits.before(user))
+            today = self.assistant.now()  # the ``as_of`` setting for an archive of the past, else today
+            asked_digest = digest_ask(question.strip(), today, lambda: self.visits.before(user))
             if asked_digest is not None:
                 answer = yield from self._digest(question.strip(), asked_digest, language, shown, conversation)
             else:

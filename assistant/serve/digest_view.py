@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 
 import gradio as gr
 
@@ -122,10 +122,9 @@ def digest_answer(question: str, stories: list[DigestStory], when: str, language
 class DigestBox:
     """The "Neu seit …" box of the "Geschichten" tab: a day, a duration or "letzter Besuch" in, the digest out."""
 
-    def __init__(self, assistant: Assistant, visits: Visits, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, assistant: Assistant, visits: Visits) -> None:
         self.assistant = assistant
         self.visits = visits
-        self.today = today
 
     def show(self, text: str | None, request: gr.Request) -> str:
         text = (text or "").strip()
@@ -136,7 +135,7 @@ class DigestBox:
             if since is None:
                 return notice(phrase(FRAME, "digest_first_visit"))
         else:
-            day = since_day(text, self.today())
+            day = since_day(text, self.assistant.now())  # `as_of` for an archive of the past
             if day is None:
                 return notice(phrase(FRAME, "digest_bad_since", text=text[:80]), css="na-error")
             since = Since(day)
