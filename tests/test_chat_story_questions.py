@@ -12,6 +12,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.serve.compare_view import comparison_answer, comparison_frames, shown_statements
 from assistant.serve.digest_asking import DigestAsk, Since, digest_ask, since_day
+from assistant.serve.digest_view import since_text
 from assistant.serve.user_store import FolderUserStore
 from assistant.serve.visits import Visits
 from assistant.stories.compare import Comparison, Difference, Statement, asks_for_comparison
@@ -75,6 +76,12 @@ def test_the_box_takes_the_same_days() -> None:
     assert since_day("3d", TODAY) == "2026-03-12"
     assert since_day("1.6.", TODAY) == "2025-06-01"
     assert since_day("am Sankt-Nimmerleins-Tag", TODAY) is None
+
+
+def test_the_window_is_named_in_the_askers_language() -> None:
+    assert since_text(Since("2024-03-11"), "de") == "dem 11.03.2024"
+    assert since_text(Since("2024-03-11"), "en") == "2024-03-11"
+    assert since_text(Since("2024-03-11", VISIT), "de").startswith("Ihrem letzten Besuch (10.03.2026 18:30")
 
 
 def test_comparison_questions_are_recognised() -> None:

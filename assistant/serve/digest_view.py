@@ -31,11 +31,12 @@ MAX_STORIES = 8
 
 
 def since_text(since: Since, language: str) -> str:
-    """ "dem 11.03.2024", or "Ihrem letzten Besuch (07.12.2026 06:40; …)"."""
+    """ "dem 11.03.2024", or "Ihrem letzten Besuch (07.12.2026 06:40; …)" (days as the language writes them)."""
+    day_format = "%d.%m.%Y" if language == "de" else "%Y-%m-%d"
     if since.visit is not None:
-        when = dt.datetime.fromtimestamp(since.visit).strftime("%d.%m.%Y %H:%M")
+        when = dt.datetime.fromtimestamp(since.visit).strftime(f"{day_format} %H:%M")
         return phrase(language, "digest_since_visit", when=when)
-    day = dt.date.fromisoformat(since.day).strftime("%d.%m.%Y")
+    day = dt.date.fromisoformat(since.day).strftime(day_format)
     return phrase(language, "digest_since_day", day=day)
 
 
