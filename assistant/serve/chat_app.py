@@ -133,11 +133,7 @@ def build_app(
 
 
 def _wire_questions(
-    chat: ChatApp,
-    chatbot: gr.Chatbot,
-    question: gr.Textbox,
-    side: dict[str, Any],
-    concurrency: int,
+    chat: ChatApp, chatbot: gr.Chatbot, question: gr.Textbox, side: dict[str, Any], concurrency: int
 ) -> gr.State:
     """A typed or picked question is shown at once, then answered in the questions' concurrency group; the
     plain conversation travels in a `gr.State` beside the shown HTML (returned), and the list of kept
