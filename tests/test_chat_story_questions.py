@@ -40,7 +40,7 @@ VISIT = dt.datetime(2026, 3, 10, 18, 30).timestamp()
     ],
 )
 def test_a_digest_question_means_a_publication_day(question: str, day: str) -> None:
-    assert digest_ask(question, TODAY, lambda: VISIT) == DigestAsk(Since(day), by_visit=False)
+    assert digest_ask(question, lambda: TODAY, lambda: VISIT) == DigestAsk(Since(day), by_visit=False)
 
 
 @pytest.mark.parametrize(
@@ -53,8 +53,8 @@ def test_a_digest_question_means_a_publication_day(question: str, day: str) -> N
     ],
 )
 def test_since_the_last_visit_starts_on_its_day(question: str) -> None:
-    assert digest_ask(question, TODAY, lambda: VISIT) == DigestAsk(Since("2026-03-10", VISIT), by_visit=True)
-    assert digest_ask(question, TODAY, lambda: None) == DigestAsk(None, by_visit=True)  # a first visit: no day
+    assert digest_ask(question, lambda: TODAY, lambda: VISIT) == DigestAsk(Since("2026-03-10", VISIT), by_visit=True)
+    assert digest_ask(question, lambda: TODAY, lambda: None) == DigestAsk(None, by_visit=True)  # a first visit: no day
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ def test_since_the_last_visit_starts_on_its_day(question: str) -> None:
     ],
 )
 def test_other_questions_are_not_digests(question: str) -> None:
-    assert digest_ask(question, TODAY, lambda: VISIT) is None
+    assert digest_ask(question, lambda: TODAY, lambda: VISIT) is None
 
 
 def test_the_box_takes_the_same_days() -> None:

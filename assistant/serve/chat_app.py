@@ -342,8 +342,8 @@ class ChatApp:
         turn: ChatTurn | None = None
         try:
             user = user_of(request)
-            today = self.assistant.now()  # the ``as_of`` setting for an archive of the past, else today
-            asked_digest = digest_ask(question.strip(), today, lambda: self.visits.before(user))
+            # "gestern" counts from the ``as_of`` setting (an archive of the past), else from today
+            asked_digest = digest_ask(question.strip(), lambda: self.assistant.now(), lambda: self.visits.before(user))
             if asked_digest is not None:
                 answer = yield from self._digest(question.strip(), asked_digest, language, shown, conversation)
             else:

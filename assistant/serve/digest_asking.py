@@ -78,17 +78,17 @@ class DigestAsk:
     by_visit: bool
 
 
-def digest_ask(question: str, today: dt.date, last_visit: Callable[[], float | None]) -> DigestAsk | None:
+def digest_ask(question: str, today: Callable[[], dt.date], last_visit: Callable[[], float | None]) -> DigestAsk | None:
     """The digest a chat question asks for, or None when it asks something else (also when its day is not
-    understood: then it is an ordinary question). "Was ist neu?" alone means since the last visit (`last_visit`,
-    asked only then)."""
+    understood: then it is an ordinary question). "Was ist neu?" alone means since the last visit. `today` and
+    `last_visit` are asked only when the question is one (an ordinary question costs nothing here)."""
     match = _ASKS.match(question)
     if match is None:
         return None
     when = match["when"]
     if when is None or _VISIT.fullmatch(when.strip()):
         return DigestAsk(since_visit(last_visit()), by_visit=True)
-    day = since_day(when, today)
+    day = since_day(when, today())
     return DigestAsk(Since(day), by_visit=False) if day else None
 
 
