@@ -26,7 +26,6 @@ from gradio.events import Dependency
 
 from assistant.answering.conversation import ChatTurn
 from assistant.answers import Answer
-from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.embeddings.alignment import warm_in_background
 from assistant.errors import AssistantError, EmptyQuestionError, IndexNotFoundError, InvalidInputError
@@ -36,6 +35,7 @@ from assistant.language import guess_language
 from assistant.phrases import FALLBACK, phrase, phrases_for
 from assistant.protocols import Message
 from assistant.serve.access import Auth, Caller, KeyCheck, SessionCheck, gate_middleware, off_the_event_loop
+from assistant.serve.article_lookup import ArticleLookup
 from assistant.serve.chat_conversations import ChatConversations
 from assistant.serve.chat_html import (
     EMPTY_QUESTION,
@@ -48,11 +48,16 @@ from assistant.serve.chat_html import (
     report_html,
     status_html,
 )
+from assistant.serve.compare_view import comparison_frames
+from assistant.serve.digest_asking import DigestAsk, digest_ask
+from assistant.serve.digest_view import build_digest_box, digest_frames, since_text
 from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.saved_view import build_saved_view
 from assistant.serve.story_view import build_story_view
 from assistant.serve.uploads import UploadLimits, discard_temporary, place, screen, upload_hint
+from assistant.serve.visits import Visits, user_of
 from assistant.settings import Settings
+from assistant.stories.compare import asks_for_comparison
 from assistant.validation import check_k, search_filter_from
 
 log = logging.getLogger(__name__)
@@ -112,6 +117,7 @@ def build_app(
                     chatbot, question = _chat_panel(assistant.settings.max_question_chars)
             with gr.Tab(phrase("de", "stories_tab"), elem_id="na-stories-tab") as stories_tab:
                 story_list, story_page, stories = build_story_view(assistant)
+                build_digest_box(assistant, chat.visits)
                 saved_list, saved = build_saved_view(assistant)
         stories_tab.select(stories.refresh, None, [story_list, story_page], api_visibility="private", queue=False)
         conversation = _wire_questions(chat, chatbot, question, side, concurrency)
@@ -120,6 +126,7 @@ def build_app(
         app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
         app.load(chat.kept.choices, None, side["kept"], api_visibility="private")
         app.load(saved.choices, None, saved_list, api_visibility="private")
+        app.load(chat.visits.on_load, None, None, api_visibility="private")  # for "seit meinem letzten Besuch"
         gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
         gr.api(chat.status_api, api_name="status")
     return app
@@ -297,6 +304,7 @@ class ChatApp:
         self.uploads_dir = Path(uploads_dir) if uploads_dir else assistant.index_dir / "uploads"
         self.pieces = pieces or word_pieces
         self.kept = ChatConversations(assistant)
+        self.visits = Visits(assistant)
 
     # --- chat -------------------------------------------------------------------------------
     def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
@@ -320,7 +328,10 @@ class ChatApp:
     ) -> Iterator[tuple[list[ChatMessage], list[Message]]]:
         """Stream the answer into the chat (`shown`, HTML) and add the turn to the plain `conversation` the
         next follow-up is read from, and to the user's kept conversation (`request`: from the page); every
-        failure becomes a message, never a stack trace."""
+        failure becomes a message, never a stack trace.
+
+        "Was ist neu seit …?" is answered with the digest of that window (the user's visit before, `visits`, for
+        "seit meinem letzten Besuch"), "Wie berichten die Medien über …?" with the outlet comparison."""
         shown, conversation = list(shown or []), list(conversation or [])
         if not (question or "").strip():
             yield [*shown, _bot(notice_html(EMPTY_QUESTION))], conversation
@@ -330,8 +341,17 @@ class ChatApp:
         yield list(shown), conversation
         turn: ChatTurn | None = None
         try:
-            turn = self._turn(question, conversation, k, sources, date_from, date_to)
-            answer = yield from self._show(turn, shown, conversation)
+            user = user_of(request)
+            # "gestern" counts from the ``as_of`` setting (an archive of the past), else from today
+            asked_digest = digest_ask(question.strip(), lambda: self.assistant.now(), lambda: self.visits.before(user))
+            if asked_digest is not None:
+                answer = yield from self._digest(question.strip(), asked_digest, language, shown, conversation)
+            else:
+                turn = self._turn(question, conversation, k, sources, date_from, date_to)
+                if asks_for_comparison(turn.question):
+                    answer = yield from self._compare(turn, language, shown, conversation)
+                else:
+                    answer = yield from self._show(turn, shown, conversation)
         except Exception as error:  # every failure becomes a message in the chat
             shown[-1], answer = _bot(self._failure_html(error, language)), None
         asked = turn or ChatTurn(question.strip(), question.strip(), iter(()))
@@ -372,8 +392,46 @@ class ChatApp:
             item = following
         if not isinstance(item, Answer):
             raise RuntimeError("the answer stream ended without an answer")
-        shown[-1] = _bot(message_html(item, searched_for=searched, article_for=_ArticleLookup(self.assistant)))
+        shown[-1] = _bot(message_html(item, searched_for=searched, article_for=ArticleLookup(self.assistant)))
         return item
+
+    def _compare(
+        self, turn: ChatTurn, language: str, shown: list[ChatMessage], conversation: list[Message]
+    ) -> Generator[tuple[list[ChatMessage], list[Message]], None, Answer | None]:
+        """How the outlets report what the (follow-up made standalone) question is about, section by section."""
+        shown[-1] = _bot(notice_html(html.escape(phrase(language, "compare_searching")), css="na-pending"))
+        yield list(shown), conversation
+        comparison = self.assistant.compare(turn.searched)
+        frames = comparison_frames(comparison, language, ArticleLookup(self.assistant))
+        return (yield from self._frames(frames, shown, conversation))
+
+    def _digest(
+        self, question: str, asked: DigestAsk, language: str, shown: list[ChatMessage], conversation: list[Message]
+    ) -> Generator[tuple[list[ChatMessage], list[Message]], None, Answer | None]:
+        """What is new in the asked window, story by story (a first visit has no "last visit" to start from)."""
+        if asked.since is None:
+            shown[-1] = _bot(notice_html(html.escape(phrase(language, "digest_first_visit"))))
+            yield list(shown), conversation
+            return None
+        when = html.escape(phrase(language, "digest_searching", since=since_text(asked.since, language)))
+        shown[-1] = _bot(notice_html(when, css="na-pending"))
+        yield list(shown), conversation
+        stories = self.assistant.digest(asked.since.day)
+        frames = digest_frames(question, stories, asked.since, language, ArticleLookup(self.assistant))
+        return (yield from self._frames(frames, shown, conversation))
+
+    @staticmethod
+    def _frames(
+        frames: Generator[str, None, Answer | None], shown: list[ChatMessage], conversation: list[Message]
+    ) -> Generator[tuple[list[ChatMessage], list[Message]], None, Answer | None]:
+        """A view's message as it grows, in place of the pending one; returns the view's plain answer."""
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration as done:
+                return done.value
+            shown[-1] = _bot(frame)
+            yield list(shown), conversation
 
     def _failure_html(self, error: Exception, language: str) -> str:
         text = phrases_for(language)
@@ -511,22 +569,6 @@ class ChatApp:
     def status_api(self) -> dict[str, Any]:
         """What the index holds: articles, chunks, embedding model, last change (Unix time)."""
         return self.assistant.status().as_dict()
-
-
-class _ArticleLookup:
-    """Stored articles by id, each read once per message (None when it vanished meanwhile)."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-        self.cache: dict[str, Article | None] = {}
-
-    def __call__(self, article_id: str) -> Article | None:
-        if article_id not in self.cache:
-            try:
-                self.cache[article_id] = self.assistant.article(article_id)
-            except AssistantError:
-                self.cache[article_id] = None
-        return self.cache[article_id]
 
 
 # --------------------------------------------------------------------------- streaming seam

@@ -20,6 +20,7 @@ from assistant.indexing.indexer import IndexReport
 from assistant.language import guess_language
 from assistant.phrases import names_in, phrase, phrases_for
 from assistant.serve.timeline_view import timeline_html
+from assistant.stories.sentences import Sentence
 from assistant.timeline.asking import TimelineAnswer
 
 FRAME = "de"
@@ -237,6 +238,40 @@ def nearest_html(passages: Sequence[Passage], labels: dict[str, str]) -> str:
         for p in passages
     )
     return f"<div class='na-sources'><div class='na-sources-title'>{labels['nearest']}</div>{items}</div>"
+
+
+def sentence_card_html(sentence: Sentence, article: Article | None, labels: dict[str, str], extra: str = "") -> str:
+    """A story's verbatim sentence (outlet comparison, digest) as the answer's source cards show a quote: headline,
+    outlet, day, article id, ``[start:end]`` and a link to the article, the sentence marked by its offsets, and the
+    whole article to open. `extra` (HTML, "auch in: …") ends the meta line."""
+    title = sentence.title or (article.title if article else "") or sentence.article_id
+    link = ""
+    url = article.url if article else ""
+    if url.startswith(("https://", "http://")):
+        link = (
+            f"<a class='na-link' href='{html.escape(url, quote=True)}' target='_blank' rel='noopener noreferrer'>"
+            f"{html.escape(labels['article_link'])}</a>"
+        )
+    head = (
+        f"<div class='na-source-head'><span class='na-title'>{html.escape(title)}</span></div>"
+        f"<div class='na-meta'>{_meta_html(sentence.source, sentence.published)}"
+        f"<code class='na-id'>{html.escape(sentence.article_id)}</code>"
+        f"<span class='na-offsets'>[{sentence.start}:{sentence.end}]</span>{link}{extra}</div>"
+    )
+    mark = Mark(sentence.start, sentence.end, labels["offsets"].format(start=sentence.start, end=sentence.end))
+    if article is None or article.text[sentence.start : sentence.end] != sentence.text:  # vanished or changed
+        tooltip = html.escape(mark.title, quote=True)
+        return (
+            f"<div class='na-source na-card'>{head}<div class='na-passage'>"
+            f"<mark title='{tooltip}'>{html.escape(sentence.text)}</mark></div></div>"
+        )
+    passage = highlight_all(article.text, sentence.start, sentence.end, [mark])
+    whole = highlight_all(article.text, 0, len(article.text), [mark])
+    return (
+        f"<div class='na-source na-card'>{head}<div class='na-passage'>{passage}</div>"
+        f"<details class='na-article'><summary>{labels['whole']}</summary>"
+        f"<div class='na-article-text'>{whole}</div></details></div>"
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,219 @@
+"""The outlet comparison and "what is new" in a real headless Chromium: a comparison question in the Chat is answered
+per outlet (the outlets, a statement once with "auch in", one outlet's statement marked, a difference side by side),
+"Was ist neu seit …?" per story with an update beside its earlier quote, the "Neu seit …" box of the stories tab,
+and "seit meinem letzten Besuch" after a first visit; every quote shown is its article's text at its offsets, and
+markup in an article stays text. One server and one browser for the module."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.articles import Article
+from assistant.serve.chat_app import build_app, launch
+from assistant.serve.conversations import LOCAL_USER, Conversations
+from assistant.serve.user_store import UserRecord
+from assistant.serve.visits import VISIT, Visits
+from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
+from tests.ports import free_port
+from tests.stories_samples import ARTICLES
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+HOSTILE_SENTENCE = (
+    "Ein Leser schickte uns aus Kara Tepe den Satz <script>window.__pwned=2</script>"
+    '<img src=x onerror="window.__pwned=3"> als Gruß an die Redaktion.'
+)
+HOSTILE = Article(
+    id="fire-4",
+    title='Lesbos: <b>Kara Tepe</b> brennt <img src=x onerror="window.__pwned=1">',
+    source="<i>ostkurier.de</i>",
+    published="2024-03-11",
+    text="Im Flüchtlingslager Kara Tepe auf Lesbos ist ein Großbrand ausgebrochen. Die Bewohner des Lagers flohen in "
+    f"die umliegenden Olivenhaine. {HOSTILE_SENTENCE}",
+    url="https://ostkurier.example/fire-4",
+)
+COMPARE = "Wie berichten die Medien über den Brand im Lager Kara Tepe?"
+DIGEST = "Was ist neu seit dem 11.3.2024?"
+
+
+@dataclass
+class Chat:
+    url: str
+    assistant: Assistant
+    browser: Browser
+
+
+@pytest.fixture(scope="module")
+def chat(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[Chat]:
+    from playwright.sync_api import sync_playwright
+
+    root: Path = tmp_path_factory.mktemp("compare-browser")
+    settings = Settings(index_dir=root / "index", as_of="2024-03-12")  # "gestern" is 11 March 2024
+    assistant = Assistant(settings, embeddings=embeddings)
+    assistant.index([*ARTICLES, HOSTILE])
+    app = build_app(assistant)
+    url = launch(app, "127.0.0.1", free_port(), block=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield Chat(url, assistant, browser)
+        browser.close()
+    app.close()
+    assistant.close()
+
+
+@pytest.fixture(scope="module")
+def page(chat: Chat) -> Iterator[Page]:
+    """The page of the module's first visit (the visit test below opens a second one)."""
+    page = chat.browser.new_page(viewport={"width": 1400, "height": 1100}, locale="de-DE")
+    page.set_default_timeout(60_000)
+    page.goto(chat.url, wait_until="domcontentloaded")
+    page.wait_for_selector("#na-question textarea")
+    yield page
+    page.close()
+
+
+def check_verbatim(message: Locator, assistant: Assistant) -> int:
+    """Every quote card's marked text is its article's text at the card's offsets; returns how many cards."""
+    cards = message.locator(".na-card").all()
+    for card in cards:
+        article = assistant.article(card.locator(".na-id").inner_text())
+        start, end = map(int, re.fullmatch(r"\[(\d+):(\d+)\]", card.locator(".na-offsets").inner_text()).groups())  # type: ignore[union-attr]
+        assert card.locator(".na-passage mark").text_content() == article.text[start:end]
+        assert card.locator(".na-source-name").inner_text() == article.source
+    return len(cards)
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_a_comparison_question_is_answered_per_outlet(chat: Chat, page: Page) -> None:
+    try:
+        message = ask(page, COMPARE)
+        outlets = message.locator(".na-compare-outlets .na-outlet").all_inner_texts()
+        assert len(outlets) >= 3 and "<i>ostkurier.de</i>" in outlets  # an outlet's markup is text
+
+        shared = message.locator(".na-shared")
+        assert shared.count() >= 1
+        also = shared.first.locator(".na-also").inner_text()
+        assert also.startswith("auch in:") and len(also.split(":", 1)[1].split(",")) >= 1
+        for statement in shared.all():  # an outlet that tells it with another number is not "auch in"
+            if "rund 300 Zelte" in statement.locator(".na-passage mark").inner_text():
+                assert "suedkurier.de" not in statement.locator(".na-also").inner_text()
+
+        single = message.locator(".na-single").filter(has_text="Ein Leser schickte")
+        assert "nur in <i>ostkurier.de</i>" in single.locator(".na-only").inner_text()
+        assert single.locator(".na-passage mark").text_content() == HOSTILE_SENTENCE  # markup shown as text
+
+        numbers = message.locator(".na-difference").filter(has_text="andere Zahlen")
+        sides = numbers.first.locator(".na-side .na-passage mark").all_text_contents()
+        assert sides == [
+            "Nach Angaben der Feuerwehr brannten rund 300 Zelte nieder.",
+            "Nach Angaben der Feuerwehr brannten rund 350 Zelte nieder.",
+        ]
+        assert numbers.first.locator(".na-source-name").all_inner_texts() == ["nordkurier.de", "suedkurier.de"]
+        assert message.locator(".na-difference").filter(has_text="andere Namen").count() == 1
+
+        assert check_verbatim(message, chat.assistant) >= 6
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#na-chat img[src='x']").count() == 0
+
+        kept = Conversations.of(chat.assistant).recent()  # the turn is kept as a plain answer with its quotes
+        turn = kept[0].turns[0]
+        quotes = turn.answer["quotes"]
+        assert turn.question == COMPARE and "350 Zelte" in str(turn.answer["answer"])
+        assert isinstance(quotes, list) and len(quotes) >= 6
+        for quote in quotes:
+            assert chat.assistant.article(quote["article_id"]).text[quote["start"] : quote["end"]] == quote["text"]
+    except Exception:
+        shot(page, "compare-failed.png")
+        raise
+
+
+def test_what_is_new_since_a_day_in_the_chat_and_in_the_stories_tab(chat: Chat, page: Page) -> None:
+    try:
+        message = ask(page, DIGEST)
+        assert message.locator(".na-digest-head").inner_text().startswith("Neu seit dem 11.03.2024")
+        titles = message.locator(".na-digest-title").all_inner_texts()
+        fire = next(s for s in chat.assistant.stories() if "fire-1" in s.article_ids)
+        assert fire.title in titles
+        update = message.locator(".na-update")
+        assert update.count() == 1
+        assert update.locator(".na-earlier .na-passage mark").text_content() == (
+            "Nach Angaben der Feuerwehr brannten rund 300 Zelte nieder."
+        )
+        assert update.locator(".na-now .na-passage mark").text_content() == (
+            "Nach Angaben der Feuerwehr brannten rund 350 Zelte nieder."
+        )
+        assert "andere Zahlen" in update.locator(".na-earlier-label").inner_text()
+        new_ids = {card.inner_text() for card in message.locator(".na-digest-item > .na-card .na-id").all()}
+        new_ids |= {card.inner_text() for card in message.locator(".na-now .na-id").all()}
+        published = {chat.assistant.article(i).published for i in new_ids}
+        assert new_ids and all(day is not None and day >= "2024-03-11" for day in published)  # only the window
+        assert check_verbatim(message, chat.assistant) >= 5
+        assert page.evaluate("window.__pwned") is None
+
+        page.get_by_role("tab", name="Geschichten").click()
+        assert page.locator("#na-digest-since textarea").input_value() == "gestern"  # the box's first choice
+        page.locator("#na-digest-show").click()
+        box = page.locator("#na-digest-page")
+        box.locator(".na-digest-story").first.wait_for()
+        assert box.locator(".na-digest-title").all_inner_texts() == titles
+        assert box.locator(".na-update .na-now .na-passage mark").text_content() == (
+            "Nach Angaben der Feuerwehr brannten rund 350 Zelte nieder."
+        )
+        page.locator("#na-digest-since textarea").fill("am Sankt-Nimmerleins-Tag")
+        page.locator("#na-digest-show").click()
+        page.wait_for_selector("#na-digest-page .na-error")
+        page.get_by_role("tab", name="Chat").click()
+    except Exception:
+        shot(page, "digest-failed.png")
+        raise
+
+
+def test_since_the_last_visit(chat: Chat, page: Page) -> None:
+    try:
+        first = ask(page, "Was ist neu seit meinem letzten Besuch?")
+        assert "keinen früheren Besuch" in first.inner_text()
+    except Exception:
+        shot(page, "visit-failed.png")
+        raise
+    visits = Visits(chat.assistant)  # the local user was last here on 11 March 2024, at noon
+    last_here = dt.datetime(2024, 3, 11, 12, 0).timestamp()
+    visits.store().put(UserRecord(LOCAL_USER, VISIT, VISIT, VISIT, last_here, {"before": None}))
+    again = chat.browser.new_page(viewport={"width": 1400, "height": 1100}, locale="de-DE")
+    again.set_default_timeout(60_000)
+    try:
+        again.goto(chat.url, wait_until="domcontentloaded")
+        again.wait_for_selector("#na-question textarea")
+        answer = ask(again, "Was ist neu seit meinem letzten Besuch?")
+        head = answer.locator(".na-digest-head").inner_text()
+        assert head.startswith("Neu seit Ihrem letzten Besuch (11.03.2024 12:00")
+        assert answer.locator(".na-update .na-now .na-passage mark").text_content() == (
+            "Nach Angaben der Feuerwehr brannten rund 350 Zelte nieder."
+        )
+        latest = visits.last(LOCAL_USER)
+        assert latest is not None and latest.at > last_here and latest.body["before"] == last_here
+    except Exception:
+        shot(again, "visit-failed.png")
+        raise
+    finally:
+        again.close()
