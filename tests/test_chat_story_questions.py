@@ -7,15 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.serve.compare_view import comparison_answer, comparison_frames, shown_statements
+from assistant.serve.compare_view import comparison_answer, comparison_frames
 from assistant.serve.digest_asking import DigestAsk, Since, digest_ask, since_day
 from assistant.serve.digest_view import since_text
 from assistant.serve.user_store import FolderUserStore
 from assistant.serve.visits import Visits
-from assistant.stories.compare import Comparison, Difference, Statement, asks_for_comparison
+from assistant.stories.compare import Comparison, Difference, Statement, align, asks_for_comparison
 from assistant.stories.sentences import Sentence
 
 TODAY = dt.date(2026, 3, 15)
@@ -114,6 +115,18 @@ def _sentence(article: str, source: str, text: str, start: int = 0) -> Sentence:
 def test_an_outlet_that_tells_it_with_another_number_is_not_also_in() -> None:
     three = _sentence("a-1", "a.de", "Nach Angaben der Feuerwehr brannten rund 300 Zelte nieder.")
     fifty = _sentence("b-1", "b.de", "Nach Angaben der Feuerwehr brannten rund 350 Zelte nieder.")
+    copy = _sentence("c-1", "c.de", "Nach Angaben der Feuerwehr brannten rund 300 Zelte nieder.")
+    vectors = np.array([[1.0, 0.0], [0.999, 0.0447], [1.0, 0.0]])  # the three sentences as near-identical vectors
+    comparison = align("Wie berichten die Medien über den Brand?", "s-1", "Brand", [three, fifty, copy], vectors,
+                       np.array([1.0, 0.0]))  # fmt: skip
+    assert [(s.quote.source, s.also_in) for s in comparison.shared] == [("a.de", ["c.de"])]
+    assert [(s.quote.source, s.also_in) for s in comparison.single] == [("b.de", [])]
+    assert [(d.a.source, d.b.source, d.change) for d in comparison.differences] == [("a.de", "b.de", "numbers")]
+
+
+def test_a_comparison_is_shown_per_outlet_and_escaped() -> None:
+    three = _sentence("a-1", "a.de", "Nach Angaben der Feuerwehr brannten rund 300 Zelte nieder.")
+    fifty = _sentence("b-1", "b.de", "Nach Angaben der Feuerwehr brannten rund 350 Zelte nieder.")
     calm = _sentence("a-1", "a.de", "Verletzt wurde nach ersten Berichten niemand.", 80)
     only = _sentence("c-1", "<i>c.de</i>", "Ein Leser schrieb <script>alert(1)</script> dazu.")
     comparison = Comparison(
@@ -121,18 +134,16 @@ def test_an_outlet_that_tells_it_with_another_number_is_not_also_in() -> None:
         "s-1",
         "Brand <b>im</b> Lager",
         ["a.de", "b.de", "<i>c.de</i>"],
-        shared=[Statement(three, ["b.de", "c.de"]), Statement(calm, ["b.de"])],
+        shared=[Statement(three, ["c.de"]), Statement(calm, ["b.de"])],
         single=[Statement(only, [])],
         differences=[Difference(three, fifty, "numbers")],
     )
-    shown = shown_statements(comparison)
-    assert [(s.quote.text, s.also_in) for s in shown] == [(three.text, ["c.de"]), (calm.text, ["b.de"])]
     frames = list(comparison_frames(comparison, "de", lambda _id: None))
     assert all("na-streaming" in frame for frame in frames[:-1]) and "na-streaming" not in frames[-1]
     final = frames[-1]
     assert "<script>" not in final and "&lt;script&gt;alert(1)&lt;/script&gt;" in final
     assert "Brand &lt;b&gt;im&lt;/b&gt; Lager" in final and "nur in &lt;i&gt;c.de&lt;/i&gt;" in final
     assert final.count("class='na-difference'") == 1 and "andere Zahlen" in final
-    answer = comparison_answer(comparison, shown, "de")
+    answer = comparison_answer(comparison, comparison.shared, "de")
     assert [q.text for q in answer.quotes] == [three.text, calm.text, only.text, three.text, fifty.text]
     assert "[5]" in answer.answer and not answer.abstained

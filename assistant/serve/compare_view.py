@@ -22,23 +22,6 @@ from assistant.stories.sentences import Sentence
 ArticleFor = Callable[[str], Article | None]
 
 
-def shown_statements(comparison: Comparison) -> list[Statement]:
-    """The shared statements as the chat shows them: an outlet whose own sentence of the statement is shown as a
-    difference from it (another number or name) is not "auch in" (the alignment groups near-identical sentences
-    before it looks at numbers); a statement left without another outlet is shown as the difference only."""
-    contradicted: dict[tuple[str, int], set[str]] = {}
-    for difference in comparison.differences:
-        for this, other in ((difference.a, difference.b), (difference.b, difference.a)):
-            contradicted.setdefault((this.article_id, this.start), set()).add(other.source)
-    shown = []
-    for statement in comparison.shared:
-        against = contradicted.get((statement.quote.article_id, statement.quote.start), set())
-        also_in = [outlet for outlet in statement.also_in if outlet not in against]
-        if also_in:
-            shown.append(Statement(statement.quote, also_in))
-    return shown
-
-
 def comparison_frames(
     comparison: Comparison, language: str, article_for: ArticleFor
 ) -> Generator[str, None, Answer | None]:
@@ -48,7 +31,7 @@ def comparison_frames(
     if comparison.story_id is None:
         yield notice_html(html.escape(labels["compare_none"]))
         return None
-    shared = shown_statements(comparison)
+    shared = comparison.shared
     parts = [_head_html(comparison, labels)]
     sections = (
         ("na-compare-shared", labels["compare_shared"], [_statement_html(s, labels, article_for) for s in shared]),

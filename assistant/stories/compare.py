@@ -2,8 +2,9 @@
 
 For the story the question finds (the story most of the retrieved passages belong to), the sentences most about
 the question are grouped: sentences of different outlets at or above `SAME` cosine are one statement (shown once,
-"auch in: …"); a statement of one outlet only is marked so; two outlets' sentences about the same thing (at or
-above `RELATED`) that state other numbers, dates or names are shown side by side as a difference."""
+"auch in: …") unless they state another number, date or name; a statement of one outlet only is marked so; two
+outlets' sentences about the same thing (at or above `RELATED`) that state other numbers, dates or names are
+shown side by side as a difference, once per pair of statements."""
 
 from __future__ import annotations
 
@@ -118,7 +119,12 @@ def align(
     groups: list[list[int]] = []  # positions in `chosen`
     group_of: list[int] = []
     for n in range(len(chosen)):
-        fits = [g for g, members in enumerate(groups) if sims[n, members[0]] >= SAME]
+        text = sentences[chosen[n]].text
+        fits = [
+            g
+            for g, members in enumerate(groups)
+            if sims[n, members[0]] >= SAME and not changed(sentences[chosen[members[0]]].text, text)
+        ]
         if fits:
             groups[fits[0]].append(n)
             group_of.append(fits[0])
@@ -133,15 +139,18 @@ def align(
         score = max(float(relevance[chosen[m]]) for m in members)
         (shared if others else single).append((score, Statement(first, others)))
     differences = []
+    told: set[tuple[int, int]] = set()  # pairs of statements already shown as a difference (once, not per outlet)
     for n in range(len(chosen)):
         for m in range(n + 1, len(chosen)):
             a, b = sentences[chosen[n]], sentences[chosen[m]]
-            if a.source == b.source or sims[n, m] < RELATED:
+            statements = (min(group_of[n], group_of[m]), max(group_of[n], group_of[m]))
+            if a.source == b.source or sims[n, m] < RELATED or statements in told:
                 continue
             change = changed(a.text, b.text)
             if change:
                 score = float(relevance[chosen[n]] + relevance[chosen[m]]) / 2
                 differences.append((score, Difference(a, b, change)))
+                told.add(statements)
     return Comparison(
         question,
         story_id,
