@@ -27,9 +27,10 @@ RELEVANT_BELOW_BEST = 0.08
 """A sentence counts for a day when its similarity to the question is at most this far below the best one's."""
 EXPLICIT_WEIGHT = 1.0
 """What a sentence naming its day ("am Mittwoch", "am 17. Juni") adds to that day's score."""
-IMPLICIT_WEIGHT = 0.3
+IMPLICIT_WEIGHT = 0.15
 """What a sentence that names no day adds to its publication day's score (the day after is news of the day
-before as often as not, so it counts for less than a sentence that names its day)."""
+before as often as not, and a story's background is repeated on every day, so it counts for much less than a
+sentence that names its day)."""
 ARTICLE_WEIGHT = 1.0
 """What each relevant article published on a day adds to that day's score."""
 NEIGHBOUR_DISCOUNT = 0.6
