@@ -482,7 +482,7 @@ def print_timeline_table(rows: list[dict], args: argparse.Namespace) -> None:
     """Timelines and date tagging beside the growth table."""
     print(f"\ntimelines ({args.timelines} development questions, warm) and date tagging of {args.add} added articles\n")
     print(
-        "| articles | timeline p50 / p95 ms | entries (median) | dating s per add (sentences) | add median s | share |"
+        "| articles | timeline p50 / p95 ms | entries (median) | dating CPU s per add (sentences) | add CPU s | share |"
     )
     print("|---|---|---|---|---|---|")
     for r in rows:
