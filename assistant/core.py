@@ -79,7 +79,7 @@ from assistant.timeline.asking import (
     timeline_answer,
     with_days,
 )
-from assistant.timeline.building import MAX_ENTRIES, articles_per_day, build_entries
+from assistant.timeline.building import MAX_ENTRIES, build_timeline
 from assistant.timeline.model import Timeline
 from assistant.timeline.questions import (
     QuestionTime,
@@ -673,9 +673,11 @@ class Assistant:
                 records, make_question(topic, search_filter=search_filter), query_vector, TIMELINE_PASSAGES
             )
             sentences = records.sentences_of(p.chunk_id for p in passages)
-        entries = build_entries(passages, sentences, query_vector, window=window, max_entries=max_entries)
-        per_day = articles_per_day(passages)
-        return Timeline(question, entries, guess_language(question), window, now.isoformat(), per_day), passages
+        built = build_timeline(passages, sentences, query_vector, window=window, max_entries=max_entries)
+        timeline = Timeline(
+            question, built.entries, guess_language(question), window, now.isoformat(), built.articles_per_day
+        )
+        return timeline, passages
 
     def now(self, as_of: str | dt.date | None = None) -> dt.date:
         """The day taken as "now" for a question's time words: `as_of`, else the ``as_of`` setting, else today."""

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 __all__ = [
     "DaySpan",
     "TimeMention",
+    "date_spans",
     "day_number",
     "find_time_expressions",
     "parse_published",
     "parse_typed_day",
+    "scan_times",
     "sentence_day",
 ]
 
@@ -146,8 +148,9 @@ def day_number(published: str | dt.date | None) -> int | None:
 # What a sentence or a question says about when: "am 17. Juni", "17.6.2020", "am Mittwoch", "gestern",
 # "vor zwei Wochen", "vergangene Woche", "Mitte März", "im Juni 2020", "2020" (German and English), each
 # resolved against an anchor day (the article's publication day, or "now" for a question). News writes
-# its events in these words, so a sentence's own day comes from them (`sentence_day`), and a question's
-# window (`question_window` in `assistant.timeline.windows`) too.
+# its events in these words, so a sentence's own day comes from them (`sentence_day`), a question's window
+# (`question_time` in `assistant.timeline.questions`) too, and the answer to "wann" (`date_spans`): all through
+# the one scanner, `scan_times`.
 
 
 @dataclass(frozen=True)
@@ -184,13 +187,16 @@ class DaySpan:
 class TimeMention:
     """One time expression found in a text: where it stands, what it means, and how it was used.
 
-    `kind` is ``day``, ``week``, ``month``, ``year`` or ``range`` (a stretch such as "in den letzten drei Tagen"),
-    `relation` is ``at``, ``since`` (from then on) or ``until``; `recent` marks words such as "zuletzt".
+    `kind` is ``day``, ``week``, ``month``, ``year``, ``range`` (a stretch such as "in den letzten drei Tagen"),
+    or one that names no days: ``time`` (of day: "um kurz nach zwei Uhr"), ``decade`` ("in den 1990er Jahren"),
+    ``century``, ``number_year`` (a year standing alone: "2019", as likely a count). `span` is the days it means,
+    resolved against the reference day; None without one, or for a kind that names no days. `relation` is ``at``,
+    ``since`` (from then on) or ``until``.
     """
 
     start: int
     end: int
-    span: DaySpan
+    span: DaySpan | None
     kind: str
     relation: str = "at"
 
@@ -311,6 +317,26 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("this_unit", re.compile(rf"\b(?P<which>{_WHICH_UNIT})\s+(?P<unit>{_UNIT_WORD})(?!\w)", re.IGNORECASE)),
 ]
+_DAY_WORDS = r"eins|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|halb|viertel"
+_PATTERNS += [
+    (
+        "time",
+        re.compile(
+            rf"\b(?:um\s+)?(?:kurz\s+)?(?:nach|vor)?\s*(?:\d{{1,2}}(?::\d{{2}})?|{_DAY_WORDS})\s+uhr"
+            r"(?:\s+(?:morgens|abends|früh))?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("time", re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)\b", re.IGNORECASE)),
+    ("time", re.compile(r"\b\d{1,2}:\d{2}\b")),
+    ("decade", re.compile(r"\b(?:1[6-9]|20)\d0er(?:\s+[Jj]ahren?)?\b")),
+    ("century", re.compile(r"\b\d{1,2}\.\s+[Jj]ahrhunderts?\b")),
+    ("number_year", re.compile(r"\b(?:1[6-9]|20)\d\d\b")),
+]
+"""Forms that name no days (a time of day, a decade, a century, a year standing alone, which is as often a
+count): an answer to "wann" may be one, a sentence is not dated by them."""
+_DAYLESS = frozenset({"time", "decade", "century", "number_year"})
+
 _NOT_A_DAY = re.compile(r"(?:Welt|Bild|Tagesspiegel|FAZ|Frankfurter Allgemeine)\s+am\s+$")
 _FUTURE = re.compile(r"\b(?:wird|werden|soll|sollen|will|shall|plant|planen|geplant|would|is\s+due)\b")
 _PAST = re.compile(
@@ -328,36 +354,48 @@ _LAST = ("vergangene", "letzte", "vorige", "last", "past", "previous")
 _NEXT = ("kommende", "nächste", "next", "coming")
 
 
-def find_time_expressions(text: str, anchor: dt.date) -> list[TimeMention]:
-    """Every time expression in `text`, in order, resolved against `anchor` (overlaps: the longest wins).
-
-    Named apart from the plain finder of written dates (`date_spans`): this one resolves what needs a
-    reference day ("am Mittwoch", "vor zwei Wochen", "Mitte März") as well."""
+def scan_times(text: str, anchor: dt.date | None = None) -> list[TimeMention]:
+    """Every time expression in `text`, in order, not overlapping (the longest wins), each with the days it means
+    resolved against `anchor` ("am Mittwoch", "vor zwei Wochen", "Mitte März" need it): the one scanner of time
+    words, for dating sentences and questions and for marking the answer to "wann". Without `anchor` every span
+    is None; whether words are a time expression does not depend on it ("Welt am Sonntag" never is)."""
     found: list[TimeMention] = []
     taken: list[tuple[int, int]] = []
-    candidates: list[tuple[int, int, str, re.Match[str]]] = []
-    for kind, pattern in _PATTERNS:
+    candidates: list[tuple[int, int, int, str, re.Match[str]]] = []
+    for order, (kind, pattern) in enumerate(_PATTERNS):
         for match in pattern.finditer(text):
-            candidates.append((match.start(), -(match.end() - match.start()), kind, match))
-    for start, _, kind, match in sorted(candidates, key=lambda c: (c[0], c[1])):
+            if match.end() > match.start():
+                candidates.append((match.start(), -(match.end() - match.start()), order, kind, match))
+    for start, _, _, kind, match in sorted(candidates, key=lambda c: c[:3]):
         if any(start < end and match.end() > begin for begin, end in taken):
             continue
         mention = _resolve(kind, match, text, anchor)
         if mention is not None:
             found.append(mention)
             taken.append((match.start(), match.end()))
-    return sorted(found, key=lambda m: m.start)
+    return found
 
 
-def _resolve(kind: str, m: re.Match[str], text: str, anchor: dt.date) -> TimeMention | None:
+def find_time_expressions(text: str, anchor: dt.date) -> list[TimeMention]:
+    """The time expressions of `text` that name days, resolved against `anchor` (`scan_times`' resolved ones)."""
+    return [m for m in scan_times(text, anchor) if m.span is not None]
+
+
+_PLACEHOLDER = dt.date(2000, 6, 15)
+"""Resolved against when no reference day is given: only to learn whether words are a time expression."""
+
+
+def _resolve(kind: str, m: re.Match[str], text: str, anchor: dt.date | None) -> TimeMention | None:
+    if kind in _DAYLESS:
+        return TimeMention(m.start(), m.end(), None, kind, _relation_before(text, m.start()))
     try:
-        span_kind = _RESOLVERS[kind](m, text, anchor)
+        span_kind = _RESOLVERS[kind](m, text, anchor or _PLACEHOLDER)
     except (ValueError, OverflowError):
         return None
     if span_kind is None:
         return None
     span, what = span_kind
-    return TimeMention(m.start(), m.end(), span, what, _relation_before(text, m.start()))
+    return TimeMention(m.start(), m.end(), span if anchor else None, what, _relation_before(text, m.start()))
 
 
 _RELATION_BEFORE = re.compile(
@@ -566,38 +604,37 @@ def _parse_anchor(published: str | None) -> dt.date | None:
 
 # --------------------------------------------------------------------------- days and times named in a text
 
-_SPAN_MONTHS = (
-    r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    r"january|february|march|may|june|july|october|december|"
-    r"jan|feb|mär|apr|jun|jul|aug|sept?|okt|oct|nov|dez|dec"
-)
-_SPAN_WEEKDAYS = (
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-)
-_SPAN_NUMBER_WORDS = r"eins|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|halb|viertel"
-_SPAN_PATTERNS = [
-    rf"\d{{1,2}}\.\s*(?:{_SPAN_MONTHS})\.?(?:\s+\d{{4}})?",  # 15. Februar (2020)
-    r"\d{1,2}\.\s?\d{1,2}\.(?:\s?\d{2,4})?",  # 22.06.2020, 22.6.
-    r"\d{4}-\d{2}-\d{2}",
-    rf"(?:{_SPAN_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?",  # June 15(, 2020)
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_SPAN_MONTHS})(?:\s+\d{{4}})?",  # 15 June 2020
-    rf"(?:{_SPAN_MONTHS})\s+(?:19|20)\d\d",  # September 2018
-    rf"(?:(?:am|on|seit|bis|ab)\s+)?(?:{_SPAN_WEEKDAYS})(?:abend|morgen|mittag|nachmittag|vormittag)?",
-    rf"(?:um\s+)?(?:kurz\s+)?(?:nach|vor)?\s*(?:\d{{1,2}}(?::\d{{2}})?|{_SPAN_NUMBER_WORDS})\s+uhr(?:\s+(?:morgens|abends|früh))?",
-    r"\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)\b",
-    r"\d{1,2}:\d{2}",
-    r"(?:(?:im|in|seit|bis|ab|since|until|in)\s+(?:dem\s+)?(?:jahr\s+)?)(?:19|20)\d\d",  # im Jahr 2018, seit 2018
-    r"(?:gestern|vorgestern|heute|morgen|yesterday|today|tomorrow)",
-    rf"(?:anfang|mitte|ende|early|mid|late)\s+(?:{_SPAN_MONTHS})",
-    r"(?:1[6-9]|20)\d\d(?:er(?:\s+jahren?)?)?",  # a year on its own (1879; 1553 is likelier a count), a decade
-    r"\d{1,2}\.\s+jahrhunderts?",
-]
-_DAY_SPAN = re.compile(r"\b(?:" + "|".join(_SPAN_PATTERNS) + r")\b", re.IGNORECASE)
-
 
 def date_spans(text: str) -> list[tuple[int, int]]:
     """Where `text` names a day, a month or year, or a time of day ("am 15. Februar", "September 2018", "um
-    kurz nach zwei Uhr morgens", "on Monday"): (start, end) offsets, in order, not overlapping. What the
-    answerer looks for when a question asks "wann" or "an welchem Tag"."""
-    return [(m.start(), m.end()) for m in _DAY_SPAN.finditer(text) if m.group().strip()]
+    kurz nach zwei Uhr morgens", "on Monday"): (start, end) offsets, in order, not overlapping (`scan_times`
+    without a reference day; a weekday or a year with the word that leads it, "am Montag", "im Jahr 1979": the
+    answer says them so). What the answerer looks for when a question asks "wann" or "an welchem Tag"."""
+    spans = []
+    for mention in scan_times(text):
+        start, words = mention.start, text[mention.start : mention.end]
+        lead = _WEEKDAY_LEAD if _WEEKDAY_WORD.match(words) else _YEAR_LEAD if _YEAR_WORD.fullmatch(words) else None
+        if lead is not None and (m := lead.search(text, max(0, start - 20), start)):
+            start = m.start()
+        end = mention.end
+        if mention.kind == "day" and (year := _OLD_YEAR.match(text, end)):  # "am 12. Mai 1705"
+            end = year.end()
+        spans.append((start, end))
+    return _joined(spans)
+
+
+def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order, one swallowed by the one before it dropped (a year taken into "12. Mai 1705")."""
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end))
+    return kept
+
+
+_WEEKDAY_WORD = re.compile(_WEEKDAY)
+_YEAR_WORD = re.compile(r"(?:19|20)\d\d")
+_OLD_YEAR = re.compile(r",?\s+\d{4}\b")
+_WEEKDAY_LEAD = re.compile(r"\b(?:am|on|seit|bis|ab)\s+$", re.IGNORECASE)
+_YEAR_LEAD = re.compile(r"\b(?:im|in|seit|bis|ab|since|until)\s+(?:dem\s+)?(?:jahr\s+)?$", re.IGNORECASE)

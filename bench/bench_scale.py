@@ -21,12 +21,14 @@ does only that, on an index built before (it only answers questions: no article 
     python bench/bench_scale.py                                 # 1,000, 10,000 and 100,000 articles
     python bench/bench_scale.py --sizes 1000 --encoder real     # the bundled model
     python bench/bench_scale.py --sizes 1000 --serve            # and the chat server's memory
+    python bench/bench_scale.py --sizes 1000,10000 --timelines 20  # and timelines, date tagging
     python bench/bench_scale.py --serve-probe DIR --size 100000 # the chat server on an index built before
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import json
 import random
@@ -40,6 +42,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,7 +106,8 @@ def source_sentences() -> list[list[str]]:
 
 
 def make_article(k: int, pool: list[list[str]]) -> Article:
-    """Article k: one source article's sentences, every third swapped for another article's, and a dateline."""
+    """Article k: one source article's sentences, every third swapped for another article's, and a dateline; it
+    is published on one of two years' days, so its sentences are dated as a news archive's are."""
     from assistant import Article
 
     rng = random.Random(k)
@@ -111,7 +115,11 @@ def make_article(k: int, pool: list[list[str]]) -> Article:
     other = pool[rng.randrange(len(pool))]
     sentences = [other[rng.randrange(len(other))] if n % 3 == 2 else s for n, s in enumerate(base)]
     text = f"Meldung {k}. " + " ".join(sentences)
-    return Article(id=f"bench/{k:06d}", text=text, title=f"Meldung {k}", source=f"Quelle {k % 17}")
+    published = (FIRST_DAY + dt.timedelta(days=k % 730)).isoformat()
+    return Article(id=f"bench/{k:06d}", text=text, title=f"Meldung {k}", source=f"Quelle {k % 17}", published=published)
+
+
+FIRST_DAY = dt.date(2019, 1, 1)
 
 
 def questions(pool: list[list[str]], count: int, limit: int) -> list[str]:
@@ -125,6 +133,13 @@ def questions(pool: list[list[str]], count: int, limit: int) -> list[str]:
             start = rng.randrange(len(words) - 5)
             out.append("Was ist mit " + " ".join(words[start : start + 6]).strip(".,;:") + "?")
     return out
+
+
+def development_questions(pool: list[list[str]], count: int, limit: int) -> list[str]:
+    """ "Wie hat sich … entwickelt?" around pieces of indexed sentences: what a timeline answers."""
+    return [
+        f"Wie hat sich {q.removeprefix('Was ist mit ').rstrip('?')} entwickelt?" for q in questions(pool, count, limit)
+    ]
 
 
 # --- one size, in a new process ---------------------------------------------------------------------
@@ -142,21 +157,61 @@ def probe(index_dir: Path, size: int, args: argparse.Namespace) -> dict:
         start = time.perf_counter()
         assistant.ask(question)
         seconds.append(time.perf_counter() - start)
+    timelines = timeline_seconds(assistant, pool, size, args.timelines) if args.timelines else {}
     adds, deletes = add_and_delete(assistant, pool, size, args)
     rss, peak = memory_mb()  # before `close`, which frees the vector index: what a server that answered holds
     assistant.close()
     wall = [w for w, _ in adds]
+    dating = dating_seconds(pool, size, args) if args.timelines else {}
+    return (
+        timelines
+        | dating
+        | {
+            "ask_p50_ms": 1000 * float(np.percentile(seconds, 50)),
+            "ask_p95_ms": 1000 * float(np.percentile(seconds, 95)),
+            "add_median_s": statistics.median(wall),
+            "add_mean_s": statistics.mean(wall),
+            "add_max_s": max(wall),
+            "add_cpu_median_s": statistics.median(c for _, c in adds),
+            "delete_median_s": statistics.median(deletes),
+            "rss_mb": rss,
+            "peak_mb": peak,
+        }
+    )
+
+
+def timeline_seconds(assistant: Assistant, pool: list[list[str]], size: int, count: int) -> dict:
+    """p50/p95 of `Assistant.timeline` (a warm process) for development questions about indexed articles."""
+    asked = development_questions(pool, count + 2, size)
+    for question in asked[:2]:
+        assistant.timeline(question)
+    seconds, entries = [], []
+    for question in asked[2:]:
+        start = time.perf_counter()
+        entries.append(len(assistant.timeline(question).entries))
+        seconds.append(time.perf_counter() - start)
     return {
-        "ask_p50_ms": 1000 * float(np.percentile(seconds, 50)),
-        "ask_p95_ms": 1000 * float(np.percentile(seconds, 95)),
-        "add_median_s": statistics.median(wall),
-        "add_mean_s": statistics.mean(wall),
-        "add_max_s": max(wall),
-        "add_cpu_median_s": statistics.median(c for _, c in adds),
-        "delete_median_s": statistics.median(deletes),
-        "rss_mb": rss,
-        "peak_mb": peak,
+        "timeline_p50_ms": 1000 * float(np.percentile(seconds, 50)),
+        "timeline_p95_ms": 1000 * float(np.percentile(seconds, 95)),
+        "timeline_entries": statistics.median(entries),
     }
+
+
+def dating_seconds(pool: list[list[str]], size: int, args: argparse.Namespace) -> dict:
+    """Date tagging alone (`sentence_day` on every sentence, what the indexer runs per sentence) for the
+    articles one measured addition adds: CPU seconds per addition, to set beside the addition's CPU seconds."""
+    from assistant.dates import sentence_day
+
+    articles = [make_article(10_000_000 + size + n, pool) for n in range(args.add)]
+    spans = [(s, a.published) for a in articles for s in _SENTENCE.split(a.text)]
+    best = min(_timed(lambda: [sentence_day(s, p) for s, p in spans]) for _ in range(3))
+    return {"dating_s_per_add": best, "dated_sentences_per_add": len(spans)}
+
+
+def _timed(work: Callable[[], object]) -> float:
+    start = time.process_time()
+    work()
+    return time.process_time() - start
 
 
 def add_and_delete(
@@ -336,6 +391,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="measured additions per size")
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--encoder", choices=["hashing", "real"], default="hashing")
+    parser.add_argument("--timelines", type=int, default=0, help="also time this many timelines and date tagging")
     parser.add_argument("--batch", type=int, default=2000, help="articles per indexing run while growing")
     parser.add_argument("--work", type=Path, help="index folder to grow (default: a temporary one, deleted)")
     parser.add_argument("--serve", action="store_true", help="also measure the chat server at each size")
@@ -381,7 +437,7 @@ def run(sizes: list[int], index_dir: Path, args: argparse.Namespace) -> list[dic
         built = size
         command = [sys.executable, __file__, "--probe", str(index_dir), "--size", str(size)]
         command += ["--add", str(args.add), "--rounds", str(args.rounds), "--questions", str(args.questions)]
-        command += ["--encoder", args.encoder]
+        command += ["--encoder", args.encoder, "--timelines", str(args.timelines)]
         result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)  # its errors show
         row |= json.loads(result.stdout.strip().splitlines()[-1])
         if args.serve:
@@ -413,11 +469,30 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
     if args.serve:
         print()
         print_serve_table(rows, args)
+    if args.timelines:
+        print_timeline_table(rows, args)
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         for what in ("add_median_s", "add_cpu_median_s"):
             ratio = last[what] / first[what]
             print(f"adding {args.add} at {last['articles']:,} / at {first['articles']:,}: {ratio:.2f}x ({what})")
+
+
+def print_timeline_table(rows: list[dict], args: argparse.Namespace) -> None:
+    """Timelines and date tagging beside the growth table."""
+    print(f"\ntimelines ({args.timelines} development questions, warm) and date tagging of {args.add} added articles\n")
+    print(
+        "| articles | timeline p50 / p95 ms | entries (median) | dating CPU s per add (sentences) | add CPU s | share |"
+    )
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        share = r["dating_s_per_add"] / r["add_median_s"]
+        print(
+            f"| {r['articles']:,} | {r['timeline_p50_ms']:.0f} / {r['timeline_p95_ms']:.0f} "
+            f"| {r['timeline_entries']:.0f} "
+            f"| {r['dating_s_per_add']:.3f} ({r['dated_sentences_per_add']}) | {r['add_cpu_median_s']:.3f} "
+            f"| {share:.3f} |"
+        )
 
 
 def print_serve_table(rows: list[dict], args: argparse.Namespace) -> None:

@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from assistant.dates import DaySpan, find_time_expressions, sentence_day
+from assistant.dates import DaySpan, date_spans, find_time_expressions, scan_times, sentence_day
+from assistant.timeline.questions import question_time
 
 THU = "2020-06-18"  # a Thursday
 SAT = "2020-09-12"  # a Saturday
@@ -119,7 +120,33 @@ def test_since_and_until_are_marked() -> None:
     assert [m.relation for m in mentions] == ["since", "until"]
 
 
+def test_one_scanner_marks_answers_and_resolves_days() -> None:
+    """`scan_times` finds the same expressions with or without a reference day; only with one do they get days.
+    A time of day or a decade is an answer to "wann" but dates no sentence."""
+    text = "Am Mittwoch um 10 Uhr, vor zwei Wochen und in den 1990er Jahren; die Welt am Sonntag schrieb es."
+    blind, anchored = scan_times(text), scan_times(text, dt.date(2020, 6, 18))
+    assert [(m.start, m.end) for m in blind] == [(m.start, m.end) for m in anchored]
+    assert all(m.span is None for m in blind)
+    said = {text[m.start : m.end]: m for m in anchored}
+    assert set(said) == {"Mittwoch", "um 10 Uhr", "vor zwei Wochen", "1990er Jahren"}  # the newspaper is no day
+    assert said["Mittwoch"].span == DaySpan.day(dt.date(2020, 6, 17))
+    assert said["um 10 Uhr"].span is None and said["1990er Jahren"].kind == "decade"
+    assert [text[a:b] for a, b in date_spans(text)] == ["Am Mittwoch", "um 10 Uhr", "vor zwei Wochen", "1990er Jahren"]
+    assert [(m.start, m.end) for m in find_time_expressions(text, dt.date(2020, 6, 18))] == [
+        (m.start, m.end) for m in anchored if m.span is not None
+    ]
+
+
 def test_json_shape_of_days_and_spans() -> None:
     assert DaySpan.day(dt.date(2020, 6, 17)).to_json() == "2020-06-17"
     assert DaySpan(dt.date(2020, 6, 1), dt.date(2020, 6, 30)).to_json() == {"start": "2020-06-01", "end": "2020-06-30"}
     assert DaySpan.from_numbers(20200601, 20200630).numbers() == (20200601, 20200630)
+
+
+def test_a_question_s_window_comes_from_the_same_scanner() -> None:
+    now = dt.date(2020, 10, 1)
+    asked = question_time("Was geschah 2020 bei Wirecard?", now)  # a year standing alone is the year asked
+    assert asked.window == DaySpan(dt.date(2020, 1, 1), dt.date(2020, 12, 31)) and "2020" not in asked.searched
+    since = question_time("Was ist seit dem 1. September in Moria passiert?", now)
+    assert since.window == DaySpan(dt.date(2020, 9, 1), now) and "September" not in since.searched
+    assert question_time("Wer leitet Wirecard?", now).window is None

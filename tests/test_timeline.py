@@ -78,6 +78,8 @@ def test_a_timeline_tells_the_story_in_time_order_verbatim(bridge: Assistant) ->
     closure = next(e for e in timeline.entries if e.day == DaySpan.day(dt.date(2024, 3, 6)))
     outlets = {closure.quotes[0].source, *closure.also_in}
     assert outlets == {"bote.de", "kurier.de"}  # one entry, the other outlet named once
+    # the picture counts the story's articles, not every retrieved passage (the weather, the football)
+    assert timeline.articles_per_day == {"2024-03-07": 2, "2024-03-15": 1, "2024-04-02": 1}
     assert len(bridge.timeline(QUESTION, max_entries=1).entries) == 1
 
 

@@ -27,13 +27,15 @@ RELEVANT_BELOW_BEST = 0.08
 """A sentence counts for a day when its similarity to the question is at most this far below the best one's."""
 EXPLICIT_WEIGHT = 1.0
 """What a sentence naming its day ("am Mittwoch", "am 17. Juni") adds to that day's score."""
-IMPLICIT_WEIGHT = 0.3
+IMPLICIT_WEIGHT = 0.15
 """What a sentence that names no day adds to its publication day's score (the day after is news of the day
-before as often as not, so it counts for less than a sentence that names its day)."""
+before as often as not, and a story's background is repeated on every day, so it counts for much less than a
+sentence that names its day)."""
 ARTICLE_WEIGHT = 1.0
 """What each relevant article published on a day adds to that day's score."""
-NEIGHBOUR_DISCOUNT = 0.4
-"""What a day's score is multiplied by once the day before or after it is on the timeline."""
+NEIGHBOUR_DISCOUNT = 0.6
+"""What a day's score is multiplied by once the day before or after it is on the timeline (news often has events
+on consecutive days: a fire, the next day's decision)."""
 SAME_DAY_BONUS = 0.1
 """Preference for telling a day with a sentence of an article published that day (the day's own report)."""
 SAME_EVENT = 0.9
@@ -64,6 +66,14 @@ class _Sentence:
         )
 
 
+@dataclass(frozen=True)
+class Built:
+    """A timeline's entries and the story they were chosen from: its articles per publication day."""
+
+    entries: list[TimelineEntry]
+    articles_per_day: dict[str, int]
+
+
 def build_entries(
     passages: Sequence[Passage],
     sentences: Mapping[str, Sequence[SentenceRecord]],
@@ -73,9 +83,22 @@ def build_entries(
     max_entries: int = MAX_ENTRIES,
 ) -> list[TimelineEntry]:
     """The timeline's entries, in time order, from the retrieved passages and their dated sentences."""
+    return build_timeline(passages, sentences, query_vector, window=window, max_entries=max_entries).entries
+
+
+def build_timeline(
+    passages: Sequence[Passage],
+    sentences: Mapping[str, Sequence[SentenceRecord]],
+    query_vector: np.ndarray,
+    *,
+    window: DaySpan | None = None,
+    max_entries: int = MAX_ENTRIES,
+) -> Built:
+    """The entries, in time order, and the story's articles per day: those with a sentence relevant enough to
+    count for a day (not every retrieved passage: the 200 best passages hold much that is not the story)."""
     candidates = _relevant(_dated(passages, sentences, query_vector, window))
     if not candidates:
-        return []
+        return Built([], {})
     by_day: dict[dt.date, list[_Sentence]] = defaultdict(list)
     earliest = min(d for s in candidates if (d := _day_of(s.passage.published)) is not None)
     for sentence in candidates:
@@ -84,7 +107,8 @@ def build_entries(
     scores = _day_scores(candidates, by_day)
     chosen = _best_days(scores, max_entries)
     entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]
-    return [entry for entry in entries if entry is not None]
+    story = [s.passage for s in candidates]
+    return Built([entry for entry in entries if entry is not None], articles_per_day(story))
 
 
 def _dated(
@@ -168,7 +192,8 @@ def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry 
 
 
 def articles_per_day(passages: Sequence[Passage]) -> dict[str, int]:
-    """How many of the story's articles appeared on each day (the small picture beside a timeline)."""
+    """How many articles of `passages` appeared on each day (the small picture beside a timeline: `build_timeline`
+    passes the story's own)."""
     seen: dict[str, str] = {}
     for passage in passages:
         if passage.published:

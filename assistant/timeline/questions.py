@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answering.retrieval import SearchFilter
-from assistant.dates import DaySpan, find_time_expressions
+from assistant.dates import DaySpan, scan_times
 
 _DEVELOPMENT = re.compile(
     r"\bwie\s+(?:hat|haben)\s+sich\b.*\bentwickelt\b|\bwie\s+entwickelte[n]?\s+sich\b|\bentwicklung\s+(?:von|der|des|bei|im)\b"
@@ -32,7 +32,6 @@ _RECENT = re.compile(
     r"|newest|current(?:ly)?)\b",
     re.IGNORECASE,
 )
-_BARE_YEAR = re.compile(r"(?<![\d.,])(?P<year>(?:19|20)\d\d)(?![\d.,]\d)")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:im\s+Jahr|im|in|am|seit\s+dem|seit\s+den|seit|ab\s+dem|ab|bis\s+zum|bis\s+zur|bis|vom|von|on|since|until"
     r"|during|in\s+den|in\s+the|over\s+the|im\s+Laufe\s+de[rs])\s+$",
@@ -70,11 +69,11 @@ def topic_of(question: str) -> str:
 def question_time(question: str, now: dt.date) -> QuestionTime:
     """The window of days `question` asks about, resolved against `now` ("seit dem 1. März" is 1 March to now,
     "letzte Woche" last calendar week, "in den letzten drei Tagen" the three days before now, "2020" the year)."""
-    mentions = find_time_expressions(question, now)
+    found = scan_times(question, now)
+    mentions = [(m, m.span) for m in found if m.span is not None]
     first, last = dt.date.min, dt.date.max
     cut: list[tuple[int, int]] = []
-    for mention in mentions:
-        span = mention.span
+    for mention, span in mentions:
         if mention.relation == "since":
             first, last = max(first, span.first), min(last, now)
         elif mention.relation == "until":
@@ -82,11 +81,11 @@ def question_time(question: str, now: dt.date) -> QuestionTime:
         else:
             first, last = max(first, span.first), min(last, span.last)
         cut.append((mention.start, mention.end))
-    if not mentions:
-        for m in _BARE_YEAR.finditer(question):
-            year = int(m["year"])
+    if not mentions:  # "Was geschah 2020 bei Wirecard?": a year standing alone is the year in a question
+        for bare in (m for m in found if m.kind == "number_year"):
+            year = int(question[bare.start : bare.end])
             first, last = max(first, dt.date(year, 1, 1)), min(last, dt.date(year, 12, 31))
-            cut.append((m.start(), m.end()))
+            cut.append((bare.start, bare.end))
     recent = False
     for m in _RECENT.finditer(question):
         recent = True
