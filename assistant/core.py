@@ -38,8 +38,9 @@ from assistant.errors import (
     InvalidInputError,
     ModelMismatchError,
 )
-from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback, recover
+from assistant.indexing.indexer import Indexer, IndexReport, recover
 from assistant.indexing.keyword_index import KeywordIndex
+from assistant.indexing.progress import ProgressCallback
 from assistant.indexing.records import Records
 from assistant.indexing.server_records import ServerRecords, server_writer_turn, shared_client
 from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn, writer_turn_if_free

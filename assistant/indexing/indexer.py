@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,31 +19,16 @@ import numpy as np
 
 from assistant.articles import Article, Refusal
 from assistant.chunking import Span, split_sentences
-from assistant.dates import day_number, sentence_day
-from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS, ChunkRecord, Records, SentenceRecord
+from assistant.dates import day_number
+from assistant.indexing.migrations import sentence_days, upgrade
+from assistant.indexing.progress import ProgressCallback
+from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
 from assistant.indexing.store import StoredChunk
 from assistant.ingest.files import article_id_for
 from assistant.ingest.loading import FileFields, load_paths
 from assistant.language import article_language
 from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder, VectorStore
-
-
-class Phase(StrEnum):
-    """A step of an indexing run that is not its articles: reported on the progress callback in place of an
-    article id, so a caller tells them apart by type (``isinstance(what, Phase)``), not by a special string."""
-
-    LANGUAGE_TAGS = "language tags"
-    """The chunks of an index made before chunks carried their article's language get it, once."""
-
-    SENTENCE_DAYS = "sentence days"
-    """The sentences of an index made before sentences carried the day they speak about get it, once."""
-
-
-ProgressCallback = Callable[[int, int, str], None]
-"""Called as ``progress(done, total, what)`` while articles are indexed (records of a record file count one
-each; while a file is streamed, `total` is what was read so far): `what` is the last article's id, or a `Phase`
-for a step that counts something else."""
 
 ArticleStream = Callable[..., Iterable[Article | Refusal | FileFields]]
 """`assistant.ingest.loading.iter_paths`: articles, refusals and each record file's fields as they are read,
@@ -55,8 +39,6 @@ log = logging.getLogger(__name__)
 
 KEYWORD_EVERY = 30.0
 """Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
-LANGUAGES_TAGGED = "chunk_languages"
-"""Records flag: every chunk in the store carries its article's language (see `Indexer.tag_languages`)."""
 
 
 @dataclass
@@ -174,72 +156,6 @@ class Indexer:
         """Delete vectors a killed run left behind (pending and not current); return how many."""
         return recover(self.records, self.store)
 
-    def tag_languages(self, progress: ProgressCallback | None = None, batch: int = 500) -> int:
-        """Give every chunk of an index made before chunks carried their article's language that language, once
-        (a records flag says it is done), so retrieval can search each language of an older index too; about a
-        second per thousand articles, shown on `progress` as `Phase.LANGUAGE_TAGS`. Returns how many articles were
-        tagged."""
-        if self.records.get_meta(LANGUAGES_TAGGED) == "1":
-            return 0
-        articles = self.records.counts()[0]
-        if articles:
-            log.info("tagging the chunks of %d articles with their language (once, for an older index)", articles)
-        tagged = 0
-        pending: list[Article] = []
-        for article in self.records.articles():
-            pending.append(article)
-            if len(pending) == batch:
-                tagged += self._tag(pending)
-                pending = []
-                if progress:
-                    progress(tagged, articles, Phase.LANGUAGE_TAGS)
-        tagged += self._tag(pending)
-        if progress and tagged:
-            progress(tagged, articles, Phase.LANGUAGE_TAGS)
-        self.records.set_meta(LANGUAGES_TAGGED, "1")
-        return tagged
-
-    def _tag(self, articles: list[Article]) -> int:
-        """One store write per language for a batch of articles (a write per article took 24 ms each), then
-        the record of their languages."""
-        languages = {article.id: article_language(article.text) for article in articles}
-        by_language: dict[str, list[str]] = {}
-        for article_id, language in languages.items():
-            by_language.setdefault(language, []).extend(c.id for c in self.records.chunks_of(article_id))
-        if by_language:
-            with self.store.writing() as store:
-                for language, ids in by_language.items():
-                    store.set_language(ids, language)
-        self.records.set_languages(languages)
-        return len(articles)
-
-    def date_sentences(self, progress: ProgressCallback | None = None, batch: int = 200) -> int:
-        """Give every sentence of an index made before sentences carried their day (or dated by other rules)
-        that day, once (a records flag names the rules it was dated by; a run killed halfway starts again, as each
-        batch is one transaction that only writes what the text determines). Returns how many articles were dated."""
-        if self.records.get_meta(SENTENCE_DAYS) == DATING_VERSION:
-            return 0
-        articles = self.records.counts()[0]
-        dated = 0
-        rows: list[tuple[str, int, int, int]] = []
-        for article in self.records.articles():
-            chunk_ids = [c.id for c in self.records.chunks_of(article.id)]
-            for sentences in self.records.sentence_days(chunk_ids).values():
-                for s in sentences:
-                    if (day := sentence_days(article, s.start, s.end)) is not None:
-                        rows.append((s.chunk_id, s.start, *day))
-            dated += 1
-            if dated % batch == 0:
-                self.records.set_sentence_days(rows)
-                rows = []
-                if progress:
-                    progress(dated, articles, Phase.SENTENCE_DAYS)
-        self.records.set_sentence_days(rows)
-        if progress and dated:
-            progress(dated, articles, Phase.SENTENCE_DAYS)
-        self.records.set_meta(SENTENCE_DAYS, DATING_VERSION)
-        return dated
-
     def index(
         self,
         items: Iterable[str | Path | Article],
@@ -249,8 +165,7 @@ class Indexer:
     ) -> IndexReport:
         """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
         self.recover()
-        self.tag_languages(progress)
-        self.date_sentences(progress)
+        upgrade(self.records, self.store, self.keyword_index, progress)  # an index from an earlier version, once
         if self.stories is not None:  # articles a killed run committed without their story
             self.stories.catch_up(self.records, self.store)
         items = list(items)
@@ -483,12 +398,6 @@ def _exists(path: Path) -> bool:
         return path.exists()
     except OSError:
         return True  # cannot tell: treat the other file as still there
-
-
-def sentence_days(article: Article, start: int, end: int) -> tuple[int, int] | None:
-    """The (first, last) day numbers the sentence ``article.text[start:end]`` speaks about; None when undated."""
-    span = sentence_day(article.text[start:end], article.published)
-    return span.numbers() if span is not None else None
 
 
 def chunk_metadata(article: Article, chunk: ChunkRecord, language: str) -> dict[str, Any]:

@@ -26,9 +26,8 @@ import numpy as np
 
 from assistant.answers import Passage
 from assistant.articles import Article
+from assistant.indexing.migrations import upgrade_record
 from assistant.language import article_language
-
-SCHEMA_VERSION = "1"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,10 +55,6 @@ CREATE TABLE IF NOT EXISTS keyword_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL, added INTEGER NOT NULL
 );
 """
-SENTENCE_DAYS = "sentence_days"
-"""Meta key: every sentence of an article with a publication day carries the day it speaks about, as dated by the
-rules of version `DATING_VERSION` (other rules: the index is dated again, once)."""
-DATING_VERSION = "2"
 SENTENCE_DTYPES: dict[str, type[np.floating]] = {"float16": np.float16, "float32": np.float32}
 """How sentence vectors are stored: float16 in indexes created since it held the eval, float32 in older ones."""
 
@@ -117,11 +112,10 @@ class Records:
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
         self._db.executescript(_SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        with self.transaction() as db:
-            self.sentence_dtype = _sentence_dtype(db)
-            _start_counting(db)
-            _add_day_columns(db)
+        with self.transaction() as db:  # an older record's own tables are upgraded at once (`migrations`)
+            upgrade_record(db)
+            dtype = db.execute("SELECT value FROM meta WHERE key = 'sentence_dtype'").fetchone()[0]
+        self.sentence_dtype = SENTENCE_DTYPES[dtype]
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -501,33 +495,6 @@ class Records:
     @staticmethod
     def _touch(db: sqlite3.Connection) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('last_changed', ?)", (repr(time.time()),))
-
-
-def _sentence_dtype(db: sqlite3.Connection) -> type[np.floating]:
-    """float16 for a new record; a record that already holds float32 sentence vectors keeps them."""
-    held = db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone()
-    db.execute("INSERT OR IGNORE INTO meta VALUES ('sentence_dtype', ?)", ("float32" if held else "float16",))
-    return SENTENCE_DTYPES[db.execute("SELECT value FROM meta WHERE key = 'sentence_dtype'").fetchone()[0]]
-
-
-def _add_day_columns(db: sqlite3.Connection) -> None:
-    """Give an older record's sentences their day columns (empty until `Indexer.date_sentences` fills them);
-    a new record needs no dating (the flag is set at once)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(sentences)")}
-    if "day_first" not in columns:
-        db.execute("ALTER TABLE sentences ADD COLUMN day_first INTEGER")
-        db.execute("ALTER TABLE sentences ADD COLUMN day_last INTEGER")
-    if db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone() is None:
-        db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (SENTENCE_DAYS, DATING_VERSION))
-
-
-def _start_counting(db: sqlite3.Connection) -> None:
-    """Count articles and chunks once (a record from before the counts); from then on every change counts."""
-    if db.execute("SELECT 1 FROM meta WHERE key = 'article_count'").fetchone():
-        return
-    articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [("article_count", articles), ("chunk_count", chunks)])
 
 
 def _count(db: sqlite3.Connection, articles: int, chunks: int) -> None:

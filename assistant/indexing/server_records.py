@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from assistant.articles import Article
-from assistant.dates import sentence_day
 from assistant.errors import StoreUnavailableError
+from assistant.indexing.migrations import LANGUAGES_TAGGED, dated
 from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import Waiting, file_lock, unreachable, writer_turn
 from assistant.indexing.store import never_embed_function, open_client
@@ -50,7 +50,7 @@ LEASE_SECONDS = 30.0
 """How long a writer's lease lasts without renewal (a writer renews it every quarter of that)."""
 SETTLE = 0.3
 """Seconds between writing the lease and reading it back, so two writers that raced see who wrote last."""
-SHARED_META = frozenset({"embedding_model", "chunk_languages"})
+SHARED_META = frozenset({"embedding_model", LANGUAGES_TAGGED})
 """Meta keys that belong to the archive (kept in the server), not to one machine's cache."""
 MARKER, LEASE = "changes", "lease"
 
@@ -226,7 +226,7 @@ class ServerRecords(Records):
             article, digest, chunks = _article_of(row)
             listed = {c.id for c in chunks}
             sentences = sorted(
-                (_dated(article, s) for s in wanted[article.id] if s.chunk_id in listed), key=_sentence_order
+                (dated(article, s) for s in wanted[article.id] if s.chunk_id in listed), key=_sentence_order
             )
             self.clear_pending(super().commit_article(article, digest, chunks, sentences))
 
@@ -339,17 +339,6 @@ def _sentence_meta(article_id: str, sentence: SentenceRecord) -> dict[str, Any]:
     if sentence.day is not None:
         meta["day_first"], meta["day_last"] = sentence.day
     return meta
-
-
-def _dated(article: Article, sentence: SentenceRecord) -> SentenceRecord:
-    """A sentence from the server with its day: as stored, or (stored by an older version) dated on the way
-    into the cache, from the text it stands for."""
-    if sentence.day is not None:
-        return sentence
-    span = sentence_day(article.text[sentence.start : sentence.end], article.published)
-    if span is None:
-        return sentence
-    return SentenceRecord(sentence.chunk_id, sentence.start, sentence.end, sentence.vector, span.numbers())
 
 
 def _sentence_order(sentence: SentenceRecord) -> tuple[str, int]:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import ConfigurationError
+from assistant.indexing.migrations import widen_search
 
 _BATCH = 1000  # Chroma limits the size of one write
 
@@ -106,7 +107,7 @@ class ChromaStore:
             embedding_function=never_embed_function(),
             metadata={"hnsw:space": "cosine", "hnsw:search_ef": SEARCH_EF},
         )
-        _widen_search(self._collection)
+        widen_search(self._collection, SEARCH_EF)  # an older collection searched narrower
 
     def search_breadth(self) -> int:
         """The HNSW search breadth (``ef_search``) the collection uses."""
@@ -181,10 +182,3 @@ class ChromaStore:
                 result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
             )
         ]
-
-
-def _widen_search(collection: Any) -> None:
-    """A collection made before `SEARCH_EF` searched narrower: widen it once (a setting of the collection,
-    kept in the store, so every process that opens it afterwards searches as wide)."""
-    if collection.configuration["hnsw"]["ef_search"] < SEARCH_EF:
-        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
