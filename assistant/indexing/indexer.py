@@ -3,7 +3,8 @@
 For each article its content hash decides: same hash, nothing; new hash, its chunks are replaced; gone
 from a folder being synced, its chunks are deleted. Chunks whose text did not change keep their vectors
 (nothing is embedded twice). The write order (records pending -> vector store -> records commit -> old
-vectors deleted) means a run killed at any point is repaired by the next one (`Indexer.recover`).
+vectors deleted) means a run killed at any point is repaired by the next one (`recover`, in the writer's turn:
+`writer.IndexWriter`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from assistant.articles import Article, Refusal
 from assistant.chunking import Span, split_sentences
 from assistant.dates import day_number
-from assistant.indexing.migrations import sentence_days, upgrade
+from assistant.indexing.migrations import sentence_days
 from assistant.indexing.progress import ProgressCallback
 from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
@@ -152,10 +153,6 @@ class Indexer:
         self.loader = loader
         self.stream = stream  # when given, files are read through it instead of `loader`
 
-    def recover(self) -> int:
-        """Delete vectors a killed run left behind (pending and not current); return how many."""
-        return recover(self.records, self.store)
-
     def index(
         self,
         items: Iterable[str | Path | Article],
@@ -163,31 +160,24 @@ class Indexer:
         sync: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IndexReport:
-        """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
-        self.recover()
-        upgrade(self.records, self.store, self.keyword_index, progress)  # an index from an earlier version, once
-        if self.stories is not None:  # articles a killed run committed without their story
-            self.stories.catch_up(self.records, self.store)
+        """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths. Called in the
+        writer's turn (`IndexWriter.index`), which does the bookkeeping before and after."""
         items = list(items)
         paths = [Path(item) for item in items if not isinstance(item, Article)]
         given = [item for item in items if isinstance(item, Article)]
         report = IndexReport()
         read = _Reading()
         done, rebuilt = 0, time.monotonic()
-        try:
-            for group in _groups(self._articles(paths, given, report, read), self.group_chars):
-                self._index_group(group, report)
-                done += len(group)
-                if progress:
-                    progress(done, read.expected or read.total, group[-1].id)
-                if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
-                    self.keyword_index.update(self.records)  # new articles get keyword scores during long runs
-                    rebuilt = time.monotonic()
-            if sync:
-                self._sync(paths, read.ids | read.refused_files, report)
-        finally:  # even if the run stops (interrupted, store down), what was written is searchable by keyword
-            if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
-                self.keyword_index.update(self.records)
+        for group in _groups(self._articles(paths, given, report, read), self.group_chars):
+            self._index_group(group, report)
+            done += len(group)
+            if progress:
+                progress(done, read.expected or read.total, group[-1].id)
+            if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
+                self.keyword_index.update(self.records)  # new articles get keyword scores during long runs
+                rebuilt = time.monotonic()
+        if sync:
+            self._sync(paths, read.ids | read.refused_files, report)
         return report
 
     def _articles(
@@ -349,13 +339,7 @@ class Indexer:
                 report.deleted.append(article_id)
 
     def delete(self, article_id: str) -> None:
-        """Remove one article and its vectors (crash-safe like every other step)."""
-        with self.store.writing() as store:
-            old = self.records.remove_article(article_id)
-            store.delete(old)
-            self.records.clear_pending(old)
-        if self.stories is not None:
-            self.stories.removed([article_id])
+        delete_article(self.records, self.store, article_id, self.stories)
 
 
 @dataclass
@@ -384,6 +368,16 @@ def recover(records: Records, store: StoreAccess) -> int:
         writing.delete(stale)
         records.clear_pending(pending)
     return len(stale)
+
+
+def delete_article(records: Records, store: StoreAccess, article_id: str, stories: StoryHook | None = None) -> None:
+    """Remove one article and its vectors (crash-safe like every other step), by the writer's turn only."""
+    with store.writing() as writing:
+        old = records.remove_article(article_id)
+        writing.delete(old)
+        records.clear_pending(old)
+    if stories is not None:
+        stories.removed([article_id])
 
 
 def _refusal(article: Article, reason: str) -> Refusal:
