@@ -394,10 +394,10 @@ def _exists(path: Path) -> bool:
         return True  # cannot tell: treat the other file as still there
 
 
-def chunk_metadata(article: Article, chunk: ChunkRecord, language: str) -> dict[str, Any]:
+def chunk_metadata(article: Article, chunk: ChunkRecord, language: str) -> dict[str, str | int]:
     """What the vector store keeps beside each vector: enough to show and filter a passage, and the article's
     language (retrieval searches each language on its own)."""
-    metadata: dict[str, Any] = {
+    metadata: dict[str, str | int] = {
         "article_id": article.id,
         "ordinal": chunk.ordinal,
         "start": chunk.start,
