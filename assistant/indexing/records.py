@@ -15,10 +15,9 @@ thread or process commits articles.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from assistant.answers import Passage
 from assistant.articles import Article
+from assistant.indexing.database import SharedFile
 from assistant.indexing.migrations import upgrade_record
 from assistant.language import article_language
 
@@ -108,9 +108,7 @@ class Records:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._opened_lock = threading.Lock()
+        self._file = SharedFile(path, foreign_keys=True)
         self._db.executescript(_SCHEMA)
         with self.transaction() as db:  # an older record's own tables are upgraded at once (`migrations`)
             upgrade_record(db)
@@ -120,24 +118,10 @@ class Records:
     @property
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (SQLite transactions belong to a connection, questions run in threads)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses no commit; no fsync per commit
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=60000")
-            self._local.db = db
-            with self._opened_lock:
-                self._opened.append(db)
-        return db
+        return self._file.db
 
     def close(self) -> None:
-        with self._opened_lock:
-            for db in self._opened:
-                db.close()
-            self._opened.clear()
-        self._local = threading.local()
+        self._file.close()
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -154,16 +138,9 @@ class Records:
         finally:
             db.execute("COMMIT")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One atomic step: all of it is on disk, or none of it."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        return self._file.transaction()
 
     # --- meta -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.core import Assistant
+from assistant.indexing.database import SharedFile
 from assistant.indexing.server_records import DUMMY, server_errors, shared_client
 from assistant.indexing.store import asked, never_embed_function
 
@@ -69,28 +68,19 @@ class FolderUserStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
+        self._file = SharedFile(self.path, busy_seconds=30, fast_commits=False)  # users' own records: fsync each
+        self._made = False
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
+        if not self._made:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            self._local.db = db
-        return db
+            self._file.db.executescript(_SCHEMA)
+            self._made = True
+        return self._file.db
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        self._db()
+        return self._file.transaction()
 
     def put(self, record: UserRecord) -> None:
         with self._transaction() as db:
