@@ -72,7 +72,7 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
     """A tqdm bar on stderr (shown on a terminal only) driven by the indexer's progress callback."""
     from tqdm import tqdm
 
-    from assistant.indexing.indexer import Phase
+    from assistant.indexing.progress import Phase
 
     bar: dict[str, Any] = {}
 

@@ -13,7 +13,6 @@ import functools
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,12 +37,14 @@ from assistant.errors import (
     InvalidInputError,
     ModelMismatchError,
 )
-from assistant.indexing.indexer import Indexer, IndexReport, ProgressCallback, recover
+from assistant.indexing.indexer import Indexer, IndexReport
 from assistant.indexing.keyword_index import KeywordIndex
+from assistant.indexing.progress import ProgressCallback
 from assistant.indexing.records import Records
-from assistant.indexing.server_records import ServerRecords, server_writer_turn, shared_client
-from assistant.indexing.shared_store import SharedStore, Waiting, writer_turn, writer_turn_if_free
+from assistant.indexing.server_records import ServerRecords, shared_client
+from assistant.indexing.shared_store import SharedStore, Waiting
 from assistant.indexing.store import ChromaStore, open_client
+from assistant.indexing.writer import IndexWriter, clean_interrupted_write
 from assistant.ingest.fetch_cache import WebState
 from assistant.ingest.fetching import FetchPolicy
 from assistant.ingest.files import article_id_for
@@ -225,29 +226,23 @@ class Assistant:
                     "(or set ASSISTANT_INDEX_DIR to the index you meant)"
                 )
             self._records = Records(path)
-            self._clean_interrupted_write(self._records)
+            clean_interrupted_write(self.index_dir, self._records, self._store_access())
         return self._records
-
-    def _clean_interrupted_write(self, records: Records) -> None:
-        """The vectors a killed writer left go as soon as a process opens the index (not at the next write), when
-        no writer runs now (a running one cleans them itself). The server's record sweeps at its next write."""
-        if not records.pending():
-            return
-        with writer_turn_if_free(self.index_dir) as mine:
-            if mine and records.pending():
-                removed = recover(records, self._store_access())
-                log.info("removed %d vectors an interrupted write left in %s", removed, self.index_dir)
 
     def _on_server(self) -> bool:
         """Whether the whole archive (not only the vectors) lives in the Chroma server at ASSISTANT_CHROMA_URL."""
         return bool(self.settings.chroma_url) and self._chroma_client is None and self._vector_store is None
 
-    def _writer_turn(self, waiting: Waiting | None = None) -> AbstractContextManager[None]:
-        """This folder's writer lock; on a server also the writers' lease there (other machines queue too)."""
-        records = self._open_records(create=True)
-        if isinstance(records, ServerRecords):
-            return server_writer_turn(self.index_dir, records, waiting)
-        return writer_turn(self.index_dir, waiting)
+    def _writer(self) -> IndexWriter:
+        """The index folder's writer: adding and deleting articles both go through it (turn and bookkeeping)."""
+        return IndexWriter(
+            self.index_dir,
+            self._open_records(create=True),
+            self._store_access(),
+            self.keyword_index,
+            model_name=self.model_name,
+            stories=self._story_assigner() if self.settings.stories else None,
+        )
 
     def _store_access(self) -> SharedStore:
         """The vector store as this process shares it with every other reader and writer of the index."""
@@ -401,12 +396,9 @@ class Assistant:
     ) -> IndexReport:
         records = self._open_records(create=True)
         self._check_model(records)
-        with self._writer_turn(waiting):
-            try:
-                return self._indexer(records, fields).index(items, sync=sync, progress=progress)
-            finally:  # also after an interrupted run: the vectors written so far are this model's
-                if records.get_meta("embedding_model") is None and records.counts()[0]:
-                    records.set_meta("embedding_model", self.model_name)
+        return self._writer().index(
+            self._indexer(records, fields), items, sync=sync, progress=progress, waiting=waiting
+        )
 
     def _read_web(self, urls: list[str], refetch: bool, allow_private: bool | None) -> WebResult:
         """Fetch the URLs (pages and feeds) into articles, within the fetch settings."""
@@ -438,11 +430,7 @@ class Assistant:
         scope = article_id_for(Path(path), self.index_dir.resolve().parent)
         gone = [article_id for article_id, article_path in records.articles_under(scope) if article_path == scope]
         if gone:
-            with self._writer_turn():
-                indexer = self._indexer(records)
-                for article_id in gone:
-                    indexer.delete(article_id)
-                self.keyword_index.update(records)
+            self._writer().delete(gone)
         return gone
 
     def delete(self, article_id: str) -> None:
@@ -450,9 +438,7 @@ class Assistant:
         records = self._open_records(create=False)
         if records.content_hash(article_id) is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r} in the index")
-        with self._writer_turn():
-            self._indexer(records).delete(article_id)
-            self.keyword_index.update(records)  # readers never build it
+        self._writer().delete([article_id])
 
     def _indexer(self, records: Records, fields: Mapping[str, str] | None = None) -> Indexer:
         """The indexer over the record; a field mapping is bound to the loader (which must then take it)."""

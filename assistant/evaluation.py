@@ -34,7 +34,7 @@ from assistant.core import Assistant
 from assistant.errors import ConfigurationError
 from assistant.evaluating import fang_covid
 from assistant.evaluating.removal import AnswerTarget, Removal, remove_answer_sentences
-from assistant.indexing.indexer import Phase
+from assistant.indexing.progress import Phase
 from assistant.settings import Settings
 
 MAX_PASSAGE_CHARS = 1000

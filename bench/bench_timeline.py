@@ -22,7 +22,7 @@ from pathlib import Path
 
 from assistant import Article, Assistant, Settings
 from assistant.dates import sentence_day
-from assistant.indexing.indexer import sentence_days
+from assistant.indexing.migrations import sentence_days
 
 REPO = Path(__file__).resolve().parents[1]
 FANG = REPO.parent / "shared" / "data" / "fang-covid"

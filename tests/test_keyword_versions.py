@@ -152,6 +152,7 @@ def test_counts_follow_every_change_and_a_record_from_before_them_is_counted_onc
     assert records.counts() == counted() == (1, 2)
     db = sqlite3.connect(records.path)
     db.execute("DELETE FROM meta WHERE key IN ('article_count', 'chunk_count')")  # as before the counts
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")  # and before the upgrade steps
     db.commit()
     db.close()
     records.close()

@@ -18,7 +18,8 @@ from assistant.answering.retrieval import HybridRetriever, hybrid_retriever
 from assistant.core import RECORDS_FILE
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.evaluation import hit_rank, load_squad, read_10kgnad_csv, with_questions_from
-from assistant.indexing.indexer import LANGUAGES_TAGGED, Phase
+from assistant.indexing.migrations import LANGUAGES_TAGGED, VERSION_KEY
+from assistant.indexing.progress import Phase
 from assistant.indexing.records import Records
 from assistant.indexing.store import open_client
 from assistant.language import article_language
@@ -93,6 +94,7 @@ def _untag(settings: Settings) -> None:
     """Make an index look as one made before chunks and records kept languages (no process may have it open)."""
     records = Records(settings.index_dir / RECORDS_FILE)
     records.set_meta(LANGUAGES_TAGGED, "")
+    records.set_meta(VERSION_KEY, "1")  # the version of an index from before the upgrade steps
     with records.transaction() as db:
         db.execute("DELETE FROM article_languages")
     assert not records.has_language("en") and not records.has_language("de")

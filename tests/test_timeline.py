@@ -16,7 +16,7 @@ import pytest
 from assistant import Article, Assistant, Settings
 from assistant.core import RECORDS_FILE
 from assistant.dates import DaySpan
-from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS
+from assistant.indexing.migrations import DATING_VERSION, SENTENCE_DAYS, VERSION_KEY
 from assistant.timeline import evaluation
 from tests.helpers import ChromaServer
 from tests.timeline_samples import BRIDGE, QUESTION
@@ -54,6 +54,7 @@ def test_an_older_index_is_dated_once(bridge: Assistant) -> None:
     with sqlite3.connect(path) as db:
         db.execute("UPDATE sentences SET day_first = NULL, day_last = NULL")
         db.execute("DELETE FROM meta WHERE key = ?", (SENTENCE_DAYS,))
+        db.execute("UPDATE meta SET value = '1' WHERE key = ?", (VERSION_KEY,))  # from before the upgrade steps
     reopened = Assistant(bridge.settings, embeddings=bridge.embeddings)
     try:
         assert all(day is None for day in _days_of(reopened, "a-sperrung").values())

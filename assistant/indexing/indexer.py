@@ -3,7 +3,8 @@
 For each article its content hash decides: same hash, nothing; new hash, its chunks are replaced; gone
 from a folder being synced, its chunks are deleted. Chunks whose text did not change keep their vectors
 (nothing is embedded twice). The write order (records pending -> vector store -> records commit -> old
-vectors deleted) means a run killed at any point is repaired by the next one (`Indexer.recover`).
+vectors deleted) means a run killed at any point is repaired by the next one (`recover`, in the writer's turn:
+`writer.IndexWriter`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,31 +20,16 @@ import numpy as np
 
 from assistant.articles import Article, Refusal
 from assistant.chunking import Span, split_sentences
-from assistant.dates import day_number, sentence_day
-from assistant.indexing.records import DATING_VERSION, SENTENCE_DAYS, ChunkRecord, Records, SentenceRecord
+from assistant.dates import day_number
+from assistant.indexing.migrations import sentence_days
+from assistant.indexing.progress import ProgressCallback
+from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import StoreAccess
 from assistant.indexing.store import StoredChunk
 from assistant.ingest.files import article_id_for
 from assistant.ingest.loading import FileFields, load_paths
 from assistant.language import article_language
 from assistant.protocols import ArticleLoader, KeywordIndexer, PassageEmbedder, VectorStore
-
-
-class Phase(StrEnum):
-    """A step of an indexing run that is not its articles: reported on the progress callback in place of an
-    article id, so a caller tells them apart by type (``isinstance(what, Phase)``), not by a special string."""
-
-    LANGUAGE_TAGS = "language tags"
-    """The chunks of an index made before chunks carried their article's language get it, once."""
-
-    SENTENCE_DAYS = "sentence days"
-    """The sentences of an index made before sentences carried the day they speak about get it, once."""
-
-
-ProgressCallback = Callable[[int, int, str], None]
-"""Called as ``progress(done, total, what)`` while articles are indexed (records of a record file count one
-each; while a file is streamed, `total` is what was read so far): `what` is the last article's id, or a `Phase`
-for a step that counts something else."""
 
 ArticleStream = Callable[..., Iterable[Article | Refusal | FileFields]]
 """`assistant.ingest.loading.iter_paths`: articles, refusals and each record file's fields as they are read,
@@ -55,8 +40,6 @@ log = logging.getLogger(__name__)
 
 KEYWORD_EVERY = 30.0
 """Seconds between keyword-index updates during a long run (new articles get BM25 scores while it runs)."""
-LANGUAGES_TAGGED = "chunk_languages"
-"""Records flag: every chunk in the store carries its article's language (see `Indexer.tag_languages`)."""
 
 
 @dataclass
@@ -170,76 +153,6 @@ class Indexer:
         self.loader = loader
         self.stream = stream  # when given, files are read through it instead of `loader`
 
-    def recover(self) -> int:
-        """Delete vectors a killed run left behind (pending and not current); return how many."""
-        return recover(self.records, self.store)
-
-    def tag_languages(self, progress: ProgressCallback | None = None, batch: int = 500) -> int:
-        """Give every chunk of an index made before chunks carried their article's language that language, once
-        (a records flag says it is done), so retrieval can search each language of an older index too; about a
-        second per thousand articles, shown on `progress` as `Phase.LANGUAGE_TAGS`. Returns how many articles were
-        tagged."""
-        if self.records.get_meta(LANGUAGES_TAGGED) == "1":
-            return 0
-        articles = self.records.counts()[0]
-        if articles:
-            log.info("tagging the chunks of %d articles with their language (once, for an older index)", articles)
-        tagged = 0
-        pending: list[Article] = []
-        for article in self.records.articles():
-            pending.append(article)
-            if len(pending) == batch:
-                tagged += self._tag(pending)
-                pending = []
-                if progress:
-                    progress(tagged, articles, Phase.LANGUAGE_TAGS)
-        tagged += self._tag(pending)
-        if progress and tagged:
-            progress(tagged, articles, Phase.LANGUAGE_TAGS)
-        self.records.set_meta(LANGUAGES_TAGGED, "1")
-        return tagged
-
-    def _tag(self, articles: list[Article]) -> int:
-        """One store write per language for a batch of articles (a write per article took 24 ms each), then
-        the record of their languages."""
-        languages = {article.id: article_language(article.text) for article in articles}
-        by_language: dict[str, list[str]] = {}
-        for article_id, language in languages.items():
-            by_language.setdefault(language, []).extend(c.id for c in self.records.chunks_of(article_id))
-        if by_language:
-            with self.store.writing() as store:
-                for language, ids in by_language.items():
-                    store.set_language(ids, language)
-        self.records.set_languages(languages)
-        return len(articles)
-
-    def date_sentences(self, progress: ProgressCallback | None = None, batch: int = 200) -> int:
-        """Give every sentence of an index made before sentences carried their day (or dated by other rules)
-        that day, once (a records flag names the rules it was dated by; a run killed halfway starts again, as each
-        batch is one transaction that only writes what the text determines). Returns how many articles were dated."""
-        if self.records.get_meta(SENTENCE_DAYS) == DATING_VERSION:
-            return 0
-        articles = self.records.counts()[0]
-        dated = 0
-        rows: list[tuple[str, int, int, int]] = []
-        for article in self.records.articles():
-            chunk_ids = [c.id for c in self.records.chunks_of(article.id)]
-            for sentences in self.records.sentence_days(chunk_ids).values():
-                for s in sentences:
-                    if (day := sentence_days(article, s.start, s.end)) is not None:
-                        rows.append((s.chunk_id, s.start, *day))
-            dated += 1
-            if dated % batch == 0:
-                self.records.set_sentence_days(rows)
-                rows = []
-                if progress:
-                    progress(dated, articles, Phase.SENTENCE_DAYS)
-        self.records.set_sentence_days(rows)
-        if progress and dated:
-            progress(dated, articles, Phase.SENTENCE_DAYS)
-        self.records.set_meta(SENTENCE_DAYS, DATING_VERSION)
-        return dated
-
     def index(
         self,
         items: Iterable[str | Path | Article],
@@ -247,32 +160,24 @@ class Indexer:
         sync: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IndexReport:
-        """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths."""
-        self.recover()
-        self.tag_languages(progress)
-        self.date_sentences(progress)
-        if self.stories is not None:  # articles a killed run committed without their story
-            self.stories.catch_up(self.records, self.store)
+        """Index files, folders and `Article` objects; with `sync`, drop articles gone from the paths. Called in the
+        writer's turn (`IndexWriter.index`), which does the bookkeeping before and after."""
         items = list(items)
         paths = [Path(item) for item in items if not isinstance(item, Article)]
         given = [item for item in items if isinstance(item, Article)]
         report = IndexReport()
         read = _Reading()
         done, rebuilt = 0, time.monotonic()
-        try:
-            for group in _groups(self._articles(paths, given, report, read), self.group_chars):
-                self._index_group(group, report)
-                done += len(group)
-                if progress:
-                    progress(done, read.expected or read.total, group[-1].id)
-                if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
-                    self.keyword_index.update(self.records)  # new articles get keyword scores during long runs
-                    rebuilt = time.monotonic()
-            if sync:
-                self._sync(paths, read.ids | read.refused_files, report)
-        finally:  # even if the run stops (interrupted, store down), what was written is searchable by keyword
-            if self.keyword_index is not None and (report.changed or not self.keyword_index.is_current(self.records)):
-                self.keyword_index.update(self.records)
+        for group in _groups(self._articles(paths, given, report, read), self.group_chars):
+            self._index_group(group, report)
+            done += len(group)
+            if progress:
+                progress(done, read.expected or read.total, group[-1].id)
+            if self.keyword_index is not None and report.changed and time.monotonic() - rebuilt > KEYWORD_EVERY:
+                self.keyword_index.update(self.records)  # new articles get keyword scores during long runs
+                rebuilt = time.monotonic()
+        if sync:
+            self._sync(paths, read.ids | read.refused_files, report)
         return report
 
     def _articles(
@@ -434,13 +339,7 @@ class Indexer:
                 report.deleted.append(article_id)
 
     def delete(self, article_id: str) -> None:
-        """Remove one article and its vectors (crash-safe like every other step)."""
-        with self.store.writing() as store:
-            old = self.records.remove_article(article_id)
-            store.delete(old)
-            self.records.clear_pending(old)
-        if self.stories is not None:
-            self.stories.removed([article_id])
+        delete_article(self.records, self.store, article_id, self.stories)
 
 
 @dataclass
@@ -471,6 +370,16 @@ def recover(records: Records, store: StoreAccess) -> int:
     return len(stale)
 
 
+def delete_article(records: Records, store: StoreAccess, article_id: str, stories: StoryHook | None = None) -> None:
+    """Remove one article and its vectors (crash-safe like every other step), by the writer's turn only."""
+    with store.writing() as writing:
+        old = records.remove_article(article_id)
+        writing.delete(old)
+        records.clear_pending(old)
+    if stories is not None:
+        stories.removed([article_id])
+
+
 def _refusal(article: Article, reason: str) -> Refusal:
     """A refusal placed at the article's file (naming the id when the file holds several), else its id."""
     if not article.path:
@@ -485,16 +394,10 @@ def _exists(path: Path) -> bool:
         return True  # cannot tell: treat the other file as still there
 
 
-def sentence_days(article: Article, start: int, end: int) -> tuple[int, int] | None:
-    """The (first, last) day numbers the sentence ``article.text[start:end]`` speaks about; None when undated."""
-    span = sentence_day(article.text[start:end], article.published)
-    return span.numbers() if span is not None else None
-
-
-def chunk_metadata(article: Article, chunk: ChunkRecord, language: str) -> dict[str, Any]:
+def chunk_metadata(article: Article, chunk: ChunkRecord, language: str) -> dict[str, str | int]:
     """What the vector store keeps beside each vector: enough to show and filter a passage, and the article's
     language (retrieval searches each language on its own)."""
-    metadata: dict[str, Any] = {
+    metadata: dict[str, str | int] = {
         "article_id": article.id,
         "ordinal": chunk.ordinal,
         "start": chunk.start,

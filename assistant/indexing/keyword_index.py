@@ -30,11 +30,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.indexing.keyword_segments import Part, Segment, merge, merge_plan, postings_of, write_segment
-from assistant.indexing.records import Records
+
+if TYPE_CHECKING:  # the record imports this module's package neighbour `migrations`, which imports this module
+    from assistant.indexing.records import Records
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(
@@ -143,42 +146,6 @@ class KeywordSnapshot:
             return 1.0
         df = sum(len(hit[0]) for p in self.parts if (hit := p.live_postings(token)) is not None)
         return bm25_idf(max(df, 1), self._n)
-
-
-class _LegacySnapshot(KeywordSnapshot):
-    """A version written before the index was incremental (one bm25s folder): read as it was, until the next
-    writer converts it."""
-
-    def __init__(self, version: str, folder: Path) -> None:
-        super().__init__(version)
-        import bm25s
-
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        self._ids: list[str] = meta["chunk_ids"]
-        self._where = {cid: n for n, cid in enumerate(self._ids)}
-        self._idf: dict[str, float] = meta["idf"]
-        searchable = meta.get("searchable", bool(self._ids))
-        self._bm25 = bm25s.BM25.load(folder, show_progress=False) if searchable else None
-        self.applied = -1  # never current: the next writer rebuilds it
-
-    def scores(self, query_tokens: list[str]) -> tuple[Sequence[str], np.ndarray]:
-        if self._bm25 is None or not query_tokens:
-            return self._ids, np.zeros(len(self._ids), dtype=np.float32)
-        return self._ids, np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
-
-    @property
-    def chunk_count(self) -> int:
-        return len(self._ids)
-
-    @property
-    def chunk_ids(self) -> list[str]:
-        return list(self._ids)
-
-    def position(self, chunk_id: str) -> int | None:
-        return self._where.get(chunk_id)
-
-    def idf(self, token: str) -> float:
-        return self._idf.get(token, max(self._idf.values(), default=1.0))
 
 
 @dataclass
@@ -343,8 +310,10 @@ class KeywordIndex:
     def _load(self, version: str) -> KeywordSnapshot:
         if not version:
             return KeywordSnapshot()
-        if not version.endswith(".json"):
-            return _LegacySnapshot(version, self.folder / version)
+        if not version.endswith(".json"):  # the format before segments, until the next writer rebuilds it
+            from assistant.indexing.migrations import LegacySnapshot  # it imports this module
+
+            return LegacySnapshot(version, self.folder / version)
         manifest = json.loads((self.folder / version).read_text(encoding="utf-8"))
         parts = []
         for entry in manifest["segments"]:

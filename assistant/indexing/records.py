@@ -15,10 +15,9 @@ thread or process commits articles.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +25,9 @@ import numpy as np
 
 from assistant.answers import Passage
 from assistant.articles import Article
+from assistant.indexing.database import SharedFile
+from assistant.indexing.migrations import upgrade_record
 from assistant.language import article_language
-
-SCHEMA_VERSION = "1"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,10 +55,6 @@ CREATE TABLE IF NOT EXISTS keyword_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id TEXT NOT NULL, added INTEGER NOT NULL
 );
 """
-SENTENCE_DAYS = "sentence_days"
-"""Meta key: every sentence of an article with a publication day carries the day it speaks about, as dated by the
-rules of version `DATING_VERSION` (other rules: the index is dated again, once)."""
-DATING_VERSION = "2"
 SENTENCE_DTYPES: dict[str, type[np.floating]] = {"float16": np.float16, "float32": np.float32}
 """How sentence vectors are stored: float16 in indexes created since it held the eval, float32 in older ones."""
 
@@ -113,37 +108,20 @@ class Records:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._opened_lock = threading.Lock()
+        self._file = SharedFile(path, foreign_keys=True)
         self._db.executescript(_SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        with self.transaction() as db:
-            self.sentence_dtype = _sentence_dtype(db)
-            _start_counting(db)
-            _add_day_columns(db)
+        with self.transaction() as db:  # an older record's own tables are upgraded at once (`migrations`)
+            upgrade_record(db)
+            dtype = db.execute("SELECT value FROM meta WHERE key = 'sentence_dtype'").fetchone()[0]
+        self.sentence_dtype = SENTENCE_DTYPES[dtype]
 
     @property
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (SQLite transactions belong to a connection, questions run in threads)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses no commit; no fsync per commit
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=60000")
-            self._local.db = db
-            with self._opened_lock:
-                self._opened.append(db)
-        return db
+        return self._file.db
 
     def close(self) -> None:
-        with self._opened_lock:
-            for db in self._opened:
-                db.close()
-            self._opened.clear()
-        self._local = threading.local()
+        self._file.close()
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -160,16 +138,9 @@ class Records:
         finally:
             db.execute("COMMIT")
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One atomic step: all of it is on disk, or none of it."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        return self._file.transaction()
 
     # --- meta -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -501,33 +472,6 @@ class Records:
     @staticmethod
     def _touch(db: sqlite3.Connection) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('last_changed', ?)", (repr(time.time()),))
-
-
-def _sentence_dtype(db: sqlite3.Connection) -> type[np.floating]:
-    """float16 for a new record; a record that already holds float32 sentence vectors keeps them."""
-    held = db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone()
-    db.execute("INSERT OR IGNORE INTO meta VALUES ('sentence_dtype', ?)", ("float32" if held else "float16",))
-    return SENTENCE_DTYPES[db.execute("SELECT value FROM meta WHERE key = 'sentence_dtype'").fetchone()[0]]
-
-
-def _add_day_columns(db: sqlite3.Connection) -> None:
-    """Give an older record's sentences their day columns (empty until `Indexer.date_sentences` fills them);
-    a new record needs no dating (the flag is set at once)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(sentences)")}
-    if "day_first" not in columns:
-        db.execute("ALTER TABLE sentences ADD COLUMN day_first INTEGER")
-        db.execute("ALTER TABLE sentences ADD COLUMN day_last INTEGER")
-    if db.execute("SELECT 1 FROM sentences LIMIT 1").fetchone() is None:
-        db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (SENTENCE_DAYS, DATING_VERSION))
-
-
-def _start_counting(db: sqlite3.Connection) -> None:
-    """Count articles and chunks once (a record from before the counts); from then on every change counts."""
-    if db.execute("SELECT 1 FROM meta WHERE key = 'article_count'").fetchone():
-        return
-    articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [("article_count", articles), ("chunk_count", chunks)])
 
 
 def _count(db: sqlite3.Connection, articles: int, chunks: int) -> None:

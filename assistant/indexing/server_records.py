@@ -29,36 +29,42 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from assistant.articles import Article
-from assistant.dates import sentence_day
 from assistant.errors import StoreUnavailableError
+from assistant.indexing.migrations import LANGUAGES_TAGGED, dated
 from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.indexing.shared_store import Waiting, file_lock, unreachable, writer_turn
-from assistant.indexing.store import never_embed_function, open_client
+from assistant.indexing.store import asked, never_embed_function, open_client, vectors_of
 from assistant.protocols import KeywordIndexer
 
-DUMMY = [1.0]
-"""The embedding of records that are not searched by vector (Chroma wants one per record)."""
+if TYPE_CHECKING:  # chromadb is imported when a client opens, not with this module
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import GetResult, Include, LiteralValue, Metadata, Where
+
+DUMMY = np.ones((1, 1), np.float32)
+"""The embedding of a record that is not searched by vector (Chroma wants one per record; written one at a time)."""
 SYNC_EVERY = 1.0
 """Seconds between looks at the server's change marker from the question path."""
 LEASE_SECONDS = 30.0
 """How long a writer's lease lasts without renewal (a writer renews it every quarter of that)."""
 SETTLE = 0.3
 """Seconds between writing the lease and reading it back, so two writers that raced see who wrote last."""
-SHARED_META = frozenset({"embedding_model", "chunk_languages"})
+SHARED_META = frozenset({"embedding_model", LANGUAGES_TAGGED})
 """Meta keys that belong to the archive (kept in the server), not to one machine's cache."""
 MARKER, LEASE = "changes", "lease"
 
-_clients: dict[str, Any] = {}
+_clients: dict[str, ClientAPI] = {}
 _clients_lock = threading.Lock()
 
 
-def shared_client(url: str) -> Any:
+def shared_client(url: str) -> ClientAPI:
     """One Chroma client per server URL in this process (every `Assistant` on that server shares it)."""
     with _clients_lock, server_errors(url):
         if url not in _clients:
@@ -83,16 +89,19 @@ def server_errors(url: str) -> Iterator[None]:
 class ServerCollections:
     """The record's three collections on the server, read in batches the server accepts."""
 
-    def __init__(self, client: Any, collection: str) -> None:
+    def __init__(self, client: ClientAPI, collection: str) -> None:
         never = never_embed_function()
         self.articles = client.get_or_create_collection(f"{collection}-articles", embedding_function=never)
         self.sentences = client.get_or_create_collection(f"{collection}-sentences", embedding_function=never)
         self.meta = client.get_or_create_collection(f"{collection}-meta", embedding_function=never)
-        cosine = {"hnsw:space": "cosine"}  # as the vector store opens it
-        self.chunks = client.get_or_create_collection(collection, embedding_function=never, metadata=cosine)
+        self.chunks = client.get_or_create_collection(
+            collection,
+            embedding_function=never,
+            metadata={"hnsw:space": "cosine"},  # as the vector store opens it
+        )
         self.batch = max(100, min(client.get_max_batch_size(), 5000))
 
-    def all(self, collection: Any, include: list[str], where: dict[str, Any] | None = None) -> Iterator[dict]:
+    def all(self, collection: Collection, include: Include, where: Where | None = None) -> Iterator[Row]:
         """Every record (id and `include`), page by page (a server caps what one answer holds)."""
         offset = 0
         while True:
@@ -102,33 +111,70 @@ class ServerCollections:
                 return
             offset += self.batch
 
-    def by_ids(self, collection: Any, ids: Sequence[str], include: list[str]) -> Iterator[dict]:
+    def by_ids(self, collection: Collection, ids: Sequence[str], include: Include) -> Iterator[Row]:
         for lo in range(0, len(ids), self.batch):
             yield from _rows(collection.get(ids=list(ids[lo : lo + self.batch]), include=include), include)
 
-    def meta_value(self, key: str) -> dict[str, Any] | None:
+    def meta_value(self, key: str) -> Metadata | None:
         got = self.meta.get(ids=[key], include=["metadatas"])
-        return got["metadatas"][0] if got["ids"] else None
+        return asked(got["metadatas"])[0] if got["ids"] else None
 
-    def put_meta(self, key: str, value: dict[str, Any]) -> None:
-        self.meta.upsert(ids=[key], embeddings=[DUMMY], metadatas=[value], documents=[""])
+    def put_meta(self, key: str, value: Metadata) -> None:
+        self.meta.upsert(ids=[key], embeddings=DUMMY, metadatas=[value], documents=[""])
 
     def touch(self) -> None:
         """Move the change marker: every reader refreshes its cache at its next look."""
         self.put_meta(MARKER, {"token": uuid.uuid4().hex, "at": time.time()})
 
-    def delete_ids(self, collection: Any, ids: Sequence[str]) -> None:
+    def delete_ids(self, collection: Collection, ids: Sequence[str]) -> None:
         for lo in range(0, len(ids), self.batch):
             collection.delete(ids=list(ids[lo : lo + self.batch]))
 
-    def delete_where(self, collection: Any, field: str, values: Sequence[str]) -> None:
+    def delete_where(self, collection: Collection, key: str, values: Sequence[str]) -> None:
         for lo in range(0, len(values), self.batch):
-            collection.delete(where={field: {"$in": list(values[lo : lo + self.batch])}})
+            collection.delete(where=one_of(key, values[lo : lo + self.batch]))
 
 
-def _rows(got: dict, include: list[str]) -> Iterator[dict]:
+@dataclass(frozen=True)
+class Row:
+    """One record of a collection as read back: its id and what `include` asked for (the rest empty)."""
+
+    id: str
+    metadata: Metadata = field(default_factory=dict)
+    document: str = ""
+    vector: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def text(self, key: str) -> str:
+        value = self.metadata.get(key)
+        if not isinstance(value, str):
+            raise StoreUnavailableError(f"the server's record {self.id!r} has no text {key!r}")
+        return value
+
+    def number(self, key: str) -> int:
+        value = self.metadata.get(key)
+        if not isinstance(value, int):
+            raise StoreUnavailableError(f"the server's record {self.id!r} has no number {key!r}")
+        return value
+
+
+def _rows(got: GetResult, include: Include) -> Iterator[Row]:
+    metadatas = asked(got["metadatas"]) if "metadatas" in include else None
+    documents = asked(got["documents"]) if "documents" in include else None
+    vectors = vectors_of(got) if "embeddings" in include else None
     for n, record_id in enumerate(got["ids"]):
-        yield {"id": record_id} | {key: got[key][n] for key in include}
+        yield Row(
+            record_id,
+            metadatas[n] if metadatas is not None else {},
+            documents[n] if documents is not None else "",
+            vectors[n] if vectors is not None else np.zeros(0, np.float32),
+        )
+
+
+def one_of(key: str, values: Sequence[str]) -> Where:
+    """The filter for records whose `key` is one of `values`."""
+    listed: list[LiteralValue] = list(values)
+    condition: dict[Literal["$in", "$nin"], list[LiteralValue]] = {"$in": listed}
+    return {key: condition}
 
 
 class ServerRecords(Records):
@@ -138,7 +184,7 @@ class ServerRecords(Records):
     the change marker moved (at open, and at most every `SYNC_EVERY` seconds from `snapshot`). Writes go to
     the server first and then to the cache."""
 
-    def __init__(self, path: Path, client: Any, collection: str, url: str, keyword: KeywordIndexer) -> None:
+    def __init__(self, path: Path, client: ClientAPI, collection: str, url: str, keyword: KeywordIndexer) -> None:
         super().__init__(path)
         self.url = url
         self._keyword = keyword
@@ -195,7 +241,7 @@ class ServerRecords(Records):
 
         The listing comes in pages; when the marker moved meanwhile, a page may have shifted, so nothing is
         dropped this time (the next refresh, due to the moved marker, lists again)."""
-        server = {row["id"]: row["metadatas"]["content_hash"] for row in self._server_hashes()}
+        server = {row.id: row.text("content_hash") for row in self._server_hashes()}
         local = dict(self._db.execute("SELECT id, content_hash FROM articles").fetchall())
         changed = sorted(aid for aid, digest in server.items() if local.get(aid) != digest)
         gone = sorted(aid for aid in local if aid not in server)
@@ -207,33 +253,30 @@ class ServerRecords(Records):
             self.clear_pending(super().remove_article(article_id))
         return bool(changed or gone)
 
-    def _server_hashes(self) -> Iterator[dict]:
+    def _server_hashes(self) -> Iterator[Row]:
         return self.server.all(self.server.articles, ["metadatas"])
 
     def _copy(self, article_ids: list[str]) -> None:
         rows = list(self.server.by_ids(self.server.articles, article_ids, ["documents", "metadatas"]))
         wanted: dict[str, list[SentenceRecord]] = {aid: [] for aid in article_ids}
-        where = {"article_id": {"$in": article_ids}}
+        where = one_of("article_id", article_ids)
         for row in self.server.all(self.server.sentences, ["metadatas", "embeddings"], where):
-            meta = row["metadatas"]
-            day = (meta["day_first"], meta["day_last"]) if "day_first" in meta else None
-            wanted[meta["article_id"]].append(
-                SentenceRecord(
-                    meta["chunk_id"], meta["start"], meta["end"], np.asarray(row["embeddings"], np.float32), day
-                )
+            day = (row.number("day_first"), row.number("day_last")) if "day_first" in row.metadata else None
+            wanted[row.text("article_id")].append(
+                SentenceRecord(row.text("chunk_id"), row.number("start"), row.number("end"), row.vector, day)
             )
         for row in rows:
             article, digest, chunks = _article_of(row)
             listed = {c.id for c in chunks}
             sentences = sorted(
-                (_dated(article, s) for s in wanted[article.id] if s.chunk_id in listed), key=_sentence_order
+                (dated(article, s) for s in wanted[article.id] if s.chunk_id in listed), key=_sentence_order
             )
             self.clear_pending(super().commit_article(article, digest, chunks, sentences))
 
     def _pull_meta(self) -> None:
         for key in SHARED_META:
             value = self.server.meta_value(f"meta:{key}")
-            if value is not None and super().get_meta(key) != value["value"]:
+            if value is not None and super().get_meta(key) != str(value["value"]):
                 super().set_meta(key, str(value["value"]))
 
     # --- writing: the server first, then the cache ----------------------------------------------
@@ -262,7 +305,7 @@ class ServerRecords(Records):
             self.server.articles.upsert(
                 ids=[article.id],
                 documents=[article.text],
-                embeddings=[DUMMY],
+                embeddings=DUMMY,
                 metadatas=[_article_meta(article, content_hash, chunks)],
             )
             self.server.touch()
@@ -273,8 +316,8 @@ class ServerRecords(Records):
 
     def _listed_chunks(self, article_id: str) -> set[str]:
         """The chunk ids the server's committed record of `article_id` lists (none: not committed)."""
-        got = self.server.articles.get(ids=[article_id], include=["metadatas"])
-        return {chunk_id for chunk_id, *_ in json.loads(got["metadatas"][0]["chunks"])} if got["ids"] else set()
+        rows = list(self.server.by_ids(self.server.articles, [article_id], ["metadatas"]))
+        return {chunk_id for chunk_id, *_ in json.loads(rows[0].text("chunks"))} if rows else set()
 
     def _put_sentences(self, article_id: str, sentences: Sequence[SentenceRecord]) -> None:
         batch = self.server.batch
@@ -302,11 +345,11 @@ class ServerRecords(Records):
         Only under the lease: a writer that is still running has uncommitted chunks that look the same."""
         with server_errors(self.url):
             committed = self.all_chunk_ids()
-            stored = {row["id"] for row in self.server.all(self.server.chunks, [])}
+            stored = {row.id for row in self.server.all(self.server.chunks, [])}
             orphans = sorted(stored - committed)
             self.server.delete_ids(self.server.chunks, orphans)
             rows = self.server.all(self.server.sentences, ["metadatas"])
-            loose = [row["id"] for row in rows if row["metadatas"]["chunk_id"] not in committed]
+            loose = [row.id for row in rows if row.text("chunk_id") not in committed]
             self.server.delete_ids(self.server.sentences, loose)
             self._mark_incomplete(committed - stored)
         return len(orphans) + len(loose)
@@ -316,10 +359,8 @@ class ServerRecords(Records):
         hash on the server, so the next run that is given them indexes them again instead of "unchanged"."""
         broken = sorted({chunk.article_id for chunk in self.all_chunks() if chunk.id in lost})
         for row in self.server.by_ids(self.server.articles, broken, ["documents", "metadatas"]):
-            meta = row["metadatas"] | {"content_hash": "incomplete:" + row["metadatas"]["content_hash"]}
-            self.server.articles.upsert(
-                ids=[row["id"]], documents=[row["documents"]], embeddings=[DUMMY], metadatas=[meta]
-            )
+            meta = {**row.metadata, "content_hash": "incomplete:" + row.text("content_hash")}
+            self.server.articles.upsert(ids=[row.id], documents=[row.document], embeddings=DUMMY, metadatas=[meta])
         if broken:
             self.server.touch()
             self.refresh(force=True)
@@ -328,9 +369,9 @@ class ServerRecords(Records):
         return Lease(self.server, self.url, waiting)
 
 
-def _sentence_meta(article_id: str, sentence: SentenceRecord) -> dict[str, Any]:
+def _sentence_meta(article_id: str, sentence: SentenceRecord) -> dict[str, str | int]:
     """What the server keeps beside a sentence vector: where it stands and the days it speaks about."""
-    meta: dict[str, Any] = {
+    meta: dict[str, str | int] = {
         "article_id": article_id,
         "chunk_id": sentence.chunk_id,
         "start": sentence.start,
@@ -341,22 +382,11 @@ def _sentence_meta(article_id: str, sentence: SentenceRecord) -> dict[str, Any]:
     return meta
 
 
-def _dated(article: Article, sentence: SentenceRecord) -> SentenceRecord:
-    """A sentence from the server with its day: as stored, or (stored by an older version) dated on the way
-    into the cache, from the text it stands for."""
-    if sentence.day is not None:
-        return sentence
-    span = sentence_day(article.text[sentence.start : sentence.end], article.published)
-    if span is None:
-        return sentence
-    return SentenceRecord(sentence.chunk_id, sentence.start, sentence.end, sentence.vector, span.numbers())
-
-
 def _sentence_order(sentence: SentenceRecord) -> tuple[str, int]:
     return sentence.chunk_id, sentence.start
 
 
-def _article_meta(article: Article, content_hash: str, chunks: list[ChunkRecord]) -> dict[str, Any]:
+def _article_meta(article: Article, content_hash: str, chunks: list[ChunkRecord]) -> dict[str, str]:
     fields = {
         "title": article.title,
         "source": article.source,
@@ -368,15 +398,14 @@ def _article_meta(article: Article, content_hash: str, chunks: list[ChunkRecord]
     return {"content_hash": content_hash, "fields": json.dumps(fields), "chunks": json.dumps(spans)}
 
 
-def _article_of(row: dict) -> tuple[Article, str, list[ChunkRecord]]:
+def _article_of(row: Row) -> tuple[Article, str, list[ChunkRecord]]:
     """A committed article record as the cache keeps it: the article, its hash and its chunks."""
-    meta = row["metadatas"]
-    fields = json.loads(meta["fields"])
-    article = Article(id=row["id"], text=row["documents"], **fields)
+    fields = json.loads(row.text("fields"))
+    article = Article(id=row.id, text=row.document, **fields)
     chunks = [
-        ChunkRecord(cid, row["id"], ordinal, start, end) for cid, ordinal, start, end in json.loads(meta["chunks"])
+        ChunkRecord(cid, row.id, ordinal, start, end) for cid, ordinal, start, end in json.loads(row.text("chunks"))
     ]
-    return article, meta["content_hash"], chunks
+    return article, row.text("content_hash"), chunks
 
 
 class Lease:
@@ -447,9 +476,10 @@ class Lease:
                     raise
 
 
-def _live_owner(value: dict[str, Any] | None) -> str | None:
+def _live_owner(value: Metadata | None) -> str | None:
     """The lease's owner while it holds (None: no lease, expired, or its process died on this host)."""
-    if value is None or float(value["expires"]) < time.time():
+    expires = value.get("expires") if value is not None else None
+    if value is None or not isinstance(expires, int | float) or expires < time.time():
         return None
     owner = str(value["owner"])
     host, _, rest = owner.partition(":")

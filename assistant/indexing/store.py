@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from assistant.errors import ConfigurationError
+from assistant.errors import ConfigurationError, StoreUnavailableError
+from assistant.indexing.migrations import widen_search
+
+if TYPE_CHECKING:  # chromadb is imported when a store opens, not with this module (the CLI starts faster)
+    from chromadb.api import ClientAPI
+    from chromadb.api.types import Embeddable, EmbeddingFunction, GetResult
+
+T = TypeVar("T")
 
 _BATCH = 1000  # Chroma limits the size of one write
 
@@ -44,18 +51,18 @@ chunk for some questions, and which ones changed from process to process; 400 fo
 same cost per search (docs/decisions.md, "Dense search looks wide")."""
 
 
-def never_embed_function() -> Any:
+def never_embed_function() -> EmbeddingFunction[Embeddable]:
     """An embedding function that refuses: a call means a code path forgot to pass our vectors.
 
     Registered under its name with Chroma, so a collection's configuration (which names it) can be read back."""
-    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.api.types import Embeddable, EmbeddingFunction, Embeddings
     from chromadb.utils.embedding_functions import register_embedding_function
 
-    class _NeverEmbed(EmbeddingFunction[Documents]):
+    class _NeverEmbed(EmbeddingFunction[Embeddable]):  # refuses texts and images alike (what collections take)
         def __init__(self) -> None:
             pass
 
-        def __call__(self, input: Documents) -> Embeddings:
+        def __call__(self, input: Embeddable) -> Embeddings:
             raise RuntimeError("the assistant passes its own vectors; Chroma must never embed by itself")
 
         @staticmethod
@@ -73,7 +80,7 @@ def never_embed_function() -> Any:
     return _NeverEmbed()
 
 
-def open_client(persist_dir: Path, chroma_url: str | None = None) -> Any:
+def open_client(persist_dir: Path, chroma_url: str | None = None) -> ClientAPI:
     """A Chroma client: the folder under the index directory, or a Chroma server when a URL is set."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -98,7 +105,7 @@ def open_client(persist_dir: Path, chroma_url: str | None = None) -> Any:
 class ChromaStore:
     """Chunk vectors in one Chroma collection (cosine space)."""
 
-    def __init__(self, client: Any, collection: str, *, owned: bool = False) -> None:
+    def __init__(self, client: ClientAPI, collection: str, *, owned: bool = False) -> None:
         self._client = client
         self._owned = owned
         self._collection = client.get_or_create_collection(
@@ -106,15 +113,18 @@ class ChromaStore:
             embedding_function=never_embed_function(),
             metadata={"hnsw:space": "cosine", "hnsw:search_ef": SEARCH_EF},
         )
-        _widen_search(self._collection)
+        widen_search(self._collection, SEARCH_EF)  # an older collection searched narrower
 
     def search_breadth(self) -> int:
         """The HNSW search breadth (``ef_search``) the collection uses."""
-        return int(self._collection.configuration["hnsw"]["ef_search"])
+        hnsw = self._collection.configuration.get("hnsw") or {}
+        return int(hnsw.get("ef_search", 0))
 
     def close(self) -> None:
         """Release a client this store opened itself (the next one reads the files afresh)."""
-        if self._owned:
+        from chromadb.api.client import Client
+
+        if self._owned and isinstance(self._client, Client):  # `ClientAPI` does not declare the close() it has
             self._client.close()
 
     def count(self) -> int:
@@ -148,18 +158,15 @@ class ChromaStore:
         if not ids:
             return {}
         got = self._collection.get(ids=list(ids), include=["documents", "embeddings"])
-        pairs = zip(got["documents"], got["embeddings"], strict=True)
-        return {text: np.asarray(vector, dtype=np.float32) for text, vector in pairs}
+        return dict(zip(asked(got["documents"]), vectors_of(got), strict=True))
 
     def fetch(self, ids: Sequence[str]) -> list[tuple[StoredChunk, np.ndarray]]:
         """Stored chunks with their vectors, in the order of `ids` (missing ids are skipped)."""
         if not ids:
             return []
         got = self._collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
-        found = {
-            i: (StoredChunk(i, t, m), np.asarray(v, dtype=np.float32))
-            for i, t, m, v in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
-        }
+        rows = zip(got["ids"], asked(got["documents"]), asked(got["metadatas"]), vectors_of(got), strict=True)
+        found = {i: (StoredChunk(i, t, dict(m)), v) for i, t, m, v in rows}
         return [found[i] for i in ids if i in found]
 
     def matching_ids(self, where: dict[str, Any]) -> set[str]:
@@ -175,16 +182,23 @@ class ChromaStore:
             where=where or None,
             include=["documents", "metadatas", "distances"],
         )
+        ids, texts = result["ids"][0], asked(result["documents"])[0]
+        metadatas, distances = asked(result["metadatas"])[0], asked(result["distances"])[0]
         return [
-            Hit(id=i, text=t, metadata=m, score=1.0 - float(d))
-            for i, t, m, d in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
-            )
+            Hit(id=i, text=t, metadata=dict(m), score=1.0 - float(d))
+            for i, t, m, d in zip(ids, texts, metadatas, distances, strict=True)
         ]
 
 
-def _widen_search(collection: Any) -> None:
-    """A collection made before `SEARCH_EF` searched narrower: widen it once (a setting of the collection,
-    kept in the store, so every process that opens it afterwards searches as wide)."""
-    if collection.configuration["hnsw"]["ef_search"] < SEARCH_EF:
-        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+def asked(field: list[T] | None) -> list[T]:
+    """A field of a Chroma answer that `include` asked for (Chroma's types make every field optional)."""
+    if field is None:
+        raise StoreUnavailableError("the Chroma store left out a field it was asked for")
+    return field
+
+
+def vectors_of(got: GetResult) -> list[np.ndarray]:
+    """The embeddings a `get` was asked to include, as float32 vectors (Chroma gives arrays or lists)."""
+    if got["embeddings"] is None:
+        raise StoreUnavailableError("the Chroma store left out the vectors it was asked for")
+    return [np.asarray(vector, dtype=np.float32) for vector in got["embeddings"]]

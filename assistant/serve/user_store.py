@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.core import Assistant
+from assistant.indexing.database import SharedFile
 from assistant.indexing.server_records import DUMMY, server_errors, shared_client
-from assistant.indexing.store import never_embed_function
+from assistant.indexing.store import asked, never_embed_function
+
+if TYPE_CHECKING:  # chromadb is imported when a client opens, not with this module
+    from chromadb.api.types import Metadata, Where
 
 FILE = "user_records.sqlite"
 Body = dict[str, object]
@@ -66,28 +68,19 @@ class FolderUserStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
+        self._file = SharedFile(self.path, busy_seconds=30, fast_commits=False)  # users' own records: fsync each
+        self._made = False
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
+        if not self._made:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            self._local.db = db
-        return db
+            self._file.db.executescript(_SCHEMA)
+            self._made = True
+        return self._file.db
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        self._db()
+        return self._file.transaction()
 
     def put(self, record: UserRecord) -> None:
         with self._transaction() as db:
@@ -122,22 +115,22 @@ class ServerUserStore:
             )
 
     def put(self, record: UserRecord) -> None:
-        meta = {"user": record.user, "kind": record.kind, "group": record.group, "at": record.at}
+        meta: Metadata = {"user": record.user, "kind": record.kind, "group": record.group, "at": record.at}
         with server_errors(self.url):
             self.collection.upsert(
                 ids=[_server_id(record.user, record.key)],
-                embeddings=[DUMMY],
+                embeddings=DUMMY,
                 metadatas=[meta],
                 documents=[json.dumps(record.body)],
             )
 
     def records(self, user: str, *, kind: str | None = None, group: str | None = None) -> list[UserRecord]:
-        conditions: list[dict[str, object]] = [{"user": user}]
+        conditions: list[Where] = [{"user": user}]
         if kind is not None:
             conditions.append({"kind": kind})
         if group is not None:
             conditions.append({"group": group})
-        where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
+        where: Where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
         with server_errors(self.url):
             got = self.collection.get(where=where, include=["metadatas", "documents"])
         found = [
@@ -146,10 +139,12 @@ class ServerUserStore:
                 str(meta["kind"]),
                 record_id.split("\x1f", 1)[1],
                 str(meta["group"]),
-                float(meta["at"]),
+                _number(meta["at"]),
                 json.loads(document),
             )
-            for record_id, meta, document in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+            for record_id, meta, document in zip(
+                got["ids"], asked(got["metadatas"]), asked(got["documents"]), strict=True
+            )
         ]
         return sorted(found, key=lambda record: (record.at, record.key))
 
@@ -171,3 +166,10 @@ def user_store_for(assistant: Assistant) -> UserStore:
     if settings.chroma_url:
         return ServerUserStore(settings.chroma_url, settings.collection)
     return FolderUserStore(assistant.index_dir / FILE)
+
+
+def _number(value: object) -> float:
+    """A time the server keeps as a number (a record that is not one is not this store's)."""
+    if not isinstance(value, int | float):
+        raise TypeError(f"expected a number in the user records, got {value!r}")
+    return float(value)
