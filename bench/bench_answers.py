@@ -27,6 +27,7 @@ import json
 from pathlib import Path
 
 from assistant.answering.answer_kinds import answer_kind
+from assistant.answering.decline import DeclineModel
 from assistant.language import guess_language
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,7 +130,8 @@ def tune(
     questions = [q for article in squad for q in article.questions]
     answerable = [q for q in questions if q.answerable]
     removed = answer_sentences_removed(squad, answerable, frozenset(), ()).questions
-    asked = [(q, "answerable" if q.answerable else "on_topic", False) for q in questions]
+    asked = [(q, "answerable", False) for q in answerable]
+    asked += [(q, "on_topic", False) for q in questions if not q.answerable]
     asked += [(q, "removed", True) for q in answerable if q.id in removed]
     assistants = {False: Assistant(Settings(index_dir=index_dir)), True: Assistant(Settings(index_dir=removed_dir))}
     replays = []
@@ -171,6 +173,151 @@ def tune(
                     r["quote_hit"],
                     r["short_answer"],
                 )
+
+
+def replay_rows(
+    questions_file: Path,
+    index_dir: Path,
+    removed_dir: Path,
+    *,
+    corpus: Path | None = None,
+    distractors: tuple[Path, ...] = (),
+    unanswerable: int = 0,
+    limit: int | None = None,
+    tag: str = "fang",
+    asked_file: Path | None = None,
+) -> list[dict[str, object]]:
+    """Each question replayed through the library's question path (`Assistant.retrieve`, then
+    `ExtractiveAnswerer.weigh`, as `Assistant.ask` does): the answerable ones (and on-topic unanswerable ones) on
+    the full index, the removed-sentence ones on `removed_dir` (the index an `assistant eval
+    --remove-answer-sentences` run leaves). Each row holds the decline model's signals, whether the articles
+    answer at all, and whether the first quote of the answer (no detail decline) holds the gold answer."""
+    import dataclasses
+
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.answering.decline import FEATURES
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.evaluation import (
+        answer_sentences_removed,
+        choose_unanswerable,
+        is_quote_hit,
+        load_distractors,
+        load_qa,
+        select_questions,
+        with_questions_from,
+    )
+
+    squad = load_qa(questions_file, corpus)
+    if asked_file is not None:  # the same questions in another language (`assistant eval --questions`)
+        squad = with_questions_from(squad, load_qa(asked_file, corpus))
+    left_out = choose_unanswerable(len(squad), unanswerable, 0)
+    questions = select_questions(squad, None, limit)
+    answerable = [q for q in questions if q.answerable and q.article_index not in left_out]
+    articles = [a for a in load_distractors(distractors) if not isinstance(a, Path)] if distractors else []
+    removed = answer_sentences_removed(squad, answerable, left_out, articles).questions
+    asked = [
+        (q, "answerable" if q.answerable else "on_topic", False)
+        for q in questions
+        if q in answerable or not q.answerable
+    ]
+    asked += [(q, "removed", True) for q in answerable if q.id in removed]
+    assistants = {False: Assistant(Settings(index_dir=index_dir)), True: Assistant(Settings(index_dir=removed_dir))}
+    rows: list[dict[str, object]] = []
+    for q, group, in_removed in asked:
+        assistant = assistants[in_removed]
+        answerer = assistant.answerer
+        assert isinstance(answerer, ExtractiveAnswerer)
+        question = make_question(q.question, k=10)
+        vector = assistant.embeddings.embed_query_array(question.text)
+        weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
+        kept = dataclasses.replace(weighing, signals=None)  # the answer as if no detail declined it
+        answer = answerer.answer_weighed(kept)
+        quote = answer.quotes[0].text if answer.quotes else None
+        signals = weighing.signals
+        rows.append(
+            {
+                "set": tag,
+                "id": q.id,
+                "question": q.question,
+                "kind": question.kind,
+                "part": _part(tag, q.id, q.article_index),
+                "group": group,
+                "abstains": weighing.abstains,
+                "quote_hit": is_quote_hit(quote, q.answers) and not answer.abstained,
+                "features": dict(zip(FEATURES, signals.features(), strict=True)) if signals else None,
+            }
+        )
+    return rows
+
+
+XQUAD_TUNING_ARTICLES = 38
+"""XQuAD articles 0-37 tune, 38-47 are kept aside (as everywhere in this project)."""
+
+
+def _part(tag: str, question_id: str, article_index: int) -> str:
+    if tag == "xquad":
+        return "tuning" if article_index < XQUAD_TUNING_ARTICLES else "held out"
+    return "tuning" if _topic_of(question_id) in TUNING_TOPICS else "held out"
+
+
+def fit(paths: list[Path], fang_weight: float, answered: float) -> None:
+    """Fit `DeclineModel` on the tuning rows of replayed signals (`signals`): logistic regression of "the
+    articles answer" (answerable rows 1, removed-sentence and on-topic unanswerable rows 0), classes weighted
+    to equal size, FANG-COVID rows `fang_weight` times each; the cutoff is the highest that keeps `answered`
+    of the answerable XQuAD tuning rows answered. Prints the coefficients and the figures of every part."""
+    import numpy as np
+
+    from assistant.answering.decline import FEATURES
+
+    rows = [r for path in paths for r in _rows(path) if r["features"] is not None]
+    tuning = [r for r in rows if r["part"] == "tuning"]
+    x = np.array([[1.0, *_features(r)] for r in tuning])
+    y = np.array([float(r["group"] == "answerable") for r in tuning])
+    weight = np.array([fang_weight if r["set"] != "xquad" else 1.0 for r in tuning])
+    for label in (0.0, 1.0):
+        weight[y == label] *= len(y) / (2 * max(1.0, float(weight[y == label].sum())))
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):  # Newton's method with a little ridge
+        p = 1 / (1 + np.exp(-x @ beta))
+        gradient = x.T @ (weight * (y - p)) - 0.1 * beta
+        hessian = (x.T * (weight * p * (1 - p))) @ x + 0.1 * np.eye(len(beta))
+        beta += np.linalg.solve(hessian, gradient)
+    xquad = [r for r in tuning if r["set"] == "xquad" and r["group"] == "answerable"]
+    model = DeclineModel(float(beta[0]), tuple(float(b) for b in beta[1:]))
+    probabilities = sorted(model.probability(_features(r)) for r in xquad)
+    cutoff = probabilities[int((1 - answered) * len(probabilities))] if probabilities else 0.5
+    print("DeclineModel(")
+    print(f"    intercept={beta[0]:.3f},")
+    print("    coefficients=(" + ", ".join(f"{b:.3f}" for b in beta[1:]) + "),  # " + ", ".join(FEATURES))
+    print(f"    cutoff={cutoff:.3f},")
+    print(")")
+    shipped = DeclineModel(model.intercept, model.coefficients, cutoff)
+    for tag in sorted({str(r["set"]) for r in rows}):
+        for part in ("tuning", "held out"):
+            chosen = [r for r in rows if r["set"] == tag and r["part"] == part]
+            print(tag, part, _decided(chosen, shipped))
+
+
+def _features(row: dict[str, object]) -> list[float]:
+    features = row["features"]
+    assert isinstance(features, dict)
+    return [float(v) for v in features.values()]
+
+
+def _decided(rows: list[dict[str, object]], model: DeclineModel) -> str:
+    """Answered right, answered, and declined, of some replayed rows under `model` (rows the evidence declines
+    already count as declined; choice and open questions are never declined for a detail)."""
+    answerable = [r for r in rows if r["group"] == "answerable"]
+    other = [r for r in rows if r["group"] != "answerable"]
+
+    def declined(r: dict[str, object]) -> bool:
+        return bool(r["abstains"]) or (r["features"] is not None and model.probability(_features(r)) < model.cutoff)
+
+    right = sum(bool(r["quote_hit"]) and not declined(r) for r in answerable)
+    answered = sum(not declined(r) for r in answerable)
+    refused = sum(declined(r) for r in other)
+    return f"right {right}/{len(answerable)}, answered {answered}/{len(answerable)}, declined {refused}/{len(other)}"
 
 
 def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
@@ -221,11 +368,41 @@ def main() -> None:
     timing.add_argument("--rounds", type=int, default=3)
     tuning.add_argument("--show", action="store_true", help="print each question's outcome")
     tuning.add_argument("grid", nargs="+", help="bonus,neighbour,margin[,cross_margin]")
+    replaying = commands.add_parser("signals", help="replay questions, write the decline model's signals (JSON lines)")
+    replaying.add_argument("questions", type=Path)
+    replaying.add_argument("--index-dir", type=Path, required=True)
+    replaying.add_argument("--removed-index-dir", type=Path, required=True)
+    replaying.add_argument("--corpus", type=Path)
+    replaying.add_argument("--distractors", type=Path, nargs="*", default=[])
+    replaying.add_argument("--unanswerable", type=int, default=0)
+    replaying.add_argument("--limit", type=int)
+    replaying.add_argument("--asked", type=Path, help="the same questions in another language")
+    replaying.add_argument("--set", default="fang", help="xquad, fang or fang-en (how parts are split)")
+    replaying.add_argument("--out", type=Path, required=True)
+    fitting = commands.add_parser("fit", help="fit the decline model on replayed signals")
+    fitting.add_argument("signals", type=Path, nargs="+")
+    fitting.add_argument("--fang-weight", type=float, default=5.0)
+    fitting.add_argument("--answered", type=float, default=0.93)
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)
     elif args.command == "latency":
         latency(args.index_dir, args.questions, args.rounds)
+    elif args.command == "signals":
+        rows = replay_rows(
+            args.questions,
+            args.index_dir,
+            args.removed_index_dir,
+            corpus=args.corpus,
+            distractors=tuple(args.distractors),
+            unanswerable=args.unanswerable,
+            limit=args.limit,
+            tag=args.set,
+            asked_file=args.asked,
+        )
+        args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif args.command == "fit":
+        fit(args.signals, args.fang_weight, args.answered)
     elif args.command == "tune":
         tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
     else:
