@@ -22,12 +22,16 @@ on the topic but not in the articles, or its answer sentences removed), and the 
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.answering.answer_kinds import answer_kind
-from assistant.answering.decline import DeclineModel
+from assistant.answering.decline import MODEL_KINDS, DeclineModel
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.language import guess_language
 
 REPO = Path(__file__).resolve().parent.parent
@@ -192,12 +196,9 @@ def replay_rows(
     the full index, the removed-sentence ones on `removed_dir` (the index an `assistant eval
     --remove-answer-sentences` run leaves). Each row holds the decline model's signals, whether the articles
     answer at all, and whether the first quote of the answer (no detail decline) holds the gold answer."""
-    import dataclasses
-
     from assistant import Assistant, Settings
     from assistant.answering.asking import make_question
     from assistant.answering.decline import FEATURES
-    from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.evaluation import (
         answer_sentences_removed,
         choose_unanswerable,
@@ -231,8 +232,7 @@ def replay_rows(
         question = make_question(q.question, k=10)
         vector = assistant.embeddings.embed_query_array(question.text)
         weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
-        kept = dataclasses.replace(weighing, signals=None)  # the answer as if no detail declined it
-        answer = answerer.answer_weighed(kept)
+        answer = never_declining(answerer).answer_weighed(weighing)  # as if no missing detail declined it
         quote = answer.quotes[0].text if answer.quotes else None
         signals = weighing.signals
         rows.append(
@@ -249,6 +249,13 @@ def replay_rows(
             }
         )
     return rows
+
+
+def never_declining(answerer: ExtractiveAnswerer) -> ExtractiveAnswerer:
+    """The same answerer, but a missing detail never declines (it still prefers a sentence holding one)."""
+    keeps = copy.copy(answerer)
+    keeps.detail = dataclasses.replace(answerer.detail, model=None, declines=frozenset())
+    return keeps
 
 
 XQUAD_TUNING_ARTICLES = 38
@@ -270,8 +277,8 @@ def fit(paths: list[Path], fang_weight: float, answered: float) -> None:
 
     from assistant.answering.decline import FEATURES
 
-    rows = [r for path in paths for r in _rows(path) if r["features"] is not None]
-    tuning = [r for r in rows if r["part"] == "tuning"]
+    rows = [r for path in paths for r in _rows(path)]
+    tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None]
     x = np.array([[1.0, *_features(r)] for r in tuning])
     y = np.array([float(r["group"] == "answerable") for r in tuning])
     weight = np.array([fang_weight if r["set"] != "xquad" else 1.0 for r in tuning])
@@ -293,10 +300,35 @@ def fit(paths: list[Path], fang_weight: float, answered: float) -> None:
     print(f"    cutoff={cutoff:.3f},")
     print(")")
     shipped = DeclineModel(model.intercept, model.coefficients, cutoff)
+    print_figures(rows, shipped)
+
+
+def print_figures(rows: list[dict[str, object]], model: DeclineModel) -> None:
+    """Per set and part, then per kind: the last round's rule (day and number declined when no detail is found
+    or only below the threshold) and `model`, on the same replayed rows."""
+    rules = {"rule of the last round": _last_rule, "decline model": model}
+    print("| set | part | rule | answered right | answered | declined |")
+    print("|---|---|---|---|---|---|")
     for tag in sorted({str(r["set"]) for r in rows}):
-        for part in ("tuning", "held out"):
-            chosen = [r for r in rows if r["set"] == tag and r["part"] == part]
-            print(tag, part, _decided(chosen, shipped))
+        for part in ("tuning", "held out", "both"):
+            chosen = [r for r in rows if r["set"] == tag and part in (r["part"], "both")]
+            for name, rule in rules.items():
+                print(f"| {tag} | {part} | {name} | " + " | ".join(_decided(chosen, rule)) + " |")
+    print("\n| set | kind | answered right: last / model | declined right: last / model |")
+    print("|---|---|---|---|")
+    for tag in sorted({str(r["set"]) for r in rows}):
+        for kind in ("day", "number", "name", "place", "cause", "choice", "open"):
+            chosen = [r for r in rows if r["set"] == tag and r["kind"] == kind]
+            last, now = _decided(chosen, _last_rule), _decided(chosen, model)
+            print(f"| {tag} | {kind} | {last[0]} / {now[0]} | {last[2]} / {now[2]} |")
+
+
+def _last_rule(features: list[float]) -> bool:
+    """The last round's rule (version B) on the replayed signals: a day or number question declines when no
+    sentence holds a detail, or when the best that does stays below the threshold."""
+    held_sure, holder_margin, evidence_margin = features[0], features[3], features[4]
+    sure = features[8 + MODEL_KINDS.index("number")] == 1.0 or not any(features[8:])
+    return sure and (held_sure == 0.0 or (evidence_margin >= 0 and holder_margin < 0))
 
 
 def _features(row: dict[str, object]) -> list[float]:
@@ -305,19 +337,25 @@ def _features(row: dict[str, object]) -> list[float]:
     return [float(v) for v in features.values()]
 
 
-def _decided(rows: list[dict[str, object]], model: DeclineModel) -> str:
-    """Answered right, answered, and declined, of some replayed rows under `model` (rows the evidence declines
-    already count as declined; choice and open questions are never declined for a detail)."""
+def _decided(rows: list[dict[str, object]], rule: DeclineModel | Callable[[list[float]], bool]) -> list[str]:
+    """Answered right, answered, and declined, of some replayed rows (rows the evidence declines already count
+    as declined; choice and open questions are never declined for a detail)."""
     answerable = [r for r in rows if r["group"] == "answerable"]
     other = [r for r in rows if r["group"] != "answerable"]
 
     def declined(r: dict[str, object]) -> bool:
-        return bool(r["abstains"]) or (r["features"] is not None and model.probability(_features(r)) < model.cutoff)
+        if r["abstains"]:
+            return True
+        if r["features"] is None:
+            return False
+        features = _features(r)
+        return rule(features) if callable(rule) else rule.probability(features) < rule.cutoff
 
     right = sum(bool(r["quote_hit"]) and not declined(r) for r in answerable)
     answered = sum(not declined(r) for r in answerable)
     refused = sum(declined(r) for r in other)
-    return f"right {right}/{len(answerable)}, answered {answered}/{len(answerable)}, declined {refused}/{len(other)}"
+    n, m = len(answerable), len(other)
+    return [f"{right}/{n}", f"{answered}/{n}", f"{refused}/{m}"]
 
 
 def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
