@@ -29,8 +29,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from assistant.answering.answer_kinds import answer_kind
-from assistant.answering.decline import MODEL_KINDS, DeclineModel
+from assistant.answering.decline import FEATURES, MODEL_KINDS, DeclineModel
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.language import guess_language
 
@@ -198,7 +200,6 @@ def replay_rows(
     answer at all, and whether the first quote of the answer (no detail decline) holds the gold answer."""
     from assistant import Assistant, Settings
     from assistant.answering.asking import make_question
-    from assistant.answering.decline import FEATURES
     from assistant.evaluation import (
         answer_sentences_removed,
         choose_unanswerable,
@@ -268,17 +269,15 @@ def _part(tag: str, question_id: str, article_index: int) -> str:
     return "tuning" if _topic_of(question_id) in TUNING_TOPICS else "held out"
 
 
-def fit(paths: list[Path], fang_weight: float, answered: float) -> None:
+def fit(paths: list[Path], fang_weight: float, answered: float, checked: tuple[Path, ...] = ()) -> None:
     """Fit `DeclineModel` on the tuning rows of replayed signals (`signals`): logistic regression of "the
     articles answer" (answerable rows 1, removed-sentence and on-topic unanswerable rows 0), classes weighted
-    to equal size, FANG-COVID rows `fang_weight` times each; the cutoff is the highest that keeps `answered`
-    of the answerable XQuAD tuning rows answered. Prints the coefficients and the figures of every part."""
-    import numpy as np
-
-    from assistant.answering.decline import FEATURES
-
+    to equal size, FANG-COVID rows `fang_weight` times each; the cutoff is the highest that keeps answering
+    `answered` of each set's answerable tuning questions that the evidence answers (`_highest_cutoff`). Prints
+    the model as code and the figures of every part beside the last round's rule."""
     rows = [r for path in paths for r in _rows(path)]
     tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None]
+    others = [r for path in checked for r in _rows(path)]  # only checked: not fitted on, no say in the cutoff
     x = np.array([[1.0, *_features(r)] for r in tuning])
     y = np.array([float(r["group"] == "answerable") for r in tuning])
     weight = np.array([fang_weight if r["set"] != "xquad" else 1.0 for r in tuning])
@@ -290,17 +289,37 @@ def fit(paths: list[Path], fang_weight: float, answered: float) -> None:
         gradient = x.T @ (weight * (y - p)) - 0.1 * beta
         hessian = (x.T * (weight * p * (1 - p))) @ x + 0.1 * np.eye(len(beta))
         beta += np.linalg.solve(hessian, gradient)
-    xquad = [r for r in tuning if r["set"] == "xquad" and r["group"] == "answerable"]
     model = DeclineModel(float(beta[0]), tuple(float(b) for b in beta[1:]))
-    probabilities = sorted(model.probability(_features(r)) for r in xquad)
-    cutoff = probabilities[int((1 - answered) * len(probabilities))] if probabilities else 0.5
+    cutoff = _highest_cutoff(rows, model, answered)
     print("DeclineModel(")
     print(f"    intercept={beta[0]:.3f},")
     print("    coefficients=(" + ", ".join(f"{b:.3f}" for b in beta[1:]) + "),  # " + ", ".join(FEATURES))
     print(f"    cutoff={cutoff:.3f},")
     print(")")
     shipped = DeclineModel(model.intercept, model.coefficients, cutoff)
-    print_figures(rows, shipped)
+    print_figures(rows + others, shipped)
+
+
+def _highest_cutoff(rows: list[dict[str, object]], model: DeclineModel, answered: float) -> float:
+    """The highest cutoff (in steps of 0.05) at which the model keeps answering at least the share `answered` of
+    every set's answerable tuning questions that the evidence answers."""
+    sets = {str(r["set"]) for r in rows}
+    best = 0.0
+    for cutoff in np.arange(0.05, 0.96, 0.05):
+        rule = DeclineModel(model.intercept, model.coefficients, float(cutoff))
+        shares = []
+        for tag in sets:
+            chosen = [
+                r
+                for r in rows
+                if r["set"] == tag and r["part"] == "tuning" and r["group"] == "answerable" and not r["abstains"]
+            ]
+            figures = _decided(chosen, rule)
+            done, total = (int(v) for v in figures[1].split("/"))
+            shares.append(done / max(1, total))
+        if min(shares) >= answered:
+            best = float(cutoff)
+    return round(best, 2)
 
 
 def print_figures(rows: list[dict[str, object]], model: DeclineModel) -> None:
@@ -327,7 +346,8 @@ def _last_rule(features: list[float]) -> bool:
     """The last round's rule (version B) on the replayed signals: a day or number question declines when no
     sentence holds a detail, or when the best that does stays below the threshold."""
     held_sure, holder_margin, evidence_margin = features[0], features[3], features[4]
-    sure = features[8 + MODEL_KINDS.index("number")] == 1.0 or not any(features[8:])
+    kinds = features[len(FEATURES) - len(MODEL_KINDS) :]
+    sure = kinds[MODEL_KINDS.index("number")] == 1.0 or not any(kinds)
     return sure and (held_sure == 0.0 or (evidence_margin >= 0 and holder_margin < 0))
 
 
@@ -421,6 +441,7 @@ def main() -> None:
     fitting.add_argument("signals", type=Path, nargs="+")
     fitting.add_argument("--fang-weight", type=float, default=5.0)
     fitting.add_argument("--answered", type=float, default=0.93)
+    fitting.add_argument("--check", type=Path, nargs="*", default=[], help="signals only checked, not fitted on")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)
@@ -440,7 +461,7 @@ def main() -> None:
         )
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     elif args.command == "fit":
-        fit(args.signals, args.fang_weight, args.answered)
+        fit(args.signals, args.fang_weight, args.answered, tuple(args.check))
     elif args.command == "tune":
         tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
     else:

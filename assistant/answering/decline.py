@@ -34,6 +34,7 @@ class DetailSignals:
     holder_margin: float  # evidence of the best detail-holding sentence beyond the threshold (clipped)
     evidence_margin: float  # the answer's evidence beyond the threshold (clipped)
     holder_coverage: float  # share of the question's IDF-weighted stems found in the best detail-holding sentence
+    holder_distinctive: float  # the same share, each stem also weighted by how few candidate sentences hold it
     nearness: float  # 1 / (1 + distance / 50 characters) between its detail and the nearest question word
     cross: bool  # the question is in another language than its passages
 
@@ -47,6 +48,7 @@ class DetailSignals:
             self.holder_margin,
             self.evidence_margin,
             self.holder_coverage,
+            self.holder_distinctive,
             self.nearness,
             float(self.cross),
             *(float(self.kind == kind) for kind in MODEL_KINDS),
@@ -62,6 +64,7 @@ FEATURES = (
     "holder margin",
     "evidence margin",
     "holder coverage",
+    "holder distinctive coverage",
     "nearness",
     "cross-lingual",
     *(f"kind {kind}" for kind in MODEL_KINDS),
@@ -92,3 +95,14 @@ class DeclineModel:
 
     def declines(self, signals: DetailSignals) -> bool:
         return self.probability(signals.features()) < self.cutoff
+
+
+DECLINE_MODEL = DeclineModel(
+    intercept=-1.801,
+    coefficients=(-1.706, -1.363, 1.682, 0.973, 3.449, 1.974, 1.986, 0.864, 0.000, 0.000, -0.330, -1.388, 1.158),
+    cutoff=0.40,
+)
+"""Fitted by `python bench/bench_answers.py fit fang.jsonl xquad.jsonl --answered 0.9` (docs/answer-quality.md):
+the highest cutoff that keeps answering 90% of each set's answerable tuning questions that the evidence answers.
+For questions in the articles' language only: fitted on English questions its margins (on the coverage scale)
+declined nearly all of them, so those keep `DetailWeights.declines`."""

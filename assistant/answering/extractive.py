@@ -28,7 +28,7 @@ import numpy as np
 
 from assistant.answering.article_overview import is_overview_question
 from assistant.answering.asking import as_question
-from assistant.answering.decline import NO_HOLDER, DeclineModel, DetailSignals, clipped
+from assistant.answering.decline import DECLINE_MODEL, NO_HOLDER, DeclineModel, DetailSignals, clipped
 from assistant.answering.details import Holding, Sentence, asks_for_detail, holdings, nearness, short_answer_in
 from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
 from assistant.chunking import Span, split_sentences
@@ -221,9 +221,10 @@ class _SentenceCandidate:
 class DetailWeights:
     """How the detail a question asks for (`answering.details`) weighs in. Tuned on the FANG-COVID questions of
     three topics (toennies, heinsberg, warnapp), checked on the other two, and held against XQuAD-de
-    (docs/answer-quality.md): a margin of 0.05 declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD
-    10 points of answered questions, so the shipped margin is 0.0, and only day and number questions (regular
-    expressions that rarely miss) are declined for a missing detail."""
+    (docs/answer-quality.md). Whether a question in the articles' language is declined for a missing detail is
+    the decline model's call (`answering.decline`); a question in another language (and every question when
+    `model` is None) is declined only for a missing day or number, by the margin rule below: one margin for
+    every kind declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD 10 points of answered ones."""
 
     bonus: float = 0.02  # added to the quote score of a sentence that holds the detail
     neighbour: float = 0.02  # taken off again when the detail stands in the next sentence
@@ -235,7 +236,7 @@ class DetailWeights:
 
     cross_margin: float | None = 0.0  # the same for a question in another language (on its own scale)
     declines: frozenset[str] = frozenset({"day", "number"})  # without a model: the kinds declined (see below)
-    model: DeclineModel | None = None  # decides the declines when given (`answering.decline`)
+    model: DeclineModel | None = DECLINE_MODEL  # decides the declines in the articles' language (None: see above)
 
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
@@ -396,9 +397,10 @@ class ExtractiveAnswerer:
         return dataclasses.replace(answer, short_answer=short) if short else answer
 
     def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
-        """Whether a question asking for a detail is declined: by the decline model, or (without one) when a
-        kind of `DetailWeights.declines` finds no detail, or only in sentences below the margin."""
-        if self.detail.model is not None:
+        """Whether a question asking for a detail is declined: by the decline model (questions in the articles'
+        language), or else when a kind of `DetailWeights.declines` finds no detail, or only in sentences below
+        the margin."""
+        if self.detail.model is not None and not weighing.cross:
             return self.detail.model.declines(signals)
         if weighing.asked.kind not in self.detail.declines:
             return False
@@ -420,7 +422,7 @@ class ExtractiveAnswerer:
         kind = weighing.asked.kind
         margin = weighing.first_evidence - weighing.first_threshold
         if not held:
-            return DetailSignals(kind, False, False, NO_HOLDER, clipped(margin), 0.0, 0.0, weighing.cross)
+            return DetailSignals(kind, False, False, NO_HOLDER, clipped(margin), 0.0, 0.0, 0.0, weighing.cross)
         holder = max(held, key=lambda n: candidates[n].score)
         holders = [candidates[n] for n in held]
         evidence = self.evidence(
@@ -438,6 +440,9 @@ class ExtractiveAnswerer:
             clipped(evidence - weighing.first_threshold),
             clipped(margin),
             weighing.terms.share_of(weighing.sentences[holder][4]),
+            weighing.terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(
+                weighing.sentences[holder][4]
+            ),
             nearness((*found.own, *found.in_after), around, weighing.asked.text),
             weighing.cross,
         )
