@@ -134,8 +134,22 @@ def _name_run(group: list[re.Match[str]]) -> tuple[int, int]:
 
 def place_spans(text: str) -> Spans:
     """A preposition of place followed by a capitalised word ("nach Thessaloniki", "in einem Erkelenzer
-    Krankenhaus", "aus Afghanistan")."""
-    return [(m.start(), m.end()) for m in _PLACE.finditer(text)]
+    Krankenhaus", "aus Afghanistan"), but not a day ("am Montag", "im Juni")."""
+    days = date_spans(text)
+    return [
+        (m.start(), m.end())
+        for m in _PLACE.finditer(text)
+        if not _TIME_WORD.search(m.group()) and not any(start < m.end() and m.start() < end for start, end in days)
+    ]
+
+
+_TIME_WORD = re.compile(
+    r"\b(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Wochenende|Januar|Jänner|Februar|"
+    r"März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Frühling|Sommer|Herbst|Winter|"
+    r"Anfang|Ende|Mitte|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|June|"
+    r"July|October|December|Spring|Summer|Autumn|Fall)\b"
+)
+"""Words of time after a preposition ("im Juni", "am Wochenende", "im Frühjahr") name no place."""
 
 
 def cause_spans(text: str) -> Spans:
