@@ -1,22 +1,26 @@
-"""Answers that answer: a sample of the FANG-COVID archive to index, and the figures by kind of question.
+"""Answers that answer: a sample of the FANG-COVID archive to index, replays of the question path that fit the
+decline model, and the figures by kind of question.
 
 The whole archive (2,079 articles, 11 M characters) takes hours to embed on a shared 2-core machine, so the
 figures in docs/answer-quality.md come from a fixed sample: every article that holds a question's answer (the
-gold article and every other one that holds the answer), 25 further articles per topic (keyword hits, in a
-fixed pseudo-random order) and 50 articles on none of the topics.
+gold article and every other one that holds the answer), 20 further articles per topic (keyword hits, in a
+fixed pseudo-random order) and 40 articles on none of the topics.
 
-    python bench/bench_answers.py sample --out /tmp/fang-sample.jsonl
-    assistant eval ../shared/data/fang-covid/questions.json --corpus /tmp/fang-sample.jsonl \
-        --remove-answer-sentences --index-dir /tmp/fang-index --details /tmp/fang-de.jsonl
-    assistant eval ../shared/data/fang-covid/questions.json \
-        --questions ../shared/data/fang-covid/questions_en.json --corpus /tmp/fang-sample.jsonl \
-        --remove-answer-sentences --index-dir /tmp/fang-index --details /tmp/fang-en.jsonl
-    python bench/bench_answers.py table /tmp/fang-de.jsonl [/tmp/fang-de-after.jsonl]
+    python bench/bench_answers.py sample --out fang-sample.jsonl
+    assistant eval ../shared/data/fang-covid/questions.json --corpus fang-sample.jsonl \
+        --remove-answer-sentences --index-dir fang-index --details fang-de.jsonl
+    python bench/bench_answers.py table fang-de.jsonl [fang-de-after.jsonl]
 
 `table` prints, per kind of question (`assistant.answering.answer_kinds`) and for the tuning topics
 (toennies, heinsberg, warnapp) and the held-out ones (moria, wirecard): answered right (an answerable
 question answered with the gold answer in its first quote), declined right (an unanswerable one declined:
 on the topic but not in the articles, or its answer sentences removed), and the short answer's precision.
+
+`signals` replays questions through the library (`Assistant.retrieve`, `ExtractiveAnswerer.weigh`) on a full
+index and on the index an `assistant eval --remove-answer-sentences` run left, and writes the decline model's
+signals per question; `fit` fits `answering.decline.DeclineModel` on them and prints it as code with the
+figures of every part; `figures` prints the figures of the shipped model (docs/answer-quality.md has the
+commands).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.answer_kinds import answer_kind
-from assistant.answering.decline import FEATURES, MODEL_KINDS, DeclineModel
+from assistant.answering.decline import DECLINE_MODEL, FEATURES, MODEL_KINDS, DeclineModel
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.language import guess_language
 
@@ -369,7 +373,9 @@ def _decided(rows: list[dict[str, object]], rule: DeclineModel | Callable[[list[
         if r["features"] is None:
             return False
         features = _features(r)
-        return rule(features) if callable(rule) else rule.probability(features) < rule.cutoff
+        if callable(rule) or features[FEATURES.index("cross-lingual")]:  # across languages the last rule stays
+            return _last_rule(features) if not callable(rule) else rule(features)
+        return rule.probability(features) < rule.cutoff
 
     right = sum(bool(r["quote_hit"]) and not declined(r) for r in answerable)
     answered = sum(not declined(r) for r in answerable)
@@ -437,6 +443,8 @@ def main() -> None:
     replaying.add_argument("--asked", type=Path, help="the same questions in another language")
     replaying.add_argument("--set", default="fang", help="xquad, fang or fang-en (how parts are split)")
     replaying.add_argument("--out", type=Path, required=True)
+    shown = commands.add_parser("figures", help="the shipped decline model's figures on replayed signals")
+    shown.add_argument("signals", type=Path, nargs="+")
     fitting = commands.add_parser("fit", help="fit the decline model on replayed signals")
     fitting.add_argument("signals", type=Path, nargs="+")
     fitting.add_argument("--fang-weight", type=float, default=5.0)
@@ -460,6 +468,8 @@ def main() -> None:
             asked_file=args.asked,
         )
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif args.command == "figures":
+        print_figures([r for path in args.signals for r in _rows(path)], DECLINE_MODEL)
     elif args.command == "fit":
         fit(args.signals, args.fang_weight, args.answered, tuple(args.check))
     elif args.command == "tune":
