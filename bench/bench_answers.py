@@ -373,7 +373,8 @@ def _decided(rows: list[dict[str, object]], rule: DeclineModel | Callable[[list[
         if r["features"] is None:
             return False
         features = _features(r)
-        if callable(rule) or features[FEATURES.index("cross-lingual")]:  # across languages the last rule stays
+        last = features[FEATURES.index("cross-lingual")] or features[FEATURES.index("evidence margin")] < 0
+        if callable(rule) or last:  # across languages and for second-look near calls the last rule stays
             return _last_rule(features) if not callable(rule) else rule(features)
         return rule.probability(features) < rule.cutoff
 

@@ -398,13 +398,14 @@ class ExtractiveAnswerer:
 
     def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
         """Whether a question asking for a detail is declined: by the decline model (questions in the articles'
-        language), or else when a kind of `DetailWeights.declines` finds no detail, or only in sentences below
-        the margin."""
-        if self.detail.model is not None and not weighing.cross:
+        language that the first evidence answers), or else when a kind of `DetailWeights.declines` finds no
+        detail, or only in sentences below the margin. A near call that only the second look answered is worded
+        unlike its answer (the reason for the second look), so the model's question coverage says nothing there."""
+        first_answers = weighing.first_evidence >= weighing.first_threshold
+        if self.detail.model is not None and not weighing.cross and first_answers:
             return self.detail.model.declines(signals)
         if weighing.asked.kind not in self.detail.declines:
             return False
-        first_answers = weighing.first_evidence >= weighing.first_threshold
         margin = self.detail.margin_for(weighing.cross) if first_answers else None
         holders = [weighing.candidates[n] for n in weighing.held]
         detail_evidence = self.evidence(
