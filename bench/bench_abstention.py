@@ -8,8 +8,9 @@ This bench measures both on an `assistant eval` index (XQuAD-de + 10kGNAD): for 
 growing size it asks each XQuAD question (a) with its own paragraph added to the subset and (b) with its
 whole XQuAD article removed, and records the answerer's evidence (`Weights.evidence`: best sentence of the
 top 3 passages, keyword match and standout of the top passage). The question path is replayed on the
-subset in memory (the retriever's candidate pool, z-score fusion and sentence scores, with the full
-index's IDF), so thousands of subset indexes need no re-embedding.
+subset in memory through the library (`assistant.answering.replay`: `HybridRetriever` and
+`ExtractiveAnswerer.weigh` over a view of the index, with the full index's IDF), so thousands of subset
+indexes need no re-embedding and the bench measures the code that answers.
 
 It prints, per size and for the tuning (XQuAD articles 0-37) and held-out (38-47) questions: the
 evidence 95% of answerable questions reach, the evidence 90% of unanswerable ones stay below, and the
@@ -35,123 +36,31 @@ import argparse
 import math
 import random
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from assistant import Assistant, Settings
-from assistant.answering.extractive import (
-    ALIGNED_SENTENCES,
-    Abstention,
-    QuestionTerms,
-    SecondLook,
-    Weights,
-    stem_prefixes,
-)
-from assistant.answering.retrieval import FusionWeights, fused_scores
-from assistant.embeddings.alignment import AlignedQuestion, TokenAligner
+from assistant.answering.asking import make_question
+from assistant.answering.extractive import Abstention, ExtractiveAnswerer, SecondLook
+from assistant.answering.replay import IndexSnapshot, replay
 from assistant.evaluation import load_squad
-from assistant.indexing.keyword_index import tokenize
+from assistant.question import Question
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TUNING_ARTICLES = 38
 SECOND_LOOK = SecondLook()
 
 
-@dataclass
-class IndexArrays:
-    """Everything the replayed question path needs, in memory: chunk and sentence vectors, stems, BM25 order."""
-
-    chunk_vectors: np.ndarray
-    chunk_article: np.ndarray
-    keyword_position: np.ndarray
-    sentence_vectors: np.ndarray
-    sentence_stems: list[set[str]]
-    first_sentence: np.ndarray  # per chunk: its sentences are rows first..last-1
-    last_sentence: np.ndarray
-    sentence_texts: list[str]
-    sentence_owner: np.ndarray  # per sentence row: its chunk
-
-
-def load_arrays(assistant: Assistant) -> IndexArrays:
-    records = assistant.records()
-    texts = {article.id: article.text for article in records.articles()}
-    chunks = records.all_chunks()
-    ids = [chunk.id for chunk in chunks]
-    vectors: dict[str, np.ndarray] = {}
-    store = assistant.vector_store()
-    for lo in range(0, len(ids), 500):
-        vectors.update((stored.id, vector) for stored, vector in store.fetch(ids[lo : lo + 500]))
-    sentences = records.sentences_of(ids)
-    rows, owner, stems, sentence_texts = [], [], [], []
-    for n, chunk in enumerate(chunks):
-        for sentence in sentences[chunk.id]:
-            rows.append(sentence.vector)
-            owner.append(n)
-            sentence_texts.append(texts[chunk.article_id][sentence.start : sentence.end])
-            stems.append(stem_prefixes(sentence_texts[-1]))
-    owner_array = np.array(owner)
-    return IndexArrays(
-        chunk_vectors=np.stack([vectors[i] for i in ids]),
-        chunk_article=np.array([chunk.article_id for chunk in chunks]),
-        keyword_position=np.array([assistant.keyword_index.position(i) for i in ids]),
-        sentence_vectors=np.stack(rows),
-        sentence_stems=stems,
-        first_sentence=np.searchsorted(owner_array, np.arange(len(ids))),
-        last_sentence=np.searchsorted(owner_array, np.arange(len(ids)), side="right"),
-        sentence_texts=sentence_texts,
-        sentence_owner=owner_array,
-    )
-
-
-@dataclass
-class QuestionScores:
-    """One question's scores against every chunk and sentence of the full index."""
-
-    dense: np.ndarray
-    keyword: np.ndarray
-    best_sentence: np.ndarray
-    sentence: np.ndarray
-    terms: QuestionTerms
-    aligned: AlignedQuestion | None = None  # the question's token states, for the second look
-
-
-def replay_evidence(
-    index: IndexArrays, q: QuestionScores, allowed: np.ndarray, pool: int = 40, aligner: TokenAligner | None = None
+def evidences(
+    snapshot: IndexSnapshot, answerer: ExtractiveAnswerer, question: Question, vector: np.ndarray, allowed: np.ndarray
 ) -> tuple[float, float]:
-    """The answerer's evidence if the index held only the `allowed` chunks (as `HybridRetriever` does it), and
-    its `SecondLook` evidence (NaN without an `aligner` or for a clear call)."""
-    chunks = np.flatnonzero(allowed)
-    dense_top = chunks[np.argsort(-q.dense[chunks])[:pool]]
-    in_dense = set(dense_top.tolist())
-    keyword_top = chunks[np.argsort(-q.keyword[chunks])[: 2 * pool]]
-    fresh = [c for c in keyword_top.tolist() if q.keyword[c] > 0 and c not in in_dense][:pool]
-    candidates = np.concatenate([dense_top, np.array(fresh, dtype=int)])
-    fused = fused_scores(q.dense[candidates], q.keyword[candidates], q.best_sentence[candidates], FusionWeights())
-    order = np.argsort(-fused)
-    weights = Weights()
-    best = -1.0
-    rows = [
-        s for chunk in candidates[order[:3]] for s in range(index.first_sentence[chunk], index.last_sentence[chunk])
-    ]
-    for s in rows:
-        overlap = q.terms.share_of(index.sentence_stems[s])
-        best = max(best, weights.sentence * float(q.sentence[s]) + weights.overlap * overlap)
-    top = candidates[order[0]]
-    evidence = weights.evidence(best, float(q.keyword[top]) / q.terms.weight, float(fused[order[0]]))
-    near = abs(evidence - Abstention().threshold_for(int(allowed.sum()))) < SECOND_LOOK.band
-    if aligner is None or q.aligned is None or not rows or not near:
-        return evidence, math.nan  # the answerer aligns only near calls
-    wanted = set(np.argsort([-float(q.sentence[s]) for s in rows])[:ALIGNED_SENTENCES].tolist())
-    starts = [s == index.first_sentence[index.sentence_owner[s]] for s in rows]
-    covered = aligner.covered(
-        q.aligned, [index.sentence_texts[s] for s in rows], starts, [n in wanted for n in range(len(rows))]
-    )
-    return evidence, SECOND_LOOK.evidence(
-        evidence, float(fused[order[0]]), float(covered.in_context.max()), weights.standout_from
-    )
+    """The answerer's evidence if the index held only the `allowed` chunks, and its `SecondLook` evidence (NaN
+    when the answerer has no second look or the call was clear)."""
+    _, weighing = replay(snapshot.view(allowed), answerer, question, vector)
+    looked_again = weighing.threshold != weighing.first_threshold
+    return weighing.first_evidence, weighing.evidence if looked_again else math.nan
 
 
 def main() -> None:
@@ -167,41 +76,35 @@ def main() -> None:
         sys.exit(f"{args.qa} not found (the shared data sets are not part of the repo)")
 
     assistant = Assistant(Settings(index_dir=args.index_dir))
-    assistant.keyword_index.ensure_current(assistant.records())
-    index = load_arrays(assistant)
-    articles = sorted(set(index.chunk_article.tolist()))
-    indexed = set(index.chunk_article.tolist())  # `assistant eval --unanswerable` leaves some articles out
+    records = assistant.records()
+    keyword = assistant.keyword_index.ensure_current(records)
+    snapshot = IndexSnapshot.of(assistant.vector_store(), records, keyword)
+    chunk_article = snapshot.article_ids()
+    articles = sorted(set(chunk_article.tolist()))
+    indexed = set(articles)  # `assistant eval --unanswerable` leaves some articles out
     questions = [q for a in load_squad(args.qa) for q in a.questions if q.context_id in indexed][:: args.every]
     sizes = [int(s) for s in args.sizes.split(",")]
     rng = random.Random(args.seed)
-    aligner = TokenAligner(assistant.embeddings, cache_size=10**6) if args.second_look else None
+    answerer = ExtractiveAnswerer(
+        assistant.embeddings, idf=keyword.idf, second_look=SECOND_LOOK if args.second_look else None
+    )
     # (size, tuning?) -> chunk counts, answerable evidence, unanswerable evidence
     found: dict[tuple[int, bool], tuple[list[int], list[tuple[float, float]], list[tuple[float, float]]]] = {}
-    has_sentences = index.last_sentence > index.first_sentence
     for question in tqdm(questions, desc="questions", file=sys.stderr):
-        vector = assistant.embeddings.embed_query_array(question.question)
-        _, keyword = assistant.keyword_index.scores(tokenize(question.question))
-        dense = index.chunk_vectors @ vector
-        sentence = index.sentence_vectors @ vector
-        best_sentence = dense.copy()
-        best_sentence[has_sentences] = np.maximum.reduceat(sentence, index.first_sentence[has_sentences])
-        scores = QuestionScores(
-            dense, keyword[index.keyword_position], best_sentence, sentence,
-            QuestionTerms.of(question.question, assistant.keyword_index.idf),
-            aligner.question(question.question) if aligner else None,
-        )  # fmt: skip
+        asked = make_question(question.question, k=10)
+        vector = assistant.embeddings.embed_query_array(asked.text)
         own_article = f"squad/{question.article_index}/"
         own_paragraph = f"{own_article}{question.paragraph_index}"
         others = [a for a in articles if not a.startswith(own_article)]
         for size in sizes:
             subset = others if size == 0 else rng.sample(others, min(size, len(others)))
-            without = np.isin(index.chunk_article, subset)
-            with_own = np.ones_like(without) if size == 0 else without | (index.chunk_article == own_paragraph)
+            without = np.isin(chunk_article, subset)
+            with_own = np.ones_like(without) if size == 0 else without | (chunk_article == own_paragraph)
             key = (size, question.article_index < TUNING_ARTICLES)
             counts, answerable, unanswerable = found.setdefault(key, ([], [], []))
             counts.append(int(without.sum()))
-            answerable.append(replay_evidence(index, scores, with_own, aligner=aligner))
-            unanswerable.append(replay_evidence(index, scores, without, aligner=aligner))
+            answerable.append(evidences(snapshot, answerer, asked, vector, with_own))
+            unanswerable.append(evidences(snapshot, answerer, asked, vector, without))
 
     abstention = Abstention()
     print_sizes(found, sizes, len(articles), abstention.threshold, abstention.per_doubling, abstention.threshold_for)

@@ -1,32 +1,43 @@
-"""Answers that answer: a sample of the FANG-COVID archive to index, and the figures by kind of question.
+"""Answers that answer: a sample of the FANG-COVID archive to index, replays of the question path that fit the
+decline model, and the figures by kind of question.
 
 The whole archive (2,079 articles, 11 M characters) takes hours to embed on a shared 2-core machine, so the
 figures in docs/answer-quality.md come from a fixed sample: every article that holds a question's answer (the
-gold article and every other one that holds the answer), 25 further articles per topic (keyword hits, in a
-fixed pseudo-random order) and 50 articles on none of the topics.
+gold article and every other one that holds the answer), 20 further articles per topic (keyword hits, in a
+fixed pseudo-random order) and 40 articles on none of the topics.
 
-    python bench/bench_answers.py sample --out /tmp/fang-sample.jsonl
-    assistant eval ../shared/data/fang-covid/questions.json --corpus /tmp/fang-sample.jsonl \
-        --remove-answer-sentences --index-dir /tmp/fang-index --details /tmp/fang-de.jsonl
-    assistant eval ../shared/data/fang-covid/questions.json \
-        --questions ../shared/data/fang-covid/questions_en.json --corpus /tmp/fang-sample.jsonl \
-        --remove-answer-sentences --index-dir /tmp/fang-index --details /tmp/fang-en.jsonl
-    python bench/bench_answers.py table /tmp/fang-de.jsonl [/tmp/fang-de-after.jsonl]
+    python bench/bench_answers.py sample --out fang-sample.jsonl
+    assistant eval ../shared/data/fang-covid/questions.json --corpus fang-sample.jsonl \
+        --remove-answer-sentences --index-dir fang-index --details fang-de.jsonl
+    python bench/bench_answers.py table fang-de.jsonl [fang-de-after.jsonl]
 
 `table` prints, per kind of question (`assistant.answering.answer_kinds`) and for the tuning topics
 (toennies, heinsberg, warnapp) and the held-out ones (moria, wirecard): answered right (an answerable
 question answered with the gold answer in its first quote), declined right (an unanswerable one declined:
 on the topic but not in the articles, or its answer sentences removed), and the short answer's precision.
+
+`signals` replays questions through the library (`Assistant.retrieve`, `ExtractiveAnswerer.weigh`) on a full
+index and on the index an `assistant eval --remove-answer-sentences` run left, and writes the decline model's
+signals per question; `fit` fits `answering.decline.DeclineModel` on them and prints it as code with the
+figures of every part; `figures` prints the figures of the shipped model (docs/answer-quality.md has the
+commands).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from assistant.answering.answer_kinds import answer_kind
+from assistant.answering.decline import DECLINE_MODEL, FEATURES, MODEL_KINDS, DeclineModel
+from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.language import guess_language
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,7 +140,8 @@ def tune(
     questions = [q for article in squad for q in article.questions]
     answerable = [q for q in questions if q.answerable]
     removed = answer_sentences_removed(squad, answerable, frozenset(), ()).questions
-    asked = [(q, "answerable" if q.answerable else "on_topic", False) for q in questions]
+    asked = [(q, "answerable", False) for q in answerable]
+    asked += [(q, "on_topic", False) for q in questions if not q.answerable]
     asked += [(q, "removed", True) for q in answerable if q.id in removed]
     assistants = {False: Assistant(Settings(index_dir=index_dir)), True: Assistant(Settings(index_dir=removed_dir))}
     replays = []
@@ -171,6 +183,206 @@ def tune(
                     r["quote_hit"],
                     r["short_answer"],
                 )
+
+
+def replay_rows(
+    questions_file: Path,
+    index_dir: Path,
+    removed_dir: Path,
+    *,
+    corpus: Path | None = None,
+    distractors: tuple[Path, ...] = (),
+    unanswerable: int = 0,
+    limit: int | None = None,
+    tag: str = "fang",
+    asked_file: Path | None = None,
+) -> list[dict[str, object]]:
+    """Each question replayed through the library's question path (`Assistant.retrieve`, then
+    `ExtractiveAnswerer.weigh`, as `Assistant.ask` does): the answerable ones (and on-topic unanswerable ones) on
+    the full index, the removed-sentence ones on `removed_dir` (the index an `assistant eval
+    --remove-answer-sentences` run leaves). Each row holds the decline model's signals, whether the articles
+    answer at all, and whether the first quote of the answer (no detail decline) holds the gold answer."""
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.evaluation import (
+        answer_sentences_removed,
+        choose_unanswerable,
+        is_quote_hit,
+        load_distractors,
+        load_qa,
+        select_questions,
+        with_questions_from,
+    )
+
+    squad = load_qa(questions_file, corpus)
+    if asked_file is not None:  # the same questions in another language (`assistant eval --questions`)
+        squad = with_questions_from(squad, load_qa(asked_file, corpus))
+    left_out = choose_unanswerable(len(squad), unanswerable, 0)
+    questions = select_questions(squad, None, limit)
+    answerable = [q for q in questions if q.answerable and q.article_index not in left_out]
+    articles = [a for a in load_distractors(distractors) if not isinstance(a, Path)] if distractors else []
+    removed = answer_sentences_removed(squad, answerable, left_out, articles).questions
+    asked = [
+        (q, "answerable" if q.answerable else "on_topic", False)
+        for q in questions
+        if q in answerable or not q.answerable
+    ]
+    asked += [(q, "removed", True) for q in answerable if q.id in removed]
+    assistants = {False: Assistant(Settings(index_dir=index_dir)), True: Assistant(Settings(index_dir=removed_dir))}
+    rows: list[dict[str, object]] = []
+    for q, group, in_removed in asked:
+        assistant = assistants[in_removed]
+        answerer = assistant.answerer
+        assert isinstance(answerer, ExtractiveAnswerer)
+        question = make_question(q.question, k=10)
+        vector = assistant.embeddings.embed_query_array(question.text)
+        weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
+        answer = never_declining(answerer).answer_weighed(weighing)  # as if no missing detail declined it
+        quote = answer.quotes[0].text if answer.quotes else None
+        signals = weighing.signals
+        rows.append(
+            {
+                "set": tag,
+                "id": q.id,
+                "question": q.question,
+                "kind": question.kind,
+                "part": _part(tag, q.id, q.article_index),
+                "group": group,
+                "abstains": weighing.abstains,
+                "quote_hit": is_quote_hit(quote, q.answers) and not answer.abstained,
+                "features": dict(zip(FEATURES, signals.features(), strict=True)) if signals else None,
+            }
+        )
+    return rows
+
+
+def never_declining(answerer: ExtractiveAnswerer) -> ExtractiveAnswerer:
+    """The same answerer, but a missing detail never declines (it still prefers a sentence holding one)."""
+    keeps = copy.copy(answerer)
+    keeps.detail = dataclasses.replace(answerer.detail, model=None, declines=frozenset())
+    return keeps
+
+
+XQUAD_TUNING_ARTICLES = 38
+"""XQuAD articles 0-37 tune, 38-47 are kept aside (as everywhere in this project)."""
+
+
+def _part(tag: str, question_id: str, article_index: int) -> str:
+    if tag == "xquad":
+        return "tuning" if article_index < XQUAD_TUNING_ARTICLES else "held out"
+    return "tuning" if _topic_of(question_id) in TUNING_TOPICS else "held out"
+
+
+def fit(paths: list[Path], fang_weight: float, answered: float, checked: tuple[Path, ...] = ()) -> None:
+    """Fit `DeclineModel` on the tuning rows of replayed signals (`signals`): logistic regression of "the
+    articles answer" (answerable rows 1, removed-sentence and on-topic unanswerable rows 0), classes weighted
+    to equal size, FANG-COVID rows `fang_weight` times each; the cutoff is the highest that keeps answering
+    `answered` of each set's answerable tuning questions that the evidence answers (`_highest_cutoff`). Prints
+    the model as code and the figures of every part beside the last round's rule."""
+    rows = [r for path in paths for r in _rows(path)]
+    tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None]
+    others = [r for path in checked for r in _rows(path)]  # only checked: not fitted on, no say in the cutoff
+    x = np.array([[1.0, *_features(r)] for r in tuning])
+    y = np.array([float(r["group"] == "answerable") for r in tuning])
+    weight = np.array([fang_weight if r["set"] != "xquad" else 1.0 for r in tuning])
+    for label in (0.0, 1.0):
+        weight[y == label] *= len(y) / (2 * max(1.0, float(weight[y == label].sum())))
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):  # Newton's method with a little ridge
+        p = 1 / (1 + np.exp(-x @ beta))
+        gradient = x.T @ (weight * (y - p)) - 0.1 * beta
+        hessian = (x.T * (weight * p * (1 - p))) @ x + 0.1 * np.eye(len(beta))
+        beta += np.linalg.solve(hessian, gradient)
+    model = DeclineModel(float(beta[0]), tuple(float(b) for b in beta[1:]))
+    cutoff = _highest_cutoff(rows, model, answered)
+    print("DeclineModel(")
+    print(f"    intercept={beta[0]:.3f},")
+    print("    coefficients=(" + ", ".join(f"{b:.3f}" for b in beta[1:]) + "),  # " + ", ".join(FEATURES))
+    print(f"    cutoff={cutoff:.3f},")
+    print(")")
+    shipped = DeclineModel(model.intercept, model.coefficients, cutoff)
+    print_figures(rows + others, shipped)
+
+
+def _highest_cutoff(rows: list[dict[str, object]], model: DeclineModel, answered: float) -> float:
+    """The highest cutoff (in steps of 0.05) at which the model keeps answering at least the share `answered` of
+    every set's answerable tuning questions that the evidence answers."""
+    sets = {str(r["set"]) for r in rows}
+    best = 0.0
+    for cutoff in np.arange(0.05, 0.96, 0.05):
+        rule = DeclineModel(model.intercept, model.coefficients, float(cutoff))
+        shares = []
+        for tag in sets:
+            chosen = [
+                r
+                for r in rows
+                if r["set"] == tag and r["part"] == "tuning" and r["group"] == "answerable" and not r["abstains"]
+            ]
+            figures = _decided(chosen, rule)
+            done, total = (int(v) for v in figures[1].split("/"))
+            shares.append(done / max(1, total))
+        if min(shares) >= answered:
+            best = float(cutoff)
+    return round(best, 2)
+
+
+def print_figures(rows: list[dict[str, object]], model: DeclineModel) -> None:
+    """Per set and part, then per kind: the last round's rule (day and number declined when no detail is found
+    or only below the threshold) and `model`, on the same replayed rows."""
+    rules = {"rule of the last round": _last_rule, "decline model": model}
+    print("| set | part | rule | answered right | answered | declined |")
+    print("|---|---|---|---|---|---|")
+    for tag in sorted({str(r["set"]) for r in rows}):
+        for part in ("tuning", "held out", "both"):
+            chosen = [r for r in rows if r["set"] == tag and part in (r["part"], "both")]
+            for name, rule in rules.items():
+                print(f"| {tag} | {part} | {name} | " + " | ".join(_decided(chosen, rule)) + " |")
+    print("\n| set | kind | answered right: last / model | declined right: last / model |")
+    print("|---|---|---|---|")
+    for tag in sorted({str(r["set"]) for r in rows}):
+        for kind in ("day", "number", "name", "place", "cause", "choice", "open"):
+            chosen = [r for r in rows if r["set"] == tag and r["kind"] == kind]
+            last, now = _decided(chosen, _last_rule), _decided(chosen, model)
+            print(f"| {tag} | {kind} | {last[0]} / {now[0]} | {last[2]} / {now[2]} |")
+
+
+def _last_rule(features: list[float]) -> bool:
+    """The last round's rule (version B) on the replayed signals: a day or number question declines when no
+    sentence holds a detail, or when the best that does stays below the threshold."""
+    held_sure, holder_margin, evidence_margin = features[0], features[3], features[4]
+    kinds = features[len(FEATURES) - len(MODEL_KINDS) :]
+    sure = kinds[MODEL_KINDS.index("number")] == 1.0 or not any(kinds)
+    return sure and (held_sure == 0.0 or (evidence_margin >= 0 and holder_margin < 0))
+
+
+def _features(row: dict[str, object]) -> list[float]:
+    features = row["features"]
+    assert isinstance(features, dict)
+    return [float(v) for v in features.values()]
+
+
+def _decided(rows: list[dict[str, object]], rule: DeclineModel | Callable[[list[float]], bool]) -> list[str]:
+    """Answered right, answered, and declined, of some replayed rows (rows the evidence declines already count
+    as declined; choice and open questions are never declined for a detail)."""
+    answerable = [r for r in rows if r["group"] == "answerable"]
+    other = [r for r in rows if r["group"] != "answerable"]
+
+    def declined(r: dict[str, object]) -> bool:
+        if r["abstains"]:
+            return True
+        if r["features"] is None:
+            return False
+        features = _features(r)
+        last = features[FEATURES.index("cross-lingual")] or features[FEATURES.index("evidence margin")] < 0
+        if callable(rule) or last:  # across languages and for second-look near calls the last rule stays
+            return _last_rule(features) if not callable(rule) else rule(features)
+        return rule.probability(features) < rule.cutoff
+
+    right = sum(bool(r["quote_hit"]) and not declined(r) for r in answerable)
+    answered = sum(not declined(r) for r in answerable)
+    refused = sum(declined(r) for r in other)
+    n, m = len(answerable), len(other)
+    return [f"{right}/{n}", f"{answered}/{n}", f"{refused}/{m}"]
 
 
 def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
@@ -221,11 +433,46 @@ def main() -> None:
     timing.add_argument("--rounds", type=int, default=3)
     tuning.add_argument("--show", action="store_true", help="print each question's outcome")
     tuning.add_argument("grid", nargs="+", help="bonus,neighbour,margin[,cross_margin]")
+    replaying = commands.add_parser("signals", help="replay questions, write the decline model's signals (JSON lines)")
+    replaying.add_argument("questions", type=Path)
+    replaying.add_argument("--index-dir", type=Path, required=True)
+    replaying.add_argument("--removed-index-dir", type=Path, required=True)
+    replaying.add_argument("--corpus", type=Path)
+    replaying.add_argument("--distractors", type=Path, nargs="*", default=[])
+    replaying.add_argument("--unanswerable", type=int, default=0)
+    replaying.add_argument("--limit", type=int)
+    replaying.add_argument("--asked", type=Path, help="the same questions in another language")
+    replaying.add_argument("--set", default="fang", help="xquad, fang or fang-en (how parts are split)")
+    replaying.add_argument("--out", type=Path, required=True)
+    shown = commands.add_parser("figures", help="the shipped decline model's figures on replayed signals")
+    shown.add_argument("signals", type=Path, nargs="+")
+    fitting = commands.add_parser("fit", help="fit the decline model on replayed signals")
+    fitting.add_argument("signals", type=Path, nargs="+")
+    fitting.add_argument("--fang-weight", type=float, default=5.0)
+    fitting.add_argument("--answered", type=float, default=0.93)
+    fitting.add_argument("--check", type=Path, nargs="*", default=[], help="signals only checked, not fitted on")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)
     elif args.command == "latency":
         latency(args.index_dir, args.questions, args.rounds)
+    elif args.command == "signals":
+        rows = replay_rows(
+            args.questions,
+            args.index_dir,
+            args.removed_index_dir,
+            corpus=args.corpus,
+            distractors=tuple(args.distractors),
+            unanswerable=args.unanswerable,
+            limit=args.limit,
+            tag=args.set,
+            asked_file=args.asked,
+        )
+        args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif args.command == "figures":
+        print_figures([r for path in args.signals for r in _rows(path)], DECLINE_MODEL)
+    elif args.command == "fit":
+        fit(args.signals, args.fang_weight, args.answered, tuple(args.check))
     elif args.command == "tune":
         tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
     else:

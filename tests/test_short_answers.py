@@ -91,6 +91,18 @@ def test_a_missing_detail_is_declined_in_the_question_s_language(council: Assist
     assert english.abstained and english.answer in {phrase("en", "missing_number"), phrase("en", "not_in_articles")}
 
 
+def test_a_name_question_whose_articles_name_no_one_is_declined(council: Assistant) -> None:
+    answer = council.ask("Wer betreibt die elektrische Fähre nach Nordstrand?")  # "Der Betreiber lobte …"
+    assert answer.abstained and answer.answer == phrase("de", "missing_name") and answer.passages
+
+
+def test_a_place_question_gets_the_place_not_the_day(council: Assistant) -> None:
+    answer = council.ask("Wo tagte der Stadtrat von Quellenau?")  # "… tagte am Montag im alten Rathaus …"
+    assert not answer.abstained and answer.short_answer is not None
+    assert answer.short_answer.text == "im alten Rathaus"
+    assert_verbatim(council, answer)
+
+
 def test_an_open_question_keeps_its_answer_and_has_no_short_answer(council: Assistant) -> None:
     answer = council.ask("Was loben die Fahrgäste an der Fähre?")
     assert not answer.abstained and answer.short_answer is None

@@ -15,6 +15,7 @@ with an embedder that gives token states, by how well a sentence covers the ques
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import itertools
@@ -27,7 +28,8 @@ import numpy as np
 
 from assistant.answering.article_overview import is_overview_question
 from assistant.answering.asking import as_question
-from assistant.answering.details import Holding, Sentence, asks_for_detail, holdings, short_answer_in
+from assistant.answering.decline import DECLINE_MODEL, NO_HOLDER, DeclineModel, DetailSignals, clipped
+from assistant.answering.details import Holding, Sentence, asks_for_detail, holdings, nearness, short_answer_in
 from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
 from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import Covered, TokenAligner
@@ -219,9 +221,10 @@ class _SentenceCandidate:
 class DetailWeights:
     """How the detail a question asks for (`answering.details`) weighs in. Tuned on the FANG-COVID questions of
     three topics (toennies, heinsberg, warnapp), checked on the other two, and held against XQuAD-de
-    (docs/answer-quality.md): a margin of 0.05 declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD
-    10 points of answered questions, so the shipped margin is 0.0, and only day and number questions (regular
-    expressions that rarely miss) are declined for a missing detail."""
+    (docs/answer-quality.md). Whether a question in the articles' language is declined for a missing detail is
+    the decline model's call (`answering.decline`); a question in another language (and every question when
+    `model` is None) is declined only for a missing day or number, by the margin rule below: one margin for
+    every kind declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD 10 points of answered ones."""
 
     bonus: float = 0.02  # added to the quote score of a sentence that holds the detail
     neighbour: float = 0.02  # taken off again when the detail stands in the next sentence
@@ -232,7 +235,8 @@ class DetailWeights:
     # second look answered is weighed on another scale, so there only "no sentence holds one" declines.
 
     cross_margin: float | None = 0.0  # the same for a question in another language (on its own scale)
-    declines: frozenset[str] = frozenset({"day", "number"})  # the kinds whose finders are sure enough to decline
+    declines: frozenset[str] = frozenset({"day", "number"})  # without a model: the kinds declined (see below)
+    model: DeclineModel | None = DECLINE_MODEL  # decides the declines in the articles' language (None: see above)
 
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
@@ -251,6 +255,34 @@ class DetailWeights:
         both = Span(candidate.span.start, holding.after.end)
         span = both if both.end - both.start <= MAX_QUOTE_CHARS else holding.after
         return dataclasses.replace(candidate, span=span, score=score)
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """One question weighed against its passages (`ExtractiveAnswerer.weigh`): what the answer is decided on.
+    `evidence` and `threshold` decide whether the articles answer (a near call's second look, if it had one);
+    `first_evidence` and `first_threshold` are those before it. `held` and `signals` are set for a question
+    that asks for a detail and is not declined already."""
+
+    asked: Question
+    terms: QuestionTerms
+    passages: list[Passage]
+    cross: bool = False
+    aligned: bool = False
+    sentences: list[CandidateSentence] = dataclasses.field(default_factory=list)
+    candidates: list[_SentenceCandidate] = dataclasses.field(default_factory=list)
+    evidence: float = 0.0
+    threshold: float = 0.0
+    first_evidence: float = 0.0
+    first_threshold: float = 0.0
+    held: dict[int, Holding] = dataclasses.field(default_factory=dict)
+    signals: DetailSignals | None = None
+    overview: Answer | None = None  # an overview question's answer (the article's lead)
+
+    @property
+    def abstains(self) -> bool:
+        """Whether the articles do not answer at all (before any detail is looked for)."""
+        return self.overview is None and (not self.candidates or self.evidence < self.threshold)
 
 
 class ExtractiveAnswerer:
@@ -290,13 +322,25 @@ class ExtractiveAnswerer:
         self.max_quotes = max_quotes
         self.second_quote_margin = second_quote_margin
 
+    def on_index(self, sentences: SentenceLookup, index_size: Callable[[], int]) -> ExtractiveAnswerer:
+        """The same answerer over another index's sentences and size (a replay on part of an index)."""
+        other = copy.copy(self)
+        other.sentences, other.index_size = sentences, index_size
+        return other
+
     def answer(self, question: Question | str, query_vector: np.ndarray, passages: list[Passage]) -> Answer:
+        return self.answer_weighed(self.weigh(question, query_vector, passages))
+
+    def weigh(self, question: Question | str, query_vector: np.ndarray, passages: list[Passage]) -> Weighing:
+        """Everything the answer is decided on: the candidate sentences and their scores, the evidence and the
+        threshold, and for a question that asks for a detail, where one is found and the signals the decline
+        model reads. The benches replay questions through this (one code path with `answer`)."""
         asked = as_question(question)
         text, language = asked.text, asked.language
         terms = QuestionTerms.from_stems(asked.stems, self.idf)
         overview = self._overview(text, terms, passages, language)
         if overview is not None:
-            return overview
+            return Weighing(asked, terms, passages, overview=overview)
         cross = cross_lingual(text, [p.text for p in passages[:1]], asked=language)  # the passage leaned on most
         coverage = self._coverage_of(text) if cross else None
         weights = self.aligned_weights if coverage is not None else self.cross_weights if cross else self.weights
@@ -306,22 +350,43 @@ class ExtractiveAnswerer:
         evidence = self.evidence(terms, passages, candidates, weights, aligned=coverage is not None)
         chunks = self._index_chunks()
         threshold = self.abstention.threshold_for(chunks, cross_lingual=cross, aligned=coverage is not None)
-        first_evidence, first_threshold = evidence, threshold
+        weighing = Weighing(
+            asked,
+            terms,
+            passages,
+            cross=cross,
+            aligned=coverage is not None,
+            sentences=sentences,
+            candidates=candidates,
+            evidence=evidence,
+            threshold=threshold,
+            first_evidence=evidence,
+            first_threshold=threshold,
+        )
         if candidates and not cross:
-            evidence, threshold = self._second_look(text, passages, sentences, cosines, evidence, threshold, chunks)
-        if not candidates or evidence < threshold:
+            second = self._second_look(text, passages, sentences, cosines, evidence, threshold, chunks)
+            weighing = dataclasses.replace(weighing, evidence=second[0], threshold=second[1])
+        if weighing.abstains or not asks_for_detail(asked.kind):
+            return weighing
+        held, texts = self._holdings(asked, candidates, sentences)
+        signals = self._signals(weighing, held, texts)
+        return dataclasses.replace(weighing, held=held, signals=signals)
+
+    def answer_weighed(self, weighing: Weighing) -> Answer:
+        """The answer decided on `weighing` (of `weigh`): declined, or quoted from its best sentences."""
+        asked, passages = weighing.asked, weighing.passages
+        text, language = asked.text, asked.language
+        if weighing.overview is not None:
+            return weighing.overview
+        if weighing.abstains:
             return Answer(text, phrase(language, "not_in_articles"), True, [], passages, language)
-        held: dict[int, Holding] = {}
-        if asks_for_detail(asked.kind):
-            held = self._holdings(asked, candidates, sentences)
-            holders = [candidates[n] for n in held]
-            detail_evidence = self.evidence(terms, passages, holders, weights, aligned=coverage is not None)
-            margin = self.detail.margin_for(cross) if first_evidence >= first_threshold else None
-            declines = asked.kind in self.detail.declines
-            if declines and (not held or (margin is not None and detail_evidence < first_threshold + margin)):
+        candidates, held = weighing.candidates, weighing.held
+        if weighing.signals is not None:
+            if self._declines(weighing, weighing.signals):
                 return Answer(text, phrase(language, f"missing_{asked.kind}"), True, [], passages, language)
-            if not cross:  # across languages the token alignment chooses (a bonus there picked stray names)
+            if not weighing.cross:  # across languages the token alignment chooses (a bonus there picked stray names)
                 candidates = [self.detail.preferred(c, held.get(n)) for n, c in enumerate(candidates)]
+        terms = weighing.terms
         picked = self._choose(candidates)
         extended = [self._quotable(terms, passages[c.passage_rank], c) for c in picked]
         alone = [self._shorten(terms, passages[c.passage_rank], c) for c in picked]
@@ -331,10 +396,63 @@ class ExtractiveAnswerer:
         short = _short_answer(quotes[0], _details_in(quotes[0].article_id, held, candidates, passages), text)
         return dataclasses.replace(answer, short_answer=short) if short else answer
 
+    def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
+        """Whether a question asking for a detail is declined: by the decline model (questions in the articles'
+        language that the first evidence answers), or else when a kind of `DetailWeights.declines` finds no
+        detail, or only in sentences below the margin. A near call that only the second look answered is worded
+        unlike its answer (the reason for the second look), so the model's question coverage says nothing there."""
+        first_answers = weighing.first_evidence >= weighing.first_threshold
+        if self.detail.model is not None and not weighing.cross and first_answers:
+            return self.detail.model.declines(signals)
+        if weighing.asked.kind not in self.detail.declines:
+            return False
+        margin = self.detail.margin_for(weighing.cross) if first_answers else None
+        holders = [weighing.candidates[n] for n in weighing.held]
+        detail_evidence = self.evidence(
+            weighing.terms, weighing.passages, holders, self._weights_of(weighing), aligned=weighing.aligned
+        )
+        return not weighing.held or (margin is not None and detail_evidence < weighing.first_threshold + margin)
+
+    def _weights_of(self, weighing: Weighing) -> Weights:
+        return self.aligned_weights if weighing.aligned else self.cross_weights if weighing.cross else self.weights
+
+    def _signals(self, weighing: Weighing, held: dict[int, Holding], texts: list[Sentence]) -> DetailSignals:
+        """What the decline model reads of the detail search (see `answering.decline`)."""
+        candidates = weighing.candidates
+        best = max(range(len(candidates)), key=lambda n: candidates[n].score)
+        kind = weighing.asked.kind
+        margin = weighing.first_evidence - weighing.first_threshold
+        if not held:
+            return DetailSignals(kind, False, False, NO_HOLDER, clipped(margin), 0.0, 0.0, 0.0, weighing.cross)
+        holder = max(held, key=lambda n: candidates[n].score)
+        holders = [candidates[n] for n in held]
+        evidence = self.evidence(
+            weighing.terms, weighing.passages, holders, self._weights_of(weighing), aligned=weighing.aligned
+        )
+        found = held[holder]
+        around: tuple[Sentence, ...] = (texts[holder],)
+        if found.after is not None:
+            passage = weighing.passages[candidates[holder].passage_rank]
+            around = (texts[holder], Sentence(found.after, _text_in(passage, found.after)))
+        return DetailSignals(
+            kind,
+            True,
+            best in held,
+            clipped(evidence - weighing.first_threshold),
+            clipped(margin),
+            weighing.terms.share_of(weighing.sentences[holder][4]),
+            weighing.terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(
+                weighing.sentences[holder][4]
+            ),
+            nearness((*found.own, *found.in_after), around, weighing.asked.text),
+            weighing.cross,
+        )
+
     def _holdings(
         self, asked: Question, candidates: list[_SentenceCandidate], sentences: list[CandidateSentence]
-    ) -> dict[int, Holding]:
-        """Which of the best candidates hold a detail of the asked kind, in their sentence or the next one."""
+    ) -> tuple[dict[int, Holding], list[Sentence]]:
+        """Which of the best candidates hold a detail of the asked kind, in their sentence or the next one (and
+        each candidate's whole sentence)."""
         ends = [_whole_sentence_end(sentences, n) for n in range(len(sentences))]
         texts = [
             Sentence(
@@ -349,7 +467,7 @@ class ExtractiveAnswerer:
         ]
         ranked = sorted(range(len(candidates)), key=lambda n: -candidates[n].score)
         found = holdings(asked.kind, asked.text, ranked, texts, nexts)
-        return {n: h for n, h in found.items() if h.own or not _leans_back(candidates[n], texts[n].text)}
+        return {n: h for n, h in found.items() if h.own or not _leans_back(candidates[n], texts[n].text)}, texts
 
     def stream(
         self, question: Question | str, query_vector: np.ndarray, passages: list[Passage]

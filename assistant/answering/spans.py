@@ -64,7 +64,11 @@ _PLACE = re.compile(
     r"(?:[A-ZÄÖÜ][\w'’-]+)(?:\s+[A-ZÄÖÜ][\w'’-]+)?"
 )
 _CAPITALISED = re.compile(r"(?<![\w-])[A-ZÄÖÜ][\w'’]*(?:-[\w'’]+)*")
-_NAME_TAGS = frozenset({"NE"})
+_NAME_TAGS = frozenset({"NE", "FM"})
+"""Proper nouns, and foreign words (HanTa tags "Westinghouse" FM: in German text a capitalised foreign word is
+mostly a name)."""
+_ACRONYM = re.compile(r"[A-ZÄÖÜ]{2,6}s?")
+"""An organisation's short name ("NFL", "CDU", "WHO"): a capitalised word of capitals only."""
 
 
 @functools.cache
@@ -103,25 +107,49 @@ _QUOTED_NAME = re.compile(r"[„“\"»«‚']([A-ZÄÖÜ0-9][^„“\"»«‚'\
 
 
 def name_spans(text: str) -> Spans:
-    """Runs of proper nouns ("Robert Tönnies", "Moody's"), as HanTa tags the capitalised words (the first word
-    of a sentence counts too: names often open one), and names in quotation marks."""
+    """Names: runs of capitalised words that hold a proper noun ("Robert Tönnies", "Carolina Panthers": HanTa
+    knows "Carolina" but not that "Panthers" is part of a name; "Peyton Manning"), acronyms ("NFL"), and names
+    in quotation marks. The first word of a sentence counts too: names often open one."""
     runs: Spans = [(m.start(1), m.end(1)) for m in _QUOTED_NAME.finditer(text)]
-    for m in _CAPITALISED.finditer(text):
-        if not _is_name_word(m.group()):
+    words = [m for m in _CAPITALISED.finditer(text) if not any(start <= m.start() < end for start, end in runs)]
+    group: list[re.Match[str]] = []
+    for word in [*words, None]:
+        if word is not None and group and text[group[-1].end() : word.start()] in (" ", "\u00a0"):
+            group.append(word)
             continue
-        if any(start <= m.start() < end for start, end in runs):
-            continue
-        if runs and text[runs[-1][1] : m.start()].strip() == "":
-            runs[-1] = (runs[-1][0], m.end())
-        else:
-            runs.append((m.start(), m.end()))
+        if group and any(_is_name_word(m.group()) or _ACRONYM.fullmatch(m.group()) for m in group):
+            runs.append(_name_run(group))
+        group = [word] if word is not None else []
     return sorted(runs)
+
+
+def _name_run(group: list[re.Match[str]]) -> tuple[int, int]:
+    """The run from its first to its last name word or acronym, with the capitalised words between them and
+    one capitalised word after a name ("Carolina Panthers"), but no common noun before it ("Präsident Joe
+    Biden" is the name "Joe Biden")."""
+    named = [n for n, m in enumerate(group) if _is_name_word(m.group()) or _ACRONYM.fullmatch(m.group())]
+    first, last = named[0], min(named[-1] + 1, len(group) - 1)
+    return group[first].start(), group[last].end()
 
 
 def place_spans(text: str) -> Spans:
     """A preposition of place followed by a capitalised word ("nach Thessaloniki", "in einem Erkelenzer
-    Krankenhaus", "aus Afghanistan")."""
-    return [(m.start(), m.end()) for m in _PLACE.finditer(text)]
+    Krankenhaus", "aus Afghanistan"), but not a day ("am Montag", "im Juni")."""
+    days = date_spans(text)
+    return [
+        (m.start(), m.end())
+        for m in _PLACE.finditer(text)
+        if not _TIME_WORD.search(m.group()) and not any(start < m.end() and m.start() < end for start, end in days)
+    ]
+
+
+_TIME_WORD = re.compile(
+    r"\b(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Wochenende|Januar|Jänner|Februar|"
+    r"März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Frühling|Sommer|Herbst|Winter|"
+    r"Anfang|Ende|Mitte|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|June|"
+    r"July|October|December|Spring|Summer|Autumn|Fall)\b"
+)
+"""Words of time after a preposition ("im Juni", "am Wochenende", "im Frühjahr") name no place."""
 
 
 def cause_spans(text: str) -> Spans:

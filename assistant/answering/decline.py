@@ -1,0 +1,108 @@
+"""Whether the retrieved sentences hold what a question asks for: a small logistic model over signals of the
+detail search, deciding to decline ("Die Artikel nennen dazu keine Zahl.") when the articles' sentences are
+on the topic but none of them answers.
+
+One threshold on "some sentence holds a detail of the asked kind" declined too little for day and number
+questions and too much for names (HanTa misses many names of Wikipedia's world): the finders are sure to
+different degrees, and whether a found detail answers depends on where it stands, how much of the question
+its sentence covers, and how strongly the articles answer at all. A weighted sum of those signals says it
+better. The coefficients are fitted by `bench/bench_answers.py fit` on XQuAD-de (articles 0-37, answerable
+questions against the same questions with their answer sentences removed) and on the FANG-COVID questions of
+three topics; the figures, on the parts kept aside too, are in docs/answer-quality.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.question import AnswerKind
+
+SURE_KINDS: frozenset[AnswerKind] = frozenset({"day", "number"})
+"""Kinds whose finders (regular expressions) rarely miss a detail that is there."""
+
+
+@dataclass(frozen=True)
+class DetailSignals:
+    """What the detail search saw for one question (`ExtractiveAnswerer.weigh`); every value is a plain number
+    so that the bench can write them out and fit the model on them."""
+
+    kind: AnswerKind
+    held: bool  # one of the best candidate sentences (or the one after it) holds a detail of the asked kind
+    held_best: bool  # the best-scored candidate holds one
+    holder_margin: float  # evidence of the best detail-holding sentence beyond the threshold (clipped)
+    evidence_margin: float  # the answer's evidence beyond the threshold (clipped)
+    holder_coverage: float  # share of the question's IDF-weighted stems found in the best detail-holding sentence
+    holder_distinctive: float  # the same share, each stem also weighted by how few candidate sentences hold it
+    nearness: float  # 1 / (1 + distance / 50 characters) between its detail and the nearest question word
+    cross: bool  # the question is in another language than its passages
+
+    def features(self) -> tuple[float, ...]:
+        """The model's inputs, in the order of `DeclineModel.coefficients` (after the intercept)."""
+        sure = self.kind in SURE_KINDS
+        return (
+            float(self.held and sure),
+            float(self.held and not sure),
+            float(self.held_best),
+            self.holder_margin,
+            self.evidence_margin,
+            self.holder_coverage,
+            self.holder_distinctive,
+            self.nearness,
+            float(self.cross),
+            *(float(self.kind == kind) for kind in MODEL_KINDS),
+        )
+
+
+MODEL_KINDS: tuple[AnswerKind, ...] = ("number", "name", "place", "cause")
+"""Kinds with an intercept of their own (day is the reference)."""
+FEATURES = (
+    "held (day, number)",
+    "held (name, place, cause)",
+    "held by the best sentence",
+    "holder margin",
+    "evidence margin",
+    "holder coverage",
+    "holder distinctive coverage",
+    "nearness",
+    "cross-lingual",
+    *(f"kind {kind}" for kind in MODEL_KINDS),
+)
+MARGIN_CLIP = 0.3
+"""Margins are clipped to ±this: far beyond the threshold every question is answered alike."""
+NO_HOLDER = -MARGIN_CLIP
+"""The holder margin when no sentence holds a detail."""
+
+
+def clipped(margin: float) -> float:
+    return max(-MARGIN_CLIP, min(MARGIN_CLIP, margin))
+
+
+@dataclass(frozen=True)
+class DeclineModel:
+    """P(the articles answer) = logistic(intercept + coefficients · features); below `cutoff` the answer
+    declines. Fitted by `python bench/bench_answers.py fit` (docs/answer-quality.md has the command)."""
+
+    intercept: float
+    coefficients: tuple[float, ...]
+    cutoff: float = 0.5
+
+    def probability(self, features: Sequence[float]) -> float:
+        """P(the articles answer) for `DetailSignals.features()` (the bench replays stored ones)."""
+        z = self.intercept + sum(c * x for c, x in zip(self.coefficients, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def declines(self, signals: DetailSignals) -> bool:
+        return self.probability(signals.features()) < self.cutoff
+
+
+DECLINE_MODEL = DeclineModel(
+    intercept=-1.801,
+    coefficients=(-1.706, -1.363, 1.682, 0.973, 3.449, 1.974, 1.986, 0.864, 0.000, 0.000, -0.330, -1.388, 1.158),
+    cutoff=0.40,
+)
+"""Fitted by `python bench/bench_answers.py fit fang.jsonl xquad.jsonl --answered 0.9` (docs/answer-quality.md):
+the highest cutoff that keeps answering 90% of each set's answerable tuning questions that the evidence answers.
+For questions in the articles' language only: fitted on English questions its margins (on the coverage scale)
+declined nearly all of them, so those keep `DetailWeights.declines`."""

@@ -1,0 +1,57 @@
+"""Whether the retrieved sentences hold what was asked: the finders for names and places, and the decline
+model's calls on the signals of the detail search (fitted in bench/bench_answers.py; the figures are in
+docs/answer-quality.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from assistant.answering.decline import DECLINE_MODEL, FEATURES, DetailSignals
+from assistant.answering.extractive import DetailWeights
+from assistant.answering.spans import name_spans, place_spans
+
+
+def found(finder: object, text: str) -> list[str]:
+    assert callable(finder)
+    return [text[start:end] for start, end in finder(text)]
+
+
+def test_names_are_runs_of_capitalised_words_holding_a_proper_noun_foreign_word_or_acronym() -> None:
+    assert found(name_spans, "Die Verteidigung der Carolina Panthers gab nur 308 Punkte ab.") == ["Carolina Panthers"]
+    assert found(name_spans, "Präsident Joe Biden traf die NFL in Washington.") == ["Joe Biden", "NFL", "Washington"]
+    assert found(name_spans, "Der Konzern Westinghouse kaufte die Firma.") == ["Westinghouse"]
+    assert found(name_spans, "Die Sitzung dauerte bis spät in den Abend.") == []
+
+
+def test_a_day_after_a_preposition_is_no_place() -> None:
+    text = "Der Stadtrat tagte am Montag im alten Rathaus, im Juni in Nordstrand."
+    assert found(place_spans, text) == ["im alten Rathaus", "in Nordstrand"]
+
+
+HELD = DetailSignals(
+    kind="number",
+    held=True,
+    held_best=True,
+    holder_margin=0.1,
+    evidence_margin=0.1,
+    holder_coverage=0.5,
+    holder_distinctive=0.5,
+    nearness=0.8,
+    cross=False,
+)
+
+
+def test_the_model_answers_when_the_best_sentence_holds_the_detail_near_the_question_s_words() -> None:
+    assert len(HELD.features()) == len(FEATURES) == len(DECLINE_MODEL.coefficients)
+    assert not DECLINE_MODEL.declines(HELD)
+    assert DetailWeights().model == DECLINE_MODEL  # the shipped default
+
+
+def test_the_model_declines_when_no_sentence_holds_one_or_only_a_weak_one_far_from_the_question() -> None:
+    nothing = dataclasses.replace(
+        HELD, held=False, held_best=False, holder_margin=-0.3, holder_coverage=0.0, holder_distinctive=0.0, nearness=0
+    )
+    assert DECLINE_MODEL.declines(nothing)
+    weak = dataclasses.replace(HELD, held_best=False, holder_margin=0.0, evidence_margin=0.02, holder_coverage=0.2,
+                               holder_distinctive=0.1, nearness=0.2)  # fmt: skip
+    assert DECLINE_MODEL.declines(weak)
