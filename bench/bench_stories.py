@@ -14,9 +14,9 @@ The articles' lead vectors (the first chunk, as the indexer stores it) are embed
 The baseline is single-pass clustering on the same chunk vectors with a fixed cosine threshold and no time: an
 article joins the most similar story centroid at or above the threshold, else starts one.
 
-    python bench/bench_stories.py --cache /tmp/stories_fang
-    python bench/bench_stories.py --cache /tmp/stories_fang --group day          # a day's articles per call
-    python bench/bench_stories.py --cache /tmp/stories_fang --indexing 40   # + indexing cost with/without stories
+    python bench/bench_stories.py --cache stories-cache
+    python bench/bench_stories.py --cache stories-cache --group day          # a day's articles per call
+    python bench/bench_stories.py --cache stories-cache --indexing 40   # + indexing cost with/without stories
 """
 
 from __future__ import annotations
