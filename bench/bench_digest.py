@@ -10,7 +10,7 @@ Two indexes:
   before the window: cosine >= the digest's REPEAT, and word overlap >= 0.9), updates, and outlet comparisons
   (quotes verbatim, outlets quoted per answer, the "differs" pairs printed for checking by hand).
 
-    python bench/bench_digest.py --scale /tmp/stories_scale --real /tmp/stories_real --build-real
+    python bench/bench_digest.py --scale stories-scale --real stories-real --build-real
 """
 
 from __future__ import annotations

@@ -256,3 +256,42 @@ def test_stories_on_a_chroma_server_reach_another_machine(tmp_path: Path, embedd
             reader.close()
     finally:
         server.stop()
+
+
+def test_a_lone_article_near_a_newcomer_moves_into_the_story_it_now_fits(tmp_path: Path) -> None:
+    """The settle step: a story of one article that an arriving article passes near is decided again, and moves
+    (its id leading there) into the story it fits, even when the newcomer itself starts a story of its own."""
+    from assistant.articles import Article
+    from assistant.indexing.store import ChromaStore, StoredChunk, open_client
+    from assistant.stories.assigning import StoryAssigner
+
+    fire = {"moria": 2.0, "brand": 2.0, "lager": 1.0, "zelte": 1.0}
+    lead = {
+        "s1": np.array([1.0, 0.02, 0.0, 0.0]),
+        "s2": np.array([1.0, 0.0, 0.02, 0.0]),
+        "lone": np.array([1.0, 0.01, 0.01, 0.0]),
+        "new": np.array([0.0, 0.0, 0.0, 1.0]),
+    }
+    store = ChromaStore(open_client(tmp_path / "chroma", None), "leads", owned=True)
+    chunks = [StoredChunk(f"{a}#0", "", {"article_id": a, "published_day": 20240310}) for a in lead]
+    store.upsert(chunks, np.stack(list(lead.values())).astype(np.float32))
+    assigner = StoryAssigner(tmp_path)
+    book = assigner.book
+
+    def profile(story_id: str, members: list[str]) -> Profile:
+        vector = np.sum([lead[m] / np.linalg.norm(lead[m]) for m in members], axis=0).astype(np.float32)
+        return Profile(story_id, vector, dict.fromkeys(fire, 1.0), 738955, 738955, 738955, 1, len(members), members)
+
+    book.apply(Decision(profile("s-story", ["s1"]), True, []), "s1", lead["s1"], fire, 738955)
+    book.apply(Decision(profile("s-story", ["s1", "s2"]), False, []), "s2", lead["s2"], fire, 738955)
+    book.apply(Decision(profile("s-lone", ["lone"]), True, []), "lone", lead["lone"], fire, 738955)
+    assert book.story_of("lone") == "s-lone"
+    newcomer = Article(id="new", text="Die Bahn streikt.", title="Streik", published="2024-03-10")
+    try:
+        assigner.assign([(newcomer, lead["new"])], store)
+        assert book.story_of("new") not in {"s-story", "s-lone"}
+        assert book.story_of("lone") == "s-story" and book.resolve("s-lone") == "s-story"
+        assert {m.article_id for m in book.members("s-story")} == {"s1", "s2", "lone"}
+    finally:
+        assigner.close()
+        store.close()

@@ -62,6 +62,7 @@ class StoryAssigner:
         """Give each (article, lead vector) its story, in publication order; one already in a story keeps it
         (re-indexing an article does not move it, so ids stay stable)."""
         candidates = store_candidates(store, self.params)
+        lone: set[str] = set()
         with self.turn():
             for article, vector in sorted(articles, key=lambda pair: (pair[0].published or "", pair[0].id)):
                 if self.book.story_of(article.id) is not None:
@@ -70,6 +71,27 @@ class StoryAssigner:
                 terms = article_terms(article.title, article.text)
                 decision = decide(article.id, unit(vector), terms, day, self.book, candidates, self.params)
                 self.book.apply(decision, article.id, unit(vector), terms, day)
+                lone.update(decision.lone)
+            self._settle(lone, candidates)
+
+    def _settle(self, lone: set[str], candidates: Candidates) -> None:
+        """Stories of one article near the articles just assigned get another look: arriving in publication
+        order, the first article of a story often started it alone before the story had grown enough to take
+        it. Each is decided again against the stories as they are now and moves into the one it fits (its id
+        then leads there); the cost stays bounded, since only the candidates of the arriving articles are
+        looked at again."""
+        for story_id in sorted(lone):
+            members = self.book.members(story_id)
+            if len(members) != 1:
+                continue
+            article_id = members[0].article_id
+            found = self.book.member(article_id)
+            if found is None:
+                continue
+            vector, terms, day = found
+            decision = decide(article_id, vector, terms, day, self.book, candidates, self.params)
+            if not decision.new and decision.story.id != story_id:
+                self.book.regroup(story_id, decision)
 
     def removed(self, article_ids: list[str]) -> None:
         with self.turn():

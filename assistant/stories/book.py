@@ -140,6 +140,13 @@ class StoryBook:
         )
         return [Member(*row) for row in rows]
 
+    def member(self, article_id: str) -> tuple[np.ndarray, dict[str, float], int | None] | None:
+        """An article's lead vector, terms and day as the book holds them (None: not in a story)."""
+        row = self._db.execute("SELECT vector, terms, day FROM members WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        return np.frombuffer(row[0], dtype=np.float32).copy(), json.loads(row[1]), row[2]
+
     def member_vectors(self, story_id: str) -> dict[str, np.ndarray]:
         rows = self._db.execute("SELECT article_id, vector FROM members WHERE story_id = ?", (story_id,))
         return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in rows}
@@ -162,6 +169,14 @@ class StoryBook:
             _put(db, story)
             for other in decision.merge:
                 _merge(db, story.id, other.id)
+
+    def regroup(self, story_id: str, decision: Decision) -> None:
+        """A story moves whole into the one `decision` found for it (and the stories that decision merges);
+        its id then leads there."""
+        with self._transaction() as db:
+            _merge(db, decision.story.id, story_id)
+            for other in decision.merge:
+                _merge(db, decision.story.id, other.id)
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Forget articles (deleted from the index); their stories are rebuilt from the members left."""

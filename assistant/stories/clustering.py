@@ -106,6 +106,8 @@ class Decision:
     story: Profile
     new: bool
     merge: list[Profile]
+    lone: tuple[str, ...] = ()
+    """Stories of one article among the candidates that it did not join: worth another look once it is in."""
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
@@ -165,7 +167,10 @@ def decide(
     fitting = [p for s, p in scored if s >= params.threshold]
     if not fitting:
         start = Profile(story_id_for(article_id), np.zeros_like(vector), {}, None, None)
-        return Decision(start.joined(article_id, vector, terms, day), True, [])
+        lone = tuple(p.id for p in profiles if p.size == 1)
+        return Decision(start.joined(article_id, vector, terms, day), True, [], lone)
     best = fitting[0].joined(article_id, vector, terms, day)
     same = [p for p in fitting[1:] if scorer.between(p, best) >= params.merge_threshold]
-    return Decision(best, False, same)
+    merged_ids = {p.id for p in same}
+    lone = tuple(p.id for p in profiles if p.size == 1 and p.id != best.id and p.id not in merged_ids)
+    return Decision(best, False, same, lone)
