@@ -101,8 +101,8 @@ def test_server_answers_while_cli_writers_queue_and_one_is_killed(tmp_path: Path
         )
         assert rerun["added"] + rerun["unchanged"] == len(KILLED)
         client = Client(server.url, verbose=False)
-        for n in range(KILLED.stop):
-            wait_for_answer(client, n)
+        for n in range(KILLED.stop):  # a deadline, not a wait: generous for a loaded machine (it failed at load 19)
+            wait_for_answer(client, n, timeout=120)
         askers.stop()
         assert askers.errors == []
         assert len(askers.answers) > 20
