@@ -217,6 +217,11 @@ def users_cli(index_dir: Path, *args: str, password: str | None = None) -> None:
     run_cli("users", *args, "--index-dir", str(index_dir), stdin=f"{password}\n" if password is not None else None)
 
 
+SLOW_ANSWER = 120.0
+"""Seconds a test's HTTP client waits for one answer of a chat under test: a deadline, generous for a loaded machine
+(a wait that ends at once when the answer comes, not a sleep)."""
+
+
 @dataclass
 class Askers:
     """Threads asking a chat server in a loop; every answer and every error is kept."""
@@ -238,7 +243,11 @@ class Askers:
     def _loop(self, offset: int) -> None:
         from gradio_client import Client
 
-        client = Client(self.url, verbose=False)
+        try:  # a loaded machine answers slowly: httpx's 5 s default once killed every asker before its first question
+            client = Client(self.url, verbose=False, httpx_kwargs={"timeout": SLOW_ANSWER})
+        except Exception as error:  # counts like any failed question (the thread would end without a trace)
+            self.errors.append(f"no client for {self.url}: {error!r}")
+            return
         turn = offset
         while not self._stop.is_set():
             question = self.questions[turn % len(self.questions)]
