@@ -222,6 +222,14 @@ SLOW_ANSWER = 120.0
 (a wait that ends at once when the answer comes, not a sleep)."""
 
 
+def chat_client(url: str, auth: tuple[str, str] | None = None) -> Client:
+    """A gradio client of the chat at `url` that waits up to `SLOW_ANSWER` for each response (httpx's 5 s default
+    timed out fetching the page's config on a loaded machine)."""
+    from gradio_client import Client
+
+    return Client(url, auth=auth, verbose=False, httpx_kwargs={"timeout": SLOW_ANSWER})
+
+
 @dataclass
 class Askers:
     """Threads asking a chat server in a loop; every answer and every error is kept."""
@@ -241,10 +249,8 @@ class Askers:
             self._running.append(thread)
 
     def _loop(self, offset: int) -> None:
-        from gradio_client import Client
-
         try:  # a loaded machine answers slowly: httpx's 5 s default once killed every asker before its first question
-            client = Client(self.url, verbose=False, httpx_kwargs={"timeout": SLOW_ANSWER})
+            client = chat_client(self.url)
         except Exception as error:  # counts like any failed question (the thread would end without a trace)
             self.errors.append(f"no client for {self.url}: {error!r}")
             return
