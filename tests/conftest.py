@@ -9,12 +9,16 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
-from tests.helpers import CHROMA, SEEDS, ChromaServer, Served, serve_app
+from tests.helpers import ARTIFACTS, CHROMA, CHROMIUM, CHROMIUM_ARGS, SEEDS, ChromaServer, Served, serve_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +100,33 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium driven by playwright, started once per test module (`CHROMIUM`, `CHROMIUM_ARGS`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh page (a context of its own: no cookies or storage from another test), German, 1400x1100, 60 s
+    per step; when the test fails, its screenshot goes to test-artifacts/<test>.png."""
+    failed_before = request.session.testsfailed
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="de-DE")
+    shown = context.new_page()
+    shown.set_default_timeout(60_000)
+    try:
+        yield shown
+    finally:
+        if request.session.testsfailed > failed_before:
+            ARTIFACTS.mkdir(exist_ok=True)
+            shown.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        context.close()

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from tests.samples import question_for
 if TYPE_CHECKING:
     from gradio.blocks import Blocks
     from gradio_client import Client
+    from mcp import Client as McpClient
 
     from assistant.embeddings.onnx_backend import OnnxEmbeddings
     from assistant.serve.chat_app import ChatApp
@@ -161,34 +162,72 @@ class Server:
     process: subprocess.Popen[str]
     said: str
     """The first line it printed (where the chat runs)."""
+    log: Path
+    """Its standard error (a file, not a pipe: a full pipe would stall it)."""
+    port: int
+    """The free port it was told to serve on."""
+
+
+def start_serve(
+    index_dir: Path, *options: str, host: str = "127.0.0.1", cwd: Path = REPO, env: dict[str, str] | None = None
+) -> Server:
+    """Start `assistant serve OPTIONS` on a free port of `host` as its own process; returns once it says where the
+    chat runs (the URL it printed). `env` is added to this process's environment."""
+    port = free_port()
+    log = index_dir.parent / f"serve-{port}.log"
+    command = cli("serve", "--host", host, "--port", str(port), "--index-dir", str(index_dir), *options)
+    with log.open("w") as errors:
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=errors, text=True, env=cli_env(env))
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if " auf " not in line:
+        stop_serve(process)
+        raise AssertionError(f"the chat did not start: {line!r} {log.read_text(encoding='utf-8', errors='replace')}")
+    return Server(line.split(" auf ", 1)[1].split()[0], process, line, log, port)
+
+
+def stop_serve(process: subprocess.Popen[str]) -> None:
+    """Stop the chat as a service manager stops it, with SIGTERM (killed if it has not ended 30 s later). Not Ctrl+C:
+    SIGINT's orderly shutdown waits several seconds (more with a client connected), which no test here checks."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 @contextmanager
-def serve_process(index_dir: Path, *options: str, cwd: Path = REPO) -> Iterator[Server]:
-    """`assistant serve OPTIONS` on a free port of 127.0.0.1, as its own process, until the block ends."""
-    port = free_port()
-    process = subprocess.Popen(
-        cli("serve", *options, "--port", str(port), "--index-dir", str(index_dir)),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=cli_env(),
-    )
-    url = f"http://127.0.0.1:{port}"
+def serve_process(
+    index_dir: Path, *options: str, host: str = "127.0.0.1", cwd: Path = REPO, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """`assistant serve OPTIONS` on a free port of `host`, as its own process, until the block ends."""
+    server = start_serve(index_dir, *options, host=host, cwd=cwd, env=env)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert url in line, line
-        yield Server(url, process, line)
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_serve(server.process)
 
 
 def users_cli(index_dir: Path, *args: str, password: str | None = None) -> None:
     """`assistant users ...` as its own process (the way an operator runs it beside a running chat)."""
     run_cli("users", *args, "--index-dir", str(index_dir), stdin=f"{password}\n" if password is not None else None)
+
+
+SLOW_ANSWER = 120.0
+"""Seconds a test's HTTP client waits for one answer of a chat under test: a deadline, generous for a loaded machine
+(a wait that ends at once when the answer comes, not a sleep)."""
+
+
+def chat_client(url: str, auth: tuple[str, str] | None = None) -> Client:
+    """A gradio client of the chat at `url` that waits up to `SLOW_ANSWER` for each response (httpx's 5 s default
+    timed out fetching the page's config on a loaded machine)."""
+    from gradio_client import Client
+
+    return Client(url, auth=auth, verbose=False, httpx_kwargs={"timeout": SLOW_ANSWER})
 
 
 @dataclass
@@ -210,9 +249,11 @@ class Askers:
             self._running.append(thread)
 
     def _loop(self, offset: int) -> None:
-        from gradio_client import Client
-
-        client = Client(self.url, verbose=False)
+        try:  # a loaded machine answers slowly: httpx's 5 s default once killed every asker before its first question
+            client = chat_client(self.url)
+        except Exception as error:  # counts like any failed question (the thread would end without a trace)
+            self.errors.append(f"no client for {self.url}: {error!r}")
+            return
         turn = offset
         while not self._stop.is_set():
             question = self.questions[turn % len(self.questions)]
@@ -331,16 +372,46 @@ def keyed_server(
     finally:
         builder.close()
     key = ApiKeys(index_dir / "keys.json").add(key_name)
-    port = free_port()
-    log = (index_dir.parent / "serve.log").open("w")
-    command = cli("serve", "--auth", "--port", str(port), "--index-dir", str(index_dir))
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=cli_env())
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{port}"
-        assert url in server.stdout.readline(), (index_dir.parent / "serve.log").read_text()
-        yield KeyedServer(url, index_dir, key)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    with serve_process(index_dir, "--auth") as server:
+        yield KeyedServer(server.url, index_dir, key)
+
+
+# --- MCP clients (the official ``mcp`` SDK) --------------------------------------------------------------------
+MCP_TOOLS = frozenset(
+    {"ask", "search", "article", "status", "index_urls", "stories", "story", "compare", "digest", "timeline"}
+)
+"""Every tool the archive offers over MCP, on stdio (`assistant mcp`) and on a served ``/mcp`` alike."""
+
+
+@asynccontextmanager
+async def mcp_over_stdio(index_dir: Path) -> AsyncIterator[McpClient]:
+    """A client session with `assistant mcp` over `index_dir`, started as a desktop assistant starts it."""
+    from mcp import Client, StdioServerParameters
+
+    server = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "assistant.cli", "mcp", "--index-dir", str(index_dir)],
+        env=cli_env(),
+        cwd=str(REPO),
+    )
+    async with Client(server, read_timeout_seconds=300) as client:
+        yield client
+
+
+@asynccontextmanager
+async def mcp_over_http(url: str, key: str | None, statuses: list[int] | None = None) -> AsyncIterator[McpClient]:
+    """A client session with the server's ``/mcp`` at `url`, with `key` as its bearer (none without); the status of
+    every HTTP response goes to `statuses`."""
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    seen = statuses if statuses is not None else []
+
+    async def record(response: httpx2.Response) -> None:
+        seen.append(response.status_code)
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    http = httpx2.AsyncClient(headers=headers, timeout=120, event_hooks={"response": [record]})
+    async with http, Client(streamable_http_client(url + "/mcp", http_client=http)) as client:
+        yield client

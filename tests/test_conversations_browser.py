@@ -7,14 +7,17 @@ import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from assistant import Assistant, Settings
 from assistant.serve.chat_app import build_app, launch
-from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
+from tests.helpers import CHROMIUM, ask
 from tests.ports import free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,38 +41,25 @@ def chat_url(tmp_path: Path, seed_index: Path, embeddings: Any) -> Iterator[str]
     assistant.close()
 
 
-def test_a_conversation_survives_a_reload_and_is_resumed_and_exported(chat_url: str) -> None:
-    from playwright.sync_api import sync_playwright
+def test_a_conversation_survives_a_reload_and_is_resumed_and_exported(chat_url: str, page: Page) -> None:
+    page.goto(chat_url, wait_until="domcontentloaded")
+    page.wait_for_selector("#na-question textarea")
+    ask(page, MEDIATE)
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("#na-question textarea")
+    assert page.locator(".na-msg").count() == 0  # the page's own chat is gone after a reload
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="de-DE")
-        page.set_default_timeout(60_000)
-        try:
-            page.goto(chat_url, wait_until="domcontentloaded")
-            page.wait_for_selector("#na-question textarea")
-            ask(page, MEDIATE)
-            page.reload(wait_until="domcontentloaded")
-            page.wait_for_selector("#na-question textarea")
-            assert page.locator(".na-msg").count() == 0  # the page's own chat is gone after a reload
+    page.click("#na-kept button:has-text('Gespräche'), #na-kept >> text=Gespräche")
+    page.click("#na-kept-list input")
+    page.click(f"[role=option]:has-text('{MEDIATE[:20]}')")
+    page.click("#na-resume")
+    page.wait_for_selector("#na-chat .na-source mark")
+    assert MEDIATE in page.locator("#na-chat").inner_text()
 
-            page.click("#na-kept button:has-text('Gespräche'), #na-kept >> text=Gespräche")
-            page.click("#na-kept-list input")
-            page.click(f"[role=option]:has-text('{MEDIATE[:20]}')")
-            page.click("#na-resume")
-            page.wait_for_selector("#na-chat .na-source mark")
-            assert MEDIATE in page.locator("#na-chat").inner_text()
-
-            page.click("#na-export")
-            link = page.wait_for_selector("#na-exported a[href]")
-            href = link.get_attribute("href") or ""
-            url = href if href.startswith("http") else chat_url + href
-            with urllib.request.urlopen(url, timeout=30) as response:
-                markdown = response.read().decode("utf-8")
-            assert markdown.startswith(f"# {MEDIATE}") and "Katar" in markdown and "> " in markdown
-        except Exception:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "conversations-failed.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    page.click("#na-export")
+    link = page.wait_for_selector("#na-exported a[href]")
+    href = link.get_attribute("href") or ""
+    url = href if href.startswith("http") else chat_url + href
+    with urllib.request.urlopen(url, timeout=30) as response:
+        markdown = response.read().decode("utf-8")
+    assert markdown.startswith(f"# {MEDIATE}") and "Katar" in markdown and "> " in markdown

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 import pytest
@@ -26,9 +26,12 @@ from assistant.serve.api_keys import ApiKeys
 from assistant.serve.chat_app import build_app, gradio_file_limit, launch
 from assistant.serve.programs import program_routes
 from assistant.serve.users import Users
-from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MEDIATE, SEEDS
+from tests.helpers import CHROMIUM, MEDIATE, SEEDS
 from tests.ports import free_port
 from tests.samples import BUS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
@@ -330,32 +333,19 @@ def test_a_refused_upload_leaves_nothing_and_a_refused_replacement_keeps_the_art
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_the_browser_shows_a_login_then_the_chat(guarded: Guarded) -> None:
+def test_the_browser_shows_a_login_then_the_chat(guarded: Guarded, page: Page) -> None:
     """The gate lets the login page work: a wrong password is refused, the right one opens the chat."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(locale="de-DE")
-        page.set_default_timeout(60_000)
-        try:
-            page.goto(guarded.url, wait_until="domcontentloaded")
-            page.wait_for_selector("input[type=password]")
-            assert page.locator("#na-question").count() == 0
-            log_in(page, NAME, "falsch falsch")
-            page.wait_for_selector("text=/Falsche Anmeldedaten|Incorrect credentials/i")
-            log_in(page, NAME, PASSWORD)
-            page.wait_for_selector("#na-question textarea")
-            page.wait_for_selector("#na-status .na-status")
-            page.fill("#na-question textarea", MEDIATE)
-            page.press("#na-question textarea", "Enter")
-            page.wait_for_selector(".na-source mark")
-        except Exception:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    page.goto(guarded.url, wait_until="domcontentloaded")
+    page.wait_for_selector("input[type=password]")
+    assert page.locator("#na-question").count() == 0
+    log_in(page, NAME, "falsch falsch")
+    page.wait_for_selector("text=/Falsche Anmeldedaten|Incorrect credentials/i")
+    log_in(page, NAME, PASSWORD)
+    page.wait_for_selector("#na-question textarea")
+    page.wait_for_selector("#na-status .na-status")
+    page.fill("#na-question textarea", MEDIATE)
+    page.press("#na-question textarea", "Enter")
+    page.wait_for_selector(".na-source mark")
 
 
 def log_in(page: Any, name: str, password: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -50,12 +51,14 @@ def query(index_dir: Path, sql: str) -> int:
         return 0
 
 
-def killed_mid_upload(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def killed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Upload the 50 records to a real chat (one article per embedding batch) and SIGKILL it halfway, inside a
     write: after its vectors went to the store, before the record committed them (it is stopped the moment the
-    record shows pending ids, then killed)."""
-    index_dir = tmp_path / "index"
-    upload = records_file(tmp_path / "meldungen.jsonl")
+    record shows pending ids, then killed). Killed once per module; never opened again (tests get copies)."""
+    root = tmp_path_factory.mktemp("killed-upload")
+    index_dir = root / "index"
+    upload = records_file(root / "meldungen.jsonl")
     server, url = start(index_dir, env={"ASSISTANT_INDEX_BATCH_CHARS": "1"})
     try:
         Client(url, verbose=False).submit([handle_file(str(upload))], api_name="/upload")
@@ -70,6 +73,12 @@ def killed_mid_upload(tmp_path: Path) -> Path:
     assert (index_dir / "uploads" / "meldungen.jsonl").exists()
     assert query(index_dir, "SELECT count(*) FROM pending") > 0  # the killed write's ids
     return index_dir
+
+
+def killed_mid_upload(tmp_path: Path, killed_index: Path) -> Path:
+    """A private copy of what the killed chat left (files and the store's folder as they were at the kill)."""
+    shutil.copytree(killed_index, tmp_path / "index", symlinks=True)
+    return tmp_path / "index"
 
 
 def inside_a_write(index_dir: Path) -> bool:
@@ -96,8 +105,10 @@ def no_strays(index_dir: Path) -> None:
         assistant.close()
 
 
-def test_the_next_process_that_opens_the_index_removes_what_a_killed_upload_wrote(tmp_path: Path) -> None:
-    index_dir = killed_mid_upload(tmp_path)
+def test_the_next_process_that_opens_the_index_removes_what_a_killed_upload_wrote(
+    tmp_path: Path, killed_index: Path
+) -> None:
+    index_dir = killed_mid_upload(tmp_path, killed_index)
 
     status = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "status", "--json", "--index-dir", str(index_dir)],
@@ -109,8 +120,8 @@ def test_the_next_process_that_opens_the_index_removes_what_a_killed_upload_wrot
     no_strays(index_dir)
 
 
-def test_a_restarted_chat_finishes_the_interrupted_upload_and_says_so(tmp_path: Path) -> None:
-    index_dir = killed_mid_upload(tmp_path)
+def test_a_restarted_chat_finishes_the_interrupted_upload_and_says_so(tmp_path: Path, killed_index: Path) -> None:
+    index_dir = killed_mid_upload(tmp_path, killed_index)
 
     server, url = start(index_dir)
     try:
@@ -125,8 +136,8 @@ def test_a_restarted_chat_finishes_the_interrupted_upload_and_says_so(tmp_path: 
     no_strays(index_dir)
 
 
-def test_assistant_index_finishes_the_interrupted_upload_and_says_so(tmp_path: Path) -> None:
-    index_dir = killed_mid_upload(tmp_path)
+def test_assistant_index_finishes_the_interrupted_upload_and_says_so(tmp_path: Path, killed_index: Path) -> None:
+    index_dir = killed_mid_upload(tmp_path, killed_index)
     other = tmp_path / "other"
     other.mkdir()
     (other / "x.txt").write_text("Titel: X\n\nEin Satz über den Stadtrat, der am Montag tagte.", encoding="utf-8")

@@ -4,30 +4,19 @@ assistant or an IDE starts it (a real subprocess over a copy of the seed index).
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.helpers import MCP_TOOLS, MEDIATE, mcp_over_stdio
 
-REPO = Path(__file__).resolve().parents[1]
-MEDIATE = "Wer sollte die Gespräche vermitteln?"
+pytestmark = pytest.mark.slow
 
 
 async def _session(index_dir: Path) -> dict[str, object]:
-    from mcp import Client, StdioServerParameters
-
-    server = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "assistant.cli", "mcp", "--index-dir", str(index_dir)],
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        cwd=str(REPO),
-    )
     seen: dict[str, object] = {}
-    async with Client(server, read_timeout_seconds=300) as client:
+    async with mcp_over_stdio(index_dir) as client:
         listed = (await client.list_tools()).tools
         seen["tools"] = {tool.name: tool for tool in listed}
         seen["status"] = (await client.call_tool("status", {})).structured_content
@@ -49,18 +38,7 @@ def test_mcp_on_stdio_answers_with_verified_quotes_and_says_what_is_wrong(tmp_pa
     seen = asyncio.run(_session(tmp_path / "index"))
 
     tools = seen["tools"]
-    assert isinstance(tools, dict) and set(tools) == {
-        "ask",
-        "search",
-        "article",
-        "status",
-        "index_urls",
-        "stories",
-        "story",
-        "compare",
-        "digest",
-        "timeline",
-    }
+    assert isinstance(tools, dict) and set(tools) == MCP_TOOLS
     for tool in tools.values():  # written for a model that never saw the project
         assert len(tool.description or "") > 150, tool.name
     assert tools["ask"].input_schema["required"] == ["question"]

@@ -23,13 +23,12 @@ from assistant.serve.conversation_routes import CONVERSATION_ROUTES
 from assistant.serve.openai_routes import MODEL_ID, OPENAI_ROUTES
 from assistant.serve.saved_routes import SAVED_ROUTES
 from assistant.serve.users import Users
+from tests.helpers import MCP_TOOLS, MEDIATE, mcp_over_http, serve_process
 from tests.news_site import NewsSite
-from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-MEDIATE = "Wer sollte die Gespräche vermitteln?"
 TOPIC = "Worüber verhandeln Russland und die Ukraine?"
 NAME, PASSWORD = "redaktion", "korrekt pferd batterie"
 
@@ -60,22 +59,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterat
     index_dir = tmp_path_factory.mktemp("programs") / "index"
     shutil.copytree(seed_index, index_dir)
     Users(index_dir / "users.json").add(NAME, PASSWORD)
-    port = free_port()
-    partial = Served(f"http://127.0.0.1:{port}", index_dir, "")
+    partial = Served("", index_dir, "")
     key = partial.keys_cli("add", "tests").splitlines()[-1]
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
-    log = (index_dir.parent / "serve.log").open("w")
-    server = subprocess.Popen(
-        [*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO, env=_env()
-    )
-    try:
-        assert server.stdout is not None
-        assert partial.url in server.stdout.readline()
-        yield Served(partial.url, index_dir, key)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    with serve_process(index_dir, "--auth", env={"ASSISTANT_FETCH_ALLOW_PRIVATE": "true"}) as server:
+        yield Served(server.url, index_dir, key)
 
 
 def concrete(path: str) -> str:
@@ -274,18 +261,7 @@ def test_the_openai_client_is_refused_without_a_key_and_for_another_model(served
 async def _mcp_session(
     url: str, key: str | None, statuses: list[int] | None = None
 ) -> tuple[list[str], dict[str, object], str]:
-    import httpx2
-    from mcp import Client
-    from mcp.client.streamable_http import streamable_http_client
-
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    seen = statuses if statuses is not None else []
-
-    async def record(response: httpx2.Response) -> None:
-        seen.append(response.status_code)
-
-    http = httpx2.AsyncClient(headers=headers, timeout=120, event_hooks={"response": [record]})
-    async with http, Client(streamable_http_client(url + "/mcp", http_client=http)) as client:
+    async with mcp_over_http(url, key, statuses) as client:
         tools = [tool.name for tool in (await client.list_tools()).tools]
         asked = await client.call_tool("ask", {"question": MEDIATE, "k": 3})
         assert not asked.is_error and isinstance(asked.structured_content, dict)
@@ -299,18 +275,7 @@ async def _mcp_session(
 
 def test_mcp_over_http_answers_with_a_key(served: Served) -> None:
     tools, answer, text = asyncio.run(_mcp_session(served.url, served.key))
-    assert set(tools) == {
-        "ask",
-        "search",
-        "article",
-        "status",
-        "index_urls",
-        "stories",
-        "story",
-        "compare",
-        "digest",
-        "timeline",
-    }
+    assert set(tools) == MCP_TOOLS
     quote = answer["quotes"][0]  # type: ignore[index]
     assert text[quote["start"] : quote["end"]] == quote["text"] and not answer["abstained"]
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from assistant import Assistant, Settings
 from assistant.serve.chat_app import build_app, launch
-from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.helpers import CHROMIUM
 from tests.ports import free_port
 from tests.stories_samples import ARTICLES
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,57 +40,44 @@ def chat(tmp_path: Path, embeddings: Any) -> Iterator[tuple[str, Assistant]]:
     assistant.close()
 
 
-def test_a_saved_question_shows_what_is_new_as_a_chat(chat: tuple[str, Assistant]) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_a_saved_question_shows_what_is_new_as_a_chat(chat: tuple[str, Assistant], page: Page) -> None:
     url, assistant = chat
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="de-DE")
-        page.set_default_timeout(60_000)
-        shown = page.locator("#na-saved-digest")
+    shown = page.locator("#na-saved-digest")
 
-        def look(expect: str) -> None:
-            before = shown.inner_html()
-            page.locator("#na-saved-look").click()
-            page.wait_for_function(
-                "([before, expect]) => { const e = document.querySelector('#na-saved-digest');"
-                " return e.innerHTML !== before && e.querySelector(expect) !== null; }",
-                arg=[before, expect],
-            )
+    def look(expect: str) -> None:
+        before = shown.inner_html()
+        page.locator("#na-saved-look").click()
+        page.wait_for_function(
+            "([before, expect]) => { const e = document.querySelector('#na-saved-digest');"
+            " return e.innerHTML !== before && e.querySelector(expect) !== null; }",
+            arg=[before, expect],
+        )
 
-        try:
-            page.goto(url, wait_until="domcontentloaded")
-            page.wait_for_selector("#na-question textarea")
-            page.get_by_role("tab", name="Geschichten").click()
-            page.locator("#na-saved-question textarea").fill(QUESTION)
-            page.locator("#na-saved-add").click()
-            page.wait_for_function("document.querySelector('#na-saved-question textarea').value === ''")
-            assert page.locator("#na-saved-list input").input_value() == QUESTION
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector("#na-question textarea")
+    page.get_by_role("tab", name="Geschichten").click()
+    page.locator("#na-saved-question textarea").fill(QUESTION)
+    page.locator("#na-saved-add").click()
+    page.wait_for_function("document.querySelector('#na-saved-question textarea').value === ''")
+    assert page.locator("#na-saved-list input").input_value() == QUESTION
 
-            look(".na-saved-story")
-            assert shown.locator(".na-saved-user").inner_text() == QUESTION
-            first = shown.locator(".na-saved-story").first
-            articles = {q.get_attribute("data-article-id") for q in first.locator(".na-saved-quote").all()}
-            assert articles <= {"fire-1", "fire-2"} and articles
-            assert "Die Polizei ermittelt wegen Brandstiftung." in first.locator("q").all_inner_texts()
+    look(".na-saved-story")
+    assert shown.locator(".na-saved-user").inner_text() == QUESTION
+    first = shown.locator(".na-saved-story").first
+    articles = {q.get_attribute("data-article-id") for q in first.locator(".na-saved-quote").all()}
+    assert articles <= {"fire-1", "fire-2"} and articles
+    assert "Die Polizei ermittelt wegen Brandstiftung." in first.locator("q").all_inner_texts()
 
-            look(".na-saved-nothing")
-            assert "Nichts Neues" in shown.inner_text()
+    look(".na-saved-nothing")
+    assert "Nichts Neues" in shown.inner_text()
 
-            assistant.index([a for a in ARTICLES if a.id == "fire-3"])
-            look(".na-saved-story")
-            story = shown.locator(".na-saved-story").first
-            quotes = story.locator(".na-saved-quote").all()
-            assert {q.get_attribute("data-article-id") for q in quotes} == {"fire-3"}
-            texts = story.locator(".na-saved-quote > q").all_inner_texts()
-            fire3 = next(a for a in ARTICLES if a.id == "fire-3").text
-            assert texts and all(text in fire3 for text in texts)
-            assert "Das Technische Hilfswerk schickt Zelte und Feldbetten nach Lesbos." in texts
-            assert "Die Polizei ermittelt wegen Brandstiftung." not in texts
-        except Exception:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "saved-failed.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    assistant.index([a for a in ARTICLES if a.id == "fire-3"])
+    look(".na-saved-story")
+    story = shown.locator(".na-saved-story").first
+    quotes = story.locator(".na-saved-quote").all()
+    assert {q.get_attribute("data-article-id") for q in quotes} == {"fire-3"}
+    texts = story.locator(".na-saved-quote > q").all_inner_texts()
+    fire3 = next(a for a in ARTICLES if a.id == "fire-3").text
+    assert texts and all(text in fire3 for text in texts)
+    assert "Das Technische Hilfswerk schickt Zelte und Feldbetten nach Lesbos." in texts
+    assert "Die Polizei ermittelt wegen Brandstiftung." not in texts

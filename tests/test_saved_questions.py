@@ -18,7 +18,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.serve.api_keys import ApiKeys
-from tests.ports import free_port
+from tests.helpers import serve_process
 from tests.stories_samples import ARTICLES, LATE
 
 pytestmark = pytest.mark.slow
@@ -137,20 +137,8 @@ def served(tmp_path: Path, embeddings: OnnxEmbeddings) -> Iterator[tuple[str, Pa
     _index(index_dir, embeddings, [a for a in ARTICLES if a.id != "fire-3"])
     keys = ApiKeys(index_dir / "keys.json")
     anna, ben = keys.add("anna"), keys.add("ben")
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--auth", "--port", str(port), "--index-dir"]
-    server = subprocess.Popen([*command, str(index_dir)], stdout=subprocess.PIPE, stderr=log, text=True,
-                              cwd=REPO, env=_env())  # fmt: skip
-    try:
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{port}"
-        assert url in server.stdout.readline(), (tmp_path / "serve.log").read_text()
-        yield url, index_dir, anna, ben
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    with serve_process(index_dir, "--auth") as server:
+        yield server.url, index_dir, anna, ben
 
 
 def test_saved_routes_per_caller_and_only_new_since_the_last_look(

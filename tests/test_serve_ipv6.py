@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import chat_client
 from tests.served import REPO, served
 
 pytestmark = pytest.mark.slow
@@ -28,12 +29,10 @@ def ipv6_loopback() -> bool:
 @pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback")
 @pytest.mark.parametrize("host", ["::1", "[::1]"])
 def test_the_chat_serves_the_ipv6_loopback_without_a_login(tmp_path: Path, seed_index: Path, host: str) -> None:
-    from gradio_client import Client
-
     shutil.copytree(seed_index, tmp_path / "index")
     with served(tmp_path / "index", host=host) as url:
         assert url.startswith("http://[::1]:")
-        client = Client(url, verbose=False)
+        client = chat_client(url)
         assert client.predict(api_name="/status")["articles"] > 0
         answer = client.predict("Wer sollte die Gespräche vermitteln?", api_name="/ask")
         assert answer["quotes"]

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gradio_client import Client
 
 from assistant import Assistant, Settings
 from assistant.core import RECORDS_FILE
-from tests.helpers import Askers, assert_quotes_verify, cli, run_cli, serve_process, wait_for_answer
+from tests.helpers import Askers, assert_quotes_verify, chat_client, cli, run_cli, serve_process, wait_for_answer
 from tests.samples import question_for, write_towns
 
 pytestmark = [
@@ -100,9 +99,9 @@ def test_server_answers_while_cli_writers_queue_and_one_is_killed(tmp_path: Path
             run_cli("index", str(folders["killed"]), "--index-dir", str(index_dir), "--json", cwd=tmp_path).stdout
         )
         assert rerun["added"] + rerun["unchanged"] == len(KILLED)
-        client = Client(server.url, verbose=False)
-        for n in range(KILLED.stop):
-            wait_for_answer(client, n)
+        client = chat_client(server.url)
+        for n in range(KILLED.stop):  # a deadline, not a wait: generous for a loaded machine (it failed at load 19)
+            wait_for_answer(client, n, timeout=120)
         askers.stop()
         assert askers.errors == []
         assert len(askers.answers) > 20

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,9 +16,12 @@ from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
 from assistant.timeline.model import Timeline
-from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
+from tests.helpers import CHROMIUM, ask
 from tests.ports import free_port
 from tests.timeline_samples import BRIDGE, QUESTION
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,53 +65,40 @@ def chat(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Iterator[
     assistant.close()
 
 
-def test_a_development_question_is_drawn_as_a_timeline(chat: Chat) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_a_development_question_is_drawn_as_a_timeline(chat: Chat, page: Page) -> None:
     expected = chat.timeline
     assert len(expected.entries) >= 3
     hostile = [q.text for e in expected.entries for q in e.quotes if q.article_id == HOSTILE.id]
     assert hostile and "<script>" in hostile[0]  # the article's markup is in a quote the chat shows
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="de-DE")
-        page.set_default_timeout(60_000)
-        try:
-            page.goto(chat.url, wait_until="domcontentloaded")
-            page.wait_for_selector("#na-question textarea")
-            shown = ask(page, QUESTION)
-            timeline = shown.locator(".na-timeline")
-            assert f"Stand: {NOW}" in timeline.locator(".na-tl-as-of").inner_text()
+    page.goto(chat.url, wait_until="domcontentloaded")
+    page.wait_for_selector("#na-question textarea")
+    shown = ask(page, QUESTION)
+    timeline = shown.locator(".na-timeline")
+    assert f"Stand: {NOW}" in timeline.locator(".na-tl-as-of").inner_text()
 
-            entries = timeline.locator(".na-tl-entry").all()
-            days = [entry.locator(".na-tl-day").inner_text() for entry in entries]
-            assert days == [_when(e.day.to_json()) for e in expected.entries]
-            assert days == sorted(days)
-            for entry, want in zip(entries, expected.entries, strict=True):
-                assert entry.locator("q").all_inner_texts() == [q.text for q in want.quotes]
-                assert entry.locator(".na-tl-source").all_inner_texts() == [q.source for q in want.quotes]
-                published = entry.locator(".na-tl-published").all_inner_texts()
-                assert published == [q.published for q in want.quotes]
-                if want.also_in:
-                    assert entry.locator(".na-tl-also").inner_text() == "auch in: " + ", ".join(want.also_in)
-                else:
-                    assert entry.locator(".na-tl-also").count() == 0
+    entries = timeline.locator(".na-tl-entry").all()
+    days = [entry.locator(".na-tl-day").inner_text() for entry in entries]
+    assert days == [_when(e.day.to_json()) for e in expected.entries]
+    assert days == sorted(days)
+    for entry, want in zip(entries, expected.entries, strict=True):
+        assert entry.locator("q").all_inner_texts() == [q.text for q in want.quotes]
+        assert entry.locator(".na-tl-source").all_inner_texts() == [q.source for q in want.quotes]
+        published = entry.locator(".na-tl-published").all_inner_texts()
+        assert published == [q.published for q in want.quotes]
+        if want.also_in:
+            assert entry.locator(".na-tl-also").inner_text() == "auch in: " + ", ".join(want.also_in)
+        else:
+            assert entry.locator(".na-tl-also").count() == 0
 
-            chart = timeline.locator("svg.na-tl-chart")
-            marks = chart.locator("rect.na-tl-mark title").all_text_contents()  # the sanitizer keeps no data-*
-            assert marks == days
-            starts = [float(m.get_attribute("x") or -1) for m in chart.locator("rect.na-tl-mark").all()]
-            assert starts == sorted(starts) and len(set(starts)) == len(starts)
-            bars = dict(t.split(": ") for t in chart.locator("rect.na-tl-bar title").all_text_contents())
-            assert {day: int(n) for day, n in bars.items()} == expected.articles_per_day and bars
-            assert chart.bounding_box()["width"] > 100  # type: ignore[index]
+    chart = timeline.locator("svg.na-tl-chart")
+    marks = chart.locator("rect.na-tl-mark title").all_text_contents()  # the sanitizer keeps no data-*
+    assert marks == days
+    starts = [float(m.get_attribute("x") or -1) for m in chart.locator("rect.na-tl-mark").all()]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    bars = dict(t.split(": ") for t in chart.locator("rect.na-tl-bar title").all_text_contents())
+    assert {day: int(n) for day, n in bars.items()} == expected.articles_per_day and bars
+    assert chart.bounding_box()["width"] > 100  # type: ignore[index]
 
-            assert "<script>" in timeline.inner_text() and "<b>lahnpost</b>" in timeline.inner_text()
-            assert timeline.locator("img, script, b").count() == 0
-            assert page.evaluate("window.__pwned") is None
-        except Exception:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "timeline-failed.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+    assert "<script>" in timeline.inner_text() and "<b>lahnpost</b>" in timeline.inner_text()
+    assert timeline.locator("img, script, b").count() == 0
+    assert page.evaluate("window.__pwned") is None

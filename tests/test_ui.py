@@ -144,7 +144,7 @@ def test_status_endpoint(served: Served, client: Client) -> None:
 @pytest.mark.slow
 def test_assistant_serve_says_where_the_chat_runs(tmp_path: Path) -> None:
     with serve_process(tmp_path) as server:
-        assert f"Chat läuft auf {server.url}" in server.said
+        assert f"Chat läuft auf http://127.0.0.1:{server.port} " in server.said
         page = urllib.request.urlopen(f"{server.url}/", timeout=30).read().decode()
         assert "Nachrichten-Assistent" in page
 

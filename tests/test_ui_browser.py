@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MEDIATE, Served, ask
+from tests.helpers import CHROMIUM, MEDIATE, Served, ask
 from tests.samples import BUS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,31 +46,13 @@ def served_articles() -> dict[str, str]:
     return {"leserbrief.txt": LETTER}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: Any, served: Served, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page on the chat; on failure its screenshot goes to test-artifacts/<test>.png."""
-    failed_before = request.session.testsfailed
-    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+def page(page: Page, served: Served) -> Page:
+    """A fresh page (conftest's `page`) on the chat, its status shown."""
     page.goto(served.url, wait_until="domcontentloaded")  # a Gradio page never reaches "networkidle"
     page.wait_for_selector("#na-question textarea")
     page.wait_for_selector("#na-status .na-status")
-    yield page
-    if request.session.testsfailed > failed_before:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    return page
 
 
 def offsets(mark: Any) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import json
 import stat
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from assistant.cli import main
 from assistant.errors import ExposureError, UsersFileError
 from assistant.serve.access import decide_access, is_loopback, off_the_event_loop
 from assistant.serve.users import Users, users_path
-from tests.helpers import serve_process, users_cli
+from tests.helpers import Server, serve_process, users_cli
 
 PASSWORD = "korrekt pferd batterie"
 
@@ -187,40 +188,50 @@ def asks_for_login(url: str, cookies: dict[str, str]) -> bool:
     return '"auth_required":true' in httpx.get(url + "/", cookies=cookies, timeout=30).text.replace(" ", "")
 
 
-def test_serve_with_auth_needs_a_login_that_the_client_can_give(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Server]]:
+    """One real `assistant serve --auth` on 127.0.0.1 (as behind a reverse proxy) for this module's served tests,
+    with users added by the CLI before it started: anna (the login test), bert and carl (the test that changes
+    them on the running server)."""
+    index_dir = tmp_path_factory.mktemp("users-served")
+    for name in ("anna", "bert", "carl"):
+        users_cli(index_dir, "add", name, "--password-stdin", password=PASSWORD)
+    with serve_process(index_dir, "--auth") as server:
+        yield index_dir, server
+
+
+def test_serve_with_auth_needs_a_login_that_the_client_can_give(auth_server: tuple[Path, Server]) -> None:
     """The real command: `--auth` on 127.0.0.1 (as behind a reverse proxy) with a user added by the CLI."""
     from gradio_client import Client
 
-    users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
-    with serve_process(tmp_path, "--auth") as server:
-        url = server.url
-        with pytest.raises(Exception, match=r"(?i)login|auth|401"):
-            Client(url, verbose=False)
-        status = Client(url, auth=("anna", PASSWORD), verbose=False).predict(api_name="/status")
-        assert status["articles"] == 0
+    url = auth_server[1].url
+    with pytest.raises(Exception, match=r"(?i)login|auth|401"):
+        Client(url, verbose=False)
+    status = Client(url, auth=("anna", PASSWORD), verbose=False).predict(api_name="/status")
+    assert status["articles"] == 0
 
 
-def test_removing_a_user_or_changing_a_password_ends_sessions_on_a_running_server(tmp_path: Path) -> None:
+def test_removing_a_user_or_changing_a_password_ends_sessions_on_a_running_server(
+    auth_server: tuple[Path, Server],
+) -> None:
     """Real processes: the chat keeps running while `assistant users` removes one user and gives another a new
     password; both sessions end at their next request (Gradio alone kept them until a restart), and the new
     password logs in."""
     from gradio_client import Client
 
-    users_cli(tmp_path, "add", "anna", "--password-stdin", password=PASSWORD)
-    users_cli(tmp_path, "add", "bert", "--password-stdin", password=PASSWORD)
-    with serve_process(tmp_path, "--auth") as server:
-        url = server.url
-        anna = Client(url, auth=("anna", PASSWORD), verbose=False)
-        bert = Client(url, auth=("bert", PASSWORD), verbose=False)
-        assert anna.predict(api_name="/status")["articles"] == 0 and bert.predict(api_name="/status")
-        assert not asks_for_login(url, anna.cookies)
-        users_cli(tmp_path, "remove", "anna")
-        users_cli(tmp_path, "add", "bert", "--password-stdin", password="ein neues passwort")
-        assert asks_for_login(url, anna.cookies)  # the page itself, not only the API: the login form again
-        for ended in (anna, bert):
-            with pytest.raises(Exception, match=r"(?i)401|auth|login"):
-                ended.predict(api_name="/status")
-        with pytest.raises(Exception, match=r"(?i)credentials|login"):
-            Client(url, auth=("bert", PASSWORD), verbose=False)
-        again = Client(url, auth=("bert", "ein neues passwort"), verbose=False)
-        assert again.predict(api_name="/status")["articles"] == 0
+    index_dir, server = auth_server
+    url = server.url
+    carl = Client(url, auth=("carl", PASSWORD), verbose=False)
+    bert = Client(url, auth=("bert", PASSWORD), verbose=False)
+    assert carl.predict(api_name="/status")["articles"] == 0 and bert.predict(api_name="/status")
+    assert not asks_for_login(url, carl.cookies)
+    users_cli(index_dir, "remove", "carl")
+    users_cli(index_dir, "add", "bert", "--password-stdin", password="ein neues passwort")
+    assert asks_for_login(url, carl.cookies)  # the page itself, not only the API: the login form again
+    for ended in (carl, bert):
+        with pytest.raises(Exception, match=r"(?i)401|auth|login"):
+            ended.predict(api_name="/status")
+    with pytest.raises(Exception, match=r"(?i)credentials|login"):
+        Client(url, auth=("bert", PASSWORD), verbose=False)
+    again = Client(url, auth=("bert", "ein neues passwort"), verbose=False)
+    assert again.predict(api_name="/status")["articles"] == 0
