@@ -37,6 +37,7 @@ from assistant.errors import (
     InvalidInputError,
     ModelMismatchError,
 )
+from assistant.indexing.database import SharedFile
 from assistant.indexing.indexer import Indexer, IndexReport
 from assistant.indexing.keyword_index import KeywordIndex
 from assistant.indexing.progress import ProgressCallback
@@ -417,7 +418,7 @@ class Assistant:
 
     def _web_state(self) -> WebState:
         if self._web is None:
-            self._web = WebState(self.index_dir / WEB_STATE_FILE)
+            self._web = WebState(SharedFile(self.index_dir / WEB_STATE_FILE, busy_seconds=30))  # a cache: fast commits
         return self._web
 
     def _is_indexed(self, article_id: str) -> bool:
