@@ -146,12 +146,14 @@ class Assistant:
         answerer: Answerer | None = None,
         rewrite: Rewrite | None = None,
         loader: ArticleLoader = load_paths,
+        stories: StoryAssigner | None = None,
     ) -> None:
         """Every stage is optional: what is not given is built from `settings` on first use. A `vector_store`
         or `chroma_client` given here is shared as it is (never reopened by the assistant). `embeddings` may
         be any LangChain `Embeddings` (e.g. `HuggingFaceEmbeddings`, `OllamaEmbeddings`): one without the
         `Embedder` array methods is adapted (`assistant.embeddings.plain.as_embedder`; wrap it yourself to
-        name its model)."""
+        name its model). `stories` is the index folder's story book and hook (a subclass that measures or
+        logs, say); the assistant closes it with itself."""
         self.settings = settings or Settings()
         self.index_dir = Path(self.settings.index_dir)
         if embeddings is not None and not isinstance(embeddings, Embedder):
@@ -169,7 +171,7 @@ class Assistant:
         self._shared: SharedStore | None = None
         self._opening = threading.RLock()  # collaborators are built on first use, maybe by several threads
         self._web: WebState | None = None
-        self._stories: StoryAssigner | None = None
+        self._stories = stories
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
 
     @classmethod

@@ -73,10 +73,9 @@ def scale(folder: Path, articles: list[Article], group: int, side_by_side: int) 
     """All articles indexed with stories (stand-in encoder), the story hook timed per group; the first
     `side_by_side` also into a folder without stories, alternating, for the ratio; then digests and the list."""
     embedder = HashingEmbeddings()
-    helper = Assistant(Settings(index_dir=folder / "with"), embeddings=embedder)
-    plain = Assistant(Settings(index_dir=folder / "without", stories=False), embeddings=embedder)
     timed = TimedAssigner(folder / "with")
-    helper._stories = timed  # the bench's timed copy of the assigner the assistant would open itself
+    helper = Assistant(Settings(index_dir=folder / "with"), embeddings=embedder, stories=timed)
+    plain = Assistant(Settings(index_dir=folder / "without", stories=False), embeddings=embedder)
     seconds = {True: 0.0, False: 0.0}
     growth = []
     for lo in range(0, len(articles), group):

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Article, Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import InvalidInputError, StoryNotFoundError
+from assistant.protocols import VectorStore
+from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
 from assistant.stories.clustering import Decision, Profile
 from assistant.stories.sentences import changed
@@ -47,6 +49,28 @@ def test_articles_of_one_story_are_grouped_and_keep_their_ids(assistant: Assista
     assistant.delete("strike-2")
     after = by_article(assistant)
     assert "strike-2" not in after and after["strike-1"] == story["strike-1"]
+
+
+class CountingAssigner(StoryAssigner):
+    """The production assigner, counting the articles the indexer's hook hands it."""
+
+    articles = 0
+
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore) -> None:
+        super().assign(articles, store)
+        self.articles += len(articles)
+
+
+def test_a_given_story_assigner_is_the_one_used(settings: Settings, embeddings: OnnxEmbeddings) -> None:
+    """`Assistant(stories=...)`: the indexer's hook and the story views both use the assigner given."""
+    counting = CountingAssigner(Path(settings.index_dir))
+    helper = Assistant(settings, embeddings=embeddings, stories=counting)
+    try:
+        helper.index(ARTICLES[:3])
+        assert counting.articles == 3
+        assert {aid for story in helper.stories() for aid in story.article_ids} == {a.id for a in ARTICLES[:3]}
+    finally:
+        helper.close()
 
 
 def test_story_page_and_listing(assistant: Assistant) -> None:
