@@ -50,6 +50,12 @@ class StandInEmbeddings:
     def embed_query_array(self, text: str) -> np.ndarray:
         return self._vector(text)
 
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages_array(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text).tolist()
+
     def _vector(self, text: str) -> np.ndarray:
         seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
         vector = np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
