@@ -27,8 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_scale import HashingEmbeddings
-from bench_stories import unique
-from fang_covid import FANG, fang_articles
+from bench_stories import FANG, fang_articles, unique
 
 from assistant.articles import Article
 from assistant.core import Assistant
