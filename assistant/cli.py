@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Never, Protocol
 
 from assistant.decoding import printable
 from assistant.errors import AssistantError, IndexNotFoundError, InvalidInputError, ModelMismatchError, UsersFileError
@@ -20,6 +20,8 @@ from assistant.phrases import phrase
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from assistant.answers import Answer
     from assistant.core import Assistant
     from assistant.stories.sentences import Sentence
@@ -74,22 +76,25 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
 
     from assistant.indexing.progress import Phase
 
-    bar: dict[str, Any] = {}
+    shown: dict[str, tqdm[Never]] = {}  # the phase now shown, and its bar
 
     def update(done: int, total: int, what: str) -> None:
         phase = what if isinstance(what, Phase) else "articles"
-        if bar.get("phase") != phase:  # tagging and dating an older index come first, then the articles: a bar each
+        if phase not in shown:  # tagging and dating an older index come first, then the articles: a bar each
             close()
             desc = str(phase) if isinstance(phase, Phase) else None
-            bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
-            bar["phase"] = phase
-        if bar["bar"].total != total:  # a record file is streamed: its total grows as it is read
-            bar["bar"].total = total
-        bar["bar"].update(done - bar["bar"].n)
+            shown[phase] = tqdm(
+                total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True
+            )
+        bar = shown[phase]
+        if bar.total != total:  # a record file is streamed: its total grows as it is read
+            bar.total = total
+        bar.update(done - bar.n)
 
     def close() -> None:
-        if "bar" in bar:
-            bar["bar"].close()
+        for bar in shown.values():
+            bar.close()
+        shown.clear()
 
     return update, close
 
@@ -474,7 +479,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         args.qa_file, args.questions, args.distractors or [], args.k, args.unanswerable, args.seed,
         args.articles, args.limit, args.index_dir, args.corpus, args.remove_answer_sentences,
     )  # fmt: skip
-    bars: dict[str, Any] = {}
+    bars: dict[str, tqdm[Never]] = {}
     try:
         report = evaluation.run(config, progress=_eval_progress(bars))
     finally:
@@ -487,7 +492,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
+def _eval_progress(bars: dict[str, tqdm[Never]]) -> Callable[[str, int, int], None]:
     """One tqdm bar per stage (indexing, questions) on stderr; shown in logs too (eval runs are long)."""
     from tqdm import tqdm
 
@@ -625,7 +630,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-Commands = Any  # argparse's subparsers action (a private class of argparse)
+class Commands(Protocol):
+    """What the subcommands are added to: argparse's subparsers action (whose class argparse keeps private)."""
+
+    def add_parser(
+        self, name: str, *, help: str | None = ..., parents: Sequence[argparse.ArgumentParser] = ...
+    ) -> argparse.ArgumentParser: ...
 
 
 def _add_index_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
