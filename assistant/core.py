@@ -19,14 +19,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answering.asked_window import asked_window
 from assistant.answering.asking import make_question
 from assistant.answering.conversation import ChatTurn, rewrite_followup
 from assistant.answering.extractive import Abstention, ExtractiveAnswerer
 from assistant.answering.retrieval import hybrid_retriever
+from assistant.answering.stored_sentences import StoredSentences
 from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.articles import Article
-from assistant.chunking import Span, chunk_text
+from assistant.chunking import chunk_text
 from assistant.dates import DaySpan, parse_typed_day
 from assistant.decoding import clean_text
 from assistant.errors import (
@@ -72,12 +74,9 @@ from assistant.stories.digest import DigestStory, arrivals_digest, digest, windo
 from assistant.stories.sentences import sentences_of
 from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
-    asked_window,
-    asking_window,
     latest_first,
     mostly_dated,
     passages_in_window,
-    sentences_in_window,
     timeline_answer,
     with_days,
 )
@@ -173,6 +172,7 @@ class Assistant:
         self._web: WebState | None = None
         self._stories = stories
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
+        self._stored_sentences = StoredSentences(self.keyword_index)  # given the record when it is opened
 
     @classmethod
     def from_env(cls) -> Assistant:
@@ -222,6 +222,7 @@ class Assistant:
                 self._records = ServerRecords(
                     path, shared_client(url), self.settings.collection, url, self.keyword_index
                 )
+                self._stored_sentences.records = self._records
                 return self._records
             if not create and not path.exists():
                 raise IndexNotFoundError(
@@ -230,6 +231,7 @@ class Assistant:
                 )
             self._records = Records(path)
             clean_interrupted_write(self.index_dir, self._records, self._store_access())
+            self._stored_sentences.records = self._records
         return self._records
 
     def _on_server(self) -> bool:
@@ -274,13 +276,13 @@ class Assistant:
             return self._answerer
         extractive = ExtractiveAnswerer(
             self.embeddings,
-            sentences=self._sentences_of,
+            sentences=self._stored_sentences.sentences_of,
             idf=self.keyword_index.idf,
             abstention=Abstention(
                 fixed=self.settings.abstain_threshold, fixed_aligned=self.settings.abstain_threshold_cross_lingual
             ),
-            index_size=lambda: self.keyword_index.chunk_count,
-            lead=self._lead_passage,
+            index_size=self._stored_sentences.index_size,
+            lead=self._stored_sentences.lead_passage,
         )
         if self.settings.llm == "none":
             return extractive
@@ -323,22 +325,6 @@ class Assistant:
             if sentence.start <= quote.start < sentence.end:
                 return sentence.day
         return None
-
-    def _lead_passage(self, article_id: str) -> Passage | None:
-        """An article's lead, for overview questions; none while a question names its days (the lead tells the
-        article's own day, not necessarily one of those)."""
-        if asking_window() is not None:
-            return None
-        return self._open_records(create=False).lead_passage(article_id)
-
-    def _sentences_of(self, passages: list[Passage]) -> dict[str, list[tuple[Span, np.ndarray]]]:
-        """Sentence spans and vectors precomputed at index time for the given passages (of the asked window only,
-        when the question names one and a passage has sentences in it)."""
-        found = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
-        return {
-            cid: [(Span(s.start, s.end), s.vector) for s in sentences_in_window(sentences)]
-            for cid, sentences in found.items()
-        }
 
     def _check_model(self, records: Records) -> None:
         built_with = records.get_meta("embedding_model")
