@@ -124,9 +124,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "article_link": "Artikel öffnen",
         "digest_searching": "Ich suche, was seit {since} neu ist …",
         "digest_since_day": "dem {day}",
-        "digest_since_visit": "Ihrem letzten Besuch ({when}; Artikel ab diesem Tag)",
+        "digest_since_visit": "Ihrem letzten Besuch ({when}; seitdem aufgenommene Artikel)",
         "digest_intro": "Neu seit {since}: {stories} Geschichte(n) mit {articles} neuen Artikeln",
         "digest_none": "Seit {since} ist nichts Neues erschienen.",
+        "digest_none_arrived": "Seit {since} ist nichts Neues hinzugekommen.",
         "digest_first_visit": "Ich kenne noch keinen früheren Besuch von Ihnen. Fragen Sie zum Beispiel „Was ist neu "
         "seit gestern?“ oder „Was ist neu seit dem 1. Juni?“",
         "digest_update": "Aktualisiert ({change}), vorher",
@@ -254,9 +255,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "article_link": "Open article",
         "digest_searching": "Looking for what is new since {since} …",
         "digest_since_day": "{day}",
-        "digest_since_visit": "your last visit ({when}; articles from that day on)",
+        "digest_since_visit": "your last visit ({when}; articles indexed since)",
         "digest_intro": "New since {since}: {stories} story(ies) with {articles} new articles",
         "digest_none": "Nothing new has been published since {since}.",
+        "digest_none_arrived": "Nothing new has come in since {since}.",
         "digest_first_visit": "I know of no earlier visit of yours. Ask, for example, “What is new since yesterday?” "
         "or “What is new since June 1?”",
         "digest_update": "Updated ({change}), before",

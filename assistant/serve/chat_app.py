@@ -50,7 +50,7 @@ from assistant.serve.chat_html import (
 )
 from assistant.serve.compare_view import comparison_frames
 from assistant.serve.digest_asking import DigestAsk, digest_ask
-from assistant.serve.digest_view import build_digest_box, digest_frames, since_text
+from assistant.serve.digest_view import build_digest_box, digest_frames, digest_of, since_text
 from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.saved_view import build_saved_view
 from assistant.serve.story_view import build_story_view
@@ -416,7 +416,7 @@ class ChatApp:
         when = html.escape(phrase(language, "digest_searching", since=since_text(asked.since, language)))
         shown[-1] = _bot(notice_html(when, css="na-pending"))
         yield list(shown), conversation
-        stories = self.assistant.digest(asked.since.day)
+        stories = digest_of(self.assistant, asked.since)
         frames = digest_frames(question, stories, asked.since, language, ArticleLookup(self.assistant))
         return (yield from self._frames(frames, shown, conversation))
 
