@@ -21,6 +21,7 @@ from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
 from assistant.serve.conversations import LOCAL_USER, Conversations
+from assistant.serve.saved_questions import SavedQuestions
 from assistant.serve.user_store import UserRecord
 from assistant.serve.visits import VISIT, Visits
 from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
@@ -188,6 +189,34 @@ def test_what_is_new_since_a_day_in_the_chat_and_in_the_stories_tab(chat: Chat, 
         page.get_by_role("tab", name="Chat").click()
     except Exception:
         shot(page, "digest-failed.png")
+        raise
+
+
+def test_a_saved_question_is_removed_in_the_chat(chat: Chat, page: Page) -> None:
+    question = "Wie geht es weiter mit dem Bahnstreik der GDL?"
+    saved = SavedQuestions.of(chat.assistant)
+    kept = saved.save("Was gibt es Neues vom Brand im Lager Kara Tepe?")  # saved elsewhere (the CLI): stays
+    try:
+        page.get_by_role("tab", name="Geschichten").click()
+        page.locator("#na-saved-question textarea").fill(question)
+        page.locator("#na-saved-add").click()
+        page.wait_for_function("document.querySelector('#na-saved-question textarea').value === ''")
+        assert page.locator("#na-saved-list input").input_value() == question
+        assert {q.question for q in saved.list()} == {question, kept.question}
+
+        page.locator("#na-saved-remove").click()
+        page.wait_for_selector("#na-saved-digest .na-saved-removed")
+        assert page.locator("#na-saved-digest").inner_text() == f"Entfernt: „{question}“"
+        assert page.locator("#na-saved-list input").input_value() == ""
+        assert [q.id for q in saved.list()] == [kept.id]
+        page.locator("#na-saved-list input").click()  # the list offers only the one left
+        options = page.locator("#na-saved-list [role=option]")
+        options.first.wait_for()
+        assert [o.get_attribute("aria-label") for o in options.all()] == [kept.question]
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Chat").click()
+    except Exception:
+        shot(page, "saved-remove-failed.png")
         raise
 
 
