@@ -22,6 +22,7 @@ from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
 from assistant.serve.conversations import LOCAL_USER, Conversations
 from assistant.serve.saved_questions import SavedQuestions
+from assistant.serve.story_view import story_label
 from assistant.serve.user_store import UserRecord
 from assistant.serve.visits import VISIT, Visits
 from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
@@ -189,6 +190,55 @@ def test_what_is_new_since_a_day_in_the_chat_and_in_the_stories_tab(chat: Chat, 
         page.get_by_role("tab", name="Chat").click()
     except Exception:
         shot(page, "digest-failed.png")
+        raise
+
+
+def test_the_story_list_is_filtered_by_window_and_outlet(chat: Chat, page: Page) -> None:
+    listed = page.locator("#na-story-list label")
+
+    def filtered(count: int) -> list[str]:
+        page.locator("#na-stories-apply").click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('#na-story-list label').length === n && "
+            "document.querySelector('#na-story-page .na-story-found, #na-story-page .na-story-empty') !== null",
+            arg=count,
+        )
+        return listed.all_inner_texts()
+
+    def labels(**window: Any) -> list[str]:
+        return [story_label(s) for s in chat.assistant.stories(**window)]
+
+    try:
+        page.get_by_role("tab", name="Geschichten").click()
+        everything = labels()
+        page.wait_for_function("n => document.querySelectorAll('#na-story-list label').length === n", arg=3)
+        assert listed.all_inner_texts() == everything and len(everything) == 3  # fire, strike, weather
+
+        page.locator("#na-stories-since textarea").fill("11.3.2024")
+        page.locator("#na-stories-until textarea").fill("2024-03-11")
+        expected = labels(since="2024-03-11", until="2024-03-11")
+        assert len(expected) == 2  # the weather (12 March only) is not in it
+        assert filtered(len(expected)) == expected
+        assert page.locator("#na-story-page").inner_text().startswith(f"{len(expected)} Geschichten gefunden")
+
+        page.locator("#na-stories-since textarea").fill("")
+        page.locator("#na-stories-until textarea").fill("")
+        page.locator("#na-stories-outlets input").click()
+        page.locator("#na-stories-outlets [role=option][aria-label='<i>ostkurier.de</i>']").click()
+        page.keyboard.press("Escape")
+        expected = labels(sources=["<i>ostkurier.de</i>"])
+        assert len(expected) == 1 and filtered(1) == expected  # an outlet's markup is a name, not markup
+
+        page.locator("#na-stories-until textarea").fill("9.3.2024")  # the outlet's story began on the 10th
+        filtered(0)
+        assert "Keine Geschichte" in page.locator("#na-story-page").inner_text()
+        page.locator("#na-stories-until textarea").fill("morgen")
+        page.locator("#na-stories-apply").click()
+        page.wait_for_selector("#na-story-page .na-error")
+        assert "ist kein Datum" in page.locator("#na-story-page").inner_text()
+        page.get_by_role("tab", name="Chat").click()
+    except Exception:
+        shot(page, "stories-filter-failed.png")
         raise
 
 

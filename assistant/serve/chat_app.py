@@ -116,10 +116,12 @@ def build_app(
                 with gr.Column(scale=3, min_width=420, elem_id="na-main"):
                     chatbot, question = _chat_panel(assistant.settings.max_question_chars)
             with gr.Tab(phrase("de", "stories_tab"), elem_id="na-stories-tab") as stories_tab:
-                story_list, story_page, stories = build_story_view(assistant)
+                story_controls, stories = build_story_view(assistant)
                 build_digest_box(assistant, chat.visits)
                 saved_list, saved = build_saved_view(assistant)
-        stories_tab.select(stories.refresh, None, [story_list, story_page], api_visibility="private", queue=False)
+        stories_tab.select(
+            stories.refresh, story_controls.inputs(), story_controls.outputs(), api_visibility="private", queue=False
+        )
         conversation = _wire_questions(chat, chatbot, question, side, concurrency)
         _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)
