@@ -165,12 +165,8 @@ def arrivals_digest(
 
 def _arrived_stories(book: StoryBook, records: Records, arrived_after: float) -> list[str]:
     """The stories of the articles that arrived after `arrived_after`, the latest arrival first."""
-    stories: list[str] = []
-    for article_id, _ in records.arrived_after(arrived_after):
-        story_id = book.story_of(article_id)
-        if story_id is not None and story_id not in stories:
-            stories.append(story_id)
-    return stories
+    stories = dict.fromkeys(book.story_of(article_id) for article_id, _ in records.arrived_after(arrived_after))
+    return [story_id for story_id in stories if story_id is not None]
 
 
 def _seen_before(records: Records, day: str, arrived_after: float) -> tuple[list[Sentence], np.ndarray]:
