@@ -186,7 +186,8 @@ class StoryView:
         if not stories:
             hint = notice(phrase(FRAME, "stories_none_filtered" if filtered else "stories_none"))
         elif filtered:
-            hint = notice(phrase(FRAME, "stories_found", n=len(found), shown=len(stories)), css="na-story-found")
+            key = "stories_found_more" if len(found) > len(stories) else "stories_found"
+            hint = notice(phrase(FRAME, key, n=len(found), shown=len(stories)), css="na-story-found")
         else:
             hint = notice(phrase(FRAME, "story_choose"))
         choices = [(story_label(s), s.id) for s in stories]
