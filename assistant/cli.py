@@ -382,7 +382,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    stories = _open(args).digest(args.since, args.until)
+    stories = _open(args).digest(args.since, args.until, arrived_since=args.arrived_since)
     if args.json:
         say_json([story.to_dict() for story in stories], indent=2)
         return 0
@@ -396,7 +396,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if story.more:
             say(f"  … {story.more} more new sentences")
     if not stories:
-        say("nothing new in this window")
+        say("nothing arrived since then" if args.arrived_since else "nothing new in this window")
     return 0
 
 
@@ -701,9 +701,17 @@ def _add_story_commands(commands: Commands, common: argparse.ArgumentParser) -> 
     compare = commands.add_parser("compare", parents=[common], help="how outlets report what a question is about")
     compare.add_argument("question")
     compare.set_defaults(run=cmd_compare)
-    digest = commands.add_parser("digest", parents=[common], help="what is new since a day or for a duration")
-    digest.add_argument("--since", required=True, help="a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)")
-    digest.add_argument("--until", help="last publication day of the window (default: open)")
+    digest = commands.add_parser("digest", parents=[common], help="what is new since a day, a duration or a time")
+    window = digest.add_mutually_exclusive_group(required=True)
+    window.add_argument(
+        "--since", help="first publication day: a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)"
+    )
+    window.add_argument(
+        "--arrived-since",
+        metavar="WHEN",
+        help="instead: what was indexed after WHEN (2024-03-01T12:00, a day, 36h, Unix seconds), any publication day",
+    )
+    digest.add_argument("--until", help="last publication day of the window (default: open; not with --arrived-since)")
     digest.set_defaults(run=cmd_digest)
     saved = commands.add_parser("saved", parents=[common], help="saved questions: what arrived since the last look")
     saved.add_argument("action", choices=["add", "list", "remove", "digest"])

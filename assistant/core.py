@@ -70,7 +70,7 @@ from assistant.settings import Settings
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
 from assistant.stories.compare import Comparison, align, topic_of
-from assistant.stories.digest import DigestStory, arrivals_digest, digest, window_start
+from assistant.stories.digest import DigestStory, arrival_start, arrivals_digest, digest, window_start
 from assistant.stories.sentences import sentences_of
 from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
@@ -712,11 +712,29 @@ class Assistant:
         story had before it was merged into another still finds it; an unknown one is a `StoryNotFoundError`."""
         return story_page(self._story_book(), self._open_records(create=False), story_id)
 
-    def digest(self, since: str, until: str | None = None) -> list[DigestStory]:
-        """What is new in the publication window: `since` a day (``2024-03-01``, ``1.3.2024``) or a duration back
-        from today (``3d``, ``2w``, ``36h``), `until` a day (default: open). Per story with new articles, the
-        sentences that do not repeat what its articles published before the window said; updates (another
-        number or name) carry the earlier quote."""
+    def digest(
+        self, since: str | None = None, until: str | None = None, *, arrived_since: str | float | None = None
+    ) -> list[DigestStory]:
+        """What is new: per story with new articles, the sentences that do not repeat what the reader had before;
+        updates (another number or name) carry the earlier quote.
+
+        Either a publication window, `since` a day (``2024-03-01``, ``1.3.2024``) or a duration back from today
+        (``3d``, ``2w``, ``36h``) and `until` a day (default: open), or `arrived_since`: what was indexed after
+        that time (Unix seconds, ``2024-03-01T12:00``, a day or a duration), whatever day it was published (an
+        old article indexed today is new to a reader who looked yesterday)."""
+        if arrived_since is not None:
+            if since is not None or until is not None:
+                raise InvalidInputError("a digest is of a publication window (since/until) or of arrivals, not both")
+            after = arrival_start(arrived_since)
+            book = self._story_book()
+            records = self._open_records(create=False)
+            with records.snapshot():
+                return arrivals_digest(book, records, after)
+        if since is None:
+            raise InvalidInputError(
+                "a digest needs --since (a day or a duration: 2024-03-01, 3d) or --arrived-since (a time, day or "
+                "duration)"
+            )
         start = window_start(since)
         end = None
         if until is not None:
@@ -744,7 +762,7 @@ class Assistant:
                 story_id = book.story_of(passage.article_id)
                 if story_id is not None and story_id not in story_ids:
                     story_ids.append(story_id)
-            return arrivals_digest(book, records, story_ids[:stories], arrived_after)
+            return arrivals_digest(book, records, arrived_after, story_ids[:stories])
 
     def compare(self, question: str, *, k: int = 10) -> Comparison:
         """How outlets report what `question` is about: the story most of its passages belong to, its sentences

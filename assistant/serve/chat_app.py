@@ -51,7 +51,7 @@ from assistant.serve.chat_html import (
 )
 from assistant.serve.compare_view import comparison_frames
 from assistant.serve.digest_asking import DigestAsk, digest_ask
-from assistant.serve.digest_view import build_digest_box, digest_frames, since_text
+from assistant.serve.digest_view import build_digest_box, digest_frames, digest_of, since_text
 from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.saved_view import build_saved_view
 from assistant.serve.story_view import build_story_view
@@ -151,10 +151,12 @@ def build_app(
                 with gr.Column(scale=3, min_width=420, elem_id="na-main"):
                     chatbot, question = _chat_panel(assistant.settings.max_question_chars)
             with gr.Tab(phrase("de", "stories_tab"), elem_id="na-stories-tab") as stories_tab:
-                story_list, story_page, stories = build_story_view(assistant)
+                story_controls, stories = build_story_view(assistant)
                 build_digest_box(assistant, chat.visits)
                 saved_list, saved = build_saved_view(assistant)
-        stories_tab.select(stories.refresh, None, [story_list, story_page], api_visibility="private", queue=False)
+        stories_tab.select(
+            stories.refresh, story_controls.inputs(), story_controls.outputs(), api_visibility="private", queue=False
+        )
         conversation = _wire_questions(chat, chatbot, question, side, concurrency)
         _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)
@@ -448,7 +450,7 @@ class ChatApp:
         when = html.escape(phrase(language, "digest_searching", since=since_text(asked.since, language)))
         shown[-1] = _bot(notice_html(when, css="na-pending"))
         yield list(shown), conversation
-        stories = self.assistant.digest(asked.since.day)
+        stories = digest_of(self.assistant, asked.since)
         frames = digest_frames(question, stories, asked.since, language, ArticleLookup(self.assistant))
         return (yield from self._frames(frames, shown, conversation))
 
