@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Never, Protocol
 
 from assistant.decoding import printable
 from assistant.errors import AssistantError, IndexNotFoundError, InvalidInputError, ModelMismatchError, UsersFileError
@@ -20,6 +20,8 @@ from assistant.phrases import phrase
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from assistant.answers import Answer
     from assistant.core import Assistant
     from assistant.stories.sentences import Sentence
@@ -74,22 +76,25 @@ def _progress_bar() -> tuple[Callable[[int, int, str], None], Callable[[], None]
 
     from assistant.indexing.progress import Phase
 
-    bar: dict[str, Any] = {}
+    shown: dict[str, tqdm[Never]] = {}  # the phase now shown, and its bar
 
     def update(done: int, total: int, what: str) -> None:
         phase = what if isinstance(what, Phase) else "articles"
-        if bar.get("phase") != phase:  # tagging and dating an older index come first, then the articles: a bar each
+        if phase not in shown:  # tagging and dating an older index come first, then the articles: a bar each
             close()
             desc = str(phase) if isinstance(phase, Phase) else None
-            bar["bar"] = tqdm(total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True)
-            bar["phase"] = phase
-        if bar["bar"].total != total:  # a record file is streamed: its total grows as it is read
-            bar["bar"].total = total
-        bar["bar"].update(done - bar["bar"].n)
+            shown[phase] = tqdm(
+                total=total, unit="article", desc=desc, file=sys.stderr, disable=None, dynamic_ncols=True
+            )
+        bar = shown[phase]
+        if bar.total != total:  # a record file is streamed: its total grows as it is read
+            bar.total = total
+        bar.update(done - bar.n)
 
     def close() -> None:
-        if "bar" in bar:
-            bar["bar"].close()
+        for bar in shown.values():
+            bar.close()
+        shown.clear()
 
     return update, close
 
@@ -377,7 +382,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    stories = _open(args).digest(args.since, args.until)
+    stories = _open(args).digest(args.since, args.until, arrived_since=args.arrived_since)
     if args.json:
         say_json([story.to_dict() for story in stories], indent=2)
         return 0
@@ -391,7 +396,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if story.more:
             say(f"  … {story.more} more new sentences")
     if not stories:
-        say("nothing new in this window")
+        say("nothing arrived since then" if args.arrived_since else "nothing new in this window")
     return 0
 
 
@@ -474,7 +479,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         args.qa_file, args.questions, args.distractors or [], args.k, args.unanswerable, args.seed,
         args.articles, args.limit, args.index_dir, args.corpus, args.remove_answer_sentences,
     )  # fmt: skip
-    bars: dict[str, Any] = {}
+    bars: dict[str, tqdm[Never]] = {}
     try:
         report = evaluation.run(config, progress=_eval_progress(bars))
     finally:
@@ -487,7 +492,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval_progress(bars: dict[str, Any]) -> Callable[[str, int, int], None]:
+def _eval_progress(bars: dict[str, tqdm[Never]]) -> Callable[[str, int, int], None]:
     """One tqdm bar per stage (indexing, questions) on stderr; shown in logs too (eval runs are long)."""
     from tqdm import tqdm
 
@@ -625,7 +630,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-Commands = Any  # argparse's subparsers action (a private class of argparse)
+class Commands(Protocol):
+    """What the subcommands are added to: argparse's subparsers action (whose class argparse keeps private)."""
+
+    def add_parser(
+        self, name: str, *, help: str | None = ..., parents: Sequence[argparse.ArgumentParser] = ...
+    ) -> argparse.ArgumentParser: ...
 
 
 def _add_index_commands(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -691,9 +701,17 @@ def _add_story_commands(commands: Commands, common: argparse.ArgumentParser) -> 
     compare = commands.add_parser("compare", parents=[common], help="how outlets report what a question is about")
     compare.add_argument("question")
     compare.set_defaults(run=cmd_compare)
-    digest = commands.add_parser("digest", parents=[common], help="what is new since a day or for a duration")
-    digest.add_argument("--since", required=True, help="a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)")
-    digest.add_argument("--until", help="last publication day of the window (default: open)")
+    digest = commands.add_parser("digest", parents=[common], help="what is new since a day, a duration or a time")
+    window = digest.add_mutually_exclusive_group(required=True)
+    window.add_argument(
+        "--since", help="first publication day: a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)"
+    )
+    window.add_argument(
+        "--arrived-since",
+        metavar="WHEN",
+        help="instead: what was indexed after WHEN (2024-03-01T12:00, a day, 36h, Unix seconds), any publication day",
+    )
+    digest.add_argument("--until", help="last publication day of the window (default: open; not with --arrived-since)")
     digest.set_defaults(run=cmd_digest)
     saved = commands.add_parser("saved", parents=[common], help="saved questions: what arrived since the last look")
     saved.add_argument("action", choices=["add", "list", "remove", "digest"])

@@ -19,14 +19,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answering.asked_window import asked_window
 from assistant.answering.asking import make_question
 from assistant.answering.conversation import ChatTurn, rewrite_followup
 from assistant.answering.extractive import Abstention, ExtractiveAnswerer
 from assistant.answering.retrieval import hybrid_retriever
+from assistant.answering.stored_sentences import StoredSentences
 from assistant.answering.syndication import collapse
 from assistant.answers import Answer, Passage, Quote, as_stream
 from assistant.articles import Article
-from assistant.chunking import Span, chunk_text
+from assistant.chunking import chunk_text
 from assistant.dates import DaySpan, parse_typed_day
 from assistant.decoding import clean_text
 from assistant.errors import (
@@ -37,6 +39,7 @@ from assistant.errors import (
     InvalidInputError,
     ModelMismatchError,
 )
+from assistant.indexing.database import SharedFile
 from assistant.indexing.indexer import Indexer, IndexReport
 from assistant.indexing.keyword_index import KeywordIndex
 from assistant.indexing.progress import ProgressCallback
@@ -67,16 +70,13 @@ from assistant.settings import Settings
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
 from assistant.stories.compare import Comparison, align, topic_of
-from assistant.stories.digest import DigestStory, arrivals_digest, digest, window_start
+from assistant.stories.digest import DigestStory, arrival_start, arrivals_digest, digest, window_start
 from assistant.stories.sentences import sentences_of
 from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
-    asked_window,
-    asking_window,
     latest_first,
     mostly_dated,
     passages_in_window,
-    sentences_in_window,
     timeline_answer,
     with_days,
 )
@@ -145,12 +145,14 @@ class Assistant:
         answerer: Answerer | None = None,
         rewrite: Rewrite | None = None,
         loader: ArticleLoader = load_paths,
+        stories: StoryAssigner | None = None,
     ) -> None:
         """Every stage is optional: what is not given is built from `settings` on first use. A `vector_store`
         or `chroma_client` given here is shared as it is (never reopened by the assistant). `embeddings` may
         be any LangChain `Embeddings` (e.g. `HuggingFaceEmbeddings`, `OllamaEmbeddings`): one without the
         `Embedder` array methods is adapted (`assistant.embeddings.plain.as_embedder`; wrap it yourself to
-        name its model)."""
+        name its model). `stories` is the index folder's story book and hook (a subclass that measures or
+        logs, say); the assistant closes it with itself."""
         self.settings = settings or Settings()
         self.index_dir = Path(self.settings.index_dir)
         if embeddings is not None and not isinstance(embeddings, Embedder):
@@ -168,8 +170,9 @@ class Assistant:
         self._shared: SharedStore | None = None
         self._opening = threading.RLock()  # collaborators are built on first use, maybe by several threads
         self._web: WebState | None = None
-        self._stories: StoryAssigner | None = None
+        self._stories = stories
         self.keyword_index = KeywordIndex(self.index_dir / "keyword")
+        self._stored_sentences = StoredSentences(self.keyword_index)  # given the record when it is opened
 
     @classmethod
     def from_env(cls) -> Assistant:
@@ -219,6 +222,7 @@ class Assistant:
                 self._records = ServerRecords(
                     path, shared_client(url), self.settings.collection, url, self.keyword_index
                 )
+                self._stored_sentences.records = self._records
                 return self._records
             if not create and not path.exists():
                 raise IndexNotFoundError(
@@ -227,6 +231,7 @@ class Assistant:
                 )
             self._records = Records(path)
             clean_interrupted_write(self.index_dir, self._records, self._store_access())
+            self._stored_sentences.records = self._records
         return self._records
 
     def _on_server(self) -> bool:
@@ -271,13 +276,13 @@ class Assistant:
             return self._answerer
         extractive = ExtractiveAnswerer(
             self.embeddings,
-            sentences=self._sentences_of,
+            sentences=self._stored_sentences.sentences_of,
             idf=self.keyword_index.idf,
             abstention=Abstention(
                 fixed=self.settings.abstain_threshold, fixed_aligned=self.settings.abstain_threshold_cross_lingual
             ),
-            index_size=lambda: self.keyword_index.chunk_count,
-            lead=self._lead_passage,
+            index_size=self._stored_sentences.index_size,
+            lead=self._stored_sentences.lead_passage,
         )
         if self.settings.llm == "none":
             return extractive
@@ -320,22 +325,6 @@ class Assistant:
             if sentence.start <= quote.start < sentence.end:
                 return sentence.day
         return None
-
-    def _lead_passage(self, article_id: str) -> Passage | None:
-        """An article's lead, for overview questions; none while a question names its days (the lead tells the
-        article's own day, not necessarily one of those)."""
-        if asking_window() is not None:
-            return None
-        return self._open_records(create=False).lead_passage(article_id)
-
-    def _sentences_of(self, passages: list[Passage]) -> dict[str, list[tuple[Span, np.ndarray]]]:
-        """Sentence spans and vectors precomputed at index time for the given passages (of the asked window only,
-        when the question names one and a passage has sentences in it)."""
-        found = self._open_records(create=False).sentences_of(p.chunk_id for p in passages)
-        return {
-            cid: [(Span(s.start, s.end), s.vector) for s in sentences_in_window(sentences)]
-            for cid, sentences in found.items()
-        }
 
     def _check_model(self, records: Records) -> None:
         built_with = records.get_meta("embedding_model")
@@ -417,7 +406,7 @@ class Assistant:
 
     def _web_state(self) -> WebState:
         if self._web is None:
-            self._web = WebState(self.index_dir / WEB_STATE_FILE)
+            self._web = WebState(SharedFile(self.index_dir / WEB_STATE_FILE, busy_seconds=30))  # a cache: fast commits
         return self._web
 
     def _is_indexed(self, article_id: str) -> bool:
@@ -723,11 +712,29 @@ class Assistant:
         story had before it was merged into another still finds it; an unknown one is a `StoryNotFoundError`."""
         return story_page(self._story_book(), self._open_records(create=False), story_id)
 
-    def digest(self, since: str, until: str | None = None) -> list[DigestStory]:
-        """What is new in the publication window: `since` a day (``2024-03-01``, ``1.3.2024``) or a duration back
-        from today (``3d``, ``2w``, ``36h``), `until` a day (default: open). Per story with new articles, the
-        sentences that do not repeat what its articles published before the window said; updates (another
-        number or name) carry the earlier quote."""
+    def digest(
+        self, since: str | None = None, until: str | None = None, *, arrived_since: str | float | None = None
+    ) -> list[DigestStory]:
+        """What is new: per story with new articles, the sentences that do not repeat what the reader had before;
+        updates (another number or name) carry the earlier quote.
+
+        Either a publication window, `since` a day (``2024-03-01``, ``1.3.2024``) or a duration back from today
+        (``3d``, ``2w``, ``36h``) and `until` a day (default: open), or `arrived_since`: what was indexed after
+        that time (Unix seconds, ``2024-03-01T12:00``, a day or a duration), whatever day it was published (an
+        old article indexed today is new to a reader who looked yesterday)."""
+        if arrived_since is not None:
+            if since is not None or until is not None:
+                raise InvalidInputError("a digest is of a publication window (since/until) or of arrivals, not both")
+            after = arrival_start(arrived_since)
+            book = self._story_book()
+            records = self._open_records(create=False)
+            with records.snapshot():
+                return arrivals_digest(book, records, after)
+        if since is None:
+            raise InvalidInputError(
+                "a digest needs --since (a day or a duration: 2024-03-01, 3d) or --arrived-since (a time, day or "
+                "duration)"
+            )
         start = window_start(since)
         end = None
         if until is not None:
@@ -755,7 +762,7 @@ class Assistant:
                 story_id = book.story_of(passage.article_id)
                 if story_id is not None and story_id not in story_ids:
                     story_ids.append(story_id)
-            return arrivals_digest(book, records, story_ids[:stories], arrived_after)
+            return arrivals_digest(book, records, arrived_after, story_ids[:stories])
 
     def compare(self, question: str, *, k: int = 10) -> Comparison:
         """How outlets report what `question` is about: the story most of its passages belong to, its sentences

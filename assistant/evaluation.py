@@ -32,7 +32,7 @@ from assistant.answers import Answer
 from assistant.articles import Article
 from assistant.core import Assistant
 from assistant.errors import ConfigurationError
-from assistant.evaluating import fang_covid
+from assistant.evaluating import news_questions
 from assistant.evaluating.removal import AnswerTarget, Removal, remove_answer_sentences
 from assistant.indexing.progress import Phase
 from assistant.settings import Settings
@@ -125,16 +125,18 @@ def load_squad(path: str | Path) -> list[SquadArticle]:
 def load_qa(path: str | Path, corpus: str | Path | None = None) -> list[SquadArticle]:
     """A SQuAD file, or FANG-COVID questions (a JSON list) with their articles (`corpus`, by default the
     ``articles.jsonl`` beside them)."""
-    if not fang_covid.is_fang_questions(path):
+    if not news_questions.is_question_list(path):
         return load_squad(path)
-    articles = fang_covid.read_articles(corpus or Path(path).with_name("articles.jsonl"))
-    return fang_covid_set(articles, fang_covid.read_questions(path))
+    articles = news_questions.read_articles(corpus or Path(path).with_name("articles.jsonl"))
+    return news_question_set(articles, news_questions.read_questions(path))
 
 
-def fang_covid_set(articles: Sequence[Article], questions: Sequence[fang_covid.FangQuestion]) -> list[SquadArticle]:
+def news_question_set(
+    articles: Sequence[Article], questions: Sequence[news_questions.NewsQuestion]
+) -> list[SquadArticle]:
     """Each news article as one SQuAD article with its questions; the questions without an answer in the
     archive (on the topic, but the detail is missing) in one more entry that indexes nothing."""
-    by_url: dict[str, list[fang_covid.FangQuestion]] = {}
+    by_url: dict[str, list[news_questions.NewsQuestion]] = {}
     for question in questions:
         by_url.setdefault(question.url or "", []).append(question)
     entries = []

@@ -8,9 +8,15 @@ Two indexes:
 - ``--real DIR``: an index built with the bundled model (the articles of 2020-09-01..20 and 2020-06-15..30, as
   `--build-real` makes it): repeats in digests (digest sentences nearly repeating a sentence any article published
   before the window: cosine >= the digest's REPEAT, and word overlap >= 0.9), updates, and outlet comparisons
-  (quotes verbatim, outlets quoted per answer, the "differs" pairs printed for checking by hand).
+  (quotes verbatim, outlets quoted per answer, the "differs" pairs printed for checking by hand);
+- ``--arrivals DIR``: the digest of arrivals (`digest --arrived-since`, "seit meinem letzten Besuch") on an index
+  built with the model: the articles of 2020-09-01..10 indexed day by day except every third of 09-08..10 (held
+  back), a reader looks, then 09-11..12 and the held-back (older) articles arrive. Whether every arrival is in the
+  digest, how many late (older) articles bring sentences, repeats of what had arrived before the look (cosine >=
+  REPEAT, word overlap >= 0.9; goal 0), and what the publication-window digest from the look's day shows instead.
 
     python bench/bench_digest.py --scale stories-scale --real stories-real --build-real
+    python bench/bench_digest.py --arrivals stories-arrivals
 """
 
 from __future__ import annotations
@@ -27,8 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_scale import HashingEmbeddings
-from bench_stories import unique
-from fang_covid import FANG, fang_articles
+from bench_stories import FANG, fang_articles, unique
 
 from assistant.articles import Article
 from assistant.core import Assistant
@@ -73,10 +78,9 @@ def scale(folder: Path, articles: list[Article], group: int, side_by_side: int) 
     """All articles indexed with stories (stand-in encoder), the story hook timed per group; the first
     `side_by_side` also into a folder without stories, alternating, for the ratio; then digests and the list."""
     embedder = HashingEmbeddings()
-    helper = Assistant(Settings(index_dir=folder / "with"), embeddings=embedder)
-    plain = Assistant(Settings(index_dir=folder / "without", stories=False), embeddings=embedder)
     timed = TimedAssigner(folder / "with")
-    helper._stories = timed  # the bench's timed copy of the assigner the assistant would open itself
+    helper = Assistant(Settings(index_dir=folder / "with"), embeddings=embedder, stories=timed)
+    plain = Assistant(Settings(index_dir=folder / "without", stories=False), embeddings=embedder)
     seconds = {True: 0.0, False: 0.0}
     growth = []
     for lo in range(0, len(articles), group):
@@ -161,6 +165,64 @@ def real(folder: Path, build: bool, articles: list[Article]) -> dict[str, object
     return {"articles": len(every), "digests": digests, "comparisons": comparisons}
 
 
+ARRIVALS_BEFORE = ("2020-09-01", "2020-09-10")
+ARRIVALS_AFTER = ("2020-09-11", "2020-09-12")
+HELD_BACK = ("2020-09-08", "2020-09-10")
+
+
+def arrivals(folder: Path, articles: list[Article]) -> dict[str, object]:
+    """Index, look, index newer and held-back older articles; the arrivals digest against what arrived before."""
+    helper = Assistant(Settings(index_dir=folder))
+    first = by_date([a for a in articles if a.published and ARRIVALS_BEFORE[0] <= a.published <= ARRIVALS_BEFORE[1]])
+    late = [a for a in first if HELD_BACK[0] <= a.published <= HELD_BACK[1]][::3]  # type: ignore[operator]
+    held = {a.id for a in late}
+    start = time.perf_counter()
+    for day in sorted({a.published for a in first if a.id not in held}):
+        helper.index([a for a in first if a.published == day and a.id not in held])
+    built = time.perf_counter() - start
+    looked = time.time()
+    newer = by_date([a for a in articles if a.published and ARRIVALS_AFTER[0] <= a.published <= ARRIVALS_AFTER[1]])
+    for day in sorted({a.published for a in newer}):
+        helper.index([a for a in newer if a.published == day])
+    helper.index(late)
+    start = time.perf_counter()
+    stories = helper.digest(arrived_since=looked)
+    took = time.perf_counter() - start
+    records = helper.records()
+    seen = [a for a in first if a.id not in held]
+    earlier, vectors = sentences_of(records, seen)
+    words = [set(s.text.lower().split()) for s in earlier]
+    shown = [i for d in stories for i in d.items]
+    semantic = lexical = 0
+    for item in shown:
+        assert records.article(item.sentence.article_id).text[item.sentence.start : item.sentence.end] == (
+            item.sentence.text
+        )
+        if item.earlier is not None:
+            continue
+        v = _vector(records, item.sentence)
+        semantic += bool(vectors.size and float(np.max(vectors @ v)) >= REPEAT)
+        mine = set(item.sentence.text.lower().split())
+        lexical += any(len(mine & w) / max(1, len(mine | w)) >= 0.9 for w in words)
+    in_digest = {aid for d in stories for aid in d.new_articles}
+    arrived = held | {a.id for a in newer}
+    window = helper.digest(ARRIVALS_AFTER[0])
+    helper.close()
+    return {
+        "articles_before_look": len(seen), "arrived": len(arrived), "late_older_articles": len(held),
+        "build_seconds": round(built, 1), "digest_seconds": round(took, 3),
+        "stories": len(stories), "sentences": len(shown), "updates": sum(i.earlier is not None for i in shown),
+        "left_out": sum(d.left_out for d in stories), "more": sum(d.more for d in stories),
+        "arrivals_in_digest": len(in_digest & arrived), "not_arrived_in_digest": len(in_digest - arrived),
+        "late_articles_with_sentences": len({i.sentence.article_id for i in shown} & held),
+        "repeats_cosine": semantic, "repeats_words": lexical,
+        "window_digest_from_look_day": {
+            "articles": len({aid for d in window for aid in d.new_articles}),
+            "late_articles": len({aid for d in window for aid in d.new_articles} & held),
+        },
+    }  # fmt: skip
+
+
 def _vector(records: Records, sentence: Sentence) -> np.ndarray:
     chunks = [c.id for c in records.chunks_of(sentence.article_id)]
     for found in records.sentences_of(chunks).values():
@@ -177,6 +239,7 @@ def main() -> None:
     parser.add_argument("--side-by-side", type=int, default=400, help="articles indexed without stories too")
     parser.add_argument("--real", type=Path, help="an index built with the model (see --build-real)")
     parser.add_argument("--build-real", action="store_true", help="index the two periods into --real first")
+    parser.add_argument("--arrivals", type=Path, help="an empty folder: the arrivals digest's index is built there")
     args = parser.parse_args()
     if not (FANG / "articles.jsonl").exists():
         sys.exit("the FANG-COVID data set is not there (../shared/data/fang-covid)")
@@ -186,6 +249,8 @@ def main() -> None:
         result["scale"] = scale(args.scale, by_date(articles), args.group, args.side_by_side)
     if args.real:
         result["real"] = real(args.real, args.build_real, articles)
+    if args.arrivals:
+        result["arrivals"] = arrivals(args.arrivals, articles)
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
 

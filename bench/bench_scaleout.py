@@ -50,6 +50,12 @@ class StandInEmbeddings:
     def embed_query_array(self, text: str) -> np.ndarray:
         return self._vector(text)
 
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages_array(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text).tolist()
+
     def _vector(self, text: str) -> np.ndarray:
         seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
         vector = np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
@@ -93,14 +99,14 @@ def server_growth(url: str, scratch: Path, stand_in: StandInEmbeddings, texts: l
     """Costs on the server side that grow with the archive (seconds)."""
     settings = Settings(index_dir=scratch / f"fresh-{prefix}", chroma_url=url)
     fresh = Assistant(settings, embeddings=stand_in)
-    first_open = timed(lambda: fresh._open_records(create=False))
+    first_open = timed(lambda: fresh.records())
     writer = Assistant(Settings(index_dir=scratch / f"writer-{prefix}", chroma_url=url), embeddings=stand_in)
-    writer._open_records(create=True)
+    writer.records()  # on a server the record is there already (nothing to create)
     small_runs, refreshes = [], []
     for n in range(3):  # medians of three: the machine is shared
         one = articles_of([texts[n] + f" ({prefix})"], f"small-{prefix}{n}")
         small_runs.append(timed(lambda one=one: writer.index(one)))
-        refreshes.append(timed(lambda: fresh._open_records(create=False).refresh(force=True)))
+        refreshes.append(timed(lambda: fresh.records().refresh(force=True)))
     small_run, refresh = float(np.median(small_runs)), float(np.median(refreshes))
     articles = fresh.status().articles
     fresh.close()

@@ -34,14 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fang_covid import FANG, fang_articles
-
 from assistant.articles import Article
 from assistant.chunking import chunk_text
 from assistant.dates import day_number
 from assistant.indexing.store import ChromaStore, StoredChunk, open_client
+from assistant.ingest.loading import load_paths
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.clustering import Params, unit
 from assistant.stories.days import ordinal
@@ -49,6 +46,13 @@ from assistant.stories.days import ordinal
 PAIR_DAYS = 3
 TUNE_TOPICS = "toennies,heinsberg,moria"
 """The topics whose labels the knobs were tuned on (the other two, warnapp and wirecard, are held out)."""
+FANG = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fang-covid"
+
+
+def fang_articles() -> list[Article]:
+    """FANG-COVID's archive as `assistant index` reads it: the loader knows its field names (``header``,
+    ``article``, ``date``, ``source``, ``url``), the id is the URL, and the three repeated URLs are refused."""
+    return load_paths([FANG / "articles.jsonl"], id_base=FANG).articles
 
 
 def unique(articles: list[Article]) -> list[Article]:

@@ -6,7 +6,7 @@
 2. Gold: every evidence sentence of ../shared/data/fang-covid/timelines.json is dated against its article's
    publication day and compared with the event's gold day (exact, and within one day).
 
-FANG-COVID records (url, date, source, header, article) are converted to the project's article fields here.
+FANG-COVID's records are read by the library's loader, as `assistant index` reads them.
 Run: python bench/bench_timeline.py [--articles 40]
 """
 
@@ -23,29 +23,15 @@ from pathlib import Path
 from assistant import Article, Assistant, Settings
 from assistant.dates import sentence_day
 from assistant.indexing.migrations import sentence_days
+from assistant.ingest.loading import load_paths
 
 REPO = Path(__file__).resolve().parents[1]
 FANG = REPO.parent / "shared" / "data" / "fang-covid"
 
 
-def fang_articles(path: Path = FANG / "articles.jsonl") -> list[Article]:
-    """FANG-COVID records as articles (id = url)."""
-    articles = []
-    for line in path.read_text(encoding="utf-8").split("\n"):  # not splitlines: texts hold U+2028
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        articles.append(
-            Article(
-                id=record["url"],
-                url=record["url"],
-                text=record["article"],
-                title=record["header"],
-                source=record["source"],
-                published=record["date"][:10],
-            )
-        )
-    return articles
+def fang_articles() -> list[Article]:
+    """FANG-COVID's archive as `assistant index` reads it (the loader knows its field names; id = url)."""
+    return load_paths([FANG / "articles.jsonl"], id_base=FANG).articles
 
 
 def overhead(count: int) -> dict[str, float]:

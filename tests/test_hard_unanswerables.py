@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from assistant import Article, Assistant
-from assistant.evaluating.fang_covid import read_articles, read_questions
+from assistant.evaluating.news_questions import read_articles, read_questions
 from assistant.evaluating.removal import AnswerTarget, remove_answer_sentences
 from assistant.evaluation import evaluate, load_qa
 

@@ -150,6 +150,17 @@ def test_md_malformed_yaml_is_refused_with_reason(tmp_path: Path) -> None:
     assert "line" in reason
 
 
+def test_front_matter_yaml_refuses_a_control_character_in_one_line() -> None:
+    """The reader's error (no position mark, unlike the parser's) is still said in one line."""
+    from assistant.ingest.formats.plain import split_front_matter
+
+    with pytest.raises(ValueError) as refused:
+        split_front_matter("---\ntitle: a\x07b\n---\nText.")
+    assert str(refused.value) == (
+        "malformed YAML front matter: unacceptable character #x0007: special characters are not allowed"
+    )
+
+
 def test_dashes_that_are_not_a_mapping_are_not_front_matter(tmp_path: Path) -> None:
     content = "---\nnur ein Satz\n---\nText."
     article = only_article(load(tmp_path, write(tmp_path / "a.txt", content)))

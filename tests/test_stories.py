@@ -3,19 +3,23 @@ the views, the digest and the outlet comparison, through Python and the `assista
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Article, Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import InvalidInputError, StoryNotFoundError
+from assistant.protocols import VectorStore
+from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
 from assistant.stories.clustering import Decision, Profile
 from assistant.stories.sentences import changed
@@ -47,6 +51,28 @@ def test_articles_of_one_story_are_grouped_and_keep_their_ids(assistant: Assista
     assistant.delete("strike-2")
     after = by_article(assistant)
     assert "strike-2" not in after and after["strike-1"] == story["strike-1"]
+
+
+class CountingAssigner(StoryAssigner):
+    """The production assigner, counting the articles the indexer's hook hands it."""
+
+    articles = 0
+
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore) -> None:
+        super().assign(articles, store)
+        self.articles += len(articles)
+
+
+def test_a_given_story_assigner_is_the_one_used(settings: Settings, embeddings: OnnxEmbeddings) -> None:
+    """`Assistant(stories=...)`: the indexer's hook and the story views both use the assigner given."""
+    counting = CountingAssigner(Path(settings.index_dir))
+    helper = Assistant(settings, embeddings=embeddings, stories=counting)
+    try:
+        helper.index(ARTICLES[:3])
+        assert counting.articles == 3
+        assert {aid for story in helper.stories() for aid in story.article_ids} == {a.id for a in ARTICLES[:3]}
+    finally:
+        helper.close()
 
 
 def test_story_page_and_listing(assistant: Assistant) -> None:
@@ -112,7 +138,7 @@ def test_articles_without_a_story_get_one_at_the_next_look(settings: Settings, e
         repaired.close()
 
 
-def test_digest_leaves_out_repeats_and_marks_updates(assistant: Assistant) -> None:
+def test_digest_leaves_out_repeats_marks_updates_and_shows_late_arrivals(assistant: Assistant) -> None:
     assistant.index(ARTICLES)
     stories = {d.story.id: d for d in assistant.digest("2024-03-11", "2024-03-11")}
     fire = next(d for d in stories.values() if "fire-2" in d.new_articles)
@@ -127,6 +153,21 @@ def test_digest_leaves_out_repeats_and_marks_updates(assistant: Assistant) -> No
     assert fire.to_dict()["sentences"][0]["earlier"]["article_id"] == "fire-1"
     with pytest.raises(InvalidInputError):
         assistant.digest("last tuesday")
+
+    looked = time.time()  # a reader looks; then an article dated the fire's first day is indexed
+    assert assistant.digest(arrived_since=looked) == []
+    assistant.index(LATE)
+    arrived = assistant.digest(arrived_since=looked)
+    assert [(d.story.id, d.new_articles) for d in arrived] == [(fire.story.id, ["fire-late"])]
+    texts = [i.sentence.text for i in arrived[0].items]
+    assert texts and all(assistant.article("fire-late").text.find(t) >= 0 for t in texts)
+    assert "Die Bewohner des Lagers flohen in die umliegenden Olivenhaine." not in texts  # fire-1 had said it
+    assert arrived[0].left_out >= 1
+    assert "fire-late" not in {a for d in assistant.digest("2024-03-11") for a in d.new_articles}  # published before
+    assert assistant.digest(arrived_since=dt.datetime.fromtimestamp(looked).isoformat()) == arrived
+    for wrong in ({"since": "2024-03-11", "arrived_since": looked}, {}, {"arrived_since": "vorhin"}):
+        with pytest.raises(InvalidInputError):
+            assistant.digest(**wrong)  # type: ignore[arg-type]
 
 
 def test_compare_aligns_outlets(assistant: Assistant) -> None:
@@ -201,6 +242,17 @@ def test_cli_stories_story_compare_digest(tmp_path: Path) -> None:
     assert updates and updates[0]["earlier"]["text"].endswith("300 Zelte nieder.")
     bad = run_cli("digest", "--since", "gestern abend", *index, cwd=tmp_path)
     assert bad.returncode == 1 and "--since takes a day" in bad.stderr
+
+    looked = f"{time.time():.3f}"  # a reader looks; then another process indexes an article of the fire's first day
+    late = tmp_path / "late.jsonl"
+    _write_jsonl(late, [{"id": a.id, "title": a.title, "source": a.source, "published": a.published, "url": a.url,
+                         "text": a.text} for a in LATE])  # fmt: skip
+    assert run_cli("index", str(late), *index, cwd=tmp_path).returncode == 0
+    arrived = json.loads(run_cli("digest", "--arrived-since", looked, *index, "--json", cwd=tmp_path).stdout)
+    assert [(s["id"], s["new_articles"]) for s in arrived] == [(fire["id"], ["fire-late"])]
+    assert "nothing arrived" in run_cli("digest", "--arrived-since", "0h", *index, cwd=tmp_path).stdout
+    both = run_cli("digest", "--arrived-since", looked, "--until", "2024-03-12", *index, cwd=tmp_path)
+    assert both.returncode == 1 and "not both" in both.stderr
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ same name answer over ``/mcp`` with the ``mcp`` SDK's client."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -108,6 +109,14 @@ def test_digest_returns_what_the_cli_prints(served: KeyedServer) -> None:
     assert reply.json() == served.cli_json("digest", "--since", "2024-03-12", "--until", "2024-03-12")
     new = {aid for story in reply.json() for aid in story["new_articles"]}
     assert "fire-3" in new and "fire-1" not in new
+    arrived = served.get("/api/digest", arrived_since="0")  # every article arrived after 1970
+    assert arrived.status_code == 200, arrived.text
+    assert {aid for story in arrived.json() for aid in story["new_articles"]} == {a.id for a in ARTICLES}
+    assert arrived.json() == served.cli_json("digest", "--arrived-since", "0")
+    assert served.get("/api/digest", arrived_since=f"{time.time():.3f}").json() == []  # nothing indexed since
+    for query, message in (({"since": "3d", "arrived_since": "0"}, "not both"), ({}, "arrived_since")):
+        refused = served.get("/api/digest", **query)
+        assert refused.status_code == 400 and message in refused.json()["error"]["message"], refused.text
 
 
 def test_the_openapi_description_names_the_story_routes(served: KeyedServer) -> None:
@@ -132,6 +141,7 @@ async def _mcp_stories(url: str, key: str) -> dict[str, object]:
         page = await client.call_tool("story", {"story_id": fire})
         compared = await client.call_tool("compare", {"question": "Bahnstreik der GDL"})
         digest = await client.call_tool("digest", {"since": "2024-03-12"})
+        arrived = await client.call_tool("digest", {"arrived_since": "2020-01-01"})
         missing = await client.call_tool("story", {"story_id": "gibt-es-nicht"})
         bad_day = await client.call_tool("stories", {"since": "morgen"})
         return {
@@ -140,6 +150,7 @@ async def _mcp_stories(url: str, key: str) -> dict[str, object]:
             "page": page.structured_content,
             "compared": compared.structured_content,
             "digest": digest.structured_content,
+            "arrived": arrived.structured_content,
             "missing": (missing.is_error, str(missing.content)),
             "bad_day": (bad_day.is_error, str(bad_day.content)),
         }
@@ -157,6 +168,8 @@ def test_mcp_tools_for_stories(served: KeyedServer) -> None:
     )
     digest = seen["digest"]
     assert isinstance(digest, dict) and any("fire-3" in s["new_articles"] for s in digest["stories"])
+    arrived = seen["arrived"]  # indexed after 2020: every article, whatever its day
+    assert isinstance(arrived, dict) and any("fire-1" in s["new_articles"] for s in arrived["stories"])
     missing_error, missing_text = seen["missing"]  # type: ignore[misc]
     assert missing_error and "no story with id" in missing_text
     bad_error, bad_text = seen["bad_day"]  # type: ignore[misc]

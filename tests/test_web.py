@@ -117,11 +117,12 @@ def test_only_http_and_https() -> None:
 
 def test_a_feed_run_killed_before_indexing_fetches_again(assistant: Assistant, site: NewsSite) -> None:
     """Fetch state is remembered only after the articles were indexed: nothing is lost to a crash."""
+    from assistant.indexing.database import SharedFile
     from assistant.ingest.fetch_cache import WebState
     from assistant.ingest.fetching import FetchPolicy as Policy
     from assistant.ingest.web import WebReader
 
-    state = WebState(assistant.index_dir / "web.sqlite3")
+    state = WebState(SharedFile(assistant.index_dir / "web.sqlite3"))
     WebReader(Policy(allow_private=True), state, indexed=lambda _: False).read([f"{site.base}/feed.xml"])
     state.close()  # read, never indexed: as if killed here
 

@@ -10,9 +10,9 @@ configured, `generation.llm_rewrite` takes its place through the same signature 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.protocols import Message
 
@@ -58,7 +58,7 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def rewrite_followup(question: str, history: Sequence[dict[str, Any]]) -> str:
+def rewrite_followup(question: str, history: Sequence[Mapping[str, object]]) -> str:
     """The question retrieval should see: `question` itself, or the earlier questions it follows up on + it.
 
     `history` is the conversation before `question`, as chat messages (``{"role", "content"}``); only the
@@ -96,11 +96,11 @@ def _context_chain(earlier: list[str]) -> list[str]:
     return chain
 
 
-def _user_questions(history: Sequence[dict[str, Any]]) -> list[str]:
+def _user_questions(history: Sequence[Mapping[str, object]]) -> list[str]:
     return [message_text(message).strip() for message in history if message.get("role") == "user"]
 
 
-def message_text(message: dict[str, Any]) -> str:
+def message_text(message: Mapping[str, object]) -> str:
     """The text of a chat message, whether its content is a string or a list of parts (Gradio 6)."""
     content = message.get("content")
     if isinstance(content, str):

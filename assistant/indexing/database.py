@@ -15,6 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class _PerThread(threading.local):
+    """Each thread's own connection (None until the thread first asks)."""
+
+    db: sqlite3.Connection | None = None
+
+
 class SharedFile:
     """Connections to one SQLite file, one per thread, all closed by `close` (the next use opens afresh).
 
@@ -29,14 +35,14 @@ class SharedFile:
         self.busy_seconds = busy_seconds
         self.fast_commits = fast_commits
         self.foreign_keys = foreign_keys
-        self._local = threading.local()
+        self._local = _PerThread()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
 
     @property
     def db(self) -> sqlite3.Connection:
         """This thread's connection."""
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        db = self._local.db
         if db is None:
             db = self._connect()
             self._local.db = db
@@ -71,4 +77,4 @@ class SharedFile:
             for db in self._opened:
                 db.close()
             self._opened.clear()
-        self._local = threading.local()
+        self._local = _PerThread()

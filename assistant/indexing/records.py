@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source TEXT NOT NULL, url TEXT NOT NULL, published TEXT, path TEXT NOT NULL, indexed_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path);
+CREATE INDEX IF NOT EXISTS articles_arrival ON articles(indexed_at);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL
@@ -205,6 +206,14 @@ class Records:
             rows = self._db.execute(query.format(",".join("?" * len(part))), [at, *part]).fetchall()
             found.update(row[0] for row in rows)
         return found
+
+    def arrived_after(self, at: float) -> list[tuple[str, float]]:
+        """(id, when) of every article (re)indexed after Unix time `at`, latest first: what arrived since someone last
+        looked, whatever day it was published (an index on the time: the cost follows the arrivals, not the archive)."""
+        rows = self._db.execute(
+            "SELECT id, indexed_at FROM articles WHERE indexed_at > ? ORDER BY indexed_at DESC, id", (at,)
+        )
+        return [(row[0], float(row[1])) for row in rows]
 
     def sources(self) -> list[str]:
         """The distinct non-empty sources of the stored articles, sorted (without reading any text)."""

@@ -216,8 +216,11 @@ async def compare(service: Service, request: Request) -> Response:
 
 
 async def digest(service: Service, request: Request) -> Response:
-    query = _query(request, ("since", "until"))
-    return JSONResponse(await service.answer(lambda: service.operations.digest(query.get("since"), query.get("until"))))
+    query = _query(request, ("since", "until", "arrived_since"))
+    found = await service.answer(
+        lambda: service.operations.digest(query.get("since"), query.get("until"), query.get("arrived_since"))
+    )
+    return JSONResponse(found)
 
 
 async def timeline(service: Service, request: Request) -> Response:
@@ -536,9 +539,15 @@ API_ROUTES: list[ApiRoute] = [
         reply=DIGEST,
         parameters=(
             _day_parameter(
-                "since", "a day (2024-03-01, 1.3.2024) or a duration back from today (3d, 2w, 36h)", required=True
+                "since",
+                "a day (2024-03-01, 1.3.2024) or a duration back from today (3d, 2w, 36h); this or arrived_since",
             ),
             _day_parameter("until", "last publication day of the window (default: open)"),
+            _day_parameter(
+                "arrived_since",
+                "instead of a window: what was indexed after this time (2024-03-01T12:00, a day, 36h, Unix "
+                "seconds), whatever day it was published",
+            ),
         ),
         tags=("stories",),
     ),

@@ -17,6 +17,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ from assistant.serve.chat_html import (
 )
 from assistant.serve.compare_view import comparison_frames
 from assistant.serve.digest_asking import DigestAsk, digest_ask
-from assistant.serve.digest_view import build_digest_box, digest_frames, since_text
+from assistant.serve.digest_view import build_digest_box, digest_frames, digest_of, since_text
 from assistant.serve.programs import ProgramRoutes, program_routes
 from assistant.serve.saved_view import build_saved_view
 from assistant.serve.story_view import build_story_view
@@ -85,6 +86,40 @@ EXAMPLES = [
 ]
 
 
+@dataclass(frozen=True)
+class SearchOptions:
+    """How many passages, which sources, which publication dates: what each question is asked with."""
+
+    k: gr.Slider
+    sources: gr.Dropdown
+    date_from: gr.Textbox
+    date_to: gr.Textbox
+
+
+@dataclass(frozen=True)
+class KeptPanel:
+    """The user's kept conversations: the list, and what can be done with the one picked."""
+
+    conversations: gr.Dropdown
+    resume: gr.Button
+    new: gr.Button
+    export: gr.Button
+    delete: gr.Button
+    exported: gr.File
+
+
+@dataclass(frozen=True)
+class SidePanel:
+    """The components left of the chat that the events read and write."""
+
+    status: gr.HTML
+    files: gr.File
+    urls: gr.Textbox
+    report: gr.HTML
+    options: SearchOptions
+    kept: KeptPanel
+
+
 # --------------------------------------------------------------------------- the app
 
 
@@ -116,15 +151,17 @@ def build_app(
                 with gr.Column(scale=3, min_width=420, elem_id="na-main"):
                     chatbot, question = _chat_panel(assistant.settings.max_question_chars)
             with gr.Tab(phrase("de", "stories_tab"), elem_id="na-stories-tab") as stories_tab:
-                story_list, story_page, stories = build_story_view(assistant)
+                story_controls, stories = build_story_view(assistant)
                 build_digest_box(assistant, chat.visits)
                 saved_list, saved = build_saved_view(assistant)
-        stories_tab.select(stories.refresh, None, [story_list, story_page], api_visibility="private", queue=False)
+        stories_tab.select(
+            stories.refresh, story_controls.inputs(), story_controls.outputs(), api_visibility="private", queue=False
+        )
         conversation = _wire_questions(chat, chatbot, question, side, concurrency)
         _wire_conversations(chat, chatbot, conversation, side)
         _wire_writes(chat, side)
-        app.load(chat.refresh, None, [side["status"], side["sources"]], api_visibility="private")
-        app.load(chat.kept.choices, None, side["kept"], api_visibility="private")
+        app.load(chat.refresh, None, [side.status, side.options.sources], api_visibility="private")
+        app.load(chat.kept.choices, None, side.kept.conversations, api_visibility="private")
         app.load(saved.choices, None, saved_list, api_visibility="private")
         app.load(chat.visits.on_load, None, None, api_visibility="private")  # for "seit meinem letzten Besuch"
         gr.api(chat.ask_api, api_name="ask", concurrency_limit=concurrency, concurrency_id=QUESTIONS)
@@ -133,14 +170,14 @@ def build_app(
 
 
 def _wire_questions(
-    chat: ChatApp, chatbot: gr.Chatbot, question: gr.Textbox, side: dict[str, Any], concurrency: int
+    chat: ChatApp, chatbot: gr.Chatbot, question: gr.Textbox, side: SidePanel, concurrency: int
 ) -> gr.State:
     """A typed or picked question is shown at once, then answered in the questions' concurrency group; the
     plain conversation travels in a `gr.State` beside the shown HTML (returned), and the list of kept
     conversations follows each answer."""
     pending = gr.State("")
     conversation = gr.State([])  # the plain-text conversation (`Message`s) the follow-ups are read from
-    options = [side["k"], side["sources"], side["date_from"], side["date_to"]]
+    options = [side.options.k, side.options.sources, side.options.date_from, side.options.date_to]
     shown, answered = [question, chatbot, pending], [chatbot, conversation]
     answer_inputs = [pending, chatbot, conversation, *options]
 
@@ -152,7 +189,7 @@ def _wire_questions(
             concurrency_limit=concurrency,
             concurrency_id=QUESTIONS,
             api_visibility="private",  # the page's own plumbing; clients use /ask
-        ).then(chat.kept.choices, None, side["kept"], queue=False, api_visibility="private")
+        ).then(chat.kept.choices, None, side.kept.conversations, queue=False, api_visibility="private")
 
     then_answer(question.submit(chat.take_question, [question, chatbot], shown, queue=False, api_visibility="private"))
     picked = chatbot.example_select(_example_text, None, question, queue=False, api_visibility="private")
@@ -160,19 +197,20 @@ def _wire_questions(
     return conversation
 
 
-def _wire_conversations(chat: ChatApp, chatbot: gr.Chatbot, conversation: gr.State, side: dict[str, Any]) -> None:
+def _wire_conversations(chat: ChatApp, chatbot: gr.Chatbot, conversation: gr.State, side: SidePanel) -> None:
     """The kept conversations: resume, start anew, delete, export (the page's plumbing, not an API)."""
-    kept, private = side["kept"], {"api_visibility": "private"}
-    side["resume"].click(chat.kept.resume, kept, [chatbot, conversation, kept], **private)
-    side["new"].click(chat.kept.start_new, None, [chatbot, conversation, kept], **private)
-    side["delete"].click(chat.kept.delete, kept, kept, **private)
-    side["export"].click(chat.kept.export, kept, side["exported"], **private)
+    panel = side.kept
+    kept = panel.conversations
+    panel.resume.click(chat.kept.resume, kept, [chatbot, conversation, kept], api_visibility="private")
+    panel.new.click(chat.kept.start_new, None, [chatbot, conversation, kept], api_visibility="private")
+    panel.delete.click(chat.kept.delete, kept, kept, api_visibility="private")
+    panel.export.click(chat.kept.export, kept, panel.exported, api_visibility="private")
 
 
-def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
+def _wire_writes(chat: ChatApp, side: SidePanel) -> None:
     """Uploads and fetched addresses, each one at a time in a queue of its own (a fetch waits on the network, not
     on uploads; both then queue for the index's write lock), with a progress bar where they came in."""
-    files, urls = side["files"], side["urls"]
+    files, urls = side.files, side.urls
     for event, source, handler, name, group in (
         (files.upload, files, chat.upload, "upload", WRITES),
         (urls.submit, urls, chat.add_urls, "add_urls", FETCHES),
@@ -180,7 +218,7 @@ def _wire_writes(chat: ChatApp, side: dict[str, Any]) -> None:
         event(
             handler,
             source,
-            [side["report"], side["status"], side["sources"], source],
+            [side.report, side.status, side.options.sources, source],
             api_name=name,
             show_progress_on=source,  # the bar sits where the files were dropped or the addresses typed
             concurrency_limit=1,  # writes queue anyway (one indexing run per index); the queue shows the place
@@ -218,25 +256,24 @@ def _chat_panel(max_chars: int) -> tuple[gr.Chatbot, gr.Textbox]:
     return chatbot, question
 
 
-def _side_panel(assistant: Assistant) -> dict[str, Any]:
+def _side_panel(assistant: Assistant) -> SidePanel:
     """Status, upload and retrieval options, left of the chat."""
-    parts: dict[str, Any] = {}
     gr.HTML(f"<h3 class='na-side-title'>{html.escape(_label('index_title'))}</h3>", js_on_load=None)
-    parts["status"] = gr.HTML(elem_id="na-status", js_on_load=None)
+    status = gr.HTML(elem_id="na-status", js_on_load=None)
     types = _label("upload_types", types=" ".join(SUPPORTED_SUFFIXES))
     gr.HTML(
         f"<h3 class='na-side-title'>{html.escape(_label('add_articles'))}</h3>"
         f"<div class='na-hint'>{html.escape(types)}</div>",
         js_on_load=None,
     )
-    parts["files"] = gr.File(
+    files = gr.File(
         file_count="multiple",
         file_types=UPLOAD_TYPES,
         show_label=False,
         elem_id="na-upload",
         height=120,
     )
-    parts["urls"] = gr.Textbox(
+    urls = gr.Textbox(
         show_label=False,
         placeholder=_label("address_box"),
         lines=2,
@@ -244,34 +281,31 @@ def _side_panel(assistant: Assistant) -> dict[str, Any]:
         submit_btn=_label("fetch_button"),
         elem_id="na-urls",
     )
-    parts["report"] = gr.HTML(elem_id="na-report", js_on_load=None)
-    parts.update(_search_options(assistant.settings.top_k))
-    parts.update(_kept_panel())
-    return parts
+    report = gr.HTML(elem_id="na-report", js_on_load=None)
+    options = _search_options(assistant.settings.top_k)
+    return SidePanel(status, files, urls, report, options, _kept_panel())
 
 
-def _kept_panel() -> dict[str, Any]:
+def _kept_panel() -> KeptPanel:
     """The user's kept conversations: pick one to resume, delete or export; or start a new one."""
-    parts: dict[str, Any] = {}
     with gr.Accordion("Gespräche", open=False, elem_id="na-kept"):
-        parts["kept"] = gr.Dropdown(choices=[], value=None, label="Gespeicherte Gespräche", elem_id="na-kept-list")
+        kept = gr.Dropdown(choices=[], value=None, label="Gespeicherte Gespräche", elem_id="na-kept-list")
         with gr.Row():
-            parts["resume"] = gr.Button("Fortsetzen", size="sm", elem_id="na-resume")
-            parts["new"] = gr.Button("Neu", size="sm", elem_id="na-new")
+            resume = gr.Button("Fortsetzen", size="sm", elem_id="na-resume")
+            new = gr.Button("Neu", size="sm", elem_id="na-new")
         with gr.Row():
-            parts["export"] = gr.Button("Exportieren", size="sm", elem_id="na-export")
-            parts["delete"] = gr.Button("Löschen", size="sm", variant="stop", elem_id="na-delete")
-        parts["exported"] = gr.File(label="Markdown", interactive=False, elem_id="na-exported", height=60)
-    return parts
+            export = gr.Button("Exportieren", size="sm", elem_id="na-export")
+            delete = gr.Button("Löschen", size="sm", variant="stop", elem_id="na-delete")
+        exported = gr.File(label="Markdown", interactive=False, elem_id="na-exported", height=60)
+    return KeptPanel(kept, resume, new, export, delete, exported)
 
 
-def _search_options(top_k: int) -> dict[str, Any]:
+def _search_options(top_k: int) -> SearchOptions:
     """How many passages, which sources, which publication dates (folded away: the defaults serve most)."""
-    parts: dict[str, Any] = {}
     day = _label("date_format")
     with gr.Accordion(_label("search_options"), open=False, elem_id="na-options"):
-        parts["k"] = gr.Slider(1, 10, value=min(top_k, 10), step=1, label=_label("passages_per_question"))
-        parts["sources"] = gr.Dropdown(
+        k = gr.Slider(1, 10, value=min(top_k, 10), step=1, label=_label("passages_per_question"))
+        sources = gr.Dropdown(
             choices=[],
             value=[],
             multiselect=True,
@@ -280,9 +314,9 @@ def _search_options(top_k: int) -> dict[str, Any]:
             elem_id="na-sources",
         )
         with gr.Row():
-            parts["date_from"] = gr.Textbox(label=_label("published_from"), placeholder=day, elem_id="na-from")
-            parts["date_to"] = gr.Textbox(label=_label("published_to"), placeholder=day, elem_id="na-to")
-    return parts
+            date_from = gr.Textbox(label=_label("published_from"), placeholder=day, elem_id="na-from")
+            date_to = gr.Textbox(label=_label("published_to"), placeholder=day, elem_id="na-to")
+    return SearchOptions(k, sources, date_from, date_to)
 
 
 def _label(key: str, **values: object) -> str:
@@ -307,7 +341,7 @@ class ChatApp:
         self.visits = Visits(assistant)
 
     # --- chat -------------------------------------------------------------------------------
-    def take_question(self, question: str, history: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
+    def take_question(self, question: str, history: list[ChatMessage]) -> tuple[str, list[ChatMessage], str]:
         """Show the question at once and clear the box; the answer follows in `respond`."""
         history = list(history or [])
         text = (question or "").strip()
@@ -416,7 +450,7 @@ class ChatApp:
         when = html.escape(phrase(language, "digest_searching", since=since_text(asked.since, language)))
         shown[-1] = _bot(notice_html(when, css="na-pending"))
         yield list(shown), conversation
-        stories = self.assistant.digest(asked.since.day)
+        stories = digest_of(self.assistant, asked.since)
         frames = digest_frames(question, stories, asked.since, language, ArticleLookup(self.assistant))
         return (yield from self._frames(frames, shown, conversation))
 
@@ -452,7 +486,7 @@ class ChatApp:
     # --- uploads ----------------------------------------------------------------------------
     def upload(
         self, files: Sequence[str] | None, progress: gr.Progress = UPLOAD_PROGRESS
-    ) -> tuple[str, str, Any, None]:
+    ) -> tuple[str, str, gr.Dropdown, None]:
         """Copy the uploaded files into the uploads folder and index them; report per file.
 
         Files over the limits are refused before indexing; Gradio's temporary copies are deleted in any case."""
@@ -512,7 +546,7 @@ class ChatApp:
             return FileOutcome(name, "refused", f"internal error: {_one_line(error)}")
         return outcome_of(name, report, titles)
 
-    def add_urls(self, text: str | None, progress: gr.Progress = UPLOAD_PROGRESS) -> tuple[str, str, Any, str]:
+    def add_urls(self, text: str | None, progress: gr.Progress = UPLOAD_PROGRESS) -> tuple[str, str, gr.Dropdown, str]:
         """Fetch article pages and feeds (one address per line) and index them; report per address.
 
         Non-public addresses are refused unless ASSISTANT_FETCH_ALLOW_PRIVATE is set: the server must not become
@@ -534,7 +568,7 @@ class ChatApp:
             return ""
 
     # --- status -----------------------------------------------------------------------------
-    def refresh(self) -> tuple[str, Any]:
+    def refresh(self) -> tuple[str, gr.Dropdown]:
         """The status area and the source choices, as they are now."""
         status = self.assistant.status()
         sources = self.source_names()
@@ -548,6 +582,7 @@ class ChatApp:
             return []
 
     # --- API ---------------------------------------------------------------------------------
+    # `gr.api` builds the API's schema from these annotations: `dict[str, Any]` is what the clients were given.
     def ask_api(
         self,
         question: str,
@@ -652,9 +687,9 @@ def launch(
 
 def _server_parts(
     gated: bool, sessions: SessionCheck | None, keys: KeyCheck | None, programs: ProgramRoutes | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """What Gradio's FastAPI app is created with: the routes for programs and their lifespan, and the gate."""
-    parts: dict[str, Any] = {}
+    parts: dict[str, object] = {}
     if programs is not None:
         parts.update(routes=programs.routes, lifespan=programs.lifespan)
     if gated:

@@ -14,6 +14,7 @@ import logging
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ class ChatConversations:
             log.exception("keeping the conversation failed")
 
     # --- the side panel ----------------------------------------------------------------------
-    def choices(self, request: gr.Request) -> Any:
+    def choices(self, request: gr.Request) -> gr.Dropdown:
         """The user's latest conversations, for the dropdown (newest first)."""
         try:
             kept = self.conversations(request).recent()[:MAX_LISTED]
@@ -77,7 +78,9 @@ class ChatConversations:
             kept = []
         return gr.Dropdown(choices=[(_label(conversation), conversation.id) for conversation in kept], value=None)
 
-    def resume(self, conversation_id: str | None, request: gr.Request) -> tuple[list[ChatMessage], list[Message], Any]:
+    def resume(
+        self, conversation_id: str | None, request: gr.Request
+    ) -> tuple[list[ChatMessage], list[Message], gr.Dropdown]:
         """Show a kept conversation again; the next question continues it (and is read with its turns)."""
         if not conversation_id:
             raise gr.Error("Bitte zuerst ein Gespräch auswählen. / Pick a conversation first.")
@@ -87,13 +90,13 @@ class ChatConversations:
             self._sessions[(conversations.user, str(request.session_hash or ""))] = conversation.id
         return shown_messages(conversation, self._article), conversation.messages(), gr.Dropdown()
 
-    def start_new(self, request: gr.Request) -> tuple[list[ChatMessage], list[Message], Any]:
+    def start_new(self, request: gr.Request) -> tuple[list[ChatMessage], list[Message], gr.Dropdown]:
         """An empty chat; its first question starts a new kept conversation."""
         with self._lock:
             self._sessions.pop((_user(request), str(request.session_hash or "")), None)
         return [], [], self.choices(request)
 
-    def delete(self, conversation_id: str | None, request: gr.Request) -> Any:
+    def delete(self, conversation_id: str | None, request: gr.Request) -> gr.Dropdown:
         if conversation_id:
             self.conversations(request).delete(conversation_id)
         return self.choices(request)
@@ -125,7 +128,7 @@ def _label(conversation: Conversation) -> str:
     return f"{title[:60]} ({day}, {len(conversation.turns)})"
 
 
-def shown_messages(conversation: Conversation, article_for: Any) -> list[ChatMessage]:
+def shown_messages(conversation: Conversation, article_for: Callable[[str], Article | None]) -> list[ChatMessage]:
     """The chat's messages for a kept conversation: each question, and each answer with its sources."""
     shown: list[ChatMessage] = []
     for turn in conversation.turns:

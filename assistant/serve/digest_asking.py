@@ -1,5 +1,5 @@
 """Whether a chat question asks what is new ("Was ist neu seit gestern?", "What's new since my last visit?"), and
-from which publication day (a day, a duration or the user's last visit).
+since when: a publication day (a day or a duration), or the user's last visit (then what was indexed since).
 
 The day as typed: "seit dem 11.3.2024", "seit dem 1. Juni" (the latest one up to today), "seit 3 Tagen", "2w".
 
@@ -64,7 +64,8 @@ _RELATIVE = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern":
 
 @dataclass(frozen=True)
 class Since:
-    """Where a digest starts: an ISO publication day; `visit` is the last visit's time when asked since then."""
+    """Where a digest starts: an ISO publication day; `visit` is the last visit's time when asked since then (the
+    digest is then of the articles indexed after it, whatever their day)."""
 
     day: str
     visit: float | None = None
@@ -93,7 +94,7 @@ def digest_ask(question: str, today: Callable[[], dt.date], last_visit: Callable
 
 
 def since_visit(last_visit: float | None) -> Since | None:
-    """From the day of the last visit (its articles again: the window is on publication days)."""
+    """Since the last visit: what was indexed after it (`day` is that visit's day, for what is shown)."""
     if last_visit is None:
         return None
     return Since(dt.datetime.fromtimestamp(last_visit).date().isoformat(), last_visit)

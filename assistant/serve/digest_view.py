@@ -1,6 +1,7 @@
 """What is new since …, in the chat ("Was ist neu seit gestern?") and as the "Neu seit …" box of the
-"Geschichten" tab: per story with new articles in the publication window, the sentences that bring something
-new (`Assistant.digest`), an update beside the earlier quote it changes.
+"Geschichten" tab: per story with new articles (in the publication window from a day, or indexed since the
+user's last visit), the sentences that bring something new (`Assistant.digest`), an update beside the earlier
+quote it changes.
 
 Each sentence is a quote card (`chat_html.sentence_card_html`: verbatim, outlet, day, article id, offsets, link;
 every text escaped). In the chat the message grows story by story and the turn is kept as a plain answer.
@@ -40,6 +41,14 @@ def since_text(since: Since, language: str) -> str:
     return phrase(language, "digest_since_day", day=day)
 
 
+def digest_of(assistant: Assistant, since: Since) -> list[DigestStory]:
+    """The digest a `Since` asks for: since a visit, what was indexed after it (an article published before the
+    visit but indexed after it is new to the user); since a day, the publication window from that day."""
+    if since.visit is not None:
+        return assistant.digest(arrived_since=since.visit)
+    return assistant.digest(since.day)
+
+
 def digest_frames(
     question: str, stories: list[DigestStory], since: Since, language: str, article_for: ArticleFor
 ) -> Generator[str, None, Answer | None]:
@@ -49,7 +58,8 @@ def digest_frames(
     when = since_text(since, language)
     shown = [s for s in stories if s.items]
     if not shown:
-        yield notice_html(html.escape(labels["digest_none"].format(since=when)))
+        none = labels["digest_none" if since.visit is None else "digest_none_arrived"]
+        yield notice_html(html.escape(none.format(since=when)))
         return None
     parts = [_head_html(shown, when, labels)]
     parts += [story_html(story, labels, article_for) for story in shown[:MAX_STORIES]]
@@ -141,7 +151,7 @@ class DigestBox:
                 return notice(phrase(FRAME, "digest_bad_since", text=text[:80]), css="na-error")
             since = Since(day)
         try:
-            stories = self.assistant.digest(since.day)
+            stories = digest_of(self.assistant, since)
         except AssistantError as error:
             return notice(f"{phrase(FRAME, 'problem')}: {error}", css="na-error")
         return digest_html(stories, since, FRAME, ArticleLookup(self.assistant))

@@ -90,8 +90,10 @@ COMPARE = (
 )
 DIGEST = (
     "What is new in the news archive: for each story with articles published in the window, the sentences that "
-    "do not repeat what its earlier articles said. `since` is required: a day (YYYY-MM-DD) or a duration back "
-    'from today (`3d`, `2w`, `36h`); `until` optionally ends the window (a day). Returns `{"stories": [...]}`, '
+    "do not repeat what its earlier articles said. Either `since`: a day (YYYY-MM-DD) or a duration back "
+    "from today (`3d`, `2w`, `36h`), and optionally `until` ending the window (a day); or `arrived_since`: what "
+    "was indexed after that time (YYYY-MM-DDTHH:MM, a day, `36h`, Unix seconds), whatever day it was "
+    'published (for "what came in since I last looked"). Returns `{"stories": [...]}`, '
     "each with `id`, `title`, `new_articles`, `sentences` (verbatim quotes with `article_id`, offsets and "
     "`update`: true when the sentence changes an earlier number or name, then `earlier` holds that quote), "
     "`repeats_left_out` and `more` (new sentences not shown)."
@@ -157,8 +159,10 @@ class ArchiveTools:
     def compare(self, question: str) -> dict[str, object]:
         return _tool(lambda: self.operations.compare({"question": question}))
 
-    def digest(self, since: str, until: str | None = None) -> dict[str, object]:
-        return _tool(lambda: {"stories": self.operations.digest(since, until)})
+    def digest(
+        self, since: str | None = None, until: str | None = None, arrived_since: str | None = None
+    ) -> dict[str, object]:
+        return _tool(lambda: {"stories": self.operations.digest(since, until, arrived_since)})
 
     def timeline(
         self,

@@ -173,10 +173,26 @@ class Operations:
         found = self.assistant.timeline(question, search_filter=search_filter, as_of=as_of, max_entries=max_entries)
         return found.to_dict()
 
-    def digest(self, since: object, until: object = None) -> list[dict[str, object]]:
-        """What is new since a day or a duration (`assistant digest --json`)."""
+    def digest(self, since: object, until: object = None, arrived_since: object = None) -> list[dict[str, object]]:
+        """What is new since a day or a duration, or what arrived (was indexed) since a time (`assistant digest
+        --json`)."""
+        if arrived_since is not None:
+            if not isinstance(arrived_since, str | int | float) or isinstance(arrived_since, bool):
+                raise InvalidInputError(
+                    '"arrived_since" is a time (2024-03-01T12:00), a day, a duration or Unix seconds'
+                )
+            if since is not None or until is not None:
+                raise InvalidInputError(
+                    'a digest takes "since"/"until" (publication days) or "arrived_since", not both'
+                )
+            text = arrived_since.strip() if isinstance(arrived_since, str) else arrived_since
+            if text == "":
+                raise InvalidInputError('"arrived_since" is empty: a time, a day (2024-03-01), 36h or Unix seconds')
+            return [s.to_dict() for s in self.assistant.digest(arrived_since=text)]
         if not isinstance(since, str) or not since.strip():
-            raise InvalidInputError('"since" is required: a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h)')
+            raise InvalidInputError(
+                '"since" is required: a day (2024-03-01, 1.3.2024) or a duration (3d, 2w, 36h); or "arrived_since"'
+            )
         if until is not None and not isinstance(until, str):
             raise InvalidInputError('"until" is a day (2024-03-31 or 31.3.2024)')
         return [s.to_dict() for s in self.assistant.digest(since, until or None)]

@@ -1,5 +1,6 @@
 """The "Geschichten" tab's saved questions: save a question, pick one, and see as a short chat what arrived about
-it since this user last looked (`saved_questions.SavedQuestions`; the user is the login's name, or ``local``).
+it since this user last looked, or remove it (`saved_questions.SavedQuestions`; the user is the login's name, or
+``local``).
 
 Every question, title, outlet and quote is escaped (article text is data, never markup); each quote is the
 digest's sentence, ``article.text[start:end]`` as stored.
@@ -87,6 +88,18 @@ class SavedView:
             return question, self.choices(request), notice(f"{phrase(FRAME, 'problem')}: {error}", css="na-error")
         return "", self.choices(request, saved.id), notice(phrase(FRAME, "saved_choose"))
 
+    def remove(self, saved_id: str | None, request: gr.Request) -> tuple[dict[str, object], str]:
+        """Forget the picked question (the list is read again: another tab may have changed it meanwhile)."""
+        if not saved_id:
+            return self.choices(request), notice(phrase(FRAME, "saved_choose"))
+        saved = self.saved(request)
+        try:
+            question = saved.get(saved_id).question
+            saved.remove(saved_id)
+        except AssistantError as error:
+            return self.choices(request), notice(f"{phrase(FRAME, 'problem')}: {error}", css="na-error")
+        return self.choices(request), notice(phrase(FRAME, "saved_removed", question=question), css="na-saved-removed")
+
     def look(self, saved_id: str | None, request: gr.Request) -> str:
         if not saved_id:
             return notice(phrase(FRAME, "saved_choose"))
@@ -107,7 +120,9 @@ def build_saved_view(assistant: Assistant) -> tuple[gr.Dropdown, SavedView]:
         with gr.Row(equal_height=True):
             picked = gr.Dropdown(choices=[], label=phrase(FRAME, "saved_pick"), elem_id="na-saved-list", scale=3)
             look = gr.Button(phrase(FRAME, "saved_look"), elem_id="na-saved-look", variant="primary", scale=1)
+            remove = gr.Button(phrase(FRAME, "saved_remove"), elem_id="na-saved-remove", variant="stop", scale=1)
         shown = gr.HTML(notice(phrase(FRAME, "saved_choose")), elem_id="na-saved-digest")
     add.click(view.add, question, [question, picked, shown], api_visibility="private")
     look.click(view.look, picked, shown, api_visibility="private")
+    remove.click(view.remove, picked, [picked, shown], api_visibility="private")
     return picked, view

@@ -1,4 +1,5 @@
-"""The chat's "Geschichten" view: the current stories in a list, and one story's page (headline, first seen, last
+"""The chat's "Geschichten" view: the current stories in a list (filtered by a window of publication days and by
+outlets, as `assistant stories --since --until --source`), and one story's page (headline, first seen, last
 update, outlets with counts and first report, the dated quotes, and a small picture of articles per day per
 outlet as an inline SVG).
 
@@ -11,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
+from dataclasses import dataclass
 
 import gradio as gr
 
 from assistant.core import Assistant
-from assistant.errors import AssistantError, IndexNotFoundError
+from assistant.errors import AssistantError, IndexNotFoundError, InvalidInputError
 from assistant.phrases import phrase
 from assistant.stories.views import StoryPage, StorySummary
+from assistant.validation import check_sources, parse_day
 
 log = logging.getLogger(__name__)
 
@@ -132,23 +135,64 @@ def per_day_svg(per_day: list[tuple[str, str, int]]) -> str:
     return "".join(parts)
 
 
+@dataclass
+class StoryControls:
+    """The list's filter (a window of publication days and outlets, as `assistant stories --since --until
+    --source`), the list and the page: what a refresh reads and writes."""
+
+    since: gr.Textbox
+    until: gr.Textbox
+    outlets: gr.Dropdown
+    listed: gr.Radio
+    shown: gr.HTML
+
+    def inputs(self) -> list[gr.components.Component]:
+        return [self.since, self.until, self.outlets]
+
+    def outputs(self) -> list[gr.components.Component]:
+        return [self.listed, self.shown, self.outlets]
+
+
 class StoryView:
     """The handlers of the view over one `Assistant` (each call reads the story book as it is now)."""
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def refresh(self) -> tuple[dict[str, object], str]:
-        """The list's latest stories (an update for the radio list) and the page's hint (or why there are none)."""
+    def refresh(
+        self, since: str | None = None, until: str | None = None, outlets: list[str] | None = None
+    ) -> tuple[dict[str, object], str, dict[str, object]]:
+        """The latest stories with an article published in [since, until] (typed days, empty: open) from one of
+        `outlets` (none: all), for the radio list; the page's hint (how many, or why there are none); and the
+        outlets to choose from as the archive has them now."""
+        filtered = bool((since or "").strip() or (until or "").strip() or outlets)
         try:
-            stories = self.assistant.stories()[:MAX_LISTED]
+            day_from = parse_day(since, phrase(FRAME, "stories_since"))
+            day_to = parse_day(until, phrase(FRAME, "stories_until"))
+            if day_from and day_to and day_from > day_to:
+                raise InvalidInputError(phrase(FRAME, "stories_empty_window", since=day_from, until=day_to))
+            chosen = list(check_sources(outlets)) or None
+        except InvalidInputError as error:
+            return gr.update(choices=[], value=None), notice(str(error), css="na-error"), gr.update()
+        try:
+            found = self.assistant.stories(since=day_from, until=day_to, sources=chosen)
+            sources = self.assistant.sources()
         except IndexNotFoundError:
-            stories = []
+            found, sources = [], []
         except AssistantError as error:
             log.warning("stories could not be listed: %s", error)
-            stories = []
-        hint = notice(phrase(FRAME, "story_choose" if stories else "stories_none"))
-        return gr.update(choices=[(story_label(s), s.id) for s in stories], value=None), hint
+            found, sources = [], []
+        stories = found[:MAX_LISTED]
+        if not stories:
+            hint = notice(phrase(FRAME, "stories_none_filtered" if filtered else "stories_none"))
+        elif filtered:
+            key = "stories_found_more" if len(found) > len(stories) else "stories_found"
+            hint = notice(phrase(FRAME, key, n=len(found), shown=len(stories)), css="na-story-found")
+        else:
+            hint = notice(phrase(FRAME, "story_choose"))
+        choices = [(story_label(s), s.id) for s in stories]
+        kept = [o for o in outlets or [] if o in sources]
+        return gr.update(choices=choices, value=None), hint, gr.update(choices=sources, value=kept)
 
     def show(self, story_id: str | None) -> str:
         """The chosen story's page (or a hint when none is chosen, or why it cannot be shown)."""
@@ -160,14 +204,26 @@ class StoryView:
             return notice(f"{phrase(FRAME, 'problem')}: {error}", css="na-error")
 
 
-def build_story_view(assistant: Assistant) -> tuple[gr.Radio, gr.HTML, StoryView]:
-    """The view's parts (to be placed in a tab): the list left, the page right; the caller refreshes the list
-    (`StoryView.refresh`) when the tab is opened, as stories change with every indexed article."""
+def build_story_view(assistant: Assistant) -> tuple[StoryControls, StoryView]:
+    """The view's parts (to be placed in a tab): the filter above, the list left, the page right; the caller
+    refreshes the list (`StoryView.refresh` with `StoryControls.inputs`/`outputs`) when the tab is opened, as
+    stories change with every indexed article. Filtering reads the list again."""
     view = StoryView(assistant)
+    with gr.Row(equal_height=True, elem_id="na-stories-filter"):
+        since = gr.Textbox(label=phrase(FRAME, "stories_since"), placeholder="2024-03-01", elem_id="na-stories-since")
+        until = gr.Textbox(label=phrase(FRAME, "stories_until"), placeholder="31.3.2024", elem_id="na-stories-until")
+        outlets = gr.Dropdown(
+            choices=[], value=[], multiselect=True, label=phrase(FRAME, "stories_outlets"),
+            elem_id="na-stories-outlets", scale=2,
+        )  # fmt: skip
+        apply = gr.Button(phrase(FRAME, "stories_filter"), elem_id="na-stories-apply", scale=0, min_width=120)
     with gr.Row(equal_height=False, elem_id="na-stories"):
         with gr.Column(scale=1, min_width=300):
             listed = gr.Radio(choices=[], label=phrase(FRAME, "stories_pick"), elem_id="na-story-list")
         with gr.Column(scale=3, min_width=420):
             shown = gr.HTML(notice(phrase(FRAME, "story_choose")), elem_id="na-story-page", js_on_load=None)
+    controls = StoryControls(since, until, outlets, listed, shown)
     listed.change(view.show, listed, shown, api_visibility="private", queue=False)
-    return listed, shown, view
+    for event in (apply.click, since.submit, until.submit):
+        event(view.refresh, controls.inputs(), controls.outputs(), api_visibility="private", queue=False)
+    return controls, view

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from assistant.indexing.database import SharedFile
 from assistant.stories.clustering import Decision, Profile
 from assistant.stories.terms import merged, presence
 
@@ -53,40 +53,19 @@ class StoryBook:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._file = SharedFile(path)  # can be rebuilt from the record: fast commits
         self._db.executescript(_SCHEMA)
 
     @property
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=60000")
-            self._local.db = db
-            with self._lock:
-                self._opened.append(db)
-        return db
+        """This thread's connection (stories are read by questions running in threads)."""
+        return self._file.db
 
     def close(self) -> None:
-        with self._lock:
-            for db in self._opened:
-                db.close()
-            self._opened.clear()
-        self._local = threading.local()
+        self._file.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.transaction()
 
     # --- reading ----------------------------------------------------------------------------------
     def story_of(self, article_id: str) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ repeats (a sentence another story already carried), so the cost follows the days
 PER_STORY = 8
 """Sentences shown per story (updates first, then each new article's first new sentences in turn)."""
 _DURATION = re.compile(r"(\d+)\s*([dwh])", re.IGNORECASE)
+_UNIX = re.compile(r"\d+(?:\.\d+)?")
 
 
 def window_start(text: str, today: dt.date | None = None) -> str:
@@ -105,12 +107,44 @@ def digest(
     return found
 
 
+def arrival_start(when: str | float, now: float | None = None) -> float:
+    """When an arrivals digest starts, as Unix time: a Unix time, an ISO time (``2024-03-01T12:00``, local time
+    unless it names its zone), a day (``2024-03-01``, ``1.3.2024``: from its first hour) or a duration back from now
+    (``36h``, ``3d``, ``2w``)."""
+    if isinstance(when, int | float):
+        return float(when)
+    text = when.strip()
+    if m := _DURATION.fullmatch(text):
+        hours = int(m[1]) * {"d": 24, "w": 24 * 7, "h": 1}[m[2].lower()]
+        return (time.time() if now is None else now) - hours * 3600.0
+    if day := parse_typed_day(text):
+        return dt.datetime.combine(dt.date.fromisoformat(day), dt.time()).timestamp()
+    try:
+        return float(text) if _UNIX.fullmatch(text) else dt.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise InvalidInputError(
+            "--arrived-since takes a time (2024-03-01T12:00), a day (2024-03-01 or 1.3.2024), a duration (3d, 2w, "
+            f"36h) or Unix seconds, not {text!r}"
+        ) from None
+
+
 def arrivals_digest(
-    book: StoryBook, records: Records, story_ids: list[str], arrived_after: float | None, per_story: int = PER_STORY
+    book: StoryBook,
+    records: Records,
+    arrived_after: float | None,
+    story_ids: list[str] | None = None,
+    per_story: int = PER_STORY,
 ) -> list[DigestStory]:
-    """Per story of `story_ids` (in that order) with articles indexed after `arrived_after` (Unix time; None:
-    every article is new), the sentences of those articles that do not repeat the story's other articles (what
-    the reader could already have seen). Stories with nothing new are left out."""
+    """What arrived since a reader last looked: per story with articles (re)indexed after Unix time
+    `arrived_after` (None: every article is new), whatever day they were published, the sentences of those
+    articles that do not repeat what the reader could already have seen (the story's other articles, and every
+    article published in the `RECENT_DAYS` up to the story's first new one that had arrived by then).
+
+    `story_ids`: only these stories, in that order (a saved question's); None: every story with arrivals, the
+    latest arrival first. Stories with nothing new are left out."""
+    if story_ids is None:
+        story_ids = _arrived_stories(book, records, 0.0 if arrived_after is None else arrived_after)
+    recent: dict[str, tuple[list[Sentence], np.ndarray]] = {}  # by the story's first new day
     found = []
     for story_id in story_ids:
         page = story_page(book, records, story_id)
@@ -120,8 +154,36 @@ def arrivals_digest(
             continue
         inside = sorted((a for a in page.articles if a.id in new), key=_order)
         seen = sentences_of(records, [a for a in page.articles if a.id not in new])
+        first_day = min((a.published for a in inside if a.published), default=None)
+        if first_day is not None and arrived_after is not None:
+            if first_day not in recent:
+                recent[first_day] = _seen_before(records, first_day, arrived_after)
+            seen = _joined(seen, _without(recent[first_day], set(ids)))  # the story's own are in `seen` already
         found.append(_story_digest(page.summary, inside, seen, records, per_story))
     return found
+
+
+def _arrived_stories(book: StoryBook, records: Records, arrived_after: float) -> list[str]:
+    """The stories of the articles that arrived after `arrived_after`, the latest arrival first."""
+    stories = dict.fromkeys(book.story_of(article_id) for article_id, _ in records.arrived_after(arrived_after))
+    return [story_id for story_id in stories if story_id is not None]
+
+
+def _seen_before(records: Records, day: str, arrived_after: float) -> tuple[list[Sentence], np.ndarray]:
+    """The articles published in the `RECENT_DAYS` up to `day` that had arrived by `arrived_after`, and their
+    sentences: what any story's arrivals might repeat (a syndicated text another story carried)."""
+    first = (dt.date.fromisoformat(day) - dt.timedelta(days=RECENT_DAYS)).isoformat()
+    ids = records.published_between(first, day)
+    arrived = records.indexed_after(ids, arrived_after)
+    articles = [a for a in (records.article(i) for i in ids if i not in arrived) if a is not None]
+    return sentences_of(records, articles)
+
+
+def _without(sentences: tuple[list[Sentence], np.ndarray], article_ids: set[str]) -> tuple[list[Sentence], np.ndarray]:
+    keep = [n for n, s in enumerate(sentences[0]) if s.article_id not in article_ids]
+    if not keep:
+        return [], np.zeros((0, 0), np.float32)
+    return [sentences[0][n] for n in keep], sentences[1][keep]
 
 
 def _joined(

@@ -4,42 +4,14 @@ day it speaks about, and a development question answered as a timeline in the `A
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping, Sequence
 
+from assistant.answering.asked_window import overlaps
 from assistant.answers import Answer, Passage, Quote
 from assistant.dates import DaySpan, sentence_day
 from assistant.indexing.records import SentenceRecord
 from assistant.phrases import phrase
 from assistant.timeline.model import Timeline
-
-_WINDOW: ContextVar[DaySpan | None] = ContextVar("asked_window", default=None)
-"""The window the question being answered asks about: the answerer's sentences are kept inside it."""
-
-
-@contextmanager
-def asked_window(window: DaySpan | None) -> Iterator[None]:
-    """While answering a question with a time window, quotes come from sentences of that window."""
-    token = _WINDOW.set(window)
-    try:
-        yield
-    finally:
-        _WINDOW.reset(token)
-
-
-def asking_window() -> DaySpan | None:
-    """The window of the question being answered in this thread, if it names one."""
-    return _WINDOW.get()
-
-
-def sentences_in_window(sentences: Sequence[SentenceRecord]) -> list[SentenceRecord]:
-    """The sentences of the current question's window (all of them when it has none, or none of them is in it)."""
-    window = _WINDOW.get()
-    if window is None:
-        return list(sentences)
-    inside = [s for s in sentences if s.day is not None and _overlaps(s.day, window)]
-    return inside or list(sentences)
 
 
 def passages_in_window(
@@ -48,9 +20,7 @@ def passages_in_window(
     """The passages that speak about a day of `window`: one of their sentences does (a sentence that names no
     day speaks about its publication day)."""
     return [
-        p
-        for p in passages
-        if any(s.day is not None and _overlaps(s.day, window) for s in sentences.get(p.chunk_id, ()))
+        p for p in passages if any(s.day is not None and overlaps(s.day, window) for s in sentences.get(p.chunk_id, ()))
     ]
 
 
@@ -110,8 +80,3 @@ def timeline_answer(question: str, timeline: Timeline, passages: Sequence[Passag
     for passage in holding:
         first.setdefault(passage.chunk_id, passage)
     return TimelineAnswer(question, "\n".join(lines), False, quotes, list(first.values()), language, timeline=timeline)
-
-
-def _overlaps(day: tuple[int, int], window: DaySpan) -> bool:
-    first, last = window.numbers()
-    return day[0] <= last and day[1] >= first

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from assistant.answers import Quote
     from assistant.core import Assistant
 
 MATCH_DAYS = 1
@@ -168,7 +169,7 @@ def baseline_prediction(assistant: Assistant, question: str) -> Predicted:
     return Predicted(days, quoted, len(passages), len(passages), seconds)
 
 
-def _quoted(assistant: Assistant, quotes: list[Any]) -> list[tuple[str, str | None]]:
+def _quoted(assistant: Assistant, quotes: list[Quote]) -> list[tuple[str, str | None]]:
     return [(_url_of(assistant, q.article_id), q.published) for q in quotes]
 
 
@@ -176,7 +177,7 @@ def _url_of(assistant: Assistant, article_id: str) -> str:
     return assistant.article(article_id).url or article_id
 
 
-def _verbatim(assistant: Assistant, quotes: list[Any]) -> int:
+def _verbatim(assistant: Assistant, quotes: list[Quote]) -> int:
     return sum(1 for q in quotes if assistant.article(q.article_id).text[q.start : q.end] == q.text)
 
 

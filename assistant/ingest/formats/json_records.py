@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from assistant.articles import Refusal
 from assistant.decoding import decode_bytes, has_control_character
@@ -98,7 +97,7 @@ def _line_items(number: int, line: str, path_id: str, fields: FieldMap, used: Fi
 
 
 def _records(
-    records: Iterable[tuple[int | None, Any]], path_id: str, fields: FieldMap, used: FieldsUsed
+    records: Iterable[tuple[int | None, object]], path_id: str, fields: FieldMap, used: FieldsUsed
 ) -> Iterator[Item]:
     """Articles from (record number, value) pairs; a number of None means the file is one record."""
     for number, value in records:

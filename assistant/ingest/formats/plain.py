@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import yaml
 
@@ -16,7 +15,7 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 _MD_HEADING = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
     """YAML front matter (keys lower-cased) and the body after it, leading blank lines stripped.
 
     Values are read as plain strings (YAML's BaseLoader) so ``id: 0012`` stays "0012" and ``title: No``
@@ -40,12 +39,14 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
     """The YAML error in one line, with the line number inside the file (front matter starts at line 2)."""
-    problem = getattr(error, "problem", None) or str(error).split("\n")[0]
-    mark = getattr(error, "problem_mark", None)
+    if not isinstance(error, yaml.MarkedYAMLError):  # the parser's errors are marked; a reader's may not be
+        return str(error).split("\n")[0]
+    problem = error.problem or str(error).split("\n")[0]
+    mark = error.problem_mark
     return f"{problem} (line {mark.line + 2})" if mark is not None else problem
 
 
-def _meta_str(meta: dict[str, Any], key: str) -> str:
+def _meta_str(meta: dict[str, object], key: str) -> str:
     value = meta.get(key)
     return " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
 

@@ -1,7 +1,8 @@
-"""The FANG-COVID sample (German news 2020-2021 with reading questions) as articles and questions.
+"""A news archive with reading questions, as `assistant eval` reads it: articles and questions.
 
-Its records name their fields ``url, date, source, header, article``; they are read into the project's
-`Article` here (id = the url, which the questions point at).
+The format is FANG-COVID's (German news 2020-2021): ``articles.jsonl`` with the fields ``url, date, source,
+header, article``, read into `Article` as they are (id = the url, which the questions point at; the text
+untouched, so the gold sentences stay verbatim), and the questions as a JSON list.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ ENGLISH_ID_SUFFIX = "-en"
 
 
 @dataclass(frozen=True)
-class FangQuestion:
+class NewsQuestion:
     """One question: gold answer, article (url) and sentence for answerable ones, None for the others."""
 
     id: str
@@ -52,12 +53,12 @@ def read_articles(path: str | Path) -> list[Article]:
     return articles
 
 
-def read_questions(path: str | Path) -> list[FangQuestion]:
+def read_questions(path: str | Path) -> list[NewsQuestion]:
     """``questions.json`` or ``questions_en.json``."""
     try:
         records = json.loads(Path(path).read_text(encoding="utf-8"))
         return [
-            FangQuestion(
+            NewsQuestion(
                 str(r["id"]).removesuffix(ENGLISH_ID_SUFFIX),
                 r["question"],
                 r.get("answer") if r.get("answerable") else None,
@@ -71,7 +72,7 @@ def read_questions(path: str | Path) -> list[FangQuestion]:
         raise ConfigurationError(f"cannot read FANG-COVID questions {path}: {error}") from error
 
 
-def is_fang_questions(path: str | Path) -> bool:
+def is_question_list(path: str | Path) -> bool:
     """Whether a QA file is in this format (a JSON list of questions) rather than SQuAD's (``{"data": …}``)."""
     try:
         with Path(path).open(encoding="utf-8") as handle:
