@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 
 from assistant import Article, Assistant, Settings
 from assistant.protocols import Embedder
@@ -48,6 +49,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+"""The marks of a test module that drives the chat in the browser (tests/test_ui_browser.py, which must run on CI,
+fails there instead of skipping)."""
 MEDIATE = "Wer sollte die Gespräche vermitteln?"
 """A question the seeds answer (the ceasefire talks), asked by the chat tests."""
 

@@ -25,20 +25,14 @@ from assistant.serve.saved_questions import SavedQuestions
 from assistant.serve.story_view import story_label
 from assistant.serve.user_store import UserRecord
 from assistant.serve.visits import VISIT, Visits
-from tests.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ask
+from tests.helpers import ARTIFACTS, BROWSER_TEST, CHROMIUM, CHROMIUM_ARGS, ask
 from tests.ports import free_port
 from tests.stories_samples import ARTICLES, LATE
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
-    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
+pytestmark = BROWSER_TEST
 
 HOSTILE_SENTENCE = (
     "Ein Leser schickte uns aus Kara Tepe den Satz <script>window.__pwned=2</script>"

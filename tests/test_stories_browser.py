@@ -13,20 +13,14 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
-from tests.helpers import CHROMIUM
+from tests.helpers import BROWSER_TEST
 from tests.ports import free_port
 from tests.stories_samples import ARTICLES
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
-    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
+pytestmark = BROWSER_TEST
 
 HOSTILE = Article(
     id="hostile-1",

@@ -16,20 +16,14 @@ from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
 from assistant.timeline.model import Timeline
-from tests.helpers import CHROMIUM, ask
+from tests.helpers import BROWSER_TEST, ask
 from tests.ports import free_port
 from tests.timeline_samples import BRIDGE, QUESTION
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
-    pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting'"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
+pytestmark = BROWSER_TEST
 
 NOW = "2024-04-10"
 HOSTILE = Article(

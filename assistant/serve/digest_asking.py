@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.dates import parse_typed_day
+from assistant.dates import parse_typed_day, scan_times
 
 _ASKS = re.compile(
     r"^\s*(?:und\s+|and\s+)?(?:"
@@ -28,30 +28,6 @@ _VISIT = re.compile(
     r"(?:meinem|dem|unserem)?\s*(?:letzten|vorigen)\s+(?:besuch|mal)|(?:my\s+)?last\s+(?:visit|time)|letzter\s+besuch",
     re.IGNORECASE,
 )
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("januar", "jänner", "january", "jan"),
-            ("februar", "february", "feb"),
-            ("märz", "maerz", "march", "mär", "mar"),
-            ("april", "apr"),
-            ("mai", "may"),
-            ("juni", "june", "jun"),
-            ("juli", "july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("oktober", "october", "okt", "oct"),
-            ("november", "nov"),
-            ("dezember", "december", "dez", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_DAY_MONTH = re.compile(r"(?:dem\s+)?(\d{1,2})\.?\s*([^\W\d_]+)\.?(?:\s+(\d{4}))?", re.IGNORECASE)
-_MONTH_DAY = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?", re.IGNORECASE)
-_SHORT_DAY = re.compile(r"(?:dem\s+)?(\d{1,2})\.\s?(\d{1,2})\.?")
 _AGO = re.compile(
     r"(?:den\s+letzten\s+|the\s+last\s+|the\s+past\s+)?(\d{1,3}|einem|einer|eine|einen|ein|a|an|one|zwei|two|drei|three)"
     r"\s*(tagen|tage|tag|days|day|d|wochen|woche|weeks|week|w|stunden|stunde|hours|hour|h)",
@@ -59,7 +35,7 @@ _AGO = re.compile(
 )
 _WORDS = {"einem": 1, "einer": 1, "eine": 1, "einen": 1, "ein": 1, "a": 1, "an": 1, "one": 1}
 _WORDS |= {"zwei": 2, "two": 2, "drei": 3, "three": 3}
-_RELATIVE = {"heute": 0, "today": 0, "gestern": 1, "yesterday": 1, "vorgestern": 2}
+_LEADING = re.compile(r"^(?:(?:dem|den|the|am|on)\s+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -105,34 +81,32 @@ def is_visit(text: str) -> bool:
 
 
 def since_day(text: str, today: dt.date) -> str | None:
-    """A day or duration as a person types it, as an ISO day; None when it is not one. A day without a year is
-    the latest such day up to today ("1. Juni" in March is last year's)."""
-    text = text.strip().rstrip("?.!").strip()
-    lowered = re.sub(r"^(?:dem|the)\s+", "", text.lower())
-    if lowered in _RELATIVE:
-        return (today - dt.timedelta(days=_RELATIVE[lowered])).isoformat()
-    if day := parse_typed_day(lowered):
+    """A day or duration as a person types it, as an ISO day; None when it is not one. The day's words are read by
+    the one scanner of time words (`dates.scan_times`); a day without a year is the latest such day up to today
+    ("1. Juni" in March is last year's), a span ("Mitte März", "letzter Woche") counts from its first day."""
+    text = _LEADING.sub("", text.strip().rstrip("?!").strip())
+    lowered = text.lower()
+    if day := parse_typed_day(lowered.rstrip(".")):
         return day
-    if m := _AGO.fullmatch(lowered):
+    if m := _AGO.fullmatch(lowered.rstrip(".")):
         count = int(m[1]) if m[1].isdigit() else _WORDS[m[1]]
         hours = count * {"t": 24, "d": 24, "w": 24 * 7, "s": 1, "h": 1}[m[2][0]]
         return (today - dt.timedelta(hours=hours)).isoformat()  # as `assistant digest --since 36h` counts
-    if m := _DAY_MONTH.fullmatch(lowered):
-        return _dated(m[3], _MONTHS.get(m[2]), int(m[1]), today)
-    if m := _MONTH_DAY.fullmatch(lowered):
-        return _dated(m[3], _MONTHS.get(m[1]), int(m[2]), today)
-    if m := _SHORT_DAY.fullmatch(lowered):
-        return _dated(None, int(m[2]), int(m[1]), today)
+    for typed in (text, _CAPITALISED.sub(lambda w: w[0].upper(), text)):  # "seit dem 1. juni" as "1. Juni"
+        found = scan_times(typed, today)
+        if len(found) == 1 and found[0].span is not None and (found[0].start, found[0].end) == (0, len(typed)):
+            return _up_to(found[0].span.first, today)
     return None
 
 
-def _dated(year: str | None, month: int | None, day: int, today: dt.date) -> str | None:
-    if month is None or not 1 <= month <= 12:
-        return None
+_CAPITALISED = re.compile(r"\b[^\W\d_]")
+
+
+def _up_to(day: dt.date, today: dt.date) -> str | None:
+    """`day`, or the same day a year earlier when it lies after today (a digest starts in the past)."""
+    if day <= today:
+        return day.isoformat()
     try:
-        if year is not None:
-            return dt.date(int(year), month, day).isoformat()
-        found = dt.date(today.year, month, day)
-        return (found if found <= today else dt.date(today.year - 1, month, day)).isoformat()
-    except ValueError:
+        return day.replace(year=day.year - 1).isoformat()
+    except ValueError:  # 29 February
         return None
