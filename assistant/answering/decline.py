@@ -94,7 +94,11 @@ class DeclineModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def declines(self, signals: DetailSignals) -> bool:
-        return self.probability(signals.features()) < self.cutoff
+        return self.declines_on(signals.features())
+
+    def declines_on(self, features: Sequence[float]) -> bool:
+        """`declines` on stored features (the bench's replays)."""
+        return self.probability(features) < self.cutoff
 
 
 DECLINE_MODEL = DeclineModel(
@@ -106,3 +110,5 @@ DECLINE_MODEL = DeclineModel(
 the highest cutoff that keeps answering 90% of each set's answerable tuning questions that the evidence answers.
 For questions in the articles' language only: fitted on English questions its margins (on the coverage scale)
 declined nearly all of them, so those keep `DetailWeights.declines`."""
+
+CROSS_DECLINE_MODEL: DeclineModel | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.answering.aspects import Aspect, asked_aspect, fits
 from assistant.answering.spans import FINDERS, answer_spans
 from assistant.chunking import Span
 from assistant.question import AnswerKind
@@ -54,21 +55,23 @@ def holdings(
     kind: AnswerKind, question: str, ranked: list[int], sentences: list[Sentence], nexts: list[Sentence | None]
 ) -> dict[int, Holding]:
     """For the SCANNED best candidates (`ranked`: candidate indexes, best first), where each holds a detail of
-    `kind` that the question does not hold already."""
+    `kind` that the question does not hold already and that is about what it asks (`aspects.fits`)."""
+    aspect = asked_aspect(question, kind)
     found = {}
     for n in ranked[:SCANNED]:
-        own = _details(kind, question, sentences[n])
+        own = _details(kind, aspect, question, sentences[n])
         following = nexts[n]
         if own:
             found[n] = Holding(own=own, end=sentences[n].span.end)
-        elif following is not None and (in_after := _details(kind, question, following)):
+        elif following is not None and (in_after := _details(kind, aspect, question, following)):
             found[n] = Holding(after=following.span, in_after=in_after)
     return found
 
 
-def _details(kind: AnswerKind, question: str, sentence: Sentence) -> tuple[Span, ...]:
-    start = sentence.span.start
-    return tuple(Span(start + a, start + b) for a, b in answer_spans(sentence.text, kind, question))
+def _details(kind: AnswerKind, aspect: Aspect, question: str, sentence: Sentence) -> tuple[Span, ...]:
+    start, text = sentence.span.start, sentence.text
+    spans = answer_spans(text, kind, question)
+    return tuple(Span(start + a, start + b) for a, b in spans if fits(aspect, kind, text, a, b))
 
 
 def short_answer_in(quote: Span, text: str, details: tuple[Span, ...], question: str) -> Span | None:

@@ -28,7 +28,14 @@ import numpy as np
 
 from assistant.answering.article_overview import is_overview_question
 from assistant.answering.asking import as_question
-from assistant.answering.decline import DECLINE_MODEL, NO_HOLDER, DeclineModel, DetailSignals, clipped
+from assistant.answering.decline import (
+    CROSS_DECLINE_MODEL,
+    DECLINE_MODEL,
+    NO_HOLDER,
+    DeclineModel,
+    DetailSignals,
+    clipped,
+)
 from assistant.answering.details import Holding, Sentence, asks_for_detail, holdings, nearness, short_answer_in
 from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
 from assistant.chunking import Span, split_sentences
@@ -237,6 +244,7 @@ class DetailWeights:
     cross_margin: float | None = 0.0  # the same for a question in another language (on its own scale)
     declines: frozenset[str] = frozenset({"day", "number"})  # without a model: the kinds declined (see below)
     model: DeclineModel | None = DECLINE_MODEL  # decides the declines in the articles' language (None: see above)
+    cross_model: DeclineModel | None = CROSS_DECLINE_MODEL  # the same for questions in another language
 
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
@@ -404,6 +412,8 @@ class ExtractiveAnswerer:
         first_answers = weighing.first_evidence >= weighing.first_threshold
         if self.detail.model is not None and not weighing.cross and first_answers:
             return self.detail.model.declines(signals)
+        if self.detail.cross_model is not None and weighing.cross:
+            return self.detail.cross_model.declines(signals)
         if weighing.asked.kind not in self.detail.declines:
             return False
         margin = self.detail.margin_for(weighing.cross) if first_answers else None
