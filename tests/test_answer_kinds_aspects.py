@@ -42,7 +42,7 @@ def test_the_question_says_what_exactly_it_asks_for(question: str, kind: AnswerK
 
 def _fitting(question: str, kind: AnswerKind, text: str, details: list[str]) -> list[str]:
     aspect = asked_aspect(question, kind)
-    return [d for d in details if fits(aspect, kind, text, text.index(d), text.index(d) + len(d))]
+    return [d for d in details if fits(aspect, kind, text, text.index(d), text.index(d) + len(d), question)]
 
 
 def test_a_number_fits_when_its_unit_is_what_the_question_asks() -> None:
@@ -78,6 +78,21 @@ def test_a_person_is_no_town_and_a_place_is_named() -> None:
     ) == ["nach Thessaloniki"]
 
 
+def test_a_place_question_for_a_country_wants_a_name_and_a_place_the_question_names_is_no_answer() -> None:
+    camp = "Das Feuer im Flüchtlingslager Moria legte ein Mann aus Afghanistan."
+    country = "Aus welchem Land stammt der Mann, der das Feuer in Moria gelegt haben soll?"
+    assert _fitting(country, "place", camp, ["im Flüchtlingslager Moria", "aus Afghanistan"]) == ["aus Afghanistan"]
+    accounts = "Das Geld sei auf philippinischen Treuhandkonten verbucht."
+    assert _fitting(
+        "Auf Konten welchen Landes lag das Geld?", "place", accounts, ["auf philippinischen Treuhandkonten"]
+    )
+    where = "Wo wurde der Mann aus dem Kreis Heinsberg aufgenommen?"
+    sentence = "Der Mann aus dem Landkreis Heinsberg lag in einem Erkelenzer Krankenhaus."
+    assert _fitting(where, "place", sentence, ["aus dem Landkreis Heinsberg", "in einem Erkelenzer Krankenhaus"]) == [
+        "in einem Erkelenzer Krankenhaus"
+    ]
+
+
 def test_the_detail_search_and_the_short_answer_take_only_details_about_what_was_asked() -> None:
     text = "Bei der Wahl wurde der 51-Jährige mit 79,9 Prozent für fünf weitere Jahre bestätigt."
     sentence = Sentence(Span(100, 100 + len(text)), text)
@@ -87,6 +102,14 @@ def test_the_detail_search_and_the_short_answer_take_only_details_about_what_was
     assert found == ["79,9 Prozent"]
     short = short_answer_in(sentence.span, text, held[0].own, question)
     assert short is not None and text[short.start - 100 : short.end - 100] == "79,9 Prozent"
+
+
+def test_the_short_answer_is_the_part_not_the_whole() -> None:
+    text = "Der Krisenstab teilte mit, dass 1553 von 6650 getesteten Arbeitern infiziert waren."
+    question = "Wie viele der getesteten Beschäftigten waren mit dem Virus infiziert?"
+    held = holdings("number", question, [0], [Sentence(Span(0, len(text)), text)], [None])
+    short = short_answer_in(Span(0, len(text)), text, held[0].own, question)
+    assert short is not None and text[short.start : short.end] == "1553"  # "6650" stands nearer "getesteten"
 
 
 def test_history_days_and_counts_in_words_are_found() -> None:

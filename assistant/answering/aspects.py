@@ -17,7 +17,9 @@ from typing import Literal
 from assistant.answering.spans import is_name_word
 from assistant.question import AnswerKind
 
-Aspect = Literal["percent", "money", "duration", "age", "times", "count", "date", "year", "clock", "person", "any"]
+Aspect = Literal[
+    "percent", "money", "duration", "age", "times", "count", "date", "year", "clock", "person", "named place", "any"
+]
 """What exactly a question of a kind asks for; "any" when its words do not say."""
 
 _NUMBER_ASPECTS: list[tuple[Aspect, re.Pattern[str]]] = [
@@ -59,6 +61,13 @@ _PERSON = re.compile(
     re.I,
 )
 
+_NAMED_PLACE = re.compile(
+    r"\b(?:welche[rmns]?|which|what) (?:\w+ )?(?:land|landes|länder\w*|staat\w*|stadt|städte\w*|insel\w*|"
+    r"country|countries|city|cities|town|state|island)\b",
+    re.I,
+)
+"""A place question whose answer has a name ("Aus welchem Land", "In welcher Stadt"): not "im Flüchtlingslager"."""
+
 
 def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
     """What exactly `question` (of `kind`) asks for; "any" when its words do not narrow the kind."""
@@ -68,6 +77,8 @@ def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
         return next((aspect for aspect, pattern in _DAY_ASPECTS if pattern.search(question)), "any")
     if kind == "name" and _PERSON.search(question):
         return "person"
+    if kind == "place" and _NAMED_PLACE.search(question):
+        return "named place"
     return "any"
 
 
@@ -131,13 +142,15 @@ _ORGANISATION = re.compile(
 )
 
 
-def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int) -> bool:
-    """Whether the detail `text[start:end]` (a detail of `kind` in its sentence `text`) is about what the
-    question asks (`aspect`)."""
+def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, question: str = "") -> bool:
+    """Whether the detail `text[start:end]` (a detail of `kind` in its sentence `text`) is about what
+    `question` asks (`aspect`)."""
     if kind == "number" and _glued(text, start, end):
         return False  # "Covid-19", "G20": a number inside a name
+    if kind == "place":
+        return _named_place(text[start:end], question, strict=aspect == "named place")
     if aspect == "any":
-        return kind != "place" or _named_place(text[start:end])
+        return True
     if kind == "number":
         return _number_class(text, start, end) in _NUMBER_FITS[aspect]
     if kind == "day":
@@ -162,9 +175,26 @@ _PLACE_NOUN = re.compile(
 )
 
 
-def _named_place(detail: str) -> bool:
-    """A place phrase ("nach Thessaloniki", "in einem Erkelenzer Krankenhaus") names a place when one of its
-    capitalised words is a proper noun (HanTa) or a noun of place; "in Untersuchungshaft", "nach Angaben" do
-    not."""
-    words = re.findall(r"(?<![\w-])[A-ZÄÖÜ][\w'’-]*", detail)
-    return any(is_name_word(w) or _PLACE_NOUN.search(w) or w.isupper() for w in words)
+def _named_place(detail: str, question: str, *, strict: bool) -> bool:
+    """A place phrase ("nach Thessaloniki", "in einem Erkelenzer Krankenhaus", "auf philippinischen
+    Treuhandkonten") names a place when a word the question does not hold is a proper noun (HanTa), an
+    adjective of origin or (unless `strict`) a noun of place; "in Untersuchungshaft", "nach Angaben" do not,
+    nor "aus dem Landkreis Heinsberg" for a question about "dem Kreis Heinsberg"."""
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question) if len(w) >= MIN_HELD}
+    words = [w for w in re.findall(r"(?<![\w-])[A-ZÄÖÜ][\w'’-]*", detail) if not _held(w, asked)]
+    if any(is_name_word(w) or w.isupper() for w in words):
+        return True
+    if any(not _held(w, asked) for w in _ORIGIN.findall(detail)):
+        return True
+    return not strict and any(_PLACE_NOUN.search(w) for w in words)
+
+
+MIN_HELD = 4
+_ORIGIN = re.compile(r"\b[a-zäöü][\w-]*(?:ischen|ische|ischer|ischem|isches)\b")
+"""An adjective of origin ("philippinischen", "griechischen"): where something is, without a proper noun."""
+
+
+def _held(word: str, asked: set[str]) -> bool:
+    """Whether the question holds the word, or the last part of it ("Landkreis" for a question's "Kreis")."""
+    lower = word.lower()
+    return lower in asked or any(lower.endswith(a) for a in asked)

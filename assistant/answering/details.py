@@ -71,7 +71,7 @@ def holdings(
 def _details(kind: AnswerKind, aspect: Aspect, question: str, sentence: Sentence) -> tuple[Span, ...]:
     start, text = sentence.span.start, sentence.text
     spans = answer_spans(text, kind, question)
-    return tuple(Span(start + a, start + b) for a, b in spans if fits(aspect, kind, text, a, b))
+    return tuple(Span(start + a, start + b) for a, b in spans if fits(aspect, kind, text, a, b, question))
 
 
 def short_answer_in(quote: Span, text: str, details: tuple[Span, ...], question: str) -> Span | None:
@@ -79,6 +79,7 @@ def short_answer_in(quote: Span, text: str, details: tuple[Span, ...], question:
     closest to the question's own words: "… bis zu 150 Minderjährige und zusätzlich 1553 anerkannte
     Asylbewerber" answers "Wie viele anerkannte Asylbewerber …" with 1553."""
     inside = [d for d in details if quote.start <= d.start and d.end <= quote.end]
+    inside = [d for d in inside if not _whole_of(d, inside, quote, text)]
     if len(inside) < 2:
         return inside[0] if inside else None
     asked = {w.lower()[:WORD_PREFIX] for w in _WORD.findall(question) if len(w) >= MIN_WORD}
@@ -91,6 +92,17 @@ def short_answer_in(quote: Span, text: str, details: tuple[Span, ...], question:
     return min(inside, key=distance)
 
 
+def _whole_of(detail: Span, inside: list[Span], quote: Span, text: str) -> bool:
+    """Whether `detail` is the whole that another detail is a part of ("1553 von 6650 getesteten"): the part
+    answers "wie viele der Getesteten", the whole is what the question names."""
+    return any(
+        _PART_OF.fullmatch(text[other.end - quote.start : detail.start - quote.start]) is not None
+        for other in inside
+        if other.end <= detail.start
+    )
+
+
+_PART_OF = re.compile(r"\s+(?:von|aus|of|out of)\s+(?:insgesamt\s+|total\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 WORD_PREFIX = 5
 """Question and sentence words meet on their first characters ("Asylbewerber", "Asylbewerbern")."""
