@@ -18,8 +18,10 @@ on the topic but not in the articles, or its answer sentences removed), and the 
 
 `signals` replays questions through the library (`Assistant.retrieve`, `ExtractiveAnswerer.weigh`) on a full
 index and on the index an `assistant eval --remove-answer-sentences` run left, and writes the decline model's
-signals per question; `fit` fits `answering.decline.DeclineModel` on them and prints it as code with the
-figures of every part; `figures` prints the figures of the shipped model (docs/answer-quality.md has the
+signals per question (`--asked` asks the same questions in another language: FANG-COVID's English questions,
+or XQuAD's, `--set xquad-en`); `fit` fits `answering.decline.DeclineModel` on them and prints it as code with
+the figures of every part (`--cross`: the model of questions in another language than the articles,
+`CROSS_DECLINE_MODEL`); `figures` prints the figures of the shipped models (docs/answer-quality.md has the
 commands).
 """
 
@@ -317,12 +319,12 @@ def _is_cross(row: dict[str, object]) -> bool:
 
 
 def _highest_cutoff(rows: list[dict[str, object]], model: DeclineModel, answered: float, cross: bool = False) -> float:
-    """The highest cutoff (in steps of 0.05) at which the model keeps answering at least the share `answered` of
+    """The highest cutoff (in steps of 0.01) at which the model keeps answering at least the share `answered` of
     every set's answerable tuning questions that the evidence answers (of the sets it applies to: questions in
     another language with `cross`, else in the articles' language)."""
     sets = {str(r["set"]) for r in rows if r["features"] is not None and _is_cross(r) == cross}
     best = 0.0
-    for cutoff in np.arange(0.05, 0.96, 0.05):
+    for cutoff in np.arange(0.01, 0.96, 0.01):
         rule = DeclineModel(model.intercept, model.coefficients, float(cutoff))
         shares = []
         for tag in sets:

@@ -18,7 +18,20 @@ from assistant.answering.spans import is_name_word
 from assistant.question import AnswerKind
 
 Aspect = Literal[
-    "percent", "money", "duration", "age", "times", "count", "date", "year", "clock", "person", "named place", "any"
+    "percent",
+    "money",
+    "duration",
+    "age",
+    "times",
+    "count",
+    "date",
+    "year",
+    "clock",
+    "person",
+    "named place",
+    "place from",
+    "place to",
+    "any",
 ]
 """What exactly a question of a kind asks for; "any" when its words do not say."""
 
@@ -68,6 +81,15 @@ _NAMED_PLACE = re.compile(
 )
 """A place question whose answer has a name ("Aus welchem Land", "In welcher Stadt"): not "im Flüchtlingslager"."""
 
+_DIRECTIONS: list[tuple[Aspect, re.Pattern[str]]] = [
+    ("place from", re.compile(r"\b(?:woher|aus welche[mnr]?|von wo|where \w+ .*\bfrom|from where|from which)\b", re.I)),
+    ("place to", re.compile(r"\b(?:wohin|where to|to which|to what)\b", re.I)),
+]
+"""Where from ("Aus welchem Land stammen …", "woher") wants a phrase with "aus"/"von"; where to ("wohin") one with
+"nach", "zu", or "in"/"auf" with the accusative ("in die Hafenstadt"): "auf Lesbos" says where, not whither."""
+_FROM = re.compile(r"(?i:aus|von|vom|from)\b")
+_TO = re.compile(r"(?i:nach|zu|zum|zur|ins|into|to|onto|(?:in|auf|an) (?:den|die|das|einen|eine))\b")
+
 
 def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
     """What exactly `question` (of `kind`) asks for; "any" when its words do not narrow the kind."""
@@ -77,8 +99,9 @@ def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
         return next((aspect for aspect, pattern in _DAY_ASPECTS if pattern.search(question)), "any")
     if kind == "name" and _PERSON.search(question):
         return "person"
-    if kind == "place" and _NAMED_PLACE.search(question):
-        return "named place"
+    if kind == "place":
+        direction = next((aspect for aspect, pattern in _DIRECTIONS if pattern.search(question)), None)
+        return direction or ("named place" if _NAMED_PLACE.search(question) else "any")
     return "any"
 
 
@@ -148,7 +171,10 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
     if kind == "number" and _glued(text, start, end):
         return False  # "Covid-19", "G20": a number inside a name
     if kind == "place":
-        return _named_place(text[start:end], question, strict=aspect == "named place")
+        detail = text[start:end]
+        if (aspect == "place from" and not _FROM.match(detail)) or (aspect == "place to" and not _TO.match(detail)):
+            return False
+        return _named_place(detail, question, strict=aspect in ("named place", "place from"))
     if aspect == "any":
         return True
     if kind == "number":
