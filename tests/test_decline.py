@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from assistant.answering.decline import DECLINE_MODEL, FEATURES, DetailSignals
+from assistant.answering.decline import CROSS_DECLINE_MODEL, DECLINE_MODEL, FEATURES, DetailSignals
 from assistant.answering.extractive import DetailWeights
 from assistant.answering.spans import name_spans, place_spans
 
@@ -55,3 +55,17 @@ def test_the_model_declines_when_no_sentence_holds_one_or_only_a_weak_one_far_fr
     weak = dataclasses.replace(HELD, held_best=False, holder_margin=0.0, evidence_margin=0.02, holder_coverage=0.2,
                                holder_distinctive=0.1, nearness=0.2)  # fmt: skip
     assert DECLINE_MODEL.declines(weak)
+
+
+def test_questions_in_another_language_have_a_model_of_their_own() -> None:
+    """English questions on German news: the margins stand on the alignment's scale, so the model of the
+    articles' language would decline nearly all of them; the cross-language model answers a held detail near
+    the question's words and declines a missing one."""
+    assert DetailWeights().cross_model == CROSS_DECLINE_MODEL
+    cross = dataclasses.replace(HELD, cross=True, holder_margin=0.05, evidence_margin=0.05)
+    assert len(cross.features()) == len(CROSS_DECLINE_MODEL.coefficients)
+    assert not CROSS_DECLINE_MODEL.declines(cross)
+    missing = dataclasses.replace(
+        cross, held=False, held_best=False, holder_margin=-0.3, holder_coverage=0, holder_distinctive=0, nearness=0
+    )
+    assert CROSS_DECLINE_MODEL.declines(missing)

@@ -112,4 +112,12 @@ of each set's answerable tuning questions that the evidence answers. The cutoff 
 questions against FANG-COVID's declines (the curve is in the docs); this one keeps XQuAD within 2 points.
 For questions in the articles' language only (`CROSS_DECLINE_MODEL` is the other one)."""
 
-CROSS_DECLINE_MODEL: DeclineModel | None = None
+CROSS_DECLINE_MODEL = DeclineModel(
+    intercept=-0.524,
+    coefficients=(0.444, -1.258, 1.322, 1.264, 1.563, 0.538, 2.608, 0.130, -0.524, -0.532, 0.712, 1.574, 1.772),
+    cutoff=0.36,
+)
+"""The same model for questions in another language than the articles (English questions on German news): its
+margins stand on the token alignment's scale, so it is fitted apart, by `python bench/bench_answers.py fit
+--cross xquad-en.jsonl fang-en.jsonl --answered 0.9` on XQuAD's English questions against the German index
+(articles 0-37) and FANG-COVID's English questions of three topics; figures in docs/answer-quality.md."""

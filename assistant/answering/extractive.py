@@ -229,9 +229,9 @@ class DetailWeights:
     """How the detail a question asks for (`answering.details`) weighs in. Tuned on the FANG-COVID questions of
     three topics (toennies, heinsberg, warnapp), checked on the other two, and held against XQuAD-de
     (docs/answer-quality.md). Whether a question in the articles' language is declined for a missing detail is
-    the decline model's call (`answering.decline`); a question in another language (and every question when
-    `model` is None) is declined only for a missing day or number, by the margin rule below: one margin for
-    every kind declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD 10 points of answered ones."""
+    the decline model's call (`answering.decline`), across languages `cross_model`'s; without models a
+    question is declined only for a missing day or number, by the margin rule below: one margin for every kind
+    declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD 10 points of answered ones."""
 
     bonus: float = 0.02  # added to the quote score of a sentence that holds the detail
     neighbour: float = 0.02  # taken off again when the detail stands in the next sentence
@@ -406,9 +406,10 @@ class ExtractiveAnswerer:
 
     def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
         """Whether a question asking for a detail is declined: by the decline model (questions in the articles'
-        language that the first evidence answers), or else when a kind of `DetailWeights.declines` finds no
-        detail, or only in sentences below the margin. A near call that only the second look answered is worded
-        unlike its answer (the reason for the second look), so the model's question coverage says nothing there."""
+        language that the first evidence answers; `cross_model` for questions in another language), or else
+        when a kind of `DetailWeights.declines` finds no detail, or only in sentences below the margin. A near
+        call that only the second look answered is worded unlike its answer (the reason for the second look),
+        so the model's question coverage says nothing there."""
         first_answers = weighing.first_evidence >= weighing.first_threshold
         if self.detail.model is not None and not weighing.cross and first_answers:
             return self.detail.model.declines(signals)
