@@ -192,7 +192,7 @@ def _glued(text: str, start: int, end: int) -> bool:
 
 
 _PLACE_NOUN = re.compile(
-    r"(?:stadt|städten?|dorf|orten|land|ländern?|staaten?|insel|inseln|kreis|landkreis|region|provinz|bezirk|"
+    r"(?:stadt|städten?|dorf|orten|haus|häusern?|saal|palast|schloss|burg|bahnhof|markt|park|museum|theater|land|ländern?|staaten?|insel|inseln|kreis|landkreis|region|provinz|bezirk|"
     r"krankenhaus|klinik\w*|klinikum|lager|camp|hafen|hafenstadt|hauptstadt|gemeinde|viertel|straße|"
     r"flughafen|hotel|gebäude|schule|universität|kirche|halle|stadion|city|town|village|island|country|state|"
     r"county|hospital|camp|port|capital|street|square|airport|building|church|stadium|river|fluss|berg|"
