@@ -123,4 +123,9 @@ def test_history_days_and_counts_in_words_are_found() -> None:
         "1648",  # found by `dates` already
     ]
     assert found(day_spans, "Vor 22.000 Jahren begann die Erwärmung, 1553 Asylbewerber kamen.") == ["Vor 22.000 Jahren"]
+    assert found(day_spans, "Seit den 90er Jahren, bis zum Ende des Pleistozäns (~11.600 BP), um 500 v. Chr.") == [
+        "90er Jahren",
+        "~11.600 BP",
+        "500 v. Chr.",
+    ]
     assert found(number_spans, "Lady Gaga gewann sechs Grammys, ein Preis fehlte.") == ["sechs"]

@@ -100,9 +100,9 @@ def is_name_word(word: str) -> bool:
 def day_spans(text: str) -> Spans:
     """Days and times (`dates.date_spans`), and what a history asks "wann" about besides: a year before 1900
     ("1530 veröffentlichte …", "im Jahr 1648"; not one before a noun, "1553 Asylbewerber") and an age ago
-    ("vor 22.000 Jahren", "65 million years ago")."""
+    ("vor 22.000 Jahren", "65 million years ago"), decades and eras (`_ERA`)."""
     found = date_spans(text)
-    for m in [*_OLD_YEAR.finditer(text), *_AGO.finditer(text)]:
+    for m in [*_OLD_YEAR.finditer(text), *_AGO.finditer(text), *_ERA.finditer(text)]:
         if not any(start < m.end() and m.start() < end for start, end in found):
             found.append((m.start(), m.end()))
     return sorted(found)
@@ -114,6 +114,11 @@ _OLD_YEAR = re.compile(
 )
 """A year before 1900 after a word that leads one, or before a verb ("1530 veröffentlichte"); not a count before
 its noun or article ("1553 Asylbewerber", "1553 der Getesteten")."""
+_ERA = re.compile(
+    r"(?<![\w.,])(?:(?:\d0|1\d{2}0|20\d0)er(?:\s+(?i:jahren?))?|(?:1\d{2}0|20\d0)s)(?!\w)"
+    r"|~?\d[\d.,]*\s*(?:BP|v\.\s?Chr\.|n\.\s?Chr\.|BC|AD|BCE|CE)(?![\w])"
+)
+"""A decade ("den 90er Jahren", "the 1990s") or a year of an era ("~11.600 BP", "500 v. Chr.", "44 BC")."""
 _AGO = re.compile(
     r"\bvor\s+(?:(?:etwa|rund|über|mehr als|ungefähr|knapp|fast)\s+)?[\d.,]+\s+(?:(?:millionen|milliarden)\s+)?"
     r"jahren\b|\b[\d.,]+\s+(?:(?:million|billion)\s+)?years\s+ago\b",
