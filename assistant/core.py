@@ -22,7 +22,8 @@ import numpy as np
 from assistant.answering.asked_window import asked_window
 from assistant.answering.asking import make_question
 from assistant.answering.conversation import ChatTurn, rewrite_followup
-from assistant.answering.extractive import Abstention, ExtractiveAnswerer
+from assistant.answering.decline import DECLINE_MODEL
+from assistant.answering.extractive import Abstention, DetailWeights, ExtractiveAnswerer
 from assistant.answering.retrieval import hybrid_retriever
 from assistant.answering.stored_sentences import StoredSentences
 from assistant.answering.syndication import collapse
@@ -270,6 +271,13 @@ class Assistant:
         client = open_client(self.index_dir / "chroma", None)
         return ChromaStore(client, self.settings.collection, owned=True)
 
+    def _detail_weights(self) -> DetailWeights:
+        """The decline model at the configured cutoff (`Settings.decline_cutoff`), or as fitted."""
+        cutoff = self.settings.decline_cutoff
+        if cutoff is None:
+            return DetailWeights()
+        return DetailWeights(model=dataclasses.replace(DECLINE_MODEL, cutoff=cutoff))
+
     @functools.cached_property
     def answerer(self) -> Answerer:
         if self._answerer is not None:
@@ -283,6 +291,7 @@ class Assistant:
             ),
             index_size=self._stored_sentences.index_size,
             lead=self._stored_sentences.lead_passage,
+            detail=self._detail_weights(),
         )
         if self.settings.llm == "none":
             return extractive

@@ -124,6 +124,15 @@ class Settings(BaseSettings):
         description="The same for a question in another language than its passages (weighed by token alignment, "
         "its evidence lies between 0 and 1); default: calibrated by index size.",
     )
+    decline_cutoff: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description='A question asking for a day, number, name, place or cause is declined ("the articles name '
+        "none\") when the decline model's probability that the articles answer falls below this; default: the "
+        "fitted 0.10, which keeps Wikipedia-like text answered; news archives decline more of what they do not "
+        "report at 0.3-0.4 (docs/answer-quality.md has the curve).",
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )

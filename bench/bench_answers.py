@@ -18,8 +18,10 @@ on the topic but not in the articles, or its answer sentences removed), and the 
 
 `signals` replays questions through the library (`Assistant.retrieve`, `ExtractiveAnswerer.weigh`) on a full
 index and on the index an `assistant eval --remove-answer-sentences` run left, and writes the decline model's
-signals per question; `fit` fits `answering.decline.DeclineModel` on them and prints it as code with the
-figures of every part; `figures` prints the figures of the shipped model (docs/answer-quality.md has the
+signals per question (`--asked` asks the same questions in another language: FANG-COVID's English questions,
+or XQuAD's, `--set xquad-en`); `fit` fits `answering.decline.DeclineModel` on them and prints it as code with
+the figures of every part (`--cross`: the model of questions in another language than the articles,
+`CROSS_DECLINE_MODEL`); `figures` prints the figures of the shipped models (docs/answer-quality.md has the
 commands).
 """
 
@@ -36,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.answer_kinds import answer_kind
-from assistant.answering.decline import DECLINE_MODEL, FEATURES, MODEL_KINDS, DeclineModel
+from assistant.answering.decline import CROSS_DECLINE_MODEL, DECLINE_MODEL, FEATURES, MODEL_KINDS, DeclineModel
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.language import guess_language
 
@@ -259,7 +261,7 @@ def replay_rows(
 def never_declining(answerer: ExtractiveAnswerer) -> ExtractiveAnswerer:
     """The same answerer, but a missing detail never declines (it still prefers a sentence holding one)."""
     keeps = copy.copy(answerer)
-    keeps.detail = dataclasses.replace(answerer.detail, model=None, declines=frozenset())
+    keeps.detail = dataclasses.replace(answerer.detail, model=None, cross_model=None, declines=frozenset())
     return keeps
 
 
@@ -268,23 +270,27 @@ XQUAD_TUNING_ARTICLES = 38
 
 
 def _part(tag: str, question_id: str, article_index: int) -> str:
-    if tag == "xquad":
+    if tag.startswith("xquad"):
         return "tuning" if article_index < XQUAD_TUNING_ARTICLES else "held out"
     return "tuning" if _topic_of(question_id) in TUNING_TOPICS else "held out"
 
 
-def fit(paths: list[Path], fang_weight: float, answered: float, checked: tuple[Path, ...] = ()) -> None:
+def fit(
+    paths: list[Path], fang_weight: float, answered: float, checked: tuple[Path, ...] = (), cross: bool = False
+) -> None:
     """Fit `DeclineModel` on the tuning rows of replayed signals (`signals`): logistic regression of "the
     articles answer" (answerable rows 1, removed-sentence and on-topic unanswerable rows 0), classes weighted
     to equal size, FANG-COVID rows `fang_weight` times each; the cutoff is the highest that keeps answering
-    `answered` of each set's answerable tuning questions that the evidence answers (`_highest_cutoff`). Prints
-    the model as code and the figures of every part beside the last round's rule."""
+    `answered` of each set's answerable tuning questions that the evidence answers (`_highest_cutoff`). With
+    `cross`, the rows of questions in another language than the articles (`CROSS_DECLINE_MODEL`), else the
+    others (`DECLINE_MODEL`). Prints the model as code and the figures of every part beside the last round's
+    rule."""
     rows = [r for path in paths for r in _rows(path)]
-    tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None]
+    tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None and _is_cross(r) == cross]
     others = [r for path in checked for r in _rows(path)]  # only checked: not fitted on, no say in the cutoff
     x = np.array([[1.0, *_features(r)] for r in tuning])
     y = np.array([float(r["group"] == "answerable") for r in tuning])
-    weight = np.array([fang_weight if r["set"] != "xquad" else 1.0 for r in tuning])
+    weight = np.array([fang_weight if str(r["set"]).startswith("fang") else 1.0 for r in tuning])
     for label in (0.0, 1.0):
         weight[y == label] *= len(y) / (2 * max(1.0, float(weight[y == label].sum())))
     beta = np.zeros(x.shape[1])
@@ -294,22 +300,31 @@ def fit(paths: list[Path], fang_weight: float, answered: float, checked: tuple[P
         hessian = (x.T * (weight * p * (1 - p))) @ x + 0.1 * np.eye(len(beta))
         beta += np.linalg.solve(hessian, gradient)
     model = DeclineModel(float(beta[0]), tuple(float(b) for b in beta[1:]))
-    cutoff = _highest_cutoff(rows, model, answered)
+    cutoff = _highest_cutoff(rows, model, answered, cross)
     print("DeclineModel(")
     print(f"    intercept={beta[0]:.3f},")
     print("    coefficients=(" + ", ".join(f"{b:.3f}" for b in beta[1:]) + "),  # " + ", ".join(FEATURES))
     print(f"    cutoff={cutoff:.3f},")
     print(")")
     shipped = DeclineModel(model.intercept, model.coefficients, cutoff)
-    print_figures(rows + others, shipped)
+    if cross:
+        print_figures(rows + others, DECLINE_MODEL, shipped)
+    else:
+        print_figures(rows + others, shipped, CROSS_DECLINE_MODEL)
 
 
-def _highest_cutoff(rows: list[dict[str, object]], model: DeclineModel, answered: float) -> float:
-    """The highest cutoff (in steps of 0.05) at which the model keeps answering at least the share `answered` of
-    every set's answerable tuning questions that the evidence answers."""
-    sets = {str(r["set"]) for r in rows}
+def _is_cross(row: dict[str, object]) -> bool:
+    features = row["features"]
+    return isinstance(features, dict) and bool(features["cross-lingual"])
+
+
+def _highest_cutoff(rows: list[dict[str, object]], model: DeclineModel, answered: float, cross: bool = False) -> float:
+    """The highest cutoff (in steps of 0.01) at which the model keeps answering at least the share `answered` of
+    every set's answerable tuning questions that the evidence answers (of the sets it applies to: questions in
+    another language with `cross`, else in the articles' language)."""
+    sets = {str(r["set"]) for r in rows if r["features"] is not None and _is_cross(r) == cross}
     best = 0.0
-    for cutoff in np.arange(0.05, 0.96, 0.05):
+    for cutoff in np.arange(0.01, 0.96, 0.01):
         rule = DeclineModel(model.intercept, model.coefficients, float(cutoff))
         shares = []
         for tag in sets:
@@ -318,7 +333,7 @@ def _highest_cutoff(rows: list[dict[str, object]], model: DeclineModel, answered
                 for r in rows
                 if r["set"] == tag and r["part"] == "tuning" and r["group"] == "answerable" and not r["abstains"]
             ]
-            figures = _decided(chosen, rule)
+            figures = _decided(chosen, DECLINE_MODEL, rule) if cross else _decided(chosen, rule, CROSS_DECLINE_MODEL)
             done, total = (int(v) for v in figures[1].split("/"))
             shares.append(done / max(1, total))
         if min(shares) >= answered:
@@ -326,23 +341,27 @@ def _highest_cutoff(rows: list[dict[str, object]], model: DeclineModel, answered
     return round(best, 2)
 
 
-def print_figures(rows: list[dict[str, object]], model: DeclineModel) -> None:
+def print_figures(rows: list[dict[str, object]], model: DeclineModel, cross_model: DeclineModel | None) -> None:
     """Per set and part, then per kind: the last round's rule (day and number declined when no detail is found
-    or only below the threshold) and `model`, on the same replayed rows."""
-    rules = {"rule of the last round": _last_rule, "decline model": model}
+    or only below the threshold) and the models (`model` in the articles' language, `cross_model` across
+    languages), on the same replayed rows."""
+    rules: dict[str, tuple[DeclineModel | Callable[[list[float]], bool], DeclineModel | None]] = {
+        "rule of the last round": (_last_rule, None),
+        "decline model": (model, cross_model),
+    }
     print("| set | part | rule | answered right | answered | declined |")
     print("|---|---|---|---|---|---|")
     for tag in sorted({str(r["set"]) for r in rows}):
         for part in ("tuning", "held out", "both"):
             chosen = [r for r in rows if r["set"] == tag and part in (r["part"], "both")]
-            for name, rule in rules.items():
-                print(f"| {tag} | {part} | {name} | " + " | ".join(_decided(chosen, rule)) + " |")
+            for name, (rule, cross_rule) in rules.items():
+                print(f"| {tag} | {part} | {name} | " + " | ".join(_decided(chosen, rule, cross_rule)) + " |")
     print("\n| set | kind | answered right: last / model | declined right: last / model |")
     print("|---|---|---|---|")
     for tag in sorted({str(r["set"]) for r in rows}):
         for kind in ("day", "number", "name", "place", "cause", "choice", "open"):
             chosen = [r for r in rows if r["set"] == tag and r["kind"] == kind]
-            last, now = _decided(chosen, _last_rule), _decided(chosen, model)
+            last, now = _decided(chosen, _last_rule), _decided(chosen, model, cross_model)
             print(f"| {tag} | {kind} | {last[0]} / {now[0]} | {last[2]} / {now[2]} |")
 
 
@@ -361,9 +380,15 @@ def _features(row: dict[str, object]) -> list[float]:
     return [float(v) for v in features.values()]
 
 
-def _decided(rows: list[dict[str, object]], rule: DeclineModel | Callable[[list[float]], bool]) -> list[str]:
+def _decided(
+    rows: list[dict[str, object]],
+    rule: DeclineModel | Callable[[list[float]], bool],
+    cross_rule: DeclineModel | None = None,
+) -> list[str]:
     """Answered right, answered, and declined, of some replayed rows (rows the evidence declines already count
-    as declined; choice and open questions are never declined for a detail)."""
+    as declined; choice and open questions are never declined for a detail). `rule` decides in the articles'
+    language (the last rule for second-look near calls), `cross_rule` across languages (the last rule when
+    None)."""
     answerable = [r for r in rows if r["group"] == "answerable"]
     other = [r for r in rows if r["group"] != "answerable"]
 
@@ -373,10 +398,13 @@ def _decided(rows: list[dict[str, object]], rule: DeclineModel | Callable[[list[
         if r["features"] is None:
             return False
         features = _features(r)
-        last = features[FEATURES.index("cross-lingual")] or features[FEATURES.index("evidence margin")] < 0
-        if callable(rule) or last:  # across languages and for second-look near calls the last rule stays
-            return _last_rule(features) if not callable(rule) else rule(features)
-        return rule.probability(features) < rule.cutoff
+        if callable(rule):
+            return rule(features)
+        if features[FEATURES.index("cross-lingual")]:
+            return cross_rule.declines_on(features) if cross_rule else _last_rule(features)
+        if features[FEATURES.index("evidence margin")] < 0:  # a second-look near call keeps the last rule
+            return _last_rule(features)
+        return rule.declines_on(features)
 
     right = sum(bool(r["quote_hit"]) and not declined(r) for r in answerable)
     answered = sum(not declined(r) for r in answerable)
@@ -442,7 +470,7 @@ def main() -> None:
     replaying.add_argument("--unanswerable", type=int, default=0)
     replaying.add_argument("--limit", type=int)
     replaying.add_argument("--asked", type=Path, help="the same questions in another language")
-    replaying.add_argument("--set", default="fang", help="xquad, fang or fang-en (how parts are split)")
+    replaying.add_argument("--set", default="fang", help="xquad, xquad-en, fang or fang-en (how parts are split)")
     replaying.add_argument("--out", type=Path, required=True)
     shown = commands.add_parser("figures", help="the shipped decline model's figures on replayed signals")
     shown.add_argument("signals", type=Path, nargs="+")
@@ -451,6 +479,7 @@ def main() -> None:
     fitting.add_argument("--fang-weight", type=float, default=5.0)
     fitting.add_argument("--answered", type=float, default=0.93)
     fitting.add_argument("--check", type=Path, nargs="*", default=[], help="signals only checked, not fitted on")
+    fitting.add_argument("--cross", action="store_true", help="fit the model of questions in another language")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)
@@ -470,9 +499,9 @@ def main() -> None:
         )
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     elif args.command == "figures":
-        print_figures([r for path in args.signals for r in _rows(path)], DECLINE_MODEL)
+        print_figures([r for path in args.signals for r in _rows(path)], DECLINE_MODEL, CROSS_DECLINE_MODEL)
     elif args.command == "fit":
-        fit(args.signals, args.fang_weight, args.answered, tuple(args.check))
+        fit(args.signals, args.fang_weight, args.answered, tuple(args.check), args.cross)
     elif args.command == "tune":
         tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
     else:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from assistant.answering.decline import DECLINE_MODEL, FEATURES, DetailSignals
+from assistant import Assistant, Settings
+from assistant.answering.decline import CROSS_DECLINE_MODEL, DECLINE_MODEL, FEATURES, DetailSignals
 from assistant.answering.extractive import DetailWeights
 from assistant.answering.spans import name_spans, place_spans
 
@@ -55,3 +56,37 @@ def test_the_model_declines_when_no_sentence_holds_one_or_only_a_weak_one_far_fr
     weak = dataclasses.replace(HELD, held_best=False, holder_margin=0.0, evidence_margin=0.02, holder_coverage=0.2,
                                holder_distinctive=0.1, nearness=0.2)  # fmt: skip
     assert DECLINE_MODEL.declines(weak)
+
+
+def test_questions_in_another_language_have_a_model_of_their_own() -> None:
+    """English questions on German news: the margins stand on the alignment's scale, so the model of the
+    articles' language would decline nearly all of them; the cross-language model answers a held detail near
+    the question's words and declines a missing one."""
+    assert DetailWeights().cross_model == CROSS_DECLINE_MODEL
+    cross = dataclasses.replace(HELD, cross=True, holder_margin=0.05, evidence_margin=0.05)
+    assert len(cross.features()) == len(CROSS_DECLINE_MODEL.coefficients)
+    assert not CROSS_DECLINE_MODEL.declines(cross)
+    missing = dataclasses.replace(
+        cross, held=False, held_best=False, holder_margin=-0.3, holder_coverage=0, holder_distinctive=0, nearness=0
+    )
+    assert CROSS_DECLINE_MODEL.declines(missing)
+
+
+def test_the_cutoff_is_a_setting_a_news_archive_can_raise(indexed: Assistant) -> None:
+    """`decline_cutoff` moves the one constant the docs' curve trades on: at 0 nothing is declined for a missing
+    detail, at 1 every question asking for one is (the evidence still decides whether the articles answer)."""
+    from assistant.phrases import phrase
+
+    missing = "Wie viele Diplomaten schickte Katar zu den Gesprächen?"
+    held = "Wann sollten die Verhandlungen unter Vermittlung Katars beginnen?"
+    assert indexed.ask(missing).answer == phrase("de", "missing_number")  # the fitted default declines it
+    assert not indexed.ask(held).abstained
+    for cutoff, declined in ((0.0, False), (1.0, True)):
+        other = Assistant(
+            Settings(index_dir=indexed.settings.index_dir, decline_cutoff=cutoff), embeddings=indexed.embeddings
+        )
+        try:
+            assert other.ask(missing).abstained is declined
+            assert other.ask(held).abstained is declined
+        finally:
+            other.close()

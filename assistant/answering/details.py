@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.answering.aspects import Aspect, asked_aspect, fits
 from assistant.answering.spans import FINDERS, answer_spans
 from assistant.chunking import Span
 from assistant.question import AnswerKind
@@ -54,21 +55,23 @@ def holdings(
     kind: AnswerKind, question: str, ranked: list[int], sentences: list[Sentence], nexts: list[Sentence | None]
 ) -> dict[int, Holding]:
     """For the SCANNED best candidates (`ranked`: candidate indexes, best first), where each holds a detail of
-    `kind` that the question does not hold already."""
+    `kind` that the question does not hold already and that is about what it asks (`aspects.fits`)."""
+    aspect = asked_aspect(question, kind)
     found = {}
     for n in ranked[:SCANNED]:
-        own = _details(kind, question, sentences[n])
+        own = _details(kind, aspect, question, sentences[n])
         following = nexts[n]
         if own:
             found[n] = Holding(own=own, end=sentences[n].span.end)
-        elif following is not None and (in_after := _details(kind, question, following)):
+        elif following is not None and (in_after := _details(kind, aspect, question, following)):
             found[n] = Holding(after=following.span, in_after=in_after)
     return found
 
 
-def _details(kind: AnswerKind, question: str, sentence: Sentence) -> tuple[Span, ...]:
-    start = sentence.span.start
-    return tuple(Span(start + a, start + b) for a, b in answer_spans(sentence.text, kind, question))
+def _details(kind: AnswerKind, aspect: Aspect, question: str, sentence: Sentence) -> tuple[Span, ...]:
+    start, text = sentence.span.start, sentence.text
+    spans = answer_spans(text, kind, question)
+    return tuple(Span(start + a, start + b) for a, b in spans if fits(aspect, kind, text, a, b, question))
 
 
 def short_answer_in(quote: Span, text: str, details: tuple[Span, ...], question: str) -> Span | None:
@@ -76,6 +79,7 @@ def short_answer_in(quote: Span, text: str, details: tuple[Span, ...], question:
     closest to the question's own words: "… bis zu 150 Minderjährige und zusätzlich 1553 anerkannte
     Asylbewerber" answers "Wie viele anerkannte Asylbewerber …" with 1553."""
     inside = [d for d in details if quote.start <= d.start and d.end <= quote.end]
+    inside = [d for d in inside if not _whole_of(d, inside, quote, text)]
     if len(inside) < 2:
         return inside[0] if inside else None
     asked = {w.lower()[:WORD_PREFIX] for w in _WORD.findall(question) if len(w) >= MIN_WORD}
@@ -88,6 +92,17 @@ def short_answer_in(quote: Span, text: str, details: tuple[Span, ...], question:
     return min(inside, key=distance)
 
 
+def _whole_of(detail: Span, inside: list[Span], quote: Span, text: str) -> bool:
+    """Whether `detail` is the whole that another detail is a part of ("1553 von 6650 getesteten"): the part
+    answers "wie viele der Getesteten", the whole is what the question names."""
+    return any(
+        _PART_OF.fullmatch(text[other.end - quote.start : detail.start - quote.start]) is not None
+        for other in inside
+        if other.end <= detail.start
+    )
+
+
+_PART_OF = re.compile(r"\s+(?:von|aus|of|out of)\s+(?:insgesamt\s+|total\s+)?", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 WORD_PREFIX = 5
 """Question and sentence words meet on their first characters ("Asylbewerber", "Asylbewerbern")."""

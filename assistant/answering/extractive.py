@@ -28,7 +28,14 @@ import numpy as np
 
 from assistant.answering.article_overview import is_overview_question
 from assistant.answering.asking import as_question
-from assistant.answering.decline import DECLINE_MODEL, NO_HOLDER, DeclineModel, DetailSignals, clipped
+from assistant.answering.decline import (
+    CROSS_DECLINE_MODEL,
+    DECLINE_MODEL,
+    NO_HOLDER,
+    DeclineModel,
+    DetailSignals,
+    clipped,
+)
 from assistant.answering.details import Holding, Sentence, asks_for_detail, holdings, nearness, short_answer_in
 from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
 from assistant.chunking import Span, split_sentences
@@ -222,9 +229,9 @@ class DetailWeights:
     """How the detail a question asks for (`answering.details`) weighs in. Tuned on the FANG-COVID questions of
     three topics (toennies, heinsberg, warnapp), checked on the other two, and held against XQuAD-de
     (docs/answer-quality.md). Whether a question in the articles' language is declined for a missing detail is
-    the decline model's call (`answering.decline`); a question in another language (and every question when
-    `model` is None) is declined only for a missing day or number, by the margin rule below: one margin for
-    every kind declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD 10 points of answered ones."""
+    the decline model's call (`answering.decline`), across languages `cross_model`'s; without models a
+    question is declined only for a missing day or number, by the margin rule below: one margin for every kind
+    declined 0.70 of FANG-COVID's on-topic questions but cost XQuAD 10 points of answered ones."""
 
     bonus: float = 0.02  # added to the quote score of a sentence that holds the detail
     neighbour: float = 0.02  # taken off again when the detail stands in the next sentence
@@ -237,6 +244,7 @@ class DetailWeights:
     cross_margin: float | None = 0.0  # the same for a question in another language (on its own scale)
     declines: frozenset[str] = frozenset({"day", "number"})  # without a model: the kinds declined (see below)
     model: DeclineModel | None = DECLINE_MODEL  # decides the declines in the articles' language (None: see above)
+    cross_model: DeclineModel | None = CROSS_DECLINE_MODEL  # the same for questions in another language
 
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
@@ -398,12 +406,15 @@ class ExtractiveAnswerer:
 
     def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
         """Whether a question asking for a detail is declined: by the decline model (questions in the articles'
-        language that the first evidence answers), or else when a kind of `DetailWeights.declines` finds no
-        detail, or only in sentences below the margin. A near call that only the second look answered is worded
-        unlike its answer (the reason for the second look), so the model's question coverage says nothing there."""
+        language that the first evidence answers; `cross_model` for questions in another language), or else
+        when a kind of `DetailWeights.declines` finds no detail, or only in sentences below the margin. A near
+        call that only the second look answered is worded unlike its answer (the reason for the second look),
+        so the model's question coverage says nothing there."""
         first_answers = weighing.first_evidence >= weighing.first_threshold
         if self.detail.model is not None and not weighing.cross and first_answers:
             return self.detail.model.declines(signals)
+        if self.detail.cross_model is not None and weighing.cross:
+            return self.detail.cross_model.declines(signals)
         if weighing.asked.kind not in self.detail.declines:
             return False
         margin = self.detail.margin_for(weighing.cross) if first_answers else None

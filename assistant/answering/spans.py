@@ -40,10 +40,16 @@ _WORD_NUMBERS = (
 _FRACTION = (
     r"(?:a|one|two|ein|eine|zwei|drei)\s+(?:third|quarter|half|fifth|tenth|drittel|viertel|fünftel|zehntel|hälfte)s?"
 )
+_COUNT_WORDS = (
+    r"(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
+    r"tausend|dutzende|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds|thousands|dozens)"
+)
+"""A number word alone before a noun ("sechs Grammys", "fünf rivalisierende Prinzen"); not "ein", "one"."""
 _AMOUNT = rf"(?:{_DIGITS})(?:\s*(?:bis|-|–|and|to)\s*(?:{_DIGITS}))?"
 _NUMBER = re.compile(
     rf"(?<![\w.,])(?:{_QUALIFIER}\s+)?(?:(?:{_AMOUNT})(?:\s+{_SCALE})?(?:\s*{_UNIT})?"
-    rf"|{_WORD_NUMBERS}(?:\s+{_SCALE})?\s+(?:{_UNIT}|mal\s+so\s+\w+)|{_FRACTION})(?![\w])",
+    rf"|{_WORD_NUMBERS}(?:\s+{_SCALE})?\s+(?:{_UNIT}|mal\s+so\s+\w+)|{_FRACTION}|{_COUNT_WORDS}(?=\s+\w))(?![\w])",
     re.IGNORECASE,
 )
 
@@ -87,8 +93,37 @@ def _tagger() -> Callable[[str], str]:
 
 
 @functools.lru_cache(maxsize=50_000)
-def _is_name_word(word: str) -> bool:
+def is_name_word(word: str) -> bool:
     return _tagger()(word) in _NAME_TAGS
+
+
+def day_spans(text: str) -> Spans:
+    """Days and times (`dates.date_spans`), and what a history asks "wann" about besides: a year before 1900
+    ("1530 veröffentlichte …", "im Jahr 1648"; not one before a noun, "1553 Asylbewerber") and an age ago
+    ("vor 22.000 Jahren", "65 million years ago"), decades and eras (`_ERA`)."""
+    found = date_spans(text)
+    for m in [*_OLD_YEAR.finditer(text), *_AGO.finditer(text), *_ERA.finditer(text)]:
+        if not any(start < m.end() and m.start() < end for start, end in found):
+            found.append((m.start(), m.end()))
+    return sorted(found)
+
+
+_OLD_YEAR = re.compile(
+    r"(?<![\w.,])(?:(?i:im jahre?|anno|in|um|seit|bis|ab|von|in the year)\s+1[0-8]\d\d(?!\d|[.,]\d)"
+    r"|1[0-8]\d\d(?=[,;:)]|\.(?!\d)|\s+(?!(?:der|die|das|den|dem|des|ein|eine|einer|einem|eines|and|of)\b)[a-zäöüß]))"
+)
+"""A year before 1900 after a word that leads one, or before a verb ("1530 veröffentlichte"); not a count before
+its noun or article ("1553 Asylbewerber", "1553 der Getesteten")."""
+_ERA = re.compile(
+    r"(?<![\w.,])(?:(?:\d0|1\d{2}0|20\d0)er(?:\s+(?i:jahren?))?|(?:1\d{2}0|20\d0)s)(?!\w)"
+    r"|~?\d[\d.,]*\s*(?:BP|v\.\s?Chr\.|n\.\s?Chr\.|BC|AD|BCE|CE)(?![\w])"
+)
+"""A decade ("den 90er Jahren", "the 1990s") or a year of an era ("~11.600 BP", "500 v. Chr.", "44 BC")."""
+_AGO = re.compile(
+    r"\bvor\s+(?:(?:etwa|rund|über|mehr als|ungefähr|knapp|fast)\s+)?[\d.,]+\s+(?:(?:millionen|milliarden)\s+)?"
+    r"jahren\b|\b[\d.,]+\s+(?:(?:million|billion)\s+)?years\s+ago\b",
+    re.I,
+)
 
 
 def number_spans(text: str) -> Spans:
@@ -117,7 +152,7 @@ def name_spans(text: str) -> Spans:
         if word is not None and group and text[group[-1].end() : word.start()] in (" ", "\u00a0"):
             group.append(word)
             continue
-        if group and any(_is_name_word(m.group()) or _ACRONYM.fullmatch(m.group()) for m in group):
+        if group and any(is_name_word(m.group()) or _ACRONYM.fullmatch(m.group()) for m in group):
             runs.append(_name_run(group))
         group = [word] if word is not None else []
     return sorted(runs)
@@ -127,7 +162,7 @@ def _name_run(group: list[re.Match[str]]) -> tuple[int, int]:
     """The run from its first to its last name word or acronym, with the capitalised words between them and
     one capitalised word after a name ("Carolina Panthers"), but no common noun before it ("Präsident Joe
     Biden" is the name "Joe Biden")."""
-    named = [n for n, m in enumerate(group) if _is_name_word(m.group()) or _ACRONYM.fullmatch(m.group())]
+    named = [n for n, m in enumerate(group) if is_name_word(m.group()) or _ACRONYM.fullmatch(m.group())]
     first, last = named[0], min(named[-1] + 1, len(group) - 1)
     return group[first].start(), group[last].end()
 
@@ -158,7 +193,7 @@ def cause_spans(text: str) -> Spans:
 
 
 FINDERS: dict[AnswerKind, Callable[[str], Spans]] = {
-    "day": date_spans,
+    "day": day_spans,
     "number": number_spans,
     "name": name_spans,
     "place": place_spans,

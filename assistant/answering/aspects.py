@@ -1,0 +1,226 @@
+"""What a detail is about, and whether that is what the question asks: a share for "wie viel Prozent", money
+for "wie viel kostet", a span of time for "wie lange", a day (not only a year) for "an welchem Tag", a person
+or organisation (not a place) for "wer", a named place (not "in Untersuchungshaft") for "wo".
+
+The finders of `spans` find every number, day, name or place; in news and in Wikipedia the sentence next to
+the answer (or the answer sentence's neighbour once it is gone) holds details of the same kind as often as the
+answer sentence does, about something else: "der 51-Jährige" beside "79,9 Prozent", "in Rheda-Wiedenbrück"
+beside "Robert Tönnies". The question says which of them it wants; a detail that is plainly about something
+else does not count as one (`fits`). Where the question does not say ("wie hoch", "wann"), every detail fits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from assistant.answering.spans import is_name_word
+from assistant.question import AnswerKind
+
+Aspect = Literal[
+    "percent",
+    "money",
+    "duration",
+    "age",
+    "times",
+    "count",
+    "date",
+    "year",
+    "clock",
+    "person",
+    "named place",
+    "place from",
+    "place to",
+    "any",
+]
+"""What exactly a question of a kind asks for; "any" when its words do not say."""
+
+_NUMBER_ASPECTS: list[tuple[Aspect, re.Pattern[str]]] = [
+    ("percent", re.compile(r"\b(?:prozent\w*|\w*anteil\w*|\w*quote|percent\w*|per cent|proportion)\b", re.I)),
+    ("age", re.compile(r"\b(?:wie alt|how old|welche[mn]? alter|what age)\b", re.I)),
+    (
+        "duration",
+        re.compile(
+            r"\b(?:wie lange|how long|wie viele (?:jahre|monate|wochen|tage|stunden|minuten)|"
+            r"how many (?:years|months|weeks|days|hours|minutes))\b",
+            re.I,
+        ),
+    ),
+    ("times", re.compile(r"\b(?:wie oft|how often|how many times|wievielfache\w*|faktor)\b", re.I)),
+    ("count", re.compile(r"\b(?:wie viele[nr]?|how many|anzahl|zahl der)\b(?! (?:euro|dollar|pfund))", re.I)),
+    (
+        "money",
+        re.compile(
+            r"\b(?:\w*kosten|kostet\w*|kostete\w*|geld\w*|\w*betrag\w*|kaution|summe|euro|dollar|wie teuer|"
+            r"how much money|how expensive|costs?|paid|pay|spent|spend)\b",
+            re.I,
+        ),
+    ),
+]
+"""Read in this order: "Wie viele Prozent" asks for a share, "Wie viele Jahre" for a span of time, "Wie viele
+Nominierungen für den Preis" for a count."""
+_DAY_ASPECTS: list[tuple[Aspect, re.Pattern[str]]] = [
+    ("clock", re.compile(r"\b(?:um wie viel uhr|uhrzeit|what time|at what hour)\b", re.I)),
+    ("year", re.compile(r"\b(?:welche[mns]? jahr\w*|what year|which year|in what year)\b", re.I)),
+    (
+        "date",
+        re.compile(r"\b(?:welche[mns]? (?:tag|datum|wochentag)|(?:what|which) (?:day|date)|an welchem tag)\b", re.I),
+    ),
+]
+_PERSON = re.compile(
+    r"\b(?:wer|who|wessen|whose|welche[rmns]? (?:\w+ )?(?:politiker\w*|minister\w*|präsident\w*|spieler\w*|"
+    r"schauspieler\w*|künstler\w*|autor\w*|komponist\w*|person|mann|frau|abgeordnete\w*|trainer\w*|chef\w*)|"
+    r"which (?:\w+ )?(?:politician|minister|president|player|actor|artist|author|composer|person|man|woman))\b",
+    re.I,
+)
+
+_NAMED_PLACE = re.compile(
+    r"\b(?:welche[rmns]?|which|what) (?:\w+ )?(?:land|landes|länder\w*|staat\w*|stadt|städte\w*|insel\w*|"
+    r"country|countries|city|cities|town|state|island)\b",
+    re.I,
+)
+"""A place question whose answer has a name ("Aus welchem Land", "In welcher Stadt"): not "im Flüchtlingslager"."""
+
+_DIRECTIONS: list[tuple[Aspect, re.Pattern[str]]] = [
+    ("place from", re.compile(r"\b(?:woher|aus welche[mnr]?|von wo|where \w+ .*\bfrom|from where|from which)\b", re.I)),
+    ("place to", re.compile(r"\b(?:wohin|where to|to which|to what)\b", re.I)),
+]
+"""Where from ("Aus welchem Land stammen …", "woher") wants a phrase with "aus"/"von"; where to ("wohin") one with
+"nach", "zu", or "in"/"auf" with the accusative ("in die Hafenstadt"): "auf Lesbos" says where, not whither."""
+_FROM = re.compile(r"(?i:aus|von|vom|from)\b")
+_TO = re.compile(r"(?i:nach|zu|zum|zur|ins|into|to|onto|(?:in|auf|an) (?:den|die|das|einen|eine))\b")
+
+
+def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
+    """What exactly `question` (of `kind`) asks for; "any" when its words do not narrow the kind."""
+    if kind == "number":
+        return next((aspect for aspect, pattern in _NUMBER_ASPECTS if pattern.search(question)), "any")
+    if kind == "day":
+        return next((aspect for aspect, pattern in _DAY_ASPECTS if pattern.search(question)), "any")
+    if kind == "name" and _PERSON.search(question):
+        return "person"
+    if kind == "place":
+        direction = next((aspect for aspect, pattern in _DIRECTIONS if pattern.search(question)), None)
+        return direction or ("named place" if _NAMED_PLACE.search(question) else "any")
+    return "any"
+
+
+_PERCENT = re.compile(r"%|prozent|percent|per cent", re.I)
+_MONEY = re.compile(r"€|\$|£|\b(?:euro|eur|dollar|us-dollar|pfund|franken|cent|pounds?|dollars?|euros?)\b", re.I)
+_DURATION = re.compile(
+    r"\b(?:sekunden?|minuten?|stunden?|tagen?|wochen?|monaten?|jahren?|jahrzehnten?|jahrhunderten?|nächte|"
+    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)\b",
+    re.I,
+)
+_AGE = re.compile(r"^\s*-?\s*(?:jährig\w*|jähri\w*|jahre alt|years? old|-year-old)|jahre alt|years old", re.I)
+_TIMES = re.compile(r"\b(?:mal|fach|times|fold)\b|^-?(?:mal|fach)", re.I)
+_SCALE = re.compile(r"\b(?:millionen|million|mio|milliarden|milliarde|mrd|billionen|billion|bn)\b", re.I)
+_AFTER = 16
+"""Characters after a number read with it: the unit may follow ("3,75 Millionen (!) Euro", "51-Jährige")."""
+
+
+def _number_class(text: str, start: int, end: int) -> str:
+    """What a number is: a share, money, an age, a multiple, a span of time, or a count (anything else)."""
+    span, after = text[start:end], text[end : end + _AFTER]
+    if _PERCENT.search(span) or re.match(r"\s*(?:%|prozent|percent|per cent)", after, re.I):
+        return "percent"
+    if _MONEY.search(span) or _MONEY.search(text[max(0, start - 2) : start]) or _MONEY.match(after.lstrip()):
+        return "money"
+    if re.match(r"\s*\(?\S*\)?\s*(?:€|euro|dollar)", after, re.I) and _SCALE.search(span):
+        return "money"
+    if _AGE.match(after) or _AGE.search(span):
+        return "age"
+    if _TIMES.search(span) or re.match(r"-?(?:mal|fach)\b", after, re.I):
+        return "times"
+    if _DURATION.search(span) or re.match(r"\s*(?:sekunden|minuten|stunden|tage|wochen|monate|jahre)\b", after, re.I):
+        return "duration"
+    return "count"
+
+
+_NUMBER_FITS: dict[Aspect, frozenset[str]] = {
+    "percent": frozenset({"percent"}),
+    "money": frozenset({"money"}),
+    "duration": frozenset({"duration", "count"}),
+    "age": frozenset({"age", "count", "duration"}),
+    "times": frozenset({"times", "count", "percent"}),
+    "count": frozenset({"count"}),
+}
+"""Which numbers answer which question: a bare count may be an age ("mit 51") or a span ("seit 20 Jahren" is
+found with its unit, "vier" alone is not), but a share never answers "wie viele Menschen"."""
+
+_DAY_NUMBER = re.compile(
+    r"\b\d{1,2}\.\s*(?:\d{1,2}\.|[A-ZÄÖÜ])|\b(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|"
+    r"Sonntag|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|heute|gestern|morgen)|"
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2}\b",
+)
+_YEAR = re.compile(r"\b(?:1\d{3}|20\d\d)\b|\bjahr", re.I)
+_CLOCK = re.compile(r"\buhr\b|\d:\d\d|\b(?:a\.m\.|p\.m\.|morgens|abends|mittags|nachts|o'clock)\b", re.I)
+_DAY_FITS: dict[Aspect, re.Pattern[str]] = {"date": _DAY_NUMBER, "year": _YEAR, "clock": _CLOCK}
+
+_PLACE_BEFORE = re.compile(r"\b(?:in|im|aus|nach|bei|nahe|near|from|in the|at)\s+(?:der|dem|den|the)?\s*$", re.I)
+"""A name right after a preposition of place ("in Rheda-Wiedenbrück", "bei Deutschlands …") names a place."""
+_ORGANISATION = re.compile(
+    r"\b(?:AG|GmbH|SE|Inc|Ltd|Partei|Verein|Verband|Universität|University|Bank|Institut\w*|Ministerium|"
+    r"Gericht\w*|\w*gericht|FC|Club|Company|Corporation|Party)\b"
+)
+
+
+def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, question: str = "") -> bool:
+    """Whether the detail `text[start:end]` (a detail of `kind` in its sentence `text`) is about what
+    `question` asks (`aspect`)."""
+    if kind == "number" and _glued(text, start, end):
+        return False  # "Covid-19", "G20": a number inside a name
+    if kind == "place":
+        detail = text[start:end]
+        if (aspect == "place from" and not _FROM.match(detail)) or (aspect == "place to" and not _TO.match(detail)):
+            return False
+        return _named_place(detail, question, strict=aspect in ("named place", "place from"))
+    if aspect == "any":
+        return True
+    if kind == "number":
+        return _number_class(text, start, end) in _NUMBER_FITS[aspect]
+    if kind == "day":
+        return bool(_DAY_FITS[aspect].search(text[start:end]))
+    if aspect == "person":
+        detail = text[start:end]
+        return not _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and not _ORGANISATION.search(detail)
+    return True
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    return start > 1 and text[start - 1] == "-" and text[start - 2].isalpha()
+
+
+_PLACE_NOUN = re.compile(
+    r"(?:stadt|städten?|dorf|orten|haus|häusern?|saal|palast|schloss|burg|bahnhof|markt|park|museum|theater|land|ländern?|staaten?|insel|inseln|kreis|landkreis|region|provinz|bezirk|"
+    r"krankenhaus|klinik\w*|klinikum|lager|camp|hafen|hafenstadt|hauptstadt|gemeinde|viertel|straße|"
+    r"flughafen|hotel|gebäude|schule|universität|kirche|halle|stadion|city|town|village|island|country|state|"
+    r"county|hospital|camp|port|capital|street|square|airport|building|church|stadium|river|fluss|berg|"
+    r"küste|grenze)\b",
+    re.I,
+)
+
+
+def _named_place(detail: str, question: str, *, strict: bool) -> bool:
+    """A place phrase ("nach Thessaloniki", "in einem Erkelenzer Krankenhaus", "auf philippinischen
+    Treuhandkonten") names a place when a word the question does not hold is a proper noun (HanTa), an
+    adjective of origin or (unless `strict`) a noun of place; "in Untersuchungshaft", "nach Angaben" do not,
+    nor "aus dem Landkreis Heinsberg" for a question about "dem Kreis Heinsberg"."""
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question) if len(w) >= MIN_HELD}
+    words = [w for w in re.findall(r"(?<![\w-])[A-ZÄÖÜ][\w'’-]*", detail) if not _held(w, asked)]
+    if any(is_name_word(w) or w.isupper() for w in words):
+        return True
+    if any(not _held(w, asked) for w in _ORIGIN.findall(detail)):
+        return True
+    return not strict and any(_PLACE_NOUN.search(w) for w in words)
+
+
+MIN_HELD = 4
+_ORIGIN = re.compile(r"\b[a-zäöü][\w-]*(?:ischen|ische|ischer|ischem|isches)\b")
+"""An adjective of origin ("philippinischen", "griechischen"): where something is, without a proper noun."""
+
+
+def _held(word: str, asked: set[str]) -> bool:
+    """Whether the question holds the word, or the last part of it ("Landkreis" for a question's "Kreis")."""
+    lower = word.lower()
+    return lower in asked or any(lower.endswith(a) for a in asked)
