@@ -1,15 +1,17 @@
-"""Where a timeline's time goes, on an index built before: embedding the question, searching its 200 passages,
-reading their dated sentences, building the entries; and `Assistant.timeline` whole. Run it on indexes of two
-sizes to see which part grows with the archive.
+"""Where a timeline's time goes, on indexes built before, side by side: the whole `Assistant.timeline`, and alone
+embedding the question, reading the dated sentences of its passages and building the entries (the search is what
+is left of the whole). Give two indexes of different sizes to see which part grows with the archive: the same
+questions go to each in turn, so the machine's load weighs on both alike and their ratio holds.
 
-The questions are FANG-COVID's ten development questions (``--questions fang``, an index of those articles built
-with the bundled model), or, for an index grown by `bench_scale.py` (``--questions scale --size N``, its hashing
-stand-in encoder), that bench's own development questions about the first N articles. Embedding, reading and
-building are timed alone on the passages of the public `Assistant.retrieve` with k = 200 (untimed: it also
-folds syndicated copies, which reads every article's text); the search is what is left of the whole timeline.
+The questions are FANG-COVID's ten development questions (``--questions fang``, indexes of those articles built
+with the bundled model), or, for indexes grown by `bench_scale.py` (``--questions scale``, its hashing stand-in
+encoder), that bench's development questions about the first ``--size`` articles (held by every index given).
+Reading and building are timed on the passages of the public `Assistant.retrieve` with k = 200 (untimed), which
+folds syndicated copies that the timeline's own search keeps: where it folds many (the bench's recombined
+articles), they are timed on fewer passages than the timeline reads, as the passage counts say.
 
     python bench/bench_timeline_parts.py --index-dir INDEX --questions fang
-    python bench/bench_timeline_parts.py --index-dir GROWN/index --questions scale --size 10000
+    python bench/bench_timeline_parts.py --index-dir GROWN1K/index --index-dir GROWN10K/index --questions scale
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
 
 from assistant import Assistant, Settings
 from assistant.timeline.building import build_timeline
@@ -36,57 +40,67 @@ WARM = 2
 """Questions asked first and not timed (store, keyword segments, records opened)."""
 
 
-def assistant_and_questions(args: argparse.Namespace) -> tuple[Assistant, list[str]]:
-    settings = Settings(index_dir=args.index_dir, max_top_k=PASSAGES)
+def questions_and_encoder(args: argparse.Namespace) -> tuple[list[str], Embeddings | None]:
     if args.questions == "fang":
-        questions = [q for topic in load_topics(TIMELINES) for q in topic.questions.values()]
-        return Assistant(settings), questions
+        return [q for topic in load_topics(TIMELINES) for q in topic.questions.values()], None
     sys.path.insert(0, str(BENCH))
-    import bench_scale  # the grown index's encoder and questions
+    import bench_scale  # the grown indexes' encoder and questions
 
-    assistant = Assistant(settings, embeddings=bench_scale.embeddings_for("hashing"))
     pool = bench_scale.source_sentences()
-    return assistant, bench_scale.development_questions(pool, args.count + WARM, args.size)
+    return bench_scale.development_questions(pool, args.count + WARM, args.size), bench_scale.embeddings_for("hashing")
+
+
+def timed(assistant: Assistant, question: str) -> dict[str, float]:
+    """One question's milliseconds: the whole timeline, its parts, and the passages and sentences read."""
+    started = time.perf_counter()
+    assistant.timeline(question)
+    whole = time.perf_counter() - started
+    topic = topic_of(question_time(question, dt.date.today()).searched)
+    passages = assistant.retrieve(topic, PASSAGES)
+    started = time.perf_counter()
+    query = assistant.embeddings.embed_query_array(topic)
+    embedded = time.perf_counter()
+    sentences = assistant.records().sentences_of(p.chunk_id for p in passages)
+    read = time.perf_counter()
+    build_timeline(passages, sentences, query)
+    built = time.perf_counter()
+    parts = {"embed": embedded - started, "sentences": read - embedded, "build": built - read}
+    parts |= {"search": whole - sum(parts.values()), "timeline": whole}
+    row = {f"{part}_ms": 1000 * seconds for part, seconds in parts.items()}
+    return row | {"passages": len(passages), "sentences": sum(len(s) for s in sentences.values())}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index-dir", type=Path, required=True)
+    parser.add_argument("--index-dir", type=Path, action="append", required=True, help="once per index")
     parser.add_argument("--questions", choices=["fang", "scale"], default="fang")
-    parser.add_argument("--size", type=int, default=1000, help="with --questions scale: the index's articles")
+    parser.add_argument("--size", type=int, default=1000, help="with --questions scale: articles they are about")
     parser.add_argument("--count", type=int, default=20, help="with --questions scale: questions timed")
     args = parser.parse_args()
-    assistant, questions = assistant_and_questions(args)
-    records = assistant.records()
-    ms: dict[str, list[float]] = defaultdict(list)
-    sizes: dict[str, list[int]] = defaultdict(list)
+    questions, encoder = questions_and_encoder(args)
+    assistants = [
+        Assistant(Settings(index_dir=folder, max_top_k=PASSAGES), embeddings=encoder) for folder in args.index_dir
+    ]
+    rows: list[dict[str, list[float]]] = [defaultdict(list) for _ in assistants]
     for n, question in enumerate(questions):
-        started = time.perf_counter()
-        assistant.timeline(question)
-        whole = time.perf_counter() - started
-        topic = topic_of(question_time(question, dt.date.today()).searched)
-        passages = assistant.retrieve(topic, PASSAGES)
-        started = time.perf_counter()
-        query = assistant.embeddings.embed_query_array(topic)
-        embedded = time.perf_counter()
-        sentences = records.sentences_of(p.chunk_id for p in passages)
-        read = time.perf_counter()
-        build_timeline(passages, sentences, query)
-        built = time.perf_counter()
-        if n < WARM:
-            continue
-        parts = {"embed": embedded - started, "sentences": read - embedded, "build": built - read}
-        parts["search"] = whole - sum(parts.values())
-        parts["timeline"] = whole
-        for part, seconds in parts.items():
-            ms[part].append(1000 * seconds)
-        sizes["passages"].append(len(passages))
-        sizes["sentences"].append(sum(len(s) for s in sentences.values()))
-    status = assistant.status()
-    articles, chunks = status.articles, status.chunks
-    row = {f"{part}_p50_ms": round(statistics.median(values), 1) for part, values in ms.items()}
-    row |= {f"{what}_median": statistics.median(values) for what, values in sizes.items()}
-    print(json.dumps({"articles": articles, "chunks": chunks, "questions": len(ms["timeline"])} | row))
+        for assistant, row in zip(assistants, rows, strict=True):
+            values = timed(assistant, question)
+            if n >= WARM:
+                for key, value in values.items():
+                    row[key].append(value)
+    for assistant, row in zip(assistants, rows, strict=True):
+        status = assistant.status()
+        medians = {f"{key}_p50": round(statistics.median(values), 1) for key, values in row.items()}
+        print(
+            json.dumps(
+                {"articles": status.articles, "chunks": status.chunks, "questions": len(row["timeline_ms"])} | medians
+            )
+        )
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        for key in ("timeline_ms", "search_ms", "sentences_ms", "build_ms"):
+            ratio = statistics.median(last[key]) / max(statistics.median(first[key]), 1e-9)
+            print(f"{key.removesuffix('_ms')} p50, last index / first: {ratio:.2f}x")
     return 0
 
 
