@@ -339,6 +339,8 @@ _DAYLESS = frozenset({"time", "decade", "century", "number_year"})
 
 _NOT_A_DAY = re.compile(r"(?:Welt|Bild|Tagesspiegel|FAZ|Frankfurter Allgemeine)\s+am\s+$")
 _FUTURE = re.compile(r"\b(?:wird|werden|soll|sollen|will|shall|plant|planen|geplant|would|is\s+due)\b")
+_CLAUSE_BREAK = re.compile(r"[,;:\"“”„«»–—()]")
+"""What ends the clause before a weekday: a tense word behind it belongs to another clause."""
 _PAST = re.compile(
     r"\b(?:hat|hatte|hatten|haben|war|waren|wurde|wurden|ist|sind|was|were|had|has|have|did|sagte|said)\b"
 )
@@ -484,7 +486,8 @@ def _weekday(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
     back = (anchor.weekday() - wanted) % 7
     if which.startswith(("dies", "this")):  # "an diesem Mittwoch": the Wednesday of the article's week
         return DaySpan.day(anchor + dt.timedelta(days=wanted - anchor.weekday())), "day"
-    near = text[max(0, m.start() - 25) : m.start()] + text[m.end() : m.end() + 8]  # the day's own clause
+    before = _CLAUSE_BREAK.split(text[max(0, m.start() - 25) : m.start()])[-1]
+    near = before + text[m.end() : m.end() + 8]  # the day's own clause ("werden“, so das am Dienstag …": not it)
     future = which.startswith(_NEXT) or (
         not which and _FUTURE.search(near) is not None and _PAST.search(text) is None and back != 0
     )

@@ -20,6 +20,9 @@ SAMPLE: list[tuple[str, str, str | tuple[str, str] | None]] = [
     ("Am Dienstagabend brannte es erneut.", SAT, "2020-09-08"),
     ("In der Nacht zu Mittwoch brach das Feuer aus.", SAT, "2020-09-09"),
     ("Die Polizei nahm ihn am Montag fest.", THU, "2020-06-15"),
+    # a future word of another clause (before a comma or quote) does not make the weekday a coming one
+    ("Alle sollen aufgenommen werden, so das am Dienstag verbreitete Papier.", SAT, "2020-09-08"),
+    ("Die Sitzung soll am Montag stattfinden.", THU, "2020-06-22"),
     ("Am Samstag landete ein Flugzeug.", SAT, "2020-09-12"),
     ("Die Welt am Sonntag berichtete darüber.", THU, None),
     ("Die Stadt kündigte gestern Tests an.", THU, "2020-06-17"),
