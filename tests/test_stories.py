@@ -95,6 +95,27 @@ def test_merged_story_keeps_its_old_id(tmp_path: Path) -> None:
     book.close()
 
 
+def test_an_id_that_leads_elsewhere_is_never_given_to_a_new_story(tmp_path: Path) -> None:
+    """An article removed and indexed again must not start a story under an id that a merge made lead elsewhere
+    (or that a story of others still has): machines sharing the book resolve old ids through the aliases."""
+    from assistant.stories.clustering import new_story_id, story_id_for
+
+    book = StoryBook(tmp_path / "stories.sqlite3")
+    vector = np.ones(4, dtype=np.float32)
+    first = story_id_for("a")
+    book.apply(Decision(Profile(first, vector, {"brand": 1.0}, 10, 10, 10, 1, 1, ["a"]), True, []), "a", vector,
+               {"brand": 1.0}, 10)  # fmt: skip
+    book.apply(Decision(Profile("s-b", vector, {"brand": 1.0}, 11, 11, 11, 1, 1, ["b"]), True, []), "b", vector,
+               {"brand": 1.0}, 11)  # fmt: skip
+    book.regroup(first, Decision(Profile("s-b", vector * 2, {"brand": 2.0}, 10, 11, 21, 2, 2), False, []))
+    book.remove(["a"])
+    assert book.resolve(first) == "s-b"
+    again = new_story_id("a", book)
+    assert again != first and again.startswith("s-") and book.resolve(again) is None
+    assert new_story_id("c", book) == story_id_for("c")
+    book.close()
+
+
 def test_articles_without_a_story_get_one_at_the_next_look(settings: Settings, embeddings: OnnxEmbeddings) -> None:
     """What a run killed between the record's commit and the story book's leaves: articles without a story."""
     plain = Assistant(settings.model_copy(update={"stories": False}), embeddings=embeddings)

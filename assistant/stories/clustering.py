@@ -85,6 +85,8 @@ class Book(Protocol):
 
     def story_of(self, article_id: str) -> str | None: ...
 
+    def resolve(self, story_id: str) -> str | None: ...
+
     def profiles(self, story_ids: set[str]) -> list[Profile]: ...
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]: ...
@@ -97,6 +99,17 @@ Candidates = Callable[[np.ndarray, int | None], list[str]]
 def story_id_for(article_id: str) -> str:
     """A story is named after the article that started it: the same archive indexed again gets the same ids."""
     return "s-" + hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:12]
+
+
+def new_story_id(article_id: str, book: Book) -> str:
+    """The id of a story `article_id` starts: its own (`story_id_for`), unless a story or a merged story's old id
+    already has it (the article was removed and came back): then one counted on from it, never an id that
+    leads elsewhere."""
+    story_id, n = story_id_for(article_id), 0
+    while book.resolve(story_id) is not None:
+        n += 1
+        story_id = story_id_for(f"{article_id}#{n}")
+    return story_id
 
 
 @dataclass(frozen=True)
@@ -166,7 +179,7 @@ def decide(
     scored = sorted(((scorer.score(vector, terms, day, p), p) for p in profiles), key=lambda x: (-x[0], x[1].id))
     fitting = [p for s, p in scored if s >= params.threshold]
     if not fitting:
-        start = Profile(story_id_for(article_id), np.zeros_like(vector), {}, None, None)
+        start = Profile(new_story_id(article_id, book), np.zeros_like(vector), {}, None, None)
         lone = tuple(p.id for p in profiles if p.size == 1)
         return Decision(start.joined(article_id, vector, terms, day), True, [], lone)
     best = fitting[0].joined(article_id, vector, terms, day)
