@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS members (
     seq INTEGER NOT NULL, joined TEXT
 );
 CREATE INDEX IF NOT EXISTS members_story ON members(story_id);
+CREATE INDEX IF NOT EXISTS members_day ON members(day);
 CREATE TABLE IF NOT EXISTS aliases (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS df (term TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
@@ -166,6 +167,26 @@ class StoryBook:
             else (self._db.execute(query + " ORDER BY seq"))
         )
         return [Member(*row) for row in rows]
+
+    def stories_between(self, first: int | None, last: int | None) -> list[str]:
+        """The stories with a member published from day `first` to day `last` (ordinals; None: open)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT story_id FROM members WHERE day IS NOT NULL AND day >= ? AND day <= ?",
+            (first if first is not None else -(2**62), last if last is not None else 2**62),
+        )
+        return sorted(row[0] for row in rows)
+
+    def members_of(self, story_ids: list[str]) -> list[Member]:
+        """The members of the given stories, in the order they joined."""
+        found: list[Member] = []
+        for lo in range(0, len(story_ids), 500):
+            part = story_ids[lo : lo + 500]
+            rows = self._db.execute(
+                f"SELECT article_id, story_id, day, seq FROM members WHERE story_id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            found += [Member(aid, sid, day) for aid, sid, day, _ in sorted(rows, key=lambda row: row[3])]
+        return found
 
     def member(self, article_id: str) -> tuple[np.ndarray, dict[str, float], int | None] | None:
         """An article's lead vector, terms and day as the book holds them (None: not in a story)."""

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.stories.terms import cosine, merged, presence, profile_weighted, weighted
+from assistant.stories.terms import cosine, idf, merged, presence, profile_weighted, weighted
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,11 @@ class Params:
     """Least tf-idf cosine to a story's profile: without a shared name or rare word, no dense similarity joins."""
     merge_threshold: float = 0.55
     """Story-to-story score above which two stories an article fits both are merged."""
+    focus: float = 0.0
+    """Least weight (share of the story's articles holding it, times idf) of a term the article shares with a story
+    of `focus_size` articles or more: a story that grew general (commentaries, tickers, "Corona" at large) has no
+    such term and stops drawing articles of other topics."""
+    focus_size: int = 5
 
 
 @dataclass
@@ -135,14 +140,37 @@ class Scorer:
         self.params = params
         self.df = df
         self.documents = documents
+        self._stories: dict[tuple[str, int], dict[str, float]] = {}
+        self._article: tuple[dict[str, float], dict[str, float]] | None = None
+
+    def _story_terms(self, story: Profile) -> dict[str, float]:
+        """A story's weighted terms, computed once per decision (a story is scored against several articles)."""
+        key = (story.id, story.size)
+        if key not in self._stories:
+            self._stories[key] = profile_weighted(story.terms, story.size, self.df, self.documents)
+        return self._stories[key]
+
+    def _article_terms(self, terms: dict[str, float]) -> dict[str, float]:
+        if self._article is None or self._article[0] is not terms:
+            self._article = (terms, weighted(terms, self.df, self.documents))
+        return self._article[1]
+
+    def _focused(self, terms: dict[str, float], story: Profile) -> bool:
+        p = self.params
+        if p.focus <= 0 or story.size < p.focus_size:
+            return True
+        return any(
+            story.terms[t] / story.size * idf(self.df.get(t, 0), self.documents) >= p.focus
+            for t in terms
+            if t in story.terms
+        )
 
     def similarity(self, vector: np.ndarray, terms: dict[str, float], story: Profile) -> float:
         p = self.params
         dense = float(np.dot(unit(vector), story.centroid()))
         dense = max(0.0, (dense - p.dense_floor) / (1.0 - p.dense_floor))
-        story_terms = profile_weighted(story.terms, story.size, self.df, self.documents)
-        sparse = cosine(weighted(terms, self.df, self.documents), story_terms)
-        if sparse < p.min_sparse:
+        sparse = cosine(self._article_terms(terms), self._story_terms(story))
+        if sparse < p.min_sparse or not self._focused(terms, story):
             return 0.0
         return p.dense_weight * dense + (1.0 - p.dense_weight) * sparse
 
@@ -155,9 +183,7 @@ class Scorer:
         gap = 0.0
         if None not in (a.first_day, a.last_day, b.first_day, b.last_day):
             gap = float(max(0, (b.first_day or 0) - (a.last_day or 0), (a.first_day or 0) - (b.last_day or 0)))
-        return self.similarity(a.vector, profile_weighted(a.terms, a.size, self.df, self.documents), b) * math.pow(
-            0.5, gap / self.params.half_life
-        )
+        return self.similarity(a.vector, self._story_terms(a), b) * math.pow(0.5, gap / self.params.half_life)
 
 
 def decide(
