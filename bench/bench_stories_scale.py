@@ -145,10 +145,12 @@ def assignment_cost(
 
 
 def grown_index(index: Path, work: Path, articles: list[Article], vectors: np.ndarray, found: dict[str, str],
-                copies: int) -> Path:  # fmt: skip
+                copies: int, reuse: bool) -> Path:  # fmt: skip
     """A copy of the stand-in index whose record also holds the copies (head, one chunk, one sentence each) and
     whose book is built from the real stories."""
     folder = work / f"index-{copies}"
+    if reuse and (folder / BOOK_FILE).exists():
+        return folder
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(index, folder, ignore=shutil.ignore_patterns(BOOK_FILE + "*"))
     records = Records(folder / "records.sqlite3")
@@ -195,18 +197,19 @@ def main() -> None:
     parser.add_argument("--found", type=Path, required=True, help="article id -> story id of the production run")
     parser.add_argument("--work", type=Path, required=True, help="folder for the built archives")
     parser.add_argument("--copies", type=int, default=47, help="copies for the large archive (47: ~100,000)")
-    parser.add_argument("--assign", type=int, default=100, help="articles assigned again at each size")
+    parser.add_argument("--assign", type=int, default=100, help="articles assigned again at each size (0: none)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the grown indexes of an earlier run in --work")
     args = parser.parse_args()
     articles = unique(fang_articles())
     vectors = lead_vectors(articles, args.leads)
     found = json.loads(args.found.read_text(encoding="utf-8"))
     result: dict[str, object] = {}
-    for copies in (0, args.copies):
+    for copies in (0, args.copies) if args.assign else ():
         result[f"assign, {copies} copies"] = assignment_cost(args.work, articles, vectors, found, copies, args.assign)
         print(json.dumps(result), flush=True)
     if args.index:
         for copies in (0, args.copies):
-            folder = grown_index(args.index, args.work, articles, vectors, found, copies)
+            folder = grown_index(args.index, args.work, articles, vectors, found, copies, args.reuse)
             result[f"views, {copies} copies"] = view_cost(folder)
             print(json.dumps(result), flush=True)
     print(json.dumps(result, indent=1))

@@ -316,3 +316,18 @@ def test_a_lone_article_near_a_newcomer_moves_into_the_story_it_now_fits(tmp_pat
     finally:
         assigner.close()
         store.close()
+
+
+def test_a_story_grown_general_draws_no_more_articles() -> None:
+    """The focus rule: a story of five or more articles draws an article only through a word most of its articles
+    share and few others hold (its names and places); one of general words ("Corona", "Krise") does not."""
+    from assistant.stories.clustering import Params, Scorer
+
+    vector = np.ones(4, dtype=np.float32)
+    df = {"moria": 6, "lesbos": 5, "corona": 1500, "krise": 900, "schule": 600}
+    focused = Profile("s-moria", vector * 6, {"moria": 6.0, "lesbos": 4.0, "corona": 2.0}, 10, 12, 66, 6, 6)
+    general = Profile("s-corona", vector * 6, {"corona": 6.0, "krise": 3.0, "schule": 2.0}, 10, 12, 66, 6, 6)
+    scorer = Scorer(Params(), df, 2000)
+    assert scorer.similarity(vector, {"moria": 2.0, "corona": 1.0}, focused) > Params().threshold
+    assert scorer.similarity(vector, {"corona": 3.0, "krise": 1.0}, general) == 0.0
+    assert Scorer(Params(focus=0.0), df, 2000).similarity(vector, {"corona": 3.0, "krise": 1.0}, general) > 0.0

@@ -38,7 +38,7 @@ class Params:
     """Least tf-idf cosine to a story's profile: without a shared name or rare word, no dense similarity joins."""
     merge_threshold: float = 0.55
     """Story-to-story score above which two stories an article fits both are merged."""
-    focus: float = 0.0
+    focus: float = 1.0
     """Least weight (share of the story's articles holding it, times idf) of a term the article shares with a story
     of `focus_size` articles or more: a story that grew general (commentaries, tickers, "Corona" at large) has no
     such term and stops drawing articles of other topics."""
