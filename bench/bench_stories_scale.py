@@ -3,13 +3,14 @@ archive grown to about 100,000 articles, in one run (a ratio, since timings here
 
 Indexing 100,000 articles with the model takes days here, so the large archive is synthesized: copies of the real
 archive shifted back in time by 420 days each (the feed rate of the real one, over decades), with the real
-articles' lead vectors and terms and their stories (with the copy's number in every id and term, so no copy
-shares a story or a rare word with another). Story assignment needs only vectors, days and terms, so the story book
-and the lead-vector store are built directly:
+articles' lead vectors and terms and their stories (the copy's number in every id, so no copy shares a story with
+another; the same words, so every word's idf stays the real one). Story assignment needs only vectors, days and
+terms, so the story book and the lead-vector store are built directly:
 
 - assignment: the last `--assign` real articles (by publication) are taken out of the book and assigned again by the
-  production `StoryAssigner` against a real Chroma store of lead vectors and a real story book on disk; once with
-  the 2,076 articles, once with all copies before them;
+  production `StoryAssigner` against a real story book on disk (its candidates: the nearest members of the time
+  window; the Chroma store of lead vectors beside it is asked only for undated articles); once with the 2,076
+  articles, once with all copies before them;
 - digest and story list: the production `Assistant.digest` / `Assistant.stories` on an index of the 2,076 articles
   built with the hashing stand-in encoder (`bench_digest.py --scale`, reused from ``--index``), and on a copy of it
   whose record and book also hold the copies (a head, one chunk and one sentence each).
@@ -44,7 +45,7 @@ from assistant.indexing.records import ChunkRecord, Records, SentenceRecord
 from assistant.settings import Settings
 from assistant.stories.assigning import BOOK_FILE, StoryAssigner
 from assistant.stories.book import StoryBook, _rebuild
-from assistant.stories.clustering import unit
+from assistant.stories.clustering import Params, unit
 from assistant.stories.days import ordinal
 from assistant.stories.terms import article_terms
 
@@ -72,7 +73,8 @@ def copy_of(article: Article, copy: int) -> Article:
 
 
 def suffixed(terms: dict[str, float], copy: int) -> dict[str, float]:
-    return terms if copy == 0 else {f"{t}~{copy}": n for t, n in terms.items()}
+    """A copy's terms: the same words (so every word's share of the archive, its idf, stays the real one)."""
+    return terms
 
 
 def build_book(
@@ -121,10 +123,9 @@ def assignment_cost(
     folder.mkdir(parents=True)
     start = time.perf_counter()
     build_book(folder / BOOK_FILE, articles, vectors, found, copies, {articles[i].id for i in last})
-    every = [copy_of(a, c) for c in range(copies + 1) for a in articles]
-    store = lead_store(every, np.vstack([vectors] * (copies + 1)), folder / "chroma")
+    store = lead_store(articles, vectors, folder / "chroma")  # asked only for undated articles (these are dated)
     built = time.perf_counter() - start
-    assigner = StoryAssigner(folder)
+    assigner = StoryAssigner(folder, Params(book_candidates=True))
     costs = []
     try:
         for i in last:  # one article per call, as a feed indexes them one by one

@@ -331,3 +331,17 @@ def test_a_story_grown_general_draws_no_more_articles() -> None:
     assert scorer.similarity(vector, {"moria": 2.0, "corona": 1.0}, focused) > Params().threshold
     assert scorer.similarity(vector, {"corona": 3.0, "krise": 1.0}, general) == 0.0
     assert Scorer(Params(focus=0.0), df, 2000).similarity(vector, {"corona": 3.0, "krise": 1.0}, general) > 0.0
+
+
+def test_the_book_finds_the_nearest_members_of_a_window(tmp_path: Path) -> None:
+    """`Params.book_candidates`' search: only members published in the window, nearest first."""
+    book = StoryBook(tmp_path / "stories.sqlite3")
+    leads = {"a": ([1.0, 0.0], 10), "b": ([0.9, 0.1], 12), "c": ([1.0, 0.0], 40), "d": ([0.0, 1.0], 11)}
+    for aid, (lead, day) in leads.items():
+        vector = np.asarray(lead, np.float32)
+        book.apply(Decision(Profile(f"s-{aid}", vector, {"x": 1.0}, day, day, day, 1, 1), True, []), aid, vector,
+                   {"x": 1.0}, day)  # fmt: skip
+    assert book.nearest(np.asarray([1.0, 0.0], np.float32), 5, 20, 2) == ["a", "b"]
+    assert book.nearest(np.asarray([0.0, 1.0], np.float32), 5, 20, 5) == ["d", "b", "a"]
+    assert book.nearest(np.asarray([1.0, 0.0], np.float32), 50, 60, 5) == []
+    book.close()

@@ -34,10 +34,14 @@ log = logging.getLogger(__name__)
 BOOK_FILE = "stories.sqlite3"
 
 
-def store_candidates(store: VectorStore, params: Params) -> Candidates:
-    """Nearest chunks in the vector store within the time window, as article ids (nearest first)."""
+def store_candidates(book: StoryBook, store: VectorStore, params: Params) -> Candidates:
+    """Nearest chunks in the vector store within the time window, as article ids (nearest first); with
+    `Params.book_candidates` the nearest members of the window in the story book instead (an undated article
+    always asks the store, without a window)."""
 
     def candidates(vector: np.ndarray, day: int | None) -> list[str]:
+        if day is not None and params.book_candidates:
+            return book.nearest(vector, day - params.window, day + params.window, params.neighbours)
         where = None
         if day is not None:
             where = {
@@ -70,7 +74,7 @@ class StoryAssigner:
         """Give each (article, lead vector) its story, in publication order; one already in a story keeps it
         (re-indexing an article does not move it, so ids stay stable). With a server, `push` (a writer's call)
         sends the changes there after the local transactions."""
-        candidates = store_candidates(store, self.params)
+        candidates = store_candidates(self.book, store, self.params)
         lone: set[str] = set()
         assigned: list[str] = []
         with self.turn():

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS members (
 );
 CREATE INDEX IF NOT EXISTS members_story ON members(story_id);
 CREATE INDEX IF NOT EXISTS members_day ON members(day);
+CREATE INDEX IF NOT EXISTS members_seq ON members(seq);
 CREATE TABLE IF NOT EXISTS aliases (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS df (term TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
@@ -167,6 +168,22 @@ class StoryBook:
             else (self._db.execute(query + " ORDER BY seq"))
         )
         return [Member(*row) for row in rows]
+
+    def nearest(self, vector: np.ndarray, first: int, last: int, k: int) -> list[str]:
+        """The `k` members published from day `first` to `last` whose lead vectors are nearest `vector` (nearest
+        first): an exact search over the window's members only, so its cost follows the feed's rate, not the
+        archive's size."""
+        rows = self._db.execute("SELECT article_id, vector FROM members WHERE day >= ? AND day <= ?", (first, last))
+        ids, blobs = [], []
+        for aid, blob in rows:
+            ids.append(aid)
+            blobs.append(blob)
+        if not ids:
+            return []
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+        sims = matrix @ np.asarray(vector, np.float32)
+        top = np.argsort(-sims, kind="stable")[:k]
+        return [ids[i] for i in top]
 
     def stories_between(self, first: int | None, last: int | None) -> list[str]:
         """The stories with a member published from day `first` to day `last` (ordinals; None: open)."""
