@@ -84,8 +84,9 @@ class StoryBook:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(members)")}
         if "joined" not in columns:  # a book from before stories were shared: each joined the story it is in
             with self._transaction() as db:
-                db.execute("ALTER TABLE members ADD COLUMN joined TEXT")
-                db.execute("UPDATE members SET joined = story_id")
+                if "joined" not in {row[1] for row in db.execute("PRAGMA table_info(members)")}:  # not another's
+                    db.execute("ALTER TABLE members ADD COLUMN joined TEXT")
+                    db.execute("UPDATE members SET joined = story_id")
 
     @property
     def _db(self) -> sqlite3.Connection:
