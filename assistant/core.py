@@ -73,6 +73,7 @@ from assistant.stories.book import StoryBook
 from assistant.stories.compare import Comparison, align, topic_of
 from assistant.stories.digest import DigestStory, arrival_start, arrivals_digest, digest, window_start
 from assistant.stories.sentences import sentences_of
+from assistant.stories.shared_book import SharedBook
 from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
     latest_first,
@@ -465,7 +466,11 @@ class Assistant:
         """The story book of this index folder (opened on first use)."""
         with self._opening:
             if self._stories is None:
-                self._stories = StoryAssigner(self.index_dir)
+                shared = None
+                url = self.settings.chroma_url
+                if url and self._on_server():  # the story book lives in the server too; the file is a cache
+                    shared = SharedBook(shared_client(url), self.settings.collection, url)
+                self._stories = StoryAssigner(self.index_dir, shared=shared)
             return self._stories
 
     # --- questions ------------------------------------------------------------------------------
@@ -704,8 +709,12 @@ class Assistant:
         killed run committed without their story, get theirs now)."""
         records = self._open_records(create=False)
         assigner = self._story_assigner()
+        if isinstance(records, ServerRecords):
+            records.refresh()
         if self.settings.stories:
-            assigner.catch_up(records, self._store_access())
+            assigner.catch_up(records, self._store_access(), push=False)
+        else:
+            assigner.sync(writer=False)
         return assigner.book
 
     def stories(

@@ -67,9 +67,9 @@ class TimedAssigner(StoryAssigner):
         self.seconds = 0.0
         self.articles = 0
 
-    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore) -> None:
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore, *, push: bool = True) -> None:
         start = time.perf_counter()
-        super().assign(articles, store)
+        super().assign(articles, store, push=push)
         self.seconds += time.perf_counter() - start
         self.articles += len(articles)
 

@@ -121,6 +121,27 @@ def test_merged_story_keeps_its_old_id(tmp_path: Path) -> None:
     book.close()
 
 
+def test_an_id_that_leads_elsewhere_is_never_given_to_a_new_story(tmp_path: Path) -> None:
+    """An article removed and indexed again must not start a story under an id that a merge made lead elsewhere
+    (or that a story of others still has): machines sharing the book resolve old ids through the aliases."""
+    from assistant.stories.clustering import new_story_id, story_id_for
+
+    book = StoryBook(tmp_path / "stories.sqlite3")
+    vector = np.ones(4, dtype=np.float32)
+    first = story_id_for("a")
+    book.apply(Decision(Profile(first, vector, {"brand": 1.0}, 10, 10, 10, 1, 1, ["a"]), True, []), "a", vector,
+               {"brand": 1.0}, 10)  # fmt: skip
+    book.apply(Decision(Profile("s-b", vector, {"brand": 1.0}, 11, 11, 11, 1, 1, ["b"]), True, []), "b", vector,
+               {"brand": 1.0}, 11)  # fmt: skip
+    book.regroup(first, Decision(Profile("s-b", vector * 2, {"brand": 2.0}, 10, 11, 21, 2, 2), False, []))
+    book.remove(["a"])
+    assert book.resolve(first) == "s-b"
+    again = new_story_id("a", book)
+    assert again != first and again.startswith("s-") and book.resolve(again) is None
+    assert new_story_id("c", book) == story_id_for("c")
+    book.close()
+
+
 def test_articles_without_a_story_get_one_at_the_next_look(settings: Settings, embeddings: OnnxEmbeddings) -> None:
     """What a run killed between the record's commit and the story book's leaves: articles without a story."""
     plain = Assistant(settings.model_copy(update={"stories": False}), embeddings=embeddings)
@@ -347,3 +368,32 @@ def test_a_lone_article_near_a_newcomer_moves_into_the_story_it_now_fits(tmp_pat
     finally:
         assigner.close()
         store.close()
+
+
+def test_a_story_grown_general_draws_no_more_articles() -> None:
+    """The focus rule: a story of five or more articles draws an article only through a word most of its articles
+    share and few others hold (its names and places); one of general words ("Corona", "Krise") does not."""
+    from assistant.stories.clustering import Params, Scorer
+
+    vector = np.ones(4, dtype=np.float32)
+    df = {"moria": 6, "lesbos": 5, "corona": 1500, "krise": 900, "schule": 600}
+    focused = Profile("s-moria", vector * 6, {"moria": 6.0, "lesbos": 4.0, "corona": 2.0}, 10, 12, 66, 6, 6)
+    general = Profile("s-corona", vector * 6, {"corona": 6.0, "krise": 3.0, "schule": 2.0}, 10, 12, 66, 6, 6)
+    scorer = Scorer(Params(), df, 2000)
+    assert scorer.similarity(vector, {"moria": 2.0, "corona": 1.0}, focused) > Params().threshold
+    assert scorer.similarity(vector, {"corona": 3.0, "krise": 1.0}, general) == 0.0
+    assert Scorer(Params(focus=0.0), df, 2000).similarity(vector, {"corona": 3.0, "krise": 1.0}, general) > 0.0
+
+
+def test_the_book_finds_the_nearest_members_of_a_window(tmp_path: Path) -> None:
+    """`Params.book_candidates`' search: only members published in the window, nearest first."""
+    book = StoryBook(tmp_path / "stories.sqlite3")
+    leads = {"a": ([1.0, 0.0], 10), "b": ([0.9, 0.1], 12), "c": ([1.0, 0.0], 40), "d": ([0.0, 1.0], 11)}
+    for aid, (lead, day) in leads.items():
+        vector = np.asarray(lead, np.float32)
+        book.apply(Decision(Profile(f"s-{aid}", vector, {"x": 1.0}, day, day, day, 1, 1), True, []), aid, vector,
+                   {"x": 1.0}, day)  # fmt: skip
+    assert book.nearest(np.asarray([1.0, 0.0], np.float32), 5, 20, 2) == ["a", "b"]
+    assert book.nearest(np.asarray([0.0, 1.0], np.float32), 5, 20, 5) == ["d", "b", "a"]
+    assert book.nearest(np.asarray([1.0, 0.0], np.float32), 50, 60, 5) == []
+    book.close()

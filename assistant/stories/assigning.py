@@ -2,7 +2,13 @@
 
 Called by the indexer inside its store write (after the articles' records are committed), so candidates come
 from the vector store as it now is. One process assigns at a time (``.stories.lock`` in the index folder, an
-flock the kernel releases if the process dies): the book and the clustering order stay one sequence."""
+flock the kernel releases if the process dies): the book and the clustering order stay one sequence.
+
+With a Chroma server (`shared`) the book is a cache of the server's (`assistant.stories.shared_book`): every look
+first pulls it when the server's marker moved; a writer (the indexing run, holding the writers' lease) reconciles
+at the start of its turn and pushes each change after its local transaction. A reader's catch-up assigns what
+the server's book still lacks in its cache only (`push=False`); the next writer makes those assignments for
+good."""
 
 from __future__ import annotations
 
@@ -21,16 +27,21 @@ from assistant.protocols import VectorStore
 from assistant.stories.book import StoryBook
 from assistant.stories.clustering import Candidates, Params, decide, unit
 from assistant.stories.days import ordinal, store_day
+from assistant.stories.shared_book import SharedBook
 from assistant.stories.terms import article_terms
 
 log = logging.getLogger(__name__)
 BOOK_FILE = "stories.sqlite3"
 
 
-def store_candidates(store: VectorStore, params: Params) -> Candidates:
-    """Nearest chunks in the vector store within the time window, as article ids (nearest first)."""
+def store_candidates(book: StoryBook, store: VectorStore, params: Params) -> Candidates:
+    """Nearest chunks in the vector store within the time window, as article ids (nearest first); with
+    `Params.book_candidates` the nearest members of the window in the story book instead (an undated article
+    always asks the store, without a window)."""
 
     def candidates(vector: np.ndarray, day: int | None) -> list[str]:
+        if day is not None and params.book_candidates:
+            return book.nearest(vector, day - params.window, day + params.window, params.neighbours)
         where = None
         if day is not None:
             where = {
@@ -48,21 +59,24 @@ def store_candidates(store: VectorStore, params: Params) -> Candidates:
 class StoryAssigner:
     """Assigns articles to stories in the book of one index folder."""
 
-    def __init__(self, folder: Path, params: Params | None = None) -> None:
+    def __init__(self, folder: Path, params: Params | None = None, shared: SharedBook | None = None) -> None:
         self.folder = folder
         self.params = params or Params()
         self.book = StoryBook(folder / BOOK_FILE)
+        self.shared = shared
 
     @contextmanager
     def turn(self) -> Iterator[None]:
         with file_lock(self.folder / ".stories.lock", fcntl.LOCK_EX):
             yield
 
-    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore) -> None:
+    def assign(self, articles: list[tuple[Article, np.ndarray]], store: VectorStore, *, push: bool = True) -> None:
         """Give each (article, lead vector) its story, in publication order; one already in a story keeps it
-        (re-indexing an article does not move it, so ids stay stable)."""
-        candidates = store_candidates(store, self.params)
+        (re-indexing an article does not move it, so ids stay stable). With a server, `push` (a writer's call)
+        sends the changes there after the local transactions."""
+        candidates = store_candidates(self.book, store, self.params)
         lone: set[str] = set()
+        assigned: list[str] = []
         with self.turn():
             for article, vector in sorted(articles, key=lambda pair: (pair[0].published or "", pair[0].id)):
                 if self.book.story_of(article.id) is not None:
@@ -72,14 +86,22 @@ class StoryAssigner:
                 decision = decide(article.id, unit(vector), terms, day, self.book, candidates, self.params)
                 self.book.apply(decision, article.id, unit(vector), terms, day)
                 lone.update(decision.lone)
-            self._settle(lone, candidates)
+                assigned.append(article.id)
+            moved = self._settle(lone, candidates)
+            if self.shared is not None and assigned:
+                if push:
+                    into = {s for s in (self.book.story_of(a) for a in [*assigned, *moved]) if s is not None}
+                    self.shared.push(self.book, assigned, into, [])
+                else:
+                    self.shared.diverged(self.book)
 
-    def _settle(self, lone: set[str], candidates: Candidates) -> None:
+    def _settle(self, lone: set[str], candidates: Candidates) -> list[str]:
         """Stories of one article near the articles just assigned get another look: arriving in publication
         order, the first article of a story often started it alone before the story had grown enough to take
         it. Each is decided again against the stories as they are now and moves into the one it fits (its id
         then leads there); the cost stays bounded, since only the candidates of the arriving articles are
-        looked at again."""
+        looked at again. Returns the articles that moved."""
+        moved: list[str] = []
         for story_id in sorted(lone):
             members = self.book.members(story_id)
             if len(members) != 1:
@@ -92,19 +114,38 @@ class StoryAssigner:
             decision = decide(article_id, vector, terms, day, self.book, candidates, self.params)
             if not decision.new and decision.story.id != story_id:
                 self.book.regroup(story_id, decision)
+                moved.append(article_id)
+        return moved
 
-    def removed(self, article_ids: list[str]) -> None:
+    def removed(self, article_ids: list[str], *, push: bool = True) -> None:
         with self.turn():
             self.book.remove(article_ids)
+            if self.shared is not None and article_ids:
+                if push:
+                    self.shared.push(self.book, [], [], article_ids)
+                else:
+                    self.shared.diverged(self.book)
 
-    def catch_up(self, records: Records, access: StoreAccess) -> int:
+    def sync(self, *, writer: bool) -> None:
+        """With a server: a reader pulls its book when the server's marker moved; a writer reconciles."""
+        if self.shared is None:
+            return
+        with self.turn():
+            if writer:
+                self.shared.reconcile(self.book)
+            else:
+                self.shared.pull(self.book)
+
+    def catch_up(self, records: Records, access: StoreAccess, *, push: bool = True) -> int:
         """Assign what the record holds and the book lacks, forget what the book holds and the record lost;
-        returns how many articles were assigned."""
+        returns how many articles were assigned. With a server the book is first brought to the server's (a
+        writer, `push`, reconciles and sends what it assigns; a reader keeps it in its cache)."""
+        self.sync(writer=push)
         current = records.article_ids()
         known = self.book.article_ids()
         gone = sorted(known - current)
         if gone:
-            self.removed(gone)
+            self.removed(gone, push=push)
         missing = sorted(current - known)
         if not missing:
             return 0
@@ -115,7 +156,7 @@ class StoryAssigner:
             leads = {a.id: chunks[0].id for a in part if (chunks := records.chunks_of(a.id))}
             with access.reading() as store:
                 vectors = {chunk.metadata["article_id"]: v for chunk, v in store.fetch(list(leads.values()))}
-                self.assign([(a, vectors[a.id]) for a in part if a.id in vectors], store)
+                self.assign([(a, vectors[a.id]) for a in part if a.id in vectors], store, push=push)
             done += len(vectors)
         return done
 

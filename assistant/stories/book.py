@@ -5,7 +5,11 @@ removal is one transaction, so a killed process leaves the book as it was before
 book follows the record, never the other way round: an article the record holds and the book lacks (a run
 killed between the two commits, an article another machine indexed into a shared server) is assigned at the next
 catch-up (`assistant.stories.assigning.StoryAssigner.catch_up`), one the book holds and the record lost is
-removed there."""
+removed there.
+
+With a Chroma server the book is this machine's cache of the server's (`assistant.stories.shared_book`): each
+member remembers the story it *joined* (merges move it on through the aliases), and the book notes which state of
+the server it last matched (`server_token` in its meta table)."""
 
 from __future__ import annotations
 
@@ -30,12 +34,32 @@ CREATE TABLE IF NOT EXISTS stories (
 );
 CREATE TABLE IF NOT EXISTS members (
     article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, day INTEGER, vector BLOB NOT NULL, terms TEXT NOT NULL,
-    seq INTEGER NOT NULL
+    seq INTEGER NOT NULL, joined TEXT
 );
 CREATE INDEX IF NOT EXISTS members_story ON members(story_id);
+CREATE INDEX IF NOT EXISTS members_day ON members(day);
+CREATE INDEX IF NOT EXISTS members_seq ON members(seq);
 CREATE TABLE IF NOT EXISTS aliases (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS df (term TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A member as the server keeps it: the story it joined, its place in the book's order, its day."""
+
+    joined: str
+    seq: int
+    day: int | None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A member's entry with what the clustering reads of it (lead vector and terms)."""
+
+    entry: Entry
+    vector: np.ndarray
+    terms: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,12 @@ class StoryBook:
         self.path = path
         self._file = SharedFile(path)  # can be rebuilt from the record: fast commits
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(members)")}
+        if "joined" not in columns:  # a book from before stories were shared: each joined the story it is in
+            with self._transaction() as db:
+                if "joined" not in {row[1] for row in db.execute("PRAGMA table_info(members)")}:  # not another's
+                    db.execute("ALTER TABLE members ADD COLUMN joined TEXT")
+                    db.execute("UPDATE members SET joined = story_id")
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -119,6 +149,42 @@ class StoryBook:
         )
         return [Member(*row) for row in rows]
 
+    def nearest(self, vector: np.ndarray, first: int, last: int, k: int) -> list[str]:
+        """The `k` members published from day `first` to `last` whose lead vectors are nearest `vector` (nearest
+        first): an exact search over the window's members only, so its cost follows the feed's rate, not the
+        archive's size."""
+        rows = self._db.execute("SELECT article_id, vector FROM members WHERE day >= ? AND day <= ?", (first, last))
+        ids, blobs = [], []
+        for aid, blob in rows:
+            ids.append(aid)
+            blobs.append(blob)
+        if not ids:
+            return []
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
+        sims = matrix @ np.asarray(vector, np.float32)
+        top = np.argsort(-sims, kind="stable")[:k]
+        return [ids[i] for i in top]
+
+    def stories_between(self, first: int | None, last: int | None) -> list[str]:
+        """The stories with a member published from day `first` to day `last` (ordinals; None: open)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT story_id FROM members WHERE day IS NOT NULL AND day >= ? AND day <= ?",
+            (first if first is not None else -(2**62), last if last is not None else 2**62),
+        )
+        return sorted(row[0] for row in rows)
+
+    def members_of(self, story_ids: list[str]) -> list[Member]:
+        """The members of the given stories, in the order they joined."""
+        found: list[Member] = []
+        for lo in range(0, len(story_ids), 500):
+            part = story_ids[lo : lo + 500]
+            rows = self._db.execute(
+                f"SELECT article_id, story_id, day, seq FROM members WHERE story_id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            found += [Member(aid, sid, day) for aid, sid, day, _ in sorted(rows, key=lambda row: row[3])]
+        return found
+
     def member(self, article_id: str) -> tuple[np.ndarray, dict[str, float], int | None] | None:
         """An article's lead vector, terms and day as the book holds them (None: not in a story)."""
         row = self._db.execute("SELECT vector, terms, day FROM members WHERE article_id = ?", (article_id,)).fetchone()
@@ -130,6 +196,91 @@ class StoryBook:
         rows = self._db.execute("SELECT article_id, vector FROM members WHERE story_id = ?", (story_id,))
         return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in rows}
 
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # --- what a server keeps of the book (`assistant.stories.shared_book`) ------------------------
+    def entries(self) -> dict[str, Entry]:
+        """Every member's entry (the story it joined, its order, its day), by article id."""
+        rows = self._db.execute("SELECT article_id, joined, seq, day FROM members")
+        return {aid: Entry(joined, seq, day) for aid, joined, seq, day in rows}
+
+    def stored(self, article_ids: Iterable[str]) -> dict[str, Stored]:
+        """The entries of `article_ids` with their lead vectors and terms (those in the book)."""
+        ids = sorted(set(article_ids))
+        found: dict[str, Stored] = {}
+        for lo in range(0, len(ids), 500):
+            part = ids[lo : lo + 500]
+            rows = self._db.execute(
+                "SELECT article_id, joined, seq, day, vector, terms FROM members "
+                f"WHERE article_id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for aid, joined, seq, day, blob, terms in rows:
+                vector = np.frombuffer(blob, dtype=np.float32).copy()
+                found[aid] = Stored(Entry(joined, seq, day), vector, json.loads(terms))
+        return found
+
+    def aliases(self, into: Iterable[str] | None = None) -> dict[str, str]:
+        """Old story id -> the story it became (every alias, or those leading into the stories `into`)."""
+        rows = self._db.execute("SELECT old, new FROM aliases").fetchall()
+        wanted = None if into is None else set(into)
+        return {old: new for old, new in rows if wanted is None or new in wanted}
+
+    def mirror(self, entries: dict[str, Entry], aliases: dict[str, str], fetched: dict[str, Stored], token: str) -> int:
+        """Become the server's book in one transaction: members it lacks go, those it holds otherwise are
+        replaced by `fetched`, every member moves to the story its joined one became (through `aliases`), and
+        the stories touched are rebuilt; `token` is noted as the server state matched. Returns the members
+        changed."""
+        with self._transaction() as db:
+            local = {
+                aid: Entry(j, q, d) for aid, j, q, d in db.execute("SELECT article_id, joined, seq, day FROM members")
+            }
+            touched: set[str] = set()
+            changed = 0
+            for aid, entry in local.items():
+                if entries.get(aid) == entry:
+                    continue
+                row = db.execute("SELECT story_id, terms FROM members WHERE article_id = ?", (aid,)).fetchone()
+                db.execute("DELETE FROM members WHERE article_id = ?", (aid,))
+                db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
+                touched.add(row[0])
+                changed += 1
+            flat = {old: follow(old, aliases) for old in aliases}
+            for aid, stored in fetched.items():
+                if local.get(aid) == stored.entry or entries.get(aid) != stored.entry:
+                    continue
+                e = stored.entry
+                db.execute(
+                    "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (aid, e.joined, e.day, stored.vector.astype(np.float32).tobytes(), json.dumps(stored.terms),
+                     e.seq, e.joined),
+                )  # fmt: skip
+                db.executemany(
+                    "INSERT INTO df VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET n = n + 1",
+                    [(t,) for t in stored.terms],
+                )
+                touched.add(e.joined)
+                changed += 1
+            db.execute("DELETE FROM aliases")
+            db.executemany("INSERT INTO aliases VALUES (?, ?)", [(o, n) for o, n in flat.items() if o != n])
+            for aid, story_id, joined in db.execute("SELECT article_id, story_id, joined FROM members").fetchall():
+                current = flat.get(joined, joined)
+                if current != story_id:
+                    db.execute("UPDATE members SET story_id = ? WHERE article_id = ?", (current, aid))
+                    touched.update((story_id, current))
+            touched.update(flat)
+            for story_id in sorted(touched):
+                _rebuild(db, story_id)
+            db.execute("DELETE FROM df WHERE n <= 0")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('server_token', ?)", (token,))
+        return changed
+
     # --- writing (one transaction each) -----------------------------------------------------------
     def apply(
         self, decision: Decision, article_id: str, vector: np.ndarray, terms: dict[str, float], day: int | None
@@ -139,8 +290,8 @@ class StoryBook:
         with self._transaction() as db:
             seq = int(db.execute("SELECT coalesce(max(seq), 0) + 1 FROM members").fetchone()[0])
             db.execute(
-                "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?)",
-                (article_id, story.id, day, np.asarray(vector, np.float32).tobytes(), json.dumps(terms), seq),
+                "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (article_id, story.id, day, np.asarray(vector, np.float32).tobytes(), json.dumps(terms), seq, story.id),
             )
             db.executemany(
                 "INSERT INTO df VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET n = n + 1", [(t,) for t in terms]
@@ -167,6 +318,15 @@ class StoryBook:
                 db.execute("DELETE FROM members WHERE article_id = ?", (article_id,))
                 db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
                 _rebuild(db, row[0])
+
+
+def follow(story_id: str, aliases: dict[str, str]) -> str:
+    """Where `story_id` leads through `aliases` (old -> new, possibly in a chain; a cycle stops where it closes)."""
+    seen = {story_id}
+    while story_id in aliases and aliases[story_id] not in seen:
+        story_id = aliases[story_id]
+        seen.add(story_id)
+    return story_id
 
 
 def _put(db: sqlite3.Connection, story: Profile) -> None:

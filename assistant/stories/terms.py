@@ -35,7 +35,7 @@ def article_terms(title: str, text: str) -> dict[str, float]:
 
 def weighted(counts: Mapping[str, float], df: Mapping[str, int], documents: int) -> dict[str, float]:
     """Sublinear tf times idf, unit length."""
-    vector = {t: (1.0 + math.log(c)) * _idf(df.get(t, 0), documents) for t, c in counts.items() if c > 0}
+    vector = {t: (1.0 + math.log(c)) * idf(df.get(t, 0), documents) for t, c in counts.items() if c > 0}
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
     return {t: v / norm for t, v in vector.items()}
 
@@ -46,7 +46,7 @@ def profile_weighted(
     """A story's terms weighted by the share of its articles that hold them, times idf, unit length: the words
     most of its articles share (its names and places) count, one article's asides do not, however big the story
     grows (summed counts let a long story drift towards the words all news share)."""
-    vector = {t: (n / max(1, size)) * _idf(df.get(t, 0), documents) for t, n in presence.items()}
+    vector = {t: (n / max(1, size)) * idf(df.get(t, 0), documents) for t, n in presence.items()}
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
     return {t: v / norm for t, v in vector.items()}
 
@@ -56,7 +56,8 @@ def presence(terms: Mapping[str, float]) -> dict[str, float]:
     return dict.fromkeys(terms, 1.0)
 
 
-def _idf(df: int, documents: int) -> float:
+def idf(df: int, documents: int) -> float:
+    """How rare a word is in the archive (with `PRIOR_DOCUMENTS`)."""
     return math.log((documents + 1 + PRIOR_DOCUMENTS) / (df + 1))
 
 

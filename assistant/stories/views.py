@@ -14,6 +14,7 @@ from assistant.articles import Article
 from assistant.errors import StoryNotFoundError
 from assistant.indexing.records import ArticleHead, Records
 from assistant.stories.book import StoryBook
+from assistant.stories.days import ordinal
 from assistant.stories.timeline import DatedQuote, dated_quotes
 
 
@@ -125,9 +126,17 @@ def _in_window(articles: Sequence[Head], since: str | None, until: str | None) -
                for a in articles)  # fmt: skip
 
 
-def story_heads(book: StoryBook, records: Records) -> dict[str, list[ArticleHead]]:
-    """Every story's articles (fields, no text) as the record holds them now (members it lost are left out)."""
-    members = book.members()
+def story_heads(
+    book: StoryBook, records: Records, since: str | None = None, until: str | None = None
+) -> dict[str, list[ArticleHead]]:
+    """Every story's articles (fields, no text) as the record holds them now (members it lost are left out); with
+    a window, only the stories with a member published in it (found by the book's days, so a window's list does
+    not read the whole archive)."""
+    if since or until:
+        first, last = ordinal(since), ordinal(until)
+        members = book.members_of(book.stories_between(first, last))
+    else:
+        members = book.members()
     heads = records.heads([m.article_id for m in members])
     found: dict[str, list[ArticleHead]] = {}
     for member in members:
@@ -146,7 +155,7 @@ def list_stories(
 ) -> list[StorySummary]:
     """Stories with an article published in [since, until] (and from one of `sources`), latest update first."""
     summaries = []
-    for story_id, articles in story_heads(book, records).items():
+    for story_id, articles in story_heads(book, records, since, until).items():
         if (since or until) and not _in_window(articles, since, until):
             continue
         if sources and not any(a.source in sources for a in articles):
