@@ -9,7 +9,7 @@ import pytest
 
 from assistant.answering.aspects import asked_aspect, fits
 from assistant.answering.details import Sentence, holdings, short_answer_in
-from assistant.answering.spans import day_spans, number_spans
+from assistant.answering.spans import day_spans, number_spans, place_spans
 from assistant.chunking import Span
 from assistant.question import AnswerKind
 
@@ -91,6 +91,14 @@ def test_a_place_question_for_a_country_wants_a_name_and_a_place_the_question_na
     assert _fitting(where, "place", sentence, ["aus dem Landkreis Heinsberg", "in einem Erkelenzer Krankenhaus"]) == [
         "in einem Erkelenzer Krankenhaus"
     ]
+
+
+def test_a_place_that_opens_its_sentence_is_found() -> None:
+    opened = "Im Hamburger Hafen ist am Mittwoch ein neuer Containerterminal in Betrieb gegangen."
+    assert [opened[a:b] for a, b in place_spans(opened)] == ["Im Hamburger Hafen", "in Betrieb"]
+    assert _fitting(
+        "Wo wurde ein Containerterminal eröffnet?", "place", opened, ["Im Hamburger Hafen", "in Betrieb"]
+    ) == ["Im Hamburger Hafen"]
 
 
 def test_the_detail_search_and_the_short_answer_take_only_details_about_what_was_asked() -> None:

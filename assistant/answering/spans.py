@@ -65,7 +65,7 @@ _CAUSE = re.compile(
 reasons) to the end of the clause."""
 
 _PLACE = re.compile(
-    r"\b(?:in|im|nach|aus|bei|von|vom|zum|zur|ins|auf|an|am|from|to|at|near|into)\s+"
+    r"\b(?i:in|im|nach|aus|bei|von|vom|zum|zur|ins|auf|an|am|from|to|at|near|into)\s+"  # "Im …" opens sentences
     r"(?:(?:de[rnms]|die|das|einem|einer|eines|the|a)\s+)?(?:[a-zäöüß-]+\s+)?"
     r"(?:[A-ZÄÖÜ][\w'’-]+)(?:\s+[A-ZÄÖÜ][\w'’-]+)?"
 )
