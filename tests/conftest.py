@@ -15,7 +15,16 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
-from tests.helpers import ARTIFACTS, CHROMA, CHROMIUM, CHROMIUM_ARGS, SEEDS, ChromaServer, Served, serve_app
+from tests.helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SEEDS,
+    ChromaServer,
+    Served,
+    chroma_running,
+    serve_app,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -94,12 +103,8 @@ def served(
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma CLI is not installed")
-    server = ChromaServer(tmp_path / "chroma-server")
-    server.start()
-    yield server
-    server.stop()
+    with chroma_running(tmp_path / "chroma-server") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

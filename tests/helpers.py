@@ -331,6 +331,19 @@ class ChromaServer:
             self.process = None
 
 
+@contextmanager
+def chroma_running(path: Path) -> Iterator[ChromaServer]:
+    """A `chroma run` server on `path` for the block (the test is skipped where the chroma CLI is missing)."""
+    if not CHROMA.exists() and shutil.which("chroma") is None:
+        pytest.skip("the chroma CLI is not installed")
+    server = ChromaServer(path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def ask(page: Any, question: str) -> Any:
     """Type `question`, send it, and wait until its answer is complete; returns the answer's element."""
     messages = page.locator(".na-msg")

@@ -20,7 +20,15 @@ from gradio_client import Client
 
 from assistant import Article, Assistant, Settings
 from assistant.indexing.server_records import SYNC_EVERY
-from tests.helpers import CHROMA, Askers, ChromaServer, assert_quotes_verify, cli, serve_process, wait_for_answer
+from tests.helpers import (
+    Askers,
+    ChromaServer,
+    assert_quotes_verify,
+    chroma_running,
+    cli,
+    serve_process,
+    wait_for_answer,
+)
 from tests.samples import question_for, write_towns
 
 pytestmark = [
@@ -34,12 +42,8 @@ COLLECTION = "articles"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma CLI is not installed")
-    chroma = ChromaServer(tmp_path_factory.mktemp("scaleout") / "chroma-server")
-    chroma.start()
-    yield chroma
-    chroma.stop()
+    with chroma_running(tmp_path_factory.mktemp("scaleout") / "chroma-server") as chroma:
+        yield chroma
 
 
 def run(server: ChromaServer, index_dir: Path, *args: str, cwd: Path, **env: str) -> str:

@@ -17,7 +17,7 @@ import pytest
 
 from assistant.articles import Article
 from assistant.stories.clustering import story_id_for
-from tests.helpers import CHROMA, ChromaServer, cli, cli_env
+from tests.helpers import ChromaServer, chroma_running, cli, cli_env
 from tests.stories_samples import ARTICLES
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Could not reconstruct embedding function")]
@@ -46,12 +46,8 @@ SHIPS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma CLI is not installed")
-    chroma = ChromaServer(tmp_path_factory.mktemp("stories-shared") / "chroma-server")
-    chroma.start()
-    yield chroma
-    chroma.stop()
+    with chroma_running(tmp_path_factory.mktemp("stories-shared") / "chroma-server") as chroma:
+        yield chroma
 
 
 def news(path: Path, articles: list[Article]) -> Path:
