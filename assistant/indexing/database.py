@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -78,3 +78,11 @@ class SharedFile:
                 db.close()
             self._opened.clear()
         self._local = _PerThread()
+
+
+def rows_where_in(db: sqlite3.Connection, query: str, ids: Sequence[str]) -> Iterator[tuple]:
+    """Rows of `query` (with ``{}`` where the id placeholders go) for many ids, 500 per statement (SQLite limits
+    the variables of one statement)."""
+    for lo in range(0, len(ids), 500):
+        part = list(ids[lo : lo + 500])
+        yield from db.execute(query.format(",".join("?" * len(part))), part).fetchall()

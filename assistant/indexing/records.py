@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant.answers import Passage
 from assistant.articles import Article
-from assistant.indexing.database import SharedFile
+from assistant.indexing.database import SharedFile, rows_where_in
 from assistant.indexing.migrations import upgrade_record
 from assistant.language import article_language
 
@@ -469,10 +469,7 @@ class Records:
             yield chunk_id, text[start:end]
 
     def _where_in(self, query: str, ids: list[str]) -> Iterator[tuple]:
-        """Rows of `query` (with ``{}`` for the id placeholders) for many ids, 500 per statement."""
-        for lo in range(0, len(ids), 500):
-            part = ids[lo : lo + 500]
-            yield from self._db.execute(query.format(",".join("?" * len(part))), part).fetchall()
+        return rows_where_in(self._db, query, ids)
 
     def last_changed(self) -> float | None:
         value = self.get_meta("last_changed")

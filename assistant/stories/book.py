@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.indexing.database import SharedFile
+from assistant.indexing.database import SharedFile, rows_where_in
 from assistant.stories.clustering import Decision, Profile
 from assistant.stories.terms import merged, presence
 
@@ -110,27 +110,16 @@ class StoryBook:
         return row[0] if row else None
 
     def profiles(self, story_ids: set[str]) -> list[Profile]:
-        ids = sorted(story_ids)
+        query = "SELECT id, vector, terms, first_day, last_day, day_sum, dated, size FROM stories WHERE id IN ({})"
         found = []
-        for lo in range(0, len(ids), 500):
-            part = ids[lo : lo + 500]
-            rows = self._db.execute(
-                "SELECT id, vector, terms, first_day, last_day, day_sum, dated, size FROM stories "
-                f"WHERE id IN ({','.join('?' * len(part))})",
-                part,
-            )
-            for sid, blob, terms, first, last, day_sum, dated, size in rows:
-                vector = np.frombuffer(blob, dtype=np.float32).copy()
-                found.append(Profile(sid, vector, json.loads(terms), first, last, day_sum, dated, size))
+        for sid, blob, terms, first, last, day_sum, dated, size in rows_where_in(self._db, query, sorted(story_ids)):
+            vector = np.frombuffer(blob, dtype=np.float32).copy()
+            found.append(Profile(sid, vector, json.loads(terms), first, last, day_sum, dated, size))
         return found
 
     def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
         """How many assigned articles hold each term, and how many articles there are."""
-        df: dict[str, int] = {}
-        for lo in range(0, len(terms), 500):
-            part = terms[lo : lo + 500]
-            rows = self._db.execute(f"SELECT term, n FROM df WHERE term IN ({','.join('?' * len(part))})", part)
-            df.update(rows)
+        df: dict[str, int] = dict(rows_where_in(self._db, "SELECT term, n FROM df WHERE term IN ({})", terms))
         return df, self.article_count()
 
     def article_count(self) -> int:
@@ -175,15 +164,9 @@ class StoryBook:
 
     def members_of(self, story_ids: list[str]) -> list[Member]:
         """The members of the given stories, in the order they joined."""
-        found: list[Member] = []
-        for lo in range(0, len(story_ids), 500):
-            part = story_ids[lo : lo + 500]
-            rows = self._db.execute(
-                f"SELECT article_id, story_id, day, seq FROM members WHERE story_id IN ({','.join('?' * len(part))})",
-                part,
-            )
-            found += [Member(aid, sid, day) for aid, sid, day, _ in sorted(rows, key=lambda row: row[3])]
-        return found
+        query = "SELECT article_id, story_id, day, seq FROM members WHERE story_id IN ({})"
+        rows = sorted(rows_where_in(self._db, query, story_ids), key=lambda row: row[3])  # all of them, not per 500
+        return [Member(aid, sid, day) for aid, sid, day, _ in rows]
 
     def member(self, article_id: str) -> tuple[np.ndarray, dict[str, float], int | None] | None:
         """An article's lead vector, terms and day as the book holds them (None: not in a story)."""
@@ -212,18 +195,11 @@ class StoryBook:
 
     def stored(self, article_ids: Iterable[str]) -> dict[str, Stored]:
         """The entries of `article_ids` with their lead vectors and terms (those in the book)."""
-        ids = sorted(set(article_ids))
+        query = "SELECT article_id, joined, seq, day, vector, terms FROM members WHERE article_id IN ({})"
         found: dict[str, Stored] = {}
-        for lo in range(0, len(ids), 500):
-            part = ids[lo : lo + 500]
-            rows = self._db.execute(
-                "SELECT article_id, joined, seq, day, vector, terms FROM members "
-                f"WHERE article_id IN ({','.join('?' * len(part))})",
-                part,
-            )
-            for aid, joined, seq, day, blob, terms in rows:
-                vector = np.frombuffer(blob, dtype=np.float32).copy()
-                found[aid] = Stored(Entry(joined, seq, day), vector, json.loads(terms))
+        for aid, joined, seq, day, blob, terms in rows_where_in(self._db, query, sorted(set(article_ids))):
+            vector = np.frombuffer(blob, dtype=np.float32).copy()
+            found[aid] = Stored(Entry(joined, seq, day), vector, json.loads(terms))
         return found
 
     def aliases(self, into: Iterable[str] | None = None) -> dict[str, str]:
