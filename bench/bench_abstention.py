@@ -21,8 +21,8 @@ of the questions) and prints the shares answered and abstained by the whole rule
 index of `--unanswerable 8`, tuning / held out, abstention held or rose at every size (at all 4,551 chunks from
 0.875 to 0.894 and from 0.946 to 0.973), answering at most 0.8 points less (0.947 -> 0.943, 0.932 -> 0.959).
 
-Run: python bench/bench_abstention.py --index-dir /tmp/eval-index-de [--qa ../shared/data/xquad/xquad.de.json]
-     python bench/bench_abstention.py --index-dir /tmp/eval-index-de --second-look --sizes 1,10,100,300,0 --every 3
+Run: python bench/bench_abstention.py --index-dir eval-index-de [--qa ../shared/data/xquad/xquad.de.json]
+     python bench/bench_abstention.py --index-dir eval-index-de --second-look --sizes 1,10,100,300,0 --every 3
      (build the index first with `assistant eval ... --distractors ../shared/data/10kgnad/test.csv --index-dir`)
 """
 

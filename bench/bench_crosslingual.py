@@ -29,12 +29,12 @@ answered 0.548 / 0.527 instead of 0.472 / 0.418, abstained 0.965 / 0.986 (0.974 
 questions on an XQuAD-en eval index (--articles en --questions en): 0.975 / 0.977 answered both ways,
 abstained 0.869 / 0.932 (0.861 / 0.927).
 
-Run: python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de [--cache scores.pkl] [--no-align]
-     python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de --cache scores.pkl --proxy --questions en
-     python bench/bench_crosslingual.py --index-dir /tmp/eval-index-en --cache en.pkl --articles en --questions en
-     python bench/bench_crosslingual.py --index-dir /tmp/eval-index-de --latency 200 [--questions de]  (answer step)
+Run: python bench/bench_crosslingual.py --index-dir eval-index-de [--cache scores.pkl] [--no-align]
+     python bench/bench_crosslingual.py --index-dir eval-index-de --cache scores.pkl --proxy --questions en
+     python bench/bench_crosslingual.py --index-dir eval-index-en --cache en.pkl --articles en --questions en
+     python bench/bench_crosslingual.py --index-dir eval-index-de --latency 200 [--questions de]  (answer step)
      (build the index with `assistant eval ../shared/data/xquad/xquad.de.json --distractors
-     ../shared/data/10kgnad/test.csv --unanswerable 8 --index-dir /tmp/eval-index-de`)
+     ../shared/data/10kgnad/test.csv --unanswerable 8 --index-dir eval-index-de`)
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ that both see the same load. Prints hit@1 / hit@5 per part (tuning: articles 0-3
 retrieval latency p50 / p95 of both and their ratio. Questions about articles the eval left out are skipped.
 
 Build:  assistant eval ../shared/data/xquad/xquad.en.json --distractors ../shared/data/10kgnad/test.csv \\
-            --unanswerable 8 --index-dir /tmp/eval-index-en
-Run:    python bench/bench_mixed_languages.py --index-dir /tmp/eval-index-en [--limit 400]
+            --unanswerable 8 --index-dir eval-index-en
+Run:    python bench/bench_mixed_languages.py --index-dir eval-index-en [--limit 400]
 """
 
 from __future__ import annotations

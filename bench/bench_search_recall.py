@@ -5,7 +5,7 @@ exact search (every chunk vector times the question's) for every 10th eval quest
 index's Chroma folder (the copy's collection setting is changed per breadth; the index itself is not touched).
 It reports recall@40, how often the nearest chunk was found, and the time per search, side by side.
 
-Run: python bench/bench_search_recall.py --index-dir /tmp/eval-index-de --details eval-details.jsonl
+Run: python bench/bench_search_recall.py --index-dir eval-index-de --details eval-details.jsonl
      (the index from `assistant eval ... --index-dir`, the questions from its `--details` file)
 """
 
