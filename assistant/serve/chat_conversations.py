@@ -27,7 +27,7 @@ from assistant.errors import AssistantError
 from assistant.protocols import Message
 from assistant.serve.chat_html import message_html
 from assistant.serve.conversations import LOCAL_USER, Conversation, Conversations, Turn
-from assistant.serve.user_store import UserStore, user_store_for
+from assistant.serve.user_store import user_store_for
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +41,12 @@ class ChatConversations:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self._store: UserStore | None = None
         self._sessions: dict[tuple[str, str], str] = {}  # (user, page session) -> the conversation it writes to
         self._lock = threading.Lock()
         self.exports = Path(tempfile.mkdtemp(prefix="na-exports-"))
 
     def conversations(self, request: gr.Request | None) -> Conversations:
-        with self._lock:
-            if self._store is None:
-                self._store = user_store_for(self.assistant)
-            store = self._store
-        return Conversations(self.assistant, store, _user(request))
+        return Conversations(self.assistant, user_store_for(self.assistant), _user(request))
 
     def keep(self, request: gr.Request | None, question: str, searched: str, answer: Answer) -> None:
         """Add an answered question to the page session's conversation (started with its first question)."""

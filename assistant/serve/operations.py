@@ -8,7 +8,6 @@ is an `InvalidInputError` whose message says what to send instead. Nothing here 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -110,15 +109,10 @@ class Operations:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self._user_store: UserStore | None = None
-        self._opening = threading.Lock()
 
     def user_store(self) -> UserStore:
         """Where users' conversations are kept (opened at first use: a Chroma server is asked only then)."""
-        with self._opening:
-            if self._user_store is None:
-                self._user_store = user_store_for(self.assistant)
-            return self._user_store
+        return user_store_for(self.assistant)
 
     @property
     def max_k(self) -> int:

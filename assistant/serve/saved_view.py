@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
 
 import gradio as gr
 
@@ -20,7 +19,7 @@ from assistant.phrases import phrase
 from assistant.serve.conversations import LOCAL_USER
 from assistant.serve.saved_questions import SavedDigest, SavedQuestions
 from assistant.serve.story_view import FRAME, notice
-from assistant.serve.user_store import UserStore, user_store_for
+from assistant.serve.user_store import user_store_for
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +61,9 @@ class SavedView:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self._store: UserStore | None = None
-        self._lock = threading.Lock()
 
     def saved(self, request: gr.Request | None) -> SavedQuestions:
-        with self._lock:
-            if self._store is None:
-                self._store = user_store_for(self.assistant)
-            store = self._store
+        store = user_store_for(self.assistant)
         name = request.username if request is not None else None
         return SavedQuestions(self.assistant, store, name if isinstance(name, str) and name else LOCAL_USER)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,12 +161,22 @@ def _server_id(user: str, key: str) -> str:
     return f"{user}\x1f{key}"  # a separator no user name or key contains
 
 
+_OPENED: dict[tuple[str, str], UserStore] = {}
+_OPENING = threading.Lock()
+
+
 def user_store_for(assistant: Assistant) -> UserStore:
-    """The store on the archive's own storage: its Chroma server when it lives there, else its folder."""
+    """The store on the archive's own storage: its Chroma server when it lives there, else its folder. One per
+    archive in a process, opened at first use: the chat's conversations, visits and saved questions and its API
+    share it (each opened its own before)."""
     settings = assistant.settings
-    if settings.chroma_url:
-        return ServerUserStore(settings.chroma_url, settings.collection)
-    return FolderUserStore(assistant.index_dir / FILE)
+    path = assistant.index_dir / FILE
+    key = (settings.chroma_url, settings.collection) if settings.chroma_url else ("", str(path.resolve()))
+    with _OPENING:
+        if key not in _OPENED:
+            url = settings.chroma_url
+            _OPENED[key] = ServerUserStore(url, settings.collection) if url else FolderUserStore(path)
+        return _OPENED[key]
 
 
 def _number(value: object) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 
 import gradio as gr
@@ -33,14 +32,10 @@ class Visits:
 
     def __init__(self, assistant: Assistant, store: UserStore | None = None) -> None:
         self.assistant = assistant
-        self._store = store  # opened at the first visit when not given (the archive's own storage)
-        self._lock = threading.Lock()
+        self._store = store  # when not given, the archive's own (opened at the first visit)
 
     def store(self) -> UserStore:
-        with self._lock:
-            if self._store is None:
-                self._store = user_store_for(self.assistant)
-            return self._store
+        return self._store or user_store_for(self.assistant)
 
     def last(self, user: str) -> UserRecord | None:
         """The record of `user`'s latest page opening (None: never, as far as the store knows)."""
