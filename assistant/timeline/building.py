@@ -74,18 +74,6 @@ class Built:
     articles_per_day: dict[str, int]
 
 
-def build_entries(
-    passages: Sequence[Passage],
-    sentences: Mapping[str, Sequence[SentenceRecord]],
-    query_vector: np.ndarray,
-    *,
-    window: DaySpan | None = None,
-    max_entries: int = MAX_ENTRIES,
-) -> list[TimelineEntry]:
-    """The timeline's entries, in time order, from the retrieved passages and their dated sentences."""
-    return build_timeline(passages, sentences, query_vector, window=window, max_entries=max_entries).entries
-
-
 def build_timeline(
     passages: Sequence[Passage],
     sentences: Mapping[str, Sequence[SentenceRecord]],
