@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,8 +24,8 @@ class Passage:
     keyword_score: float = 0.0  # BM25 score of the passage for the question
     also_in: tuple[str, ...] = ()  # outlets that carried the same story (syndicated copies, shown once)
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
             "article_id": self.article_id,
             "title": self.title,
             "text": self.text,
@@ -53,7 +52,7 @@ class Quote:
     published: str | None = None
     day: str | None = None  # the day its sentence speaks about (YYYY-MM-DD, or first/last of a span)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["score"] = round(self.score, 4)
         keys = ("text", "article_id", "title", "source", "published", "start", "end", "score", "day")
@@ -70,7 +69,7 @@ class ShortAnswer:
     start: int
     end: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"text": self.text, "article_id": self.article_id, "start": self.start, "end": self.end}
 
 
@@ -90,9 +89,9 @@ class Answer:
     notice: str = ""  # why the answer is not what was asked for (model unavailable, answer unsupported)
     short_answer: ShortAnswer | None = None  # inside the first quote, when the question asks for a detail
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The ``ask --json`` shape, exactly (``short_answer`` only when there is one)."""
-        data: dict[str, Any] = {
+        data: dict[str, object] = {
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,

@@ -542,8 +542,8 @@ def build_index(
     report = assistant.index(items, progress=callback)
     wanted = {*report.added, *report.updated, *report.unchanged, *(r.path for r in report.refused)}
     deleted = _drop_stale(assistant, wanted)
-    counts = report.to_dict()
-    counts.update(deleted=counts["deleted"] + deleted, refused=len(report.refused))
+    counts = report.counts()
+    counts["deleted"] += deleted
     return time.perf_counter() - started, counts
 
 

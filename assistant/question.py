@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from assistant.dates import day_number
 from assistant.errors import ConfigurationError
@@ -34,9 +34,9 @@ class SearchFilter:
 
         object.__setattr__(self, "sources", check_sources(self.sources))
 
-    def to_where(self) -> dict[str, Any] | None:
+    def to_where(self) -> dict[str, object] | None:
         """The Chroma ``where`` clause, or None when nothing is filtered."""
-        clauses: list[dict[str, Any]] = []
+        clauses: list[dict[str, object]] = []
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
         if self.published_from:

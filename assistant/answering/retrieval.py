@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -148,7 +148,7 @@ class HybridRetriever:
         nearest: list[Hit],
         query_vector: np.ndarray,
         n: int,
-        where: dict[str, Any] | None,
+        where: dict[str, object] | None,
         found: dict[str, _Candidate],
         keyword_scores: np.ndarray,
     ) -> dict[str, _Candidate]:
@@ -248,8 +248,8 @@ def _fuse(candidates: list[_Candidate], weights: FusionWeights) -> list[_Candida
     return sorted(candidates, key=lambda c: -c.fused)
 
 
-def _in_language(where: dict[str, Any] | None, language: str) -> dict[str, Any]:
-    clause = {"language": language}
+def _in_language(where: dict[str, object] | None, language: str) -> dict[str, object]:
+    clause: dict[str, object] = {"language": language}
     return {"$and": [where, clause]} if where else clause
 
 

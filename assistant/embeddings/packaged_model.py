@@ -22,7 +22,7 @@ import time
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.embeddings.e5s1_format import E5File, Header, Vocab, bert_weights, parse_e5_file
 from assistant.errors import ModelLoadError
@@ -107,7 +107,7 @@ def _build_tokenizer(vocab: Vocab) -> Tokenizer:
     return tok
 
 
-def _tokenizer_config(vocab: Vocab, max_len: int) -> dict[str, Any]:
+def _tokenizer_config(vocab: Vocab, max_len: int) -> dict[str, object]:
     """A plain tokenizers-backed class: XLMRobertaTokenizer would rebuild its own pipeline and drop ours."""
     names = vocab.pieces
     return {
@@ -130,7 +130,7 @@ def _tokenizer_config(vocab: Vocab, max_len: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _bert_config(h: Header, pad_id: int) -> dict[str, Any]:
+def _bert_config(h: Header, pad_id: int) -> dict[str, object]:
     return {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -152,7 +152,7 @@ def _bert_config(h: Header, pad_id: int) -> dict[str, Any]:
     }
 
 
-def _sentence_transformers_files(h: Header) -> dict[str, Any]:
+def _sentence_transformers_files(h: Header) -> dict[str, object]:
     """Relative path -> JSON content of the sentence-transformers module files."""
     return {
         "modules.json": [

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -59,10 +59,15 @@ class IndexReport:
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
 
-    def to_dict(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, int]:
+        """How many articles each outcome had (the eval report's index counts)."""
+        outcomes = {"added": self.added, "updated": self.updated, "unchanged": self.unchanged, "deleted": self.deleted}
+        return {**{name: len(paths) for name, paths in outcomes.items()}, "refused": len(self.refused)}
+
+    def to_dict(self) -> dict[str, object]:
         """The CLI's ``--json`` shape: counts, each refusal with its path and reason, and (when record files
         were read) the fields each was read with."""
-        shape: dict[str, Any] = {
+        shape: dict[str, object] = {
             "added": len(self.added),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from assistant.answers import Quote
 from assistant.dates import DaySpan
@@ -19,7 +18,7 @@ class TimelineEntry:
     also_in: tuple[str, ...] = ()
     score: float = 0.0  # why this day was chosen: how many sentences and articles speak about it
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "day": self.day.to_json(),
             "quotes": [_quote_dict(q) for q in self.quotes],
@@ -38,12 +37,12 @@ class Timeline:
     as_of: str | None = None  # the day taken as "now" for the question's time words
     articles_per_day: dict[str, int] = field(default_factory=dict)  # the story's articles by publication day
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The ``timeline --json`` shape."""
         return {"question": self.question, "entries": [e.to_dict() for e in self.entries]}
 
 
-def _quote_dict(quote: Quote) -> dict[str, Any]:
+def _quote_dict(quote: Quote) -> dict[str, object]:
     return {
         "text": quote.text,
         "article_id": quote.article_id,
