@@ -266,16 +266,22 @@ def _print_quotes(answer: Answer) -> None:
 def _print_stream(items: Iterable[str | Answer]) -> tuple[Answer, str]:
     """Print the answer's text as it arrives; return the final `Answer` (the stream's last item) and the text.
 
-    A written (generated) answer is followed by a blank line before the checked parts; a quoted one by none."""
+    Each piece is printed when the next one arrives, so a quoted answer's short answer ("Kurz: Katars", known
+    only with the final `Answer`) stands first, as in the chat. A written (generated) answer is followed by a
+    blank line before the checked parts; a quoted one by none."""
     from assistant.answers import Answer
 
     pieces: list[str] = []
     for item in items:
         if isinstance(item, Answer):
+            if item.short_answer is not None and not item.generated:
+                say(f"{phrase(item.language, 'short_answer')}: {item.short_answer.text}")
             if pieces:
+                say(pieces[-1], end="")
                 say("\n" if item.generated else "")
             return item, "".join(pieces)
-        say(item, end="")
+        if pieces:
+            say(pieces[-1], end="")
         pieces.append(item)
     raise RuntimeError("the answer stream ended without an answer")
 

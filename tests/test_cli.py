@@ -42,6 +42,8 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
     assert list(short) == ["text", "article_id", "start", "end"] and short["text"] in answer["quotes"][0]["text"]
     assert answer["abstained"] is False and len(answer["passages"]) == 3
     assert "Katar" in answer["quotes"][0]["text"]
+    said = run_cli("ask", "Wer sollte die Gespräche vermitteln?", "--index-dir", index_dir, "-k", "3", cwd=tmp_path)
+    assert said.stdout.splitlines()[0] == f"Kurz: {short['text']}"  # the short answer first, as in the chat
     for quote in answer["quotes"]:
         assert list(quote) == ["text", "article_id", "title", "source", "published", "start", "end", "score", "day"]
         assert quote["source"] == "Financial Times"
