@@ -410,10 +410,13 @@ class ExtractiveAnswerer:
         language that the first evidence answers; `cross_model` for questions in another language), or else
         when a kind of `DetailWeights.declines` finds no detail, or only in sentences below the margin. A near
         call that only the second look answered is worded unlike its answer (the reason for the second look),
-        so the model's question coverage says nothing there."""
+        so the model's question coverage says nothing there: its detail must stand in the best sentence itself
+        (a number question answered with a sentence about the group, without the number, is the failure)."""
         first_answers = weighing.first_evidence >= weighing.first_threshold
         if self.detail.model is not None and not weighing.cross and first_answers:
             return self.detail.model.declines(signals)
+        if self.detail.model is not None and not weighing.cross and self.detail.model.cutoff > 0:
+            return not signals.held_best  # only the second look answered: the detail must be in the best sentence
         if self.detail.cross_model is not None and weighing.cross:
             return self.detail.cross_model.declines(signals)
         if weighing.asked.kind not in self.detail.declines:
