@@ -279,6 +279,15 @@ _WHICH_UNIT = (
 )
 _UNIT_WORD = r"Woche|Wochenende|Monat|Monats|Jahr|Jahres|week|weekend|month|year"
 _MONTH_PART = r"Anfang|Mitte|Ende|[Ee]arly|[Mm]id|[Ll]ate|[Ee]nd\s+of|[Bb]eginning\s+of"
+_SEASONS = {
+    "Frühjahr": 3, "Frühling": 3, "Spring": 3, "spring": 3,
+    "Sommer": 6, "Summer": 6, "summer": 6,
+    "Herbst": 9, "Autumn": 9, "autumn": 9, "Fall": 9, "fall": 9,
+    "Winter": 12, "winter": 12,
+}  # fmt: skip
+"""A season's first month (meteorological seasons: "Herbst 2023" is September to November, "Winter 2020/21"
+December 2020 to February 2021)."""
+_SEASON = "|".join(sorted(_SEASONS, key=len, reverse=True))
 
 # Case matters: month and weekday names are capitalised in both languages ("may" is a verb, "Mai" a month).
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -293,6 +302,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month_day", re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+" + _YEAR + r")?")),
     ("part_month", re.compile(rf"(?P<part>{_MONTH_PART})[\s-]+" + _MONTH + r"(?:\s+" + _YEAR + r")?(?!\w)")),
     ("month", re.compile(r"(?<![\w.])" + _MONTH + r"(?:\s+" + _YEAR + r")?(?![\w])")),
+    (
+        "season",
+        re.compile(rf"\b(?P<season>{_SEASON})\s+(?:des\s+Jahres\s+|of\s+)?" + _YEAR + r"(?:/(?P<next>\d\d))?\b"),
+    ),
     ("year", re.compile(f"(?:{_PREFIXED_YEAR})" + _YEAR + r"\b(?![.,]\d)")),
     ("weekday", re.compile(rf"(?:(?P<which>{_WHICH_DAY})\s+)?" + _WEEKDAY + _DAY_PART + r"(?!\w)")),
     (
@@ -473,6 +486,14 @@ def _month(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
     return _month_span(_year_of(m["year"], anchor, month), month), "month"
 
 
+def _season(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
+    year, month = int(m["year"]), _SEASONS[m["season"]]
+    if month == 12 and m["next"] and int(m["next"]) != (year + 1) % 100:
+        return None  # "Winter 2020/23" is no season
+    last_month = dt.date(year + (month + 2) // 13, (month + 1) % 12 + 1, 1)  # the month after its third
+    return DaySpan(dt.date(year, month, 1), _month_span(last_month.year, last_month.month).last), "season"
+
+
 def _year(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
     year = int(m["year"])
     return DaySpan(dt.date(year, 1, 1), dt.date(year, 12, 31)), "year"
@@ -577,6 +598,7 @@ _RESOLVERS = {
     "year": _year,
     "weekday": _weekday,
     "relative_day": _relative_day,
+    "season": _season,
     "ago": _ago,
     "last_n": _last_n,
     "this_unit": _this_unit,
@@ -591,7 +613,7 @@ def sentence_day(sentence: str, published: str | dt.date | None) -> DaySpan | No
         return None
     mentions = [m for m in find_time_expressions(sentence, anchor) if m.kind != "range" and m.relation != "until"]
     exact = [m for m in mentions if m.kind == "day"]
-    near = [m for m in mentions if m.kind in ("week", "month")] + [m for m in mentions if m.kind == "year"]
+    near = [m for m in mentions if m.kind in ("week", "month")] + [m for m in mentions if m.kind in ("season", "year")]
     chosen = exact[0] if exact else near[0] if near else None
     return chosen.span if chosen is not None else DaySpan.day(anchor)
 

@@ -76,6 +76,9 @@ SAMPLE: list[tuple[str, str, str | tuple[str, str] | None]] = [
     ("In May the shops reopened.", THU, ("2020-05-01", "2020-05-31")),
     ("The camp burned down on September 9, 2020.", SAT, "2020-09-09"),
     ("Next Monday the schools reopen.", THU, "2020-06-22"),
+    ("Die Absprache vom Herbst 2019 hielt nicht.", THU, ("2019-09-01", "2019-11-30")),
+    ("Im Winter 2020/21 stiegen die Zahlen wieder.", MON, ("2020-12-01", "2021-02-28")),
+    ("In the spring of 2020 the schools closed.", THU, ("2020-03-01", "2020-05-31")),
 ]
 
 
@@ -153,3 +156,5 @@ def test_a_question_s_window_comes_from_the_same_scanner() -> None:
     since = question_time("Was ist seit dem 1. September in Moria passiert?", now)
     assert since.window == DaySpan(dt.date(2020, 9, 1), now) and "September" not in since.searched
     assert question_time("Wer leitet Wirecard?", now).window is None
+    season = question_time("Was geschah im Sommer 2020 in Moria?", now)  # a season with its year, as a sentence's
+    assert season.window == DaySpan(dt.date(2020, 6, 1), dt.date(2020, 8, 31)) and "Sommer" not in season.searched

@@ -58,7 +58,7 @@ LANGUAGES_TAGGED = "chunk_languages"
 tags are in the server's collection), so one machine's tagging serves every machine."""
 SENTENCE_DAYS = "sentence_days"
 """Meta key: the sentences carry the days they speak about, as dated by the rules of version `DATING_VERSION`."""
-DATING_VERSION = "3"
+DATING_VERSION = "4"  # 4: seasons with a year ("im Herbst 2023") date their sentences
 TAG_BATCH = 500
 """Articles tagged per store write (a write per article took 24 ms each)."""
 DATE_BATCH = 200
