@@ -413,6 +413,50 @@ def _decided(
     return [f"{right}/{n}", f"{answered}/{n}", f"{refused}/{m}"]
 
 
+def quotes(
+    questions_file: Path,
+    asked_file: Path,
+    index_dir: Path,
+    grid: list[str],
+    *,
+    corpus: Path | None = None,
+    unanswerable: int = 0,
+    limit: int | None = None,
+    tag: str = "fang-en",
+) -> None:
+    """First quotes that hold the answer, for questions asked in another language (`asked_file`) with each cross
+    bonus of `grid` ("bonus" or "bonus:kind,kind"): the answerable questions are weighed once (as if a missing
+    detail declined nothing), then answered with each `DetailWeights.cross_bonus` and `cross_preferred`."""
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.evaluation import choose_unanswerable, is_quote_hit, load_qa, select_questions, with_questions_from
+
+    squad = with_questions_from(load_qa(questions_file, corpus), load_qa(asked_file, corpus))
+    left_out = choose_unanswerable(len(squad), unanswerable, 0)
+    asked = [q for q in select_questions(squad, None, limit) if q.answerable and q.article_index not in left_out]
+    assistant = Assistant(Settings(index_dir=index_dir))
+    answerer = assistant.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+    base = never_declining(answerer)
+    weighed = []
+    for q in asked:
+        question = make_question(q.question, k=10)
+        vector = assistant.embeddings.embed_query_array(question.text)
+        weighed.append((q, base.weigh(question, vector, assistant.retrieve(q.question, k=10))))
+    for values in grid:
+        bonus, _, kinds = values.partition(":")
+        variant = copy.copy(base)
+        preferred = frozenset(kinds.split(",")) if kinds else base.detail.cross_preferred
+        variant.detail = dataclasses.replace(base.detail, cross_bonus=float(bonus), cross_preferred=preferred)
+        hits: dict[str, list[int]] = {}
+        for q, weighing in weighed:
+            answer = variant.answer_weighed(weighing)
+            hit = not answer.abstained and is_quote_hit(answer.quotes[0].text if answer.quotes else None, q.answers)
+            for key in (_part(tag, q.id, q.article_index), weighing.asked.kind):
+                hits.setdefault(key, []).append(int(hit))
+        print(values, ", ".join(f"{key} {sum(v)}/{len(v)}" for key, v in hits.items()), flush=True)
+
+
 def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
     """The question path's time with and without the detail search, side by side in one process (the machine is
     shared, so only the ratio means much): each question is retrieved, then answered as asked and as if it were
@@ -474,6 +518,15 @@ def main() -> None:
     replaying.add_argument("--out", type=Path, required=True)
     shown = commands.add_parser("figures", help="the shipped decline model's figures on replayed signals")
     shown.add_argument("signals", type=Path, nargs="+")
+    quoting = commands.add_parser("quotes", help="first-quote hits across languages per cross bonus")
+    quoting.add_argument("questions", type=Path)
+    quoting.add_argument("--asked", type=Path, required=True, help="the same questions in another language")
+    quoting.add_argument("--index-dir", type=Path, required=True)
+    quoting.add_argument("--corpus", type=Path)
+    quoting.add_argument("--unanswerable", type=int, default=0)
+    quoting.add_argument("--limit", type=int)
+    quoting.add_argument("--set", default="fang-en", help="xquad-en or fang-en (how parts are split)")
+    quoting.add_argument("grid", nargs="+", help="bonus[:kind,kind]")
     fitting = commands.add_parser("fit", help="fit the decline model on replayed signals")
     fitting.add_argument("signals", type=Path, nargs="+")
     fitting.add_argument("--fang-weight", type=float, default=5.0)
@@ -500,6 +553,17 @@ def main() -> None:
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     elif args.command == "figures":
         print_figures([r for path in args.signals for r in _rows(path)], DECLINE_MODEL, CROSS_DECLINE_MODEL)
+    elif args.command == "quotes":
+        quotes(
+            args.questions,
+            args.asked,
+            args.index_dir,
+            args.grid,
+            corpus=args.corpus,
+            unanswerable=args.unanswerable,
+            limit=args.limit,
+            tag=args.set,
+        )
     elif args.command == "fit":
         fit(args.signals, args.fang_weight, args.answered, tuple(args.check), args.cross)
     elif args.command == "tune":
