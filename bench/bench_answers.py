@@ -234,8 +234,9 @@ def replay_rows(
     rows: list[dict[str, object]] = []
     for q, group, in_removed in asked:
         assistant = assistants[in_removed]
-        answerer = assistant.answerer
+        answerer = copy.copy(assistant.answerer)
         assert isinstance(answerer, ExtractiveAnswerer)
+        answerer.detail = dataclasses.replace(answerer.detail, cross_model=CROSS_DECLINE_MODEL)  # its signals too
         question = make_question(q.question, k=10)
         vector = assistant.embeddings.embed_query_array(question.text)
         weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
@@ -276,19 +277,29 @@ def _part(tag: str, question_id: str, article_index: int) -> str:
 
 
 def fit(
-    paths: list[Path], fang_weight: float, answered: float, checked: tuple[Path, ...] = (), cross: bool = False
+    paths: list[Path],
+    fang_weight: float,
+    answered: float,
+    checked: tuple[Path, ...] = (),
+    cross: bool = False,
+    *,
+    ridge: float = 0.1,
+    without: tuple[str, ...] = (),
+    chosen_cutoff: float | None = None,
 ) -> None:
     """Fit `DeclineModel` on the tuning rows of replayed signals (`signals`): logistic regression of "the
     articles answer" (answerable rows 1, removed-sentence and on-topic unanswerable rows 0), classes weighted
     to equal size, FANG-COVID rows `fang_weight` times each; the cutoff is the highest that keeps answering
     `answered` of each set's answerable tuning questions that the evidence answers (`_highest_cutoff`). With
     `cross`, the rows of questions in another language than the articles (`CROSS_DECLINE_MODEL`), else the
-    others (`DECLINE_MODEL`). Prints the model as code and the figures of every part beside the last round's
-    rule."""
+    others (`DECLINE_MODEL`). `without` names features held at 0 (few rows fit fewer coefficients), `ridge` is
+    the penalty on the coefficients, `chosen_cutoff` a cutoff chosen otherwise. Prints the model as code and the
+    figures of every part beside the last round's rule."""
     rows = [r for path in paths for r in _rows(path)]
     tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None and _is_cross(r) == cross]
     others = [r for path in checked for r in _rows(path)]  # only checked: not fitted on, no say in the cutoff
-    x = np.array([[1.0, *_features(r)] for r in tuning])
+    kept = np.array([0.0 if name in without else 1.0 for name in FEATURES])
+    x = np.array([[1.0, *(np.array(_features(r)) * kept)] for r in tuning])
     y = np.array([float(r["group"] == "answerable") for r in tuning])
     weight = np.array([fang_weight if str(r["set"]).startswith("fang") else 1.0 for r in tuning])
     for label in (0.0, 1.0):
@@ -296,11 +307,11 @@ def fit(
     beta = np.zeros(x.shape[1])
     for _ in range(50):  # Newton's method with a little ridge
         p = 1 / (1 + np.exp(-x @ beta))
-        gradient = x.T @ (weight * (y - p)) - 0.1 * beta
-        hessian = (x.T * (weight * p * (1 - p))) @ x + 0.1 * np.eye(len(beta))
+        gradient = x.T @ (weight * (y - p)) - ridge * beta
+        hessian = (x.T * (weight * p * (1 - p))) @ x + ridge * np.eye(len(beta))
         beta += np.linalg.solve(hessian, gradient)
     model = DeclineModel(float(beta[0]), tuple(float(b) for b in beta[1:]))
-    cutoff = _highest_cutoff(rows, model, answered, cross)
+    cutoff = _highest_cutoff(rows, model, answered, cross) if chosen_cutoff is None else chosen_cutoff
     print("DeclineModel(")
     print(f"    intercept={beta[0]:.3f},")
     print("    coefficients=(" + ", ".join(f"{b:.3f}" for b in beta[1:]) + "),  # " + ", ".join(FEATURES))
@@ -533,6 +544,9 @@ def main() -> None:
     fitting.add_argument("--answered", type=float, default=0.93)
     fitting.add_argument("--check", type=Path, nargs="*", default=[], help="signals only checked, not fitted on")
     fitting.add_argument("--cross", action="store_true", help="fit the model of questions in another language")
+    fitting.add_argument("--ridge", type=float, default=0.1)
+    fitting.add_argument("--without", nargs="*", default=[], help="features held at 0 (their names in FEATURES)")
+    fitting.add_argument("--cutoff", type=float, help="this cutoff instead of the one --answered chooses")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)
@@ -565,7 +579,16 @@ def main() -> None:
             tag=args.set,
         )
     elif args.command == "fit":
-        fit(args.signals, args.fang_weight, args.answered, tuple(args.check), args.cross)
+        fit(
+            args.signals,
+            args.fang_weight,
+            args.answered,
+            tuple(args.check),
+            args.cross,
+            ridge=args.ridge,
+            without=tuple(args.without),
+            chosen_cutoff=args.cutoff,
+        )
     elif args.command == "tune":
         tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
     else:

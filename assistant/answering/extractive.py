@@ -258,8 +258,8 @@ class DetailWeights:
     declines: frozenset[str] = frozenset({"day", "number"})  # without a model: the kinds declined (see below)
     model: DeclineModel | None = DECLINE_MODEL  # decides the declines in the articles' language (None: see above)
     cross_model: DeclineModel | None = None  # the same for questions in another language: off by default
-    # (`CROSS_DECLINE_MODEL` is fitted, but on the parts kept aside it traded answered for declined questions one
-    # for one, and it declined the seed's "Who was to mediate the talks?"; docs/answer-quality.md)
+    # (`CROSS_DECLINE_MODEL` is fitted, but it declines the seed's "Who was supposed to mediate the talks?": the
+    # token alignment does not bridge "talks" and "Verhandlungen"; docs/answer-quality.md, round five)
 
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
@@ -465,7 +465,8 @@ class ExtractiveAnswerer:
             passage = weighing.passages[candidates[holder].passage_rank]
             around = (texts[holder], Sentence(found.after, _text_in(passage, found.after)))
         details = (*found.own, *found.in_after)
-        if weighing.cross and self.aligner is not None:  # no shared stems across languages: aligned tokens instead
+        if weighing.cross and self.aligner is not None and self.detail.cross_model is not None:  # no shared stems
+            # across languages: aligned tokens instead (only the cross-language model reads them)
             ranked = sorted(range(len(candidates)), key=lambda n: -candidates[n].score)[:SCANNED]
             bridged = bridged_signals(self.aligner, weighing.asked.text, around, [texts[n] for n in ranked], details)
             coverage, distinctive, near = bridged.coverage, bridged.distinctive, bridged.nearness
