@@ -22,7 +22,7 @@ import numpy as np
 from assistant.answering.asked_window import asked_window
 from assistant.answering.asking import make_question
 from assistant.answering.conversation import ChatTurn, rewrite_followup
-from assistant.answering.decline import DECLINE_MODEL
+from assistant.answering.decline import CROSS_DECLINE_MODEL, DECLINE_MODEL
 from assistant.answering.extractive import Abstention, DetailWeights, ExtractiveAnswerer
 from assistant.answering.retrieval import hybrid_retriever
 from assistant.answering.stored_sentences import StoredSentences
@@ -273,11 +273,15 @@ class Assistant:
         return ChromaStore(client, self.settings.collection, owned=True)
 
     def _detail_weights(self) -> DetailWeights:
-        """The decline model at the configured cutoff (`Settings.decline_cutoff`), or as fitted."""
-        cutoff = self.settings.decline_cutoff
-        if cutoff is None:
-            return DetailWeights()
-        return DetailWeights(model=dataclasses.replace(DECLINE_MODEL, cutoff=cutoff))
+        """The decline model at the configured cutoff (`Settings.decline_cutoff`), or as fitted; across languages
+        the cross-language model at `Settings.cross_decline_cutoff`, or none (the rule for days and numbers)."""
+        cutoff, cross = self.settings.decline_cutoff, self.settings.cross_decline_cutoff
+        weights = DetailWeights()
+        if cutoff is not None:
+            weights = dataclasses.replace(weights, model=dataclasses.replace(DECLINE_MODEL, cutoff=cutoff))
+        if cross is not None:
+            weights = dataclasses.replace(weights, cross_model=dataclasses.replace(CROSS_DECLINE_MODEL, cutoff=cross))
+        return weights
 
     @functools.cached_property
     def answerer(self) -> Answerer:

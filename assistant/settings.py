@@ -133,6 +133,16 @@ class Settings(BaseSettings):
         "fitted 0.10, which keeps Wikipedia-like text answered; news archives decline more of what they do not "
         "report at 0.3-0.4 (docs/answer-quality.md has the curve).",
     )
+    cross_decline_cutoff: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="The same for a question in another language than its passages (English questions on German "
+        "news): unset, such a question is declined only for a missing day or number; set, the cross-language "
+        "decline model decides at this cutoff (the fitted one is 0.40: it declines 0.63 of FANG-COVID's "
+        'on-topic English questions, but also the seed\'s "Who was supposed to mediate the talks?"; '
+        "docs/answer-quality.md).",
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port) instead of the folder under index_dir."
     )

@@ -234,8 +234,9 @@ def replay_rows(
     rows: list[dict[str, object]] = []
     for q, group, in_removed in asked:
         assistant = assistants[in_removed]
-        answerer = assistant.answerer
+        answerer = copy.copy(assistant.answerer)
         assert isinstance(answerer, ExtractiveAnswerer)
+        answerer.detail = dataclasses.replace(answerer.detail, cross_model=CROSS_DECLINE_MODEL)  # its signals too
         question = make_question(q.question, k=10)
         vector = assistant.embeddings.embed_query_array(question.text)
         weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
@@ -276,19 +277,29 @@ def _part(tag: str, question_id: str, article_index: int) -> str:
 
 
 def fit(
-    paths: list[Path], fang_weight: float, answered: float, checked: tuple[Path, ...] = (), cross: bool = False
+    paths: list[Path],
+    fang_weight: float,
+    answered: float,
+    checked: tuple[Path, ...] = (),
+    cross: bool = False,
+    *,
+    ridge: float = 0.1,
+    without: tuple[str, ...] = (),
+    chosen_cutoff: float | None = None,
 ) -> None:
     """Fit `DeclineModel` on the tuning rows of replayed signals (`signals`): logistic regression of "the
     articles answer" (answerable rows 1, removed-sentence and on-topic unanswerable rows 0), classes weighted
     to equal size, FANG-COVID rows `fang_weight` times each; the cutoff is the highest that keeps answering
     `answered` of each set's answerable tuning questions that the evidence answers (`_highest_cutoff`). With
     `cross`, the rows of questions in another language than the articles (`CROSS_DECLINE_MODEL`), else the
-    others (`DECLINE_MODEL`). Prints the model as code and the figures of every part beside the last round's
-    rule."""
+    others (`DECLINE_MODEL`). `without` names features held at 0 (few rows fit fewer coefficients), `ridge` is
+    the penalty on the coefficients, `chosen_cutoff` a cutoff chosen otherwise. Prints the model as code and the
+    figures of every part beside the last round's rule."""
     rows = [r for path in paths for r in _rows(path)]
     tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None and _is_cross(r) == cross]
     others = [r for path in checked for r in _rows(path)]  # only checked: not fitted on, no say in the cutoff
-    x = np.array([[1.0, *_features(r)] for r in tuning])
+    kept = np.array([0.0 if name in without else 1.0 for name in FEATURES])
+    x = np.array([[1.0, *(np.array(_features(r)) * kept)] for r in tuning])
     y = np.array([float(r["group"] == "answerable") for r in tuning])
     weight = np.array([fang_weight if str(r["set"]).startswith("fang") else 1.0 for r in tuning])
     for label in (0.0, 1.0):
@@ -296,11 +307,11 @@ def fit(
     beta = np.zeros(x.shape[1])
     for _ in range(50):  # Newton's method with a little ridge
         p = 1 / (1 + np.exp(-x @ beta))
-        gradient = x.T @ (weight * (y - p)) - 0.1 * beta
-        hessian = (x.T * (weight * p * (1 - p))) @ x + 0.1 * np.eye(len(beta))
+        gradient = x.T @ (weight * (y - p)) - ridge * beta
+        hessian = (x.T * (weight * p * (1 - p))) @ x + ridge * np.eye(len(beta))
         beta += np.linalg.solve(hessian, gradient)
     model = DeclineModel(float(beta[0]), tuple(float(b) for b in beta[1:]))
-    cutoff = _highest_cutoff(rows, model, answered, cross)
+    cutoff = _highest_cutoff(rows, model, answered, cross) if chosen_cutoff is None else chosen_cutoff
     print("DeclineModel(")
     print(f"    intercept={beta[0]:.3f},")
     print("    coefficients=(" + ", ".join(f"{b:.3f}" for b in beta[1:]) + "),  # " + ", ".join(FEATURES))
@@ -413,6 +424,50 @@ def _decided(
     return [f"{right}/{n}", f"{answered}/{n}", f"{refused}/{m}"]
 
 
+def quotes(
+    questions_file: Path,
+    asked_file: Path,
+    index_dir: Path,
+    grid: list[str],
+    *,
+    corpus: Path | None = None,
+    unanswerable: int = 0,
+    limit: int | None = None,
+    tag: str = "fang-en",
+) -> None:
+    """First quotes that hold the answer, for questions asked in another language (`asked_file`) with each cross
+    bonus of `grid` ("bonus" or "bonus:kind,kind"): the answerable questions are weighed once (as if a missing
+    detail declined nothing), then answered with each `DetailWeights.cross_bonus` and `cross_preferred`."""
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.evaluation import choose_unanswerable, is_quote_hit, load_qa, select_questions, with_questions_from
+
+    squad = with_questions_from(load_qa(questions_file, corpus), load_qa(asked_file, corpus))
+    left_out = choose_unanswerable(len(squad), unanswerable, 0)
+    asked = [q for q in select_questions(squad, None, limit) if q.answerable and q.article_index not in left_out]
+    assistant = Assistant(Settings(index_dir=index_dir))
+    answerer = assistant.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+    base = never_declining(answerer)
+    weighed = []
+    for q in asked:
+        question = make_question(q.question, k=10)
+        vector = assistant.embeddings.embed_query_array(question.text)
+        weighed.append((q, base.weigh(question, vector, assistant.retrieve(q.question, k=10))))
+    for values in grid:
+        bonus, _, kinds = values.partition(":")
+        variant = copy.copy(base)
+        preferred = frozenset(kinds.split(",")) if kinds else base.detail.cross_preferred
+        variant.detail = dataclasses.replace(base.detail, cross_bonus=float(bonus), cross_preferred=preferred)
+        hits: dict[str, list[int]] = {}
+        for q, weighing in weighed:
+            answer = variant.answer_weighed(weighing)
+            hit = not answer.abstained and is_quote_hit(answer.quotes[0].text if answer.quotes else None, q.answers)
+            for key in (_part(tag, q.id, q.article_index), weighing.asked.kind):
+                hits.setdefault(key, []).append(int(hit))
+        print(values, ", ".join(f"{key} {sum(v)}/{len(v)}" for key, v in hits.items()), flush=True)
+
+
 def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
     """The question path's time with and without the detail search, side by side in one process (the machine is
     shared, so only the ratio means much): each question is retrieved, then answered as asked and as if it were
@@ -474,12 +529,24 @@ def main() -> None:
     replaying.add_argument("--out", type=Path, required=True)
     shown = commands.add_parser("figures", help="the shipped decline model's figures on replayed signals")
     shown.add_argument("signals", type=Path, nargs="+")
+    quoting = commands.add_parser("quotes", help="first-quote hits across languages per cross bonus")
+    quoting.add_argument("questions", type=Path)
+    quoting.add_argument("--asked", type=Path, required=True, help="the same questions in another language")
+    quoting.add_argument("--index-dir", type=Path, required=True)
+    quoting.add_argument("--corpus", type=Path)
+    quoting.add_argument("--unanswerable", type=int, default=0)
+    quoting.add_argument("--limit", type=int)
+    quoting.add_argument("--set", default="fang-en", help="xquad-en or fang-en (how parts are split)")
+    quoting.add_argument("grid", nargs="+", help="bonus[:kind,kind]")
     fitting = commands.add_parser("fit", help="fit the decline model on replayed signals")
     fitting.add_argument("signals", type=Path, nargs="+")
     fitting.add_argument("--fang-weight", type=float, default=5.0)
     fitting.add_argument("--answered", type=float, default=0.93)
     fitting.add_argument("--check", type=Path, nargs="*", default=[], help="signals only checked, not fitted on")
     fitting.add_argument("--cross", action="store_true", help="fit the model of questions in another language")
+    fitting.add_argument("--ridge", type=float, default=0.1)
+    fitting.add_argument("--without", nargs="*", default=[], help="features held at 0 (their names in FEATURES)")
+    fitting.add_argument("--cutoff", type=float, help="this cutoff instead of the one --answered chooses")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out)
@@ -500,8 +567,28 @@ def main() -> None:
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     elif args.command == "figures":
         print_figures([r for path in args.signals for r in _rows(path)], DECLINE_MODEL, CROSS_DECLINE_MODEL)
+    elif args.command == "quotes":
+        quotes(
+            args.questions,
+            args.asked,
+            args.index_dir,
+            args.grid,
+            corpus=args.corpus,
+            unanswerable=args.unanswerable,
+            limit=args.limit,
+            tag=args.set,
+        )
     elif args.command == "fit":
-        fit(args.signals, args.fang_weight, args.answered, tuple(args.check), args.cross)
+        fit(
+            args.signals,
+            args.fang_weight,
+            args.answered,
+            tuple(args.check),
+            args.cross,
+            ridge=args.ridge,
+            without=tuple(args.without),
+            chosen_cutoff=args.cutoff,
+        )
     elif args.command == "tune":
         tune(args.index_dir, args.removed_index_dir, args.corpus, args.questions, args.grid, args.show)
     else:

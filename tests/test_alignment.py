@@ -169,3 +169,27 @@ def test_sentence_transformers_gives_the_same_token_states(embeddings: OnnxEmbed
     for mine, theirs in pairs:
         assert mine.spans == theirs.spans
         assert np.allclose(mine.vectors, theirs.vectors, atol=1e-4)
+
+
+def test_the_decline_signals_bridge_languages_by_aligned_tokens(embeddings: OnnxEmbeddings) -> None:
+    """Across languages no stem is shared, so coverage and nearness come from aligned tokens (`bridging`): a
+    translation holding the detail covers the question's words and holds the detail near them; an unrelated
+    sentence with a detail of the same kind covers less, and its detail stands near no question word."""
+    from assistant.answering.bridging import bridged_signals
+    from assistant.answering.details import Sentence
+    from assistant.chunking import Span
+
+    aligner = TokenAligner(embeddings)
+    translation = Sentence(Span(100, 100 + len(TRANSLATION)), TRANSLATION)
+    unrelated = Sentence(Span(300, 300 + len(UNRELATED)), UNRELATED)
+    katar = TRANSLATION.index("unter Vermittlung Katars")
+    bayern = UNRELATED.index("gegen Bayern München")
+    right = bridged_signals(
+        aligner, QUESTION, (translation,), [translation, unrelated], (Span(100 + katar, 100 + katar + 24),)
+    )
+    wrong = bridged_signals(
+        aligner, QUESTION, (unrelated,), [translation, unrelated], (Span(300 + bayern, 300 + bayern + 20),)
+    )
+    assert right.coverage > wrong.coverage
+    assert right.distinctive > wrong.distinctive
+    assert right.nearness > 0.5 > wrong.nearness

@@ -49,6 +49,20 @@ def test_every_fang_covid_question_gets_its_kind_in_german_and_in_english() -> N
     assert all(_same(answer_kind(str(q["question"]), "en"), k) for q, k in zip(english, FANG_KINDS, strict=True))
 
 
+def test_every_english_fang_covid_question_asks_for_what_its_german_twin_asks_for() -> None:
+    """The aspect too (a share, a multiple, money, a person, where from or to): only "From what time" is read
+    finer (a time of day) than "Ab wann"."""
+    from assistant.answering.aspects import asked_aspect
+
+    german, english = _fang("questions.json"), _fang("questions_en.json")
+    aspects = [
+        (asked_aspect(str(de["question"]), kind), asked_aspect(str(en["question"]), kind))
+        for de, en, kind in zip(german, english, FANG_KINDS, strict=True)
+    ]
+    assert [n for n, (de, en) in enumerate(aspects, 1) if de != en] == [18]
+    assert aspects[17] == ("any", "clock")
+
+
 def test_xquad_questions_get_the_same_kind_in_both_languages() -> None:
     german, english = _xquad("de"), _xquad("en")
     kinds = {qid: answer_kind(text, "de") for qid, text in german.items()}

@@ -34,6 +34,13 @@ from assistant.question import AnswerKind
         ("Welche Ratingagentur stufte Wirecard herab?", "name", "any"),
         ("How many people live there?", "number", "count"),
         ("What percentage of the vote did he win?", "number", "percent"),
+        ("With what share of the vote was Pusch re-elected?", "number", "percent"),
+        ("By what factor did the undetected cases exceed the official count?", "number", "times"),
+        ("On what bail was Markus Braun released?", "number", "money"),
+        ("Which member of the owner family demanded his resignation?", "name", "person"),
+        ("Where had the sick man from the Heinsberg district first been admitted?", "place", "any"),
+        ("Where were the minors from the burned-down camp flown to?", "place", "place to"),
+        ("Which country are the six young men suspected of the fire from?", "place", "place from"),
     ],
 )
 def test_the_question_says_what_exactly_it_asks_for(question: str, kind: AnswerKind, aspect: str) -> None:

@@ -36,7 +36,12 @@ Aspect = Literal[
 """What exactly a question of a kind asks for; "any" when its words do not say."""
 
 _NUMBER_ASPECTS: list[tuple[Aspect, re.Pattern[str]]] = [
-    ("percent", re.compile(r"\b(?:prozent\w*|\w*anteil\w*|\w*quote|percent\w*|per cent|proportion)\b", re.I)),
+    (
+        "percent",
+        re.compile(
+            r"\b(?:prozent\w*|\w*anteil\w*|\w*quote|percent\w*|per cent|proportion|(?:what|which) share)\b", re.I
+        ),
+    ),
     ("age", re.compile(r"\b(?:wie alt|how old|welche[mn]? alter|what age)\b", re.I)),
     (
         "duration",
@@ -46,13 +51,13 @@ _NUMBER_ASPECTS: list[tuple[Aspect, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("times", re.compile(r"\b(?:wie oft|how often|how many times|wievielfache\w*|faktor)\b", re.I)),
+    ("times", re.compile(r"\b(?:wie oft|how often|how many times|wievielfache\w*|faktor|factor)\b", re.I)),
     ("count", re.compile(r"\b(?:wie viele[nr]?|how many|anzahl|zahl der)\b(?! (?:euro|dollar|pfund))", re.I)),
     (
         "money",
         re.compile(
             r"\b(?:\w*kosten|kostet\w*|kostete\w*|geld\w*|\w*betrag\w*|kaution|summe|euro|dollar|wie teuer|"
-            r"how much money|how expensive|costs?|paid|pay|spent|spend)\b",
+            r"how much money|how expensive|costs?|paid|pay|spent|spend|bail)\b",
             re.I,
         ),
     ),
@@ -70,7 +75,7 @@ _DAY_ASPECTS: list[tuple[Aspect, re.Pattern[str]]] = [
 _PERSON = re.compile(
     r"\b(?:wer|who|wessen|whose|welche[rmns]? (?:\w+ )?(?:politiker\w*|minister\w*|präsident\w*|spieler\w*|"
     r"schauspieler\w*|künstler\w*|autor\w*|komponist\w*|person|mann|frau|abgeordnete\w*|trainer\w*|chef\w*)|"
-    r"which (?:\w+ )?(?:politician|minister|president|player|actor|artist|author|composer|person|man|woman))\b",
+    r"which (?:\w+ )?(?:politician|minister|president|player|actor|artist|author|composer|person|man|woman|member))\b",
     re.I,
 )
 
@@ -82,8 +87,13 @@ _NAMED_PLACE = re.compile(
 """A place question whose answer has a name ("Aus welchem Land", "In welcher Stadt"): not "im Flüchtlingslager"."""
 
 _DIRECTIONS: list[tuple[Aspect, re.Pattern[str]]] = [
-    ("place from", re.compile(r"\b(?:woher|aus welche[mnr]?|von wo|where \w+ .*\bfrom|from where|from which)\b", re.I)),
-    ("place to", re.compile(r"\b(?:wohin|where to|to which|to what)\b", re.I)),
+    (
+        "place from",
+        re.compile(
+            r"\b(?:woher|aus welche[mnr]?|von wo|from where|from which)\b|\b(?:where|which)\b.*\bfrom\W*$", re.I
+        ),
+    ),
+    ("place to", re.compile(r"\b(?:wohin|where to|to which|to what)\b|\bwhere\b.*\bto\W*$", re.I)),
 ]
 """Where from ("Aus welchem Land stammen …", "woher") wants a phrase with "aus"/"von"; where to ("wohin") one with
 "nach", "zu", or "in"/"auf" with the accusative ("in die Hafenstadt"): "auf Lesbos" says where, not whither."""

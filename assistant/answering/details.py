@@ -121,6 +121,12 @@ def nearness(details: tuple[Span, ...], sentences: tuple[Sentence, ...], questio
         for m in _WORD.finditer(s.text)
         if m.group().lower()[:WORD_PREFIX] in asked
     ]
+    return nearness_at(details, at)
+
+
+def nearness_at(details: tuple[Span, ...], at: list[int]) -> float:
+    """`nearness` given where the question's words stand (article offsets; across languages, where the tokens
+    aligned with them stand: `bridging`)."""
     distances = [abs(p - d.start) for d in details for p in at if not d.start <= p < d.end]
     return 1.0 / (1.0 + min(distances) / NEARNESS_SCALE) if distances else 0.0
 

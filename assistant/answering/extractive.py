@@ -28,6 +28,7 @@ import numpy as np
 
 from assistant.answering.article_overview import is_overview_question
 from assistant.answering.asking import as_question
+from assistant.answering.bridging import bridged_signals
 from assistant.answering.decline import (
     DECLINE_MODEL,
     NO_HOLDER,
@@ -35,7 +36,15 @@ from assistant.answering.decline import (
     DetailSignals,
     clipped,
 )
-from assistant.answering.details import Holding, Sentence, asks_for_detail, holdings, nearness, short_answer_in
+from assistant.answering.details import (
+    SCANNED,
+    Holding,
+    Sentence,
+    asks_for_detail,
+    holdings,
+    nearness,
+    short_answer_in,
+)
 from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
 from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import Covered, TokenAligner
@@ -241,26 +250,34 @@ class DetailWeights:
     # second look answered is weighed on another scale, so there only "no sentence holds one" declines.
 
     cross_margin: float | None = 0.0  # the same for a question in another language (on its own scale)
+    cross_bonus: float = 0.10  # the bonus for a question in another language: its scores stand on the
+    # alignment's scale, where +0.02 moved no quote (docs/answer-quality.md, round five)
+    cross_preferred: frozenset[str] = frozenset({"day", "number"})  # the kinds whose detail is preferred across
+    # languages: the finders of days and numbers are regular expressions, sure in any language's question; for
+    # names the bonus picked stray names there, so the token alignment alone chooses
     declines: frozenset[str] = frozenset({"day", "number"})  # without a model: the kinds declined (see below)
     model: DeclineModel | None = DECLINE_MODEL  # decides the declines in the articles' language (None: see above)
     cross_model: DeclineModel | None = None  # the same for questions in another language: off by default
-    # (`CROSS_DECLINE_MODEL` is fitted, but on the parts kept aside it traded answered for declined questions one
-    # for one, and it declined the seed's "Who was to mediate the talks?"; docs/answer-quality.md)
+    # (`CROSS_DECLINE_MODEL` is fitted, but it declines the seed's "Who was supposed to mediate the talks?": the
+    # token alignment does not bridge "talks" and "Verhandlungen"; docs/answer-quality.md, round five)
 
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
 
-    def preferred(self, candidate: _SentenceCandidate, holding: Holding | None) -> _SentenceCandidate:
+    def preferred(
+        self, candidate: _SentenceCandidate, holding: Holding | None, *, cross: bool = False
+    ) -> _SentenceCandidate:
         """The candidate scored for holding the detail; quoted with the next sentence when that holds it."""
         if holding is None:
             return candidate
+        bonus = self.cross_bonus if cross else self.bonus
         if holding.own:  # quoted through the end of its sentence (a hard-wrapped line is no sentence's end)
             whole = Span(candidate.span.start, max(candidate.span.end, holding.end))
             span = whole if whole.end - whole.start <= MAX_QUOTE_CHARS else candidate.span
-            return dataclasses.replace(candidate, span=span, score=candidate.score + self.bonus)
+            return dataclasses.replace(candidate, span=span, score=candidate.score + bonus)
         if holding.after is None:
             return candidate
-        score = candidate.score + self.bonus - self.neighbour
+        score = candidate.score + bonus - self.neighbour
         both = Span(candidate.span.start, holding.after.end)
         span = both if both.end - both.start <= MAX_QUOTE_CHARS else holding.after
         return dataclasses.replace(candidate, span=span, score=score)
@@ -393,8 +410,9 @@ class ExtractiveAnswerer:
         if weighing.signals is not None:
             if self._declines(weighing, weighing.signals):
                 return Answer(text, phrase(language, f"missing_{asked.kind}"), True, [], passages, language)
-            if not weighing.cross:  # across languages the token alignment chooses (a bonus there picked stray names)
-                candidates = [self.detail.preferred(c, held.get(n)) for n, c in enumerate(candidates)]
+            if not weighing.cross or asked.kind in self.detail.cross_preferred:
+                preferred = functools.partial(self.detail.preferred, cross=weighing.cross)
+                candidates = [preferred(c, held.get(n)) for n, c in enumerate(candidates)]
         terms = weighing.terms
         picked = self._choose(candidates)
         extended = [self._quotable(terms, passages[c.passage_rank], c) for c in picked]
@@ -449,17 +467,27 @@ class ExtractiveAnswerer:
         if found.after is not None:
             passage = weighing.passages[candidates[holder].passage_rank]
             around = (texts[holder], Sentence(found.after, _text_in(passage, found.after)))
+        details = (*found.own, *found.in_after)
+        if weighing.cross and self.aligner is not None and self.detail.cross_model is not None:  # no shared stems
+            # across languages: aligned tokens instead (only the cross-language model reads them)
+            ranked = sorted(range(len(candidates)), key=lambda n: -candidates[n].score)[:SCANNED]
+            bridged = bridged_signals(self.aligner, weighing.asked.text, around, [texts[n] for n in ranked], details)
+            coverage, distinctive, near = bridged.coverage, bridged.distinctive, bridged.nearness
+        else:
+            coverage = weighing.terms.share_of(weighing.sentences[holder][4])
+            distinctive = weighing.terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(
+                weighing.sentences[holder][4]
+            )
+            near = nearness(details, around, weighing.asked.text)
         return DetailSignals(
             kind,
             True,
             best in held,
             clipped(evidence - weighing.first_threshold),
             clipped(margin),
-            weighing.terms.share_of(weighing.sentences[holder][4]),
-            weighing.terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(
-                weighing.sentences[holder][4]
-            ),
-            nearness((*found.own, *found.in_after), around, weighing.asked.text),
+            coverage,
+            distinctive,
+            near,
             weighing.cross,
         )
 
