@@ -44,6 +44,7 @@ DETAILS = 12
 """Details per holder filled into the question (a sentence of a Wikipedia history holds up to a dozen years)."""
 CANDIDATES = (
     "fill gain",
+    "fill query gain",
     "fill clause",
     "clause cosine",
     "clause coverage",
@@ -120,6 +121,7 @@ def holder_signals(
         vectors = assistant.embeddings.embed_passages_array([whole, question.rstrip("?") + ".", *fills, *clauses])
         sentence, asked = vectors[0], vectors[1]
         fill_vectors, clause_vectors = vectors[2 : 2 + len(fills)], vectors[2 + len(fills) :]
+        fill_queries = np.stack([assistant.embeddings.embed_query_array(f) for f in fills])
         found.append(
             {
                 "top": n == top,
@@ -127,6 +129,7 @@ def holder_signals(
                 "text": whole,
                 "fill": float((fill_vectors @ sentence).max()),
                 "fill gain": float((fill_vectors @ sentence).max() - asked @ sentence),
+                "fill query gain": float((fill_queries @ sentence).max() - vector @ sentence),
                 "fill clause": float(np.einsum("ij,ij->i", fill_vectors, clause_vectors).max()),
                 "clause cosine": float((clause_vectors @ vector).max()) - best_cosine,
                 "clause coverage": max(terms.share_of(stem_prefixes(c)) for c in clauses),
