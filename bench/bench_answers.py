@@ -34,14 +34,17 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.answering.answer_kinds import answer_kind
 from assistant.answering.decline import CROSS_DECLINE_MODEL, DECLINE_MODEL, FEATURES, MODEL_KINDS, DeclineModel
 from assistant.answering.extractive import ExtractiveAnswerer
-from assistant.evaluation import SquadQuestion
 from assistant.language import guess_language
+
+if TYPE_CHECKING:
+    from assistant.evaluation import SquadQuestion
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "fang-covid"
