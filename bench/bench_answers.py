@@ -34,6 +34,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,6 +42,9 @@ from assistant.answering.answer_kinds import answer_kind
 from assistant.answering.decline import CROSS_DECLINE_MODEL, DECLINE_MODEL, FEATURES, MODEL_KINDS, DeclineModel
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.language import guess_language
+
+if TYPE_CHECKING:
+    from assistant.evaluation import SquadQuestion
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "fang-covid"
@@ -187,29 +191,20 @@ def tune(
                 )
 
 
-def replay_rows(
+def asked_questions(
     questions_file: Path,
-    index_dir: Path,
-    removed_dir: Path,
     *,
     corpus: Path | None = None,
     distractors: tuple[Path, ...] = (),
     unanswerable: int = 0,
     limit: int | None = None,
-    tag: str = "fang",
     asked_file: Path | None = None,
-) -> list[dict[str, object]]:
-    """Each question replayed through the library's question path (`Assistant.retrieve`, then
-    `ExtractiveAnswerer.weigh`, as `Assistant.ask` does): the answerable ones (and on-topic unanswerable ones) on
-    the full index, the removed-sentence ones on `removed_dir` (the index an `assistant eval
-    --remove-answer-sentences` run leaves). Each row holds the decline model's signals, whether the articles
-    answer at all, and whether the first quote of the answer (no detail decline) holds the gold answer."""
-    from assistant import Assistant, Settings
-    from assistant.answering.asking import make_question
+) -> list[tuple[SquadQuestion, str, bool]]:
+    """The questions a replay asks, as `assistant eval` does: the answerable ones (and on-topic unanswerable
+    ones) of the full index, and the answerable ones again with their answer sentences removed."""
     from assistant.evaluation import (
         answer_sentences_removed,
         choose_unanswerable,
-        is_quote_hit,
         load_distractors,
         load_qa,
         select_questions,
@@ -230,6 +225,38 @@ def replay_rows(
         if q in answerable or not q.answerable
     ]
     asked += [(q, "removed", True) for q in answerable if q.id in removed]
+    return asked
+
+
+def replay_rows(
+    questions_file: Path,
+    index_dir: Path,
+    removed_dir: Path,
+    *,
+    corpus: Path | None = None,
+    distractors: tuple[Path, ...] = (),
+    unanswerable: int = 0,
+    limit: int | None = None,
+    tag: str = "fang",
+    asked_file: Path | None = None,
+) -> list[dict[str, object]]:
+    """Each question replayed through the library's question path (`Assistant.retrieve`, then
+    `ExtractiveAnswerer.weigh`, as `Assistant.ask` does): the answerable ones (and on-topic unanswerable ones) on
+    the full index, the removed-sentence ones on `removed_dir` (the index an `assistant eval
+    --remove-answer-sentences` run leaves). Each row holds the decline model's signals, whether the articles
+    answer at all, and whether the first quote of the answer (no detail decline) holds the gold answer."""
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+    from assistant.evaluation import is_quote_hit
+
+    asked = asked_questions(
+        questions_file,
+        corpus=corpus,
+        distractors=distractors,
+        unanswerable=unanswerable,
+        limit=limit,
+        asked_file=asked_file,
+    )
     assistants = {False: Assistant(Settings(index_dir=index_dir)), True: Assistant(Settings(index_dir=removed_dir))}
     rows: list[dict[str, object]] = []
     for q, group, in_removed in asked:
@@ -298,18 +325,7 @@ def fit(
     rows = [r for path in paths for r in _rows(path)]
     tuning = [r for r in rows if r["part"] == "tuning" and r["features"] is not None and _is_cross(r) == cross]
     others = [r for path in checked for r in _rows(path)]  # only checked: not fitted on, no say in the cutoff
-    kept = np.array([0.0 if name in without else 1.0 for name in FEATURES])
-    x = np.array([[1.0, *(np.array(_features(r)) * kept)] for r in tuning])
-    y = np.array([float(r["group"] == "answerable") for r in tuning])
-    weight = np.array([fang_weight if str(r["set"]).startswith("fang") else 1.0 for r in tuning])
-    for label in (0.0, 1.0):
-        weight[y == label] *= len(y) / (2 * max(1.0, float(weight[y == label].sum())))
-    beta = np.zeros(x.shape[1])
-    for _ in range(50):  # Newton's method with a little ridge
-        p = 1 / (1 + np.exp(-x @ beta))
-        gradient = x.T @ (weight * (y - p)) - ridge * beta
-        hessian = (x.T * (weight * p * (1 - p))) @ x + ridge * np.eye(len(beta))
-        beta += np.linalg.solve(hessian, gradient)
+    beta = fitted(tuning, fang_weight, ridge=ridge, without=without)
     model = DeclineModel(float(beta[0]), tuple(float(b) for b in beta[1:]))
     cutoff = _highest_cutoff(rows, model, answered, cross) if chosen_cutoff is None else chosen_cutoff
     print("DeclineModel(")
@@ -322,6 +338,27 @@ def fit(
         print_figures(rows + others, DECLINE_MODEL, shipped)
     else:
         print_figures(rows + others, shipped, CROSS_DECLINE_MODEL)
+
+
+def fitted(
+    tuning: list[dict[str, object]], fang_weight: float, *, ridge: float = 0.1, without: tuple[str, ...] = ()
+) -> np.ndarray:
+    """Intercept and coefficients of the logistic regression of "the articles answer" on the rows' features
+    (classes weighted to equal size, FANG-COVID rows `fang_weight` times each; Newton's method with the penalty
+    `ridge`; the features named in `without` held at 0)."""
+    kept = np.array([0.0 if name in without else 1.0 for name in FEATURES])
+    x = np.array([[1.0, *(np.array(_features(r)) * kept)] for r in tuning])
+    y = np.array([float(r["group"] == "answerable") for r in tuning])
+    weight = np.array([fang_weight if str(r["set"]).startswith("fang") else 1.0 for r in tuning])
+    for label in (0.0, 1.0):
+        weight[y == label] *= len(y) / (2 * max(1.0, float(weight[y == label].sum())))
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-x @ beta))
+        gradient = x.T @ (weight * (y - p)) - ridge * beta
+        hessian = (x.T * (weight * p * (1 - p))) @ x + ridge * np.eye(len(beta))
+        beta += np.linalg.solve(hessian, gradient)
+    return beta
 
 
 def _is_cross(row: dict[str, object]) -> bool:
