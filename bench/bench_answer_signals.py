@@ -178,7 +178,7 @@ def replay(args: argparse.Namespace) -> None:
                 "quote_hit": is_quote_hit(quote, q.answers) and not answer.abstained,
                 "features": dict(zip(FEATURES, signals.features(), strict=True)) if signals else None,
                 "candidates": {
-                    **{name: float(top[name]) if top else 0.0 for name in CANDIDATES if name != "holders"},
+                    **{name: _number(top[name]) if top else 0.0 for name in CANDIDATES if name != "holders"},
                     "holders": len(weighing.held),
                 },
                 "holders": holders,
@@ -347,3 +347,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _number(value: object) -> float:
+    """A signal of a holder's row (a float or a bool), as a float."""
+    if not isinstance(value, float | int):
+        raise TypeError(f"a signal must be a number, got {value!r}")
+    return float(value)
