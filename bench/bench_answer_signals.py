@@ -345,12 +345,12 @@ def main() -> None:
         probe(args.signals)
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _number(value: object) -> float:
     """A signal of a holder's row (a float or a bool), as a float."""
     if not isinstance(value, float | int):
         raise TypeError(f"a signal must be a number, got {value!r}")
     return float(value)
+
+
+if __name__ == "__main__":
+    main()
