@@ -6,7 +6,9 @@ test that needs them gets its own copy of that index folder (`indexed`), which i
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,20 @@ from tests.helpers import (
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``scripts/test`` runs ``-n 2 --dist loadscope``), the modules with the most slow tests
+    first: each module runs whole on one worker, and a long one handed out last would leave the other worker idle
+    at the end. A run without workers keeps pytest's order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    slow = Counter(module(item) for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow[module(item)])  # stable: the order within a module is kept
 
 
 @pytest.fixture(scope="session")

@@ -273,6 +273,15 @@ class Askers:
             except Exception as error:  # every error counts
                 self.errors.append(f"{question}: {error}")
 
+    def wait_for(self, more: int, timeout: float = SLOW_ANSWER) -> None:
+        """Until `more` answers (or errors) beyond those already in have come: the askers are asking now (an
+        event to wait for, not a guessed sleep)."""
+        goal = len(self.answers) + len(self.errors) + more
+        deadline = time.monotonic() + timeout
+        while len(self.answers) + len(self.errors) < goal:
+            assert time.monotonic() < deadline, f"the askers got {len(self.answers)} answers in {timeout} s"
+            time.sleep(0.05)
+
     def stop(self) -> None:
         self._stop.set()
         for thread in self._running:

@@ -217,7 +217,7 @@ def test_a_chat_server_answers_throughout_while_another_machine_indexes(
     with serve_process(tmp_path / "chat", cwd=tmp_path) as chat:
         askers = Askers(chat.url, [question_for(n) for n in range(0, 6)])
         askers.start()
-        time.sleep(2)
+        askers.wait_for(askers.threads)  # asking throughout: before the writers start
         added = json.loads(
             run(server, tmp_path / "writer", "index", str(write_towns(tmp_path / "more", range(2, 6))), cwd=tmp_path)
         )

@@ -75,7 +75,7 @@ def test_server_answers_while_cli_writers_queue_and_one_is_killed(tmp_path: Path
     with serve_process(index_dir, cwd=tmp_path) as server:
         askers = Askers(server.url, [question_for(n) for n in range(KILLED.stop)])
         askers.start()
-        time.sleep(2)
+        askers.wait_for(askers.threads)  # asking throughout: before the writers start
 
         first, second = (start_writer(folders[name], index_dir, tmp_path) for name in ("a", "b"))
         outputs = {first.pid: first.communicate(timeout=600), second.pid: second.communicate(timeout=600)}
@@ -93,7 +93,7 @@ def test_server_answers_while_cli_writers_queue_and_one_is_killed(tmp_path: Path
         killed.send_signal(signal.SIGKILL)
         killed.communicate()
         assert QUEUED_B.stop < records_count(index_dir) < KILLED.stop
-        time.sleep(3)  # questions go on against what the killed writer left
+        askers.wait_for(askers.threads)  # questions go on against what the killed writer left
 
         rerun = json.loads(
             run_cli("index", str(folders["killed"]), "--index-dir", str(index_dir), "--json", cwd=tmp_path).stdout

@@ -45,6 +45,17 @@ def _until(condition: Callable[[], bool], seconds: float = 300) -> None:
         time.sleep(0.2)
 
 
+def _waits_for_lock(pid: int, lock: Path) -> bool:
+    """Whether process `pid` is blocked on the flock of `lock` (Linux lists blocked waiters in /proc/locks as
+    ``N: -> FLOCK ADVISORY WRITE pid major:minor:inode ...``)."""
+    wanted = ["->", "FLOCK", "ADVISORY", "WRITE", str(pid), str(lock.stat().st_ino)]
+    for line in Path("/proc/locks").read_text(encoding="ascii").splitlines():
+        fields = line.split()
+        if len(fields) > 6 and [*fields[1:6], fields[6].rsplit(":", 1)[-1]] == wanted:
+            return True
+    return False
+
+
 def _watch(folder: Path, index_dir: Path, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         cli("watch", str(folder), "--index-dir", str(index_dir)),
@@ -144,7 +155,7 @@ def test_a_file_deleted_before_the_watcher_got_the_lock_is_gone_not_refused(fold
         assert "start:" in started
         with writer_turn(index_dir):  # as a running `assistant index` holds it
             (folder / "kurz.txt").write_text(STORY, encoding="utf-8")
-            time.sleep(6)  # the watcher saw the file and waits for the lock now
+            _until(lambda: _waits_for_lock(watcher.pid, index_dir / ".lock"), 120)  # the watcher saw the file
             (folder / "kurz.txt").unlink()
         line = watcher.stdout.readline()
         assert line.split(" ", 1)[1].strip() == f"gone {folder / 'kurz.txt'} (deleted before it could be indexed)"
