@@ -32,8 +32,8 @@ While growing, each batch prints its wall and CPU milliseconds per article (the 
 keeps a copy of the index at each size (``index-SIZE`` beside ``index``), for side-by-side runs of
 `bench_timeline_parts.py` on them. `--rounds 0` skips the probes (questions, additions), growing only.
 `--candidate-queries DIR ...` times, side by side on indexes built before, the story hook's query for candidates
-(`stories.assigning.store_candidates`: the 24 nearest chunks within 21 days of the article) against the same
-search without the window, for lead vectors of indexed articles.
+in the vector store (`stories.assigning.store_candidates` with `book_candidates` off: the nearest chunks within 21
+days of the article) against the same search without the window, for lead vectors of indexed articles.
 """
 
 from __future__ import annotations
@@ -381,12 +381,12 @@ def candidate_queries(folders: list[Path], count: int = 40) -> list[dict]:
     from assistant.stories.clustering import Params
     from assistant.stories.days import ordinal
 
-    params = Params()
+    params = Params(book_candidates=False)  # the vector store's windowed search, whatever the default
     stores = [ChromaStore(open_client(folder / "chroma"), Settings().collection) for folder in folders]
     probes = [sample_leads(store, folder, count) for store, folder in zip(stores, folders, strict=True)]
     times: list[dict[str, list[float]]] = [{"window": [], "plain": []} for _ in folders]
     with tempfile.TemporaryDirectory(prefix="bench-book-") as spare:
-        book = StoryBook(Path(spare) / "unused.sqlite3")  # not read: candidates come from the store by default
+        book = StoryBook(Path(spare) / "unused.sqlite3")  # not read: candidates come from the store
         for n in range(count):
             for store, leads, row in zip(stores, probes, times, strict=True):
                 vector, published = leads[n]
