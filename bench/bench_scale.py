@@ -23,6 +23,17 @@ does only that, on an index built before (it only answers questions: no article 
     python bench/bench_scale.py --sizes 1000 --serve            # and the chat server's memory
     python bench/bench_scale.py --sizes 1000,10000 --timelines 20  # and timelines, date tagging
     python bench/bench_scale.py --serve-probe DIR --size 100000 # the chat server on an index built before
+    python bench/bench_scale.py --sizes 1000,10000,100000 --no-stories --snapshots --rounds 0 --work GROWN
+    python bench/bench_scale.py --candidate-queries GROWN/index-1000 GROWN/index-10000
+
+`--no-stories` grows (and probes) without story assignment (`ASSISTANT_STORIES=false`): the rest of indexing
+alone, since the story hook's cost is measured on its own (`bench_stories_scale.py`, and `--candidate-queries`).
+While growing, each batch prints its wall and CPU milliseconds per article (the growth curve); `--snapshots`
+keeps a copy of the index at each size (``index-SIZE`` beside ``index``), for side-by-side runs of
+`bench_timeline_parts.py` on them. `--rounds 0` skips the probes (questions, additions), growing only.
+`--candidate-queries DIR ...` times, side by side on indexes built before, the story hook's query for candidates
+in the vector store (`stories.assigning.store_candidates` with `book_candidates` off: the nearest chunks within 21
+days of the article) against the same search without the window, for lead vectors of indexed articles.
 """
 
 from __future__ import annotations
@@ -52,6 +63,7 @@ from langchain_core.embeddings import Embeddings
 
 if TYPE_CHECKING:
     from assistant import Article, Assistant
+    from assistant.indexing.store import ChromaStore
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -125,7 +137,7 @@ FIRST_DAY = dt.date(2019, 1, 1)
 def questions(pool: list[list[str]], count: int, limit: int) -> list[str]:
     """Pieces of sentences of indexed articles, phrased as questions."""
     rng = random.Random(7)
-    out = []
+    out: list[str] = []
     while len(out) < count:
         sentence = pool[rng.randrange(min(limit, len(pool)))]
         words = rng.choice(sentence).split()
@@ -148,7 +160,8 @@ def probe(index_dir: Path, size: int, args: argparse.Namespace) -> dict:
     from assistant import Assistant, Settings
 
     pool = source_sentences()
-    assistant = Assistant(Settings(index_dir=index_dir), embeddings=embeddings_for(args.encoder))
+    settings = Settings(index_dir=index_dir, stories=args.stories)
+    assistant = Assistant(settings, embeddings=embeddings_for(args.encoder))
     asked = questions(pool, args.questions + 3, size)
     for question in asked[:3]:  # warm up: store, keyword segments, record
         assistant.ask(question)
@@ -282,7 +295,7 @@ def wait_for_server(server: subprocess.Popen[str]) -> str:
 def ask_over_http(url: str, asked: list[str]) -> tuple[list[float], dict]:
     """Seconds per question through the `/ask` API as a program calls it (gradio_client), after 3 to warm up;
     and the server's `/status` (what it holds)."""
-    from gradio_client import Client
+    from gradio_client import Client  # type: ignore[import-untyped]
 
     client = Client(url, verbose=False)
     for question in asked[:3]:
@@ -335,20 +348,79 @@ def embeddings_for(encoder: str) -> Embeddings:
 
 
 # --- building and disk ------------------------------------------------------------------------------
-def grow(index_dir: Path, start: int, stop: int, encoder: Embeddings, batch: int) -> float:
-    """Index articles start..stop-1 into the folder, `batch` per run; seconds taken."""
+def grow(index_dir: Path, start: int, stop: int, encoder: Embeddings, batch: int, stories: bool = True) -> float:
+    """Index articles start..stop-1 into the folder, `batch` per run; seconds taken. Each run prints its wall and
+    CPU milliseconds per article: whether adding costs more as the archive grows."""
     from assistant import Assistant, Settings
 
     pool = source_sentences()
-    settings = Settings(index_dir=index_dir, index_batch_chars=GROW_BATCH_CHARS)
+    settings = Settings(index_dir=index_dir, index_batch_chars=GROW_BATCH_CHARS, stories=stories)
     assistant = Assistant(settings, embeddings=encoder)
     began = time.perf_counter()
     for lo in range(start, stop, batch):
         articles = [make_article(k, pool) for k in range(lo, min(stop, lo + batch))]
+        wall, cpu = time.perf_counter(), time.process_time()
         assistant.index(articles)
-        print(f"  indexed {min(stop, lo + batch):,} ({time.perf_counter() - began:,.0f} s)", file=sys.stderr)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(
+            f"  indexed {min(stop, lo + batch):,} ({time.perf_counter() - began:,.0f} s): "
+            f"{1000 * wall / len(articles):.1f} ms per article, CPU {1000 * cpu / len(articles):.1f} ms",
+            file=sys.stderr,
+        )
     assistant.close()
     return time.perf_counter() - began
+
+
+def candidate_queries(folders: list[Path], count: int = 40) -> list[dict]:
+    """Milliseconds (p50) of the story hook's candidate query within its time window, and of the same search
+    without it, on each index in turn (the same lead vectors' positions, so the load weighs on all alike)."""
+    from assistant.indexing.store import ChromaStore, open_client
+    from assistant.settings import Settings
+    from assistant.stories.assigning import store_candidates
+    from assistant.stories.book import StoryBook
+    from assistant.stories.clustering import Params
+    from assistant.stories.days import ordinal
+
+    params = Params(book_candidates=False)  # the vector store's windowed search, whatever the default
+    stores = [ChromaStore(open_client(folder / "chroma"), Settings().collection) for folder in folders]
+    probes = [sample_leads(store, folder, count) for store, folder in zip(stores, folders, strict=True)]
+    times: list[dict[str, list[float]]] = [{"window": [], "plain": []} for _ in folders]
+    with tempfile.TemporaryDirectory(prefix="bench-book-") as spare:
+        book = StoryBook(Path(spare) / "unused.sqlite3")  # not read: candidates come from the store
+        for n in range(count):
+            for store, leads, row in zip(stores, probes, times, strict=True):
+                vector, published = leads[n]
+                candidates, day = store_candidates(book, store, params), ordinal(published)
+                start = time.perf_counter()
+                candidates(vector, day)
+                middle = time.perf_counter()
+                store.search(vector, params.neighbours)
+                row["window"].append(middle - start)
+                row["plain"].append(time.perf_counter() - middle)
+        book.close()
+    return [
+        {
+            "folder": str(folder),
+            "chunks": store.count(),
+            "window_p50_ms": 1000 * statistics.median(row["window"][3:]),
+            "plain_p50_ms": 1000 * statistics.median(row["plain"][3:]),
+        }
+        for folder, store, row in zip(folders, stores, times, strict=True)
+    ]
+
+
+def sample_leads(store: ChromaStore, folder: Path, count: int) -> list[tuple[np.ndarray, str]]:
+    """Lead vectors (chunk 0) and publication days of `count` articles spread over the index."""
+    articles, _ = counts(folder)
+    ids = [f"bench/{k:06d}" for k in range(0, articles, max(1, articles // count))][:count]
+    db = sqlite3.connect(folder / "records.sqlite3")
+    try:
+        marks = ",".join("?" * len(ids))
+        leads = db.execute(f"SELECT id FROM chunks WHERE article_id IN ({marks}) AND ordinal = 0", ids).fetchall()
+    finally:
+        db.close()
+    found = store.fetch([lead for (lead,) in leads])
+    return [(vector, str(chunk.metadata["published"])) for chunk, vector in found]
 
 
 def disk(index_dir: Path, articles: int) -> dict:
@@ -395,6 +467,13 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=2000, help="articles per indexing run while growing")
     parser.add_argument("--work", type=Path, help="index folder to grow (default: a temporary one, deleted)")
     parser.add_argument("--serve", action="store_true", help="also measure the chat server at each size")
+    parser.add_argument(
+        "--no-stories", dest="stories", action="store_false", help="grow and probe without story assignment"
+    )
+    parser.add_argument("--snapshots", action="store_true", help="keep a copy of the index at each size (index-SIZE)")
+    parser.add_argument(
+        "--candidate-queries", type=Path, nargs="+", metavar="DIR", help="only the story hook's candidate query"
+    )
     parser.add_argument("--serve-probe", type=Path, metavar="DIR", help="only the chat server, on this index folder")
     parser.add_argument("--size", type=int, help="the index's articles (with --serve-probe: the questions' range)")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
@@ -409,7 +488,8 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
     rows = run(sizes, work / "index", args)
-    print_table(rows, args)
+    if args.rounds:
+        print_table(rows, args)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -417,7 +497,10 @@ def main() -> int:
 
 def single_job(args: argparse.Namespace) -> bool:
     """The bench's own child processes (one size's probe, the chat server) and `--serve-probe`: no growing."""
-    if args.probe:
+    if args.candidate_queries:
+        for row in candidate_queries(args.candidate_queries):
+            print(json.dumps(row))
+    elif args.probe:
         print(json.dumps(probe(args.probe, args.size, args)))
     elif args.server:
         run_server(args.server, args.port, args.encoder)
@@ -425,25 +508,32 @@ def single_job(args: argparse.Namespace) -> bool:
         row = serve_probe(args.serve_probe, args.size or 1000, args)
         print(json.dumps(row), file=sys.stderr)
         print_serve_table([row], args)
-    return bool(args.probe or args.server or args.serve_probe)
+    return bool(args.candidate_queries or args.probe or args.server or args.serve_probe)
 
 
 def run(sizes: list[int], index_dir: Path, args: argparse.Namespace) -> list[dict]:
     rows, built = [], 0
     encoder = embeddings_for(args.encoder)
     for size in sizes:
-        grow_seconds = grow(index_dir, built, size, encoder, args.batch)
+        grow_seconds = grow(index_dir, built, size, encoder, args.batch, args.stories)
         row = {"size": size, "grow_s_per_article": grow_seconds / (size - built)}
         built = size
+        if args.snapshots:
+            shutil.copytree(index_dir, index_dir.with_name(f"index-{size}"))
+        if args.rounds == 0:  # growing only
+            print(json.dumps(row), file=sys.stderr)
+            continue
         command = [sys.executable, __file__, "--probe", str(index_dir), "--size", str(size)]
         command += ["--add", str(args.add), "--rounds", str(args.rounds), "--questions", str(args.questions)]
         command += ["--encoder", args.encoder, "--timelines", str(args.timelines)]
+        command += [] if args.stories else ["--no-stories"]
         result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)  # its errors show
         row |= json.loads(result.stdout.strip().splitlines()[-1])
         if args.serve:
             row |= serve_probe(index_dir, size, args)
-        row["articles"], row["chunks"] = counts(index_dir)
-        row |= disk(index_dir, row["articles"])
+        articles, row["chunks"] = counts(index_dir)
+        row["articles"] = articles
+        row |= disk(index_dir, articles)
         print(json.dumps(row), file=sys.stderr)
         rows.append(row)
     return rows

@@ -12,6 +12,10 @@ articles), they are timed on fewer passages than the timeline reads, as the pass
 
     python bench/bench_timeline_parts.py --index-dir INDEX --questions fang
     python bench/bench_timeline_parts.py --index-dir GROWN1K/index --index-dir GROWN10K/index --questions scale
+
+Each index's p50 and p95 are printed; the process's resident memory (VmRSS now, VmHWM its peak) is printed at the
+end: with one ``--index-dir`` it is what a warm process holding that index takes (run once per index for each
+size's memory, since one process holding several indexes adds them up).
 """
 
 from __future__ import annotations
@@ -91,9 +95,12 @@ def main() -> int:
     for assistant, row in zip(assistants, rows, strict=True):
         status = assistant.status()
         medians = {f"{key}_p50": round(statistics.median(values), 1) for key, values in row.items()}
+        tails = {f"{key}_p95": round(percentile(values, 95), 1) for key, values in row.items() if key.endswith("_ms")}
         print(
             json.dumps(
-                {"articles": status.articles, "chunks": status.chunks, "questions": len(row["timeline_ms"])} | medians
+                {"articles": status.articles, "chunks": status.chunks, "questions": len(row["timeline_ms"])}
+                | medians
+                | tails
             )
         )
     if len(rows) > 1:
@@ -101,7 +108,25 @@ def main() -> int:
         for key in ("timeline_ms", "search_ms", "sentences_ms", "build_ms"):
             ratio = statistics.median(last[key]) / max(statistics.median(first[key]), 1e-9)
             print(f"{key.removesuffix('_ms')} p50, last index / first: {ratio:.2f}x")
+    rss, peak = memory_mb()
+    print(f"process memory with {len(assistants)} index(es) open: RSS {rss:,.0f} MB (peak {peak:,.0f} MB)")
     return 0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile, interpolated (numpy's default) without numpy for one number."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def memory_mb() -> tuple[float, float]:
+    """(VmRSS, VmHWM) of this process in MB: what it holds now, and the most it held."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    fields = dict(line.split(":", 1) for line in status if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 if __name__ == "__main__":
