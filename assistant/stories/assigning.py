@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,8 @@ from assistant.stories.terms import article_terms
 
 log = logging.getLogger(__name__)
 BOOK_FILE = "stories.sqlite3"
+CLOCK_SLACK = 600.0
+"""Seconds before the noted match from which arrivals are read again (a clock set back a little loses nothing)."""
 
 
 def store_candidates(book: StoryBook, store: VectorStore, params: Params) -> Candidates:
@@ -139,14 +142,41 @@ class StoryAssigner:
     def catch_up(self, records: Records, access: StoreAccess, *, push: bool = True) -> int:
         """Assign what the record holds and the book lacks, forget what the book holds and the record lost;
         returns how many articles were assigned. With a server the book is first brought to the server's (a
-        writer, `push`, reconciles and sends what it assigns; a reader keeps it in its cache)."""
+        writer, `push`, reconciles and sends what it assigns; a reader keeps it in its cache).
+
+        When the book notes that it matched the record at some time (`StoryBook.matched_at`) and has lost no
+        member since, only the articles (re)indexed after it can be missing: the record's arrivals since then
+        (an index on their time) and both counts decide, so a look with nothing to do reads no list of ids. Any
+        other case compares every id, then notes the match."""
         self.sync(writer=push)
-        current = records.article_ids()
-        known = self.book.article_ids()
-        gone = sorted(known - current)
-        if gone:
-            self.removed(gone, push=push)
-        missing = sorted(current - known)
+        began, losses = time.time(), self.book.losses()
+        missing = self._arrivals(records)
+        if missing is None:
+            current = records.article_ids()
+            known = self.book.article_ids()
+            gone = sorted(known - current)
+            if gone:
+                self.removed(gone, push=push)
+                losses = -1  # its own drops: the next look compares every id once more, then notes the match
+            missing = sorted(current - known)
+        done = self._assign_missing(missing, records, access, push=push)
+        if done == len(missing) and losses >= 0:
+            self.book.note_match(began, losses)
+        return done
+
+    def _arrivals(self, records: Records) -> list[str] | None:
+        """The record's articles the book lacks, from the arrivals since the book last matched the record; None
+        when that cannot tell (no match noted, members lost since, or the record lost articles)."""
+        matched = self.book.matched_at()
+        if matched is None:
+            return None
+        arrived = [aid for aid, _ in records.arrived_after(matched - CLOCK_SLACK)]
+        missing = sorted(set(arrived) - self.book.known(arrived))
+        if self.book.article_count() + len(missing) != records.counts()[0]:
+            return None
+        return missing
+
+    def _assign_missing(self, missing: list[str], records: Records, access: StoreAccess, *, push: bool) -> int:
         if not missing:
             return 0
         log.info("assigning %d articles to stories", len(missing))

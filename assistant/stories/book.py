@@ -42,6 +42,10 @@ CREATE INDEX IF NOT EXISTS members_seq ON members(seq);
 CREATE TABLE IF NOT EXISTS aliases (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS df (term TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
+MATCHED = "record_match"
+"""Meta key: when the book last held exactly the record's articles, and its count of drops then."""
+LOSSES = "losses"
+"""Meta key: how many times members were dropped (a removal, a pull that dropped some)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,28 @@ class StoryBook:
         rows = self._db.execute("SELECT article_id, vector FROM members WHERE story_id = ?", (story_id,))
         return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in rows}
 
+    def known(self, article_ids: list[str]) -> set[str]:
+        """Those of `article_ids` that are members."""
+        return {row[0] for row in rows_where_in(self._db, "SELECT article_id FROM members WHERE article_id IN ({})",
+                                                 sorted(set(article_ids)))}  # fmt: skip
+
+    def losses(self) -> int:
+        """How many times members were dropped (a removal, a pull that dropped some): a count, not the members."""
+        return int(self.get_meta(LOSSES) or 0)
+
+    def matched_at(self) -> float | None:
+        """The Unix time at which this book last held exactly the record's articles, if it has lost no member
+        since (then what it lacks now arrived in the record after that time); None otherwise."""
+        noted = (self.get_meta(MATCHED) or "").split("|")
+        if len(noted) != 2 or noted[1] != str(self.losses()):
+            return None
+        return float(noted[0])
+
+    def note_match(self, at: float, losses: int) -> None:
+        """The book held exactly the record's articles as of `at`, `losses` being its count of drops then (a
+        drop since makes the note void)."""
+        self.set_meta(MATCHED, f"{at!r}|{losses}")
+
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -227,6 +253,8 @@ class StoryBook:
                 db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
                 touched.add(row[0])
                 changed += 1
+            if changed:
+                _lost(db)
             flat = {old: follow(old, aliases) for old in aliases}
             for aid, stored in fetched.items():
                 if local.get(aid) == stored.entry or entries.get(aid) != stored.entry:
@@ -293,6 +321,7 @@ class StoryBook:
                     continue
                 db.execute("DELETE FROM members WHERE article_id = ?", (article_id,))
                 db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
+                _lost(db)
                 _rebuild(db, row[0])
 
 
@@ -303,6 +332,13 @@ def follow(story_id: str, aliases: dict[str, str]) -> str:
         story_id = aliases[story_id]
         seen.add(story_id)
     return story_id
+
+
+def _lost(db: sqlite3.Connection) -> None:
+    """Count a drop of members (in the transaction that drops them): a noted match with the record is void."""
+    db.execute(
+        "INSERT INTO meta VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", (LOSSES,)
+    )
 
 
 def _put(db: sqlite3.Connection, story: Profile) -> None:
