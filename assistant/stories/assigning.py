@@ -1,8 +1,9 @@
 """Giving indexed articles their story: the indexer's hook, and the catch-up that repairs what it missed.
 
-Called by the indexer inside its store write (after the articles' records are committed), so candidates come
-from the vector store as it now is. One process assigns at a time (``.stories.lock`` in the index folder, an
-flock the kernel releases if the process dies): the book and the clustering order stay one sequence.
+Called by the indexer inside its store write (after the articles' records are committed); candidates are the
+story book's nearest members of the article's time window (the vector store's nearest chunks for an undated one).
+One process assigns at a time (``.stories.lock`` in the index folder, an flock the kernel releases if the process
+dies): the book and the clustering order stay one sequence.
 
 With a Chroma server (`shared`) the book is a cache of the server's (`assistant.stories.shared_book`): every look
 first pulls it when the server's marker moved; a writer (the indexing run, holding the writers' lease) reconciles
@@ -38,9 +39,9 @@ CLOCK_SLACK = 600.0
 
 
 def store_candidates(book: StoryBook, store: VectorStore, params: Params) -> Candidates:
-    """Nearest chunks in the vector store within the time window, as article ids (nearest first); with
-    `Params.book_candidates` the nearest members of the window in the story book instead (an undated article
-    always asks the store, without a window)."""
+    """The nearest members of the story book within the time window, as article ids (nearest first); an undated
+    article (or `Params.book_candidates` off) asks the vector store's nearest chunks instead (without a window when
+    undated)."""
 
     def candidates(vector: np.ndarray, day: int | None) -> list[str]:
         if day is not None and params.book_candidates:
