@@ -33,7 +33,7 @@ class Params:
     """Days outside a story's span after which its similarity counts half."""
     window: int = 21
     """Days before and after the article in which neighbours are looked for."""
-    neighbours: int = 24
+    neighbours: int = 16
     """Nearest members of the window (or, for an undated article, nearest chunks of the vector store) per article."""
     min_sparse: float = 0.07
     """Least tf-idf cosine to a story's profile: without a shared name or rare word, no dense similarity joins."""
