@@ -35,7 +35,7 @@ class Params:
     """Days before and after the article in which neighbours are looked for."""
     neighbours: int = 16
     """Nearest members of the window (or, for an undated article, nearest chunks of the vector store) per article."""
-    min_sparse: float = 0.07
+    min_sparse: float = 0.05
     """Least tf-idf cosine to a story's profile: without a shared name or rare word, no dense similarity joins."""
     merge_threshold: float = 0.55
     """Story-to-story score above which two stories an article fits both are merged."""
