@@ -248,6 +248,7 @@ def main() -> None:
         "--store-candidates", action="store_true", help="candidates from the vector store (before 2026-12-07's default)"
     )
     parser.add_argument("--neighbours", type=int, default=Params.neighbours)
+    parser.add_argument("--min-sparse", type=float, default=Params.min_sparse, help="least tf-idf overlap")
     parser.add_argument("--indexing", type=int, default=0, help="also index this many articles with/without stories")
     parser.add_argument("--group", choices=["article", "day"], default="article", help="articles per assign call")
     parser.add_argument(
@@ -275,6 +276,7 @@ def main() -> None:
         half_life=args.half_life,
         dense_weight=args.dense_weight,
         neighbours=args.neighbours,
+        min_sparse=args.min_sparse,
         book_candidates=not args.store_candidates,
     )
     with tempfile.TemporaryDirectory(prefix="bench-stories-") as tmp:
