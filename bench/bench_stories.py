@@ -244,6 +244,11 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=Params.threshold)
     parser.add_argument("--half-life", type=float, default=Params.half_life)
     parser.add_argument("--dense-weight", type=float, default=Params.dense_weight)
+    parser.add_argument(
+        "--store-candidates", action="store_true", help="candidates from the vector store (before 2026-12-07's default)"
+    )
+    parser.add_argument("--neighbours", type=int, default=Params.neighbours)
+    parser.add_argument("--min-sparse", type=float, default=Params.min_sparse, help="least tf-idf overlap")
     parser.add_argument("--indexing", type=int, default=0, help="also index this many articles with/without stories")
     parser.add_argument("--group", choices=["article", "day"], default="article", help="articles per assign call")
     parser.add_argument(
@@ -266,7 +271,14 @@ def main() -> None:
     }
     vectors = lead_vectors(articles, args.cache)
     rows = {}
-    params = Params(threshold=args.threshold, half_life=args.half_life, dense_weight=args.dense_weight)
+    params = Params(
+        threshold=args.threshold,
+        half_life=args.half_life,
+        dense_weight=args.dense_weight,
+        neighbours=args.neighbours,
+        min_sparse=args.min_sparse,
+        book_candidates=not args.store_candidates,
+    )
     with tempfile.TemporaryDirectory(prefix="bench-stories-") as tmp:
         found, costs = ours(articles, vectors, Path(tmp), params, args.group)
     for name, (part, pairs) in parts.items():

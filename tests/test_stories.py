@@ -18,6 +18,7 @@ import pytest
 from assistant import Article, Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import InvalidInputError, StoryNotFoundError
+from assistant.indexing.records import Records
 from assistant.protocols import VectorStore
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
@@ -397,3 +398,56 @@ def test_the_book_finds_the_nearest_members_of_a_window(tmp_path: Path) -> None:
     assert book.nearest(np.asarray([0.0, 1.0], np.float32), 5, 20, 5) == ["d", "b", "a"]
     assert book.nearest(np.asarray([1.0, 0.0], np.float32), 50, 60, 5) == []
     book.close()
+
+
+def test_a_look_reads_only_what_arrived_since_the_book_last_matched_the_record(
+    settings: Settings, embeddings: OnnxEmbeddings
+) -> None:
+    """The catch-up's marker: after a look, the book notes that it matched the record; the next look assigns what
+    arrived since from the record's arrivals alone, and whatever else changed (an article the record lost, a member
+    the book dropped) makes it compare every id again, so nothing is missed either way."""
+    plain = Assistant(settings.model_copy(update={"stories": False}), embeddings=embeddings)
+    viewer = Assistant(settings, embeddings=embeddings)
+    book = StoryBook(settings.index_dir / "stories.sqlite3")
+    try:
+        plain.index(ARTICLES[:4])
+        assert set(by_article(viewer)) == {a.id for a in ARTICLES[:4]}
+        first = book.matched_at()
+        assert first is not None
+        assert by_article(viewer) and book.matched_at() is not None  # nothing to do: still matched
+
+        plain.index(ARTICLES[4:])  # another process indexes without stories: the record moves, the book does not
+        assert set(by_article(viewer)) == {a.id for a in ARTICLES}
+        noted = book.matched_at()
+        assert noted is not None and noted > first
+
+        plain.delete("fire-2")  # the record loses an article the book holds
+        assert "fire-2" not in by_article(viewer)
+        assert by_article(viewer) and book.matched_at() is not None
+        book.remove(["strike-1"])  # the book drops a member the record holds: the note is void
+        assert book.matched_at() is None
+        assert set(by_article(viewer)) == {a.id for a in ARTICLES} - {"fire-2"}
+        assert book.matched_at() is not None
+
+        records = ListingRecords(settings.index_dir / "records.sqlite3")
+        assigner = StoryAssigner(settings.index_dir)
+        try:
+            assert assigner.catch_up(records, viewer._store_access(), push=False) == 0
+            assert records.listed == 0  # nothing to do: no list of every id was read
+        finally:
+            assigner.close()
+            records.close()
+    finally:
+        book.close()
+        viewer.close()
+        plain.close()
+
+
+class ListingRecords(Records):
+    """The real record, counting how often every article id is listed."""
+
+    listed = 0
+
+    def article_ids(self) -> set[str]:
+        self.listed += 1
+        return super().article_ids()

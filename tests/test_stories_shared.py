@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from assistant.articles import Article
-from assistant.stories.clustering import story_id_for
+from assistant.stories.book import Entry, StoryBook
+from assistant.stories.clustering import Decision, Profile, story_id_for
 from tests.helpers import ChromaServer, chroma_running, cli, cli_env
 from tests.stories_samples import ARTICLES
 
@@ -173,6 +175,67 @@ def stray(server: ChromaServer, collection: str) -> None:
 
     records = chromadb.HttpClient(host="127.0.0.1", port=server.port).get_collection(f"{collection}-stories")
     vector = base64.b64encode(bytes(4 * 384)).decode("ascii")
-    meta = {"article_id": "ghost", "joined": "s-ghost", "seq": 10_000}
+    marker = records.get(ids=["changes"], include=["metadatas"])["metadatas"] or [{}]
+    serial = int(marker[0].get("serial") or 0) + 1  # numbered as the push that never moved the marker numbers it
+    meta = {"article_id": "ghost", "joined": "s-ghost", "seq": 10_000, "serial": serial}
     document = json.dumps({"terms": {"geist": 1.0}, "vector": vector})
     records.upsert(ids=["m:ghost"], embeddings=[[1.0]], metadatas=[meta], documents=[document])
+
+
+def _member(book: StoryBook, aid: str, story: str, lead: list[float], day: int, merge: tuple[str, ...] = ()) -> None:
+    vector = np.asarray(lead, np.float32)
+    found = book.profiles({story})
+    profile = found[0] if found else Profile(story, np.zeros(2, np.float32), {}, None, None)
+    merged = [p for p in book.profiles(set(merge))]
+    book.apply(Decision(profile.joined(aid, vector, {"kiel": 1.0}, day), not found, merged), aid, vector,
+               {"kiel": 1.0}, day)  # fmt: skip
+
+
+def _state(book: StoryBook) -> tuple[dict[str, str], dict[str, str], list[tuple[str, int]]]:
+    stories = sorted((p.id, p.size) for p in book.profiles({m.story_id for m in book.members()}))
+    return {m.article_id: m.story_id for m in book.members()}, book.aliases(), stories
+
+
+def test_a_reader_takes_in_only_what_was_written_since_it_last_looked(server: ChromaServer, tmp_path: Path) -> None:
+    """The incremental pull: after one full pull, a reader lists only the records written after the state it
+    matched (merges included); a removal on the server makes it list every member again; a writer whose book
+    matched the marker removes only a killed push's strays, without listing the rest."""
+    from assistant.indexing.store import open_client
+    from assistant.stories.shared_book import SharedBook
+
+    a, b = StoryBook(tmp_path / "a.sqlite3"), StoryBook(tmp_path / "b.sqlite3")
+    writer, reader = (SharedBook(open_client(Path(), server.url), "pulls", server.url) for _ in range(2))
+    listed: list[int | None] = []
+    original = reader._listing
+
+    def listing(after: int | None = None) -> tuple[dict[str, Entry], dict[str, str]]:
+        listed.append(after)
+        return original(after)
+
+    reader._listing = listing  # type: ignore[method-assign]  # counts the calls, lists as before
+    try:
+        _member(a, "x1", "s-x", [1.0, 0.0], 10)
+        _member(a, "y1", "s-y", [0.0, 1.0], 30)
+        writer.reconcile(a)
+        assert reader.pull(b) and listed == [None] and _state(b) == _state(a)
+
+        _member(a, "x2", "s-x", [1.0, 0.1], 11)
+        writer.push(a, ["x2"], ["s-x"], [])
+        assert reader.pull(b) and listed[-1] is not None and _state(b) == _state(a)
+        assert not reader.pull(b)  # nothing new: the marker alone
+
+        _member(a, "z1", "s-x", [0.5, 0.5], 20, merge=("s-y",))  # joins s-x and shows s-y to be the same story
+        writer.push(a, ["z1"], ["s-x"], [])
+        assert reader.pull(b) and listed[-1] is not None and _state(b) == _state(a)
+        assert b.resolve("s-y") == "s-x" and {m.article_id for m in b.members("s-x")} == {"x1", "x2", "y1", "z1"}
+
+        a.remove(["x2"])
+        writer.push(a, [], [], ["x2"])
+        assert reader.pull(b) and listed[-1] is None and _state(b) == _state(a)  # a removal: every member listed
+
+        writer._put_members(a.stored(["x1"]) | {"ghost": a.stored(["z1"])["z1"]}, writer.state().serial + 1)
+        writer.reconcile(a)  # a push killed before the marker moved left "ghost"
+        assert reader.pull(b) and _state(b) == _state(a) and "ghost" not in _state(b)[0]
+    finally:
+        a.close()
+        b.close()

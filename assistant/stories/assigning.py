@@ -1,8 +1,9 @@
 """Giving indexed articles their story: the indexer's hook, and the catch-up that repairs what it missed.
 
-Called by the indexer inside its store write (after the articles' records are committed), so candidates come
-from the vector store as it now is. One process assigns at a time (``.stories.lock`` in the index folder, an
-flock the kernel releases if the process dies): the book and the clustering order stay one sequence.
+Called by the indexer inside its store write (after the articles' records are committed); candidates are the
+story book's nearest members of the article's time window (the vector store's nearest chunks for an undated one).
+One process assigns at a time (``.stories.lock`` in the index folder, an flock the kernel releases if the process
+dies): the book and the clustering order stay one sequence.
 
 With a Chroma server (`shared`) the book is a cache of the server's (`assistant.stories.shared_book`): every look
 first pulls it when the server's marker moved; a writer (the indexing run, holding the writers' lease) reconciles
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,12 +34,14 @@ from assistant.stories.terms import article_terms
 
 log = logging.getLogger(__name__)
 BOOK_FILE = "stories.sqlite3"
+CLOCK_SLACK = 600.0
+"""Seconds before the noted match from which arrivals are read again (a clock set back a little loses nothing)."""
 
 
 def store_candidates(book: StoryBook, store: VectorStore, params: Params) -> Candidates:
-    """Nearest chunks in the vector store within the time window, as article ids (nearest first); with
-    `Params.book_candidates` the nearest members of the window in the story book instead (an undated article
-    always asks the store, without a window)."""
+    """The nearest members of the story book within the time window, as article ids (nearest first); an undated
+    article (or `Params.book_candidates` off) asks the vector store's nearest chunks instead (without a window when
+    undated)."""
 
     def candidates(vector: np.ndarray, day: int | None) -> list[str]:
         if day is not None and params.book_candidates:
@@ -139,14 +143,41 @@ class StoryAssigner:
     def catch_up(self, records: Records, access: StoreAccess, *, push: bool = True) -> int:
         """Assign what the record holds and the book lacks, forget what the book holds and the record lost;
         returns how many articles were assigned. With a server the book is first brought to the server's (a
-        writer, `push`, reconciles and sends what it assigns; a reader keeps it in its cache)."""
+        writer, `push`, reconciles and sends what it assigns; a reader keeps it in its cache).
+
+        When the book notes that it matched the record at some time (`StoryBook.matched_at`) and has lost no
+        member since, only the articles (re)indexed after it can be missing: the record's arrivals since then
+        (an index on their time) and both counts decide, so a look with nothing to do reads no list of ids. Any
+        other case compares every id, then notes the match."""
         self.sync(writer=push)
-        current = records.article_ids()
-        known = self.book.article_ids()
-        gone = sorted(known - current)
-        if gone:
-            self.removed(gone, push=push)
-        missing = sorted(current - known)
+        began, losses = time.time(), self.book.losses()
+        missing = self._arrivals(records)
+        if missing is None:
+            current = records.article_ids()
+            known = self.book.article_ids()
+            gone = sorted(known - current)
+            if gone:
+                self.removed(gone, push=push)
+                losses = -1  # its own drops: the next look compares every id once more, then notes the match
+            missing = sorted(current - known)
+        done = self._assign_missing(missing, records, access, push=push)
+        if done == len(missing) and losses >= 0:
+            self.book.note_match(began, losses)
+        return done
+
+    def _arrivals(self, records: Records) -> list[str] | None:
+        """The record's articles the book lacks, from the arrivals since the book last matched the record; None
+        when that cannot tell (no match noted, members lost since, or the record lost articles)."""
+        matched = self.book.matched_at()
+        if matched is None:
+            return None
+        arrived = [aid for aid, _ in records.arrived_after(matched - CLOCK_SLACK)]
+        missing = sorted(set(arrived) - self.book.known(arrived))
+        if self.book.article_count() + len(missing) != records.counts()[0]:
+            return None
+        return missing
+
+    def _assign_missing(self, missing: list[str], records: Records, access: StoreAccess, *, push: bool) -> int:
         if not missing:
             return 0
         log.info("assigning %d articles to stories", len(missing))

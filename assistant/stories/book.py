@@ -42,6 +42,17 @@ CREATE INDEX IF NOT EXISTS members_seq ON members(seq);
 CREATE TABLE IF NOT EXISTS aliases (old TEXT PRIMARY KEY, new TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS df (term TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
+MATCHED = "record_match"
+"""Meta key: when the book last held exactly the record's articles, and its count of drops then."""
+LOSSES = "losses"
+"""Meta key: how many times members were dropped (a removal, a pull that dropped some)."""
+TOKEN = "server_token"
+"""Meta key: the server marker's token the book last matched (``local:<token>``: matched it, then changed in this
+cache only, by a reader's catch-up)."""
+SERIAL = "server_serial"
+"""Meta key: the serial number of the server's state the book last matched (every write there counts one on)."""
+DIRTY = "unpushed"
+"""Meta key, present while the book holds changes of its own that no push has confirmed on the server."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +190,42 @@ class StoryBook:
         rows = self._db.execute("SELECT article_id, vector FROM members WHERE story_id = ?", (story_id,))
         return {aid: np.frombuffer(blob, dtype=np.float32) for aid, blob in rows}
 
+    def known(self, article_ids: list[str]) -> set[str]:
+        """Those of `article_ids` that are members."""
+        return {row[0] for row in rows_where_in(self._db, "SELECT article_id FROM members WHERE article_id IN ({})",
+                                                 sorted(set(article_ids)))}  # fmt: skip
+
+    def losses(self) -> int:
+        """How many times members were dropped (a removal, a pull that dropped some): a count, not the members."""
+        return int(self.get_meta(LOSSES) or 0)
+
+    def matched_at(self) -> float | None:
+        """The Unix time at which this book last held exactly the record's articles, if it has lost no member
+        since (then what it lacks now arrived in the record after that time); None otherwise."""
+        noted = (self.get_meta(MATCHED) or "").split("|")
+        if len(noted) != 2 or noted[1] != str(self.losses()):
+            return None
+        return float(noted[0])
+
+    def note_match(self, at: float, losses: int) -> None:
+        """The book held exactly the record's articles as of `at`, `losses` being its count of drops then (a
+        drop since makes the note void)."""
+        self.set_meta(MATCHED, f"{at!r}|{losses}")
+
+    def matched_server(self, token: str, serial: int) -> None:
+        """The book now holds exactly the server's state `token` (serial number `serial`): nothing unpushed."""
+        with self._transaction() as db:
+            _matched(db, token, serial)
+
+    def server_serial(self) -> int | None:
+        """The serial number of the server state this book last matched (None: unknown)."""
+        value = self.get_meta(SERIAL)
+        return int(value) if value else None
+
+    def unpushed(self) -> bool:
+        """Whether the book holds changes of its own no push has confirmed on the server."""
+        return self.get_meta(DIRTY) is not None
+
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -208,11 +255,13 @@ class StoryBook:
         wanted = None if into is None else set(into)
         return {old: new for old, new in rows if wanted is None or new in wanted}
 
-    def mirror(self, entries: dict[str, Entry], aliases: dict[str, str], fetched: dict[str, Stored], token: str) -> int:
+    def mirror(
+        self, entries: dict[str, Entry], aliases: dict[str, str], fetched: dict[str, Stored], token: str, serial: int
+    ) -> int:
         """Become the server's book in one transaction: members it lacks go, those it holds otherwise are
         replaced by `fetched`, every member moves to the story its joined one became (through `aliases`), and
-        the stories touched are rebuilt; `token` is noted as the server state matched. Returns the members
-        changed."""
+        the stories touched are rebuilt; `token` and `serial` are noted as the server state matched. Returns the
+        members changed."""
         with self._transaction() as db:
             local = {
                 aid: Entry(j, q, d) for aid, j, q, d in db.execute("SELECT article_id, joined, seq, day FROM members")
@@ -227,6 +276,8 @@ class StoryBook:
                 db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
                 touched.add(row[0])
                 changed += 1
+            if changed:
+                _lost(db)
             flat = {old: follow(old, aliases) for old in aliases}
             for aid, stored in fetched.items():
                 if local.get(aid) == stored.entry or entries.get(aid) != stored.entry:
@@ -254,7 +305,60 @@ class StoryBook:
             for story_id in sorted(touched):
                 _rebuild(db, story_id)
             db.execute("DELETE FROM df WHERE n <= 0")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('server_token', ?)", (token,))
+            _matched(db, token, serial)
+        return changed
+
+    def mirror_changes(
+        self, entries: dict[str, Entry], aliases: dict[str, str], fetched: dict[str, Stored], token: str, serial: int
+    ) -> int:
+        """Take in what the server wrote since the state this book matched (members new or changed, aliases new or
+        changed; nothing removed there meanwhile), in one transaction; `token` and `serial` are noted as the state
+        matched. Returns the members changed."""
+        with self._transaction() as db:
+            known = dict(db.execute("SELECT old, new FROM aliases").fetchall())
+            known.update(aliases)
+            flat = {old: follow(old, known) for old in known}
+            touched: set[str] = set()
+            changed = 0
+            for aid, stored in fetched.items():
+                if entries.get(aid) != stored.entry:
+                    continue
+                row = db.execute("SELECT story_id, terms, joined, seq, day FROM members WHERE article_id = ?",
+                                 (aid,)).fetchone()  # fmt: skip
+                if row is not None:
+                    if Entry(row[2], row[3], row[4]) == stored.entry:
+                        continue
+                    db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
+                    touched.add(row[0])
+                e = stored.entry
+                story_id = flat.get(e.joined, e.joined)
+                db.execute(
+                    "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (aid, story_id, e.day, stored.vector.astype(np.float32).tobytes(), json.dumps(stored.terms),
+                     e.seq, e.joined),
+                )  # fmt: skip
+                db.executemany(
+                    "INSERT INTO df VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET n = n + 1",
+                    [(t,) for t in stored.terms],
+                )
+                touched.add(story_id)
+                changed += 1
+            for old in sorted(aliases):
+                target = flat[old]
+                if old == target:
+                    continue
+                db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?)", (old, target))
+                moved = db.execute("UPDATE members SET story_id = ? WHERE story_id = ?", (target, old)).rowcount
+                if moved or db.execute("SELECT 1 FROM stories WHERE id = ?", (old,)).fetchone():
+                    touched.update((old, target))
+            db.executemany(
+                "UPDATE aliases SET new = ? WHERE old = ? AND new != ?",
+                [(flat[o], o, flat[o]) for o in known if o in flat and flat[o] != o and o not in aliases],
+            )  # chains through a new alias are flattened
+            for story_id in sorted(touched):
+                _rebuild(db, story_id)
+            db.execute("DELETE FROM df WHERE n <= 0")
+            _matched(db, token, serial)
         return changed
 
     # --- writing (one transaction each) -----------------------------------------------------------
@@ -275,6 +379,7 @@ class StoryBook:
             _put(db, story)
             for other in decision.merge:
                 _merge(db, story.id, other.id)
+            _dirty(db)
 
     def regroup(self, story_id: str, decision: Decision) -> None:
         """A story moves whole into the one `decision` found for it (and the stories that decision merges);
@@ -283,6 +388,7 @@ class StoryBook:
             _merge(db, decision.story.id, story_id)
             for other in decision.merge:
                 _merge(db, decision.story.id, other.id)
+            _dirty(db)
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Forget articles (deleted from the index); their stories are rebuilt from the members left."""
@@ -293,6 +399,8 @@ class StoryBook:
                     continue
                 db.execute("DELETE FROM members WHERE article_id = ?", (article_id,))
                 db.executemany("UPDATE df SET n = n - 1 WHERE term = ?", [(t,) for t in json.loads(row[1])])
+                _lost(db)
+                _dirty(db)
                 _rebuild(db, row[0])
 
 
@@ -303,6 +411,23 @@ def follow(story_id: str, aliases: dict[str, str]) -> str:
         story_id = aliases[story_id]
         seen.add(story_id)
     return story_id
+
+
+def _matched(db: sqlite3.Connection, token: str, serial: int) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (TOKEN, token))
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SERIAL, str(serial)))
+    db.execute("DELETE FROM meta WHERE key = ?", (DIRTY,))
+
+
+def _dirty(db: sqlite3.Connection) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (DIRTY,))
+
+
+def _lost(db: sqlite3.Connection) -> None:
+    """Count a drop of members (in the transaction that drops them): a noted match with the record is void."""
+    db.execute(
+        "INSERT INTO meta VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", (LOSSES,)
+    )
 
 
 def _put(db: sqlite3.Connection, story: Profile) -> None:

@@ -23,6 +23,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,18 +31,25 @@ import numpy as np
 from assistant.errors import StoreUnavailableError
 from assistant.indexing.server_records import server_errors
 from assistant.indexing.store import asked, never_embed_function
-from assistant.stories.book import Entry, Stored, StoryBook
+from assistant.stories.book import TOKEN, Entry, Stored, StoryBook
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
-    from chromadb.api.types import Metadata
+    from chromadb.api.types import LiteralValue, LogicalOperator, Metadata, Where, WhereOperator
 
 MARKER = "changes"
-TOKEN = "server_token"
-"""The book's meta key: the server marker's token the book last matched (``local:<token>``: matched it, then
-changed in this cache only, by a reader's catch-up)."""
 LOCAL = "local:"
+
+
+@dataclass(frozen=True)
+class State:
+    """What the marker says of the server's book: its state's token and serial number (one on with every write),
+    and the serial of the last write that removed records (a book that matched a later state can skip listing)."""
+
+    token: str
+    serial: int
+    removals: int
 
 
 class SharedBook:
@@ -59,44 +67,79 @@ class SharedBook:
     def pull(self, book: StoryBook, *, force: bool = False) -> bool:
         """Make the local book the server's if the marker moved since the book last matched it; True if it did.
 
-        The marker is read before the records, so a write meanwhile moves it again and the next look pulls it."""
+        A book that matched an earlier state, with nothing of its own since and nothing removed on the server
+        since, takes in only the records written after that state (their serial number); otherwise every member's
+        entry is listed. The marker is read before the records, so a write meanwhile moves it again and the next
+        look pulls it."""
         with server_errors(self.url):
-            token = self.marker()
-            if not force and _based_on(book) == token:
+            state = self.state()
+            if not force and _based_on(book) == state.token:
                 return False
+            since = book.server_serial()
+            if not force and since is not None and _clean(book) and state.removals <= since < state.serial:
+                entries, aliases = self._listing(since)
+                local = book.stored(entries)
+                wanted = [aid for aid, entry in entries.items() if aid not in local or local[aid].entry != entry]
+                book.mirror_changes(entries, aliases, self._fetch(wanted), state.token, state.serial)
+                return True
             entries, aliases = self._listing()
-            local = book.entries()
-            wanted = [aid for aid, entry in entries.items() if local.get(aid) != entry]
-            book.mirror(entries, aliases, self._fetch(wanted), token)
+            known = book.entries()
+            wanted = [aid for aid, entry in entries.items() if known.get(aid) != entry]
+            book.mirror(entries, aliases, self._fetch(wanted), state.token, state.serial)
             return True
 
     def reconcile(self, book: StoryBook) -> None:
         """At the start of a writer's turn (the lease held): a book that matched the marker (or a server with no
-        stories yet) is the truth and the server is made to match it; otherwise the book is made the server's."""
+        stories yet) is the truth and the server is made to match it; otherwise the book is made the server's.
+
+        A book that matched the marker's very state and holds nothing unpushed needs only the records a writer
+        killed before moving the marker left (those numbered after it) removed; other books list every record."""
         with server_errors(self.url):
-            token = self.marker()
-            if token and token != (book.get_meta(TOKEN) or ""):  # behind, or changed in the cache only
+            state = self.state()
+            if state.token and state.token != (book.get_meta(TOKEN) or ""):  # behind, or changed in the cache only
                 self.pull(book, force=True)
+                return
+            if state.token and book.server_serial() == state.serial and not book.unpushed():
+                self._settle_strays(book, state)
                 return
             entries, aliases = self._listing()
             local, local_aliases = book.entries(), book.aliases()
-            self._delete([f"m:{aid}" for aid in entries if aid not in local])
-            self._delete([f"a:{old}" for old in aliases if old not in local_aliases])
+            gone = [f"m:{aid}" for aid in entries if aid not in local]
+            gone += [f"a:{old}" for old in aliases if old not in local_aliases]
+            self._delete(gone)
+            serial = state.serial + 1
             changed = [aid for aid, entry in local.items() if entries.get(aid) != entry]
-            self._put_members(book.stored(changed))
-            self._put_aliases({o: n for o, n in local_aliases.items() if aliases.get(o) != n})
-            self._touch(book)
+            self._put_members(book.stored(changed), serial)
+            self._put_aliases({o: n for o, n in local_aliases.items() if aliases.get(o) != n}, serial)
+            self._touch(book, state, removed=bool(gone))
+
+    def _settle_strays(self, book: StoryBook, state: State) -> None:
+        """The records written after the marker's state (a push killed before it moved the marker) made to match
+        the book, which matched that state: those it lacks removed, those it holds otherwise written again."""
+        entries, aliases = self._listing(state.serial)
+        stored, local_aliases = book.stored(entries), book.aliases()
+        gone = [f"m:{aid}" for aid in entries if aid not in stored]
+        gone += [f"a:{old}" for old in aliases if old not in local_aliases]
+        members = {aid: found for aid, found in stored.items() if entries[aid] != found.entry}
+        fixed = {old: new for old, new in local_aliases.items() if old in aliases and aliases[old] != new}
+        if gone or members or fixed:
+            self._delete(gone)
+            self._put_members(members, state.serial + 1)
+            self._put_aliases(fixed, state.serial + 1)
+            self._touch(book, state, removed=bool(gone))
 
     def push(self, book: StoryBook, members: Iterable[str], into: Iterable[str], removed: Sequence[str]) -> None:
         """After a writer's local transaction: the members it assigned, the aliases leading into the stories it
-        touched, the members it removed; then the marker. The book is noted as matching the new marker only if
-        it matched the old one (a book that had fallen behind pulls at its next look)."""
+        touched, the members it removed (each record numbered with the state it belongs to); then the marker. The
+        book is noted as matching the new marker only if it matched the old one (a book that had fallen behind
+        pulls at its next look)."""
         with server_errors(self.url):
-            matched = self.marker() == (book.get_meta(TOKEN) or "")
-            self._put_members(book.stored(members))
-            self._put_aliases(book.aliases(into))
+            state = self.state()
+            matched = state.token == (book.get_meta(TOKEN) or "")
+            self._put_members(book.stored(members), state.serial + 1)
+            self._put_aliases(book.aliases(into), state.serial + 1)
             self._delete([f"m:{aid}" for aid in removed])
-            self._touch(book if matched else None)
+            self._touch(book if matched else None, state, removed=bool(removed))
 
     @staticmethod
     def diverged(book: StoryBook) -> None:
@@ -108,21 +151,40 @@ class SharedBook:
 
     # --- records ------------------------------------------------------------------------------
     def marker(self) -> str:
+        return self.state().token
+
+    def state(self) -> State:
+        """The marker: the server's book state (its token, its serial number, the serial of its last removal)."""
         got = self.records.get(ids=[MARKER], include=["metadatas"])
-        return str(asked(got["metadatas"])[0]["token"]) if got["ids"] else ""
+        if not got["ids"]:
+            return State("", 0, 0)
+        meta = asked(got["metadatas"])[0]
+        serial, removals = meta.get("serial"), meta.get("removals")
+        return State(
+            str(meta["token"]),
+            serial if isinstance(serial, int) else 0,
+            removals if isinstance(removals, int) else (serial if isinstance(serial, int) else 0),
+        )
 
-    def _touch(self, book: StoryBook | None) -> None:
-        token = uuid.uuid4().hex
-        self.records.upsert(ids=[MARKER], embeddings=np.ones((1, 1), np.float32), metadatas=[{"token": token,
-                            "at": time.time()}], documents=[""])  # fmt: skip
+    def _touch(self, book: StoryBook | None, state: State, *, removed: bool) -> None:
+        """Move the marker to the next state (a fresh token, the serial one on, the removal noted)."""
+        token, serial = uuid.uuid4().hex, state.serial + 1
+        meta: Metadata = {"token": token, "at": time.time(), "serial": serial,
+                          "removals": serial if removed else state.removals}  # fmt: skip
+        self.records.upsert(ids=[MARKER], embeddings=np.ones((1, 1), np.float32), metadatas=[meta], documents=[""])
         if book is not None:
-            book.set_meta(TOKEN, token)
+            book.matched_server(token, serial)
 
-    def _listing(self) -> tuple[dict[str, Entry], dict[str, str]]:
-        """Every member's entry and every alias, read page by page without documents."""
+    def _listing(self, after: int | None = None) -> tuple[dict[str, Entry], dict[str, str]]:
+        """Every member's entry and every alias (or those written after state `after`), page by page without
+        documents."""
         entries: dict[str, Entry] = {}
         aliases: dict[str, str] = {}
-        for record_id, meta in self._pages():
+        where: Where | None = None
+        if after is not None:
+            later: dict[WhereOperator | LogicalOperator, LiteralValue] = {"$gt": after}
+            where = {"serial": later}
+        for record_id, meta in self._pages(where):
             if record_id.startswith("m:"):
                 day = meta.get("day")
                 entries[record_id[2:]] = Entry(_text(meta, "joined"), _number(meta, "seq"), _day(day))
@@ -130,10 +192,10 @@ class SharedBook:
                 aliases[record_id[2:]] = _text(meta, "new")
         return entries, aliases
 
-    def _pages(self) -> Iterator[tuple[str, Metadata]]:
+    def _pages(self, where: Where | None) -> Iterator[tuple[str, Metadata]]:
         offset = 0
         while True:
-            got = self.records.get(include=["metadatas"], limit=self.batch, offset=offset)
+            got = self.records.get(where=where, include=["metadatas"], limit=self.batch, offset=offset)
             yield from zip(got["ids"], asked(got["metadatas"]), strict=True)
             if len(got["ids"]) < self.batch:
                 return
@@ -153,25 +215,25 @@ class SharedBook:
                 found[record_id[2:]] = Stored(entry, vector, body["terms"])
         return found
 
-    def _put_members(self, stored: dict[str, Stored]) -> None:
+    def _put_members(self, stored: dict[str, Stored], serial: int) -> None:
         items = sorted(stored.items())
         for lo in range(0, len(items), self.batch):
             part = items[lo : lo + self.batch]
             self.records.upsert(
                 ids=[f"m:{aid}" for aid, _ in part],
                 embeddings=np.ones((len(part), 1), np.float32),
-                metadatas=[_member_meta(aid, s.entry) for aid, s in part],
+                metadatas=[_member_meta(aid, s.entry, serial) for aid, s in part],
                 documents=[_member_document(s) for _, s in part],
             )
 
-    def _put_aliases(self, aliases: dict[str, str]) -> None:
+    def _put_aliases(self, aliases: dict[str, str], serial: int) -> None:
         items = sorted(aliases.items())
         for lo in range(0, len(items), self.batch):
             part = items[lo : lo + self.batch]
             self.records.upsert(
                 ids=[f"a:{old}" for old, _ in part],
                 embeddings=np.ones((len(part), 1), np.float32),
-                metadatas=[{"old": old, "new": new} for old, new in part],
+                metadatas=[{"old": old, "new": new, "serial": serial} for old, new in part],
                 documents=["" for _ in part],
             )
 
@@ -180,14 +242,20 @@ class SharedBook:
             self.records.delete(ids=list(ids[lo : lo + self.batch]))
 
 
+def _clean(book: StoryBook) -> bool:
+    """The book holds the server's state as it matched it: nothing assigned in the cache only, nothing unpushed."""
+    token = book.get_meta(TOKEN) or ""
+    return bool(token) and not token.startswith(LOCAL) and not book.unpushed()
+
+
 def _based_on(book: StoryBook) -> str:
     """The marker token the book's state comes from (its own changes aside)."""
     token = book.get_meta(TOKEN) or ""
     return token.removeprefix(LOCAL)
 
 
-def _member_meta(article_id: str, entry: Entry) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {"article_id": article_id, "joined": entry.joined, "seq": entry.seq}
+def _member_meta(article_id: str, entry: Entry, serial: int) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {"article_id": article_id, "joined": entry.joined, "seq": entry.seq, "serial": serial}
     if entry.day is not None:
         meta["day"] = entry.day
     return meta
