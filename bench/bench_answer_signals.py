@@ -36,7 +36,16 @@ from assistant.chunking import Span
 from assistant.evaluation import is_quote_hit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_answers import _decided, _part, _rows, asked_questions, fitted, never_declining
+from bench_answers import (
+    _decided,
+    _part,
+    _rows,
+    add_question_arguments,
+    add_replay_arguments,
+    asked_questions,
+    fitted,
+    never_declining,
+)
 
 HOLDERS = 4
 """Detail-holding candidates looked at per question, best first (the decline model reads the best one)."""
@@ -317,21 +326,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     replaying = commands.add_parser("replay", help="replay questions, write decline and candidate signals")
-    replaying.add_argument("questions", type=Path)
-    replaying.add_argument("--index-dir", type=Path, required=True)
-    replaying.add_argument("--removed-index-dir", type=Path, required=True)
-    replaying.add_argument("--corpus", type=Path)
-    replaying.add_argument("--distractors", type=Path, nargs="*", default=[])
-    replaying.add_argument("--unanswerable", type=int, default=0)
-    replaying.add_argument("--limit", type=int)
+    add_replay_arguments(replaying)
     replaying.add_argument("--set", default="fang", help="xquad or fang (how parts are split)")
-    replaying.add_argument("--out", type=Path, required=True)
     quoting = commands.add_parser("quotes", help="quote hits of answerable questions by DetailWeights bonus")
-    quoting.add_argument("questions", type=Path)
-    quoting.add_argument("--index-dir", type=Path, required=True)
-    quoting.add_argument("--corpus", type=Path)
-    quoting.add_argument("--unanswerable", type=int, default=0)
-    quoting.add_argument("--limit", type=int)
+    add_question_arguments(quoting)
     quoting.add_argument("--set", default="fang", help="xquad or fang (how parts are split)")
     quoting.add_argument("bonus", nargs="+", help="bonus,neighbour (shipped: 0.02,0.02)")
     probing = commands.add_parser("probe", help="AUC, refitted curves and holder choice of the candidate signals")

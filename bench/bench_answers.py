@@ -537,6 +537,25 @@ def latency(index_dir: Path, questions_file: Path, rounds: int) -> None:
     print(f"ratio of p50: {p50['with details'] / p50['today (kind ignored)']:.3f}")
 
 
+def add_question_arguments(command: argparse.ArgumentParser) -> None:
+    """The questions a command replays and where: the questions file, the index, the corpus, how many
+    unanswerable ones (XQuAD) and how many in all (`signals`, `quotes`, and `bench_answer_signals.py`'s)."""
+    command.add_argument("questions", type=Path)
+    command.add_argument("--index-dir", type=Path, required=True)
+    command.add_argument("--corpus", type=Path)
+    command.add_argument("--unanswerable", type=int, default=0)
+    command.add_argument("--limit", type=int)
+
+
+def add_replay_arguments(replaying: argparse.ArgumentParser) -> None:
+    """The arguments of a replay (this bench's `signals`, `bench_answer_signals.py replay`): the questions and
+    their index (`add_question_arguments`), its removed-sentence twin, distractors, and the output file."""
+    add_question_arguments(replaying)
+    replaying.add_argument("--removed-index-dir", type=Path, required=True)
+    replaying.add_argument("--distractors", type=Path, nargs="*", default=[])
+    replaying.add_argument("--out", type=Path, required=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -554,25 +573,14 @@ def main() -> None:
     tuning.add_argument("--show", action="store_true", help="print each question's outcome")
     tuning.add_argument("grid", nargs="+", help="bonus,neighbour,margin[,cross_margin]")
     replaying = commands.add_parser("signals", help="replay questions, write the decline model's signals (JSON lines)")
-    replaying.add_argument("questions", type=Path)
-    replaying.add_argument("--index-dir", type=Path, required=True)
-    replaying.add_argument("--removed-index-dir", type=Path, required=True)
-    replaying.add_argument("--corpus", type=Path)
-    replaying.add_argument("--distractors", type=Path, nargs="*", default=[])
-    replaying.add_argument("--unanswerable", type=int, default=0)
-    replaying.add_argument("--limit", type=int)
+    add_replay_arguments(replaying)
     replaying.add_argument("--asked", type=Path, help="the same questions in another language")
     replaying.add_argument("--set", default="fang", help="xquad, xquad-en, fang or fang-en (how parts are split)")
-    replaying.add_argument("--out", type=Path, required=True)
     shown = commands.add_parser("figures", help="the shipped decline model's figures on replayed signals")
     shown.add_argument("signals", type=Path, nargs="+")
     quoting = commands.add_parser("quotes", help="first-quote hits across languages per cross bonus")
-    quoting.add_argument("questions", type=Path)
+    add_question_arguments(quoting)
     quoting.add_argument("--asked", type=Path, required=True, help="the same questions in another language")
-    quoting.add_argument("--index-dir", type=Path, required=True)
-    quoting.add_argument("--corpus", type=Path)
-    quoting.add_argument("--unanswerable", type=int, default=0)
-    quoting.add_argument("--limit", type=int)
     quoting.add_argument("--set", default="fang-en", help="xquad-en or fang-en (how parts are split)")
     quoting.add_argument("grid", nargs="+", help="bonus[:kind,kind]")
     fitting = commands.add_parser("fit", help="fit the decline model on replayed signals")
