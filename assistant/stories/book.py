@@ -302,10 +302,7 @@ class StoryBook:
                     db.execute("UPDATE members SET story_id = ? WHERE article_id = ?", (current, aid))
                     touched.update((story_id, current))
             touched.update(flat)
-            for story_id in sorted(touched):
-                _rebuild(db, story_id)
-            db.execute("DELETE FROM df WHERE n <= 0")
-            _matched(db, token, serial)
+            _settled(db, touched, token, serial)
         return changed
 
     def mirror_changes(
@@ -355,10 +352,7 @@ class StoryBook:
                 "UPDATE aliases SET new = ? WHERE old = ? AND new != ?",
                 [(flat[o], o, flat[o]) for o in known if o in flat and flat[o] != o and o not in aliases],
             )  # chains through a new alias are flattened
-            for story_id in sorted(touched):
-                _rebuild(db, story_id)
-            db.execute("DELETE FROM df WHERE n <= 0")
-            _matched(db, token, serial)
+            _settled(db, touched, token, serial)
         return changed
 
     # --- writing (one transaction each) -----------------------------------------------------------
@@ -411,6 +405,14 @@ def follow(story_id: str, aliases: dict[str, str]) -> str:
         story_id = aliases[story_id]
         seen.add(story_id)
     return story_id
+
+
+def _settled(db: sqlite3.Connection, touched: set[str], token: str, serial: int) -> None:
+    """After a pull: the touched stories' profiles rebuilt, words no story uses dropped, the server state noted."""
+    for story_id in sorted(touched):
+        _rebuild(db, story_id)
+    db.execute("DELETE FROM df WHERE n <= 0")
+    _matched(db, token, serial)
 
 
 def _matched(db: sqlite3.Connection, token: str, serial: int) -> None:

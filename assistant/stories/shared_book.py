@@ -217,24 +217,29 @@ class SharedBook:
 
     def _put_members(self, stored: dict[str, Stored], serial: int) -> None:
         items = sorted(stored.items())
-        for lo in range(0, len(items), self.batch):
-            part = items[lo : lo + self.batch]
-            self.records.upsert(
-                ids=[f"m:{aid}" for aid, _ in part],
-                embeddings=np.ones((len(part), 1), np.float32),
-                metadatas=[_member_meta(aid, s.entry, serial) for aid, s in part],
-                documents=[_member_document(s) for _, s in part],
-            )
+        self._upsert(
+            [f"m:{aid}" for aid, _ in items],
+            [_member_meta(aid, s.entry, serial) for aid, s in items],
+            [_member_document(s) for _, s in items],
+        )
 
     def _put_aliases(self, aliases: dict[str, str], serial: int) -> None:
         items = sorted(aliases.items())
-        for lo in range(0, len(items), self.batch):
-            part = items[lo : lo + self.batch]
+        self._upsert(
+            [f"a:{old}" for old, _ in items],
+            [{"old": old, "new": new, "serial": serial} for old, new in items],
+            ["" for _ in items],
+        )
+
+    def _upsert(self, ids: list[str], metadatas: list[Metadata], documents: list[str]) -> None:
+        """Records written in batches of `batch` (Chroma limits one write); their vectors are placeholders."""
+        for lo in range(0, len(ids), self.batch):
+            part = slice(lo, lo + self.batch)
             self.records.upsert(
-                ids=[f"a:{old}" for old, _ in part],
-                embeddings=np.ones((len(part), 1), np.float32),
-                metadatas=[{"old": old, "new": new, "serial": serial} for old, new in part],
-                documents=["" for _ in part],
+                ids=ids[part],
+                embeddings=np.ones((len(ids[part]), 1), np.float32),
+                metadatas=metadatas[part],
+                documents=documents[part],
             )
 
     def _delete(self, ids: Sequence[str]) -> None:
