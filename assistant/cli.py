@@ -291,9 +291,23 @@ def _where(title: str, source: str, published: str | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    data = _open(args).status().as_dict()
-    print(json.dumps(data) if args.json else "\n".join(f"{key}: {value}" for key, value in data.items()))
+    status = _open(args).status()
+    if args.json:
+        print(json.dumps(status.as_dict()))
+        return 0
+    changed = "never" if status.last_changed is None else _utc_time(status.last_changed)
+    say(
+        f"articles: {status.articles}\nchunks: {status.chunks}\n"
+        f"embedding model: {status.embedding_model or 'none yet'}\nlast changed: {changed}"
+    )
     return 0
+
+
+def _utc_time(timestamp: float) -> str:
+    """A Unix time as a person reads it; UTC, so two machines' outputs agree."""
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def cmd_article(args: argparse.Namespace) -> int:

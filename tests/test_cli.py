@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -31,6 +32,13 @@ def test_index_and_ask_json_contracts(tmp_path: Path) -> None:
     assert set(report["refused"][0]) == {"path", "reason"} and report["refused"][0]["reason"]
 
     again = json.loads(run_cli("index", str(SEEDS), "--index-dir", index_dir, "--json", cwd=tmp_path).stdout)
+    status = run_cli("status", "--index-dir", index_dir, cwd=tmp_path).stdout.splitlines()
+    assert status[:3] == [
+        "articles: 1",
+        f"chunks: {Assistant(Settings(index_dir=index_dir)).status().chunks}",
+        "embedding model: multilingual-e5-small",
+    ]
+    assert re.fullmatch(r"last changed: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", status[3])  # not a Unix time
     assert again == {"added": 0, "updated": 0, "unchanged": 1, "deleted": 0, "refused": []}
 
     out = run_cli(
