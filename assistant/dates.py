@@ -607,15 +607,35 @@ _RESOLVERS = {
 
 def sentence_day(sentence: str, published: str | dt.date | None) -> DaySpan | None:
     """The day (or span) a sentence of an article speaks about: its first day-exact expression, else its
-    first week/month span, else the publication day. None when the article has no publication day."""
+    first week/month span, else the publication day. An article without a publication day still dates what it
+    names with its year ("im August 2024"); its other sentences are undated (None)."""
     anchor = published if isinstance(published, dt.date) else _parse_anchor(published)
     if anchor is None:
-        return None
-    mentions = [m for m in find_time_expressions(sentence, anchor) if m.kind != "range" and m.relation != "until"]
-    exact = [m for m in mentions if m.kind == "day"]
-    near = [m for m in mentions if m.kind in ("week", "month")] + [m for m in mentions if m.kind in ("season", "year")]
+        return _named_span(_absolute_mentions(sentence))
+    chosen = _named_span(find_time_expressions(sentence, anchor))
+    return chosen if chosen is not None else DaySpan.day(anchor)
+
+
+def _named_span(mentions: list[TimeMention]) -> DaySpan | None:
+    """The span a sentence's time expressions date it to: the first day-exact one, else the first week or month,
+    else the first season or year; a range or an "until" says no single time."""
+    usable = [m for m in mentions if m.kind != "range" and m.relation != "until"]
+    exact = [m for m in usable if m.kind == "day"]
+    near = [m for m in usable if m.kind in ("week", "month")] + [m for m in usable if m.kind in ("season", "year")]
     chosen = exact[0] if exact else near[0] if near else None
-    return chosen.span if chosen is not None else DaySpan.day(anchor)
+    return chosen.span if chosen is not None else None
+
+
+_FAR_ANCHORS = (dt.date(1975, 2, 3), dt.date(2041, 9, 26))
+"""Two reference days far apart (and on other weekdays): an expression that names the same span from both names
+it without needing one ("am 17. Juni 2020", "Herbst 2023"), unlike "am Mittwoch" or "im Juni"."""
+
+
+def _absolute_mentions(text: str) -> list[TimeMention]:
+    """The time expressions of `text` whose span does not depend on the day it was written."""
+    early, late = (find_time_expressions(text, anchor) for anchor in _FAR_ANCHORS)
+    late_spans = {(m.start, m.end): m.span for m in late}
+    return [m for m in early if late_spans.get((m.start, m.end)) == m.span]
 
 
 def _parse_anchor(published: str | None) -> dt.date | None:

@@ -153,6 +153,26 @@ def test_an_older_index_gets_every_writer_step_once_at_the_next_run(indexed: Ass
     assert set(_languages(settings).values()) == {"de", "en"}
 
 
+def test_new_dating_rules_date_an_upgraded_index_again_once(indexed: Assistant) -> None:
+    """An index past every version step, dated by older rules (the seed: undated, so no day was stored), is dated
+    again at the next run; its undated article now dates what names its year ("im August 2024")."""
+    records = indexed.records()
+    with records.transaction() as db:
+        db.execute("UPDATE sentences SET day_first = NULL, day_last = NULL")
+        db.execute("UPDATE meta SET value = '1' WHERE key = ?", (SENTENCE_DAYS,))
+    seeds = indexed.index_dir.parent / "seeds"
+    shown: list[object] = []
+    indexed.index([seeds], progress=lambda done, total, what: shown.append(what))
+    assert [what for what in shown if isinstance(what, Phase)] == [Phase.SENTENCE_DAYS]
+    assert migrations.schema_version(records) == LATEST and records.get_meta(SENTENCE_DAYS) == DATING_VERSION
+    chunks = [c.id for c in records.all_chunks()]
+    days = {s.day for group in records.sentence_days(chunks).values() for s in group} - {None}
+    assert (20240801, 20240831) in days  # "… sollten ursprünglich im August 2024 … beginnen"
+    shown.clear()
+    indexed.index([seeds], progress=lambda done, total, what: shown.append(what))
+    assert not any(isinstance(what, Phase) for what in shown)
+
+
 KILLED_RUN = textwrap.dedent(
     """
     import os, signal, sys

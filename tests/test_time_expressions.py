@@ -116,6 +116,15 @@ def test_a_sentence_without_time_speaks_about_its_publication_day() -> None:
     assert sentence_day("Die Regierung schloss die Grenze.", None) is None
 
 
+def test_an_undated_article_dates_only_what_names_its_year() -> None:
+    assert sentence_day("Die Gespräche sollten im August 2024 beginnen.", None) == DaySpan(
+        dt.date(2024, 8, 1), dt.date(2024, 8, 31)
+    )
+    assert sentence_day("Am 17. Juni 2020 schloss die Regierung die Grenze.", None) == DaySpan.day(dt.date(2020, 6, 17))
+    for relative in ("Am Mittwoch schloss die Regierung die Grenze.", "Im Juni schloss sie die Grenze.", "Gestern."):
+        assert sentence_day(relative, None) is None  # needs the day it was written
+
+
 def test_an_exact_day_wins_over_a_span_in_the_same_sentence() -> None:
     got = sentence_day("Nach der Lockerung Mitte Mai stiegen die Fälle am Mittwoch.", THU)
     assert got == DaySpan.day(dt.date(2020, 6, 17))

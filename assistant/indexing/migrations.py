@@ -58,7 +58,7 @@ LANGUAGES_TAGGED = "chunk_languages"
 tags are in the server's collection), so one machine's tagging serves every machine."""
 SENTENCE_DAYS = "sentence_days"
 """Meta key: the sentences carry the days they speak about, as dated by the rules of version `DATING_VERSION`."""
-DATING_VERSION = "4"  # 4: seasons with a year ("im Herbst 2023") date their sentences
+DATING_VERSION = "5"  # 4: seasons with a year ("im Herbst 2023"); 5: undated articles date what names its year
 TAG_BATCH = 500
 """Articles tagged per store write (a write per article took 24 ms each)."""
 DATE_BATCH = 200
@@ -89,6 +89,9 @@ class WriterStep:
     name: str
     run: Callable[[Writing], bool]
     """True when done; False when this writer cannot do it (the version stays, a later writer does it)."""
+    outdated: Callable[[Records], bool] | None = None
+    """For a step with rules of its own (dating): True when the index was made by older rules, so the step runs
+    again, once, though the index's version is past it."""
 
 
 # --- record steps: the record's own tables, at every open ----------------------------------------------------
@@ -211,6 +214,10 @@ def _date_sentences(writing: Writing) -> bool:
     return True
 
 
+def _dated_by_older_rules(records: Records) -> bool:
+    return records.get_meta(SENTENCE_DAYS) != DATING_VERSION
+
+
 def _keyword_segments(writing: Writing) -> bool:
     """Rewrite a keyword index from before segments (one bm25s folder, read by `LegacySnapshot` until then)."""
     if writing.keyword is None:
@@ -223,7 +230,7 @@ def _keyword_segments(writing: Writing) -> bool:
 WRITER_STEPS: tuple[WriterStep, ...] = (
     WriterStep(5, "search breadth", _widen_search),
     WriterStep(6, "language tags", _tag_languages),
-    WriterStep(7, "sentence days", _date_sentences),
+    WriterStep(7, "sentence days", _date_sentences, outdated=_dated_by_older_rules),
     WriterStep(8, "keyword segments", _keyword_segments),
 )
 LATEST = WRITER_STEPS[-1].version
@@ -246,11 +253,13 @@ def upgrade(
     writing = Writing(records, store, keyword, progress)
     ran: list[str] = []
     for step in WRITER_STEPS:
-        if step.version <= schema_version(records):
+        done = step.version <= schema_version(records)
+        if done and (step.outdated is None or not step.outdated(records)):
             continue
         if not step.run(writing):
             break
-        records.set_meta(VERSION_KEY, str(step.version))
+        if not done:
+            records.set_meta(VERSION_KEY, str(step.version))
         ran.append(step.name)
     return ran
 

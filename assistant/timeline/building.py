@@ -88,9 +88,9 @@ def build_timeline(
     if not candidates:
         return Built([], {})
     by_day: dict[dt.date, list[_Sentence]] = defaultdict(list)
-    earliest = min(d for s in candidates if (d := _day_of(s.passage.published)) is not None)
-    for sentence in candidates:
-        if sentence.day >= earliest - BACKGROUND:
+    earliest = min((d for s in candidates if (d := _day_of(s.passage.published)) is not None), default=None)
+    for sentence in candidates:  # undated articles (no publication day) have no background to tell from
+        if earliest is None or sentence.day >= earliest - BACKGROUND:
             by_day[sentence.day].append(sentence)
     scores = _day_scores(candidates, by_day)
     chosen = _best_days(scores, max_entries)
