@@ -377,27 +377,21 @@ def _quote_line(quote: Sentence) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from assistant.language import guess_language
+    from assistant.stories.comparison_answer import comparison_text
+
     comparison = _open(args).compare(args.question)
-    data = comparison.to_dict()
     if args.json:
-        say_json(data, indent=2)
+        say_json(comparison.to_dict(), indent=2)
         return 0
-    if comparison.story_id is None:
-        say("no story found for this question")
+    language = guess_language(args.question)
+    lines, cited = comparison_text(comparison, language)
+    if not lines:
+        say(phrase(language, "compare_none"))
         return 0
-    say(
-        f"{comparison.title} ({comparison.story_id}) · {len(comparison.outlets)} outlets: "
-        + ", ".join(comparison.outlets)
-    )
-    say("\nReported by several outlets:")
-    for statement in comparison.shared:
-        say(f"  {_quote_line(statement.quote)}\n      auch in: {', '.join(statement.also_in)}")
-    say("\nOnly in one outlet:")
-    for statement in comparison.single:
-        say(f"  {_quote_line(statement.quote)}\n      nur in: {statement.quote.source}")
-    say("\nTold differently (numbers, dates or names):")
-    for difference in comparison.differences:
-        say(f"  {_quote_line(difference.a)}\n  ≠ {_quote_line(difference.b)}")
+    say(f"{comparison.story_id}\n" + "\n".join(lines))
+    for n, sentence in enumerate(cited, 1):
+        say(f"[{n}] {sentence.article_id} [{sentence.start}:{sentence.end}] · {sentence.published or '?'}")
     return 0
 
 

@@ -70,7 +70,8 @@ from assistant.question import Question, SearchFilter
 from assistant.settings import Settings
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
-from assistant.stories.compare import Comparison, align, topic_of
+from assistant.stories.compare import Comparison, align, asks_for_comparison, topic_of
+from assistant.stories.comparison_answer import comparison_answer
 from assistant.stories.digest import DigestStory, arrival_start, arrivals_digest, digest, window_start
 from assistant.stories.sentences import sentences_of
 from assistant.stories.shared_book import SharedBook
@@ -488,7 +489,8 @@ class Assistant:
     def ask(self, question: str, *, k: int | None = None, search_filter: SearchFilter | None = None) -> Answer:
         """Answer `question` from the indexed articles, with verbatim quotes (or abstain).
 
-        A development question ("Wie hat sich … entwickelt?") is answered with a timeline; time words ("im Juni
+        A development question ("Wie hat sich … entwickelt?") is answered with a timeline, a question how outlets
+        report something ("Wie berichten die Medien über …?") with their comparison; time words ("im Juni
         2020", "zuletzt") choose the days quoted instead of being searched. Every quote carries the day it
         speaks about. Passages, sentences and leads come from one snapshot of the record."""
         asked = self._question(question, k, search_filter)  # input first, then the index
@@ -534,6 +536,8 @@ class Assistant:
             timeline, used = self._timeline(asked.text, asked.search_filter, None, MAX_ENTRIES)
             if timeline.entries:
                 return timeline_answer(asked.text, timeline, used)
+        if asks_for_comparison(asked.text) and (told := comparison_answer(self.compare(asked.text), asked.language)):
+            return told
         timed = question_time(asked.text, self.now())
         query_vector, passages = self._retrieve(asked)
         if (timed.window is None and not timed.recent) or not mostly_dated(passages):

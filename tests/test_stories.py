@@ -23,6 +23,7 @@ from assistant.protocols import VectorStore
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
 from assistant.stories.clustering import Decision, Profile
+from assistant.stories.comparison_answer import ComparisonAnswer, comparison_text
 from assistant.stories.sentences import changed
 from tests.helpers import SHARED
 from tests.stories_samples import ARTICLES, LATE
@@ -206,6 +207,16 @@ def test_compare_aligns_outlets(assistant: Assistant) -> None:
     for q in quotes:
         assert assistant.article(q.article_id).text[q.start : q.end] == q.text
 
+    answer = assistant.ask("Wie berichten die Medien über den Brand im Lager Kara Tepe?")  # ask answers it alike
+    assert isinstance(answer, ComparisonAnswer) and not answer.abstained
+    assert answer.answer.startswith("So berichten 3 Quellen über") and "andere Zahlen" in answer.answer
+    assert [(q.article_id, q.start, q.text) for q in answer.quotes] == [
+        (s.article_id, s.start, s.text) for s in comparison_text(comparison, "de")[1]
+    ]
+    assert all(f"[{n}]" in answer.answer for n in range(1, len(answer.quotes) + 1))
+    english = assistant.ask("How do the outlets report on the fire in the Kara Tepe camp?")
+    assert english.answer.startswith("How 3 outlets report on") and english.quotes
+
 
 def test_changed_numbers_dates_and_names() -> None:
     assert changed("Rund 300 Zelte brannten nieder.", "Rund 350 Zelte brannten nieder.") == "numbers"
@@ -258,6 +269,8 @@ def test_cli_stories_story_compare_digest(tmp_path: Path) -> None:
     compared = json.loads(run_cli("compare", "Wo unterscheiden sich die Darstellungen zum Brand in Kara Tepe?", *index,
                                   "--json", cwd=tmp_path).stdout)  # fmt: skip
     assert compared["story_id"] == fire["id"] and compared["differences"]
+    told = run_cli("compare", "Wo unterscheiden sich die Darstellungen zum Brand in Kara Tepe?", *index, cwd=tmp_path)
+    assert told.stdout.startswith(f"{fire['id']}\nSo berichten 3 Quellen über") and "[1] fire-" in told.stdout
     digest = json.loads(run_cli("digest", "--since", "2024-03-11", "--until", "2024-03-11", *index, "--json",
                                 cwd=tmp_path).stdout)  # fmt: skip
     updates = [s for story in digest for s in story["sentences"] if s["update"]]
