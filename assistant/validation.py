@@ -22,11 +22,12 @@ DATE_LABELS = ("Veröffentlicht ab", "Veröffentlicht bis")
 
 
 def check_question(question: object, max_chars: int) -> str:
-    """The question without surrounding space; refused when not text, empty, or longer than `max_chars`."""
+    """The question without surrounding space; refused when not text, empty (no letter or digit), or longer than
+    `max_chars`."""
     if not isinstance(question, str):
         raise InvalidInputError(f"the question must be text, got {type(question).__name__}")
     text = question.strip()
-    if not text:
+    if not any(c.isalnum() for c in text):  # "", "  ?  ", "..." ask nothing
         raise EmptyQuestionError("the question is empty: ask something about the indexed articles")
     if len(text) > max_chars:
         raise InvalidInputError(

@@ -22,8 +22,10 @@ from tests.helpers import MEDIATE, SEEDS, answers_of
 
 def test_question_checks() -> None:
     assert check_question("  Wer?  ", 10) == "Wer?"
-    with pytest.raises(EmptyQuestionError):
-        check_question(" \n ", 10)
+    for nothing in (" \n ", "  ?  ", "…!?"):
+        with pytest.raises(EmptyQuestionError):
+            check_question(nothing, 10)
+    assert check_question("1990?", 10) == "1990?" and check_question("Wer?", 10) == "Wer?"
     with pytest.raises(InvalidInputError, match="11 characters long; at most 10"):
         check_question("x" * 11, 10)
     with pytest.raises(InvalidInputError, match="must be text"):
