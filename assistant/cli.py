@@ -340,7 +340,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
         return 0
     for story in stories:
         outlets = ", ".join(f"{o.source} {o.articles}" for o in story.outlets)
-        say(f"{story.id}  {story.first_seen or '?'} – {story.last_update or '?'}  {len(story.article_ids)} articles")
+        say(f"{story.id}  {_days(story.first_seen, story.last_update)}  {_articles(len(story.article_ids))}")
         say(f"    {story.title}")
         say(f"    {outlets}")
     if not stories:
@@ -355,20 +355,32 @@ def cmd_story(args: argparse.Namespace) -> int:
         return 0
     summary = page.summary
     say(
-        f"{summary.title}\n{summary.id} · first seen {summary.first_seen or '?'}"
-        f" · last update {summary.last_update or '?'}"
+        f"{summary.title}\n{summary.id} · {_days(summary.first_seen, summary.last_update)}"
+        f" · {_articles(len(summary.article_ids))}"
     )
     say("\nOutlets:")
     for outlet in summary.outlets:
-        say(f"  {outlet.source}: {outlet.articles} articles, first {outlet.first_report or '?'}")
+        first = f", first {outlet.first_report}" if outlet.first_report else ""
+        say(f"  {outlet.source}: {_articles(outlet.articles)}{first}")
     say("\nTimeline:")
     for quote in page.timeline:
         say(f"  {quote.date} „{quote.text}“")
         say(f"      {quote.source} · {quote.article_id} [{quote.start}:{quote.end}]")
     say("\nArticles:")
     for article in page.articles:
-        say(f"  {article.published or '?'} {article.source}: {article.title or article.id}")
+        say(f"  {article.published or 'undated'} {article.source}: {article.title or article.id}")
     return 0
+
+
+def _articles(count: int) -> str:
+    return f"{count} article" if count == 1 else f"{count} articles"
+
+
+def _days(first: str | None, last: str | None) -> str:
+    """A story's span of publication days, "undated" when its articles carry none."""
+    if first is None and last is None:
+        return "undated"
+    return f"{first or '?'} – {last or '?'}"
 
 
 def _quote_line(quote: Sentence) -> str:

@@ -262,7 +262,7 @@ def test_cli_stories_story_compare_digest(tmp_path: Path) -> None:
     page = json.loads(run_cli("story", fire["id"], *index, "--json", cwd=tmp_path).stdout)
     assert page["id"] == fire["id"] and len(page["timeline"]) == 3 and len(page["per_day"]) == 3
     text = run_cli("story", fire["id"], *index, cwd=tmp_path).stdout
-    assert "Outlets:" in text and "suedkurier.de: 1 articles, first 2024-03-11" in text
+    assert "Outlets:" in text and "suedkurier.de: 1 article, first 2024-03-11" in text
     missing = run_cli("story", "s-nothing", *index, cwd=tmp_path)
     assert missing.returncode == 1 and "no story with id 's-nothing'" in missing.stderr
 
