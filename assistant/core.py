@@ -75,6 +75,7 @@ from assistant.stories.comparison_answer import comparison_answer
 from assistant.stories.digest import DigestStory, arrival_start, arrivals_digest, digest, window_start
 from assistant.stories.sentences import sentences_of
 from assistant.stories.shared_book import SharedBook
+from assistant.stories.timeline import DatedQuote
 from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
     latest_first,
@@ -84,7 +85,7 @@ from assistant.timeline.asking import (
     with_days,
 )
 from assistant.timeline.building import MAX_ENTRIES, build_timeline
-from assistant.timeline.model import Timeline
+from assistant.timeline.model import Timeline, TimelineEntry
 from assistant.timeline.questions import (
     QuestionTime,
     is_development_question,
@@ -95,6 +96,7 @@ from assistant.timeline.questions import (
 from assistant.timeline.questions import (
     topic_of as timeline_topic,
 )
+from assistant.timeline.story import story_timeline
 from assistant.validation import check_k, check_question
 
 if TYPE_CHECKING:
@@ -736,7 +738,15 @@ class Assistant:
     def story(self, story_id: str) -> StoryPage:
         """One story: headline, first seen, last update, outlets, articles per day per outlet, timeline. An id a
         story had before it was merged into another still finds it; an unknown one is a `StoryNotFoundError`."""
-        return story_page(self._story_book(), self._open_records(create=False), story_id)
+        records = self._open_records(create=False)
+        return story_page(
+            self._story_book(),
+            records,
+            story_id,
+            lambda title, articles: _story_events(
+                story_timeline(records, articles, self.embeddings.embed_query_array(title))
+            ),
+        )
 
     def digest(
         self, since: str | None = None, until: str | None = None, *, arrived_since: str | float | None = None
@@ -836,3 +846,14 @@ class Assistant:
         if self._stories is not None:
             self._stories.close()
             self._stories = None
+
+
+def _story_events(entries: list[TimelineEntry]) -> list[DatedQuote]:
+    """A story page's timeline: the days its articles tell of (the timeline stage), each told by one sentence."""
+    events = []
+    for entry in entries:
+        day = entry.day.to_json()
+        when = day if isinstance(day, str) else f"{day['start']}/{day['end']}"
+        quote = entry.quotes[0]
+        events.append(DatedQuote(when, quote.article_id, quote.source, quote.title, quote.text, quote.start, quote.end))
+    return events

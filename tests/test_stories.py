@@ -3,6 +3,7 @@ the views, the digest and the outlet comparison, through Python and the `assista
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -216,6 +217,20 @@ def test_compare_aligns_outlets(assistant: Assistant) -> None:
     assert all(f"[{n}]" in answer.answer for n in range(1, len(answer.quotes) + 1))
     english = assistant.ask("How do the outlets report on the fire in the Kara Tepe camp?")
     assert english.answer.startswith("How 3 outlets report on") and english.quotes
+
+
+def test_a_story_page_counts_days_and_tells_the_days_its_articles_name(assistant: Assistant) -> None:
+    """Publication times (as feeds give them) count by their day; the page's timeline comes from the timeline
+    stage: fire-1, published on Monday the 11th, tells of the night to Sunday the 10th."""
+    times = ("2024-03-11T08:05:00+01:00", "2024-03-11 18:30:00", "2024-03-12T07:00:00+01:00")
+    assistant.index([dataclasses.replace(a, published=t) for a, t in zip(ARTICLES[:3], times, strict=True)])
+    story = next(s for s in assistant.stories() if "fire-1" in s.article_ids)
+    assert story.id in {s.id for s in assistant.stories(until="2024-03-11")}  # 18:30 on the 11th is the 11th
+    page = assistant.story(story.id)
+    assert [(day, n) for day, _, n in page.per_day] == [("2024-03-11", 1), ("2024-03-11", 1), ("2024-03-12", 1)]
+    assert "2024-03-10" in [q.date for q in page.timeline]
+    for quote in page.timeline:
+        assert assistant.article(quote.article_id).text[quote.start : quote.end] == quote.text
 
 
 def test_changed_numbers_dates_and_names() -> None:

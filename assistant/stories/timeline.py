@@ -1,15 +1,14 @@
-"""A story's timeline as dated verified quotes: a stand-in until the timeline stage (``assistant/timeline/``)
-lands, kept behind one function (`dated_quotes`) so the lead can swap it for the real one.
-
-Per publication day, the lead sentence of the day's first article (by outlet name): what was new that day, in
-the outlet's words, with its offsets."""
+"""A story's timeline as dated verified quotes (`DatedQuote`, the story page's shape). The assistant fills it from
+the timeline stage (`assistant.timeline.story`: the days the articles tell of); `dated_quotes` is what the stories
+stage gives alone: per publication day, the lead sentence of the day's first article (by outlet name)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from assistant.articles import Article
 from assistant.chunking import split_sentences
+from assistant.dates import parse_published
 
 MIN_CHARS = 40
 """A lead sentence shorter than this (a dateline, a photo credit) is passed over for the next one."""
@@ -50,8 +49,9 @@ def lead_sentence(article: Article) -> DatedQuote | None:
 def dated_quotes(articles: list[Article]) -> list[DatedQuote]:
     """One quote per publication day of the story, oldest first (undated articles are left out)."""
     by_day: dict[str, Article] = {}
-    for article in sorted(articles, key=lambda a: (a.published or "", a.source, a.id)):
-        if article.published and article.published not in by_day:
-            by_day[article.published] = article
-    quotes = [lead_sentence(article) for article in by_day.values()]
-    return [quote for quote in quotes if quote is not None]
+    for article in sorted(articles, key=lambda a: (parse_published(a.published) or "", a.source, a.id)):
+        day = parse_published(article.published)
+        if day is not None and day not in by_day:
+            by_day[day] = article
+    quotes = [(day, lead_sentence(article)) for day, article in by_day.items()]
+    return [replace(quote, date=day) for day, quote in quotes if quote is not None]

@@ -4,13 +4,14 @@ it (how much, from when), its articles per day per outlet, and its timeline as d
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from assistant.articles import Article
+from assistant.dates import parse_published
 from assistant.errors import StoryNotFoundError
 from assistant.indexing.records import ArticleHead, Records
 from assistant.stories.book import StoryBook
@@ -122,8 +123,9 @@ def _headline(story_id: str, articles: Sequence[Head], book: StoryBook) -> str:
 
 
 def _in_window(articles: Sequence[Head], since: str | None, until: str | None) -> bool:
-    return any(a.published and (since is None or a.published >= since) and (until is None or a.published <= until)
-               for a in articles)  # fmt: skip
+    """Whether an article was published on a day of [since, until] (days: "2020-09-12T18:00" is on the 12th)."""
+    days = (parse_published(a.published) for a in articles)
+    return any(d and (since is None or d >= since) and (until is None or d <= until) for d in days)
 
 
 def story_heads(
@@ -164,17 +166,24 @@ def list_stories(
     return sorted(summaries, key=lambda s: (s.last_update or "", len(s.article_ids), s.id), reverse=True)
 
 
-def story_page(book: StoryBook, records: Records, story_id: str) -> StoryPage:
-    """One story by its id (or an id it had before a merge)."""
+def story_page(
+    book: StoryBook,
+    records: Records,
+    story_id: str,
+    timeline: Callable[[str, list[Article]], list[DatedQuote]] | None = None,
+) -> StoryPage:
+    """One story by its id (or an id it had before a merge); its timeline from its headline and articles (oldest
+    first) by `timeline`, else by the lead sentence of each publication day (`dated_quotes`)."""
     current = book.resolve(story_id)
     if current is None:
         raise StoryNotFoundError(f"no story with id {story_id!r} in the index (`assistant stories` lists them)")
     articles = [a for a in (records.article(m.article_id) for m in book.members(current)) if a is not None]
     articles.sort(key=lambda a: (a.published or "", a.source, a.id))
-    per_day = Counter((a.published or "", a.source or "?") for a in articles)
+    per_day = Counter((parse_published(a.published) or "", a.source or "?") for a in articles)
+    summary = _summary(current, articles, book)
     return StoryPage(
-        _summary(current, articles, book),
+        summary,
         articles,
         sorted((d, s, n) for (d, s), n in per_day.items()),
-        dated_quotes(articles),
+        dated_quotes(articles) if timeline is None else timeline(summary.title, articles),
     )
