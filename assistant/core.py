@@ -539,7 +539,7 @@ class Assistant:
             if timeline.entries:
                 return timeline_answer(asked.text, timeline, used)
         if asks_for_comparison(asked.text) and (told := comparison_answer(self.compare(asked.text), asked.language)):
-            return told
+            return with_days(told, self._stored_day)
         timed = question_time(asked.text, self.now())
         query_vector, passages = self._retrieve(asked)
         if (timed.window is None and not timed.recent) or not mostly_dated(passages):

@@ -215,6 +215,7 @@ def test_compare_aligns_outlets(assistant: Assistant) -> None:
         (s.article_id, s.start, s.text) for s in comparison_text(comparison, "de")[1]
     ]
     assert all(f"[{n}]" in answer.answer for n in range(1, len(answer.quotes) + 1))
+    assert all(q.day for q in answer.quotes)  # each quote with the day it speaks about, as every answer's
     english = assistant.ask("How do the outlets report on the fire in the Kara Tepe camp?")
     assert english.answer.startswith("How 3 outlets report on") and english.quotes
 
