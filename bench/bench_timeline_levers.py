@@ -1,0 +1,286 @@
+"""Levers for the timeline's date F1, each scored as `assistant eval-timeline` scores (date F1 within one day,
+evidence recall) on the tuning part (German: Tönnies, Warn-App, Moria), the German part kept aside (Heinsberg,
+Wirecard) and the English questions, from passages retrieved once per question and variant.
+
+Levers: time-stratified retrieval (after the first search finds the story's span of days, one search per week or
+month of it, filtered on the publication day, so later, sparser phases get passages), an adaptive number of
+entries (stop at a share of the best day's score), bursts (a day's articles, or the next day's, as evidence for
+an event day), and for English questions the dense side alone, more passages, or the German stems the first
+hits share added to the keyword side.
+
+Run: python bench/bench_timeline_levers.py --index-dir INDEX   (an index of all FANG-COVID articles)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant import Assistant, Settings
+from assistant.answering.asking import make_question
+from assistant.answering.retrieval import FusionWeights, hybrid_retriever
+from assistant.answers import Passage
+from assistant.indexing.keyword_index import tokenize
+from assistant.indexing.records import SentenceRecord
+from assistant.question import Question, SearchFilter
+from assistant.timeline import building
+from assistant.timeline.building import build_timeline
+from assistant.timeline.evaluation import GoldEvent, load_topics, match_days
+from assistant.timeline.model import TimelineEntry
+from assistant.timeline.questions import question_time, topic_of
+
+REPO = Path(__file__).resolve().parents[1]
+TIMELINES = REPO.parent / "shared" / "data" / "fang-covid" / "timelines.json"
+TUNE = {("toennies", "de"), ("warnapp", "de"), ("moria", "de")}
+HELD_DE = {("heinsberg", "de"), ("wirecard", "de")}
+PASSAGES = 200
+"""What the timeline retrieves (`assistant.core.TIMELINE_PASSAGES`)."""
+
+Sentences = dict[str, list[SentenceRecord]]
+Sentence = building._Sentence
+
+
+@dataclass
+class Case:
+    events: list[GoldEvent]
+    question: Question
+    query: np.ndarray
+    pools: dict[str, list[Passage]] = field(default_factory=dict)  # variant -> passages
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Searcher:
+    """The timeline's own search (`Assistant._search`), with a filter or fusion weights of a variant."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.records = assistant.records()
+
+    def search(
+        self, question: Question, query: np.ndarray, k: int, *, weights: FusionWeights | None = None
+    ) -> list[Passage]:
+        a = self.assistant
+        keyword = a.keyword_index.ensure_current()
+        with a._store_access().reading() as store:
+            retriever = hybrid_retriever(store, keyword, self.records)
+            retriever.weights = weights
+            return retriever.retrieve(question, query, k, question.search_filter)
+
+
+def buckets(first: dt.date, last: dt.date, days: int) -> Iterator[tuple[dt.date, dt.date]]:
+    start = first
+    while start <= last:
+        end = min(start + dt.timedelta(days=days - 1), last)
+        yield start, end
+        start = end + dt.timedelta(days=1)
+
+
+def story_span(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> tuple[dt.date, dt.date] | None:
+    """The first and last publication day of the story's articles (those with a relevant dated sentence)."""
+    per_day = build_timeline(passages, sentences, query).articles_per_day
+    if not per_day:
+        return None
+    days = sorted(per_day)
+    return dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
+
+
+def stratified(
+    searcher: Searcher, case: Case, base: list[Passage], sentences: Sentences, days: int, k: int
+) -> list[Passage]:
+    """`base`, then per bucket of `days` days of the story's span the `k` best passages published in it."""
+    span = story_span(base, sentences, case.query)
+    if span is None:
+        return base
+    seen = {p.chunk_id for p in base}
+    pool = list(base)
+    for first, last in buckets(*span, days):
+        flt = SearchFilter(published_from=first.isoformat(), published_to=last.isoformat())
+        found = searcher.search(dataclasses.replace(case.question, search_filter=flt), case.query, k)
+        for p in found:
+            if p.chunk_id not in seen:
+                seen.add(p.chunk_id)
+                pool.append(p)
+    return pool
+
+
+def shared_stems(
+    base: list[Passage], count: int, top: int, searcher: Searcher, min_df: int = 3, skip: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The stems most of the first `count` hits share (weighted by rarity): the story's words in its language."""
+    df: Counter[str] = Counter()
+    for p in base[:count]:
+        df.update(set(tokenize(p.text)))
+    idf = searcher.assistant.keyword_index.idf
+    ranked = sorted(df, key=lambda s: -df[s] * idf(s))
+    return tuple(s for s in ranked if df[s] >= min_df and s not in skip)[:top]
+
+
+def collect(assistant: Assistant, variants: list[str]) -> dict[tuple[str, str], Case]:
+    searcher = Searcher(assistant)
+    records = searcher.records
+    cases = {}
+    for topic in load_topics(TIMELINES):
+        for lang, question in topic.questions.items():
+            searched = topic_of(question_time(question, dt.date.today()).searched)
+            query = assistant.embeddings.embed_query_array(searched)
+            asked = make_question(searched)
+            case = Case(topic.events, asked, query)
+            started = time.perf_counter()
+            base = searcher.search(asked, query, PASSAGES)
+            case.seconds["shipped"] = time.perf_counter() - started
+            case.pools["shipped"] = base
+            sentences = records.sentences_of(p.chunk_id for p in base)
+            for name in variants:
+                started = time.perf_counter()
+                kind, _, arg = name.partition(":")
+                if kind == "week" or kind == "month" or kind == "fortnight":
+                    width = {"week": 7, "fortnight": 14, "month": 30}[kind]
+                    pool = stratified(searcher, case, base, sentences, width, int(arg))
+                elif kind == "dense":
+                    pool = searcher.search(asked, query, PASSAGES, weights=FusionWeights(1.0, 0.0, 0.0))
+                elif kind == "densesent":
+                    pool = searcher.search(asked, query, PASSAGES, weights=FusionWeights(0.5, 0.0, 0.5))
+                elif kind == "more":
+                    pool = searcher.search(asked, query, int(arg))
+                elif kind == "stemsfirst":
+                    top, count = (int(x) for x in arg.split(":"))
+                    first = searcher.search(asked, query, count)
+                    extra = shared_stems(first, count, top, searcher)
+                    pool = searcher.search(dataclasses.replace(asked, stems=asked.stems + extra), query, PASSAGES)
+                elif kind in ("stems", "stemsnew", "stemsonly"):
+                    top, count, min_df = (int(x) for x in (arg + ":20:3").split(":")[:3])
+                    skip = asked.stems if kind == "stemsnew" else ()
+                    extra = shared_stems(base, count, top, searcher, min_df, skip)
+                    stems = extra if kind == "stemsonly" else asked.stems + extra
+                    pool = searcher.search(dataclasses.replace(asked, stems=stems), query, PASSAGES)
+                elif kind == "weights":
+                    d, kw, se = (float(x) for x in arg.split(":"))
+                    pool = searcher.search(asked, query, PASSAGES, weights=FusionWeights(d, kw, se))
+                else:
+                    raise SystemExit(f"unknown variant {name}")
+                case.seconds[name] = time.perf_counter() - started
+                case.pools[name] = pool
+            print(f"{topic.name} {lang}: " + ", ".join(f"{n} {len(p)}" for n, p in case.pools.items()), flush=True)
+            cases[(topic.name, lang)] = case
+    all_ids = {p.chunk_id for c in cases.values() for pool in c.pools.values() for p in pool}
+    Case.sentences = records.sentences_of(all_ids)  # type: ignore[attr-defined]
+    return cases
+
+
+Builder = Callable[[list[Passage], Sentences, np.ndarray], list[TimelineEntry]]
+
+
+def shipped(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
+    return build_timeline(passages, sentences, query).entries
+
+
+def adaptive(share: float) -> Builder:
+    def build(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
+        entries = build_timeline(passages, sentences, query).entries
+        if not entries:
+            return entries
+        best = max(e.score for e in entries)
+        return [e for e in entries if e.score >= share * best]
+
+    return build
+
+
+@contextmanager
+def burst(weight: float) -> Iterator[None]:
+    """Days scored as shipped plus `weight` per relevant article published the day after (a burst of reports)."""
+    shipped_scores = building._day_scores
+
+    def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+        after: dict[dt.date, set[str]] = defaultdict(set)
+        for sentence in candidates:
+            if sentence.passage.published:
+                day = dt.date.fromisoformat(sentence.passage.published[:10])
+                after[day - dt.timedelta(days=1)].add(sentence.passage.article_id)
+        return {day: s + weight * len(after.get(day, ())) for day, s in shipped_scores(candidates, by_day).items()}
+
+    building._day_scores = scores
+    try:
+        yield
+    finally:
+        building._day_scores = shipped_scores
+
+
+def report(cases: dict[tuple[str, str], Case], name: str, pool: str, build: Builder, en_pool: str = "") -> None:
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    sentences: Sentences = Case.sentences  # type: ignore[attr-defined]
+    for key, case in cases.items():
+        chosen = en_pool if en_pool and key[1] == "en" else pool
+        entries = build(case.pools[chosen], sentences, case.query)
+        days = [e.day.first for e in entries if e.day.is_day]
+        quotes = [q for e in entries for q in e.quotes]
+        ids, published = {q.article_id for q in quotes}, {(q.published or "")[:10] for q in quotes}
+        matched = len(match_days(days, [e.day for e in case.events]))
+        evidenced = sum(1 for e in case.events if e.urls & ids or e.day.isoformat() in published)
+        part = "tuning" if key in TUNE else "aside de" if key in HELD_DE else "en"
+        en_part = ["en (tuning topics)" if (key[0], "de") in TUNE else "en (aside topics)"] if part == "en" else []
+        for group in (part, *en_part, "all"):
+            for n, value in enumerate((matched, len(days), len(case.events), evidenced)):
+                totals[group][n] += value
+    cells = []
+    for group in ("tuning", "aside de", "en", "all", "en (tuning topics)", "en (aside topics)"):
+        matched, shown, events, evidenced = totals[group]
+        precision, recall = matched / (shown or 1), matched / events
+        f1 = 2 * precision * recall / (precision + recall) if matched else 0.0
+        cells.append(f"{f1:.3f}/{evidenced / events:.2f}")
+    print(f"{name:34s} " + " | ".join(cells), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-dir", type=Path, required=True)
+    parser.add_argument("--variants", default="month:20,dense,stems:5")
+    parser.add_argument("--round", type=int, default=1)
+    args = parser.parse_args()
+    variants = [v for v in args.variants.split(",") if v]
+    cases = collect(Assistant(Settings(index_dir=args.index_dir, max_top_k=1000)), variants)
+    for name in ["shipped", *variants]:
+        seconds = sorted(c.seconds[name] for c in cases.values())
+        print(f"search p50 {name}: {seconds[len(seconds) // 2]:.3f} s")
+    print("variant (F1/evidence)              tuning | aside de | en | all | en tuning topics | en aside topics")
+    if args.round == 2:
+        second_round(cases, variants)
+        return
+    for pool in ["shipped", *variants]:
+        report(cases, f"pool {pool}", pool, shipped)
+    for pool in ["dense", "densesent", "more:300", "stems:5", "stems:10"]:
+        if pool in variants:
+            report(cases, f"de shipped, en {pool}", "shipped", shipped, pool)
+    for share in (0.1, 0.2, 0.3, 0.4, 0.5):
+        report(cases, f"adaptive {share}", "shipped", adaptive(share))
+    for weight in (0.5, 1.0, 1.5):
+        with burst(weight):
+            report(cases, f"burst next-day {weight}", "shipped", shipped)
+
+
+def second_round(cases: dict[tuple[str, str], Case], variants: list[str]) -> None:
+    for pool in ["shipped", *variants]:
+        report(cases, f"pool {pool}", pool, shipped)
+    de_pools = [v for v in variants if v.startswith("stems")][:2]
+    en_pools = ["shipped", *[v for v in variants if not v.startswith("stems:")]]
+    for de in de_pools:
+        for en in en_pools:
+            report(cases, f"de {de}, en {en}", de, shipped, en)
+    best = de_pools[0]
+    for share in (0.1, 0.15, 0.2):
+        report(cases, f"{best} adaptive {share}", best, adaptive(share))
+    for weight in (0.25, 0.5):
+        with burst(weight):
+            report(cases, f"{best} burst next-day {weight}", best, shipped)
+
+
+if __name__ == "__main__":
+    main()
