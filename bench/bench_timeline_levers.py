@@ -8,6 +8,11 @@ entries (stop at a share of the best day's score), bursts (a day's articles, or 
 an event day), and for English questions the dense side alone, more passages, or the German stems the first
 hits share added to the keyword side.
 
+The base pool is searched as `Assistant.timeline` searches (a question asked across languages with the
+timeline's own weights). Rounds: 1 (default) every variant's pool, English-only pools, adaptive entries, bursts;
+2 German stem expansions beside English pools; 3 caps on what one article adds to a day; 4 an article's vote for
+the day it names. Figures and commands: docs/time-and-timelines.md (round of 2026-12-07, evening).
+
 Run: python bench/bench_timeline_levers.py --index-dir INDEX   (an index of all FANG-COVID articles)
 """
 
@@ -37,6 +42,7 @@ from assistant.timeline.building import build_timeline
 from assistant.timeline.evaluation import GoldEvent, load_topics, match_days
 from assistant.timeline.model import TimelineEntry
 from assistant.timeline.questions import question_time, topic_of
+from assistant.timeline.searching import TIMELINE_CROSS_LINGUAL, asked_across_languages
 
 REPO = Path(__file__).resolve().parents[1]
 TIMELINES = REPO.parent / "shared" / "data" / "fang-covid" / "timelines.json"
@@ -136,6 +142,8 @@ def collect(assistant: Assistant, variants: list[str]) -> dict[tuple[str, str], 
             case = Case(topic.events, asked, query)
             started = time.perf_counter()
             base = searcher.search(asked, query, PASSAGES)
+            if asked_across_languages(question, base):  # as `Assistant.timeline` searches
+                base = searcher.search(asked, query, PASSAGES, weights=TIMELINE_CROSS_LINGUAL)
             case.seconds["shipped"] = time.perf_counter() - started
             case.pools["shipped"] = base
             sentences = records.sentences_of(p.chunk_id for p in base)
@@ -214,6 +222,69 @@ def burst(weight: float) -> Iterator[None]:
         building._day_scores = shipped_scores
 
 
+@contextmanager
+def per_article(implicit: float, implicit_cap: int, explicit_cap: int) -> Iterator[None]:
+    """Days scored with a cap on what one article's sentences add to a day: at most `implicit_cap` of its sentences
+    that name no day (weighing `implicit` each) and `explicit_cap` of those that name it (one long article of
+    background, or one that repeats a day, is one report)."""
+    shipped_scores = building._day_scores
+
+    def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+        published: dict[dt.date, set[str]] = defaultdict(set)
+        for sentence in candidates:
+            if sentence.passage.published:
+                published[dt.date.fromisoformat(sentence.passage.published[:10])].add(sentence.passage.article_id)
+        result = {}
+        for day, group in by_day.items():
+            named: Counter[str] = Counter(s.passage.article_id for s in group if s.explicit)
+            plain: Counter[str] = Counter(s.passage.article_id for s in group if not s.explicit)
+            said = sum(min(n, explicit_cap) for n in named.values()) * building.EXPLICIT_WEIGHT
+            said += sum(min(n, implicit_cap) for n in plain.values()) * implicit
+            result[day] = said + building.ARTICLE_WEIGHT * len(published.get(day, ()))
+        return result
+
+    building._day_scores = scores
+    try:
+        yield
+    finally:
+        building._day_scores = shipped_scores
+
+
+@contextmanager
+def article_votes(share: float) -> Iterator[None]:
+    """Days scored with each relevant article counting `share` for the day its relevant sentences name most (when
+    they name one) and the rest for its publication day (as shipped: all for the publication day)."""
+    shipped_scores = building._day_scores
+
+    def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+        named: dict[str, Counter[dt.date]] = defaultdict(Counter)
+        published: dict[str, dt.date] = {}
+        for sentence in candidates:
+            if sentence.passage.published:
+                published[sentence.passage.article_id] = dt.date.fromisoformat(sentence.passage.published[:10])
+            if sentence.explicit:
+                named[sentence.passage.article_id][sentence.day] += 1
+        votes: dict[dt.date, float] = defaultdict(float)
+        for article_id, day in published.items():
+            if named[article_id]:
+                told = max(named[article_id], key=lambda d: (named[article_id][d], d))
+                votes[told] += share
+                votes[day] += 1 - share
+            else:
+                votes[day] += 1
+        result = {}
+        for day, group in by_day.items():
+            said = sum(building.EXPLICIT_WEIGHT if s.explicit else building.IMPLICIT_WEIGHT for s in group)
+            result[day] = said + building.ARTICLE_WEIGHT * votes.get(day, 0.0)
+        return result
+
+    building._day_scores = scores
+    try:
+        yield
+    finally:
+        building._day_scores = shipped_scores
+
+
 def report(cases: dict[tuple[str, str], Case], name: str, pool: str, build: Builder, en_pool: str = "") -> None:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     sentences: Sentences = Case.sentences  # type: ignore[attr-defined]
@@ -251,6 +322,19 @@ def main() -> None:
         seconds = sorted(c.seconds[name] for c in cases.values())
         print(f"search p50 {name}: {seconds[len(seconds) // 2]:.3f} s")
     print("variant (F1/evidence)              tuning | aside de | en | all | en tuning topics | en aside topics")
+    if args.round == 4:
+        for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+            with article_votes(share):
+                report(cases, f"article votes {share} for its named day", "shipped", shipped)
+        return
+    if args.round == 3:
+        for implicit in (0.15, 0.3, 0.5):
+            for implicit_cap in (1, 2, 3, 1000):
+                for explicit_cap in (1, 2, 1000):
+                    with per_article(implicit, implicit_cap, explicit_cap):
+                        name = f"per article {implicit} x{implicit_cap} named x{explicit_cap}"
+                        report(cases, name, "shipped", shipped)
+        return
     if args.round == 2:
         second_round(cases, variants)
         return
