@@ -11,7 +11,9 @@ hits share added to the keyword side.
 The base pool is searched as `Assistant.timeline` searches (a question asked across languages with the
 timeline's own weights). Rounds: 1 (default) every variant's pool, English-only pools, adaptive entries, bursts;
 2 German stem expansions beside English pools; 3 caps on what one article adds to a day; 4 an article's vote for
-the day it names. Figures and commands: docs/time-and-timelines.md (round of 2026-12-07, evening).
+the day it names; 5 relevance windows; 6 pseudo-relevance feedback for English questions; 7 stratified passages
+bringing only sentences that name a day. Figures and commands: docs/time-and-timelines.md (round of 2026-12-07,
+evening).
 
 Run: python bench/bench_timeline_levers.py --index-dir INDEX   (an index of all FANG-COVID articles)
 """
@@ -285,12 +287,97 @@ def article_votes(share: float) -> Iterator[None]:
         building._day_scores = shipped_scores
 
 
-def report(cases: dict[tuple[str, str], Case], name: str, pool: str, build: Builder, en_pool: str = "") -> None:
+def feedback(
+    mix: float, count: int, languages: tuple[str, ...] = ("en",)
+) -> Callable[[tuple[str, str], Case], Builder]:
+    """The builder with the question's vector mixed with the centroid of the `count` most similar sentences of
+    the pool (pseudo-relevance feedback), for the questions in `languages`."""
+
+    def for_case(key: tuple[str, str], case: Case) -> Builder:
+        if key[1] not in languages:
+            return shipped
+
+        def build(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
+            vectors = np.stack([r.vector for p in passages for r in sentences.get(p.chunk_id, ())]).astype(np.float32)
+            best = np.argsort(-(vectors @ query))[:count]
+            mixed = (1 - mix) * query + mix * vectors[best].mean(axis=0)
+            return build_timeline(passages, sentences, mixed / np.linalg.norm(mixed)).entries
+
+        return build
+
+    return for_case
+
+
+def named_only(pool: str) -> PerCase:
+    """The builder on `pool`, where the passages beyond the shipped 200 keep only their sentences that name a day
+    other than their publication day: the later phases' events without their background."""
+
+    def for_case(key: tuple[str, str], case: Case) -> Builder:
+        base = {p.chunk_id for p in case.pools["shipped"]}
+
+        def build(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
+            trimmed = dict(sentences)
+            for p in case.pools[pool]:
+                if p.chunk_id not in base and p.published:
+                    named = [r for r in sentences.get(p.chunk_id, ()) if r.day is not None and r.day[0] != _number(p)]
+                    trimmed[p.chunk_id] = named
+            return build_timeline(case.pools[pool], trimmed, query).entries
+
+        return build
+
+    return for_case
+
+
+def _number(passage: Passage) -> int:
+    return int((passage.published or "")[:10].replace("-", ""))
+
+
+@contextmanager
+def patched_window(window: float) -> Iterator[None]:
+    shipped_window = building.RELEVANT_BELOW_BEST
+    building.RELEVANT_BELOW_BEST = window
+    try:
+        yield
+    finally:
+        building.RELEVANT_BELOW_BEST = shipped_window
+
+
+@contextmanager
+def spread_window(sds: float) -> Iterator[None]:
+    """Relevant: within `sds` standard deviations (of all dated sentences' similarities) of the best."""
+    shipped_relevant = building._relevant
+
+    def relevant(found: list[Sentence]) -> list[Sentence]:
+        if not found:
+            return []
+        values = np.array([s.relevance for s in found])
+        floor = values.max() - sds * values.std()
+        return [s for s in found if s.relevance >= floor]
+
+    building._relevant = relevant
+    try:
+        yield
+    finally:
+        building._relevant = shipped_relevant
+
+
+PerCase = Callable[[tuple[str, str], Case], Builder]
+
+
+def report(
+    cases: dict[tuple[str, str], Case],
+    name: str,
+    pool: str,
+    build: Builder | None = None,
+    en_pool: str = "",
+    per_case: PerCase | None = None,
+) -> None:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     sentences: Sentences = Case.sentences  # type: ignore[attr-defined]
     for key, case in cases.items():
         chosen = en_pool if en_pool and key[1] == "en" else pool
-        entries = build(case.pools[chosen], sentences, case.query)
+        builder = per_case(key, case) if per_case else build or shipped
+        entries = builder(case.pools[chosen], sentences, case.query)
         days = [e.day.first for e in entries if e.day.is_day]
         quotes = [q for e in entries for q in e.quotes]
         ids, published = {q.article_id for q in quotes}, {(q.published or "")[:10] for q in quotes}
@@ -304,6 +391,9 @@ def report(cases: dict[tuple[str, str], Case], name: str, pool: str, build: Buil
     cells = []
     for group in ("tuning", "aside de", "en", "all", "en (tuning topics)", "en (aside topics)"):
         matched, shown, events, evidenced = totals[group]
+        if not events:
+            cells.append("-")
+            continue
         precision, recall = matched / (shown or 1), matched / events
         f1 = 2 * precision * recall / (precision + recall) if matched else 0.0
         cells.append(f"{f1:.3f}/{evidenced / events:.2f}")
@@ -322,6 +412,25 @@ def main() -> None:
         seconds = sorted(c.seconds[name] for c in cases.values())
         print(f"search p50 {name}: {seconds[len(seconds) // 2]:.3f} s")
     print("variant (F1/evidence)              tuning | aside de | en | all | en tuning topics | en aside topics")
+    if args.round == 7:
+        for pool in variants:
+            report(cases, f"pool {pool}", pool)
+            report(cases, f"{pool}, beyond 200 named days only", "shipped", per_case=named_only(pool))
+        return
+    if args.round == 6:
+        for mix in (0.25, 0.5, 0.75):
+            for count in (10, 30, 100):
+                report(cases, f"English feedback {mix} of {count}", "shipped", per_case=feedback(mix, count))
+        return
+    if args.round == 5:
+        for window in (0.05, 0.06, 0.07, 0.09, 0.10, 0.12):
+            english = {k: c for k, c in cases.items() if k[1] == "en"}
+            with patched_window(window):
+                report(english, f"English window {window}", "shipped", shipped)
+        for sds in (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0):
+            with spread_window(sds):
+                report(cases, f"window {sds} sd", "shipped", shipped)
+        return
     if args.round == 4:
         for share in (0.0, 0.25, 0.5, 0.75, 1.0):
             with article_votes(share):
