@@ -12,8 +12,8 @@ The base pool is searched as `Assistant.timeline` searches (a question asked acr
 timeline's own weights). Rounds: 1 (default) every variant's pool, English-only pools, adaptive entries, bursts;
 2 German stem expansions beside English pools; 3 caps on what one article adds to a day; 4 an article's vote for
 the day it names; 5 relevance windows; 6 pseudo-relevance feedback for English questions; 7 stratified passages
-bringing only sentences that name a day. Figures and commands: docs/time-and-timelines.md (round of 2026-12-07,
-evening).
+bringing only sentences that name a day; 8 room for more entries with an adaptive stop. Figures and commands:
+docs/time-and-timelines.md (round of 2026-12-07, evening).
 
 Run: python bench/bench_timeline_levers.py --index-dir INDEX   (an index of all FANG-COVID articles)
 """
@@ -193,9 +193,11 @@ def shipped(passages: list[Passage], sentences: Sentences, query: np.ndarray) ->
     return build_timeline(passages, sentences, query).entries
 
 
-def adaptive(share: float) -> Builder:
+def adaptive(share: float, cap: int = building.MAX_ENTRIES) -> Builder:
+    """At most `cap` entries, stopping at the first day scoring below `share` of the best day's score."""
+
     def build(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
-        entries = build_timeline(passages, sentences, query).entries
+        entries = build_timeline(passages, sentences, query, max_entries=cap).entries
         if not entries:
             return entries
         best = max(e.score for e in entries)
@@ -412,6 +414,11 @@ def main() -> None:
         seconds = sorted(c.seconds[name] for c in cases.values())
         print(f"search p50 {name}: {seconds[len(seconds) // 2]:.3f} s")
     print("variant (F1/evidence)              tuning | aside de | en | all | en tuning topics | en aside topics")
+    if args.round == 8:
+        for cap in (14, 16, 20):
+            for share in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3):
+                report(cases, f"at most {cap}, stop below {share}", "shipped", adaptive(share, cap))
+        return
     if args.round == 7:
         for pool in variants:
             report(cases, f"pool {pool}", pool)
