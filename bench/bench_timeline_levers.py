@@ -12,7 +12,8 @@ The base pool is searched as `Assistant.timeline` searches (a question asked acr
 timeline's own weights). Rounds: 1 (default) every variant's pool, English-only pools, adaptive entries, bursts;
 2 German stem expansions beside English pools; 3 caps on what one article adds to a day; 4 an article's vote for
 the day it names; 5 relevance windows; 6 pseudo-relevance feedback for English questions; 7 stratified passages
-bringing only sentences that name a day; 8 room for more entries with an adaptive stop. Figures and commands:
+bringing only sentences that name a day; 8 room for more entries with an adaptive stop; 9 days later articles look
+back to. Figures and commands:
 docs/time-and-timelines.md (round of 2026-12-07, evening).
 
 Run: python bench/bench_timeline_levers.py --index-dir INDEX   (an index of all FANG-COVID articles)
@@ -255,6 +256,28 @@ def per_article(implicit: float, implicit_cap: int, explicit_cap: int) -> Iterat
 
 
 @contextmanager
+def retrospective(extra: float, gap: int) -> Iterator[None]:
+    """Days scored with a sentence naming its day from an article published `gap` or more days later counting
+    1 + `extra` (a day later articles look back to is a milestone)."""
+    shipped_scores = building._day_scores
+
+    def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+        result = shipped_scores(candidates, by_day)
+        for day, group in by_day.items():
+            for s in group:
+                published = building._day_of(s.passage.published)
+                if s.explicit and published is not None and (published - day).days >= gap:
+                    result[day] += extra
+        return result
+
+    building._day_scores = scores
+    try:
+        yield
+    finally:
+        building._day_scores = shipped_scores
+
+
+@contextmanager
 def article_votes(share: float) -> Iterator[None]:
     """Days scored with each relevant article counting `share` for the day its relevant sentences name most (when
     they name one) and the rest for its publication day (as shipped: all for the publication day)."""
@@ -414,6 +437,12 @@ def main() -> None:
         seconds = sorted(c.seconds[name] for c in cases.values())
         print(f"search p50 {name}: {seconds[len(seconds) // 2]:.3f} s")
     print("variant (F1/evidence)              tuning | aside de | en | all | en tuning topics | en aside topics")
+    if args.round == 9:
+        for gap in (2, 4, 7, 14):
+            for extra in (0.25, 0.5, 1.0, 2.0):
+                with retrospective(extra, gap):
+                    report(cases, f"looked back to from {gap} days: +{extra}", "shipped")
+        return
     if args.round == 8:
         for cap in (14, 16, 20):
             for share in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3):
