@@ -13,7 +13,7 @@ timeline's own weights). Rounds: 1 (default) every variant's pool, English-only 
 2 German stem expansions beside English pools; 3 caps on what one article adds to a day; 4 an article's vote for
 the day it names; 5 relevance windows; 6 pseudo-relevance feedback for English questions; 7 stratified passages
 bringing only sentences that name a day; 8 room for more entries with an adaptive stop; 9 days later articles look
-back to. Figures and commands:
+back to; 10 the entry sentence's same-day bonus. Figures and commands:
 docs/time-and-timelines.md (round of 2026-12-07, evening).
 
 Run: python bench/bench_timeline_levers.py --index-dir INDEX   (an index of all FANG-COVID articles)
@@ -358,6 +358,16 @@ def _number(passage: Passage) -> int:
 
 
 @contextmanager
+def patched_bonus(bonus: float) -> Iterator[None]:
+    shipped_bonus = building.SAME_DAY_BONUS
+    building.SAME_DAY_BONUS = bonus
+    try:
+        yield
+    finally:
+        building.SAME_DAY_BONUS = shipped_bonus
+
+
+@contextmanager
 def patched_window(window: float) -> Iterator[None]:
     shipped_window = building.RELEVANT_BELOW_BEST
     building.RELEVANT_BELOW_BEST = window
@@ -437,6 +447,11 @@ def main() -> None:
         seconds = sorted(c.seconds[name] for c in cases.values())
         print(f"search p50 {name}: {seconds[len(seconds) // 2]:.3f} s")
     print("variant (F1/evidence)              tuning | aside de | en | all | en tuning topics | en aside topics")
+    if args.round == 10:
+        for bonus in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5):
+            with patched_bonus(bonus):
+                report(cases, f"same-day bonus {bonus}", "shipped")
+        return
     if args.round == 9:
         for gap in (2, 4, 7, 14):
             for extra in (0.25, 0.5, 1.0, 2.0):
