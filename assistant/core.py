@@ -96,6 +96,7 @@ from assistant.timeline.questions import (
 from assistant.timeline.questions import (
     topic_of as timeline_topic,
 )
+from assistant.timeline.searching import asked_across_languages, timeline_retriever
 from assistant.timeline.story import story_timeline
 from assistant.validation import check_k, check_question
 
@@ -619,14 +620,23 @@ class Assistant:
         article = self._open_records(create=False).article(article_id)
         return article.text if article else None
 
-    def _search(self, records: Records, question: Question, query_vector: np.ndarray, k: int) -> list[Passage]:
-        """Hybrid retrieval while no writer changes the store; a store read that fails reopens the client once."""
+    def _search(
+        self,
+        records: Records,
+        question: Question,
+        query_vector: np.ndarray,
+        k: int,
+        factory: RetrieverFactory | None = None,
+    ) -> list[Passage]:
+        """Hybrid retrieval while no writer changes the store; a store read that fails reopens the client once.
+        `factory` replaces the assistant's retriever for this search."""
+        make_retriever = factory or self._retriever
         keyword = self.keyword_index.ensure_current()
         access = self._store_access()
         for attempt in range(2):
             try:
                 with access.reading() as store:
-                    retriever: Retriever = self._retriever(store, keyword, records)
+                    retriever: Retriever = make_retriever(store, keyword, records)
                     return retriever.retrieve(question, query_vector, k, question.search_filter)
             except AssistantError:
                 raise
@@ -668,9 +678,10 @@ class Assistant:
             if records.counts()[0] == 0:
                 raise IndexNotFoundError(f"the index in {self.index_dir} holds no articles: add articles first")
             query_vector = self.embeddings.embed_query_array(topic)
-            passages = self._search(
-                records, make_question(topic, search_filter=search_filter), query_vector, TIMELINE_PASSAGES
-            )
+            searched = make_question(topic, search_filter=search_filter)
+            passages = self._search(records, searched, query_vector, TIMELINE_PASSAGES)
+            if self._retriever is hybrid_retriever and asked_across_languages(question, passages):
+                passages = self._search(records, searched, query_vector, TIMELINE_PASSAGES, timeline_retriever)
             sentences = records.sentences_of(p.chunk_id for p in passages)
         built = build_timeline(passages, sentences, query_vector, window=window, max_entries=max_entries)
         timeline = Timeline(

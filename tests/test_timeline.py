@@ -14,10 +14,15 @@ from pathlib import Path
 import pytest
 
 from assistant import Article, Assistant, Settings
-from assistant.core import RECORDS_FILE
+from assistant.answering.asking import make_question
+from assistant.core import RECORDS_FILE, TIMELINE_PASSAGES
 from assistant.dates import DaySpan
 from assistant.indexing.migrations import DATING_VERSION, SENTENCE_DAYS, VERSION_KEY
+from assistant.protocols import RetrieverFactory
 from assistant.timeline import evaluation
+from assistant.timeline.questions import question_time
+from assistant.timeline.questions import topic_of as timeline_topic
+from assistant.timeline.searching import timeline_retriever
 from tests.helpers import ChromaServer
 from tests.timeline_samples import BRIDGE, QUESTION
 
@@ -237,3 +242,23 @@ def test_days_are_stored_on_a_chroma_server_and_reach_every_cache(
         assert {dt.date(2024, 3, 6), dt.date(2024, 3, 14)} <= {e.day.first for e in entries}
     finally:
         reader.close()
+
+
+def test_a_question_in_another_language_searches_with_the_timelines_weights(bridge: Assistant) -> None:
+    """An English development question over German articles: the timeline's search weighs the passage's own
+    vector more than an answer's does (`TIMELINE_CROSS_LINGUAL`); a German question searches as any question."""
+    records = bridge.records()
+
+    def scores(question: str, factory: RetrieverFactory | None = None) -> list[tuple[str, float]]:
+        topic = timeline_topic(question_time(question, dt.date(2024, 4, 10)).searched)
+        vector = bridge.embeddings.embed_query_array(topic)
+        found = bridge._search(records, make_question(topic), vector, TIMELINE_PASSAGES, factory)
+        return [(p.chunk_id, round(p.score, 6)) for p in found]
+
+    def timeline_scores(question: str) -> list[tuple[str, float]]:
+        passages = bridge._timeline(question, None, "2024-04-10", 12)[1]
+        return [(p.chunk_id, round(p.score, 6)) for p in passages]
+
+    english = "How did the closure of the bridge in Neustadt develop?"
+    assert timeline_scores(english) == scores(english, timeline_retriever) != scores(english)
+    assert timeline_scores(QUESTION) == scores(QUESTION) != scores(QUESTION, timeline_retriever)
