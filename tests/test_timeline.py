@@ -18,7 +18,9 @@ from assistant.answering.asking import make_question
 from assistant.core import RECORDS_FILE, TIMELINE_PASSAGES
 from assistant.dates import DaySpan
 from assistant.indexing.migrations import DATING_VERSION, SENTENCE_DAYS, VERSION_KEY
+from assistant.phrases import phrase
 from assistant.protocols import RetrieverFactory
+from assistant.serve.timeline_view import timeline_html
 from assistant.timeline import evaluation
 from assistant.timeline.questions import question_time
 from assistant.timeline.questions import topic_of as timeline_topic
@@ -198,6 +200,21 @@ def test_time_words_stay_search_terms_in_an_undated_archive(assistant: Assistant
     answer = assistant.ask("Was geschah im Jahr 1989 in Berlin?", k=2)
     assert not answer.abstained and answer.quotes[0].article_id == "mauer"
     assert assistant.ask("Wie hat sich die Eisenbahn entwickelt?", k=2).quotes  # no dated events: answered as ever
+
+
+def test_an_undated_article_has_a_timeline_of_the_times_it_names(indexed: Assistant) -> None:
+    """The seed has no publication day; its sentences name "Februar 2022", "Herbst 2023", "im August 2024"."""
+    timeline = indexed.timeline("Wie haben sich die Gespräche über die Energieinfrastruktur entwickelt?")
+    spans = [entry.day for entry in timeline.entries]
+    assert spans == sorted(spans, key=lambda span: span.first) and len(spans) >= 3
+    assert DaySpan(dt.date(2023, 9, 1), dt.date(2023, 11, 30)) in spans  # "im Herbst 2023"
+    assert DaySpan(dt.date(2024, 8, 1), dt.date(2024, 8, 31)) in spans  # "im August 2024"
+    for entry in timeline.entries:
+        quote = entry.quotes[0]
+        assert indexed.article(quote.article_id).text[quote.start : quote.end] == quote.text
+    assert indexed.ask("Wie haben sich die Gespräche entwickelt?").answer.startswith(phrase("de", "timeline_intro"))
+    shown = timeline_html(timeline, "de")  # the chat: each span, and no publication day where there is none
+    assert "2023-09-01 – 2023-11-30" in shown and "na-tl-published" not in shown
 
 
 def test_the_chat_shows_the_day_a_quote_speaks_about() -> None:

@@ -39,12 +39,19 @@ def _when(day: DaySpan) -> str:
     return shown if isinstance(shown, str) else f"{shown['start']} – {shown['end']}"
 
 
+def _published_html(published: str | None, language: str) -> str:
+    """ "veröffentlicht <time>…</time> · ", nothing for an undated article."""
+    if not published:
+        return ""
+    said = html.escape(phrase(language, "timeline_published"))
+    return f"{said} <time class='na-tl-published'>{html.escape(published)}</time> · "
+
+
 def _entry_html(entry: TimelineEntry, language: str) -> str:
     quotes = "".join(
         f"<blockquote class='na-tl-quote'><q>{html.escape(q.text)}</q><span class='na-where'>"
         f"<span class='na-tl-source'>{html.escape(q.source or q.title or q.article_id)}</span> · "
-        f"{html.escape(phrase(language, 'timeline_published'))} "
-        f"<time class='na-tl-published'>{html.escape(q.published or '?')}</time> · "
+        f"{_published_html(q.published, language)}"
         f"{html.escape(q.title or q.article_id)}</span></blockquote>"
         for q in entry.quotes
     )

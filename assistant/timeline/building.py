@@ -51,8 +51,12 @@ class _Sentence:
     passage: Passage
     record: SentenceRecord
     relevance: float
-    day: dt.date
+    span: DaySpan  # what it speaks about: a day, or (in an article without a publication day) a month, a season
     explicit: bool  # the sentence names its day (else it is its article's publication day)
+
+    @property
+    def day(self) -> dt.date:
+        return self.span.first
 
     @property
     def text(self) -> str:
@@ -105,22 +109,26 @@ def _dated(
     query_vector: np.ndarray,
     window: DaySpan | None,
 ) -> list[_Sentence]:
-    """Every sentence of the passages that has a day of its own (not a week or month) inside `window`."""
+    """Every sentence of the passages that has a day of its own inside `window`. A week, month or season counts
+    only in an article without a publication day (a dated archive's months are vague beside its days; an undated
+    article's "im August 2024" is all the time it gives)."""
     found: list[_Sentence] = []
     seen: set[tuple[str, int]] = set()
     for passage in passages:
         published = _day_of(passage.published)
         for record in sentences.get(passage.chunk_id, ()):
-            if record.day is None or record.day[0] != record.day[1] or (passage.article_id, record.start) in seen:
+            if record.day is None or (passage.article_id, record.start) in seen:
+                continue
+            span = DaySpan.from_numbers(*record.day)
+            if not span.is_day and published is not None:
                 continue
             seen.add((passage.article_id, record.start))
-            day = DaySpan.from_numbers(*record.day).first
-            if window is not None and not window.first <= day <= window.last:
+            if window is not None and (span.last < window.first or span.first > window.last):
                 continue
             if not MIN_QUOTE_CHARS <= record.end - record.start <= MAX_QUOTE_CHARS:
                 continue
             relevance = float(record.vector @ query_vector)
-            found.append(_Sentence(passage, record, relevance, day, explicit=day != published))
+            found.append(_Sentence(passage, record, relevance, span, explicit=span.first != published))
     return found
 
 
@@ -176,7 +184,7 @@ def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry 
         source = other.passage.source
         if alike >= SAME_EVENT and source and source != chosen.passage.source and source not in outlets:
             outlets.append(source)
-    return TimelineEntry(DaySpan.day(day), (chosen.quote(),), tuple(outlets), score)
+    return TimelineEntry(chosen.span, (chosen.quote(),), tuple(outlets), score)
 
 
 def articles_per_day(passages: Sequence[Passage]) -> dict[str, int]:
