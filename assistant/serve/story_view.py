@@ -61,7 +61,7 @@ def story_html(page: StoryPage) -> str:
         for o in summary.outlets
     )
     quotes = "".join(
-        f"<li class='na-story-quote'><time>{html.escape(q.date or '?')}</time> "
+        f"<li class='na-story-quote'><time>{html.escape(q.date.replace('/', ' – ') or '?')}</time> "
         f"<q>{html.escape(q.text)}</q> <span class='na-where'>{html.escape(q.source)} · "
         f"{html.escape(q.title or q.article_id)} · [{q.start}:{q.end}]</span></li>"
         for q in page.timeline
