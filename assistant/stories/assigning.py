@@ -108,8 +108,10 @@ class StoryAssigner:
         moved: list[str] = []
         for story_id in sorted(small):
             members = self.book.members(story_id)
+            if not members or len(members) >= self.params.settle_size:
+                continue
             found = [f for m in members if (f := self.book.member(m.article_id)) is not None]
-            if not members or len(found) != len(members) or len(members) >= self.params.settle_size:
+            if len(found) != len(members):
                 continue
             if len(members) == 1:
                 vector, terms, day = found[0]

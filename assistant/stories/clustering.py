@@ -160,8 +160,8 @@ class Decision:
     new: bool
     merge: list[Profile]
     small: tuple[str, ...] = ()
-    """Stories of fewer than `Params.settle_size` articles among the candidates that it did not join or merge (or
-    the small story it joined or started): worth another look at settling, once the call's articles are in."""
+    """Stories of fewer than `Params.settle_size` articles among the candidates that it did not join or merge:
+    worth another look at settling, once the call's articles are in."""
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
