@@ -434,6 +434,31 @@ def test_a_story_grown_general_draws_no_more_articles() -> None:
     assert Scorer(Params(focus=0.0), df, 2000).similarity(vector, {"corona": 3.0, "krise": 1.0}, general) > 0.0
 
 
+def test_a_writers_turn_keeps_the_member_count_without_counting_again(tmp_path: Path) -> None:
+    """`StoryBook.counting`: inside a turn the count is read once and follows the book's own additions (an article
+    applied again is not counted twice); a removal counts again; outside a turn every call counts."""
+    book = StoryBook(tmp_path / "stories.sqlite3")
+    vector = np.ones(4, dtype=np.float32)
+
+    def add(aid: str) -> None:
+        book.apply(Decision(Profile(f"s-{aid}", vector, {"x": 1.0}, 10, 10, 10, 1, 1), True, []), aid, vector,
+                   {"x": 1.0}, 10)  # fmt: skip
+
+    add("a")
+    with book.counting():
+        add("b")
+        add("b")
+        add("c")
+        assert book.article_count() == 3
+        book._db.execute("DELETE FROM members WHERE article_id = 'c'")  # as another process would: not seen
+        assert book.article_count() == 3
+        book.remove(["a"])
+        assert book.article_count() == 1 == len(book.article_ids())
+    add("d")
+    assert book.article_count() == 2
+    book.close()
+
+
 def test_the_book_finds_the_nearest_members_of_a_window(tmp_path: Path) -> None:
     """`Params.book_candidates`' search: only members published in the window, nearest first."""
     book = StoryBook(tmp_path / "stories.sqlite3")

@@ -81,7 +81,7 @@ class StoryAssigner:
         candidates = store_candidates(self.book, store, self.params)
         small: set[str] = set()
         assigned: list[str] = []
-        with self.turn():
+        with self.turn(), self.book.counting():
             for article, vector in sorted(articles, key=lambda pair: (pair[0].published or "", pair[0].id)):
                 if self.book.story_of(article.id) is not None:
                     continue
