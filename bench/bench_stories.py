@@ -16,6 +16,7 @@ article joins the most similar story centroid at or above the threshold, else st
 
     python bench/bench_stories.py --cache stories-cache
     python bench/bench_stories.py --cache stories-cache --group day          # a day's articles per call
+    python bench/bench_stories.py --cache stories-cache --group day --settle-size 2   # settling lone articles only
     python bench/bench_stories.py --cache stories-cache --indexing 40   # + indexing cost with/without stories
 """
 
@@ -249,6 +250,9 @@ def main() -> None:
     )
     parser.add_argument("--neighbours", type=int, default=Params.neighbours)
     parser.add_argument("--min-sparse", type=float, default=Params.min_sparse, help="least tf-idf overlap")
+    parser.add_argument("--settle-size", type=int, default=Params.settle_size, help="stories decided again (2: lone)")
+    parser.add_argument("--settle-threshold", type=float, default=Params.settle_threshold)
+    parser.add_argument("--found", type=Path, help="write article id -> story id of our run here (bench_stories_scale)")
     parser.add_argument("--indexing", type=int, default=0, help="also index this many articles with/without stories")
     parser.add_argument("--group", choices=["article", "day"], default="article", help="articles per assign call")
     parser.add_argument(
@@ -277,10 +281,14 @@ def main() -> None:
         dense_weight=args.dense_weight,
         neighbours=args.neighbours,
         min_sparse=args.min_sparse,
+        settle_size=args.settle_size,
+        settle_threshold=args.settle_threshold,
         book_candidates=not args.store_candidates,
     )
     with tempfile.TemporaryDirectory(prefix="bench-stories-") as tmp:
         found, costs = ours(articles, vectors, Path(tmp), params, args.group)
+    if args.found:
+        args.found.write_text(json.dumps(found), encoding="utf-8")
     for name, (part, pairs) in parts.items():
         rows[f"ours ({name})"] = measure(found, articles, topic, pairs, part) | _cost(costs)
     for threshold in (float(t) for t in args.baseline.split(",")):

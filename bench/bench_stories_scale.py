@@ -112,7 +112,7 @@ def build_book(
 
 
 def assignment_cost(
-    work: Path, articles: list[Article], vectors: np.ndarray, found: dict[str, str], copies: int, n: int
+    work: Path, articles: list[Article], vectors: np.ndarray, found: dict[str, str], copies: int, n: int, params: Params
 ) -> dict[str, object]:
     """Seconds per article to assign the last `n` real articles, with the archive of `copies` copies before them."""
     order = sorted(range(len(articles)), key=lambda i: (articles[i].published or "", articles[i].id))
@@ -124,7 +124,7 @@ def assignment_cost(
     build_book(folder / BOOK_FILE, articles, vectors, found, copies, {articles[i].id for i in last})
     store = lead_store(articles, vectors, folder / "chroma")  # asked only for undated articles (these are dated)
     built = time.perf_counter() - start
-    assigner = StoryAssigner(folder, Params())
+    assigner = StoryAssigner(folder, params)
     costs = []
     try:
         for i in last:  # one article per call, as a feed indexes them one by one
@@ -201,6 +201,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True, help="folder for the built archives")
     parser.add_argument("--copies", type=int, default=47, help="copies for the large archive (47: ~100,000)")
     parser.add_argument("--assign", type=int, default=100, help="articles assigned again at each size (0: none)")
+    parser.add_argument("--settle-size", type=int, default=Params.settle_size, help="stories decided again (2: lone)")
     parser.add_argument("--reuse", action="store_true", help="reuse the grown indexes of an earlier run in --work")
     args = parser.parse_args()
     articles = unique(fang_articles())
@@ -208,7 +209,10 @@ def main() -> None:
     found = json.loads(args.found.read_text(encoding="utf-8"))
     result: dict[str, object] = {}
     for copies in (0, args.copies) if args.assign else ():
-        result[f"assign, {copies} copies"] = assignment_cost(args.work, articles, vectors, found, copies, args.assign)
+        params = Params(settle_size=args.settle_size)
+        result[f"assign, {copies} copies"] = assignment_cost(
+            args.work, articles, vectors, found, copies, args.assign, params
+        )
         print(json.dumps(result), flush=True)
     if args.index:
         for copies in (0, args.copies):

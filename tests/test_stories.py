@@ -400,6 +400,54 @@ def test_a_lone_article_near_a_newcomer_moves_into_the_story_it_now_fits(tmp_pat
         store.close()
 
 
+@pytest.mark.parametrize("settle_size", [10, 2])
+def test_a_small_story_near_a_newcomer_moves_whole_into_the_story_it_now_fits(tmp_path: Path, settle_size: int) -> None:
+    """Settling small stories (`Params.settle_size`): a story of two articles that started apart from a story of
+    the same event is decided again as a whole when an arriving article passes near it, and moves there with its
+    old id leading along; with settling for lone articles only (size 2) it stays apart."""
+    from assistant.articles import Article
+    from assistant.indexing.store import ChromaStore, StoredChunk, open_client
+    from assistant.stories.assigning import StoryAssigner
+    from assistant.stories.clustering import Params
+
+    fire = {"moria": 2.0, "brand": 2.0, "lager": 1.0, "zelte": 1.0}
+    day = 738955
+    lead = {
+        "s1": np.array([1.0, 0.02, 0.0, 0.0]),
+        "s2": np.array([1.0, 0.0, 0.02, 0.0]),
+        "s3": np.array([1.0, 0.02, 0.02, 0.0]),
+        "p1": np.array([1.0, 0.05, 0.0, 0.01]),
+        "p2": np.array([1.0, 0.0, 0.05, 0.01]),
+        "new": np.array([0.0, 0.0, 0.0, 1.0]),
+    }
+    store = ChromaStore(open_client(tmp_path / "chroma", None), "leads", owned=True)
+    chunks = [StoredChunk(f"{a}#0", "", {"article_id": a, "published_day": 20240310}) for a in lead]
+    store.upsert(chunks, np.stack(list(lead.values())).astype(np.float32))
+    assigner = StoryAssigner(tmp_path, Params(settle_size=settle_size))
+    book = assigner.book
+
+    def profile(story_id: str, members: list[str]) -> Profile:
+        vector = np.sum([lead[m] / np.linalg.norm(lead[m]) for m in members], axis=0).astype(np.float32)
+        return Profile(story_id, vector, dict.fromkeys(fire, len(members)), day, day, day, 1, len(members), members)
+
+    for story_id, members in (("s-story", ["s1", "s2", "s3"]), ("s-pair", ["p1", "p2"])):
+        for n, aid in enumerate(members):
+            book.apply(Decision(profile(story_id, members[: n + 1]), n == 0, []), aid, lead[aid], fire, day)
+    newcomer = Article(id="new", text="Die Bahn streikt.", title="Streik", published="2024-03-10")
+    try:
+        assigner.assign([(newcomer, lead["new"])], store)
+        together = book.story_of("p1") == book.story_of("p2") == book.story_of("s1")
+        assert book.story_of("new") not in {book.story_of("s1"), book.story_of("p1")}
+        if settle_size == 2:
+            assert not together and book.story_of("p1") == "s-pair"
+        else:
+            assert together and book.resolve("s-pair") == book.resolve("s-story") == book.story_of("s1")
+            assert len(book.members(book.story_of("s1"))) == 5
+    finally:
+        assigner.close()
+        store.close()
+
+
 def test_a_story_grown_general_draws_no_more_articles() -> None:
     """The focus rule: a story of five or more articles draws an article only through a word most of its articles
     share and few others hold (its names and places); one of general words ("Corona", "Krise") does not."""
@@ -413,6 +461,31 @@ def test_a_story_grown_general_draws_no_more_articles() -> None:
     assert scorer.similarity(vector, {"moria": 2.0, "corona": 1.0}, focused) > Params().threshold
     assert scorer.similarity(vector, {"corona": 3.0, "krise": 1.0}, general) == 0.0
     assert Scorer(Params(focus=0.0), df, 2000).similarity(vector, {"corona": 3.0, "krise": 1.0}, general) > 0.0
+
+
+def test_a_writers_turn_keeps_the_member_count_without_counting_again(tmp_path: Path) -> None:
+    """`StoryBook.counting`: inside a turn the count is read once and follows the book's own additions (an article
+    applied again is not counted twice); a removal counts again; outside a turn every call counts."""
+    book = StoryBook(tmp_path / "stories.sqlite3")
+    vector = np.ones(4, dtype=np.float32)
+
+    def add(aid: str) -> None:
+        book.apply(Decision(Profile(f"s-{aid}", vector, {"x": 1.0}, 10, 10, 10, 1, 1), True, []), aid, vector,
+                   {"x": 1.0}, 10)  # fmt: skip
+
+    add("a")
+    with book.counting():
+        add("b")
+        add("b")
+        add("c")
+        assert book.article_count() == 3
+        book._db.execute("DELETE FROM members WHERE article_id = 'c'")  # as another process would: not seen
+        assert book.article_count() == 3
+        book.remove(["a"])
+        assert book.article_count() == 1 == len(book.article_ids())
+    add("d")
+    assert book.article_count() == 2
+    book.close()
 
 
 def test_the_book_finds_the_nearest_members_of_a_window(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from assistant.indexing.records import Records
 from assistant.indexing.shared_store import StoreAccess, file_lock
 from assistant.protocols import VectorStore
 from assistant.stories.book import StoryBook
-from assistant.stories.clustering import Candidates, Params, decide, unit
+from assistant.stories.clustering import Candidates, Params, decide, redecide, unit
 from assistant.stories.days import ordinal, store_day
 from assistant.stories.shared_book import SharedBook
 from assistant.stories.terms import article_terms
@@ -79,9 +79,9 @@ class StoryAssigner:
         (re-indexing an article does not move it, so ids stay stable). With a server, `push` (a writer's call)
         sends the changes there after the local transactions."""
         candidates = store_candidates(self.book, store, self.params)
-        lone: set[str] = set()
+        small: set[str] = set()
         assigned: list[str] = []
-        with self.turn():
+        with self.turn(), self.book.counting():
             for article, vector in sorted(articles, key=lambda pair: (pair[0].published or "", pair[0].id)):
                 if self.book.story_of(article.id) is not None:
                     continue
@@ -89,9 +89,9 @@ class StoryAssigner:
                 terms = article_terms(article.title, article.text)
                 decision = decide(article.id, unit(vector), terms, day, self.book, candidates, self.params)
                 self.book.apply(decision, article.id, unit(vector), terms, day)
-                lone.update(decision.lone)
+                small.update(decision.small)
                 assigned.append(article.id)
-            moved = self._settle(lone, candidates)
+            moved = self._settle(small, candidates)
             if self.shared is not None and assigned:
                 if push:
                     into = {s for s in (self.book.story_of(a) for a in [*assigned, *moved]) if s is not None}
@@ -99,26 +99,30 @@ class StoryAssigner:
                 else:
                     self.shared.diverged(self.book)
 
-    def _settle(self, lone: set[str], candidates: Candidates) -> list[str]:
-        """Stories of one article near the articles just assigned get another look: arriving in publication
-        order, the first article of a story often started it alone before the story had grown enough to take
-        it. Each is decided again against the stories as they are now and moves into the one it fits (its id
-        then leads there); the cost stays bounded, since only the candidates of the arriving articles are
-        looked at again. Returns the articles that moved."""
+    def _settle(self, small: set[str], candidates: Candidates) -> list[str]:
+        """Small stories (`Params.settle_size`) near the articles just assigned get another look: arriving in
+        publication order, the first articles of a story often started it apart before it had grown enough to take
+        them. Each is decided again against the stories as they are now (a lone article as it arrived, a story of
+        more as a whole) and moves whole into the one it fits (its id then leads there); the cost stays bounded,
+        since only the candidates of the arriving articles are looked at again. Returns the articles that moved."""
         moved: list[str] = []
-        for story_id in sorted(lone):
+        for story_id in sorted(small):
             members = self.book.members(story_id)
-            if len(members) != 1:
+            if not members or len(members) >= self.params.settle_size:
                 continue
-            article_id = members[0].article_id
-            found = self.book.member(article_id)
-            if found is None:
+            found = [f for m in members if (f := self.book.member(m.article_id)) is not None]
+            if len(found) != len(members):
                 continue
-            vector, terms, day = found
-            decision = decide(article_id, vector, terms, day, self.book, candidates, self.params)
-            if not decision.new and decision.story.id != story_id:
-                self.book.regroup(story_id, decision)
-                moved.append(article_id)
+            if len(members) == 1:
+                vector, terms, day = found[0]
+                decision = decide(members[0].article_id, vector, terms, day, self.book, candidates, self.params)
+                target = None if decision.new or decision.story.id == story_id else decision
+            else:
+                (profile,) = self.book.profiles({story_id})
+                target = redecide(profile, [(v, d) for v, _, d in found], self.book, candidates, self.params)
+            if target is not None:
+                self.book.regroup(story_id, target)
+                moved.extend(m.article_id for m in members)
         return moved
 
     def removed(self, article_ids: list[str], *, push: bool = True) -> None:

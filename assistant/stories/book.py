@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +89,7 @@ class StoryBook:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._file = SharedFile(path)  # can be rebuilt from the record: fast commits
+        self._count: int | None = None
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(members)")}
         if "joined" not in columns:  # a book from before stories were shared: each joined the story it is in
@@ -134,7 +135,20 @@ class StoryBook:
         return df, self.article_count()
 
     def article_count(self) -> int:
+        if self._count is not None:
+            return self._count
         return int(self._db.execute("SELECT count(*) FROM members").fetchone()[0])
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        """Within a writer's turn (no other process writes the book meanwhile) the member count is read once and
+        kept by this book's own additions: counting every member for each decision grew with the archive
+        (0.3 → 7 ms per article from 2,000 to 100,000 members). Any other write falls back to counting."""
+        self._count = int(self._db.execute("SELECT count(*) FROM members").fetchone()[0])
+        try:
+            yield
+        finally:
+            self._count = None
 
     def article_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT article_id FROM members")}
@@ -262,6 +276,7 @@ class StoryBook:
         replaced by `fetched`, every member moves to the story its joined one became (through `aliases`), and
         the stories touched are rebuilt; `token` and `serial` are noted as the server state matched. Returns the
         members changed."""
+        self._count = None  # members come and go: counted again
         with self._transaction() as db:
             local = {
                 aid: Entry(j, q, d) for aid, j, q, d in db.execute("SELECT article_id, joined, seq, day FROM members")
@@ -311,6 +326,7 @@ class StoryBook:
         """Take in what the server wrote since the state this book matched (members new or changed, aliases new or
         changed; nothing removed there meanwhile), in one transaction; `token` and `serial` are noted as the state
         matched. Returns the members changed."""
+        self._count = None  # members come and go: counted again
         with self._transaction() as db:
             known = dict(db.execute("SELECT old, new FROM aliases").fetchall())
             known.update(aliases)
@@ -362,6 +378,7 @@ class StoryBook:
         """Record an article in its story (and merge the stories the decision found to be one)."""
         story = decision.story
         with self._transaction() as db:
+            new = db.execute("SELECT 1 FROM members WHERE article_id = ?", (article_id,)).fetchone() is None
             seq = int(db.execute("SELECT coalesce(max(seq), 0) + 1 FROM members").fetchone()[0])
             db.execute(
                 "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -374,6 +391,8 @@ class StoryBook:
             for other in decision.merge:
                 _merge(db, story.id, other.id)
             _dirty(db)
+        if self._count is not None and new:
+            self._count += 1
 
     def regroup(self, story_id: str, decision: Decision) -> None:
         """A story moves whole into the one `decision` found for it (and the stories that decision merges);
@@ -386,6 +405,7 @@ class StoryBook:
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Forget articles (deleted from the index); their stories are rebuilt from the members left."""
+        self._count = None
         for article_id in article_ids:
             with self._transaction() as db:
                 row = db.execute("SELECT story_id, terms FROM members WHERE article_id = ?", (article_id,)).fetchone()

@@ -44,6 +44,12 @@ class Params:
     of `focus_size` articles or more: a story that grew general (commentaries, tickers, "Corona" at large) has no
     such term and stops drawing articles of other topics."""
     focus_size: int = 5
+    settle_size: int = 10
+    """Stories of fewer articles than this, near an arriving article, are decided again at the end of its call
+    (settling): a story's first articles often started it apart before it had grown enough to take them."""
+    settle_threshold: float = 0.30
+    """Score a story of two or more articles needs, as a whole, to move into another story at settling (above
+    `threshold`: a wrong move takes all its articles along)."""
     book_candidates: bool = True
     """Neighbours from the story book's members of the window (an exact search whose cost follows the feed's rate)
     instead of the vector store's filtered search (which slows with the archive: about 0.5 s a query at 100,000
@@ -90,6 +96,29 @@ class Profile:
             [*self.members, article_id],
         )
 
+    def grown(self, other: Profile) -> Profile:
+        """This story with every article of `other` (a small story moving in whole)."""
+        days = [d for d in (self.first_day, self.last_day, other.first_day, other.last_day) if d is not None]
+        return Profile(
+            self.id,
+            self.vector + other.vector,
+            merged(self.terms, other.terms),
+            min(days) if days else None,
+            max(days) if days else None,
+            self.day_sum + other.day_sum,
+            self.dated + other.dated,
+            self.size + other.size,
+            [*self.members, *other.members],
+        )
+
+    def span_gap(self, other: Profile) -> float:
+        """Days between the two stories' spans (0 when they overlap or either is undated)."""
+        if None in (self.first_day, self.last_day, other.first_day, other.last_day):
+            return 0.0
+        return float(
+            max(0, (other.first_day or 0) - (self.last_day or 0), (self.first_day or 0) - (other.last_day or 0))
+        )
+
 
 class Book(Protocol):
     """Where stories are kept (`assistant.stories.book.StoryBook` on disk)."""
@@ -130,8 +159,9 @@ class Decision:
     story: Profile
     new: bool
     merge: list[Profile]
-    lone: tuple[str, ...] = ()
-    """Stories of one article among the candidates that it did not join: worth another look once it is in."""
+    small: tuple[str, ...] = ()
+    """Stories of fewer than `Params.settle_size` articles among the candidates that it did not join or merge:
+    worth another look at settling, once the call's articles are in."""
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
@@ -172,13 +202,24 @@ class Scorer:
         )
 
     def similarity(self, vector: np.ndarray, terms: dict[str, float], story: Profile) -> float:
+        return self._similarity(vector, self._article_terms(terms), terms, story)
+
+    def _similarity(
+        self, vector: np.ndarray, weighted_terms: dict[str, float], terms: dict[str, float], story: Profile
+    ) -> float:
         p = self.params
         dense = float(np.dot(unit(vector), story.centroid()))
         dense = max(0.0, (dense - p.dense_floor) / (1.0 - p.dense_floor))
-        sparse = cosine(self._article_terms(terms), self._story_terms(story))
+        sparse = cosine(weighted_terms, self._story_terms(story))
         if sparse < p.min_sparse or not self._focused(terms, story):
             return 0.0
         return p.dense_weight * dense + (1.0 - p.dense_weight) * sparse
+
+    def joining(self, small: Profile, story: Profile) -> float:
+        """How well a whole small story fits another, as an article would: its mean vector, its words weighted by
+        the share of its articles holding them, decayed by the days between the two spans."""
+        similar = self._similarity(small.vector, self._story_terms(small), small.terms, story)
+        return similar * math.pow(0.5, small.span_gap(story) / self.params.half_life)
 
     def score(self, vector: np.ndarray, terms: dict[str, float], day: int | None, story: Profile) -> float:
         decay = math.pow(0.5, story.gap(day) / self.params.half_life)
@@ -186,10 +227,7 @@ class Scorer:
 
     def between(self, a: Profile, b: Profile) -> float:
         """How alike two stories are (for merging): their profiles, decayed by the days between their spans."""
-        gap = 0.0
-        if None not in (a.first_day, a.last_day, b.first_day, b.last_day):
-            gap = float(max(0, (b.first_day or 0) - (a.last_day or 0), (a.first_day or 0) - (b.last_day or 0)))
-        return self.similarity(a.vector, self._story_terms(a), b) * math.pow(0.5, gap / self.params.half_life)
+        return self.similarity(a.vector, self._story_terms(a), b) * math.pow(0.5, a.span_gap(b) / self.params.half_life)
 
 
 def decide(
@@ -212,10 +250,30 @@ def decide(
     fitting = [p for s, p in scored if s >= params.threshold]
     if not fitting:
         start = Profile(new_story_id(article_id, book), np.zeros_like(vector), {}, None, None)
-        lone = tuple(p.id for p in profiles if p.size == 1)
-        return Decision(start.joined(article_id, vector, terms, day), True, [], lone)
+        small = tuple(p.id for p in profiles if p.size < params.settle_size)
+        return Decision(start.joined(article_id, vector, terms, day), True, [], small)
     best = fitting[0].joined(article_id, vector, terms, day)
     same = [p for p in fitting[1:] if scorer.between(p, best) >= params.merge_threshold]
     merged_ids = {p.id for p in same}
-    lone = tuple(p.id for p in profiles if p.size == 1 and p.id != best.id and p.id not in merged_ids)
-    return Decision(best, False, same, lone)
+    small = tuple(p.id for p in profiles if p.size < params.settle_size and p.id != best.id and p.id not in merged_ids)
+    return Decision(best, False, same, small)
+
+
+def redecide(
+    story: Profile, members: list[tuple[np.ndarray, int | None]], book: Book, candidates: Candidates, params: Params
+) -> Decision | None:
+    """Where a small story of two or more articles goes when decided again as a whole (settling): into the best
+    story its members' neighbours belong to that it fits (`Params.settle_threshold`), with the stories that one
+    shows to be the same; None: it stays."""
+    near = {a for vector, day in members for a in candidates(vector, day)}
+    story_ids = {s for s in (book.story_of(a) for a in near) if s is not None} - {story.id}
+    profiles = book.profiles(story_ids)
+    df, documents = book.document_frequencies(sorted(set(story.terms).union(*(p.terms for p in profiles))))
+    scorer = Scorer(params, df, documents)
+    scored = sorted(((scorer.joining(story, p), p) for p in profiles), key=lambda x: (-x[0], x[1].id))
+    fitting = [p for s, p in scored if s >= params.settle_threshold]
+    if not fitting:
+        return None
+    best = fitting[0].grown(story)
+    same = [p for p in fitting[1:] if scorer.between(p, best) >= params.merge_threshold]
+    return Decision(best, False, same)
