@@ -114,13 +114,13 @@ class SentenceReader:
     """Scores (question, sentence) pairs: the logit that the sentence answers the question."""
 
     def __init__(self, model_folder: Path, path: Path, sha256: str | None = None) -> None:
-        import torch
-        from transformers import AutoTokenizer, BertModel
-
         if not path.is_file():
             raise ModelLoadError(f"The answer reader's file {path.name} is missing (train it: bench/train_reader.py).")
         if sha256 and file_sha256(path) != sha256:
             raise ModelLoadError(f"The answer reader's file {path.name} is damaged (its sha256 differs).")
+        import torch
+        from transformers import AutoTokenizer, BertModel
+
         with np.load(path) as package:
             arrays = {key: package[key] for key in package.files}
         self.config = ReaderConfig.from_json(str(arrays.pop("config")))
