@@ -31,7 +31,7 @@ import numpy as np
 from assistant import Assistant, Settings
 from assistant.answering.asking import make_question
 from assistant.answering.decline import FEATURES, MODEL_KINDS, DeclineModel
-from assistant.answering.extractive import ExtractiveAnswerer, QuestionTerms, Weighing, _text_in, stem_prefixes
+from assistant.answering.extractive import QuestionTerms, Weighing, _text_in, stem_prefixes
 from assistant.chunking import Span
 from assistant.evaluation import is_quote_hit
 
@@ -45,6 +45,7 @@ from bench_answers import (
     asked_questions,
     fitted,
     never_declining,
+    weighed_questions,
 )
 
 HOLDERS = 4
@@ -150,29 +151,13 @@ def holder_signals(
 
 
 def replay(args: argparse.Namespace) -> None:
-    asked = asked_questions(
-        args.questions,
-        corpus=args.corpus,
-        distractors=tuple(args.distractors),
-        unanswerable=args.unanswerable,
-        limit=args.limit,
-    )
-    assistants = {
-        False: Assistant(Settings(index_dir=args.index_dir)),
-        True: Assistant(Settings(index_dir=args.removed_index_dir)),
-    }
     with args.out.open("w", encoding="utf-8") as out:
-        for q, group, in_removed in asked:
-            assistant = assistants[in_removed]
-            answerer = assistant.answerer
-            assert isinstance(answerer, ExtractiveAnswerer)
-            question = make_question(q.question, k=10)
-            vector = assistant.embeddings.embed_query_array(question.text)
-            weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
-            answer = never_declining(answerer).answer_weighed(weighing)
+        for w in weighed_questions(args):
+            q, group, question, weighing = w.asked, w.group, w.question, w.weighing
+            answer = never_declining(w.answerer).answer_weighed(weighing)
             quote = answer.quotes[0].text if answer.quotes else None
             signals = weighing.signals
-            holders = holder_signals(assistant, weighing, vector, q.question) if weighing.held else []
+            holders = holder_signals(w.assistant, weighing, w.vector, q.question) if weighing.held else []
             for holder in holders:
                 holder["hit"] = is_quote_hit(str(holder.pop("text")), q.answers)
             top = next((h for h in holders if h["top"]), None)

@@ -32,7 +32,7 @@ import copy
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,11 +40,13 @@ import numpy as np
 
 from assistant.answering.answer_kinds import answer_kind
 from assistant.answering.decline import CROSS_DECLINE_MODEL, DECLINE_MODEL, FEATURES, MODEL_KINDS, DeclineModel
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import ExtractiveAnswerer, Weighing
 from assistant.language import guess_language
 
 if TYPE_CHECKING:
+    from assistant import Assistant
     from assistant.evaluation import SquadQuestion
+    from assistant.question import Question
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "fang-covid"
@@ -291,6 +293,46 @@ def never_declining(answerer: ExtractiveAnswerer) -> ExtractiveAnswerer:
     keeps = copy.copy(answerer)
     keeps.detail = dataclasses.replace(answerer.detail, model=None, cross_model=None, declines=frozenset())
     return keeps
+
+
+@dataclasses.dataclass(frozen=True)
+class Weighed:
+    """One replayed question weighed once by the library's answerer, on the index it is asked of."""
+
+    asked: SquadQuestion
+    group: str
+    question: Question
+    vector: np.ndarray
+    weighing: Weighing
+    answerer: ExtractiveAnswerer
+    assistant: Assistant
+
+
+def weighed_questions(args: argparse.Namespace) -> Iterator[Weighed]:
+    """The replay arguments' questions (`add_replay_arguments`), each weighed on its index: the full one, or the one
+    with the answer sentences removed for the removed-sentence variant."""
+    from assistant import Assistant, Settings
+    from assistant.answering.asking import make_question
+
+    asked = asked_questions(
+        args.questions,
+        corpus=args.corpus,
+        distractors=tuple(args.distractors),
+        unanswerable=args.unanswerable,
+        limit=args.limit,
+    )
+    assistants = {
+        False: Assistant(Settings(index_dir=args.index_dir)),
+        True: Assistant(Settings(index_dir=args.removed_index_dir)),
+    }
+    for q, group, in_removed in asked:
+        assistant = assistants[in_removed]
+        answerer = assistant.answerer
+        assert isinstance(answerer, ExtractiveAnswerer)
+        question = make_question(q.question, k=10)
+        vector = assistant.embeddings.embed_query_array(question.text)
+        weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
+        yield Weighed(q, group, question, vector, weighing, answerer, assistant)
 
 
 XQUAD_TUNING_ARTICLES = 38

@@ -28,15 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import Assistant, Settings
-from assistant.answering.asking import make_question
-from assistant.answering.extractive import ExtractiveAnswerer, Weighing, _text_in
+from assistant import Settings
+from assistant.answering.extractive import Weighing, _text_in
 from assistant.chunking import Span
 from assistant.embeddings.packaged_model import packaged_model_path
 from assistant.evaluation import is_quote_hit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_answers import _part, _rows, add_replay_arguments, asked_questions, never_declining
+from bench_answers import _part, _rows, add_replay_arguments, never_declining, weighed_questions
 from reader_model import SentenceReader
 
 HOLDERS = 3
@@ -62,33 +61,17 @@ def holder_texts(weighing: Weighing) -> list[dict[str, object]]:
 
 
 def replay(args: argparse.Namespace) -> None:
-    asked = asked_questions(
-        args.questions,
-        corpus=args.corpus,
-        distractors=tuple(args.distractors),
-        unanswerable=args.unanswerable,
-        limit=args.limit,
-    )
-    assistants = {
-        False: Assistant(Settings(index_dir=args.index_dir)),
-        True: Assistant(Settings(index_dir=args.removed_index_dir)),
-    }
     with args.out.open("w", encoding="utf-8") as out:
-        for q, group, in_removed in asked:
-            assistant = assistants[in_removed]
-            answerer = assistant.answerer
-            assert isinstance(answerer, ExtractiveAnswerer)
-            question = make_question(q.question, k=10)
-            vector = assistant.embeddings.embed_query_array(question.text)
-            weighing = answerer.weigh(question, vector, assistant.retrieve(q.question, k=10))
-            never_declining(answerer).answer_weighed(weighing)
+        for w in weighed_questions(args):
+            q, weighing = w.asked, w.weighing
+            never_declining(w.answerer).answer_weighed(weighing)
             holders = holder_texts(weighing) if weighing.held else []
             for holder in holders:
                 holder["hit"] = is_quote_hit(str(holder["text"]), q.answers)
             row = {
                 "set": args.set,
                 "id": q.id,
-                "group": group,
+                "group": w.group,
                 "question": q.question,
                 "part": _part(args.set, q.id, q.article_index),
                 "holders": holders,
