@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -220,11 +221,8 @@ def burst(weight: float) -> Iterator[None]:
                 after[day - dt.timedelta(days=1)].add(sentence.passage.article_id)
         return {day: s + weight * len(after.get(day, ())) for day, s in shipped_scores(candidates, by_day).items()}
 
-    building._day_scores = scores
-    try:
+    with mock.patch.object(building, "_day_scores", scores):
         yield
-    finally:
-        building._day_scores = shipped_scores
 
 
 @contextmanager
@@ -232,7 +230,6 @@ def per_article(implicit: float, implicit_cap: int, explicit_cap: int) -> Iterat
     """Days scored with a cap on what one article's sentences add to a day: at most `implicit_cap` of its sentences
     that name no day (weighing `implicit` each) and `explicit_cap` of those that name it (one long article of
     background, or one that repeats a day, is one report)."""
-    shipped_scores = building._day_scores
 
     def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
         published: dict[dt.date, set[str]] = defaultdict(set)
@@ -248,11 +245,8 @@ def per_article(implicit: float, implicit_cap: int, explicit_cap: int) -> Iterat
             result[day] = said + building.ARTICLE_WEIGHT * len(published.get(day, ()))
         return result
 
-    building._day_scores = scores
-    try:
+    with mock.patch.object(building, "_day_scores", scores):
         yield
-    finally:
-        building._day_scores = shipped_scores
 
 
 @contextmanager
@@ -270,18 +264,14 @@ def retrospective(extra: float, gap: int) -> Iterator[None]:
                     result[day] += extra
         return result
 
-    building._day_scores = scores
-    try:
+    with mock.patch.object(building, "_day_scores", scores):
         yield
-    finally:
-        building._day_scores = shipped_scores
 
 
 @contextmanager
 def article_votes(share: float) -> Iterator[None]:
     """Days scored with each relevant article counting `share` for the day its relevant sentences name most (when
     they name one) and the rest for its publication day (as shipped: all for the publication day)."""
-    shipped_scores = building._day_scores
 
     def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
         named: dict[str, Counter[dt.date]] = defaultdict(Counter)
@@ -305,11 +295,8 @@ def article_votes(share: float) -> Iterator[None]:
             result[day] = said + building.ARTICLE_WEIGHT * votes.get(day, 0.0)
         return result
 
-    building._day_scores = scores
-    try:
+    with mock.patch.object(building, "_day_scores", scores):
         yield
-    finally:
-        building._day_scores = shipped_scores
 
 
 def feedback(
@@ -359,28 +346,19 @@ def _number(passage: Passage) -> int:
 
 @contextmanager
 def patched_bonus(bonus: float) -> Iterator[None]:
-    shipped_bonus = building.SAME_DAY_BONUS
-    building.SAME_DAY_BONUS = bonus
-    try:
+    with mock.patch.object(building, "SAME_DAY_BONUS", bonus):
         yield
-    finally:
-        building.SAME_DAY_BONUS = shipped_bonus
 
 
 @contextmanager
 def patched_window(window: float) -> Iterator[None]:
-    shipped_window = building.RELEVANT_BELOW_BEST
-    building.RELEVANT_BELOW_BEST = window
-    try:
+    with mock.patch.object(building, "RELEVANT_BELOW_BEST", window):
         yield
-    finally:
-        building.RELEVANT_BELOW_BEST = shipped_window
 
 
 @contextmanager
 def spread_window(sds: float) -> Iterator[None]:
     """Relevant: within `sds` standard deviations (of all dated sentences' similarities) of the best."""
-    shipped_relevant = building._relevant
 
     def relevant(found: list[Sentence]) -> list[Sentence]:
         if not found:
@@ -389,11 +367,8 @@ def spread_window(sds: float) -> Iterator[None]:
         floor = values.max() - sds * values.std()
         return [s for s in found if s.relevance >= floor]
 
-    building._relevant = relevant
-    try:
+    with mock.patch.object(building, "_relevant", relevant):
         yield
-    finally:
-        building._relevant = shipped_relevant
 
 
 PerCase = Callable[[tuple[str, str], Case], Builder]
