@@ -20,6 +20,7 @@ from assistant import Article, Assistant, Settings
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import InvalidInputError, StoryNotFoundError
 from assistant.indexing.records import Records
+from assistant.indexing.store import ChromaStore, StoredChunk, open_client
 from assistant.protocols import VectorStore
 from assistant.stories.assigning import StoryAssigner
 from assistant.stories.book import StoryBook
@@ -335,6 +336,14 @@ def test_fang_covid_subset_through_the_cli(tmp_path: Path) -> None:
     assert main["toennies"] != main["moria"]
 
 
+def _leads_in_store(tmp_path: Path, lead: dict[str, np.ndarray]) -> ChromaStore:
+    """The articles' lead vectors in a real store, all published on one day: where the assigner's candidates are."""
+    store = ChromaStore(open_client(tmp_path / "chroma", None), "leads", owned=True)
+    chunks = [StoredChunk(f"{a}#0", "", {"article_id": a, "published_day": 20240310}) for a in lead]
+    store.upsert(chunks, np.stack(list(lead.values())).astype(np.float32))
+    return store
+
+
 @pytest.mark.slow
 def test_stories_on_a_chroma_server_reach_another_machine(tmp_path: Path, embeddings: OnnxEmbeddings) -> None:
     """One machine indexes into a Chroma server; another, with an empty folder of its own, lists the same stories
@@ -365,7 +374,6 @@ def test_a_lone_article_near_a_newcomer_moves_into_the_story_it_now_fits(tmp_pat
     """The settle step: a story of one article that an arriving article passes near is decided again, and moves
     (its id leading there) into the story it fits, even when the newcomer itself starts a story of its own."""
     from assistant.articles import Article
-    from assistant.indexing.store import ChromaStore, StoredChunk, open_client
     from assistant.stories.assigning import StoryAssigner
 
     fire = {"moria": 2.0, "brand": 2.0, "lager": 1.0, "zelte": 1.0}
@@ -375,9 +383,7 @@ def test_a_lone_article_near_a_newcomer_moves_into_the_story_it_now_fits(tmp_pat
         "lone": np.array([1.0, 0.01, 0.01, 0.0]),
         "new": np.array([0.0, 0.0, 0.0, 1.0]),
     }
-    store = ChromaStore(open_client(tmp_path / "chroma", None), "leads", owned=True)
-    chunks = [StoredChunk(f"{a}#0", "", {"article_id": a, "published_day": 20240310}) for a in lead]
-    store.upsert(chunks, np.stack(list(lead.values())).astype(np.float32))
+    store = _leads_in_store(tmp_path, lead)
     assigner = StoryAssigner(tmp_path)
     book = assigner.book
 
@@ -406,7 +412,6 @@ def test_a_small_story_near_a_newcomer_moves_whole_into_the_story_it_now_fits(tm
     the same event is decided again as a whole when an arriving article passes near it, and moves there with its
     old id leading along; with settling for lone articles only (size 2) it stays apart."""
     from assistant.articles import Article
-    from assistant.indexing.store import ChromaStore, StoredChunk, open_client
     from assistant.stories.assigning import StoryAssigner
     from assistant.stories.clustering import Params
 
@@ -420,9 +425,7 @@ def test_a_small_story_near_a_newcomer_moves_whole_into_the_story_it_now_fits(tm
         "p2": np.array([1.0, 0.0, 0.05, 0.01]),
         "new": np.array([0.0, 0.0, 0.0, 1.0]),
     }
-    store = ChromaStore(open_client(tmp_path / "chroma", None), "leads", owned=True)
-    chunks = [StoredChunk(f"{a}#0", "", {"article_id": a, "published_day": 20240310}) for a in lead]
-    store.upsert(chunks, np.stack(list(lead.values())).astype(np.float32))
+    store = _leads_in_store(tmp_path, lead)
     assigner = StoryAssigner(tmp_path, Params(settle_size=settle_size))
     book = assigner.book
 
