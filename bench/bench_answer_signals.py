@@ -24,6 +24,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -218,21 +219,32 @@ def _auc(positive: list[float], negative: list[float]) -> float:
     return wins / (len(positive) * len(negative))
 
 
-def probe(paths: list[Path]) -> None:
-    rows = [r for path in paths for r in _rows(path)]
-    rows = [r for r in rows if not (isinstance(r["features"], dict) and r["features"]["cross-lingual"])]
-    held = [r for r in rows if r["features"] is not None and not r["abstains"] and r["holders"]]
-    known = ("holder margin", "evidence margin", "holder coverage", "holder distinctive coverage", "nearness")
+def print_auc_table(
+    held: list[dict[str, object]],
+    signals: tuple[str, ...],
+    value: Callable[[dict[str, object], str], float] | None = None,
+) -> None:
+    """Per set and part, how well each signal alone tells answerable from unanswerable questions (AUC); `value`
+    reads a signal from a row (default: this bench's rows)."""
+    value = value or _value
     print("AUC of answerable against unanswerable questions whose best sentences hold a detail:\n")
-    print("| set | part | n | " + " | ".join((*CANDIDATES, *known)) + " |")
-    print("|---|---|---|" + "---|" * (len(CANDIDATES) + len(known)))
+    print("| set | part | n | " + " | ".join(signals) + " |")
+    print("|---|---|---|" + "---|" * len(signals))
     for tag in sorted({str(r["set"]) for r in held}):
         for part in ("tuning", "held out"):
             chosen = [r for r in held if r["set"] == tag and r["part"] == part]
             yes = [r for r in chosen if r["group"] == "answerable"]
             no = [r for r in chosen if r["group"] != "answerable"]
-            cells = [_auc([_value(r, k) for r in yes], [_value(r, k) for r in no]) for k in (*CANDIDATES, *known)]
+            cells = [_auc([value(r, k) for r in yes], [value(r, k) for r in no]) for k in signals]
             print(f"| {tag} | {part} | {len(yes)}/{len(no)} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+
+
+def probe(paths: list[Path]) -> None:
+    rows = [r for path in paths for r in _rows(path)]
+    rows = [r for r in rows if not (isinstance(r["features"], dict) and r["features"]["cross-lingual"])]
+    held = [r for r in rows if r["features"] is not None and not r["abstains"] and r["holders"]]
+    known = ("holder margin", "evidence margin", "holder coverage", "holder distinctive coverage", "nearness")
+    print_auc_table(held, (*CANDIDATES, *known))
     for extra in [(), *((name,) for name in CANDIDATES), CANDIDATES]:
         _curve(rows, extra)
     _choice(held)

@@ -35,6 +35,7 @@ from assistant.embeddings.packaged_model import packaged_model_path
 from assistant.evaluation import is_quote_hit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_answer_signals import print_auc_table
 from bench_answers import _part, _rows, add_replay_arguments, never_declining, weighed_questions
 from reader_model import SentenceReader
 
@@ -102,16 +103,7 @@ def score(args: argparse.Namespace) -> None:
     print(f"reader: {1000 * seconds / max(reads, 1):.1f} ms per question (up to {HOLDERS} sentences)\n")
     rows = [r for r in probe if not (isinstance(r["features"], dict) and r["features"]["cross-lingual"])]
     held = [r for r in rows if r["features"] is not None and not r["abstains"] and r["holders"]]
-    print("AUC of answerable against unanswerable questions whose best sentences hold a detail:\n")
-    print("| set | part | n | " + " | ".join((*SIGNALS, *KNOWN)) + " |")
-    print("|---|---|---|" + "---|" * (len(SIGNALS) + len(KNOWN)))
-    for tag in sorted({str(r["set"]) for r in held}):
-        for part in ("tuning", "held out"):
-            chosen = [r for r in held if r["set"] == tag and r["part"] == part]
-            yes = [r for r in chosen if r["group"] == "answerable"]
-            no = [r for r in chosen if r["group"] != "answerable"]
-            cells = [_auc([_value(r, k) for r in yes], [_value(r, k) for r in no]) for k in (*SIGNALS, *KNOWN)]
-            print(f"| {tag} | {part} | {len(yes)}/{len(no)} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+    print_auc_table(held, (*SIGNALS, *KNOWN), _value)
     print("\nThe holder quoted (answerable questions, two or more holders read, one of them right):\n")
     print("| set | part | n | by quote score | by reader |")
     print("|---|---|---|---|---|")
@@ -204,15 +196,6 @@ def _value(row: dict[str, object], name: str) -> float:
     source = row["reader"] if name in SIGNALS else row["features"]
     assert isinstance(source, dict)
     return float(source[name])
-
-
-def _auc(positive: list[float], negative: list[float]) -> float:
-    if not positive or not negative:
-        return float("nan")
-    pos, neg = np.asarray(positive), np.sort(np.asarray(negative))
-    below = np.searchsorted(neg, pos, side="left")
-    equal = np.searchsorted(neg, pos, side="right") - below
-    return float((below + 0.5 * equal).sum() / (len(pos) * len(neg)))
 
 
 def main() -> None:
