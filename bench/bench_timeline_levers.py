@@ -33,6 +33,7 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
+from bench_timeline_story import timeline_counts
 
 from assistant import Assistant, Settings
 from assistant.answering.asking import make_question
@@ -43,7 +44,7 @@ from assistant.indexing.records import SentenceRecord
 from assistant.question import Question, SearchFilter
 from assistant.timeline import building
 from assistant.timeline.building import build_timeline
-from assistant.timeline.evaluation import GoldEvent, load_topics, match_days
+from assistant.timeline.evaluation import GoldEvent, load_topics
 from assistant.timeline.model import TimelineEntry
 from assistant.timeline.questions import question_time, topic_of
 from assistant.timeline.searching import TIMELINE_CROSS_LINGUAL, asked_across_languages
@@ -388,15 +389,10 @@ def report(
         chosen = en_pool if en_pool and key[1] == "en" else pool
         builder = per_case(key, case) if per_case else build or shipped
         entries = builder(case.pools[chosen], sentences, case.query)
-        days = [e.day.first for e in entries if e.day.is_day]
-        quotes = [q for e in entries for q in e.quotes]
-        ids, published = {q.article_id for q in quotes}, {(q.published or "")[:10] for q in quotes}
-        matched = len(match_days(days, [e.day for e in case.events]))
-        evidenced = sum(1 for e in case.events if e.urls & ids or e.day.isoformat() in published)
         part = "tuning" if key in TUNE else "aside de" if key in HELD_DE else "en"
         en_part = ["en (tuning topics)" if (key[0], "de") in TUNE else "en (aside topics)"] if part == "en" else []
         for group in (part, *en_part, "all"):
-            for n, value in enumerate((matched, len(days), len(case.events), evidenced)):
+            for n, value in enumerate(timeline_counts(entries, case.events)):
                 totals[group][n] += value
     cells = []
     for group in ("tuning", "aside de", "en", "all", "en (tuning topics)", "en (aside topics)"):

@@ -31,6 +31,7 @@ from assistant.dates import DaySpan
 from assistant.indexing.records import Records, SentenceRecord
 from assistant.timeline.building import build_timeline
 from assistant.timeline.evaluation import GoldEvent, load_topics, match_days
+from assistant.timeline.model import TimelineEntry
 from assistant.timeline.questions import question_time, topic_of
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,18 +108,24 @@ def widened(case: Case, count: int) -> tuple[list[Passage], Sentences]:
     return passages, sentences
 
 
+def timeline_counts(entries: list[TimelineEntry], events: list[GoldEvent]) -> tuple[int, int, int, int]:
+    """(matched, days shown, gold events, evidenced) of a timeline, counted as `eval-timeline` counts them (here an
+    article's id is its url)."""
+    days = [e.day.first for e in entries if e.day.is_day]
+    quotes = [q for e in entries for q in e.quotes]
+    ids, published = {q.article_id for q in quotes}, {(q.published or "")[:10] for q in quotes}
+    matched = len(match_days(days, [e.day for e in events]))
+    evidenced = sum(1 for e in events if e.urls & ids or e.day.isoformat() in published)
+    return matched, len(days), len(events), evidenced
+
+
 def report(cases: dict[tuple[str, str], Case], name: str, count: int) -> None:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for key, case in cases.items():
         entries = build_timeline(*widened(case, count), case.query).entries
-        days = [e.day.first for e in entries if e.day.is_day]
-        quotes = [q for e in entries for q in e.quotes]
-        ids, published = {q.article_id for q in quotes}, {(q.published or "")[:10] for q in quotes}
-        matched = len(match_days(days, [e.day for e in case.events]))
-        evidenced = sum(1 for e in case.events if e.urls & ids or e.day.isoformat() in published)
         part = "tuning" if key in TUNE else "kept aside de" if key in HELD_DE else "en"
         for group in (part, "all"):
-            for n, value in enumerate((matched, len(days), len(case.events), evidenced)):
+            for n, value in enumerate(timeline_counts(entries, case.events)):
                 totals[group][n] += value
     cells = []
     for group in ("tuning", "kept aside de", "en", "all"):
