@@ -228,8 +228,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         say(phrase(timeline.language, "timeline_empty"))
         return 0
     for entry in timeline.entries:
-        day = entry.day.to_json()
-        when = day if isinstance(day, str) else f"{day['start']} – {day['end']}"
+        when = entry.day.shown()
         for quote in entry.quotes:
             say(f"{when}  „{quote.text}“")
             where = _where(quote.title, quote.source, quote.published)

@@ -863,8 +863,8 @@ def _story_events(entries: list[TimelineEntry]) -> list[DatedQuote]:
     """A story page's timeline: the days its articles tell of (the timeline stage), each told by one sentence."""
     events = []
     for entry in entries:
-        day = entry.day.to_json()
-        when = day if isinstance(day, str) else f"{day['start']}/{day['end']}"
         quote = entry.quotes[0]
-        events.append(DatedQuote(when, quote.article_id, quote.source, quote.title, quote.text, quote.start, quote.end))
+        events.append(
+            DatedQuote(entry.day.iso(), quote.article_id, quote.source, quote.title, quote.text, quote.start, quote.end)
+        )
     return events

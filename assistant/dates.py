@@ -174,6 +174,14 @@ class DaySpan:
             return self.first.isoformat()
         return {"start": self.first.isoformat(), "end": self.last.isoformat()}
 
+    def iso(self) -> str:
+        """``"YYYY-MM-DD"`` for a day, ``"YYYY-MM-DD/YYYY-MM-DD"`` for a span (ISO 8601's interval): a quote's day."""
+        return self.first.isoformat() if self.is_day else f"{self.first.isoformat()}/{self.last.isoformat()}"
+
+    def shown(self) -> str:
+        """As people read it: ``"2023-09-01 – 2023-11-30"`` for a span."""
+        return self.first.isoformat() if self.is_day else f"{self.first.isoformat()} – {self.last.isoformat()}"
+
     @classmethod
     def day(cls, day: dt.date) -> DaySpan:
         return cls(day, day)

@@ -259,19 +259,11 @@ class Records:
         article, chunks = self.article(article_id), self.chunks_of(article_id)
         if article is None or not chunks:
             return None
-        first = chunks[0]
-        return Passage(
-            article_id=article.id,
-            title=article.title,
-            text=article.text[first.start : first.end],
-            start=first.start,
-            end=first.end,
-            score=0.0,
-            source=article.source,
-            published=article.published,
-            url=article.url,
-            chunk_id=first.id,
-        )
+        return _as_passage(article, chunks[0])
+
+    def passages_of(self, article: Article) -> list[Passage]:
+        """Every chunk of `article` as a passage, in article order (a story's timeline reads them all)."""
+        return [_as_passage(article, chunk) for chunk in self.chunks_of(article.id)]
 
     def all_chunk_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT id FROM chunks")}
@@ -493,3 +485,19 @@ def _log_keyword_change(db: sqlite3.Connection, chunk_ids: list[str], *, added: 
 def _article_from_row(row: tuple) -> Article:
     article_id, text, title, source, url, published, path = row
     return Article(id=article_id, text=text, title=title, source=source, url=url, published=published, path=path)
+
+
+def _as_passage(article: Article, chunk: ChunkRecord) -> Passage:
+    """A stored chunk as a passage (score 0: not retrieved for a question)."""
+    return Passage(
+        article_id=article.id,
+        title=article.title,
+        text=article.text[chunk.start : chunk.end],
+        start=chunk.start,
+        end=chunk.end,
+        score=0.0,
+        source=article.source,
+        published=article.published,
+        url=article.url,
+        chunk_id=chunk.id,
+    )

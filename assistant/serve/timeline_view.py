@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from assistant.dates import DaySpan
 from assistant.phrases import phrase
 from assistant.timeline.model import Timeline, TimelineEntry
 
@@ -32,11 +31,6 @@ def timeline_html(timeline: Timeline, language: str) -> str:
         f"<span class='na-tl-as-of'>{as_of}</span></div>"
         f"{per_day_svg(timeline, language)}<ol class='na-tl-entries'>{entries}</ol></div>"
     )
-
-
-def _when(day: DaySpan) -> str:
-    shown = day.to_json()
-    return shown if isinstance(shown, str) else f"{shown['start']} – {shown['end']}"
 
 
 def _published_html(published: str | None, language: str) -> str:
@@ -59,7 +53,7 @@ def _entry_html(entry: TimelineEntry, language: str) -> str:
     if entry.also_in:
         names = html.escape(", ".join(entry.also_in))
         also = f"<div class='na-tl-also'>{html.escape(phrase(language, 'also_in'))}: {names}</div>"
-    return f"<li class='na-tl-entry'><time class='na-tl-day'>{html.escape(_when(entry.day))}</time>{quotes}{also}</li>"
+    return f"<li class='na-tl-entry'><time class='na-tl-day'>{html.escape(entry.day.shown())}</time>{quotes}{also}</li>"
 
 
 def per_day_svg(timeline: Timeline, language: str) -> str:
@@ -88,7 +82,7 @@ def per_day_svg(timeline: Timeline, language: str) -> str:
         parts.append(
             f"<rect class='na-tl-mark' x='{x(start):.1f}' y='{TOP}' "
             f"width='{wide:.1f}' height='{floor - TOP}' fill='{MARK}' fill-opacity='0.25'>"
-            f"<title>{html.escape(_when(entry.day))}</title></rect>"
+            f"<title>{html.escape(entry.day.shown())}</title></rect>"
             f"<circle cx='{x(start) + wide / 2:.1f}' cy='{TOP - 6}' r='4' fill='{MARK}'/>"
         )
     for day, n in sorted(counts.items()):

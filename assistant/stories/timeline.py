@@ -49,9 +49,8 @@ def lead_sentence(article: Article) -> DatedQuote | None:
 def dated_quotes(articles: list[Article]) -> list[DatedQuote]:
     """One quote per publication day of the story, oldest first (undated articles are left out)."""
     by_day: dict[str, Article] = {}
-    for article in sorted(articles, key=lambda a: (parse_published(a.published) or "", a.source, a.id)):
-        day = parse_published(article.published)
-        if day is not None and day not in by_day:
-            by_day[day] = article
+    dated = [(day, a) for a in articles if (day := parse_published(a.published)) is not None]
+    for day, article in sorted(dated, key=lambda pair: (pair[0], pair[1].source, pair[1].id)):
+        by_day.setdefault(day, article)
     quotes = [(day, lead_sentence(article)) for day, article in by_day.items()]
     return [replace(quote, date=day) for day, quote in quotes if quote is not None]

@@ -44,9 +44,7 @@ def with_days(answer: Answer, stored: Callable[[Quote], tuple[int, int] | None])
 
 def _quote_day(quote: Quote, stored: tuple[int, int] | None) -> str | None:
     span = DaySpan.from_numbers(*stored) if stored else sentence_day(quote.text, quote.published)
-    if span is None:
-        return None
-    return span.first.isoformat() if span.is_day else f"{span.first.isoformat()}/{span.last.isoformat()}"
+    return None if span is None else span.iso()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,12 +64,9 @@ def timeline_answer(question: str, timeline: Timeline, passages: Sequence[Passag
     lines = [phrase(language, "timeline_intro")]
     quotes: list[Quote] = []
     for entry in timeline.entries:
-        day = entry.day.to_json()
-        when = day if isinstance(day, str) else f"{day['start']} – {day['end']}"
+        when = entry.day.shown()
         for quote in entry.quotes:
-            quotes.append(
-                dataclasses.replace(quote, day=when if isinstance(day, str) else f"{day['start']}/{day['end']}")
-            )
+            quotes.append(dataclasses.replace(quote, day=entry.day.iso()))
             also = f" ({phrase(language, 'also_in')}: {', '.join(entry.also_in)})" if entry.also_in else ""
             lines.append(f"{when}: „{quote.text}“ [{len(quotes)}] – {quote.source or quote.title}{also}")
     used = {(q.article_id, q.start) for q in quotes}

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.answers import Passage
 from assistant.articles import Article
 from assistant.indexing.records import Records
 from assistant.timeline.building import MAX_ENTRIES, build_timeline
@@ -21,10 +20,6 @@ def story_timeline(
 ) -> list[TimelineEntry]:
     """The story's events in time order (at most `max_entries`), each a verbatim sentence with its offsets;
     `headline_vector` is the story's headline embedded as a query."""
-    passages = [
-        Passage(a.id, a.title, a.text[c.start : c.end], c.start, c.end, 0.0, a.source, a.published, a.url, c.id)
-        for a in articles
-        for c in records.chunks_of(a.id)
-    ]
+    passages = [passage for article in articles for passage in records.passages_of(article)]
     sentences = records.sentences_of(p.chunk_id for p in passages)
     return build_timeline(passages, sentences, headline_vector, max_entries=max_entries).entries
