@@ -288,6 +288,10 @@ def test_cli_stories_story_compare_digest(tmp_path: Path) -> None:
     assert compared["story_id"] == fire["id"] and compared["differences"]
     told = run_cli("compare", "Wo unterscheiden sich die Darstellungen zum Brand in Kara Tepe?", *index, cwd=tmp_path)
     assert told.stdout.startswith(f"{fire['id']}\nSo berichten 3 Quellen über") and "[1] fire-" in told.stdout
+    asked = json.loads(run_cli("ask", "Wie berichten die Medien über den Brand in Kara Tepe?", *index, "--json",
+                               cwd=tmp_path).stdout)  # fmt: skip
+    assert list(asked)[:5] == ["question", "answer", "abstained", "quotes", "passages"]
+    assert asked["answer"].startswith("So berichten 3 Quellen") and asked["quotes"]
     digest = json.loads(run_cli("digest", "--since", "2024-03-11", "--until", "2024-03-11", *index, "--json",
                                 cwd=tmp_path).stdout)  # fmt: skip
     updates = [s for story in digest for s in story["sentences"] if s["update"]]

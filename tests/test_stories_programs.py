@@ -98,6 +98,11 @@ def test_compare_finds_the_story_and_quotes_verbatim(served: KeyedServer) -> Non
     for quote in quotes:
         article = served.get(f"/api/articles/{quote['article_id']}").json()
         assert article["text"][quote["start"] : quote["end"]] == quote["text"]
+    asked = served.post("/api/ask", {"question": "Wie berichten die Medien über den Brand im Lager Kara Tepe?"})
+    assert asked.status_code == 200, asked.text  # /api/ask answers it with the comparison, as the chat does
+    told = asked.json()
+    assert told["answer"].startswith("So berichten") and not told["abstained"]
+    assert {(q["article_id"], q["start"]) for q in told["quotes"]} == {(q["article_id"], q["start"]) for q in quotes}
     for body, message in (({}, "question"), ({"question": "x", "k": 3}, "unknown"), ({"question": "  "}, "empty")):
         refused = served.post("/api/compare", body)
         assert refused.status_code == 400 and message in refused.json()["error"]["message"], refused.text
