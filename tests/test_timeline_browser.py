@@ -16,7 +16,7 @@ from assistant import Assistant, Settings
 from assistant.articles import Article
 from assistant.serve.chat_app import build_app, launch
 from assistant.timeline.model import Timeline
-from tests.helpers import BROWSER_TEST, ask
+from tests.helpers import BROWSER_TEST, ask, serve_app
 from tests.ports import free_port
 from tests.timeline_samples import BRIDGE, QUESTION
 
@@ -96,3 +96,25 @@ def test_a_development_question_is_drawn_as_a_timeline(chat: Chat, page: Page) -
     assert "<script>" in timeline.inner_text() and "<b>lahnpost</b>" in timeline.inner_text()
     assert timeline.locator("img, script, b").count() == 0
     assert page.evaluate("window.__pwned") is None
+
+
+SEED_QUESTION = "Wie haben sich die Gespräche über die Energieinfrastruktur entwickelt?"
+
+
+def test_the_undated_seed_gets_a_timeline_of_the_spans_it_names(tmp_path: Path, embeddings: Any, page: Page) -> None:
+    """The bundled article has no publication day: its timeline is the months and seasons it names with their
+    year, each shown as its span, and no entry claims a publication day it does not have."""
+    with serve_app(tmp_path, embeddings) as served:
+        expected = served.assistant.timeline(SEED_QUESTION)
+        page.goto(served.url, wait_until="domcontentloaded")
+        page.wait_for_selector("#na-question textarea")
+        timeline = ask(page, SEED_QUESTION).locator(".na-timeline")
+        days = timeline.locator(".na-tl-day").all_inner_texts()
+    assert "2023-09-01 – 2023-11-30" in days  # "im Herbst 2023"
+    assert "2024-08-01 – 2024-08-31" in days  # "im August 2024"
+    assert days == [e.day.shown() for e in expected.entries] and days == sorted(days)
+    assert all(" – " in day for day in days)  # spans, not days
+    quotes = timeline.locator("q").all_inner_texts()
+    assert any("im August 2024 unter Vermittlung Katars" in q for q in quotes)
+    assert timeline.locator(".na-tl-published").count() == 0  # no "veröffentlicht ?"
+    assert "?" not in timeline.locator(".na-tl-entry .na-where").first.inner_text()
