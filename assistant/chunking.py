@@ -6,7 +6,9 @@ the text (or range) once, in order.
 
 Sentence splitting is rule-based and tuned for German news: it does not split after abbreviations
 ("z. B.", "Dr.", "Nr."), initials ("Wladimir W. Putin"), ordinals ("am 1. Februar"), inside quotes, or
-inside numbers, times, URLs and e-mail addresses (no whitespace follows their dots).
+inside numbers, times, URLs and e-mail addresses (no whitespace follows their dots). A line break ends a
+sentence unless the line is a hard-wrapped part of it (`_continues`): news text copied from print or e-mail
+often breaks its lines mid-sentence, and a quote must not be half a sentence.
 """
 
 from __future__ import annotations
@@ -61,17 +63,65 @@ _LETTER_DOTS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # z.B / d.h / U.S / e.g (
 
 
 def split_paragraphs(text: str) -> list[Span]:
-    """Paragraphs: the non-blank lines (news text often has one paragraph per line), trimmed."""
-    return [Span(m.start(), m.end()) for m in _PARAGRAPH.finditer(text)]
+    """Paragraphs: the non-blank lines (news text often has one paragraph per line), trimmed; the lines of a
+    hard-wrapped sentence are one paragraph, so that no chunk ends inside that sentence."""
+    return _lines(text, 0, len(text))
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentences of `text[start:end]`, as offsets into `text`; every line break ends a sentence."""
+    """Sentences of `text[start:end]`, as offsets into `text`; a line break ends a sentence unless the sentence
+    goes on in the next line (`_continues`)."""
     end = len(text) if end is None else end
     spans: list[Span] = []
-    for paragraph in _PARAGRAPH.finditer(text, start, end):
-        spans.extend(_sentences_in_line(text, paragraph.start(), paragraph.end()))
+    for line in _lines(text, start, end):
+        spans.extend(_sentences_in_line(text, line.start, line.end))
     return spans
+
+
+def _lines(text: str, start: int, end: int) -> list[Span]:
+    """The trimmed non-blank lines of `text[start:end]`, a line joined to the one before when it continues it."""
+    lines: list[Span] = []
+    for m in _PARAGRAPH.finditer(text, start, end):
+        if lines and _continues(text, lines[-1], m.start(), m.end()):
+            lines[-1] = Span(lines[-1].start, m.end())
+        else:
+            lines.append(Span(m.start(), m.end()))
+    return lines
+
+
+_SENTENCE_ENDING = frozenset(".!?…:;")
+_LIST_ITEM = re.compile(r"(?:[-*•·▪►]|\d{1,2}[.)])\s")
+_PRINT_WRAP_AFTER = frozenset((
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "kein", "keine",
+    "in", "im", "ins", "an", "am", "ans", "auf", "aus", "bei", "beim", "mit", "nach", "von", "vom", "zu", "zum",
+    "zur", "für", "über", "unter", "vor", "durch", "gegen", "ohne", "um", "bis", "seit", "wegen", "und", "oder",
+    "aber", "sondern", "dass", "ob", "wenn", "weil", "als", "wie", "sich", "nicht", "auch", "noch", "the", "a",
+    "an", "of", "to", "on", "at", "by", "for", "with", "from", "and", "or", "but", "that",
+))  # fmt: skip
+"""Words a sentence never ends with: a line ending with one is cut off in the middle of its sentence."""
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"“”»«')\]’]*\s+\S")
+
+
+def _continues(text: str, line: Span, start: int, end: int) -> bool:
+    """Whether the line [start, end) goes on with the sentence of `line` (one line break between them): the
+    line before does not end a sentence, and the break is a wrap, not a headline or list item above the text.
+    A wrap shows as a next line starting in lower case, a line ending with an article, preposition or
+    conjunction or a comma, spaces at the break (print layout), or a long line ending mid-sentence."""
+    between = text[line.end : start]
+    if between.count("\n") + between.count("\r") - between.count("\r\n") != 1 or any(
+        c in between for c in _LINE_BREAKS if c not in "\n\r"
+    ):
+        return False  # a blank line, or a page or paragraph separator, ends the paragraph
+    before = text[line.start : line.end]
+    if before.rstrip(_CLOSERS)[-1:] in _SENTENCE_ENDING or _LIST_ITEM.match(text, start, end):
+        return False
+    last_word = before.rsplit(None, 1)[-1]
+    if text[start].islower() or last_word.lower() in _PRINT_WRAP_AFTER or before.endswith(","):
+        return True
+    if between.strip("\r\n"):
+        return True  # spaces around the break: a text laid out in lines
+    length = line.end - line.start
+    return (length >= 60 and last_word[:1].islower()) or (length >= 40 and _SENTENCE_BREAK.search(before) is not None)
 
 
 def _sentences_in_line(text: str, start: int, end: int) -> list[Span]:

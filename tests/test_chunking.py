@@ -120,15 +120,51 @@ def test_omission_mark_in_brackets_does_not_split() -> None:
     assert len(sentences("Er sagte, man werde (…) Kiew unterstützen. Dann ging er.")) == 2
 
 
-def test_every_line_break_ends_a_sentence_and_headlines_stand_alone() -> None:
+def test_a_line_break_ends_a_sentence_unless_the_sentence_is_wrapped_and_headlines_stand_alone() -> None:
     text = "Schlagzeile ohne Punkt\nErster Satz geht\nüber zwei Zeilen. Zweiter Satz.\n\n\nLetzte Zeile"
     assert sentences(text) == [
         "Schlagzeile ohne Punkt",
-        "Erster Satz geht",
-        "über zwei Zeilen.",
+        "Erster Satz geht\nüber zwei Zeilen.",
         "Zweiter Satz.",
         "Letzte Zeile",
     ]
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        # FANG-COVID gold sentences, as their outlets broke the lines
+        "Die Landesregierung in\nNordrhein-Westfalen hat nach dem Kreis Gütersloh auch für den\ngesamten Kreis "
+        "Warendorf einen Lockdown verfügt.",
+        "Die Stadt Verl \n(Landkreis Gütersloh), in der besonders viele Werkvertragsarbeiter des Konzerns leben, "
+        "hatte am Samstag in einem Stadtteil eine Quarantänezone \neingerichtet.",
+        "Die Corona-Warn-App des Bundes wird am kommenden Montag um zwei\n Funktionen erweitert.",
+        "Angela Merkel (CDU) hat eine deutsch-französische Initiative zur Aufnahme\nunbegleiteter minderjähriger "
+        "Flüchtlinge angekündigt.",
+        "Die Wirtschaft wird im schlimmsten Fall um mehr als 14 Prozent schrumpfen. Große\nIndustrieunternehmen "
+        "wie Airbus kündigen Stellenabbau an.",
+    ],
+)
+def test_a_hard_wrapped_sentence_is_one_sentence_and_one_paragraph(wrapped: str) -> None:
+    text = f"Vorher.\n{wrapped}\nNachher."
+    wrapped_sentence = sentences(text)[-2]
+    assert "\n" in wrapped_sentence and wrapped.endswith(wrapped_sentence) and sentences(text)[-1] == "Nachher."
+    assert [p.of(text) for p in split_paragraphs(text)] == ["Vorher.", wrapped, "Nachher."]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Corona-Krise in Gütersloh", "Die Landesregierung verhängt einen Lockdown."],  # a headline
+        ["Kitas und Schulen", "In den Schulen soll langsam wieder Unterricht stattfinden."],
+        ["Die Maßnahmen:", "- Schulen bleiben zu", "- Läden öffnen"],  # a list
+        ["Ein Satz endet hier.", "ein kleingeschriebener Anfang nach einem Punkt"],
+        ["Eine Zeile ohne Punkt", "", "nach einer Leerzeile"],
+    ],
+)
+def test_headlines_list_items_and_paragraphs_are_not_joined(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert [p.of(text) for p in split_paragraphs(text)] == [line for line in lines if line]
 
 
 def test_sentence_starting_with_digit_or_quote() -> None:
