@@ -145,6 +145,7 @@ async def _mcp_stories(url: str, key: str) -> dict[str, object]:
         fire = next(story["id"] for story in stories if "fire-1" in story["article_ids"])
         page = await client.call_tool("story", {"story_id": fire})
         compared = await client.call_tool("compare", {"question": "Bahnstreik der GDL"})
+        asked = await client.call_tool("ask", {"question": "Wie berichten die Medien über den Bahnstreik der GDL?"})
         digest = await client.call_tool("digest", {"since": "2024-03-12"})
         arrived = await client.call_tool("digest", {"arrived_since": "2020-01-01"})
         missing = await client.call_tool("story", {"story_id": "gibt-es-nicht"})
@@ -154,6 +155,7 @@ async def _mcp_stories(url: str, key: str) -> dict[str, object]:
             "read_only": all(tools[n].annotations.read_only_hint for n in ("stories", "story", "compare", "digest")),
             "page": page.structured_content,
             "compared": compared.structured_content,
+            "asked": asked.structured_content,
             "digest": digest.structured_content,
             "arrived": arrived.structured_content,
             "missing": (missing.is_error, str(missing.content)),
@@ -171,6 +173,9 @@ def test_mcp_tools_for_stories(served: KeyedServer) -> None:
     assert isinstance(compared, dict) and {"strike-1", "strike-2"} >= set(
         q["quote"]["article_id"] for q in compared["shared"] + compared["single"]
     )
+    asked = seen["asked"]  # `ask` over MCP answers a comparison question with the comparison, as the chat does
+    assert isinstance(asked, dict) and asked["answer"].startswith("So berichten") and not asked["abstained"]
+    assert {q["article_id"] for q in asked["quotes"]} <= {"strike-1", "strike-2"} and asked["quotes"]
     digest = seen["digest"]
     assert isinstance(digest, dict) and any("fire-3" in s["new_articles"] for s in digest["stories"])
     arrived = seen["arrived"]  # indexed after 2020: every article, whatever its day
