@@ -413,11 +413,15 @@ def main() -> None:
     parser.add_argument("--round", type=int, default=1)
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
-    cases = collect(Assistant(Settings(index_dir=args.index_dir, max_top_k=1000)), variants)
+    assistant = Assistant(Settings(index_dir=args.index_dir, max_top_k=1000))
+    cases = collect(assistant, variants)
     for name in ["shipped", *variants]:
         seconds = sorted(c.seconds[name] for c in cases.values())
         print(f"search p50 {name}: {seconds[len(seconds) // 2]:.3f} s")
     print("variant (F1/evidence)              tuning | aside de | en | all | en tuning topics | en aside topics")
+    if args.round >= 11:
+        night_rounds(assistant, cases, args.round)
+        return
     if args.round == 10:
         for bonus in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5):
             with patched_bonus(bonus):
@@ -495,6 +499,257 @@ def second_round(cases: dict[tuple[str, str], Case], variants: list[str]) -> Non
     for weight in (0.25, 0.5):
         with burst(weight):
             report(cases, f"{best} burst next-day {weight}", best, shipped)
+
+
+# --- round 11-13 (night): headlines as event markers, a learned date ranker, days no sentence names -----------
+
+
+SHIPPED_SCORES = building._day_scores
+
+
+@dataclass(frozen=True)
+class Headlines:
+    """Each retrieved article's title: its similarity to the question (title vector, passage prompt) and the
+    share of the question's stems (idf-weighted) it holds."""
+
+    similarity: dict[str, float]
+    terms: dict[str, float]
+
+
+def headlines(assistant: Assistant, cases: dict[tuple[str, str], Case]) -> dict[tuple[str, str], Headlines]:
+    titles = {p.article_id: p.title for c in cases.values() for pool in c.pools.values() for p in pool}
+    ids = sorted(titles)
+    vectors = assistant.embeddings.embed_passages_array([titles[i] for i in ids])
+    index = {article_id: n for n, article_id in enumerate(ids)}
+    idf = assistant.keyword_index.idf
+    found = {}
+    for key, case in cases.items():
+        stems = set(case.question.stems)
+        total = sum(idf(s) for s in stems) or 1.0
+        similarity, terms = {}, {}
+        for article_id in {p.article_id for pool in case.pools.values() for p in pool}:
+            similarity[article_id] = float(vectors[index[article_id]] @ case.query)
+            held = stems & set(tokenize(titles[article_id]))
+            terms[article_id] = sum(idf(s) for s in held) / total
+        found[key] = Headlines(similarity, terms)
+    return found
+
+
+def front(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> tuple[list[Sentence], dict]:
+    """What `build_timeline` scores: the relevant dated sentences and the days they speak about (background
+    days dropped)."""
+    candidates = building._relevant(building._dated(passages, sentences, query, None))
+    by_day: dict[dt.date, list[Sentence]] = defaultdict(list)
+    days = [d for s in candidates if (d := building._day_of(s.passage.published)) is not None]
+    earliest = min(days, default=None)
+    for s in candidates:
+        if earliest is None or s.day >= earliest - building.BACKGROUND:
+            by_day[s.day].append(s)
+    return candidates, by_day
+
+
+def published_on(candidates: list[Sentence]) -> dict[dt.date, set[str]]:
+    found: dict[dt.date, set[str]] = defaultdict(set)
+    for s in candidates:
+        if (day := building._day_of(s.passage.published)) is not None:
+            found[day].add(s.passage.article_id)
+    return found
+
+
+Scorer = Callable[[Headlines, list[Sentence], Mapping[dt.date, list[Sentence]]], dict[dt.date, float]]
+
+
+def scored_by(scorer: Scorer, heads: dict[tuple[str, str], Headlines]) -> PerCase:
+    """The builder with its day scores from `scorer` (which sees the case's headlines)."""
+
+    def for_case(key: tuple[str, str], case: Case) -> Builder:
+        def build(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
+            def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+                return scorer(heads[key], candidates, by_day)
+
+            with mock.patch.object(building, "_day_scores", scores):
+                return build_timeline(passages, sentences, query).entries
+
+        return build
+
+    return for_case
+
+
+def relevant_titles(head: Headlines, articles: set[str], kind: str, cut: float) -> set[str]:
+    """The articles among `articles` whose title is relevant: by vector, within `cut` of the best title's
+    similarity; by terms, holding at least `cut` of the question's stems (idf-weighted)."""
+    if kind == "vec":
+        best = max((head.similarity[a] for a in articles), default=0.0)
+        return {a for a in articles if head.similarity[a] >= best - cut}
+    return {a for a in articles if head.terms[a] >= cut}
+
+
+def headline_scorer(kind: str, cut: float, weight: float, before: float, plain: float = 1.0) -> Scorer:
+    """Shipped scores, with each relevant article published on a day counting `plain` (1 as shipped) plus
+    `weight` when its title is relevant, and `before` for the day before when its title is relevant."""
+
+    def scorer(head: Headlines, candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict:
+        published = published_on(candidates)
+        marked = relevant_titles(head, {s.passage.article_id for s in candidates}, kind, cut)
+        result = {}
+        for day, group in by_day.items():
+            said = sum(building.EXPLICIT_WEIGHT if s.explicit else building.IMPLICIT_WEIGHT for s in group)
+            there = published.get(day, set())
+            after = published.get(day + dt.timedelta(days=1), set())
+            articles = plain * len(there - marked) + (plain + weight) * len(there & marked)
+            result[day] = said + building.ARTICLE_WEIGHT * articles + before * len(after & marked)
+        return result
+
+    return scorer
+
+
+def unnamed_scorer(factor: float, reach: int) -> Scorer:
+    """Shipped scores, a day multiplied by `factor` when no relevant sentence names it or a day within `reach`."""
+
+    def scorer(head: Headlines, candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict:
+        result = SHIPPED_SCORES(candidates, by_day)
+        named = {d for d, group in by_day.items() if any(s.explicit for s in group)}
+        for day in result:
+            if not any(day + dt.timedelta(days=n) in named for n in range(-reach, reach + 1)):
+                result[day] *= factor
+        return result
+
+    return scorer
+
+
+FEATURES = (
+    "explicit", "implicit", "published", "named_articles", "named_outlets", "best", "mean", "later",
+    "headlines", "title_best", "neighbours", "shipped",
+)  # fmt: skip
+
+
+def day_features(
+    head: Headlines, candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]], cut: float = 0.05
+) -> dict[dt.date, np.ndarray]:
+    """Per candidate day, the features of a supervised date ranker (Martschat and Markert 2018; news-tls)."""
+    shipped_scores = SHIPPED_SCORES(candidates, by_day)
+    published = published_on(candidates)
+    top = max(s.relevance for s in candidates)
+    articles = {s.passage.article_id for s in candidates}
+    marked = relevant_titles(head, articles, "vec", cut)
+    best_title = max(head.similarity[a] for a in articles)
+    found = {}
+    one = dt.timedelta(days=1)
+    for day, group in by_day.items():
+        named = [s for s in group if s.explicit]
+        near = published.get(day, set()) | published.get(day + one, set())
+        later = [s for s in named if (p := building._day_of(s.passage.published)) is not None and (p - day).days >= 2]
+        relevances = [s.relevance for s in group]
+        found[day] = np.array([
+            np.log1p(len(named)),
+            np.log1p(len(group) - len(named)),
+            np.log1p(len(published.get(day, ()))),
+            np.log1p(len({s.passage.article_id for s in named})),
+            np.log1p(len({s.passage.source for s in named})),
+            max(relevances) - top,
+            float(np.mean(relevances)) - top,
+            np.log1p(len(later)),
+            np.log1p(len(near & marked)),
+            max((head.similarity[a] for a in near), default=best_title - 0.2) - best_title,
+            np.log1p(shipped_scores.get(day - one, 0.0) + shipped_scores.get(day + one, 0.0)),
+            np.log1p(shipped_scores[day]),
+        ])  # fmt: skip
+    return found
+
+
+def ranker_data(
+    cases: dict[tuple[str, str], Case], heads: dict[tuple[str, str], Headlines], keys: set[tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    sentences: Sentences = Case.sentences  # type: ignore[attr-defined]
+    for key in sorted(keys):
+        case = cases[key]
+        candidates, by_day = front(case.pools["shipped"], sentences, case.query)
+        gold = [e.day for e in case.events]
+        for day, row in day_features(heads[key], candidates, by_day).items():
+            rows.append(row)
+            labels.append(int(any(abs((day - g).days) <= 1 for g in gold)))
+    return np.array(rows), np.array(labels)
+
+
+def fit_ranker(x: np.ndarray, y: np.ndarray, columns: list[int], c: float) -> tuple[np.ndarray, float]:
+    """Logistic regression on the standardised `columns`, folded back to raw coefficients and an intercept."""
+    from sklearn.linear_model import LogisticRegression
+
+    part = x[:, columns]
+    mean, sd = part.mean(axis=0), part.std(axis=0) + 1e-9
+    model = LogisticRegression(C=c, max_iter=2000).fit((part - mean) / sd, y)
+    coef = model.coef_[0] / sd
+    return coef, float(model.intercept_[0] - coef @ mean)
+
+
+def ranker_scorer(columns: list[int], coef: np.ndarray, intercept: float) -> Scorer:
+    def scorer(head: Headlines, candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict:
+        features = day_features(head, candidates, by_day)
+        return {d: float(1 / (1 + np.exp(-(row[columns] @ coef + intercept)))) for d, row in features.items()}
+
+    return scorer
+
+
+FEATURE_SETS = {
+    "all": list(range(len(FEATURES))),
+    "no titles": [i for i, f in enumerate(FEATURES) if f not in ("headlines", "title_best")],
+    "counts": [FEATURES.index(f) for f in ("explicit", "implicit", "published", "named_articles", "later")],
+    "counts+titles": [
+        FEATURES.index(f)
+        for f in ("explicit", "implicit", "published", "named_articles", "later", "headlines", "title_best")
+    ],
+    "shipped+titles": [FEATURES.index(f) for f in ("shipped", "headlines", "title_best", "neighbours")],
+}
+
+
+def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round_: int) -> None:
+    heads = headlines(assistant, cases)
+    report(cases, "shipped", "shipped")
+    if round_ == 11:
+        for kind, cuts in (("vec", (0.02, 0.04, 0.06)), ("terms", (0.5, 0.99))):
+            for cut in cuts:
+                for weight, before in ((0.5, 0.0), (1.0, 0.0), (2.0, 0.0), (0.0, 0.5), (1.0, 0.5), (1.0, 1.0)):
+                    name = f"headline {kind} {cut}: +{weight}, day before +{before}"
+                    report(
+                        cases, name, "shipped", per_case=scored_by(headline_scorer(kind, cut, weight, before), heads)
+                    )
+                name = f"headline {kind} {cut}: only titled articles count"
+                report(cases, name, "shipped", per_case=scored_by(headline_scorer(kind, cut, 0.0, 0.0, 0.0), heads))
+                name = f"headline {kind} {cut}: titled 2, others 0.5"
+                report(cases, name, "shipped", per_case=scored_by(headline_scorer(kind, cut, 1.5, 0.0, 0.5), heads))
+        return
+    if round_ == 12:
+        x, y = ranker_data(cases, heads, TUNE)
+        print(f"ranker data: {len(y)} tuning days, {int(y.sum())} within a day of a gold event")
+        for name, columns in FEATURE_SETS.items():
+            for c in (0.1, 1.0, 10.0):
+                coef, intercept = fit_ranker(x, y, columns, c)
+                scorer = ranker_scorer(columns, coef, intercept)
+                report(cases, f"ranker {name} C={c}", "shipped", per_case=scored_by(scorer, heads))
+                held = []  # each tuning topic scored by a ranker fitted on the other two
+                for key in sorted(TUNE):
+                    xo, yo = ranker_data(cases, heads, TUNE - {key})
+                    coef_o, intercept_o = fit_ranker(xo, yo, columns, c)
+                    held.append((key, ranker_scorer(columns, coef_o, intercept_o)))
+                counts = [0, 0, 0, 0]
+                for key, scorer_o in held:
+                    pooled: Sentences = Case.sentences  # type: ignore[attr-defined]
+                    entries = scored_by(scorer_o, heads)(key, cases[key])(
+                        cases[key].pools["shipped"], pooled, cases[key].query
+                    )
+                    counts = [a + b for a, b in zip(counts, timeline_counts(entries, cases[key].events), strict=True)]
+                matched, shown, events, evidenced = counts
+                f1 = 2 * matched / (shown + events)
+                print(f"    tuning, each topic by a ranker of the other two: {f1:.3f}/{evidenced / events:.2f}")
+                if name == "all" and c == 1.0:
+                    print("    " + ", ".join(f"{FEATURES[i]} {w:+.3f}" for i, w in zip(columns, coef, strict=True)))
+        return
+    if round_ == 13:
+        for factor in (0.0, 0.25, 0.5, 0.75):
+            for reach in (0, 1):
+                name = f"unnamed days x{factor} (reach {reach})"
+                report(cases, name, "shipped", per_case=scored_by(unnamed_scorer(factor, reach), heads))
 
 
 if __name__ == "__main__":
