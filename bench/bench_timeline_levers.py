@@ -186,13 +186,32 @@ def collect(assistant: Assistant, variants: list[str]) -> dict[tuple[str, str], 
             cases[(topic.name, lang)] = case
     all_ids = {p.chunk_id for c in cases.values() for pool in c.pools.values() for p in pool}
     Case.sentences = records.sentences_of(all_ids)  # type: ignore[attr-defined]
+    EMBEDDER.append(assistant)
     return cases
+
+
+EMBEDDER: list[Assistant] = []
+TITLES: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def embed_titles(titles: list[str]) -> np.ndarray:
+    """The headlines embedded as `Assistant.timeline` embeds them: one batch of a question's distinct relevant
+    headlines (the quantized encoder's vectors move by about 0.002 in cosine with the batch), once per batch."""
+    key = tuple(titles)
+    if key not in TITLES:
+        TITLES[key] = EMBEDDER[0].embeddings.embed_passages_array(titles)
+    return TITLES[key]
 
 
 Builder = Callable[[list[Passage], Sentences, np.ndarray], list[TimelineEntry]]
 
 
 def shipped(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
+    return build_timeline(passages, sentences, query, embed_titles=embed_titles).entries
+
+
+def without_headlines(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
+    """The builder before the night round of 2026-12-07: no headline marks a day."""
     return build_timeline(passages, sentences, query).entries
 
 
@@ -509,8 +528,8 @@ SHIPPED_SCORES = building._day_scores
 
 @dataclass(frozen=True)
 class Headlines:
-    """Each retrieved article's title: its similarity to the question (title vector, passage prompt) and the
-    share of the question's stems (idf-weighted) it holds."""
+    """The relevant articles' titles' similarity to the question (title vector, passage prompt, embedded as the
+    timeline embeds them), and each retrieved article's share of the question's stems (idf-weighted) in its title."""
 
     similarity: dict[str, float]
     terms: dict[str, float]
@@ -518,17 +537,19 @@ class Headlines:
 
 def headlines(assistant: Assistant, cases: dict[tuple[str, str], Case]) -> dict[tuple[str, str], Headlines]:
     titles = {p.article_id: p.title for c in cases.values() for pool in c.pools.values() for p in pool}
-    ids = sorted(titles)
-    vectors = assistant.embeddings.embed_passages_array([titles[i] for i in ids])
-    index = {article_id: n for n, article_id in enumerate(ids)}
+    sentences: Sentences = Case.sentences  # type: ignore[attr-defined]
     idf = assistant.keyword_index.idf
     found = {}
     for key, case in cases.items():
         stems = set(case.question.stems)
         total = sum(idf(s) for s in stems) or 1.0
-        similarity, terms = {}, {}
+        candidates, _ = front(case.pools["shipped"], sentences, case.query)
+        relevant = {s.passage.article_id: s.passage.title for s in candidates if s.passage.title}
+        distinct = sorted(set(relevant.values()))
+        vectors = dict(zip(distinct, embed_titles(distinct), strict=True))
+        similarity = {a: float(vectors[title] @ case.query) for a, title in relevant.items()}
+        terms = {}
         for article_id in {p.article_id for pool in case.pools.values() for p in pool}:
-            similarity[article_id] = float(vectors[index[article_id]] @ case.query)
             held = stems & set(tokenize(titles[article_id]))
             terms[article_id] = sum(idf(s) for s in held) / total
         found[key] = Headlines(similarity, terms)
@@ -579,8 +600,8 @@ def relevant_titles(head: Headlines, articles: set[str], kind: str, cut: float) 
     """The articles among `articles` whose title is relevant: by vector, within `cut` of the best title's
     similarity; by terms, holding at least `cut` of the question's stems (idf-weighted)."""
     if kind == "vec":
-        best = max((head.similarity[a] for a in articles), default=0.0)
-        return {a for a in articles if head.similarity[a] >= best - cut}
+        best = max((head.similarity.get(a, -1.0) for a in articles), default=0.0)
+        return {a for a in articles if head.similarity.get(a, -1.0) >= best - cut}
     return {a for a in articles if head.terms[a] >= cut}
 
 
@@ -632,7 +653,7 @@ def day_features(
     top = max(s.relevance for s in candidates)
     articles = {s.passage.article_id for s in candidates}
     marked = relevant_titles(head, articles, "vec", cut)
-    best_title = max(head.similarity[a] for a in articles)
+    best_title = max(head.similarity.get(a, -1.0) for a in articles)
     found = {}
     one = dt.timedelta(days=1)
     for day, group in by_day.items():
@@ -650,7 +671,7 @@ def day_features(
             float(np.mean(relevances)) - top,
             np.log1p(len(later)),
             np.log1p(len(near & marked)),
-            max((head.similarity[a] for a in near), default=best_title - 0.2) - best_title,
+            max((head.similarity.get(a, -1.0) for a in near), default=best_title - 0.2) - best_title,
             np.log1p(shipped_scores.get(day - one, 0.0) + shipped_scores.get(day + one, 0.0)),
             np.log1p(shipped_scores[day]),
         ])  # fmt: skip
@@ -705,6 +726,7 @@ FEATURE_SETS = {
 
 def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round_: int) -> None:
     heads = headlines(assistant, cases)
+    report(cases, "without headlines (before)", "shipped", without_headlines)
     report(cases, "shipped", "shipped")
     if round_ == 11:
         for kind, cuts in (("vec", (0.02, 0.04, 0.06)), ("terms", (0.5, 0.99))):
@@ -744,6 +766,15 @@ def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round
                 print(f"    tuning, each topic by a ranker of the other two: {f1:.3f}/{evidenced / events:.2f}")
                 if name == "all" and c == 1.0:
                     print("    " + ", ".join(f"{FEATURES[i]} {w:+.3f}" for i, w in zip(columns, coef, strict=True)))
+        return
+    if round_ == 14:
+        for kind in ("vec",):
+            for cut in (0.02, 0.03, 0.04, 0.05, 0.06):
+                for weight in (1.0, 1.5, 2.0, 3.0):
+                    for before in (0.0, 0.5, 1.0):
+                        scorer = headline_scorer(kind, cut, weight, before)
+                        name = f"headline {kind} {cut}: +{weight}, day before +{before}"
+                        report(cases, name, "shipped", per_case=scored_by(scorer, heads))
         return
     if round_ == 13:
         for factor in (0.0, 0.25, 0.5, 0.75):

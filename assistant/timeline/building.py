@@ -4,14 +4,16 @@ on them, keep the best days, and tell each with its most central relevant senten
 
 A sentence speaks about the day stored with it at indexing time (`assistant.dates.sentence_day`): the day its
 own words name ("am Mittwoch"), else its article's publication day. The same event reported by several outlets
-becomes one entry that names the others ("auch in: …").
+becomes one entry that names the others ("auch in: …"). An article whose headline is about the question marks its
+publication day as an event day (Tran et al. 2015, "Timeline summarization from relevant headlines"): reports
+are headlined with their event, commentaries and interviews that restate the story rarely are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,10 +42,19 @@ SAME_DAY_BONUS = 0.1
 """Preference for telling a day with a sentence of an article published that day (the day's own report)."""
 SAME_EVENT = 0.9
 """Two sentences of one day this similar (cosine of their vectors) tell the same event."""
+HEADLINE_BELOW_BEST = 0.04
+"""An article's headline is about the question when its similarity to it is at most this far below the best
+headline's among the relevant articles."""
+HEADLINE_WEIGHT = 2.0
+"""What an article with such a headline adds to its publication day beyond `ARTICLE_WEIGHT` (an event report)."""
 BACKGROUND = dt.timedelta(days=21)
 """Days this long before the story's first article are background ("seit Juni 2018"), not its events."""
 MIN_QUOTE_CHARS, MAX_QUOTE_CHARS = 40, 400
 """A quote shorter than this is rarely an event, a longer one no line of a timeline."""
+
+
+TitleEmbedder = Callable[[list[str]], np.ndarray]
+"""Headlines -> unit vectors (n, dim) in the space of the sentences' vectors (the passage embedder)."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +96,11 @@ def build_timeline(
     *,
     window: DaySpan | None = None,
     max_entries: int = MAX_ENTRIES,
+    embed_titles: TitleEmbedder | None = None,
 ) -> Built:
     """The entries, in time order, and the story's articles per day: those with a sentence relevant enough to
-    count for a day (not every retrieved passage: the 200 best passages hold much that is not the story)."""
+    count for a day (not every retrieved passage: the 200 best passages hold much that is not the story). With
+    `embed_titles`, the days of articles headlined with the question's story weigh more (`HEADLINE_WEIGHT`)."""
     candidates = _relevant(_dated(passages, sentences, query_vector, window))
     if not candidates:
         return Built([], {})
@@ -97,6 +110,8 @@ def build_timeline(
         if earliest is None or sentence.day >= earliest - BACKGROUND:
             by_day[sentence.day].append(sentence)
     scores = _day_scores(candidates, by_day)
+    if embed_titles is not None:
+        _add_headlines(scores, candidates, _headlined(candidates, query_vector, embed_titles))
     chosen = _best_days(scores, max_entries)
     entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]
     story = [s.passage for s in candidates]
@@ -150,6 +165,28 @@ def _day_scores(candidates: list[_Sentence], by_day: Mapping[dt.date, list[_Sent
         said = sum(EXPLICIT_WEIGHT if s.explicit else IMPLICIT_WEIGHT for s in group)
         scores[day] = said + ARTICLE_WEIGHT * len(published.get(day, ()))
     return scores
+
+
+def _headlined(candidates: list[_Sentence], query_vector: np.ndarray, embed_titles: TitleEmbedder) -> set[str]:
+    """The relevant articles whose headline is about the question: within `HEADLINE_BELOW_BEST` of the best."""
+    titles: dict[str, str] = {s.passage.article_id: s.passage.title for s in candidates if s.passage.title}
+    if not titles:
+        return set()
+    distinct = sorted(set(titles.values()))  # syndicated copies share a headline: embed it once
+    similarity = dict(zip(distinct, (embed_titles(distinct) @ query_vector).tolist(), strict=True))
+    best = max(similarity.values())
+    return {a for a, title in titles.items() if similarity[title] >= best - HEADLINE_BELOW_BEST}
+
+
+def _add_headlines(scores: dict[dt.date, float], candidates: list[_Sentence], headlined: set[str]) -> None:
+    """Each day on the timeline's list gains `HEADLINE_WEIGHT` per headlined article published on it."""
+    published: dict[dt.date, set[str]] = defaultdict(set)
+    for sentence in candidates:
+        if sentence.passage.article_id in headlined and (day := _day_of(sentence.passage.published)) is not None:
+            published[day].add(sentence.passage.article_id)
+    for day, articles in published.items():
+        if day in scores:
+            scores[day] += HEADLINE_WEIGHT * len(articles)
 
 
 def _best_days(scores: Mapping[dt.date, float], count: int) -> list[dt.date]:
