@@ -767,6 +767,15 @@ def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round
                 if name == "all" and c == 1.0:
                     print("    " + ", ".join(f"{FEATURES[i]} {w:+.3f}" for i, w in zip(columns, coef, strict=True)))
         return
+    if round_ == 15:
+        for bonus in (0.05, 0.1, 0.2, 0.5):
+            with mock.patch.object(building, "HEADLINE_QUOTE_BONUS", bonus):
+                report(cases, f"entry sentence: headlined article +{bonus}", "shipped")
+        for weight in (1.0, 1.5, 2.0, 3.0):
+            for cut in (0.02, 0.03, 0.04, 0.05):
+                with mock.patch.multiple(building, HEADLINE_WEIGHT=weight, HEADLINE_BELOW_BEST=cut):
+                    report(cases, f"shipped builder: headline within {cut}, +{weight}", "shipped")
+        return
     if round_ == 14:
         for kind in ("vec",):
             for cut in (0.02, 0.03, 0.04, 0.05, 0.06):

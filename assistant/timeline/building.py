@@ -47,6 +47,8 @@ HEADLINE_BELOW_BEST = 0.04
 headline's among the relevant articles."""
 HEADLINE_WEIGHT = 2.0
 """What an article with such a headline adds to its publication day beyond `ARTICLE_WEIGHT` (an event report)."""
+HEADLINE_QUOTE_BONUS = 0.0
+"""Preference for telling a day with a sentence of a headlined article (0: none; see the docs' night round)."""
 BACKGROUND = dt.timedelta(days=21)
 """Days this long before the story's first article are background ("seit Juni 2018"), not its events."""
 MIN_QUOTE_CHARS, MAX_QUOTE_CHARS = 40, 400
@@ -110,10 +112,10 @@ def build_timeline(
         if earliest is None or sentence.day >= earliest - BACKGROUND:
             by_day[sentence.day].append(sentence)
     scores = _day_scores(candidates, by_day)
-    if embed_titles is not None:
-        _add_headlines(scores, candidates, _headlined(candidates, query_vector, embed_titles))
+    headlined = _headlined(candidates, query_vector, embed_titles) if embed_titles is not None else set()
+    _add_headlines(scores, candidates, headlined)
     chosen = _best_days(scores, max_entries)
-    entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]
+    entries = [_entry(day, by_day[day], scores[day], headlined) for day in sorted(chosen)]
     story = [s.passage for s in candidates]
     return Built([entry for entry in entries if entry is not None], articles_per_day(story))
 
@@ -204,7 +206,7 @@ def _best_days(scores: Mapping[dt.date, float], count: int) -> list[dt.date]:
     return chosen
 
 
-def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry | None:
+def _entry(day: dt.date, group: list[_Sentence], score: float, headlined: set[str]) -> TimelineEntry | None:
     """The day's most central relevant sentence, and the other outlets that told the same event."""
     if not group:
         return None
@@ -214,7 +216,8 @@ def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry 
     relevance = np.array([s.relevance for s in group])
     named = np.array([0.02 if s.explicit else 0.0 for s in group])
     that_day = np.array([SAME_DAY_BONUS if _day_of(s.passage.published) == day else 0.0 for s in group])
-    best = int(np.argmax(relevance + central + named + that_day))
+    titled = np.array([HEADLINE_QUOTE_BONUS if s.passage.article_id in headlined else 0.0 for s in group])
+    best = int(np.argmax(relevance + central + named + that_day + titled))
     chosen = group[best]
     outlets: list[str] = []
     for other, alike in zip(group, similarity[best], strict=True):
