@@ -43,8 +43,9 @@ from assistant.indexing.keyword_index import tokenize
 from assistant.indexing.records import SentenceRecord
 from assistant.question import Question, SearchFilter
 from assistant.timeline import building
-from assistant.timeline.building import build_timeline
+from assistant.timeline.building import NamesStory, build_timeline
 from assistant.timeline.evaluation import GoldEvent, load_topics
+from assistant.timeline.headlines import headline_names_story
 from assistant.timeline.model import TimelineEntry
 from assistant.timeline.questions import question_time, topic_of
 from assistant.timeline.searching import TIMELINE_CROSS_LINGUAL, asked_across_languages
@@ -206,12 +207,21 @@ def embed_titles(titles: list[str]) -> np.ndarray:
 Builder = Callable[[list[Passage], Sentences, np.ndarray], list[TimelineEntry]]
 
 
+BUILDING: list[Case] = []
+"""The case `report` is building (what the shipped builder reads its headline test from)."""
+
+
+def names_story() -> NamesStory | None:
+    """The case's headline test, as `Assistant.timeline` makes it (the question's stems, the index's idf)."""
+    return headline_names_story(BUILDING[-1].question.stems, EMBEDDER[0].keyword_index.idf) if BUILDING else None
+
+
 def shipped(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
-    return build_timeline(passages, sentences, query, embed_titles=embed_titles).entries
+    return build_timeline(passages, sentences, query, names_story=names_story()).entries
 
 
 def without_headlines(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
-    """The builder before the night round of 2026-12-07: no headline marks a day."""
+    """The builder before the night round of 2026-12-07: every relevant article counts the same for its day."""
     return build_timeline(passages, sentences, query).entries
 
 
@@ -219,7 +229,7 @@ def adaptive(share: float, cap: int = building.MAX_ENTRIES) -> Builder:
     """At most `cap` entries, stopping at the first day scoring below `share` of the best day's score."""
 
     def build(passages: list[Passage], sentences: Sentences, query: np.ndarray) -> list[TimelineEntry]:
-        entries = build_timeline(passages, sentences, query, max_entries=cap).entries
+        entries = build_timeline(passages, sentences, query, max_entries=cap, names_story=names_story()).entries
         if not entries:
             return entries
         best = max(e.score for e in entries)
@@ -333,7 +343,7 @@ def feedback(
             vectors = np.stack([r.vector for p in passages for r in sentences.get(p.chunk_id, ())]).astype(np.float32)
             best = np.argsort(-(vectors @ query))[:count]
             mixed = (1 - mix) * query + mix * vectors[best].mean(axis=0)
-            return build_timeline(passages, sentences, mixed / np.linalg.norm(mixed)).entries
+            return build_timeline(passages, sentences, mixed / np.linalg.norm(mixed), names_story=names_story()).entries
 
         return build
 
@@ -353,7 +363,7 @@ def named_only(pool: str) -> PerCase:
                 if p.chunk_id not in base and p.published:
                     named = [r for r in sentences.get(p.chunk_id, ()) if r.day is not None and r.day[0] != _number(p)]
                     trimmed[p.chunk_id] = named
-            return build_timeline(case.pools[pool], trimmed, query).entries
+            return build_timeline(case.pools[pool], trimmed, query, names_story=names_story()).entries
 
         return build
 
@@ -405,6 +415,7 @@ def report(
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     sentences: Sentences = Case.sentences  # type: ignore[attr-defined]
     for key, case in cases.items():
+        BUILDING.append(case)
         chosen = en_pool if en_pool and key[1] == "en" else pool
         builder = per_case(key, case) if per_case else build or shipped
         entries = builder(case.pools[chosen], sentences, case.query)
@@ -624,11 +635,12 @@ def headline_scorer(kind: str, cut: float, weight: float, before: float, plain: 
     return scorer
 
 
-def unnamed_scorer(factor: float, reach: int) -> Scorer:
-    """Shipped scores, a day multiplied by `factor` when no relevant sentence names it or a day within `reach`."""
+def unnamed_scorer(factor: float, reach: int, base: Scorer | None = None) -> Scorer:
+    """Shipped scores (or `base`'s), a day multiplied by `factor` when no relevant sentence names it or a day
+    within `reach`."""
 
     def scorer(head: Headlines, candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict:
-        result = SHIPPED_SCORES(candidates, by_day)
+        result = base(head, candidates, by_day) if base else SHIPPED_SCORES(candidates, by_day)
         named = {d for d, group in by_day.items() if any(s.explicit for s in group)}
         for day in result:
             if not any(day + dt.timedelta(days=n) in named for n in range(-reach, reach + 1)):
@@ -767,14 +779,23 @@ def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round
                 if name == "all" and c == 1.0:
                     print("    " + ", ".join(f"{FEATURES[i]} {w:+.3f}" for i, w in zip(columns, coef, strict=True)))
         return
-    if round_ == 15:
-        for bonus in (0.05, 0.1, 0.2, 0.5):
-            with mock.patch.object(building, "HEADLINE_QUOTE_BONUS", bonus):
-                report(cases, f"entry sentence: headlined article +{bonus}", "shipped")
-        for weight in (1.0, 1.5, 2.0, 3.0):
-            for cut in (0.02, 0.03, 0.04, 0.05):
-                with mock.patch.multiple(building, HEADLINE_WEIGHT=weight, HEADLINE_BELOW_BEST=cut):
-                    report(cases, f"shipped builder: headline within {cut}, +{weight}", "shipped")
+    if round_ == 17:
+        for cut in (0.4, 0.5):
+            for before in (0.0, 0.5):
+                terms = headline_scorer("terms", cut, 1.5, before, 0.5)
+                for factor, reach in ((1.0, 0), (0.75, 1), (0.5, 1), (0.75, 0)):
+                    name = f"terms {cut} (2 / 0.5, before +{before}), unnamed x{factor} reach {reach}"
+                    report(cases, name, "shipped", per_case=scored_by(unnamed_scorer(factor, reach, terms), heads))
+        return
+    if round_ == 16:
+        for cut in (0.3, 0.4, 0.5, 0.6, 0.7):
+            for plain, weight, before in (
+                (1.0, 1.0, 1.0), (1.0, 1.0, 0.5), (1.0, 0.5, 1.0), (1.0, 1.5, 1.5), (0.5, 1.5, 0.0), (0.5, 1.0, 0.0),
+                (0.5, 2.5, 0.0), (0.75, 1.25, 0.0), (0.5, 1.5, 0.5), (0.5, 1.5, 1.0),
+            ):  # fmt: skip
+                scorer = headline_scorer("terms", cut, weight, before, plain)
+                name = f"terms {cut}: titled {plain + weight}, others {plain}, day before +{before}"
+                report(cases, name, "shipped", per_case=scored_by(scorer, heads))
         return
     if round_ == 14:
         for kind in ("vec",):

@@ -4,9 +4,10 @@ on them, keep the best days, and tell each with its most central relevant senten
 
 A sentence speaks about the day stored with it at indexing time (`assistant.dates.sentence_day`): the day its
 own words name ("am Mittwoch"), else its article's publication day. The same event reported by several outlets
-becomes one entry that names the others ("auch in: …"). An article whose headline is about the question marks its
-publication day as an event day (Tran et al. 2015, "Timeline summarization from relevant headlines"): reports
-are headlined with their event, commentaries and interviews that restate the story rarely are.
+becomes one entry that names the others ("auch in: …"). Given which headlines name the story
+(`assistant.timeline.headlines`), an article counts for its day by its headline (Tran et al. 2015, "Timeline
+summarization from relevant headlines"): a report is headlined with its story, a commentary, an interview or
+another story's report that mentions it rarely is.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ before as often as not, and a story's background is repeated on every day, so it
 sentence that names its day)."""
 ARTICLE_WEIGHT = 1.0
 """What each relevant article published on a day adds to that day's score."""
+HEADLINED_WEIGHT = 2.0
+"""What a relevant article whose headline names the story adds to its publication day (instead of
+`ARTICLE_WEIGHT`), when the builder is told which headlines do."""
+UNHEADLINED_WEIGHT = 0.5
+"""What a relevant article whose headline does not name the story adds to its publication day (instead of
+`ARTICLE_WEIGHT`): background, commentary, an interview."""
+HEADLINED_DAY_BEFORE = 0.5
+"""What a relevant article whose headline names the story adds to the day before its publication (a morning
+paper reports yesterday's event). The three headline weights: docs/time-and-timelines.md (night round)."""
 NEIGHBOUR_DISCOUNT = 0.6
 """What a day's score is multiplied by once the day before or after it is on the timeline (news often has events
 on consecutive days: a fire, the next day's decision)."""
@@ -42,21 +52,14 @@ SAME_DAY_BONUS = 0.1
 """Preference for telling a day with a sentence of an article published that day (the day's own report)."""
 SAME_EVENT = 0.9
 """Two sentences of one day this similar (cosine of their vectors) tell the same event."""
-HEADLINE_BELOW_BEST = 0.04
-"""An article's headline is about the question when its similarity to it is at most this far below the best
-headline's among the relevant articles."""
-HEADLINE_WEIGHT = 2.0
-"""What an article with such a headline adds to its publication day beyond `ARTICLE_WEIGHT` (an event report)."""
-HEADLINE_QUOTE_BONUS = 0.0
-"""Preference for telling a day with a sentence of a headlined article (0: none; see the docs' night round)."""
 BACKGROUND = dt.timedelta(days=21)
 """Days this long before the story's first article are background ("seit Juni 2018"), not its events."""
 MIN_QUOTE_CHARS, MAX_QUOTE_CHARS = 40, 400
 """A quote shorter than this is rarely an event, a longer one no line of a timeline."""
 
 
-TitleEmbedder = Callable[[list[str]], np.ndarray]
-"""Headlines -> unit vectors (n, dim) in the space of the sentences' vectors (the passage embedder)."""
+NamesStory = Callable[[str], bool]
+"""Whether a headline names the story a timeline is asked about (`assistant.timeline.headlines`)."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +101,11 @@ def build_timeline(
     *,
     window: DaySpan | None = None,
     max_entries: int = MAX_ENTRIES,
-    embed_titles: TitleEmbedder | None = None,
+    names_story: NamesStory | None = None,
 ) -> Built:
     """The entries, in time order, and the story's articles per day: those with a sentence relevant enough to
     count for a day (not every retrieved passage: the 200 best passages hold much that is not the story). With
-    `embed_titles`, the days of articles headlined with the question's story weigh more (`HEADLINE_WEIGHT`)."""
+    `names_story`, an article counts for its day by its headline (`HEADLINED_WEIGHT`, `UNHEADLINED_WEIGHT`)."""
     candidates = _relevant(_dated(passages, sentences, query_vector, window))
     if not candidates:
         return Built([], {})
@@ -112,10 +115,10 @@ def build_timeline(
         if earliest is None or sentence.day >= earliest - BACKGROUND:
             by_day[sentence.day].append(sentence)
     scores = _day_scores(candidates, by_day)
-    headlined = _headlined(candidates, query_vector, embed_titles) if embed_titles is not None else set()
-    _add_headlines(scores, candidates, headlined)
+    if names_story is not None:
+        _weigh_headlines(scores, candidates, names_story)
     chosen = _best_days(scores, max_entries)
-    entries = [_entry(day, by_day[day], scores[day], headlined) for day in sorted(chosen)]
+    entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]
     story = [s.passage for s in candidates]
     return Built([entry for entry in entries if entry is not None], articles_per_day(story))
 
@@ -169,26 +172,21 @@ def _day_scores(candidates: list[_Sentence], by_day: Mapping[dt.date, list[_Sent
     return scores
 
 
-def _headlined(candidates: list[_Sentence], query_vector: np.ndarray, embed_titles: TitleEmbedder) -> set[str]:
-    """The relevant articles whose headline is about the question: within `HEADLINE_BELOW_BEST` of the best."""
-    titles: dict[str, str] = {s.passage.article_id: s.passage.title for s in candidates if s.passage.title}
-    if not titles:
-        return set()
-    distinct = sorted(set(titles.values()))  # syndicated copies share a headline: embed it once
-    similarity = dict(zip(distinct, (embed_titles(distinct) @ query_vector).tolist(), strict=True))
-    best = max(similarity.values())
-    return {a for a, title in titles.items() if similarity[title] >= best - HEADLINE_BELOW_BEST}
-
-
-def _add_headlines(scores: dict[dt.date, float], candidates: list[_Sentence], headlined: set[str]) -> None:
-    """Each day on the timeline's list gains `HEADLINE_WEIGHT` per headlined article published on it."""
-    published: dict[dt.date, set[str]] = defaultdict(set)
+def _weigh_headlines(scores: dict[dt.date, float], candidates: list[_Sentence], names_story: NamesStory) -> None:
+    """Each relevant article counts for its publication day by its headline, instead of `ARTICLE_WEIGHT`, and a
+    headlined one also for the day before (only days already scored: a headline alone names no day)."""
+    articles: dict[str, tuple[dt.date, bool]] = {}
     for sentence in candidates:
-        if sentence.passage.article_id in headlined and (day := _day_of(sentence.passage.published)) is not None:
-            published[day].add(sentence.passage.article_id)
-    for day, articles in published.items():
+        passage = sentence.passage
+        if passage.article_id not in articles and (day := _day_of(passage.published)) is not None:
+            articles[passage.article_id] = (day, names_story(passage.title))
+    for day, headlined in articles.values():
+        weight = HEADLINED_WEIGHT if headlined else UNHEADLINED_WEIGHT
         if day in scores:
-            scores[day] += HEADLINE_WEIGHT * len(articles)
+            scores[day] += weight - ARTICLE_WEIGHT
+        before = day - dt.timedelta(days=1)
+        if headlined and before in scores:
+            scores[before] += HEADLINED_DAY_BEFORE
 
 
 def _best_days(scores: Mapping[dt.date, float], count: int) -> list[dt.date]:
@@ -206,7 +204,7 @@ def _best_days(scores: Mapping[dt.date, float], count: int) -> list[dt.date]:
     return chosen
 
 
-def _entry(day: dt.date, group: list[_Sentence], score: float, headlined: set[str]) -> TimelineEntry | None:
+def _entry(day: dt.date, group: list[_Sentence], score: float) -> TimelineEntry | None:
     """The day's most central relevant sentence, and the other outlets that told the same event."""
     if not group:
         return None
@@ -216,8 +214,7 @@ def _entry(day: dt.date, group: list[_Sentence], score: float, headlined: set[st
     relevance = np.array([s.relevance for s in group])
     named = np.array([0.02 if s.explicit else 0.0 for s in group])
     that_day = np.array([SAME_DAY_BONUS if _day_of(s.passage.published) == day else 0.0 for s in group])
-    titled = np.array([HEADLINE_QUOTE_BONUS if s.passage.article_id in headlined else 0.0 for s in group])
-    best = int(np.argmax(relevance + central + named + that_day + titled))
+    best = int(np.argmax(relevance + central + named + that_day))
     chosen = group[best]
     outlets: list[str] = []
     for other, alike in zip(group, similarity[best], strict=True):
