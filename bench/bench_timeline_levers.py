@@ -779,6 +779,14 @@ def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round
                 if name == "all" and c == 1.0:
                     print("    " + ", ".join(f"{FEATURES[i]} {w:+.3f}" for i, w in zip(columns, coef, strict=True)))
         return
+    if round_ == 18:
+        for cut in (0.4, 0.5, 0.6):
+            for weight in (0.5, 1.0, 1.5, 2.0):
+                for before in (0.5, 1.0, 1.5):
+                    scorer = headline_scorer("terms", cut, weight, before, 1.0)
+                    name = f"terms {cut}: titled +{weight}, day before +{before}"
+                    report(cases, name, "shipped", per_case=scored_by(scorer, heads))
+        return
     if round_ == 17:
         for cut in (0.4, 0.5):
             for before in (0.0, 0.5):

@@ -5,9 +5,9 @@ on them, keep the best days, and tell each with its most central relevant senten
 A sentence speaks about the day stored with it at indexing time (`assistant.dates.sentence_day`): the day its
 own words name ("am Mittwoch"), else its article's publication day. The same event reported by several outlets
 becomes one entry that names the others ("auch in: …"). Given which headlines name the story
-(`assistant.timeline.headlines`), an article counts for its day by its headline (Tran et al. 2015, "Timeline
-summarization from relevant headlines"): a report is headlined with its story, a commentary, an interview or
-another story's report that mentions it rarely is.
+(`assistant.timeline.headlines`), an article headlined with it counts more for its day (Tran et al. 2015,
+"Timeline summarization from relevant headlines"): a report is headlined with its story, a commentary, an
+interview or another story's report that mentions it rarely is.
 """
 
 from __future__ import annotations
@@ -36,15 +36,12 @@ before as often as not, and a story's background is repeated on every day, so it
 sentence that names its day)."""
 ARTICLE_WEIGHT = 1.0
 """What each relevant article published on a day adds to that day's score."""
-HEADLINED_WEIGHT = 2.0
-"""What a relevant article whose headline names the story adds to its publication day (instead of
-`ARTICLE_WEIGHT`), when the builder is told which headlines do."""
-UNHEADLINED_WEIGHT = 0.5
-"""What a relevant article whose headline does not name the story adds to its publication day (instead of
-`ARTICLE_WEIGHT`): background, commentary, an interview."""
-HEADLINED_DAY_BEFORE = 0.5
-"""What a relevant article whose headline names the story adds to the day before its publication (a morning
-paper reports yesterday's event). The three headline weights: docs/time-and-timelines.md (night round)."""
+HEADLINE_BONUS = 1.0
+"""What a relevant article whose headline names the story adds to its publication day beyond `ARTICLE_WEIGHT`
+(an event report, not a commentary or an interview), when the builder is told which headlines do."""
+HEADLINED_DAY_BEFORE = 1.0
+"""What such an article adds to the day before its publication (a morning paper reports yesterday's event). Both
+headline weights: docs/time-and-timelines.md (night round)."""
 NEIGHBOUR_DISCOUNT = 0.6
 """What a day's score is multiplied by once the day before or after it is on the timeline (news often has events
 on consecutive days: a fire, the next day's decision)."""
@@ -105,7 +102,7 @@ def build_timeline(
 ) -> Built:
     """The entries, in time order, and the story's articles per day: those with a sentence relevant enough to
     count for a day (not every retrieved passage: the 200 best passages hold much that is not the story). With
-    `names_story`, an article counts for its day by its headline (`HEADLINED_WEIGHT`, `UNHEADLINED_WEIGHT`)."""
+    `names_story`, an article headlined with the story counts more for its day and the day before."""
     candidates = _relevant(_dated(passages, sentences, query_vector, window))
     if not candidates:
         return Built([], {})
@@ -173,19 +170,19 @@ def _day_scores(candidates: list[_Sentence], by_day: Mapping[dt.date, list[_Sent
 
 
 def _weigh_headlines(scores: dict[dt.date, float], candidates: list[_Sentence], names_story: NamesStory) -> None:
-    """Each relevant article counts for its publication day by its headline, instead of `ARTICLE_WEIGHT`, and a
-    headlined one also for the day before (only days already scored: a headline alone names no day)."""
-    articles: dict[str, tuple[dt.date, bool]] = {}
+    """Each relevant article whose headline names the story adds `HEADLINE_BONUS` to its publication day and
+    `HEADLINED_DAY_BEFORE` to the day before (only to days already scored: a headline alone names no day)."""
+    headlined: dict[str, dt.date | None] = {}
     for sentence in candidates:
         passage = sentence.passage
-        if passage.article_id not in articles and (day := _day_of(passage.published)) is not None:
-            articles[passage.article_id] = (day, names_story(passage.title))
-    for day, headlined in articles.values():
-        weight = HEADLINED_WEIGHT if headlined else UNHEADLINED_WEIGHT
+        if passage.article_id not in headlined:
+            headlined[passage.article_id] = _day_of(passage.published) if names_story(passage.title) else None
+    for day in headlined.values():
+        if day is None:
+            continue
         if day in scores:
-            scores[day] += weight - ARTICLE_WEIGHT
-        before = day - dt.timedelta(days=1)
-        if headlined and before in scores:
+            scores[day] += HEADLINE_BONUS
+        if (before := day - dt.timedelta(days=1)) in scores:
             scores[before] += HEADLINED_DAY_BEFORE
 
 

@@ -2,12 +2,11 @@
 weighed by its rarity in the archive (inverse document frequency), so "Tönnies" counts and "Corona" hardly does.
 
 Tran et al. 2015 ("Timeline summarization from relevant headlines") date events by the headlines that report them;
-here a headline that names the story makes its article an event report for the day it appeared
-(`assistant.timeline.building`). The question's words are its keyword stems, compared as the keyword index
-compares them, so a German headline answers a German question. An English question over German news is rarely
-helped (its stems are English words, few headlines hold them): its articles then count
-`building.UNHEADLINED_WEIGHT` each beside its sentences, which left the English figures unchanged
-(docs/time-and-timelines.md, night round).
+here a headline that names the story makes its article an event report for the day it appeared and the day
+before (`assistant.timeline.building`). The question's words are its keyword stems, compared as the keyword index
+compares them, so a German headline answers a German question; an English question over German news is rarely
+helped (its stems are English words, which few headlines hold), and where no headline names its story its
+timeline is the one it was.
 """
 
 from __future__ import annotations
