@@ -13,8 +13,10 @@ timeline's own weights). Rounds: 1 (default) every variant's pool, English-only 
 2 German stem expansions beside English pools; 3 caps on what one article adds to a day; 4 an article's vote for
 the day it names; 5 relevance windows; 6 pseudo-relevance feedback for English questions; 7 stratified passages
 bringing only sentences that name a day; 8 room for more entries with an adaptive stop; 9 days later articles look
-back to; 10 the entry sentence's same-day bonus. Figures and commands:
-docs/time-and-timelines.md (round of 2026-12-07, evening).
+back to; 10 the entry sentence's same-day bonus; (night) 11 headlines as event markers, by vector or by the
+question's stems; 12 a learned date ranker; 13 days no relevant sentence names; 14 headline vectors, finer; 16
+headline stems, weights; 17 stems with unnamed days; 18 the shipped family; 19 on top of the shipped builder.
+Figures and commands: docs/time-and-timelines.md (rounds of 2026-12-07, evening and night).
 
 Run: python bench/bench_timeline_levers.py --index-dir INDEX   (an index of all FANG-COVID articles)
 """
@@ -650,6 +652,37 @@ def unnamed_scorer(factor: float, reach: int, base: Scorer | None = None) -> Sco
     return scorer
 
 
+@contextmanager
+def sentences_by_headline(implicit: float, explicit: float) -> Iterator[None]:
+    """Days scored with a sentence naming no day weighing `implicit` when its article's headline does not name
+    the story, and one naming its day weighing `explicit` when it does (the case's headline test)."""
+
+    def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+        names = names_story()
+        titled = {s.passage.article_id for s in candidates if names is not None and names(s.passage.title)}
+        published = published_on(candidates)
+        result = {}
+        for day, group in by_day.items():
+            said = 0.0
+            for s in group:
+                if s.explicit:
+                    said += explicit if s.passage.article_id in titled else building.EXPLICIT_WEIGHT
+                else:
+                    said += building.IMPLICIT_WEIGHT if s.passage.article_id in titled else implicit
+            result[day] = said + building.ARTICLE_WEIGHT * len(published.get(day, ()))
+        return result
+
+    with mock.patch.object(building, "_day_scores", scores):
+        yield
+
+
+def unnamed_days(factor: float, reach: int) -> Callable[[list[Sentence], Mapping[dt.date, list[Sentence]]], dict]:
+    def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+        return unnamed_scorer(factor, reach)(Headlines({}, {}), candidates, by_day)
+
+    return scores
+
+
 FEATURES = (
     "explicit", "implicit", "published", "named_articles", "named_outlets", "best", "mean", "later",
     "headlines", "title_best", "neighbours", "shipped",
@@ -778,6 +811,14 @@ def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round
                 print(f"    tuning, each topic by a ranker of the other two: {f1:.3f}/{evidenced / events:.2f}")
                 if name == "all" and c == 1.0:
                     print("    " + ", ".join(f"{FEATURES[i]} {w:+.3f}" for i, w in zip(columns, coef, strict=True)))
+        return
+    if round_ == 19:  # on the shipped builder (headlines weighed): sentences by their article's headline
+        for implicit, explicit in ((0.0, 1.0), (0.075, 1.0), (0.15, 1.5), (0.15, 2.0), (0.075, 1.5)):
+            with sentences_by_headline(implicit, explicit):
+                report(cases, f"unheadlined implicit x{implicit}, headlined named x{explicit}", "shipped")
+        for factor, reach in ((0.75, 1), (0.5, 1), (0.75, 0)):
+            with mock.patch.object(building, "_day_scores", unnamed_days(factor, reach)):
+                report(cases, f"shipped, unnamed days x{factor} (reach {reach})", "shipped")
         return
     if round_ == 18:
         for cut in (0.4, 0.5, 0.6):
