@@ -676,6 +676,31 @@ def sentences_by_headline(implicit: float, explicit: float) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def background_days(factor: float, reach: int) -> Iterator[None]:
+    """The shipped builder with a day multiplied by `factor` (before the headlines are weighed) when no relevant
+    sentence names it or a day within `reach`, and no article headlined with the story appeared on it or the day
+    after: neither a sentence nor a headline marks it as an event."""
+
+    def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
+        result = SHIPPED_SCORES(candidates, by_day)
+        names = names_story()
+        named = {d for d, group in by_day.items() if any(s.explicit for s in group)}
+        marked: set[dt.date] = set()
+        for s in candidates:
+            day = building._day_of(s.passage.published)
+            if day is not None and names is not None and names(s.passage.title):
+                marked |= {day, day - dt.timedelta(days=1)}
+        for day in result:
+            near = {day + dt.timedelta(days=n) for n in range(-reach, reach + 1)}
+            if not near & named and day not in marked:
+                result[day] *= factor
+        return result
+
+    with mock.patch.object(building, "_day_scores", scores):
+        yield
+
+
 def unnamed_days(factor: float, reach: int) -> Callable[[list[Sentence], Mapping[dt.date, list[Sentence]]], dict]:
     def scores(candidates: list[Sentence], by_day: Mapping[dt.date, list[Sentence]]) -> dict[dt.date, float]:
         return unnamed_scorer(factor, reach)(Headlines({}, {}), candidates, by_day)
@@ -819,6 +844,10 @@ def night_rounds(assistant: Assistant, cases: dict[tuple[str, str], Case], round
         for factor, reach in ((0.75, 1), (0.5, 1), (0.75, 0)):
             with mock.patch.object(building, "_day_scores", unnamed_days(factor, reach)):
                 report(cases, f"shipped, unnamed days x{factor} (reach {reach})", "shipped")
+        for factor in (0.5, 0.75, 0.85):
+            for reach in (0, 1):
+                with background_days(factor, reach):
+                    report(cases, f"shipped, days unnamed and unheadlined x{factor} (reach {reach})", "shipped")
         return
     if round_ == 18:
         for cut in (0.4, 0.5, 0.6):
