@@ -85,6 +85,7 @@ from assistant.timeline.asking import (
     with_days,
 )
 from assistant.timeline.building import MAX_ENTRIES, build_timeline
+from assistant.timeline.headlines import headline_names_story
 from assistant.timeline.model import Timeline, TimelineEntry
 from assistant.timeline.questions import (
     QuestionTime,
@@ -683,7 +684,10 @@ class Assistant:
             if self._retriever is hybrid_retriever and asked_across_languages(question, passages):
                 passages = self._search(records, searched, query_vector, TIMELINE_PASSAGES, timeline_retriever)
             sentences = records.sentences_of(p.chunk_id for p in passages)
-        built = build_timeline(passages, sentences, query_vector, window=window, max_entries=max_entries)
+        names_story = headline_names_story(searched.stems, self.keyword_index.idf)
+        built = build_timeline(
+            passages, sentences, query_vector, window=window, max_entries=max_entries, names_story=names_story
+        )
         timeline = Timeline(
             question, built.entries, guess_language(question), window, now.isoformat(), built.articles_per_day
         )

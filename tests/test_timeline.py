@@ -22,6 +22,7 @@ from assistant.phrases import phrase
 from assistant.protocols import RetrieverFactory
 from assistant.serve.timeline_view import timeline_html
 from assistant.timeline import evaluation
+from assistant.timeline.headlines import headline_names_story
 from assistant.timeline.questions import question_time
 from assistant.timeline.questions import topic_of as timeline_topic
 from assistant.timeline.searching import timeline_retriever
@@ -279,3 +280,40 @@ def test_a_question_in_another_language_searches_with_the_timelines_weights(brid
     english = "How did the closure of the bridge in Neustadt develop?"
     assert timeline_scores(english) == scores(english, timeline_retriever) != scores(english)
     assert timeline_scores(QUESTION) == scores(QUESTION) != scores(QUESTION, timeline_retriever)
+
+
+HEADLINED = [  # the closure's report, and a commentary that restates the story in more sentences, later
+    Article(
+        id="report",
+        source="bote.de",
+        title="Neustadt: Sperrung der Brücke",
+        published="2024-03-07",
+        text="Neustadt: Sperrung der Brücke\n\nDie Stadt Neustadt hat die Brücke über die Lahn gesperrt, weil Prüfer "
+        "tiefe Risse im Beton gefunden haben.",
+    ),
+    Article(
+        id="comment",
+        source="kurier.de",
+        title="Kommentar: Das Land spart an allem",
+        published="2024-03-12",
+        text="Kommentar: Das Land spart an allem\n\nDie gesperrte Brücke in Neustadt über die Lahn zeigt, wie "
+        "marode die Brücken im Land sind. Die Sperrung der Brücke in Neustadt trifft Pendler und Handwerker.",
+    ),
+]
+
+
+def test_a_day_headlined_with_the_story_beats_a_commentary_that_restates_it(assistant: Assistant) -> None:
+    """The commentary's day has more relevant sentences, the report's headline names the story: the headline
+    marks the event day (`assistant.timeline.headlines`, building's HEADLINED_WEIGHT)."""
+    assistant.index(HEADLINED)
+    timeline = assistant.timeline(QUESTION, max_entries=1, as_of="2024-04-10")
+    assert [e.day.first for e in timeline.entries] == [dt.date(2024, 3, 7)]
+
+
+def test_a_headline_names_the_story_by_the_question_s_rare_words() -> None:
+    rare = {"tonni": 5.0, "corona": 0.5, "ausbruch": 1.5}
+    names = headline_names_story(("corona", "ausbruch", "tonni"), lambda stem: rare.get(stem, 1.0))
+    assert names is not None
+    assert names("Corona bei Tönnies: Schlachtbetrieb gestoppt")  # 5.5 of 7
+    assert not names("Corona-Ausbruch in Kita: Gruppen geschlossen")  # 2.0 of 7
+    assert headline_names_story((), lambda stem: 1.0) is None

@@ -4,14 +4,17 @@ on them, keep the best days, and tell each with its most central relevant senten
 
 A sentence speaks about the day stored with it at indexing time (`assistant.dates.sentence_day`): the day its
 own words name ("am Mittwoch"), else its article's publication day. The same event reported by several outlets
-becomes one entry that names the others ("auch in: …").
+becomes one entry that names the others ("auch in: …"). Given which headlines name the story
+(`assistant.timeline.headlines`), an article headlined with it counts more for its day (Tran et al. 2015,
+"Timeline summarization from relevant headlines"): a report is headlined with its story, a commentary, an
+interview or another story's report that mentions it rarely is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +36,12 @@ before as often as not, and a story's background is repeated on every day, so it
 sentence that names its day)."""
 ARTICLE_WEIGHT = 1.0
 """What each relevant article published on a day adds to that day's score."""
+HEADLINE_BONUS = 1.0
+"""What a relevant article whose headline names the story adds to its publication day beyond `ARTICLE_WEIGHT`
+(an event report, not a commentary or an interview), when the builder is told which headlines do."""
+HEADLINED_DAY_BEFORE = 1.0
+"""What such an article adds to the day before its publication (a morning paper reports yesterday's event). Both
+headline weights: docs/time-and-timelines.md (night round)."""
 NEIGHBOUR_DISCOUNT = 0.6
 """What a day's score is multiplied by once the day before or after it is on the timeline (news often has events
 on consecutive days: a fire, the next day's decision)."""
@@ -44,6 +53,10 @@ BACKGROUND = dt.timedelta(days=21)
 """Days this long before the story's first article are background ("seit Juni 2018"), not its events."""
 MIN_QUOTE_CHARS, MAX_QUOTE_CHARS = 40, 400
 """A quote shorter than this is rarely an event, a longer one no line of a timeline."""
+
+
+NamesStory = Callable[[str], bool]
+"""Whether a headline names the story a timeline is asked about (`assistant.timeline.headlines`)."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +98,11 @@ def build_timeline(
     *,
     window: DaySpan | None = None,
     max_entries: int = MAX_ENTRIES,
+    names_story: NamesStory | None = None,
 ) -> Built:
     """The entries, in time order, and the story's articles per day: those with a sentence relevant enough to
-    count for a day (not every retrieved passage: the 200 best passages hold much that is not the story)."""
+    count for a day (not every retrieved passage: the 200 best passages hold much that is not the story). With
+    `names_story`, an article headlined with the story counts more for its day and the day before."""
     candidates = _relevant(_dated(passages, sentences, query_vector, window))
     if not candidates:
         return Built([], {})
@@ -97,6 +112,8 @@ def build_timeline(
         if earliest is None or sentence.day >= earliest - BACKGROUND:
             by_day[sentence.day].append(sentence)
     scores = _day_scores(candidates, by_day)
+    if names_story is not None:
+        _weigh_headlines(scores, candidates, names_story)
     chosen = _best_days(scores, max_entries)
     entries = [_entry(day, by_day[day], scores[day]) for day in sorted(chosen)]
     story = [s.passage for s in candidates]
@@ -150,6 +167,23 @@ def _day_scores(candidates: list[_Sentence], by_day: Mapping[dt.date, list[_Sent
         said = sum(EXPLICIT_WEIGHT if s.explicit else IMPLICIT_WEIGHT for s in group)
         scores[day] = said + ARTICLE_WEIGHT * len(published.get(day, ()))
     return scores
+
+
+def _weigh_headlines(scores: dict[dt.date, float], candidates: list[_Sentence], names_story: NamesStory) -> None:
+    """Each relevant article whose headline names the story adds `HEADLINE_BONUS` to its publication day and
+    `HEADLINED_DAY_BEFORE` to the day before (only to days already scored: a headline alone names no day)."""
+    headlined: dict[str, dt.date | None] = {}
+    for sentence in candidates:
+        passage = sentence.passage
+        if passage.article_id not in headlined:
+            headlined[passage.article_id] = _day_of(passage.published) if names_story(passage.title) else None
+    for day in headlined.values():
+        if day is None:
+            continue
+        if day in scores:
+            scores[day] += HEADLINE_BONUS
+        if (before := day - dt.timedelta(days=1)) in scores:
+            scores[before] += HEADLINED_DAY_BEFORE
 
 
 def _best_days(scores: Mapping[dt.date, float], count: int) -> list[dt.date]:
