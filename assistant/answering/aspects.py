@@ -31,6 +31,7 @@ Aspect = Literal[
     "named place",
     "place from",
     "place to",
+    "happening",
     "any",
 ]
 """What exactly a question of a kind asks for; "any" when its words do not say."""
@@ -101,6 +102,17 @@ _FROM = re.compile(r"(?i:aus|von|vom|from)\b")
 _TO = re.compile(r"(?i:nach|zu|zum|zur|ins|into|to|onto|(?:in|auf|an) (?:den|die|das|einen|eine))\b")
 
 
+_PASSIVE = re.compile(
+    r"\b(?:wurde|wurden|wird|werden|worden)\b.*\b\w+(?:t|en)\W*$"
+    r"|\b(?:was|were|is|are|been|being|got|get)\s+(?:\w+\s+){0,4}?\w+(?:ed|en|wn|ne|lt|ught)\b",
+    re.I,
+)
+"""A passive question ("Warum wurden die Gespräche abgesagt?", "Why were the talks called off?") asks why something
+happened to a thing: its answer is a cause, not an agent's purpose."""
+_PURPOSE = re.compile(r"(?i:um|damit|in order to|so that)\b")
+"""A purpose clause ("um eine Verständigung … zu fördern") says what an agent wanted, not why a thing happened."""
+
+
 def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
     """What exactly `question` (of `kind`) asks for; "any" when its words do not narrow the kind."""
     if kind == "number":
@@ -109,6 +121,8 @@ def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
         return next((aspect for aspect, pattern in _DAY_ASPECTS if pattern.search(question)), "any")
     if kind == "name" and _PERSON.search(question):
         return "person"
+    if kind == "cause" and _PASSIVE.search(question):
+        return "happening"
     if kind == "place":
         direction = next((aspect for aspect, pattern in _DIRECTIONS if pattern.search(question)), None)
         return direction or ("named place" if _NAMED_PLACE.search(question) else "any")
@@ -187,6 +201,8 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return _named_place(detail, question, strict=aspect in ("named place", "place from"))
     if aspect == "any":
         return True
+    if kind == "cause":
+        return not _PURPOSE.match(text[start:end])
     if kind == "number":
         return _number_class(text, start, end) in _NUMBER_FITS[aspect]
     if kind == "day":

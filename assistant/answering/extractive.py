@@ -45,6 +45,7 @@ from assistant.answering.details import (
     nearness,
     short_answer_in,
 )
+from assistant.answering.spans import with_counted_noun
 from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
 from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import Covered, TokenAligner
@@ -52,7 +53,7 @@ from assistant.indexing.keyword_index import tokenize
 from assistant.language import cross_lingual
 from assistant.phrases import phrase
 from assistant.protocols import PassageEmbedder, TokenEmbedder
-from assistant.question import Question
+from assistant.question import AnswerKind, Question
 
 MAX_QUOTE_CHARS = 400
 """The longest quote: a longer sentence is cut to its clauses (evaluation's quote_hit counts only quotes this long)."""
@@ -420,7 +421,8 @@ class ExtractiveAnswerer:
         chosen = _distinct(extended, alone, [passages[c.passage_rank].article_id for c in picked])
         quotes = [_quote(passages[c.passage_rank], c) for c in chosen]
         answer = _quoted_answer(text, quotes, passages, language)
-        short = _short_answer(quotes[0], _details_in(quotes[0].article_id, held, candidates, passages), text)
+        details = _details_in(quotes[0].article_id, held, candidates, passages)
+        short = _short_answer(quotes[0], details, text, asked.kind)
         return dataclasses.replace(answer, short_answer=short) if short else answer
 
     def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
@@ -791,13 +793,16 @@ def _details_in(
     return tuple(d for holding in mine for d in (*holding.own, *holding.in_after))
 
 
-def _short_answer(quote: Quote, details: tuple[Span, ...], question: str) -> ShortAnswer | None:
-    """The detail inside the first quote, if the quote holds one (it may have been cut to its clauses)."""
+def _short_answer(quote: Quote, details: tuple[Span, ...], question: str, kind: AnswerKind) -> ShortAnswer | None:
+    """The detail inside the first quote, if the quote holds one (it may have been cut to its clauses); a number
+    with the noun it counts ("über 1.000 Quadratkilometer", not "über 1.000")."""
     found = short_answer_in(Span(quote.start, quote.end), quote.text, details, question)
     if found is None:
         return None
-    text = quote.text[found.start - quote.start : found.end - quote.start]
-    return ShortAnswer(text, quote.article_id, found.start, found.end)
+    start, end = found.start - quote.start, found.end - quote.start
+    if kind == "number":
+        end = with_counted_noun(quote.text, start, end)
+    return ShortAnswer(quote.text[start:end], quote.article_id, quote.start + start, quote.start + end)
 
 
 def _quote(passage: Passage, candidate: _SentenceCandidate) -> Quote:

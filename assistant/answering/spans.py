@@ -27,6 +27,10 @@ _UNIT = (
     r"mitarbeiter(?:innen)?|percent|per cent|euros?|dollars?|people|persons|hours?|minutes?|days?|weeks?|"
     r"months?|years?|times|miles?|tons?|degrees?|cases|deaths)"
 )
+_TIME_NOUNS = (
+    r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Januar|Jänner|Februar|März|April|Mai|"
+    r"Juni|Juli|August|September|Oktober|November|Dezember|Uhr"
+)
 _QUALIFIER = (
     r"(?:fast|etwa|rund|knapp|gut|mehr als|weniger als|über|unter|bis zu|mindestens|höchstens|ungefähr|ca\.|"
     r"nearly|almost|about|around|roughly|more than|less than|over|under|up to|at least|some)"
@@ -137,6 +141,28 @@ def number_spans(text: str) -> Spans:
     return found
 
 
+def with_counted_noun(text: str, start: int, end: int) -> int:
+    """Where a number's span ends with what it counts or measures: a number stands with its unit ("über 1.000
+    Quadratkilometer", "10 Millionen US-Dollar", "1553 anerkannte Asylbewerber", "1,000 square kilometres"). In
+    German the counted noun is the capitalised word after the number (up to two inflected adjectives between);
+    a span that already ends with a known unit ("79,9 Prozent") is left as it is."""
+    if _ENDS_WITH_UNIT.search(text[start:end]):
+        return end
+    after = _COUNTED.match(text, end)
+    return after.end() if after else end
+
+
+_ENDS_WITH_UNIT = re.compile(rf"(?<![\w]){_UNIT}$", re.IGNORECASE)
+_COUNTED = re.compile(
+    r"\s+(?:(?:[a-zäöüß]+(?:e|en|er|es|em)\s+){0,2}(?!(?:" + _TIME_NOUNS + r")\b)[A-ZÄÖÜ][\w'’-]*[\wäöüß]"
+    r"|(?:square\s+|cubic\s+)?(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|hectares?|acres?|feet|inch(?:es)?|"
+    r"lit(?:re|er)s?|gallons?|soldiers|troops|residents|inhabitants|refugees|votes|seats|members|employees|"
+    r"students|points))(?![\w-])"
+)
+"""The counted noun after a number, German (capitalised; not a day or month, which `dates` reads) or a few English
+units and counted nouns (English nouns are not capitalised, so only these)."""
+
+
 _QUOTED_NAME = re.compile(r"[„“\"»«‚']([A-ZÄÖÜ0-9][^„“\"»«‚'\n]{0,48}?)[“”\"«»‘']")
 """A name in quotation marks („Blauer Falke“): what a bus, a ship, an operation or a law is called."""
 
@@ -188,8 +214,25 @@ _TIME_WORD = re.compile(
 
 
 def cause_spans(text: str) -> Spans:
-    """Causal clauses ("weil …", "wegen …", "auf Drängen …", "because …")."""
-    return [(m.start(), m.end()) for m in _CAUSE.finditer(text) if m.end() - m.start() > 6]
+    """Causal clauses ("weil …", "wegen …", "auf Drängen …", "because …"). A German causal preposition governs a
+    noun phrase, which ends with its last noun before the clause's comma: the verbs after it (German puts them
+    last) are no part of the cause ("durch den Angriff auf das Gebiet Kursk unterbrochen" gives "durch den
+    Angriff auf das Gebiet Kursk")."""
+    found = []
+    for m in _CAUSE.finditer(text):
+        end = m.end()
+        if preposition := _GERMAN_PREPOSITION.match(m.group()):
+            phrase = m.group().split(",", 1)[0]
+            nouns = list(_CAPITALISED.finditer(phrase, preposition.end()))
+            end = m.start() + (nouns[-1].end() if nouns else len(phrase.rstrip()))
+        if end - m.start() > 6:
+            found.append((m.start(), end))
+    return found
+
+
+_GERMAN_PREPOSITION = re.compile(
+    r"(?:wegen|aufgrund|auf grund|angesichts|infolge|auf drängen|durch (?:den|die|das|einen|eine|ein))\b", re.I
+)
 
 
 FINDERS: dict[AnswerKind, Callable[[str], Spans]] = {
