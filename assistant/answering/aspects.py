@@ -209,8 +209,52 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return bool(_DAY_FITS[aspect].search(text[start:end]))
     if aspect == "person":
         detail = text[start:end]
+        if _GENITIVE_BEFORE.search(text[max(0, start - 40) : start]):
+            return False  # "Beamter des Kremls": whom the person belongs to, not the person
+        if _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
+            return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
         return not _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and not _ORGANISATION.search(detail)
     return True
+
+
+_GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
+"""A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:
+the noun is the person (a role), the name is not. Not after a sentence's first word ("Laut der …" is no noun)."""
+_SUBJECT_QUESTION = re.compile(r"\s*(?:wer|welcher|who(?!\s+(?:do|does|did)\b))\b", re.I)
+"""A question for the subject: who did what (not "wem", "wen", "whom", "who did … meet")."""
+_COMPLEMENT = re.compile(r",\s*(?:dass|ob)\b|\b(?:that|whether)\b")
+"""A complement clause ("…, dass Putin zustimmen werde"): what is said, doubted or reported, after its verb."""
+_AUXILIARY = frozenset(
+    "hat haben hatte hatten ist sind war waren wird werden wurde wurden soll sollen sollte sollten will wollte kann "
+    "konnte muss musste darf durfte has have had is are was were will would shall should can could may might must "
+    "does did do".split()
+)
+
+
+def _in_complement(text: str, start: int, question: str) -> bool:
+    """Whether a detail stands in a complement clause of its sentence that does not hold the question's verb: the
+    subject asked for ("Wer zweifelt …") is the subject of the clause with that verb, before the complement."""
+    opened = [m for m in _COMPLEMENT.finditer(text, 0, start)]
+    if not opened:
+        return False
+    verb = _question_verb(question)
+    clause = text[opened[-1].end() :].lower()
+    return not verb or not any(w.startswith(verb) for w in re.findall(r"\w+", clause))
+
+
+def _question_verb(question: str) -> str:
+    """The first characters of the verb of a subject question ("Wer zweifelt …" → "zweif"; after an auxiliary, the
+    German participle at the end: "Wer hat … berichtet?" → "beric"); "" when there is none."""
+    words = re.findall(r"\w+", question.lower())
+    if len(words) < 2:
+        return ""
+    verb = words[1]
+    if verb in _AUXILIARY:
+        verb = words[-1] if len(words) > 2 else ""
+    return verb[:VERB_PREFIX]
+
+
+VERB_PREFIX = 5
 
 
 def _glued(text: str, start: int, end: int) -> bool:

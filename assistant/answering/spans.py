@@ -181,7 +181,18 @@ def name_spans(text: str) -> Spans:
         if group and any(is_name_word(m.group()) or _ACRONYM.fullmatch(m.group()) for m in group):
             runs.append(_name_run(group))
         group = [word] if word is not None else []
-    return sorted(runs)
+    return _without_short_forms(sorted(runs), text)
+
+
+def _without_short_forms(runs: Spans, text: str) -> Spans:
+    """A name's short form in brackets right after it ("Die Financial Times (FT)", "Weltgesundheitsorganisation
+    (WHO)") is the same name again: the name is the answer, not its short form."""
+    ends = {end for _, end in runs}
+    return [
+        (start, end)
+        for start, end in runs
+        if not (start >= 2 and text[start - 2 : start] == " (" and text[end : end + 1] == ")" and start - 2 in ends)
+    ]
 
 
 def _name_run(group: list[re.Match[str]]) -> tuple[int, int]:
