@@ -26,12 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.answer_kinds import names_its_type
 from assistant.answering.article_overview import is_overview_question
 from assistant.answering.asking import as_question
 from assistant.answering.bridging import bridged_signals
 from assistant.answering.decline import (
     DECLINE_MODEL,
     NO_HOLDER,
+    SURE_KINDS,
     DeclineModel,
     DetailSignals,
     clipped,
@@ -42,6 +44,7 @@ from assistant.answering.details import (
     Sentence,
     asks_for_detail,
     holdings,
+    named_again,
     nearness,
     short_answer_in,
 )
@@ -203,6 +206,13 @@ class QuestionTerms:
         """The share of the question's weight whose stems (first `prefix` characters) are in `found`."""
         return sum(w for stem, w in self.idf.items() if stem[:prefix] in found) / self.weight
 
+    def contentful(self) -> QuestionTerms:
+        """The stems that can stand in an answer: not the question's own words ("wann", "weshalb", "wohin") nor its
+        modal verbs ("sollen" in "Wann sollen die Gespräche stattfinden?", "sollten" in its answer), which name
+        nothing the answer says."""
+        weights = {stem: w for stem, w in self.idf.items() if stem not in CONTENTLESS}
+        return QuestionTerms(weights, sum(weights.values()) or 1.0) if weights else self
+
     def distinctive_among(self, sentences: list[set[str]]) -> QuestionTerms:
         """The same stems, each weight also scaled by how few of `sentences` hold it (an IDF within them).
 
@@ -214,6 +224,16 @@ class QuestionTerms:
             for stem, w in self.idf.items()
         }
         return QuestionTerms(weights, sum(weights.values()) or 1.0)
+
+
+CONTENTLESS = frozenset(
+    tokenize(
+        "wann weshalb wieso weswegen wohin woher worauf woran worüber wovon womit wofür wozu wodurch viel viele "
+        "many much soll sollen sollte sollten will wollen wollte wollten kann können konnte konnten muss müssen "
+        "musste mussten darf dürfen durfte durften möchte möchten mag"
+    )
+)
+"""Stems of question words and modal verbs that the German stop words lack ("warum", "wer", "wo" are among them)."""
 
 
 def stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
@@ -231,6 +251,10 @@ class _SentenceCandidate:
     evidence: float = 0.0  # cosine + overlap, for abstention (independent of the other candidates)
     previous: Span | None = None  # the sentence before it in the same passage
     leans_on_previous: bool = False  # its coverage of the question takes words from the sentence before
+
+
+HOLDER_FIRST = 1.0
+"""More than any two quote scores differ: a sentence holding the detail outranks every one that does not."""
 
 
 @dataclass(frozen=True)
@@ -262,16 +286,21 @@ class DetailWeights:
     # (`CROSS_DECLINE_MODEL` is fitted, but it declines the seed's "Who was supposed to mediate the talks?": the
     # token alignment does not bridge "talks" and "Verhandlungen"; docs/answer-quality.md, round five)
 
+    typed_names: bool = False  # across languages, prefer a name for "which newspaper …" too (measured: see docs)
+    holder_first: bool = False  # for a day or number question, quote a sentence that holds one before any that
+    # does not (measured in docs/answer-quality.md, round of 2026-12-07 night)
+
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
 
     def preferred(
-        self, candidate: _SentenceCandidate, holding: Holding | None, *, cross: bool = False
+        self, candidate: _SentenceCandidate, holding: Holding | None, *, cross: bool = False, first: bool = False
     ) -> _SentenceCandidate:
-        """The candidate scored for holding the detail; quoted with the next sentence when that holds it."""
+        """The candidate scored for holding the detail; quoted with the next sentence when that holds it. `first`:
+        a sentence that holds the detail itself outranks every other (`holder_first`)."""
         if holding is None:
             return candidate
-        bonus = self.cross_bonus if cross else self.bonus
+        bonus = (self.cross_bonus if cross else self.bonus) + (HOLDER_FIRST if first and holding.own else 0.0)
         if holding.own:  # quoted through the end of its sentence (a hard-wrapped line is no sentence's end)
             whole = Span(candidate.span.start, max(candidate.span.end, holding.end))
             span = whole if whole.end - whole.start <= MAX_QUOTE_CHARS else candidate.span
@@ -411,8 +440,9 @@ class ExtractiveAnswerer:
         if weighing.signals is not None:
             if self._declines(weighing, weighing.signals):
                 return Answer(text, phrase(language, f"missing_{asked.kind}"), True, [], passages, language)
-            if not weighing.cross or asked.kind in self.detail.cross_preferred:
-                preferred = functools.partial(self.detail.preferred, cross=weighing.cross)
+            if not weighing.cross or asked.kind in self.detail.cross_preferred or self._typed_name(asked):
+                first = self.detail.holder_first and asked.kind in SURE_KINDS
+                preferred = functools.partial(self.detail.preferred, cross=weighing.cross, first=first)
                 candidates = [preferred(c, held.get(n)) for n, c in enumerate(candidates)]
         terms = weighing.terms
         picked = self._choose(candidates)
@@ -424,6 +454,11 @@ class ExtractiveAnswerer:
         details = _details_in(quotes[0].article_id, held, candidates, passages)
         short = _short_answer(quotes[0], details, text, asked.kind)
         return dataclasses.replace(answer, short_answer=short) if short else answer
+
+    def _typed_name(self, asked: Question) -> bool:
+        """A question for a name of a kind it names ("Which newspaper reported …?"): across languages its detail is
+        preferred like a day's (`DetailWeights.typed_names`); a bare "who" is not (stray names, round five)."""
+        return self.detail.typed_names and asked.kind == "name" and names_its_type(asked.text)
 
     def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
         """Whether a question asking for a detail is declined: by the decline model (questions in the articles'
@@ -476,10 +511,10 @@ class ExtractiveAnswerer:
             bridged = bridged_signals(self.aligner, weighing.asked.text, around, [texts[n] for n in ranked], details)
             coverage, distinctive, near = bridged.coverage, bridged.distinctive, bridged.nearness
         else:
-            coverage = weighing.terms.share_of(weighing.sentences[holder][4])
-            distinctive = weighing.terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(
-                weighing.sentences[holder][4]
-            )
+            held_stems = weighing.sentences[holder][4] | self._named_after(weighing.sentences, holder)
+            terms = weighing.terms.contentful()
+            coverage = terms.share_of(held_stems)
+            distinctive = terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(held_stems)
             near = nearness(details, around, weighing.asked.text)
         return DetailSignals(
             kind,
@@ -492,6 +527,15 @@ class ExtractiveAnswerer:
             near,
             weighing.cross,
         )
+
+    @staticmethod
+    def _named_after(sentences: list[CandidateSentence], n: int) -> set[str]:
+        """The stems of the nouns by which the next sentence of the same passage names sentence `n`'s subject
+        again (`details.named_again`)."""
+        if n + 1 >= len(sentences) or sentences[n + 1][0] != sentences[n][0]:
+            return set()
+        _, passage, span, *_ = sentences[n + 1]
+        return stem_prefixes(named_again(_text_in(passage, span)))
 
     def _holdings(
         self, asked: Question, candidates: list[_SentenceCandidate], sentences: list[CandidateSentence]
