@@ -225,7 +225,8 @@ _SUBJECT_QUESTION = re.compile(r"\s*(?:wer|welcher|who(?!\s+(?:do|does|did)\b))\
 _COMPLEMENT = re.compile(r",\s*(?:dass|ob)\b|\b(?:that|whether)\b")
 """A complement clause ("…, dass Putin zustimmen werde"): what is said, doubted or reported, after its verb."""
 _AUXILIARY = frozenset(
-    "hat haben hatte hatten ist sind war waren wird werden wurde wurden soll sollen sollte sollten will wollte kann "
+    "hat haben hatte hatten ist sind war waren wird werden wurde wurden würde würden soll sollen sollte sollten will "
+    "wollte kann könnte "
     "konnte muss musste darf durfte has have had is are was were will would shall should can could may might must "
     "does did do".split()
 )
