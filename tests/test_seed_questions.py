@@ -50,6 +50,8 @@ def short_text(assistant: Assistant, answer: Answer) -> str | None:
         ("Warum wurden die Gespräche unterbrochen?", KURSK_CAUSE),
         ("Why were the talks called off?", KURSK_CAUSE),
         ("Wer hat über die Gespräche berichtet?", "Financial Times"),
+        ("Welche Zeitung hat über die Gespräche berichtet?", "Financial Times"),
+        ("Who reported on the talks?", "Financial Times"),
         ("Wann sollten die Verhandlungen unter Vermittlung Katars beginnen?", "August 2024"),
         ("Wer sollte die Gespräche vermitteln?", "Katars"),
     ],

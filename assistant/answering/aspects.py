@@ -199,6 +199,8 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         if (aspect == "place from" and not _FROM.match(detail)) or (aspect == "place to" and not _TO.match(detail)):
             return False
         return _named_place(detail, question, strict=aspect in ("named place", "place from"))
+    if kind == "name" and _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
+        return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
     if aspect == "any":
         return True
     if kind == "cause":
@@ -211,8 +213,6 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         detail = text[start:end]
         if _GENITIVE_BEFORE.search(text[max(0, start - 40) : start]):
             return False  # "Beamter des Kremls": whom the person belongs to, not the person
-        if _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
-            return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
         return not _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and not _ORGANISATION.search(detail)
     return True
 
@@ -220,8 +220,11 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
 _GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
 """A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:
 the noun is the person (a role), the name is not. Not after a sentence's first word ("Laut der …" is no noun)."""
-_SUBJECT_QUESTION = re.compile(r"\s*(?:wer|welcher|who(?!\s+(?:do|does|did)\b))\b", re.I)
-"""A question for the subject: who did what (not "wem", "wen", "whom", "who did … meet")."""
+_SUBJECT_QUESTION = re.compile(
+    r"\s*(?:wer\b|welche[rs]?\s+[\w-]+|(?:who|which\s+[\w-]+|what\s+[\w-]+)(?!\s+(?:do|does|did)\b))", re.I
+)
+"""A question for the subject: who did what ("Wer zweifelt …", "Welche Zeitung hat … berichtet", "Which newspaper
+reported …"; not "wem", "wen", "welchen", "whom", "who did … meet")."""
 _COMPLEMENT = re.compile(r",\s*(?:dass|ob)\b|\b(?:that|whether)\b")
 """A complement clause ("…, dass Putin zustimmen werde"): what is said, doubted or reported, after its verb."""
 _AUXILIARY = frozenset(
@@ -245,13 +248,14 @@ def _in_complement(text: str, start: int, question: str) -> bool:
 
 def _question_verb(question: str) -> str:
     """The first characters of the verb of a subject question ("Wer zweifelt …" → "zweif"; after an auxiliary, the
-    German participle at the end: "Wer hat … berichtet?" → "beric"); "" when there is none."""
-    words = re.findall(r"\w+", question.lower())
-    if len(words) < 2:
+    German participle at the end: "Welche Zeitung hat … berichtet?" → "beric"); "" when there is none."""
+    asked = _SUBJECT_QUESTION.match(question)
+    words = re.findall(r"\w+", question[asked.end() if asked else 0 :].lower())
+    if not words:
         return ""
-    verb = words[1]
+    verb = words[0]
     if verb in _AUXILIARY:
-        verb = words[-1] if len(words) > 2 else ""
+        verb = words[-1] if len(words) > 1 else ""
     return verb[:VERB_PREFIX]
 
 
