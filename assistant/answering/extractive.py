@@ -361,6 +361,7 @@ class ExtractiveAnswerer:
         detail: DetailWeights = DetailWeights(),
         max_quotes: int = 2,
         second_quote_margin: float = 0.01,
+        continuation: bool = False,
     ) -> None:
         self.embedder = embedder
         self.sentences = sentences
@@ -377,6 +378,8 @@ class ExtractiveAnswerer:
         self.detail = detail
         self.max_quotes = max_quotes
         self.second_quote_margin = second_quote_margin
+        self.continuation = continuation  # an open question's quote runs on into a sentence that continues it
+        # (`_continued`; measured, off: docs/answer-quality.md, round of 2026-12-07 night)
 
     def on_index(self, sentences: SentenceLookup, index_size: Callable[[], int]) -> ExtractiveAnswerer:
         """The same answerer over another index's sentences and size (a replay on part of an index)."""
@@ -446,6 +449,8 @@ class ExtractiveAnswerer:
                 candidates = [preferred(c, held.get(n)) for n, c in enumerate(candidates)]
         terms = weighing.terms
         picked = self._choose(candidates)
+        if self.continuation and not asks_for_detail(asked.kind):
+            picked = [_continued(c, weighing.candidates, passages[c.passage_rank]) for c in picked]
         extended = [self._quotable(terms, passages[c.passage_rank], c) for c in picked]
         alone = [self._shorten(terms, passages[c.passage_rank], c) for c in picked]
         chosen = _distinct(extended, alone, [passages[c.passage_rank].article_id for c in picked])
@@ -740,6 +745,26 @@ def _whole_sentence_end(sentences: list[CandidateSentence], n: int, most: int = 
     ):
         end += 1
     return end
+
+
+CONTINUES = re.compile(r"(?:Er|Sie|He|She|They)\s+\w")
+"""A sentence opening with a personal pronoun as its subject goes on about the subject of the one before it ("…
+Selenskij hat hervorgehoben, dass … Er ist jedoch der Ansicht, dass Moskau …")."""
+
+
+def _continued(
+    candidate: _SentenceCandidate, candidates: list[_SentenceCandidate], passage: Passage
+) -> _SentenceCandidate:
+    """The candidate quoted through the next sentence of its passage when that one continues it (`CONTINUES`) and
+    both fit in one quote."""
+    follower = next(
+        (f for f in candidates if f.passage_rank == candidate.passage_rank and f.previous == candidate.span), None
+    )
+    if follower is None or follower.span.end - candidate.span.start > MAX_QUOTE_CHARS:
+        return candidate
+    if not CONTINUES.match(_text_in(passage, follower.span)):
+        return candidate
+    return dataclasses.replace(candidate, span=Span(candidate.span.start, follower.span.end))
 
 
 def _leans_back(candidate: _SentenceCandidate, text: str) -> bool:
