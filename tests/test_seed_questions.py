@@ -15,7 +15,7 @@ from assistant import Assistant, Settings
 from assistant.answering.aspects import asked_aspect, fits
 from assistant.answering.details import named_again
 from assistant.answering.extractive import QuestionTerms
-from assistant.answering.spans import cause_spans, name_spans, number_spans, with_counted_noun
+from assistant.answering.spans import cause_spans, day_spans, name_spans, number_spans, with_counted_noun
 from assistant.answers import Answer
 
 KURSK_CAUSE = "durch den ukrainischen Angriff auf das russische Gebiet Kursk"
@@ -70,6 +70,16 @@ def test_the_doubter_is_a_role_so_no_name_is_the_short_answer(seed: Assistant, q
     assert not answer.abstained
     assert "Beamter des Kremls" in answer.quotes[0].text
     assert short_text(seed, answer) is None
+
+
+def test_since_when_is_no_answer_to_when(seed: Assistant) -> None:
+    """ "die bedeutendste Deeskalation … seit Februar 2022" says since when, not when the talks take place."""
+    answer = seed.ask("When should the talks take place?")
+    assert short_text(seed, answer) != "Februar 2022"
+    text = "Es wäre die bedeutendste Deeskalation seit Februar 2022. Seit dem 3. Mai laufen Gespräche."
+    days = {text[a:b]: (a, b) for a, b in day_spans(text)}
+    assert not fits("any", "day", text, *days["Februar 2022"], "Wann sollen die Gespräche stattfinden?")
+    assert fits("any", "day", text, *days["Februar 2022"], "Seit wann gibt es die Deeskalation?")
 
 
 def test_a_detail_the_article_does_not_give_is_declined(seed: Assistant) -> None:

@@ -199,6 +199,8 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         if (aspect == "place from" and not _FROM.match(detail)) or (aspect == "place to" and not _TO.match(detail)):
             return False
         return _named_place(detail, question, strict=aspect in ("named place", "place from"))
+    if kind == "day" and _SINCE.search(text[max(0, start - 8) : start + 6]) and not _ASKS_SINCE.search(question):
+        return False  # "die bedeutendste Deeskalation seit Februar 2022" says since when, not when
     if kind == "name" and _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
         return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
     if aspect == "any":
@@ -216,6 +218,11 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return not _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and not _ORGANISATION.search(detail)
     return True
 
+
+_SINCE = re.compile(r"\b(?:seit|since)\s+\S*$|^(?:seit|since)\b", re.I)
+"""A day after "seit"/"since" (inside the day's span or just before it) is where a state began."""
+_ASKS_SINCE = re.compile(r"\b(?:seit|since|begann|beginnt|begonnen|began|begin|begun|start\w*|anfang\w*)\b", re.I)
+"""Questions that a beginning answers: "Seit wann …", "Since when …", "Wann begann …"."""
 
 _GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
 """A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:
