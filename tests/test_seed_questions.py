@@ -132,14 +132,13 @@ def test_a_german_causal_preposition_ends_at_its_last_noun() -> None:
 @pytest.mark.parametrize(
     ("question", "purpose_fits"),
     [
-        ("Warum wurden die Gespräche abgesagt?", False),
-        ("Why were the talks called off?", False),
-        ("Warum hat Katar vermittelt?", True),  # an agent's reason may be its purpose
-        ("Why did Qatar mediate?", True),
+        ("Warum wurden die Gespräche abgesagt?", False),  # the purpose of offering a platform, not of calling off
+        ("Warum wollten die Diplomaten eine Plattform bieten?", True),
+        ("Why did the diplomats offer a platform?", True),  # another language: nothing to judge by
     ],
 )
-def test_a_purpose_answers_why_an_agent_acted_not_why_a_thing_happened(question: str, purpose_fits: bool) -> None:
-    text = "Diplomaten hofften, eine Plattform zu bieten, um eine Verständigung zu fördern."
+def test_a_purpose_answers_why_only_for_the_action_of_its_own_clause(question: str, purpose_fits: bool) -> None:
+    text = "Diplomaten hofften, eine Plattform für diese Gespräche zu bieten, um eine Verständigung zu fördern."
     start = text.index("um eine")
     aspect = asked_aspect(question, "cause")
     assert fits(aspect, "cause", text, start, len(text) - 1, question) is purpose_fits

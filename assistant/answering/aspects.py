@@ -31,7 +31,6 @@ Aspect = Literal[
     "named place",
     "place from",
     "place to",
-    "happening",
     "any",
 ]
 """What exactly a question of a kind asks for; "any" when its words do not say."""
@@ -102,15 +101,8 @@ _FROM = re.compile(r"(?i:aus|von|vom|from)\b")
 _TO = re.compile(r"(?i:nach|zu|zum|zur|ins|into|to|onto|(?:in|auf|an) (?:den|die|das|einen|eine))\b")
 
 
-_PASSIVE = re.compile(
-    r"\b(?:wurde|wurden|wird|werden|worden)\b.*\b\w+(?:t|en)\W*$"
-    r"|\b(?:was|were|is|are|been|being|got|get)\s+(?:\w+\s+){0,4}?\w+(?:ed|en|wn|ne|lt|ught)\b",
-    re.I,
-)
-"""A passive question ("Warum wurden die Gespräche abgesagt?", "Why were the talks called off?") asks why something
-happened to a thing: its answer is a cause, not an agent's purpose."""
 _PURPOSE = re.compile(r"(?i:um|damit|in order to|so that)\b")
-"""A purpose clause ("um eine Verständigung … zu fördern") says what an agent wanted, not why a thing happened."""
+"""A purpose clause ("um eine Verständigung … zu fördern") gives the purpose of its own clause's action."""
 
 
 def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
@@ -121,8 +113,6 @@ def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
         return next((aspect for aspect, pattern in _DAY_ASPECTS if pattern.search(question)), "any")
     if kind == "name" and _PERSON.search(question):
         return "person"
-    if kind == "cause" and _PASSIVE.search(question):
-        return "happening"
     if kind == "place":
         direction = next((aspect for aspect, pattern in _DIRECTIONS if pattern.search(question)), None)
         return direction or ("named place" if _NAMED_PLACE.search(question) else "any")
@@ -203,10 +193,10 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return False  # "die bedeutendste Deeskalation seit Februar 2022" says since when, not when
     if kind == "name" and _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
         return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
+    if kind == "cause" and _PURPOSE.match(text[start:end]):
+        return _purpose_of_asked(text[:start], question)
     if aspect == "any":
         return True
-    if kind == "cause":
-        return not _PURPOSE.match(text[start:end])
     if kind == "number":
         return _number_class(text, start, end) in _NUMBER_FITS[aspect]
     if kind == "day":
@@ -243,14 +233,47 @@ _AUXILIARY = frozenset(
 
 
 def _in_complement(text: str, start: int, question: str) -> bool:
-    """Whether a detail stands in a complement clause of its sentence that does not hold the question's verb: the
-    subject asked for ("Wer zweifelt …") is the subject of the clause with that verb, before the complement."""
+    """Whether a detail stands in a complement clause of its sentence whose main clause holds the question's verb:
+    the subject asked for ("Wer zweifelt …") is the subject of the clause with that verb ("äußerte Zweifel, dass
+    Putin …"). When the verb is not found there ("Mittlerweile wurde bekannt, dass das Team von der Agentur
+    Storymachine unterstützt wird" for "Welche Agentur half …"), the complement may hold the answer."""
     opened = [m for m in _COMPLEMENT.finditer(text, 0, start)]
-    if not opened:
-        return False
     verb = _question_verb(question)
-    clause = text[opened[-1].end() :].lower()
-    return not verb or not any(w.startswith(verb) for w in re.findall(r"\w+", clause))
+    if not opened or not verb:
+        return False
+    main, clause = text[: opened[-1].start()], text[opened[-1].end() :]
+    if _has_word(main.lower(), verb):
+        return not _has_word(clause.lower(), verb)
+    if not _shares_a_word(text, question):  # another language: a main clause that names someone has the subject
+        return bool(_NAMED_AFTER_FIRST.search(main))
+    return False
+
+
+_NAMED_AFTER_FIRST = re.compile(r"\s[A-ZÄÖÜ]")
+
+
+def _shares_a_word(text: str, question: str) -> bool:
+    """Whether the sentence holds a word of the question (its first characters): else they are in two languages."""
+    return any(_has_word(text.lower(), w.lower()[:VERB_PREFIX]) for w in re.findall(r"\w{4,}", question))
+
+
+def _has_word(text: str, prefix: str) -> bool:
+    return any(w.startswith(prefix) for w in re.findall(r"\w+", text))
+
+
+def _purpose_of_asked(before: str, question: str) -> bool:
+    """Whether a purpose clause answers a why-question: it gives the purpose of the action of its own clause, so
+    that clause must hold one of the question's verbs (German verbs are the question's lowercase words: "Warum
+    wurde die Organisation geschaffen?" and "…, die geschaffen wurde, um die Reaktion zu koordinieren"), unless
+    the sentence shares no word with the question at all (another language: nothing to judge by)."""
+    verbs = [w.lower()[:VERB_PREFIX] for w in re.findall(r"(?<![\w-])[a-zäöüß]\w{3,}", question)]
+    verbs = [v for v in verbs if v not in _AUXILIARY and v not in _NO_VERBS]
+    if not _shares_a_word(before, question):
+        return True
+    return any(_has_word(before.lower(), v) for v in verbs)
+
+
+_NO_VERBS = frozenset("warum weshalb wieso weswegen diese dieser dieses einer einen einem eines jetzt immer".split())
 
 
 def _question_verb(question: str) -> str:

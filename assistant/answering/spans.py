@@ -27,6 +27,7 @@ _UNIT = (
     r"mitarbeiter(?:innen)?|percent|per cent|euros?|dollars?|people|persons|hours?|minutes?|days?|weeks?|"
     r"months?|years?|times|miles?|tons?|degrees?|cases|deaths)"
 )
+_DETERMINERS = r"(?:der|die|das|den|dem|des|eine[mnrs]?|jene[mnrs]?|diese[mnrs]?|seine[mnrs]?|ihre[mnrs]?)\b"
 _TIME_NOUNS = (
     r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Januar|Jänner|Februar|März|April|Mai|"
     r"Juni|Juli|August|September|Oktober|November|Dezember|Uhr"
@@ -146,15 +147,18 @@ def with_counted_noun(text: str, start: int, end: int) -> int:
     Quadratkilometer", "10 Millionen US-Dollar", "1553 anerkannte Asylbewerber", "1,000 square kilometres"). In
     German the counted noun is the capitalised word after the number (up to two inflected adjectives between);
     a span that already ends with a known unit ("79,9 Prozent") is left as it is."""
-    if _ENDS_WITH_UNIT.search(text[start:end]):
+    if _ENDS_WITH_UNIT.search(text[start:end]) or _ENDS_WITH_NOUN.search(text[start:end]):
         return end
     after = _COUNTED.match(text, end)
     return after.end() if after else end
 
 
 _ENDS_WITH_UNIT = re.compile(rf"(?<![\w]){_UNIT}$", re.IGNORECASE)
+_ENDS_WITH_NOUN = re.compile(rf"(?<![\w])(?!(?i:{_SCALE})$)[A-ZÄÖÜ]\w*$")
+"""A span that ends with a noun ("ein Viertel", "die Hälfte") has what it counts; a scale ("10 Millionen") not yet."""
 _COUNTED = re.compile(
-    r"\s+(?:(?:[a-zäöüß]+(?:e|en|er|es|em)\s+){0,2}(?!(?:" + _TIME_NOUNS + r")\b)[A-ZÄÖÜ][\w'’-]*[\wäöüß]"
+    r"\s+(?:(?:(?!" + _DETERMINERS + r")[a-zäöüß]+(?:e|en|er|es|em)\s+){0,2}(?!(?:" + _TIME_NOUNS + r")\b)"
+    r"[A-ZÄÖÜ][^\W\d]*(?:-[^\W\d]+)*(?![\w-])(?!\s+[A-ZÄÖÜ])"  # no name's first word ("zwei Major League")
     r"|(?:square\s+|cubic\s+)?(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|hectares?|acres?|feet|inch(?:es)?|"
     r"lit(?:re|er)s?|gallons?|soldiers|troops|residents|inhabitants|refugees|votes|seats|members|employees|"
     r"students|points))(?![\w-])"
