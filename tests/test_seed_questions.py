@@ -13,8 +13,6 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.answering.aspects import asked_aspect, fits
-from assistant.answering.details import named_again
-from assistant.answering.extractive import QuestionTerms
 from assistant.answering.spans import cause_spans, day_spans, name_spans, number_spans, with_counted_noun
 from assistant.answers import Answer
 
@@ -161,10 +159,3 @@ def test_a_person_is_not_a_genitive_attribute_nor_the_subject_of_what_is_doubted
 def test_a_bracketed_short_form_is_the_name_again() -> None:
     text = "Die Financial Times (FT) hat berichtet, laut FT."
     assert [text[a:b] for a, b in name_spans(text)] == ["Financial Times", "FT"]  # the second "FT" stands alone
-
-
-def test_a_demonstrative_names_the_previous_sentence_again_and_question_words_count_for_nothing() -> None:
-    assert named_again("Diplomaten wollten eine Plattform für diese Gespräche bieten.") == "Gespräche"
-    assert named_again("They offered a venue for these talks.") == "talks"
-    terms = QuestionTerms.of("Wann sollen die Gespräche stattfinden?", lambda stem: 1.0).contentful()
-    assert set(terms.idf) == {"gesprach", "stattfind"}

@@ -133,15 +133,3 @@ def nearness_at(details: tuple[Span, ...], at: list[int]) -> float:
 
 NEARNESS_SCALE = 50.0
 """Characters at which nearness halves (about eight words)."""
-
-
-_DEMONSTRATIVE = re.compile(
-    r"\b(?i:diese[rsmn]?|jene[rsmn]?|this|these|those)\s+(?:[a-zäöüß][\w-]*(?:e|en|er|es|em)\s+){0,2}([\w-]+)"
-)
-
-
-def named_again(following: str) -> str:
-    """The nouns by which the next sentence names again what a sentence spoke of ("Verhandlungen … sollten im
-    August 2024 beginnen. … für diese Gespräche …"): a demonstrative noun phrase points back to the sentence
-    before it, so its noun is one more word of that sentence for how much of the question it covers."""
-    return " ".join(m.group(1) for m in _DEMONSTRATIVE.finditer(following))

@@ -44,7 +44,6 @@ from assistant.answering.details import (
     Sentence,
     asks_for_detail,
     holdings,
-    named_again,
     nearness,
     short_answer_in,
 )
@@ -206,13 +205,6 @@ class QuestionTerms:
         """The share of the question's weight whose stems (first `prefix` characters) are in `found`."""
         return sum(w for stem, w in self.idf.items() if stem[:prefix] in found) / self.weight
 
-    def contentful(self) -> QuestionTerms:
-        """The stems that can stand in an answer: not the question's own words ("wann", "weshalb", "wohin") nor its
-        modal verbs ("sollen" in "Wann sollen die Gespräche stattfinden?", "sollten" in its answer), which name
-        nothing the answer says."""
-        weights = {stem: w for stem, w in self.idf.items() if stem not in CONTENTLESS}
-        return QuestionTerms(weights, sum(weights.values()) or 1.0) if weights else self
-
     def distinctive_among(self, sentences: list[set[str]]) -> QuestionTerms:
         """The same stems, each weight also scaled by how few of `sentences` hold it (an IDF within them).
 
@@ -224,16 +216,6 @@ class QuestionTerms:
             for stem, w in self.idf.items()
         }
         return QuestionTerms(weights, sum(weights.values()) or 1.0)
-
-
-CONTENTLESS = frozenset(
-    tokenize(
-        "wann weshalb wieso weswegen wohin woher worauf woran worüber wovon womit wofür wozu wodurch viel viele "
-        "many much soll sollen sollte sollten will wollen wollte wollten kann können konnte konnten muss müssen "
-        "musste mussten darf dürfen durfte durften möchte möchten mag"
-    )
-)
-"""Stems of question words and modal verbs that the German stop words lack ("warum", "wer", "wo" are among them)."""
 
 
 def stem_prefixes(text: str, prefix: int = STEM_PREFIX) -> set[str]:
@@ -516,10 +498,10 @@ class ExtractiveAnswerer:
             bridged = bridged_signals(self.aligner, weighing.asked.text, around, [texts[n] for n in ranked], details)
             coverage, distinctive, near = bridged.coverage, bridged.distinctive, bridged.nearness
         else:
-            held_stems = weighing.sentences[holder][4] | self._named_after(weighing.sentences, holder)
-            terms = weighing.terms.contentful()
-            coverage = terms.share_of(held_stems)
-            distinctive = terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(held_stems)
+            coverage = weighing.terms.share_of(weighing.sentences[holder][4])
+            distinctive = weighing.terms.distinctive_among([stems for *_, stems in weighing.sentences]).share_of(
+                weighing.sentences[holder][4]
+            )
             near = nearness(details, around, weighing.asked.text)
         return DetailSignals(
             kind,
@@ -532,15 +514,6 @@ class ExtractiveAnswerer:
             near,
             weighing.cross,
         )
-
-    @staticmethod
-    def _named_after(sentences: list[CandidateSentence], n: int) -> set[str]:
-        """The stems of the nouns by which the next sentence of the same passage names sentence `n`'s subject
-        again (`details.named_again`)."""
-        if n + 1 >= len(sentences) or sentences[n + 1][0] != sentences[n][0]:
-            return set()
-        _, passage, span, *_ = sentences[n + 1]
-        return stem_prefixes(named_again(_text_in(passage, span)))
 
     def _holdings(
         self, asked: Question, candidates: list[_SentenceCandidate], sentences: list[CandidateSentence]
