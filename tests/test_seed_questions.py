@@ -123,6 +123,8 @@ def test_a_german_causal_preposition_ends_at_its_last_noun() -> None:
     assert [text[a:b] for a, b in cause_spans(text)] == [KURSK_CAUSE]
     text = "Das Spiel fand wegen der Pandemie nicht statt, sagte er."
     assert [text[a:b] for a, b in cause_spans(text)] == ["wegen der Pandemie"]
+    text = "Auf Drängen griechischer Sicherheitsbeamter sah sich Armin Laschet gezwungen, den Besuch abzubrechen."
+    assert [text[a:b] for a, b in cause_spans(text)] == ["Auf Drängen griechischer Sicherheitsbeamter"]
     text = "Er kam nicht, weil er krank war."
     assert [text[a:b] for a, b in cause_spans(text)] == ["weil er krank war"]
 

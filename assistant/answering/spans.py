@@ -237,13 +237,32 @@ def cause_spans(text: str) -> Spans:
     for m in _CAUSE.finditer(text):
         end = m.end()
         if preposition := _GERMAN_PREPOSITION.match(m.group()):
-            phrase = m.group().split(",", 1)[0]
-            nouns = list(_CAPITALISED.finditer(phrase, preposition.end()))
-            end = m.start() + (nouns[-1].end() if nouns else len(phrase.rstrip()))
+            end = m.start() + _noun_phrase_end(m.group().split(",", 1)[0], preposition.end())
         if end - m.start() > 6:
             found.append((m.start(), end))
     return found
 
+
+def _noun_phrase_end(phrase: str, start: int) -> int:
+    """Where the noun phrase after a preposition ends: at its last noun before the first word that cannot be part
+    of it (a finite verb: "Auf Drängen griechischer Sicherheitsbeamter sah sich …"), with the prepositional phrases
+    that name it further ("den Angriff auf das russische Gebiet Kursk")."""
+    end = len(phrase.rstrip())
+    for word in _WORD.finditer(phrase, start):
+        text = word.group()
+        if text[:1].islower() and text not in _NOUN_PHRASE_WORDS and not _INFLECTED.search(text):
+            end = word.start()
+            break
+    nouns = [m for m in _CAPITALISED.finditer(phrase, start, end)]
+    return nouns[-1].end() if nouns else len(phrase.rstrip())
+
+
+_NOUN_PHRASE_WORDS = frozenset(
+    "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem keiner seines seiner ihrer "
+    "ihres auf an in im am aus bei mit von vom zum zur für gegen über um zwischen nach vor und oder sowie".split()
+)
+_INFLECTED = re.compile(r"(?:e|en|er|es|em)$")
+"""An adjective before its noun ends like one ("ukrainischen", "griechischer")."""
 
 _GERMAN_PREPOSITION = re.compile(
     r"(?:wegen|aufgrund|auf grund|angesichts|infolge|auf drängen|durch (?:den|die|das|einen|eine|ein))\b", re.I
