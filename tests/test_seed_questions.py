@@ -135,6 +135,7 @@ def test_a_german_causal_preposition_ends_at_its_last_noun() -> None:
         ("Warum wurden die Gespräche abgesagt?", False),  # the purpose of offering a platform, not of calling off
         ("Warum wollten die Diplomaten eine Plattform bieten?", True),
         ("Why did the diplomats offer a platform?", True),  # another language: nothing to judge by
+        ("Warum unterstützten die Diplomaten die Gespräche?", True),  # the one acting, named in both
     ],
 )
 def test_a_purpose_answers_why_only_for_the_action_of_its_own_clause(question: str, purpose_fits: bool) -> None:
@@ -156,6 +157,13 @@ def test_a_person_is_not_a_genitive_attribute_nor_the_subject_of_what_is_doubted
     said = "Der Sprecher des Kremls, Dmitri Peskow, sagte es."
     spans = {said[a:b]: (a, b) for a, b in name_spans(said)}
     assert fits("person", "name", said, *spans["Dmitri Peskow"], "Wer sagte es?")
+
+
+def test_a_name_that_runs_on_past_of_is_one_genitive() -> None:
+    text = "Der Klerus wurde von John Wesley, einem Priester der Church of England, ordiniert."
+    question = "Wer ordinierte den Klerus?"
+    found = [text[a:b] for a, b in name_spans(text) if fits("person", "name", text, a, b, question)]
+    assert found == ["John Wesley"]
 
 
 def test_a_bracketed_short_form_is_the_name_again() -> None:

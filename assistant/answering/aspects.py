@@ -203,7 +203,7 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return bool(_DAY_FITS[aspect].search(text[start:end]))
     if aspect == "person":
         detail = text[start:end]
-        if _GENITIVE_BEFORE.search(text[max(0, start - 40) : start]):
+        if _GENITIVE_BEFORE.search(_before_name_chain(text[max(0, start - 80) : start])):
             return False  # "Beamter des Kremls": whom the person belongs to, not the person
         return not _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and not _ORGANISATION.search(detail)
     return True
@@ -217,6 +217,18 @@ _ASKS_SINCE = re.compile(r"\b(?:seit|since|begann|beginnt|begonnen|began|begin|b
 _GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
 """A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:
 the noun is the person (a role), the name is not. Not after a sentence's first word ("Laut der …" is no noun)."""
+_NAME_CHAIN = re.compile(r"[A-ZÄÖÜ][\w'’-]*\s+(?:of|of the|de|du)\s+$")
+"""The first part of a name that runs on past a lowercase word ("Church of England")."""
+
+
+def _before_name_chain(before: str) -> str:
+    """The text before a whole name whose last part follows `before` ("… Priester der " for "England" in "Priester
+    der Church of England")."""
+    while chained := _NAME_CHAIN.search(before):
+        before = before[: chained.start()]
+    return before
+
+
 _SUBJECT_QUESTION = re.compile(
     r"\s*(?:wer\b|welche[rs]?\s+[\w-]+|(?:who|which\s+[\w-]+|what\s+[\w-]+)(?!\s+(?:do|does|did)\b))", re.I
 )
@@ -264,13 +276,27 @@ def _has_word(text: str, prefix: str) -> bool:
 def _purpose_of_asked(before: str, question: str) -> bool:
     """Whether a purpose clause answers a why-question: it gives the purpose of the action of its own clause, so
     that clause must hold one of the question's verbs (German verbs are the question's lowercase words: "Warum
-    wurde die Organisation geschaffen?" and "…, die geschaffen wurde, um die Reaktion zu koordinieren"), unless
-    the sentence shares no word with the question at all (another language: nothing to judge by)."""
+    wurde die Organisation geschaffen?" and "…, die geschaffen wurde, um die Reaktion zu koordinieren") or the
+    one the question names as acting ("Warum unterstützte Tanaghrisson …?" and "dass Tanaghrisson gehandelt hat,
+    um …"), unless the sentence shares no word with the question at all (another language: nothing to judge)."""
     verbs = [w.lower()[:VERB_PREFIX] for w in re.findall(r"(?<![\w-])[a-zäöüß]\w{3,}", question)]
     verbs = [v for v in verbs if v not in _AUXILIARY and v not in _NO_VERBS]
     if not _shares_a_word(before, question):
         return True
-    return any(_has_word(before.lower(), v) for v in verbs)
+    return any(_has_word(before.lower(), v) for v in [*verbs, *_agent_of(question)])
+
+
+_PASSIVE_VERB = frozenset("wurde wurden wird werden worden was were is are".split())
+
+
+def _agent_of(question: str) -> list[str]:
+    """Who acts in an active why-question: the first capitalised word after its verb ("Warum unterstützte
+    Tanaghrisson …" → "tanag"); none for a passive one ("Warum wurden die Gespräche abgesagt?")."""
+    words = re.findall(r"[\w-]+", question)
+    if len(words) < 3 or words[1].lower() in _PASSIVE_VERB:
+        return []
+    agent = next((w for w in words[2:] if w[:1].isupper()), None)
+    return [agent.lower()[:VERB_PREFIX]] if agent and len(agent) >= MIN_HELD else []
 
 
 _NO_VERBS = frozenset("warum weshalb wieso weswegen diese dieser dieses einer einen einem eines jetzt immer".split())
