@@ -75,3 +75,12 @@ def answer_kind(question: str, language: str = "de") -> AnswerKind:
     if kind != "open":
         return kind
     return "choice" if _CHOICE.search(question) else "open"
+
+
+_TYPED_NAME = re.compile(rf"\b{_DETERMINER}(?:{_NOUNS['name']})\b", re.IGNORECASE)
+
+
+def names_its_type(question: str) -> bool:
+    """Whether a name question says what kind of name it wants ("Which newspaper …", "Welche Zeitung …"): its answer
+    is a name of that kind, where a bare "who" may be answered by a role."""
+    return bool(_TYPED_NAME.search(question))

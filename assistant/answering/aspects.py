@@ -101,6 +101,10 @@ _FROM = re.compile(r"(?i:aus|von|vom|from)\b")
 _TO = re.compile(r"(?i:nach|zu|zum|zur|ins|into|to|onto|(?:in|auf|an) (?:den|die|das|einen|eine))\b")
 
 
+_PURPOSE = re.compile(r"(?i:um|damit|in order to|so that)\b")
+"""A purpose clause ("um eine Verständigung … zu fördern") gives the purpose of its own clause's action."""
+
+
 def asked_aspect(question: str, kind: AnswerKind) -> Aspect:
     """What exactly `question` (of `kind`) asks for; "any" when its words do not narrow the kind."""
     if kind == "number":
@@ -185,6 +189,12 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         if (aspect == "place from" and not _FROM.match(detail)) or (aspect == "place to" and not _TO.match(detail)):
             return False
         return _named_place(detail, question, strict=aspect in ("named place", "place from"))
+    if kind == "day" and _SINCE.search(text[max(0, start - 8) : start + 6]) and not _ASKS_SINCE.search(question):
+        return False  # "die bedeutendste Deeskalation seit Februar 2022" says since when, not when
+    if kind == "name" and _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
+        return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
+    if kind == "cause" and _PURPOSE.match(text[start:end]):
+        return _purpose_of_asked(text[:start], question)
     if aspect == "any":
         return True
     if kind == "number":
@@ -193,8 +203,119 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return bool(_DAY_FITS[aspect].search(text[start:end]))
     if aspect == "person":
         detail = text[start:end]
+        if _GENITIVE_BEFORE.search(_before_name_chain(text[max(0, start - 80) : start])):
+            return False  # "Beamter des Kremls": whom the person belongs to, not the person
         return not _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and not _ORGANISATION.search(detail)
     return True
+
+
+_SINCE = re.compile(r"\b(?:seit|since)\s+\S*$|^(?:seit|since)\b", re.I)
+"""A day after "seit"/"since" (inside the day's span or just before it) is where a state began."""
+_ASKS_SINCE = re.compile(r"\b(?:seit|since|begann|beginnt|begonnen|began|begin|begun|start\w*|anfang\w*)\b", re.I)
+"""Questions that a beginning answers: "Seit wann …", "Since when …", "Wann begann …"."""
+
+_GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
+"""A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:
+the noun is the person (a role), the name is not. Not after a sentence's first word ("Laut der …" is no noun)."""
+_NAME_CHAIN = re.compile(r"[A-ZÄÖÜ][\w'’-]*\s+(?:of|of the|de|du)\s+$")
+"""The first part of a name that runs on past a lowercase word ("Church of England")."""
+
+
+def _before_name_chain(before: str) -> str:
+    """The text before a whole name whose last part follows `before` ("… Priester der " for "England" in "Priester
+    der Church of England")."""
+    while chained := _NAME_CHAIN.search(before):
+        before = before[: chained.start()]
+    return before
+
+
+_SUBJECT_QUESTION = re.compile(
+    r"\s*(?:wer\b|welche[rs]?\s+[\w-]+|(?:who|which\s+[\w-]+|what\s+[\w-]+)(?!\s+(?:do|does|did)\b))", re.I
+)
+"""A question for the subject: who did what ("Wer zweifelt …", "Welche Zeitung hat … berichtet", "Which newspaper
+reported …"; not "wem", "wen", "welchen", "whom", "who did … meet")."""
+_COMPLEMENT = re.compile(r",\s*(?:dass|ob)\b|\b(?:that|whether)\b")
+"""A complement clause ("…, dass Putin zustimmen werde"): what is said, doubted or reported, after its verb."""
+_AUXILIARY = frozenset(
+    "hat haben hatte hatten ist sind war waren wird werden wurde wurden würde würden soll sollen sollte sollten will "
+    "wollte kann könnte "
+    "konnte muss musste darf durfte has have had is are was were will would shall should can could may might must "
+    "does did do".split()
+)
+
+
+def _in_complement(text: str, start: int, question: str) -> bool:
+    """Whether a detail stands in a complement clause of its sentence whose main clause holds the question's verb:
+    the subject asked for ("Wer zweifelt …") is the subject of the clause with that verb ("äußerte Zweifel, dass
+    Putin …"). When the verb is not found there ("Mittlerweile wurde bekannt, dass das Team von der Agentur
+    Storymachine unterstützt wird" for "Welche Agentur half …"), the complement may hold the answer."""
+    opened = [m for m in _COMPLEMENT.finditer(text, 0, start)]
+    verb = _question_verb(question)
+    if not opened or not verb:
+        return False
+    main, clause = text[: opened[-1].start()], text[opened[-1].end() :]
+    if _has_word(main.lower(), verb):
+        return not _has_word(clause.lower(), verb)
+    if not _shares_a_word(text, question):  # another language: a main clause that names someone has the subject
+        return bool(_NAMED_AFTER_FIRST.search(main))
+    return False
+
+
+_NAMED_AFTER_FIRST = re.compile(r"\s[A-ZÄÖÜ]")
+
+
+def _shares_a_word(text: str, question: str) -> bool:
+    """Whether the sentence holds a word of the question (its first characters): else they are in two languages."""
+    return any(_has_word(text.lower(), w.lower()[:VERB_PREFIX]) for w in re.findall(r"\w{4,}", question))
+
+
+def _has_word(text: str, prefix: str) -> bool:
+    return any(w.startswith(prefix) for w in re.findall(r"\w+", text))
+
+
+def _purpose_of_asked(before: str, question: str) -> bool:
+    """Whether a purpose clause answers a why-question: it gives the purpose of the action of its own clause, so
+    that clause must hold one of the question's verbs (German verbs are the question's lowercase words: "Warum
+    wurde die Organisation geschaffen?" and "…, die geschaffen wurde, um die Reaktion zu koordinieren") or the
+    one the question names as acting ("Warum unterstützte Tanaghrisson …?" and "dass Tanaghrisson gehandelt hat,
+    um …"), unless the sentence shares no word with the question at all (another language: nothing to judge)."""
+    verbs = [w.lower()[:VERB_PREFIX] for w in re.findall(r"(?<![\w-])[a-zäöüß]\w{3,}", question)]
+    verbs = [v for v in verbs if v not in _AUXILIARY and v not in _NO_VERBS]
+    if not _shares_a_word(before, question):
+        return True
+    return any(_has_word(before.lower(), v) for v in [*verbs, *_agent_of(question)])
+
+
+_PASSIVE_VERB = frozenset("wurde wurden wird werden worden was were is are".split())
+
+
+def _agent_of(question: str) -> list[str]:
+    """Who acts in an active why-question: the first capitalised word after its verb ("Warum unterstützte
+    Tanaghrisson …" → "tanag"); none for a passive one ("Warum wurden die Gespräche abgesagt?")."""
+    words = re.findall(r"[\w-]+", question)
+    if len(words) < 3 or words[1].lower() in _PASSIVE_VERB:
+        return []
+    agent = next((w for w in words[2:] if w[:1].isupper()), None)
+    return [agent.lower()[:VERB_PREFIX]] if agent and len(agent) >= MIN_HELD else []
+
+
+_NO_VERBS = frozenset("warum weshalb wieso weswegen diese dieser dieses einer einen einem eines jetzt immer".split())
+
+
+def _question_verb(question: str) -> str:
+    """The first characters of the verb of a subject question ("Wer zweifelt …" → "zweif"; after an auxiliary, the
+    German participle at the end: "Welche Zeitung hat … berichtet?" → "beric"); "" when there is none."""
+    asked = _SUBJECT_QUESTION.match(question)
+    words = re.findall(r"\w+", question[asked.end() if asked else 0 :].lower())
+    if not words:
+        return ""
+    verb = words[0]
+    if verb in _AUXILIARY:
+        verb = words[-1] if len(words) > 1 else ""
+    return verb[:VERB_PREFIX]
+
+
+VERB_PREFIX = 5
 
 
 def _glued(text: str, start: int, end: int) -> bool:

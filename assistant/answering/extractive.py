@@ -26,12 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.answer_kinds import names_its_type
 from assistant.answering.article_overview import is_overview_question
 from assistant.answering.asking import as_question
 from assistant.answering.bridging import bridged_signals
 from assistant.answering.decline import (
     DECLINE_MODEL,
     NO_HOLDER,
+    SURE_KINDS,
     DeclineModel,
     DetailSignals,
     clipped,
@@ -45,6 +47,7 @@ from assistant.answering.details import (
     nearness,
     short_answer_in,
 )
+from assistant.answering.spans import with_counted_noun
 from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
 from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import Covered, TokenAligner
@@ -52,7 +55,7 @@ from assistant.indexing.keyword_index import tokenize
 from assistant.language import cross_lingual
 from assistant.phrases import phrase
 from assistant.protocols import PassageEmbedder, TokenEmbedder
-from assistant.question import Question
+from assistant.question import AnswerKind, Question
 
 MAX_QUOTE_CHARS = 400
 """The longest quote: a longer sentence is cut to its clauses (evaluation's quote_hit counts only quotes this long)."""
@@ -232,6 +235,10 @@ class _SentenceCandidate:
     leans_on_previous: bool = False  # its coverage of the question takes words from the sentence before
 
 
+HOLDER_FIRST = 1.0
+"""More than any two quote scores differ: a sentence holding the detail outranks every one that does not."""
+
+
 @dataclass(frozen=True)
 class DetailWeights:
     """How the detail a question asks for (`answering.details`) weighs in. Tuned on the FANG-COVID questions of
@@ -261,16 +268,21 @@ class DetailWeights:
     # (`CROSS_DECLINE_MODEL` is fitted, but it declines the seed's "Who was supposed to mediate the talks?": the
     # token alignment does not bridge "talks" and "Verhandlungen"; docs/answer-quality.md, round five)
 
+    typed_names: bool = False  # across languages, prefer a name for "which newspaper …" too (measured: see docs)
+    holder_first: bool = False  # for a day or number question, quote a sentence that holds one before any that
+    # does not (measured in docs/answer-quality.md, round of 2026-12-07 night)
+
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
 
     def preferred(
-        self, candidate: _SentenceCandidate, holding: Holding | None, *, cross: bool = False
+        self, candidate: _SentenceCandidate, holding: Holding | None, *, cross: bool = False, first: bool = False
     ) -> _SentenceCandidate:
-        """The candidate scored for holding the detail; quoted with the next sentence when that holds it."""
+        """The candidate scored for holding the detail; quoted with the next sentence when that holds it. `first`:
+        a sentence that holds the detail itself outranks every other (`holder_first`)."""
         if holding is None:
             return candidate
-        bonus = self.cross_bonus if cross else self.bonus
+        bonus = (self.cross_bonus if cross else self.bonus) + (HOLDER_FIRST if first and holding.own else 0.0)
         if holding.own:  # quoted through the end of its sentence (a hard-wrapped line is no sentence's end)
             whole = Span(candidate.span.start, max(candidate.span.end, holding.end))
             span = whole if whole.end - whole.start <= MAX_QUOTE_CHARS else candidate.span
@@ -331,6 +343,7 @@ class ExtractiveAnswerer:
         detail: DetailWeights = DetailWeights(),
         max_quotes: int = 2,
         second_quote_margin: float = 0.01,
+        continuation: bool = True,
     ) -> None:
         self.embedder = embedder
         self.sentences = sentences
@@ -347,6 +360,8 @@ class ExtractiveAnswerer:
         self.detail = detail
         self.max_quotes = max_quotes
         self.second_quote_margin = second_quote_margin
+        self.continuation = continuation  # an open question's quote runs on into a sentence that continues it
+        # (`_continued`; docs/answer-quality.md, round of 2026-12-07 night)
 
     def on_index(self, sentences: SentenceLookup, index_size: Callable[[], int]) -> ExtractiveAnswerer:
         """The same answerer over another index's sentences and size (a replay on part of an index)."""
@@ -410,18 +425,27 @@ class ExtractiveAnswerer:
         if weighing.signals is not None:
             if self._declines(weighing, weighing.signals):
                 return Answer(text, phrase(language, f"missing_{asked.kind}"), True, [], passages, language)
-            if not weighing.cross or asked.kind in self.detail.cross_preferred:
-                preferred = functools.partial(self.detail.preferred, cross=weighing.cross)
+            if not weighing.cross or asked.kind in self.detail.cross_preferred or self._typed_name(asked):
+                first = self.detail.holder_first and asked.kind in SURE_KINDS
+                preferred = functools.partial(self.detail.preferred, cross=weighing.cross, first=first)
                 candidates = [preferred(c, held.get(n)) for n, c in enumerate(candidates)]
         terms = weighing.terms
         picked = self._choose(candidates)
+        if self.continuation and not asks_for_detail(asked.kind):
+            picked = [_continued(c, weighing.candidates, passages[c.passage_rank]) for c in picked]
         extended = [self._quotable(terms, passages[c.passage_rank], c) for c in picked]
         alone = [self._shorten(terms, passages[c.passage_rank], c) for c in picked]
         chosen = _distinct(extended, alone, [passages[c.passage_rank].article_id for c in picked])
         quotes = [_quote(passages[c.passage_rank], c) for c in chosen]
         answer = _quoted_answer(text, quotes, passages, language)
-        short = _short_answer(quotes[0], _details_in(quotes[0].article_id, held, candidates, passages), text)
+        details = _details_in(quotes[0].article_id, held, candidates, passages)
+        short = _short_answer(quotes[0], details, text, asked.kind)
         return dataclasses.replace(answer, short_answer=short) if short else answer
+
+    def _typed_name(self, asked: Question) -> bool:
+        """A question for a name of a kind it names ("Which newspaper reported …?"): across languages its detail is
+        preferred like a day's (`DetailWeights.typed_names`); a bare "who" is not (stray names, round five)."""
+        return self.detail.typed_names and asked.kind == "name" and names_its_type(asked.text)
 
     def _declines(self, weighing: Weighing, signals: DetailSignals) -> bool:
         """Whether a question asking for a detail is declined: by the decline model (questions in the articles'
@@ -696,6 +720,26 @@ def _whole_sentence_end(sentences: list[CandidateSentence], n: int, most: int = 
     return end
 
 
+CONTINUES = re.compile(r"(?:Er|Sie|He|She|They)\s+\w")
+"""A sentence opening with a personal pronoun as its subject goes on about the subject of the one before it ("…
+Selenskij hat hervorgehoben, dass … Er ist jedoch der Ansicht, dass Moskau …")."""
+
+
+def _continued(
+    candidate: _SentenceCandidate, candidates: list[_SentenceCandidate], passage: Passage
+) -> _SentenceCandidate:
+    """The candidate quoted through the next sentence of its passage when that one continues it (`CONTINUES`) and
+    both fit in one quote."""
+    follower = next(
+        (f for f in candidates if f.passage_rank == candidate.passage_rank and f.previous == candidate.span), None
+    )
+    if follower is None or follower.span.end - candidate.span.start > MAX_QUOTE_CHARS:
+        return candidate
+    if not CONTINUES.match(_text_in(passage, follower.span)):
+        return candidate
+    return dataclasses.replace(candidate, span=Span(candidate.span.start, follower.span.end))
+
+
 def _leans_back(candidate: _SentenceCandidate, text: str) -> bool:
     """Whether a sentence is quoted with the one before it: then the one after it is not quoted as well (the
     detail there is two sentences from the question's words)."""
@@ -791,13 +835,16 @@ def _details_in(
     return tuple(d for holding in mine for d in (*holding.own, *holding.in_after))
 
 
-def _short_answer(quote: Quote, details: tuple[Span, ...], question: str) -> ShortAnswer | None:
-    """The detail inside the first quote, if the quote holds one (it may have been cut to its clauses)."""
+def _short_answer(quote: Quote, details: tuple[Span, ...], question: str, kind: AnswerKind) -> ShortAnswer | None:
+    """The detail inside the first quote, if the quote holds one (it may have been cut to its clauses); a number
+    with the noun it counts ("über 1.000 Quadratkilometer", not "über 1.000")."""
     found = short_answer_in(Span(quote.start, quote.end), quote.text, details, question)
     if found is None:
         return None
-    text = quote.text[found.start - quote.start : found.end - quote.start]
-    return ShortAnswer(text, quote.article_id, found.start, found.end)
+    start, end = found.start - quote.start, found.end - quote.start
+    if kind == "number":
+        end = with_counted_noun(quote.text, start, end)
+    return ShortAnswer(quote.text[start:end], quote.article_id, quote.start + start, quote.start + end)
 
 
 def _quote(passage: Passage, candidate: _SentenceCandidate) -> Quote:

@@ -27,6 +27,11 @@ _UNIT = (
     r"mitarbeiter(?:innen)?|percent|per cent|euros?|dollars?|people|persons|hours?|minutes?|days?|weeks?|"
     r"months?|years?|times|miles?|tons?|degrees?|cases|deaths)"
 )
+_DETERMINERS = r"(?:der|die|das|den|dem|des|eine[mnrs]?|jene[mnrs]?|diese[mnrs]?|seine[mnrs]?|ihre[mnrs]?)\b"
+_TIME_NOUNS = (
+    r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Januar|Jänner|Februar|März|April|Mai|"
+    r"Juni|Juli|August|September|Oktober|November|Dezember|Uhr"
+)
 _QUALIFIER = (
     r"(?:fast|etwa|rund|knapp|gut|mehr als|weniger als|über|unter|bis zu|mindestens|höchstens|ungefähr|ca\.|"
     r"nearly|almost|about|around|roughly|more than|less than|over|under|up to|at least|some)"
@@ -137,6 +142,31 @@ def number_spans(text: str) -> Spans:
     return found
 
 
+def with_counted_noun(text: str, start: int, end: int) -> int:
+    """Where a number's span ends with what it counts or measures: a number stands with its unit ("über 1.000
+    Quadratkilometer", "10 Millionen US-Dollar", "1553 anerkannte Asylbewerber", "1,000 square kilometres"). In
+    German the counted noun is the capitalised word after the number (up to two inflected adjectives between);
+    a span that already ends with a known unit ("79,9 Prozent") is left as it is."""
+    if _ENDS_WITH_UNIT.search(text[start:end]) or _ENDS_WITH_NOUN.search(text[start:end]):
+        return end
+    after = _COUNTED.match(text, end)
+    return after.end() if after else end
+
+
+_ENDS_WITH_UNIT = re.compile(rf"(?<![\w]){_UNIT}$", re.IGNORECASE)
+_ENDS_WITH_NOUN = re.compile(rf"(?<![\w])(?!(?i:{_SCALE})$)[A-ZÄÖÜ]\w*$")
+"""A span that ends with a noun ("ein Viertel", "die Hälfte") has what it counts; a scale ("10 Millionen") not yet."""
+_COUNTED = re.compile(
+    r"\s+(?:(?:(?!" + _DETERMINERS + r")[a-zäöüß]+(?:e|en|er|es|em)\s+){0,2}(?!(?:" + _TIME_NOUNS + r")\b)"
+    r"[A-ZÄÖÜ][^\W\d]*(?:-[^\W\d]+)*(?![\w-])(?!\s+[A-ZÄÖÜ])"  # no name's first word ("zwei Major League")
+    r"|(?:square\s+|cubic\s+)?(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|hectares?|acres?|feet|inch(?:es)?|"
+    r"lit(?:re|er)s?|gallons?|soldiers|troops|residents|inhabitants|refugees|votes|seats|members|employees|"
+    r"students|points))(?![\w-])"
+)
+"""The counted noun after a number, German (capitalised; not a day or month, which `dates` reads) or a few English
+units and counted nouns (English nouns are not capitalised, so only these)."""
+
+
 _QUOTED_NAME = re.compile(r"[„“\"»«‚']([A-ZÄÖÜ0-9][^„“\"»«‚'\n]{0,48}?)[“”\"«»‘']")
 """A name in quotation marks („Blauer Falke“): what a bus, a ship, an operation or a law is called."""
 
@@ -155,7 +185,18 @@ def name_spans(text: str) -> Spans:
         if group and any(is_name_word(m.group()) or _ACRONYM.fullmatch(m.group()) for m in group):
             runs.append(_name_run(group))
         group = [word] if word is not None else []
-    return sorted(runs)
+    return _without_short_forms(sorted(runs), text)
+
+
+def _without_short_forms(runs: Spans, text: str) -> Spans:
+    """A name's short form in brackets right after it ("Die Financial Times (FT)", "Weltgesundheitsorganisation
+    (WHO)") is the same name again: the name is the answer, not its short form."""
+    ends = {end for _, end in runs}
+    return [
+        (start, end)
+        for start, end in runs
+        if not (start >= 2 and text[start - 2 : start] == " (" and text[end : end + 1] == ")" and start - 2 in ends)
+    ]
 
 
 def _name_run(group: list[re.Match[str]]) -> tuple[int, int]:
@@ -188,8 +229,44 @@ _TIME_WORD = re.compile(
 
 
 def cause_spans(text: str) -> Spans:
-    """Causal clauses ("weil …", "wegen …", "auf Drängen …", "because …")."""
-    return [(m.start(), m.end()) for m in _CAUSE.finditer(text) if m.end() - m.start() > 6]
+    """Causal clauses ("weil …", "wegen …", "auf Drängen …", "because …"). A German causal preposition governs a
+    noun phrase, which ends with its last noun before the clause's comma: the verbs after it (German puts them
+    last) are no part of the cause ("durch den Angriff auf das Gebiet Kursk unterbrochen" gives "durch den
+    Angriff auf das Gebiet Kursk")."""
+    found = []
+    for m in _CAUSE.finditer(text):
+        end = m.end()
+        if preposition := _GERMAN_PREPOSITION.match(m.group()):
+            end = m.start() + _noun_phrase_end(m.group().split(",", 1)[0], preposition.end())
+        if end - m.start() > 6:
+            found.append((m.start(), end))
+    return found
+
+
+def _noun_phrase_end(phrase: str, start: int) -> int:
+    """Where the noun phrase after a preposition ends: at its last noun before the first word that cannot be part
+    of it (a finite verb: "Auf Drängen griechischer Sicherheitsbeamter sah sich …"), with the prepositional phrases
+    that name it further ("den Angriff auf das russische Gebiet Kursk")."""
+    end = len(phrase.rstrip())
+    for word in _WORD.finditer(phrase, start):
+        text = word.group()
+        if text[:1].islower() and text not in _NOUN_PHRASE_WORDS and not _INFLECTED.search(text):
+            end = word.start()
+            break
+    nouns = [m for m in _CAPITALISED.finditer(phrase, start, end)]
+    return nouns[-1].end() if nouns else len(phrase.rstrip())
+
+
+_NOUN_PHRASE_WORDS = frozenset(
+    "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem keiner seines seiner ihrer "
+    "ihres auf an in im am aus bei mit von vom zum zur für gegen über um zwischen nach vor und oder sowie".split()
+)
+_INFLECTED = re.compile(r"(?:e|en|er|es|em)$")
+"""An adjective before its noun ends like one ("ukrainischen", "griechischer")."""
+
+_GERMAN_PREPOSITION = re.compile(
+    r"(?:wegen|aufgrund|auf grund|angesichts|infolge|auf drängen|durch (?:den|die|das|einen|eine|ein))\b", re.I
+)
 
 
 FINDERS: dict[AnswerKind, Callable[[str], Spans]] = {
