@@ -17,7 +17,6 @@ article joins the most similar story centroid at or above the threshold, else st
     python bench/bench_stories.py --cache stories-cache
     python bench/bench_stories.py --cache stories-cache --group day          # a day's articles per call
     python bench/bench_stories.py --cache stories-cache --group day --settle-size 2   # settling lone articles only
-    python bench/bench_stories.py --cache stories-cache --group day --headline-focus 0   # before 2026-12-07 (night)
     python bench/bench_stories.py --cache stories-cache --indexing 40   # + indexing cost with/without stories
 """
 
@@ -253,12 +252,6 @@ def main() -> None:
     parser.add_argument("--min-sparse", type=float, default=Params.min_sparse, help="least tf-idf overlap")
     parser.add_argument("--settle-size", type=int, default=Params.settle_size, help="stories decided again (2: lone)")
     parser.add_argument("--settle-threshold", type=float, default=Params.settle_threshold)
-    parser.add_argument(
-        "--headline-focus",
-        type=float,
-        default=Params.headline_focus,
-        help="headline focus word waives least overlap (0: off)",
-    )
     parser.add_argument("--found", type=Path, help="write article id -> story id of our run here (bench_stories_scale)")
     parser.add_argument("--indexing", type=int, default=0, help="also index this many articles with/without stories")
     parser.add_argument("--group", choices=["article", "day"], default="article", help="articles per assign call")
@@ -290,7 +283,6 @@ def main() -> None:
         min_sparse=args.min_sparse,
         settle_size=args.settle_size,
         settle_threshold=args.settle_threshold,
-        headline_focus=args.headline_focus,
         book_candidates=not args.store_candidates,
     )
     with tempfile.TemporaryDirectory(prefix="bench-stories-") as tmp:

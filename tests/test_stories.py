@@ -470,58 +470,6 @@ def test_a_story_grown_general_draws_no_more_articles() -> None:
     assert Scorer(Params(focus=0.0), df, 2000).similarity(vector, {"corona": 3.0, "krise": 1.0}, general) > 0.0
 
 
-def test_a_story_s_name_in_a_headline_lets_an_article_in_despite_little_word_overlap() -> None:
-    """`Params.headline_focus`: an article that names a grown story's focus word (its person or place) in its
-    headline but tells of it in other words (a follow-up, a commentary) is scored against the story, not cut off by
-    the least tf-idf overlap; a general word in the headline, or a story under `focus_size`, does not do that."""
-    from assistant.stories.clustering import Params, Scorer
-
-    vector = np.ones(4, dtype=np.float32)
-    df = {"tonni": 8, "gutersloh": 6, "schlachthof": 20, "corona": 1500} | {f"wort{i}": 10 for i in range(40)}
-    story = Profile(
-        "s-tonnies", vector * 6, {"tonni": 6.0, "gutersloh": 5.0, "schlachthof": 4.0, "corona": 3.0}, 10, 12, 66, 6, 6
-    )
-    small = Profile("s-small", vector * 3, {"tonni": 3.0, "gutersloh": 3.0}, 10, 12, 33, 3, 3)
-    terms = {f"wort{i}": 6.0 for i in range(40)} | {"tonni": 1.0}  # the name once among forty other words
-    scorer = Scorer(Params(), df, 2000)
-    assert scorer.similarity(vector, terms, story) == 0.0  # under the least overlap (0.05)
-    assert scorer.similarity(vector, terms, story, frozenset({"tonni", "patron"})) > Params().threshold
-    assert scorer.similarity(vector, terms, story, frozenset({"corona"})) == 0.0
-    assert scorer.similarity(vector, terms, small, frozenset({"tonni"})) == 0.0
-    assert Scorer(Params(headline_focus=0.0), df, 2000).similarity(vector, terms, story, frozenset({"tonni"})) == 0.0
-
-
-@pytest.mark.parametrize("headline_focus", [1.0, 0.0])
-def test_the_assigner_reads_the_headline_of_an_arriving_article(tmp_path: Path, headline_focus: float) -> None:
-    """The indexer's hook gives `decide` the arriving article's headline words: a report naming the story's company
-    in its headline, in words of its own otherwise, joins the story (and starts its own with the rule off)."""
-    from assistant.articles import Article
-    from assistant.stories.assigning import StoryAssigner
-    from assistant.stories.clustering import Params
-    from assistant.stories.terms import article_terms
-
-    day = 738955
-    members = [f"t{n}" for n in range(5)]
-    lead = {aid: np.array([1.0, 0.0, 0.0, 0.0]) for aid in [*members, "new"]}
-    store = _leads_in_store(tmp_path, lead)
-    assigner = StoryAssigner(tmp_path, Params(headline_focus=headline_focus))
-    book = assigner.book
-    outbreak = article_terms("Ausbruch bei Tönnies", "Tönnies Gütersloh Schlachthof Ausbruch Quarantäne")
-    for n, aid in enumerate(members):
-        vector = np.array([n + 1.0, 0.0, 0.0, 0.0], dtype=np.float32)
-        terms = {t: float(n + 1) for t in outbreak}
-        profile = Profile("s-tonnies", vector, terms, day, day, day * (n + 1), n + 1, n + 1, members[: n + 1])
-        book.apply(Decision(profile, n == 0, []), aid, lead[aid], outbreak, day)
-    words = " ".join(f"Begriff{chr(97 + i // 26)}{chr(97 + i % 26)}x" for i in range(120))
-    newcomer = Article(id="new", text=words, title="Der Patron Tönnies gibt auf", published="2024-03-10")
-    try:
-        assigner.assign([(newcomer, lead["new"])], store)
-        assert (book.story_of("new") == "s-tonnies") == (headline_focus > 0)
-    finally:
-        assigner.close()
-        store.close()
-
-
 def test_a_writers_turn_keeps_the_member_count_without_counting_again(tmp_path: Path) -> None:
     """`StoryBook.counting`: inside a turn the count is read once and follows the book's own additions (an article
     applied again is not counted twice); a removal counts again; outside a turn every call counts."""

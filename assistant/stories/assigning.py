@@ -30,7 +30,7 @@ from assistant.stories.book import StoryBook
 from assistant.stories.clustering import Candidates, Params, decide, redecide, unit
 from assistant.stories.days import ordinal, store_day
 from assistant.stories.shared_book import SharedBook
-from assistant.stories.terms import article_terms, headline_terms
+from assistant.stories.terms import article_terms
 
 log = logging.getLogger(__name__)
 BOOK_FILE = "stories.sqlite3"
@@ -87,8 +87,7 @@ class StoryAssigner:
                     continue
                 day = ordinal(article.published)
                 terms = article_terms(article.title, article.text)
-                headline = headline_terms(article.title)
-                decision = decide(article.id, unit(vector), terms, day, self.book, candidates, self.params, headline)
+                decision = decide(article.id, unit(vector), terms, day, self.book, candidates, self.params)
                 self.book.apply(decision, article.id, unit(vector), terms, day)
                 small.update(decision.small)
                 assigned.append(article.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,11 +44,6 @@ class Params:
     of `focus_size` articles or more: a story that grew general (commentaries, tickers, "Corona" at large) has no
     such term and stops drawing articles of other topics."""
     focus_size: int = 5
-    headline_focus: float = 1.0
-    """An article whose headline holds a word of this weight (as for `focus`) in a story of `focus_size` articles or
-    more is scored against that story even when their tf-idf overlap is under `min_sparse`: a follow-up or a
-    commentary that names the story's person or place in its headline but tells of it in other words belongs to it
-    (0: off)."""
     settle_size: int = 10
     """Stories of fewer articles than this, near an arriving article, are decided again at the end of its call
     (settling): a story's first articles often started it apart before it had grown enough to take them."""
@@ -196,37 +191,27 @@ class Scorer:
             self._article = (terms, weighted(terms, self.df, self.documents))
         return self._article[1]
 
-    def _focused(self, terms: Iterable[str], story: Profile, level: float) -> bool:
-        """Whether `terms` hold a word of `story` whose share of its articles times its idf reaches `level`."""
+    def _focused(self, terms: dict[str, float], story: Profile) -> bool:
+        p = self.params
+        if p.focus <= 0 or story.size < p.focus_size:
+            return True
         return any(
-            story.terms[t] / story.size * idf(self.df.get(t, 0), self.documents) >= level
+            story.terms[t] / story.size * idf(self.df.get(t, 0), self.documents) >= p.focus
             for t in terms
             if t in story.terms
         )
 
-    def similarity(
-        self, vector: np.ndarray, terms: dict[str, float], story: Profile, headline: frozenset[str] = frozenset()
-    ) -> float:
-        return self._similarity(vector, self._article_terms(terms), terms, story, headline)
+    def similarity(self, vector: np.ndarray, terms: dict[str, float], story: Profile) -> float:
+        return self._similarity(vector, self._article_terms(terms), terms, story)
 
     def _similarity(
-        self,
-        vector: np.ndarray,
-        weighted_terms: dict[str, float],
-        terms: dict[str, float],
-        story: Profile,
-        headline: frozenset[str] = frozenset(),
+        self, vector: np.ndarray, weighted_terms: dict[str, float], terms: dict[str, float], story: Profile
     ) -> float:
         p = self.params
         dense = float(np.dot(unit(vector), story.centroid()))
         dense = max(0.0, (dense - p.dense_floor) / (1.0 - p.dense_floor))
         sparse = cosine(weighted_terms, self._story_terms(story))
-        grown = story.size >= p.focus_size
-        if sparse < p.min_sparse and not (
-            grown and p.headline_focus > 0 and self._focused(headline, story, p.headline_focus)
-        ):
-            return 0.0
-        if grown and p.focus > 0 and not self._focused(terms, story, p.focus):
+        if sparse < p.min_sparse or not self._focused(terms, story):
             return 0.0
         return p.dense_weight * dense + (1.0 - p.dense_weight) * sparse
 
@@ -236,16 +221,9 @@ class Scorer:
         similar = self._similarity(small.vector, self._story_terms(small), small.terms, story)
         return similar * math.pow(0.5, small.span_gap(story) / self.params.half_life)
 
-    def score(
-        self,
-        vector: np.ndarray,
-        terms: dict[str, float],
-        day: int | None,
-        story: Profile,
-        headline: frozenset[str] = frozenset(),
-    ) -> float:
+    def score(self, vector: np.ndarray, terms: dict[str, float], day: int | None, story: Profile) -> float:
         decay = math.pow(0.5, story.gap(day) / self.params.half_life)
-        return self.similarity(vector, terms, story, headline) * decay
+        return self.similarity(vector, terms, story) * decay
 
     def between(self, a: Profile, b: Profile) -> float:
         """How alike two stories are (for merging): their profiles, decayed by the days between their spans."""
@@ -260,19 +238,15 @@ def decide(
     book: Book,
     candidates: Candidates,
     params: Params,
-    headline: frozenset[str] = frozenset(),
 ) -> Decision:
-    """The story of one arriving article (not yet in the book), and the stories it shows to be one; `headline`: its
-    headline's words (`terms.headline_terms`; none when a lone story is decided again, the book keeps no headline)."""
+    """The story of one arriving article (not yet in the book), and the stories it shows to be one."""
     near = [a for a in candidates(vector, day) if a != article_id]
     story_ids = {s for s in (book.story_of(a) for a in near) if s is not None}
     profiles = book.profiles(story_ids)
     wanted = sorted(set(terms).union(*(p.terms for p in profiles)))
     df, documents = book.document_frequencies(wanted)
     scorer = Scorer(params, df, documents)
-    scored = sorted(
-        ((scorer.score(vector, terms, day, p, headline), p) for p in profiles), key=lambda x: (-x[0], x[1].id)
-    )
+    scored = sorted(((scorer.score(vector, terms, day, p), p) for p in profiles), key=lambda x: (-x[0], x[1].id))
     fitting = [p for s, p in scored if s >= params.threshold]
     if not fitting:
         start = Profile(new_story_id(article_id, book), np.zeros_like(vector), {}, None, None)

@@ -33,11 +33,6 @@ def article_terms(title: str, text: str) -> dict[str, float]:
     return dict(counts.most_common(MAX_TERMS))
 
 
-def headline_terms(title: str) -> frozenset[str]:
-    """The words of a headline as `article_terms` counts them (for `Params.headline_focus`)."""
-    return frozenset(t for t in tokenize(title) if len(t) > 2 and not t.isdigit())
-
-
 def weighted(counts: Mapping[str, float], df: Mapping[str, int], documents: int) -> dict[str, float]:
     """Sublinear tf times idf, unit length."""
     vector = {t: (1.0 + math.log(c)) * idf(df.get(t, 0), documents) for t, c in counts.items() if c > 0}
