@@ -78,6 +78,16 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     return spans
 
 
+def joins_wrapped_lines(text: str) -> bool:
+    """Whether a sentence of `text` runs over a line break (which the rules before 2026-12-07 split there)."""
+    previous: Span | None = None
+    for m in _PARAGRAPH.finditer(text):
+        if previous is not None and _continues(text, previous, m.start(), m.end()):
+            return True
+        previous = Span(m.start(), m.end())
+    return False
+
+
 def _lines(text: str, start: int, end: int) -> list[Span]:
     """The trimmed non-blank lines of `text[start:end]`, a line joined to the one before when it continues it."""
     lines: list[Span] = []

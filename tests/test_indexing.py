@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
-from assistant import Article, Assistant, ModelMismatchError, Settings
+from assistant import Article, Assistant, ModelMismatchError, Settings, chunking
 from assistant.core import RECORDS_FILE
 from assistant.indexing.records import Records
 
@@ -190,3 +191,36 @@ def test_a_run_that_dies_between_store_and_record_is_repaired(
 def test_records_live_in_the_index_directory(indexed: Assistant) -> None:
     with sqlite3.connect(indexed.index_dir / RECORDS_FILE) as db:
         assert db.execute("SELECT value FROM meta WHERE key='embedding_model'").fetchone()[0] == "multilingual-e5-small"
+
+
+WRAPPED = (
+    "Die Landesregierung in\nNordrhein-Westfalen hat nach dem Kreis Gütersloh auch für den\ngesamten Kreis "
+    "Warendorf einen Lockdown verfügt. Schulen und Kitas bleiben geschlossen.\n\nDer Landrat rief die Bürger "
+    "zur Ruhe auf."
+)
+
+
+def test_an_index_made_when_every_line_break_ended_a_sentence_keeps_wrapped_sentences_whole_after_one_run(
+    assistant: Assistant, tmp_path: Path, seeds: Path
+) -> None:
+    """An index made by the rules before 2026-12-07 (simulated: the line-joining rule switched off) split a
+    hard-wrapped sentence at every line; the next run indexes that article again, once, and leaves the rest."""
+    path = write(tmp_path / "news" / "lockdown.txt", WRAPPED)
+    with mock.patch.object(chunking, "_continues", return_value=False):
+        first = assistant.index([path, seeds])
+    assert len(first.added) == 2
+    records = assistant.records()
+    article_id = first.added[0] if "lockdown" in first.added[0] else first.added[1]
+
+    def sentences() -> list[str]:
+        chunk_ids = [c.id for c in records.chunks_of(article_id)]
+        return [WRAPPED[s.start : s.end] for group in records.sentences_of(chunk_ids).values() for s in group]
+
+    assert "Die Landesregierung in" in sentences()  # the old rule's fragment
+
+    upgraded = assistant.index([path, seeds])
+    assert upgraded.updated == [article_id] and len(upgraded.unchanged) == 1  # the seed has no wrapped line
+    assert sentences()[0] == WRAPPED.split(" Schulen")[0]  # the whole sentence, its line breaks kept
+    assert_consistent(assistant)
+    again = assistant.index([path, seeds])
+    assert again.to_dict() == {"added": 0, "updated": 0, "unchanged": 2, "deleted": 0, "refused": []}

@@ -1,6 +1,6 @@
 """Incremental, idempotent, crash-safe indexing: articles in, chunk vectors and records out.
 
-For each article its content hash decides: same hash, nothing; new hash, its chunks are replaced; gone
+For each article its content hash (`indexed_hash`) decides: same hash, nothing; new hash, its chunks are replaced; gone
 from a folder being synced, its chunks are deleted. Chunks whose text did not change keep their vectors
 (nothing is embedded twice). The write order (records pending -> vector store -> records commit -> old
 vectors deleted) means a run killed at any point is repaired by the next one (`recover`, in the writer's turn:
@@ -9,6 +9,7 @@ vectors deleted) means a run killed at any point is repaired by the next one (`r
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.articles import Article, Refusal
-from assistant.chunking import Span, split_sentences
+from assistant.chunking import Span, joins_wrapped_lines, split_sentences
 from assistant.dates import day_number
 from assistant.indexing.migrations import sentence_days
 from assistant.indexing.progress import ProgressCallback
@@ -77,6 +78,20 @@ class IndexReport:
         if self.fields:
             shape["fields"] = self.fields
         return shape
+
+
+WRAPPED_SENTENCES = "wrapped-sentences-1"
+"""What marks the hash of an article with hard-wrapped sentences (see `indexed_hash`)."""
+
+
+def indexed_hash(article: Article) -> str:
+    """The article's content hash, marked when a sentence of its text runs over a line break: an index made
+    before such sentences were kept whole (2026-12-07) split them at every line, so there the article counts as
+    changed once, and its chunks and sentences whose text did not change keep their vectors. Other articles keep
+    their hash: nothing else is indexed again."""
+    if not joins_wrapped_lines(article.text):
+        return article.content_hash
+    return hashlib.sha256(f"{article.content_hash}:{WRAPPED_SENTENCES}".encode()).hexdigest()
 
 
 @dataclass
@@ -251,7 +266,7 @@ class Indexer:
         try:
             if reason := self._takeover(article):
                 return _refusal(article, reason)
-            content_hash = article.content_hash
+            content_hash = indexed_hash(article)
             previous = self.records.content_hash(article.id)
             if previous == content_hash:
                 return None
