@@ -41,8 +41,8 @@ from bench_answers import (
     _decided,
     _part,
     _rows,
+    add_parted_replay,
     add_question_arguments,
-    add_replay_arguments,
     asked_questions,
     fitted,
     never_declining,
@@ -322,9 +322,7 @@ def _choice(held: list[dict[str, object]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    replaying = commands.add_parser("replay", help="replay questions, write decline and candidate signals")
-    add_replay_arguments(replaying)
-    replaying.add_argument("--set", default="fang", help="xquad or fang (how parts are split)")
+    add_parted_replay(commands, "replay questions, write decline and candidate signals")
     quoting = commands.add_parser("quotes", help="quote hits of answerable questions by DetailWeights bonus")
     add_question_arguments(quoting)
     quoting.add_argument("--set", default="fang", help="xquad or fang (how parts are split)")

@@ -598,6 +598,17 @@ def add_replay_arguments(replaying: argparse.ArgumentParser) -> None:
     replaying.add_argument("--out", type=Path, required=True)
 
 
+def add_parted_replay(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], help_text: str
+) -> argparse.ArgumentParser:
+    """A ``replay`` subcommand (`add_replay_arguments`) whose rows name the set they come from, so the tuning and
+    kept-aside parts can be told apart (`bench_answer_signals.py`, `bench_reader.py`)."""
+    replaying = commands.add_parser("replay", help=help_text)
+    add_replay_arguments(replaying)
+    replaying.add_argument("--set", default="fang", help="xquad or fang (how parts are split)")
+    return replaying
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)

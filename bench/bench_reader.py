@@ -36,7 +36,7 @@ from assistant.evaluation import is_quote_hit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_answer_signals import print_auc_table
-from bench_answers import _part, _rows, add_replay_arguments, never_declining, weighed_questions
+from bench_answers import _part, _rows, add_parted_replay, never_declining, weighed_questions
 from reader_model import SentenceReader
 
 HOLDERS = 3
@@ -201,9 +201,7 @@ def _value(row: dict[str, object], name: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    replaying = commands.add_parser("replay", help="replay questions, write the texts of the detail holders")
-    add_replay_arguments(replaying)
-    replaying.add_argument("--set", default="fang", help="xquad or fang (how parts are split)")
+    add_parted_replay(commands, "replay questions, write the texts of the detail holders")
     scoring = commands.add_parser("score", help="the reader's AUC beside round five's signals")
     scoring.add_argument("holders", type=Path, nargs="+", help="files `replay` wrote")
     scoring.add_argument("--probe", type=Path, nargs="+", required=True, help="bench_answer_signals replay files")
