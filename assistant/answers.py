@@ -107,3 +107,9 @@ def as_stream(answer: Answer) -> Iterator[str | Answer]:
     """An answer made all at once, in the shape of a stream: its text as one piece, then the answer itself."""
     yield answer.answer
     yield answer
+
+
+def on_one_line(text: str) -> str:
+    """An excerpt as plain text shows it: an outlet's line breaks inside a sentence (its print layout) as single
+    spaces. Only for showing: the verbatim text and its offsets are what JSON carries and what is checked."""
+    return " ".join(text.split())

@@ -48,7 +48,7 @@ from assistant.answering.details import (
     short_answer_in,
 )
 from assistant.answering.spans import with_counted_noun
-from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
+from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream, on_one_line
 from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import Covered, TokenAligner
 from assistant.indexing.keyword_index import tokenize
@@ -823,7 +823,7 @@ def _text_in(passage: Passage, span: Span) -> str:
 
 
 def _quoted_answer(question: str, quotes: list[Quote], passages: list[Passage], language: str) -> Answer:
-    text = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quotes, start=1))
+    text = " ".join(f"{on_one_line(q.text)} [{n}]" for n, q in enumerate(quotes, start=1))  # prose: no print layout
     return Answer(question, text, False, quotes, passages, language)
 
 
