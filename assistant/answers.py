@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 
@@ -107,3 +107,15 @@ def as_stream(answer: Answer) -> Iterator[str | Answer]:
     """An answer made all at once, in the shape of a stream: its text as one piece, then the answer itself."""
     yield answer.answer
     yield answer
+
+
+def mostly_dated(passages: Sequence[Passage]) -> bool:
+    """Whether most passages come from articles with a publication day: a news archive, not an encyclopaedia
+    (time words, and how readily a missing detail is declined, depend on it)."""
+    return bool(passages) and 2 * sum(1 for p in passages if p.published) >= len(passages)
+
+
+def on_one_line(text: str) -> str:
+    """An excerpt as plain text shows it: an outlet's line breaks inside a sentence (its print layout) as single
+    spaces. Only for showing: the verbatim text and its offsets are what JSON carries and what is checked."""
+    return " ".join(text.split())

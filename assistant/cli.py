@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Never, Protocol
 
+from assistant.answers import on_one_line
 from assistant.decoding import printable
 from assistant.errors import AssistantError, IndexNotFoundError, InvalidInputError, ModelMismatchError, UsersFileError
 from assistant.phrases import phrase
@@ -209,7 +210,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if answer.abstained and answer.passages:
         say()
         for passage in answer.passages:
-            say(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {passage.text[:160]}…")
+            shown = on_one_line(passage.text)[:160]
+            say(f"- {passage.title or passage.article_id} (score {passage.score:.2f}): {shown}…")
     return 0
 
 
@@ -230,7 +232,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     for entry in timeline.entries:
         when = entry.day.shown()
         for quote in entry.quotes:
-            say(f"{when}  „{quote.text}“")
+            say(f"{when}  „{on_one_line(quote.text)}“")
             where = _where(quote.title, quote.source, quote.published)
             say(f"    {where} · {quote.article_id} [{quote.start}:{quote.end}]")
         if entry.also_in:
@@ -251,7 +253,7 @@ def _print_quotes(answer: Answer) -> None:
     """Each quote, numbered as cited, with where it stands (and the outlets that carried the same story)."""
     copies = {p.article_id: p.also_in for p in answer.passages if p.also_in}
     for number, quote in enumerate(answer.quotes, start=1):
-        say(f"[{number}] „{quote.text}“")
+        say(f"[{number}] „{on_one_line(quote.text)}“")
         say(
             f"    {_where(quote.title, quote.source, quote.published)} · {quote.article_id} [{quote.start}:{quote.end}]"
         )
@@ -274,7 +276,7 @@ def _print_stream(items: Iterable[str | Answer]) -> tuple[Answer, str]:
     for item in items:
         if isinstance(item, Answer):
             if item.short_answer is not None and not item.generated:
-                say(f"{phrase(item.language, 'short_answer')}: {item.short_answer.text}")
+                say(f"{phrase(item.language, 'short_answer')}: {on_one_line(item.short_answer.text)}")
             if pieces:
                 say(pieces[-1], end="")
                 say("\n" if item.generated else "")
@@ -363,7 +365,7 @@ def cmd_story(args: argparse.Namespace) -> int:
         say(f"  {outlet.source}: {_articles(outlet.articles)}{first}")
     say("\nTimeline:")
     for quote in page.timeline:
-        say(f"  {quote.date} „{quote.text}“")
+        say(f"  {quote.date} „{on_one_line(quote.text)}“")
         say(f"      {quote.source} · {quote.article_id} [{quote.start}:{quote.end}]")
     say("\nArticles:")
     for article in page.articles:
@@ -384,7 +386,7 @@ def _days(first: str | None, last: str | None) -> str:
 
 def _quote_line(quote: Sentence) -> str:
     where = f"{quote.source} · {quote.published or '?'} · {quote.article_id} [{quote.start}:{quote.end}]"
-    return f"„{quote.text}“\n      {where}"
+    return f"„{on_one_line(quote.text)}“\n      {where}"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

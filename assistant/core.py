@@ -27,7 +27,7 @@ from assistant.answering.extractive import Abstention, DetailWeights, Extractive
 from assistant.answering.retrieval import hybrid_retriever
 from assistant.answering.stored_sentences import StoredSentences
 from assistant.answering.syndication import collapse
-from assistant.answers import Answer, Passage, Quote, as_stream
+from assistant.answers import Answer, Passage, Quote, as_stream, mostly_dated
 from assistant.articles import Article
 from assistant.chunking import chunk_text
 from assistant.dates import DaySpan, parse_typed_day
@@ -79,7 +79,6 @@ from assistant.stories.timeline import DatedQuote
 from assistant.stories.views import StoryPage, StorySummary, list_stories, story_page
 from assistant.timeline.asking import (
     latest_first,
-    mostly_dated,
     passages_in_window,
     timeline_answer,
     with_days,
@@ -278,12 +277,14 @@ class Assistant:
         return ChromaStore(client, self.settings.collection, owned=True)
 
     def _detail_weights(self) -> DetailWeights:
-        """The decline model at the configured cutoff (`Settings.decline_cutoff`), or as fitted; across languages
-        the cross-language model at `Settings.cross_decline_cutoff`, or none (the rule for days and numbers)."""
+        """The decline model at the configured cutoff (`Settings.decline_cutoff`, in any archive), or as fitted (a
+        cutoff of its own in a news archive); across languages the cross-language model at
+        `Settings.cross_decline_cutoff`, or none (the rule for days and numbers)."""
         cutoff, cross = self.settings.decline_cutoff, self.settings.cross_decline_cutoff
         weights = DetailWeights()
-        if cutoff is not None:
-            weights = dataclasses.replace(weights, model=dataclasses.replace(DECLINE_MODEL, cutoff=cutoff))
+        if cutoff is not None:  # a cutoff set holds for news and other archives alike
+            model = dataclasses.replace(DECLINE_MODEL, cutoff=cutoff)
+            weights = dataclasses.replace(weights, model=model, news_model=model)
         if cross is not None:
             weights = dataclasses.replace(weights, cross_model=dataclasses.replace(CROSS_DECLINE_MODEL, cutoff=cross))
         return weights

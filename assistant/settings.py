@@ -129,9 +129,9 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description='A question asking for a day, number, name, place or cause is declined ("the articles name '
-        "none\") when the decline model's probability that the articles answer falls below this; default: the "
-        "fitted 0.10, which keeps Wikipedia-like text answered; news archives decline more of what they do not "
-        "report at 0.3-0.4 (docs/answer-quality.md has the curve).",
+        "none\") when the decline model's probability that the articles answer falls below this (in any "
+        "archive); default: 0.20 where the passages come from dated articles (news, where the detail goes missing, "
+        "not the topic), else 0.10, which keeps Wikipedia-like text answered (docs/answer-quality.md has the curve).",
     )
     cross_decline_cutoff: float | None = Field(
         None,

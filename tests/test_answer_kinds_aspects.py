@@ -64,6 +64,28 @@ def test_a_number_fits_when_its_unit_is_what_the_question_asks() -> None:
     assert _fitting("Wie hoch ist die Zahl?", "number", money, ["19"]) == []  # a number inside a name
 
 
+def test_a_question_for_a_rate_is_not_answered_by_a_total() -> None:
+    """ "Kosten pro Monat" asks for a rate: the sentence with the total cost of development does not answer it, the
+    one with the monthly cost does; a question without a rate takes either."""
+    total = "Die Entwicklung der App durch SAP und die Telekom wird rund 20 Millionen Euro kosten."
+    monthly = "Der Bund rechnet mit monatlich 3,75 Millionen (!) Euro für den Betrieb."
+    asked = "Mit welchen laufenden Kosten pro Monat rechnet der Bund für den Betrieb der App?"
+    assert _fitting(asked, "number", total, ["rund 20 Millionen Euro"]) == []
+    assert _fitting(asked, "number", monthly, ["3,75 Millionen"]) == ["3,75 Millionen"]
+    assert _fitting("How much does the app cost a month?", "number", total, ["rund 20 Millionen Euro"]) == []
+    assert _fitting("Was kostet die App?", "number", total, ["rund 20 Millionen Euro"]) == ["rund 20 Millionen Euro"]
+
+
+def test_a_day_still_to_come_does_not_say_since_when() -> None:
+    text = "Die Deutsche Börse will erst am kommenden Mittwochabend bekanntgeben, wer Wirecard im Dax folgt."
+    assert _fitting("Seit wann gehörte Wirecard dem Dax an?", "day", text, ["am kommenden Mittwochabend"]) == []
+    assert _fitting("Wann gibt die Börse den Nachfolger bekannt?", "day", text, ["am kommenden Mittwochabend"]) == [
+        "am kommenden Mittwochabend"
+    ]
+    past = "Wirecard gehört seit September 2018 dem Dax an."
+    assert _fitting("Seit wann gehörte Wirecard dem Dax an?", "day", past, ["September 2018"]) == ["September 2018"]
+
+
 def test_a_day_question_wants_a_day_a_year_question_a_year() -> None:
     text = "Die Feier fand im Februar 2020 statt, genauer am 15. Februar."
     assert _fitting("An welchem Tag fand die Feier statt?", "day", text, ["Februar 2020", "15. Februar"]) == [

@@ -117,3 +117,26 @@ def test_killed_indexing_ends_like_a_clean_run(tmp_path: Path, embeddings) -> No
     assert killed.vector_store().count() == clean.vector_store().count() == clean.status().chunks
     assert killed.vector_store().ids() == killed_records.all_chunk_ids() == clean.vector_store().ids()  # no orphans
     assert killed_records.pending() == set()
+
+
+def test_a_sentence_wrapped_over_lines_prints_on_one_line_and_stays_verbatim_in_json(tmp_path: Path) -> None:
+    """An outlet's print layout breaks a sentence over lines; the plain-text answer shows it as one line (as the
+    chat does), while `--json` keeps the verbatim text its offsets point at."""
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "moria.txt").write_text(
+        "Lage im Lager Moria\n\n"
+        "Im Lager Moria auf der griechischen Insel Lesbos leben derzeit\n"
+        "rund 20.000 Flüchtlinge unter katastrophalen Bedingungen. Das Lager ist für 3.000 Menschen gebaut.\n\n"
+        "Hilfsorganisationen fordern seit Monaten, das Lager zu räumen.\n",
+        encoding="utf-8",
+    )
+    index_dir = str(tmp_path / "index")
+    run_cli("index", str(news), "--index-dir", index_dir, cwd=tmp_path)
+    question = "Wie viele Flüchtlinge leben im Lager Moria?"
+    answer = json.loads(run_cli("ask", question, "--index-dir", index_dir, "--json", cwd=tmp_path).stdout)
+    first = answer["quotes"][0]
+    assert "derzeit\nrund 20.000" in first["text"]  # verbatim, line break and all
+    said = run_cli("ask", question, "--index-dir", index_dir, cwd=tmp_path).stdout
+    assert "[1] „Im Lager Moria auf der griechischen Insel Lesbos leben derzeit rund 20.000 Flüchtlinge" in said
+    assert "derzeit\n" not in said

@@ -191,6 +191,10 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return _named_place(detail, question, strict=aspect in ("named place", "place from"))
     if kind == "day" and _SINCE.search(text[max(0, start - 8) : start + 6]) and not _ASKS_SINCE.search(question):
         return False  # "die bedeutendste Deeskalation seit Februar 2022" says since when, not when
+    if kind == "day" and _ASKS_SINCE.search(question) and _COMING.search(text[max(0, start - 12) : end]):
+        return False  # "am kommenden Mittwochabend" is still to come: no answer to "seit wann"
+    if kind == "number" and _RATE.search(question) and not _RATE.search(text):
+        return False  # "Kosten pro Monat": a sentence with no rate gives a total ("rund 20 Millionen Euro kosten")
     if kind == "name" and _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
         return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
     if kind == "cause" and _PURPOSE.match(text[start:end]):
@@ -213,6 +217,16 @@ _SINCE = re.compile(r"\b(?:seit|since)\s+\S*$|^(?:seit|since)\b", re.I)
 """A day after "seit"/"since" (inside the day's span or just before it) is where a state began."""
 _ASKS_SINCE = re.compile(r"\b(?:seit|since|begann|beginnt|begonnen|began|begin|begun|start\w*|anfang\w*)\b", re.I)
 """Questions that a beginning answers: "Seit wann …", "Since when …", "Wann begann …"."""
+_COMING = re.compile(r"\b(?:kommende[nmrs]?|nächste[nmrs]?|künftig\w*|morgen|übermorgen|next|coming|upcoming)\b", re.I)
+"""A day still to come ("am kommenden Mittwoch", "next Monday")."""
+_RATE = re.compile(
+    r"\b(?:pro|je|per|a|an)\s+(?:monat|jahr|woche|tag|stunde|kopf|month|year|week|day|hour|head)\b|"
+    r"\b(?:monatlich|jährlich|wöchentlich|täglich|stündlich|monthly|yearly|annual|weekly|daily|hourly)\w*|"
+    r"\b(?:im|in the|each|every|jede[nmrs]?)\s+(?:monat|month|woche|week)\b",
+    re.I,
+)
+"""A number per span of time or head ("pro Monat", "monatlich", "a year"): a question asking for one is not
+answered by a total."""
 
 _GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
 """A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:

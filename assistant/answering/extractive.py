@@ -21,7 +21,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,7 @@ from assistant.answering.asking import as_question
 from assistant.answering.bridging import bridged_signals
 from assistant.answering.decline import (
     DECLINE_MODEL,
+    NEWS_DECLINE_MODEL,
     NO_HOLDER,
     SURE_KINDS,
     DeclineModel,
@@ -48,7 +49,7 @@ from assistant.answering.details import (
     short_answer_in,
 )
 from assistant.answering.spans import with_counted_noun
-from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream
+from assistant.answers import Answer, Passage, Quote, ShortAnswer, as_stream, mostly_dated, on_one_line
 from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import Covered, TokenAligner
 from assistant.indexing.keyword_index import tokenize
@@ -267,6 +268,9 @@ class DetailWeights:
     cross_model: DeclineModel | None = None  # the same for questions in another language: off by default
     # (`CROSS_DECLINE_MODEL` is fitted, but it declines the seed's "Who was supposed to mediate the talks?": the
     # token alignment does not bridge "talks" and "Verhandlungen"; docs/answer-quality.md, round five)
+    news_model: DeclineModel | None = NEWS_DECLINE_MODEL  # `model` where the passages come from dated articles
+    # (news: the detail goes missing, not the topic); across languages `cross_model` holds there too: turned on
+    # in news it declined four of the seed's English questions that it answers right (docs/answer-quality.md)
 
     typed_names: bool = False  # across languages, prefer a name for "which newspaper …" too (measured: see docs)
     holder_first: bool = False  # for a day or number question, quote a sentence that holds one before any that
@@ -274,6 +278,12 @@ class DetailWeights:
 
     def margin_for(self, cross: bool) -> float | None:
         return self.cross_margin if cross else self.margin
+
+    def decline_model(self, passages: Sequence[Passage], *, cross: bool) -> DeclineModel | None:
+        """The model that decides whether a question on these passages is declined for a missing detail."""
+        if cross:
+            return self.cross_model
+        return self.news_model if mostly_dated(passages) else self.model
 
     def preferred(
         self, candidate: _SentenceCandidate, holding: Holding | None, *, cross: bool = False, first: bool = False
@@ -455,12 +465,13 @@ class ExtractiveAnswerer:
         so the model's question coverage says nothing there: its detail must stand in the best sentence itself
         (a number question answered with a sentence about the group, without the number, is the failure)."""
         first_answers = weighing.first_evidence >= weighing.first_threshold
-        if self.detail.model is not None and not weighing.cross and first_answers:
-            return self.detail.model.declines(signals)
-        if self.detail.model is not None and not weighing.cross and self.detail.model.cutoff > 0:
+        model = self.detail.decline_model(weighing.passages, cross=weighing.cross)
+        if model is not None and not weighing.cross and first_answers:
+            return model.declines(signals)
+        if model is not None and not weighing.cross and model.cutoff > 0:
             return not signals.held_best  # only the second look answered: the detail must be in the best sentence
-        if self.detail.cross_model is not None and weighing.cross:
-            return self.detail.cross_model.declines(signals)
+        if model is not None and weighing.cross:
+            return model.declines(signals)
         if weighing.asked.kind not in self.detail.declines:
             return False
         margin = self.detail.margin_for(weighing.cross) if first_answers else None
@@ -823,7 +834,7 @@ def _text_in(passage: Passage, span: Span) -> str:
 
 
 def _quoted_answer(question: str, quotes: list[Quote], passages: list[Passage], language: str) -> Answer:
-    text = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quotes, start=1))
+    text = " ".join(f"{on_one_line(q.text)} [{n}]" for n, q in enumerate(quotes, start=1))  # prose: no print layout
     return Answer(question, text, False, quotes, passages, language)
 
 

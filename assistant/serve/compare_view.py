@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Generator, Iterator
 
-from assistant.answers import Answer, Quote
+from assistant.answers import Answer, Quote, on_one_line
 from assistant.articles import Article
 from assistant.phrases import phrases_for
 from assistant.serve.chat_html import notice_html, sentence_card_html
@@ -100,7 +100,7 @@ def comparison_answer(comparison: Comparison, shared: list[Statement], language:
 
     def cite(sentence: Sentence) -> str:
         quotes.append(quote_of(sentence))
-        return f"„{sentence.text}“ [{len(quotes)}]"
+        return f"„{on_one_line(sentence.text)}“ [{len(quotes)}]"
 
     lines = [labels["compare_intro"].format(n=len(comparison.outlets), title=comparison.title) + "."]
     if shared:

@@ -15,7 +15,7 @@ from collections.abc import Generator
 
 import gradio as gr
 
-from assistant.answers import Answer
+from assistant.answers import Answer, on_one_line
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.phrases import phrase, phrases_for
@@ -121,11 +121,12 @@ def digest_answer(question: str, stories: list[DigestStory], when: str, language
         lines.append(f"{story.story.title}:")
         for item in story.items:
             quotes.append(quote_of(item.sentence))
-            line = f"- „{item.sentence.text}“ [{len(quotes)}] ({item.sentence.source})"
+            line = f"- „{on_one_line(item.sentence.text)}“ [{len(quotes)}] ({item.sentence.source})"
             if item.earlier is not None:
                 quotes.append(quote_of(item.earlier))
                 change = labels.get(f"compare_change_{item.change}", item.change or "")
-                line += f"; {labels['digest_update'].format(change=change)}: „{item.earlier.text}“ [{len(quotes)}]"
+                earlier = on_one_line(item.earlier.text)
+                line += f"; {labels['digest_update'].format(change=change)}: „{earlier}“ [{len(quotes)}]"
             lines.append(line)
     return Answer(question, "\n".join(lines), False, quotes=quotes, language=language)
 

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from assistant.answering.conversation import ChatTurn, message_text
-from assistant.answers import Answer
+from assistant.answers import Answer, on_one_line
 from assistant.errors import InvalidInputError
 from assistant.phrases import phrase
 from assistant.protocols import Message
@@ -48,13 +48,14 @@ def completion_text(answer: Answer, urls: Mapping[str, str]) -> str:
             # two spaces before a line break: a hard break in Markdown, nothing in plain text
             lines += [
                 "",
-                f"[{number}] „{_flat(quote.text)}“  \n— {where}  \n({quote.article_id}, {quote.start}–{quote.end})",
+                f"[{number}] „{on_one_line(quote.text)}“  \n— {where}"
+                f"  \n({quote.article_id}, {quote.start}–{quote.end})",
             ]
     elif answer.abstained and answer.passages:
         lines += ["", f"**{phrase(answer.language, 'nearest')}**"]
         for number, passage in enumerate(answer.passages, start=1):
             where = _where(passage.title, passage.source, passage.published, passage.url)
-            lines += ["", f"[{number}] {where}: {_flat(passage.text)[:200]}…"]
+            lines += ["", f"[{number}] {where}: {on_one_line(passage.text)[:200]}…"]
     return "\n".join(lines)
 
 
@@ -65,10 +66,6 @@ def structured(answer: Answer, searched: str) -> dict[str, object]:
 
 def _where(title: str, source: str, published: str | None, url: str) -> str:
     return " · ".join(part for part in (title, source, published or "", url) if part)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def urls_of(operations: Operations, answer: Answer) -> dict[str, str]:

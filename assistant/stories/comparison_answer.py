@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from assistant.answers import Answer, Quote
+from assistant.answers import Answer, Quote, on_one_line
 from assistant.phrases import phrase
 from assistant.stories.compare import Comparison
 from assistant.stories.sentences import Sentence
@@ -28,7 +28,7 @@ def comparison_text(comparison: Comparison, language: str) -> tuple[list[str], l
 
     def cite(sentence: Sentence) -> str:
         cited.append(sentence)
-        return f"„{sentence.text}“ [{len(cited)}] – {sentence.source}"
+        return f"„{on_one_line(sentence.text)}“ [{len(cited)}] – {sentence.source}"
 
     lines = [phrase(language, "compare_intro", n=len(comparison.outlets), title=comparison.title)]
     lines.append(", ".join(comparison.outlets))

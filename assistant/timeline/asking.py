@@ -24,11 +24,6 @@ def passages_in_window(
     ]
 
 
-def mostly_dated(passages: Sequence[Passage]) -> bool:
-    """Whether most passages come from articles with a publication day (a news archive, not an encyclopaedia)."""
-    return bool(passages) and 2 * sum(1 for p in passages if p.published) >= len(passages)
-
-
 def latest_first(passages: Sequence[Passage], k: int) -> list[Passage]:
     """For "zuletzt", "die neuesten Zahlen", "latest": of the better half of the passages, the newest `k`."""
     better = list(passages[: max(k, len(passages) // 2)])
