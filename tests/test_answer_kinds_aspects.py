@@ -64,6 +64,15 @@ def test_a_number_fits_when_its_unit_is_what_the_question_asks() -> None:
     assert _fitting("Wie hoch ist die Zahl?", "number", money, ["19"]) == []  # a number inside a name
 
 
+def test_a_rate_is_read_by_its_unit_not_by_what_it_is_per() -> None:
+    """ "3500 Kilometer pro Stunde" is no span of time, "8 Stunden pro Tag" is one."""
+    text = "Der Jet flog 3500 Kilometer pro Stunde, die Piloten arbeiteten 8 Stunden pro Tag."
+    details = [text[a:b] for a, b in number_spans(text)]
+    assert details == ["3500 Kilometer pro Stunde", "8 Stunden pro Tag"]
+    assert _fitting("Wie viele Kilometer pro Stunde flog der Jet?", "number", text, details) == details[:1]
+    assert _fitting("Wie lange arbeiteten die Piloten?", "number", text, details) == details
+
+
 def test_a_day_question_wants_a_day_a_year_question_a_year() -> None:
     text = "Die Feier fand im Februar 2020 statt, genauer am 15. Februar."
     assert _fitting("An welchem Tag fand die Feier statt?", "day", text, ["Februar 2020", "15. Februar"]) == [
