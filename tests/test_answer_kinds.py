@@ -108,7 +108,7 @@ def test_spans_of_each_kind_are_found_with_their_units() -> None:
 
     assert found(number_spans, "Dort lebten fast 8.000 Menschen, 2,5 bis 3,5 Millionen Euro im Monat.") == [
         "fast 8.000 Menschen",
-        "2,5 bis 3,5 Millionen Euro",
+        "2,5 bis 3,5 Millionen Euro im Monat",  # a rate is part of its unit
     ]
     assert found(number_spans, "Am 22. Juni 2020 waren es 1553.") == ["1553"]  # the date's numbers are the date's
     assert found(date_spans, "Die Feier fand am 15. Februar statt, die App kam um kurz nach zwei Uhr morgens.") == [

@@ -86,6 +86,15 @@ def test_a_day_still_to_come_does_not_say_since_when() -> None:
     assert _fitting("Seit wann gehörte Wirecard dem Dax an?", "day", past, ["September 2018"]) == ["September 2018"]
 
 
+def test_a_rate_is_read_by_its_unit_not_by_what_it_is_per() -> None:
+    """ "3500 Kilometer pro Stunde" is no span of time, "8 Stunden pro Tag" is one."""
+    text = "Der Jet flog 3500 Kilometer pro Stunde, die Piloten arbeiteten 8 Stunden pro Tag."
+    details = [text[a:b] for a, b in number_spans(text)]
+    assert details == ["3500 Kilometer pro Stunde", "8 Stunden pro Tag"]
+    assert _fitting("Wie viele Kilometer pro Stunde flog der Jet?", "number", text, details) == details[:1]
+    assert _fitting("Wie lange arbeiteten die Piloten?", "number", text, details) == details
+
+
 def test_a_day_question_wants_a_day_a_year_question_a_year() -> None:
     text = "Die Feier fand im Februar 2020 statt, genauer am 15. Februar."
     assert _fitting("An welchem Tag fand die Feier statt?", "day", text, ["Februar 2020", "15. Februar"]) == [

@@ -112,7 +112,7 @@ def test_a_sentence_that_continues_the_quote_is_quoted_with_it(seed: Assistant, 
         ("mehr als 2.000 Einwohnern", "mehr als 2.000 Einwohnern"),
         ("1553 anerkannte Asylbewerber", "1553 anerkannte Asylbewerber"),
         ("about 500 soldiers died", "about 500 soldiers"),
-        ("1.000 square kilometres of land", "1.000 square kilometres"),
+        ("1.000 square kilometres of land", "1.000 square kilometres of land"),  # what an area measures
         ("20 Prozent der Stimmen", "20 Prozent"),  # a known unit ends it
         ("3,5 Milliarden Euro", "3,5 Milliarden Euro"),
     ],

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Article, Assistant, Settings
+from assistant.answering.spans import number_spans, with_counted_noun
 from assistant.answers import Answer
 from assistant.phrases import phrase
 
@@ -133,3 +134,126 @@ def test_ask_json_gains_short_answer_only_when_there_is_one(council: Assistant, 
     assert set(found) == {"question", "answer", "abstained", "quotes", "passages", "short_answer"}
     none = ask_json("Was loben die Fahrgäste an der Fähre?")
     assert set(none) == {"question", "answer", "abstained", "quotes", "passages"}
+
+
+# --- numbers with their units (sentences from the shared sets: 10kGNAD, FANG-COVID, XQuAD) ---------------------
+
+SUMMER = Article(
+    "sommer",
+    "Bisher hat der Sommer 2020 eher mit Abwesenheit geglänzt. Der Sommer hat heuer erst am 20. Juni, exakt um "
+    "23.43 Uhr begonnen. Zur Kenntnisnahme: am 20. Juni um 23.43 Uhr betrug die Außentemperatur 14,5 Grad "
+    "Celsius. Abgesehen davon, dass die Biergärten um die Zeit schon zu haben, wer bitte würde das sommerlich "
+    "nennen?",
+    title="Der Sommer lässt auf sich warten",
+)
+SPEEDER = Article(
+    "raser",
+    "Saalfelden / Zell am See – Ein betrunkener Autofahrer ist in der Nacht auf Dienstag mit 100 km/h durch das "
+    "Ortsgebiet von Saalfelden im Salzburger Pinzgau gerast. Der 21-jährige Niederländer brachte es auf der "
+    "Freilandstraße gar auf 160 km/h. Eine Polizeistreife, die ihm nachsetzte, konnte ihn schließlich stoppen. "
+    "Ein Alkoholtest ergab rund zwei Promille.",
+    title="21-Jähriger fuhr mit 100 km/h durch Saalfelden",
+)
+FOREST = Article(
+    "wald",
+    "Wälder speichern große Mengen Kohlenstoff und tragen erheblich zur Luftqualität bei. Zu einer weniger "
+    "zuversichtlichen Einschätzung als die FAO kam am vergangenen Mittwoch die US-Online-Plattform Global Forest "
+    "Watch (GFW). Sie meldete, die Erde habe 2014 rund 18 Millionen Hektar Wald verloren, was der größte "
+    "Jahresverlust seit 2001 sei.",
+    title="Weltweit weniger Wald",
+)
+
+
+@pytest.fixture(scope="module")
+def measures(tmp_path_factory: pytest.TempPathFactory, embeddings: object) -> Iterator[Assistant]:
+    root = tmp_path_factory.mktemp("measures")
+    assistant = Assistant(Settings(index_dir=root / "index"), embeddings=embeddings)  # type: ignore[arg-type]
+    assistant.index([SUMMER, SPEEDER, FOREST])
+    yield assistant
+    assistant.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Wie hoch war die Außentemperatur am 20. Juni um 23.43 Uhr?", "14,5 Grad Celsius"),
+        ("Wie viele Kilometer pro Stunde fuhr der betrunkene Autofahrer durch Saalfelden?", "100 km/h"),
+        ("Wie viel Wald hat die Erde 2014 laut Global Forest Watch verloren?", "rund 18 Millionen Hektar Wald"),
+        ("How much forest did the earth lose in 2014?", "rund 18 Millionen Hektar Wald"),
+    ],
+)
+def test_a_short_answer_keeps_the_number_s_unit(measures: Assistant, question: str, expected: str) -> None:
+    answer = measures.ask(question)
+    assert not answer.abstained and answer.short_answer is not None
+    assert answer.short_answer.text == expected
+    assert_verbatim(measures, answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Am 20. Juni um 23.43 Uhr betrug die Außentemperatur 14,5 Grad Celsius.", "14,5 Grad Celsius"),
+        ("Heiße Sommer (bis +40 °C) werden von extrem kalten Wintern abgelöst.", "40 °C"),
+        ("Ein betrunkener Autofahrer ist mit 100 km/h durch das Ortsgebiet von Saalfelden gerast.", "100 km/h"),
+        ("die in den 70er Jahren den Rekord von 3500 Kilometer pro Stunde aufstellte", "3500 Kilometer pro Stunde"),
+        ("Die Nothilfe beträgt 500 Euro pro Monat und kann jeweils beantragt werden.", "500 Euro pro Monat"),
+        ("Die Gehaltsunterschiede können bis zu 1500 Euro im Monat ausmachen.", "bis zu 1500 Euro im Monat"),
+        (
+            "zogen sie weiter nach Cuzco in Peru, 3.400 Meter über dem Meeresspiegel.",
+            "3.400 Meter über dem Meeresspiegel",
+        ),
+        ("Beryl, packing winds up to 70 miles per hour (113 km/h) which made landfall", "up to 70 miles per hour"),
+        ("Beryl, packing winds up to 70 miles per hour (113 km/h) which made landfall", "113 km/h"),
+        ("It was 15 degrees Celsius on Monday.", "15 degrees Celsius"),
+        ("The car drove at 100 km/h through the town.", "100 km/h"),
+    ],
+)
+def test_a_number_s_detail_span_holds_its_compound_unit(text: str, expected: str) -> None:
+    """Finding, choosing and declining read the number with its whole unit, not "100 km" or "14,5 Grad"."""
+    assert expected in [text[a:b] for a, b in number_spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Die Erde habe 2014 rund 18 Millionen Hektar Wald verloren, was der größte Verlust sei.",
+            "rund 18 Millionen Hektar Wald",
+        ),
+        ("Unser Hof in Schleswig-Holstein hat 120 Milchkühe und 130 Hektar Land.", "130 Hektar Land"),
+        ("Dazu verarbeitet Symrise jährlich 5000 Tonnen Zwiebeln.", "5000 Tonnen Zwiebeln"),
+        ("Hamburger Zoll stellt mehr als 16 Tonnen Kokain sicher.", "mehr als 16 Tonnen Kokain"),
+        (
+            "Die Bande soll rund zwei\nTonnen Kokain von Südamerika nach Hamburg geschmuggelt haben.",
+            "rund zwei\nTonnen Kokain",
+        ),
+        (
+            "Mindeststandards: Zehn Quadratmeter Wohnraum pro Kopf, ab sechs Personen ein Bad.",
+            "Zehn Quadratmeter Wohnraum pro Kopf",
+        ),
+        ("Die Anbaufläche allein für Erdbeeren beträgt demnach 26 Hektar.", "26 Hektar"),
+        ("Das Feuer zerstörte 5.000 Hektar Wald.", "5.000 Hektar Wald"),
+        ("Das Werk liefert 200 Tonnen Stahl am Tag.", "200 Tonnen Stahl am Tag"),
+        ("Es waren 15 Grad Celsius am Montag.", "15 Grad Celsius"),  # the next phrase is no part of it
+        ("Wer mehr als 38 Grad Celsius Temperatur zeigt, muss draußen bleiben.", "mehr als 38 Grad Celsius"),
+        (
+            "Temperaturen können auf bis zu 42 Grad Celsius steigen, schwere Sandstürme folgen.",
+            "bis zu 42 Grad Celsius",
+        ),
+        ("Er zahlte 500 Euro im Jahr 2019.", "500 Euro"),  # a year is no rate
+        ("20 Prozent der Stimmen", "20 Prozent"),
+        ("Die Ermittler waren in einer 700 Quadratmeter großen Halle an der Arbeit.", "700 Quadratmeter"),  # its size
+        ("Das 50.000 Tonnen schwere Schiff werde derzeit in Dalian konstruiert.", "50.000 Tonnen"),
+        ("Im Parlament stimmten 120 Abgeordnete in der Nacht auf Sonntag dagegen.", "120 Abgeordnete"),
+        ("The fire destroyed 5,000 hectares of forest.", "5,000 hectares of forest"),
+        ("The mill made 200 tons of steel a day.", "200 tons of steel a day"),
+        ("about 1.000 square kilometres of land", "about 1.000 square kilometres of land"),
+        ("It was 15 degrees Celsius on Monday.", "15 degrees Celsius"),
+    ],
+)
+def test_a_short_answer_holds_the_unit_and_what_a_measure_measures(text: str, expected: str) -> None:
+    """The short answer (`with_counted_noun`): a measure of amount (Hektar, Tonnen, hectares, tons) goes on with
+    the noun it measures ("Wald", "of forest") and a rate after it ("pro Kopf", "a day"), verbatim, and stops
+    before the next phrase."""
+    found = [text[a : with_counted_noun(text, a, b)] for a, b in number_spans(text)]
+    assert expected in found

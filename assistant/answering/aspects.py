@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from assistant.answering.spans import is_name_word
+from assistant.answering.spans import is_name_word, without_rate
 from assistant.question import AnswerKind
 
 Aspect = Literal[
@@ -135,7 +135,7 @@ _AFTER = 16
 
 def _number_class(text: str, start: int, end: int) -> str:
     """What a number is: a share, money, an age, a multiple, a span of time, or a count (anything else)."""
-    span, after = text[start:end], text[end : end + _AFTER]
+    span, after = without_rate(text[start:end]), text[end : end + _AFTER]
     if _PERCENT.search(span) or re.match(r"\s*(?:%|prozent|percent|per cent)", after, re.I):
         return "percent"
     if _MONEY.search(span) or _MONEY.search(text[max(0, start - 2) : start]) or _MONEY.match(after.lstrip()):

@@ -20,13 +20,41 @@ from assistant.question import AnswerKind
 Spans = list[tuple[int, int]]
 
 _SCALE = r"(?:millionen|million|mio\.?|milliarden|milliarde|mrd\.?|billionen|tausend|hundert|billion|thousand|bn)"
+_MEASURE = (
+    r"(?:hektar|ha|tonnen|tonne|kilogramm|kilo|kg|gramm|liter|kubikmeter|quadratmeter|qm|quadratkilometer|km²|"
+    r"m²|m³|barrel|hectares?|acres?|tons?|tonnes?|kilograms?|grams?|lit(?:re|er)s?|gallons?|barrels?|"
+    r"(?:square|cubic)\s+(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet))"
+)
+"""Measures of an amount of something: the noun after one is what it measures ("5.000 Hektar Wald", "200 tons of
+steel"), where after a length, a temperature or a sum of money the next noun is no part of it."""
 _UNIT = (
     r"(?:prozent|prozentpunkte|%|euro|€|dollar|\$|franken|pfund|cent|menschen|personen|leute|einwohner|"
     r"plätze[n]?|betten|stunden|minuten|sekunden|tage[n]?|wochen|monate[n]?|jahre[n]?|mal|fach|"
-    r"kilometer|km|meter|m|kilogramm|kg|tonnen|grad|fälle[n]?|infizierte[n]?|tote[n]?|beschäftigte[n]?|"
-    r"mitarbeiter(?:innen)?|percent|per cent|euros?|dollars?|people|persons|hours?|minutes?|days?|weeks?|"
-    r"months?|years?|times|miles?|tons?|degrees?|cases|deaths)"
+    r"kilometer|km|meter|m|kilogramm|kg|tonnen|grad|°\s?[cf]|°|fälle[n]?|infizierte[n]?|tote[n]?|beschäftigte[n]?|"
+    rf"mitarbeiter(?:innen)?|mph|{_MEASURE}|percent|per cent|euros?|dollars?|people|persons|hours?|minutes?|days?|"
+    r"weeks?|months?|years?|times|kilomet(?:re|er)s?|met(?:re|er)s?|miles?|degrees?|cases|deaths)"
 )
+_PER = (
+    r"(?:stunde|tag|woche|monat|jahr|nacht|kopf|person|einwohner|hektar|quadratmeter|liter|kilo|kilogramm|"
+    r"kilometer|stück|hour|day|week|month|year|night|head|capita|person|hectare|acre|litre|liter|gallon|"
+    r"kilogram|mile)"
+)
+_RATE = (
+    r"(?:/(?:h|s|min|std|d|a|l|kg|km|m|m²|m³|qm|ha)"  # km/h, m/s, mg/l
+    rf"|\s+(?:(?:pro|je|per|a|an|each)\s+{_PER}|am\s+tag|im\s+(?:monat|jahr))"  # Euro pro Monat, a day
+    r"(?!\s+(?:de[rsmn]|die|das|\d))"  # not "am Tag der Wahl", "im Jahr 2019"
+    r"|\s+(?:jährlich|monatlich|wöchentlich|täglich|stündlich|yearly|annually|monthly|weekly|daily|hourly)"
+    r")(?![\w/-])"
+)
+_UNIT_TAIL = (
+    rf"(?:{_RATE}"
+    r"|\s+(?:celsius|fahrenheit|kelvin)"  # Grad Celsius, degrees Celsius
+    r"|\s+(?:über|unter)\s+(?:dem\s+)?(?:meeresspiegel|normalnull)|\s+(?:above|below)\s+sea\s+level"
+    r")(?![\w/-])"
+)
+"""What a unit goes on with: a rate ("Kilometer pro Stunde", "km/h", "Euro im Monat", not "im Jahr 2019"), a
+temperature's scale ("Grad Celsius"), a height's zero ("Meter über dem Meeresspiegel"); a word of its own each, so
+a unit stops before the next phrase ("15 Grad Celsius am Montag")."""
 _DETERMINERS = r"(?:der|die|das|den|dem|des|eine[mnrs]?|jene[mnrs]?|diese[mnrs]?|seine[mnrs]?|ihre[mnrs]?)\b"
 _TIME_NOUNS = (
     r"Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag|Januar|Jänner|Februar|März|April|Mai|"
@@ -51,10 +79,12 @@ _COUNT_WORDS = (
     r"hundreds|thousands|dozens)"
 )
 """A number word alone before a noun ("sechs Grammys", "fünf rivalisierende Prinzen"); not "ein", "one"."""
+_WITH_UNIT = rf"{_UNIT}(?:{_UNIT_TAIL}){{0,2}}"
+"""A unit and what it goes on with ("km/h", "Euro pro Monat", "Grad Celsius", "Meter über dem Meeresspiegel")."""
 _AMOUNT = rf"(?:{_DIGITS})(?:\s*(?:bis|-|–|and|to)\s*(?:{_DIGITS}))?"
 _NUMBER = re.compile(
-    rf"(?<![\w.,])(?:{_QUALIFIER}\s+)?(?:(?:{_AMOUNT})(?:\s+{_SCALE})?(?:\s*{_UNIT})?"
-    rf"|{_WORD_NUMBERS}(?:\s+{_SCALE})?\s+(?:{_UNIT}|mal\s+so\s+\w+)|{_FRACTION}|{_COUNT_WORDS}(?=\s+\w))(?![\w])",
+    rf"(?<![\w.,])(?:{_QUALIFIER}\s+)?(?:(?:{_AMOUNT})(?:\s+{_SCALE})?(?:\s*{_WITH_UNIT})?"
+    rf"|{_WORD_NUMBERS}(?:\s+{_SCALE})?\s+(?:{_WITH_UNIT}|mal\s+so\s+\w+)|{_FRACTION}|{_COUNT_WORDS}(?=\s+\w))(?![\w])",
     re.IGNORECASE,
 )
 
@@ -146,25 +176,52 @@ def with_counted_noun(text: str, start: int, end: int) -> int:
     """Where a number's span ends with what it counts or measures: a number stands with its unit ("über 1.000
     Quadratkilometer", "10 Millionen US-Dollar", "1553 anerkannte Asylbewerber", "1,000 square kilometres"). In
     German the counted noun is the capitalised word after the number (up to two inflected adjectives between);
-    a span that already ends with a known unit ("79,9 Prozent") is left as it is."""
-    if _ENDS_WITH_UNIT.search(text[start:end]) or _ENDS_WITH_NOUN.search(text[start:end]):
-        return end
-    after = _COUNTED.match(text, end)
-    return after.end() if after else end
+    a span that already ends with a known unit ("79,9 Prozent") is left as it is, but a measure of an amount goes
+    on with what it measures ("5.000 Hektar Wald", "200 tons of steel"), and a rate after either ("pro Kopf")."""
+    span = text[start:end]
+    if not (_ENDS_WITH_UNIT.search(span) or _ENDS_WITH_NOUN.search(span)):
+        counted = _COUNTED.match(text, end)
+        if counted is None:
+            return end
+        end = counted.end()
+    if _ENDS_WITH_MEASURE.search(text, start, end) and (measured := _MEASURED.match(text, end)):
+        end = measured.end()
+    tail = _TAILS.match(text, end)
+    return tail.end() if tail else end
 
 
-_ENDS_WITH_UNIT = re.compile(rf"(?<![\w]){_UNIT}$", re.IGNORECASE)
+def without_rate(span: str) -> str:
+    """A number's span without the rate its unit goes on with: "3500 Kilometer pro Stunde" is a speed, no span of
+    time, "1.000 Menschen am Tag" a count."""
+    return _RATE_AT_END.sub("", span)
+
+
+_TAILS = re.compile(rf"(?:{_UNIT_TAIL}){{1,2}}", re.IGNORECASE)
+_RATE_AT_END = re.compile(rf"(?:{_RATE})+$", re.IGNORECASE)
+_ENDS_WITH_UNIT = re.compile(rf"(?<![\w]){_WITH_UNIT}$", re.IGNORECASE)
+_ENDS_WITH_MEASURE = re.compile(rf"(?<![\w]){_MEASURE}$", re.IGNORECASE)
 _ENDS_WITH_NOUN = re.compile(rf"(?<![\w])(?!(?i:{_SCALE})$)[A-ZÄÖÜ]\w*$")
 """A span that ends with a noun ("ein Viertel", "die Hälfte") has what it counts; a scale ("10 Millionen") not yet."""
+_ADJECTIVES = r"(?:(?!" + _DETERMINERS + r")[a-zäöüß]+(?:e|en|er|es|em)\s+){0,2}"
+_GERMAN_NOUN = r"(?!(?:" + _TIME_NOUNS + r")\b)[A-ZÄÖÜ][^\W\d]*(?:-[^\W\d]+)*(?![\w-])"
 _COUNTED = re.compile(
-    r"\s+(?:(?:(?!" + _DETERMINERS + r")[a-zäöüß]+(?:e|en|er|es|em)\s+){0,2}(?!(?:" + _TIME_NOUNS + r")\b)"
-    r"[A-ZÄÖÜ][^\W\d]*(?:-[^\W\d]+)*(?![\w-])(?!\s+[A-ZÄÖÜ])"  # no name's first word ("zwei Major League")
+    rf"\s+(?:{_ADJECTIVES}{_GERMAN_NOUN}(?!\s+[A-ZÄÖÜ])"  # no name's first word ("zwei Major League")
     r"|(?:square\s+|cubic\s+)?(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|hectares?|acres?|feet|inch(?:es)?|"
     r"lit(?:re|er)s?|gallons?|soldiers|troops|residents|inhabitants|refugees|votes|seats|members|employees|"
     r"students|points))(?![\w-])"
 )
 """The counted noun after a number, German (capitalised; not a day or month, which `dates` reads) or a few English
 units and counted nouns (English nouns are not capitalised, so only these)."""
+_DIMENSIONS = r"(?:groß|schwer|lang|breit|hoch|hoh|tief|dick|weit|alt|kein)\w*\b"
+"""An adjective of size after a measure makes it the size of the noun after it ("700 Quadratmeter großen Halle",
+"50.000 Tonnen schwere Schiff"): the noun is then no amount of what was measured."""
+_MEASURED = re.compile(
+    rf"\s+(?:(?!{_DIMENSIONS}){_ADJECTIVES}{_GERMAN_NOUN}"
+    r"|of\s+(?!(?:the|a|an|this|that|these|those|its|their|his|her|our|which|whom|them|it)\b)"
+    r"(?:[a-z]+(?:al|ic|ous|ive|ed|ern|ary)\s+)?[a-z]+(?![\w-]))"
+)
+"""What a measure measures: a German noun (a capitalised word after it, though a name's first word would be one
+too: "Hektar Wald") or an English "of" and a noun, with an adjective before it ("of tropical forest")."""
 
 
 _QUOTED_NAME = re.compile(r"[„“\"»«‚']([A-ZÄÖÜ0-9][^„“\"»«‚'\n]{0,48}?)[“”\"«»‘']")
