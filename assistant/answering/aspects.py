@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from assistant.answering.spans import is_name_word, without_rate
+from assistant.answering.spans import is_name_word, names_a_rate, without_rate
 from assistant.question import AnswerKind
 
 Aspect = Literal[
@@ -193,7 +193,7 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return False  # "die bedeutendste Deeskalation seit Februar 2022" says since when, not when
     if kind == "day" and _ASKS_SINCE.search(question) and _COMING.search(text[max(0, start - 12) : end]):
         return False  # "am kommenden Mittwochabend" is still to come: no answer to "seit wann"
-    if kind == "number" and _RATE.search(question) and not _RATE.search(text):
+    if kind == "number" and names_a_rate(question) and not names_a_rate(text):
         return False  # "Kosten pro Monat": a sentence with no rate gives a total ("rund 20 Millionen Euro kosten")
     if kind == "name" and _SUBJECT_QUESTION.match(question) and _in_complement(text, start, question):
         return False  # "äußerte Zweifel, dass Wladimir Putin …": the one doubted about, not the doubter
@@ -219,14 +219,6 @@ _ASKS_SINCE = re.compile(r"\b(?:seit|since|begann|beginnt|begonnen|began|begin|b
 """Questions that a beginning answers: "Seit wann …", "Since when …", "Wann begann …"."""
 _COMING = re.compile(r"\b(?:kommende[nmrs]?|nächste[nmrs]?|künftig\w*|morgen|übermorgen|next|coming|upcoming)\b", re.I)
 """A day still to come ("am kommenden Mittwoch", "next Monday")."""
-_RATE = re.compile(
-    r"\b(?:pro|je|per|a|an)\s+(?:monat|jahr|woche|tag|stunde|kopf|month|year|week|day|hour|head)\b|"
-    r"\b(?:monatlich|jährlich|wöchentlich|täglich|stündlich|monthly|yearly|annual|weekly|daily|hourly)\w*|"
-    r"\b(?:im|in the|each|every|jede[nmrs]?)\s+(?:monat|month|woche|week)\b",
-    re.I,
-)
-"""A number per span of time or head ("pro Monat", "monatlich", "a year"): a question asking for one is not
-answered by a total."""
 
 _GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
 """A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:

@@ -190,6 +190,12 @@ def with_counted_noun(text: str, start: int, end: int) -> int:
     return tail.end() if tail else end
 
 
+def names_a_rate(text: str) -> bool:
+    """Whether `text` speaks of a rate ("pro Monat", "die jährlichen Gebühren", "km/h", "a year"): a question that
+    does asks for a number per span of time or head, which a total does not give (`aspects.fits`)."""
+    return bool(_RATE_WORDS.search(text))
+
+
 def without_rate(span: str) -> str:
     """A number's span without the rate its unit goes on with: "3500 Kilometer pro Stunde" is a speed, no span of
     time, "1.000 Menschen am Tag" a count."""
@@ -198,6 +204,12 @@ def without_rate(span: str) -> str:
 
 _TAILS = re.compile(rf"(?:{_UNIT_TAIL}){{1,2}}", re.IGNORECASE)
 _RATE_AT_END = re.compile(rf"(?:{_RATE})+$", re.IGNORECASE)
+_RATE_WORDS = re.compile(
+    rf"\b(?:(?:pro|je|per|a|an|each)\s+{_PER}\b|am\s+tag\b|im\s+monat\b|"
+    r"(?:jährlich|monatlich|wöchentlich|täglich|stündlich|yearly|annual|monthly|weekly|daily|hourly)\w*)"
+    r"|/(?:h|s|min|std|d|a|l|kg|km|m|m²|m³|qm|ha)(?![\w/-])",
+    re.IGNORECASE,
+)
 _ENDS_WITH_UNIT = re.compile(rf"(?<![\w]){_WITH_UNIT}$", re.IGNORECASE)
 _ENDS_WITH_MEASURE = re.compile(rf"(?<![\w]){_MEASURE}$", re.IGNORECASE)
 _ENDS_WITH_NOUN = re.compile(rf"(?<![\w])(?!(?i:{_SCALE})$)[A-ZÄÖÜ]\w*$")
