@@ -195,7 +195,8 @@ class OnnxEncoder:
 
     def token_states(self, texts: Sequence[str], skip_chars: int, batch_size: int = 32) -> list[TokenStates]:
         """Each text's last-layer token states (L2-normalized), without special tokens and without the tokens
-        that end within its first `skip_chars` characters (the prompt); spans are offsets after them.
+        that end within its first `skip_chars` characters (the prompt); spans are offsets after them; and the text's
+        float32 sentence vector from the same run (`TokenStates.pooled`).
 
         Always from the float32 graph: token states are compared one by one across languages, where int8's
         per-batch activation scale costs most (the seed's "Who was supposed to mediate the talks?" quoted
@@ -207,7 +208,8 @@ class OnnxEncoder:
             for row, i in enumerate(batch):
                 offsets, special = encodings[i].offsets, encodings[i].special_tokens_mask
                 keep = [k for k, (_, end) in enumerate(offsets) if not special[k] and end > skip_chars]
-                out[i] = kept_token_states(hidden[row, keep], [offsets[k] for k in keep], skip_chars)
+                every = hidden[row, : len(offsets)]  # without padding: pooled, the text's float32 vector
+                out[i] = kept_token_states(hidden[row, keep], [offsets[k] for k in keep], skip_chars, every)
         return [states for states in out if states is not None]
 
     def _hidden(self, batch: list[list[int]], session: InferenceSession | None = None) -> tuple[np.ndarray, np.ndarray]:
