@@ -3,7 +3,7 @@ same texts (sentences and chunk-sized passages of FANG-COVID, else the seeds), a
 with its batch.
 
 int8 quantizes a run's activations with one scale, so a batched text's vector depends on its batch; encoded alone
-it depends on its text only. Measured, not the default: see the performance page (docs/performance.md#indexing).
+it depends on its text only. Alone is the default since 2026-12-07 (night) because it measured no slower here.
 
     python bench/bench_batching.py [--texts 1500] [--rounds 2]
 """

@@ -8,11 +8,13 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
 from assistant.answering.extractive import ALIGNED_THRESHOLD, Abstention, ExtractiveAnswerer
 from assistant.answers import Passage
+from assistant.chunking import Span, split_sentences
 from assistant.embeddings.alignment import TokenAligner
 from assistant.embeddings.onnx_backend import OnnxEmbeddings
 from assistant.errors import ConfigurationError
@@ -130,3 +132,58 @@ def test_a_german_quote_does_not_lean_on_the_sentence_before(embeddings: OnnxEmb
     passage = Passage("a", "Waffenruhe", text, 0, len(text), 1.0)
     answer = answerer.answer(question, embeddings.embed_query_array(question), [passage])
     assert [quote.text for quote in answer.quotes] == ["Vermittelt hat das Emirat Katar."]
+
+
+SEED_PARAGRAPH = (
+    "Verhandlungen über eine mögliche Deeskalation sollten ursprünglich im August 2024 unter Vermittlung Katars "
+    "beginnen, wie die Washington Post unter Berufung auf anonyme Quellen berichtete. Katarische Diplomaten hatten "
+    "gehofft, eine neutrale Plattform für diese Gespräche zu bieten, um eine Verständigung zwischen den Parteien zu "
+    "fördern. Die Bemühungen um einen Dialog wurden jedoch durch den ukrainischen Angriff auf das russische Gebiet "
+    "Kursk unterbrochen."
+)
+
+
+def test_a_cross_lingual_quote_does_not_depend_on_how_the_index_encoded_its_sentences(
+    embeddings: OnnxEmbeddings,
+) -> None:
+    """int8 scales a run's activations as a whole, so a sentence encoded among others gets a vector a little off the
+    one it gets alone, and the seed's English question chose between sentences within 0.004 of each other: one build
+    quoted "unter Vermittlung Katars", the next did not. The aligned sentences are scored with the float32 cosines
+    of the alignment's own run, which are the same whatever vectors the index stored."""
+    spans = [Span(s.start + 40, s.end + 40) for s in split_sentences(SEED_PARAGRAPH)]
+    texts = [SEED_PARAGRAPH[s.start - 40 : s.end - 40] for s in spans]
+    passage = Passage("seed", "Gespräche", SEED_PARAGRAPH, 40, 40 + len(SEED_PARAGRAPH), 1.0, chunk_id="seed-0")
+    others = ["Der Hamburger Hafen eröffnete ein Terminal.", "Gletscher schmelzen.", *(f"Zeile {n}." for n in range(9))]
+    batched = OnnxEmbeddings(cache_dir=Settings().model_cache_dir, batch_size=32)
+    stored = {
+        "alone": embeddings.embed_passages_array(texts),
+        "batch": batched.embed_passages_array(texts + others)[: len(texts)],
+    }
+    assert not np.allclose(stored["alone"], stored["batch"], atol=1e-4)  # the builds differ
+    vector = embeddings.embed_query_array(MEDIATE_EN)
+    seen = []
+    for vectors in stored.values():
+        by_chunk = {"seed-0": list(zip(spans, vectors, strict=True))}
+        answerer = ExtractiveAnswerer(
+            embeddings, sentences=lambda _, lookup=by_chunk: lookup, abstention=Abstention(fixed_aligned=0.0)
+        )
+        weighing = answerer.weigh(MEDIATE_EN, vector, [passage])
+        assert weighing.aligned
+        quotes = answerer.answer_weighed(weighing).quotes
+        seen.append(([c.score for c in weighing.candidates], [(q.start, q.end) for q in quotes]))
+    assert seen[0][0] == pytest.approx(seen[1][0], abs=1e-6) and seen[0][1] == seen[1][1]
+
+
+def test_token_states_give_the_float32_sentence_vector_of_the_same_run(embeddings: OnnxEmbeddings) -> None:
+    exact = OnnxEmbeddings(cache_dir=Settings().model_cache_dir, precision="float32")
+    texts = ["Die Gespräche sollten unter Vermittlung Katars beginnen.", "Kurz."]
+    for states, vector in zip(embeddings.passage_token_states(texts), exact.embed_passages_array(texts), strict=True):
+        assert states.pooled is not None and np.allclose(states.pooled, vector, atol=1e-5)
+    question = embeddings.query_token_states(MEDIATE_EN).pooled
+    assert question is not None and np.allclose(question, exact.embed_query_array(MEDIATE_EN), atol=1e-5)
+    aligner = TokenAligner(embeddings)
+    covered = aligner.covered(aligner.question(MEDIATE_EN), texts, [True, True], [True, False])
+    assert covered.cosines is not None and np.isnan(covered.cosines[1])  # not aligned: the stored vector's cosine
+    assert covered.cosines[0] == pytest.approx(
+        float(exact.embed_query_array(MEDIATE_EN) @ exact.embed_passages_array(texts[:1])[0]), abs=1e-5
+    )

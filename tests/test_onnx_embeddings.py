@@ -104,8 +104,12 @@ def test_int8_vectors_stay_close_to_float32(onnx_e5: OnnxEmbeddings, onnx_int8: 
     assert float(np.min(cosines)) >= 0.99 and float(np.mean(cosines)) >= 0.997
     for text in GERMAN:
         assert float(onnx_int8.embed_query_array(text) @ onnx_e5.embed_query_array(text)) >= 0.99
-    alone = onnx_int8.embed_passages_array(texts[:1])[0]  # int8 scales activations per batch: a small shift
-    assert float(alone @ onnx_int8.embed_passages_array(texts)[0]) >= 0.99
+    # int8 scales a run's activations as a whole: each text is its own run, so its vector is the same alone and
+    # among others (in batches of 32 the first text moved to cosine 0.995-0.998, and rebuilds of an archive differed)
+    together = onnx_int8.embed_passages_array(texts)
+    for n in (0, 7, len(texts) - 1):
+        alone = onnx_int8.embed_passages_array([texts[n]])[0]
+        assert np.allclose(alone, together[n], atol=1e-5), n
     question = onnx_int8.embed_query_array("Wer hat das Pokalendspiel gewonnen?")
     assert int(np.argmax(onnx_int8.embed_passages_array(GERMAN) @ question)) == 4
 

@@ -2,10 +2,12 @@
 
 An English question shares no word stems with a German article, so the keyword share that tells an answer
 from a near miss in one language is blind across two. The encoder's last-layer token states are aligned
-across languages ("mediate" lies near "Vermittlung", "talks" near "Gespräche"), so a question's content
-word that has a close token in a sentence is covered by it, whatever the language (BERTScore's recall).
+across languages for many words ("talks" lies near "Gespräche", 0.85), so a question's content word that has a
+close token in a sentence is covered by it, whatever the language (BERTScore's recall). Not for all: "mediate"
+meets "Vermittlung" at 0.65, below the 0.70-0.78 that any token finds somewhere (docs/answer-quality.md).
 The states are computed at question time for the few candidate sentences only: the index keeps one vector
-per sentence, not one per token.
+per sentence, not one per token. The same float32 run gives each text's sentence vector too (`TokenStates.pooled`),
+whose cosines do not depend on how the index was built (`Covered.cosines`).
 """
 
 from __future__ import annotations
@@ -43,15 +45,22 @@ class TokenStates:
 
     vectors: np.ndarray
     spans: tuple[tuple[int, int], ...]
+    pooled: np.ndarray | None = None  # the text's sentence vector from the same run (`kept_token_states`)
 
 
-def kept_token_states(vectors: np.ndarray, offsets: list[tuple[int, int]], prompt_chars: int) -> TokenStates:
+def kept_token_states(
+    vectors: np.ndarray, offsets: list[tuple[int, int]], prompt_chars: int, every_state: np.ndarray | None = None
+) -> TokenStates:
     """The states of the tokens an embedder kept, L2-normalized, with spans counted after the prompt (one home for
-    the ONNX and sentence-transformers embedders, whose token states must agree)."""
+    the ONNX and sentence-transformers embedders, whose token states must agree); given the states of every token
+    (prompt and special ones too), their L2-normalized mean as well: the text's e5 sentence vector, exactly."""
     kept = np.array(vectors, dtype=np.float32)
     kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
     spans = tuple((max(start - prompt_chars, 0), end - prompt_chars) for start, end in offsets)
-    return TokenStates(kept, spans)
+    if every_state is None:
+        return TokenStates(kept, spans)
+    pooled = np.asarray(every_state, dtype=np.float32).mean(axis=0)
+    return TokenStates(kept, spans, pooled / max(float(np.linalg.norm(pooled)), 1e-12))
 
 
 @dataclass(frozen=True)
@@ -60,15 +69,20 @@ class AlignedQuestion:
 
     vectors: np.ndarray
     weights: np.ndarray
+    pooled: np.ndarray | None = None  # its sentence vector (`TokenStates.pooled`)
 
 
 @dataclass(frozen=True)
 class Covered:
     """Per sentence, the question's coverage by it with the sentence before it (`in_context`) and by it alone
-    (`alone`); where the first is higher, some question word is matched best in the sentence before."""
+    (`alone`); where the first is higher, some question word is matched best in the sentence before. `cosines`:
+    the cosine of the question's and the sentence's float32 sentence vectors, NaN where not known (a sentence not
+    wanted, an embedder without them). The index's int8 vectors move by about 0.003 with how a text was encoded
+    (alone or in a batch), which decided among candidate sentences within 0.004 of each other; these do not."""
 
     in_context: np.ndarray
     alone: np.ndarray
+    cosines: np.ndarray | None = None
 
     def leans_on_previous(self, n: int) -> bool:
         """Whether sentence `n` covers the question better with the sentence before it."""
@@ -105,12 +119,12 @@ class TokenAligner:
     def __init__(self, embedder: TokenEmbedder, *, cache_size: int = 512) -> None:
         self.embedder = embedder
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def question(self, text: str) -> AlignedQuestion:
         states = self.embedder.query_token_states(text)
-        return AlignedQuestion(states.vectors, content_weights(text, states.spans))
+        return AlignedQuestion(states.vectors, content_weights(text, states.spans), states.pooled)
 
     def covered(
         self, question: AlignedQuestion, sentences: list[str], starts: list[bool], wanted: list[bool] | None = None
@@ -121,31 +135,39 @@ class TokenAligner:
         them are encoded."""
         wanted = wanted or [True] * len(sentences)
         needed = [w or (n + 1 < len(sentences) and wanted[n + 1] and not starts[n + 1]) for n, w in enumerate(wanted)]
-        states = iter(self.sentence_states([s for s, need in zip(sentences, needed, strict=True) if need]))
-        found = [token_matches(question, next(states)) if need else None for need in needed]
+        states = iter(self._states([s for s, need in zip(sentences, needed, strict=True) if need]))
+        kept = [next(states) if need else None for need in needed]
+        found = [token_matches(question, state[0]) if state is not None else None for state in kept]
         in_context = np.zeros(len(sentences), dtype=np.float32)
         alone = np.zeros(len(sentences), dtype=np.float32)
-        for n, matches in enumerate(found):
-            if not wanted[n] or matches is None:
+        cosines = np.full(len(sentences), np.nan, dtype=np.float32)
+        for n, (matches, state) in enumerate(zip(found, kept, strict=True)):
+            if not wanted[n] or matches is None or state is None:
                 continue
             before = found[n - 1] if n > 0 and not starts[n] else None
             alone[n] = coverage(question, matches)
             in_context[n] = alone[n] if before is None else coverage(question, np.maximum(matches, before))
-        return Covered(in_context, alone)
+            if question.pooled is not None and state[1] is not None:
+                cosines[n] = float(question.pooled @ state[1])
+        return Covered(in_context, alone, cosines)
 
     def sentence_states(self, sentences: list[str]) -> list[np.ndarray]:
         """The token vectors of each sentence (as a passage), computed only for sentences not cached."""
+        return [vectors for vectors, _ in self._states(sentences)]
+
+    def _states(self, sentences: list[str]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Each sentence's token vectors and sentence vector (`TokenStates.pooled`), computed only when not cached."""
         with self._lock:
             missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
         computed = self.embedder.passage_token_states(missing) if missing else []
         with self._lock:
             for text, states in zip(missing, computed, strict=True):
-                self._cache[text] = states.vectors.astype(np.float16)
+                self._cache[text] = (states.vectors.astype(np.float16), states.pooled)
                 self._cache.move_to_end(text)
             found = {s: self._cache[s] for s in sentences if s in self._cache}
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        return [found[s].astype(np.float32) for s in sentences]
+        return [(found[s][0].astype(np.float32), found[s][1]) for s in sentences]
 
 
 def warm_in_background(embedder: Embedder) -> threading.Thread | None:

@@ -3,9 +3,11 @@ default, twice as fast), without importing torch.
 
 A cold `assistant ask` used to spend 6 s importing torch and sentence-transformers and 3 s loading the model,
 for 0.03 s of answering. Here a question costs: onnxruntime's import, a memory-mapped token table, a 24 MB int8
-encoder graph (86 MB in float32), and the quick tokenizer (`assistant.embeddings.question_tokenizer`). Indexing gets
-length-sorted batches (little padding), run side by side on the cores. int8 quantizes each batch's activations
-with one scale, so a text's vector depends a little on its batch (cosine 0.995 or closer). The export is made
+encoder graph (86 MB in float32), and the quick tokenizer (`assistant.embeddings.question_tokenizer`). int8
+quantizes a run's activations with one scale, so a text encoded in a batch got a vector that depended a little on
+its batch (cosine 0.995 or closer), and two builds of one archive differed: int8 encodes each text alone (as a
+question always was), which measured no slower than batches of 32 (no padding), run side by side on the cores;
+float32 keeps length-sorted batches (its vectors do not depend on them). The export is made
 once by `assistant model` (see `assistant.embeddings.onnx_export`); a missing export is made on first use, which then
 needs torch like the conversion."""
 
@@ -193,7 +195,8 @@ class OnnxEncoder:
 
     def token_states(self, texts: Sequence[str], skip_chars: int, batch_size: int = 32) -> list[TokenStates]:
         """Each text's last-layer token states (L2-normalized), without special tokens and without the tokens
-        that end within its first `skip_chars` characters (the prompt); spans are offsets after them.
+        that end within its first `skip_chars` characters (the prompt); spans are offsets after them; and the text's
+        float32 sentence vector from the same run (`TokenStates.pooled`).
 
         Always from the float32 graph: token states are compared one by one across languages, where int8's
         per-batch activation scale costs most (the seed's "Who was supposed to mediate the talks?" quoted
@@ -205,7 +208,8 @@ class OnnxEncoder:
             for row, i in enumerate(batch):
                 offsets, special = encodings[i].offsets, encodings[i].special_tokens_mask
                 keep = [k for k, (_, end) in enumerate(offsets) if not special[k] and end > skip_chars]
-                out[i] = kept_token_states(hidden[row, keep], [offsets[k] for k in keep], skip_chars)
+                every = hidden[row, : len(offsets)]  # without padding: pooled, the text's float32 vector
+                out[i] = kept_token_states(hidden[row, keep], [offsets[k] for k in keep], skip_chars, every)
         return [states for states in out if states is not None]
 
     def _hidden(self, batch: list[list[int]], session: InferenceSession | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -282,14 +286,15 @@ class OnnxEmbeddings(Embeddings):
         cache_dir: Path,
         query_prompt: str | None = None,
         passage_prompt: str | None = None,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         precision: Precision = "int8",
     ) -> None:
         self.cache_dir = Path(cache_dir)
         self.precision: Precision = precision
         self.query_prompt = E5_PROMPTS["query"] if query_prompt is None else query_prompt
         self.passage_prompt = E5_PROMPTS["passage"] if passage_prompt is None else passage_prompt
-        self.batch_size = batch_size
+        # Texts per encoder run: 1 for int8, so that a text's vector is the same in any batch (module docstring).
+        self.batch_size = batch_size or (1 if precision == "int8" else 32)
         self._encoder: OnnxEncoder | None = None
         self._lock = threading.Lock()
 
@@ -340,7 +345,7 @@ class OnnxEmbeddings(Embeddings):
     def passage_token_states(self, texts: list[str]) -> list[TokenStates]:
         """Each sentence's token states (`TokenEmbedder`), with the passage prompt."""
         prompted = [self.passage_prompt + text for text in texts]
-        return self.encoder.token_states(prompted, len(self.passage_prompt), self.batch_size)
+        return self.encoder.token_states(prompted, len(self.passage_prompt))  # float32 graph: batches change nothing
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages_array(texts).tolist()

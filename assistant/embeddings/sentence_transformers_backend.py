@@ -236,7 +236,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._token_states(texts, self.passage_prompt)
 
     def _token_states(self, texts: list[str], prompt: str) -> list[TokenStates]:
-        """Last-layer token states without special and prompt tokens (offsets tell them apart), L2-normalized."""
+        """Last-layer token states without special and prompt tokens (offsets tell them apart), L2-normalized, and
+        the text's sentence vector from the same run (`TokenStates.pooled`)."""
         if not texts:
             return []
         prompted = [prompt + text for text in texts]
@@ -247,8 +248,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         out = []
         for vectors, offsets in zip(states, tokenized["offset_mapping"], strict=True):
             keep = [k for k, (start, end) in enumerate(offsets) if end > start and end > len(prompt)]
-            kept = vectors[keep].detach().float().cpu().numpy()
-            out.append(kept_token_states(kept, [offsets[k] for k in keep], len(prompt)))
+            every = vectors.detach().float().cpu().numpy()  # every token, without padding: pooled, the text's vector
+            out.append(kept_token_states(every[keep], [offsets[k] for k in keep], len(prompt), every))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
