@@ -110,6 +110,8 @@ def test_a_person_is_no_town_and_a_place_is_named() -> None:
     assert _fitting("Wer verlangte den Rücktritt?", "name", text, ["Robert Tönnies", "Rheda-Wiedenbrück"]) == [
         "Robert Tönnies"
     ]
+    called_off = "Die Gespräche wurden durch den Angriff auf das russische Gebiet Kursk unterbrochen, sagte Selenskij."
+    assert _fitting("Who called off the talks?", "name", called_off, ["Kursk", "Selenskij"]) == ["Selenskij"]
     moved = "Sechs Männer sind in Untersuchungshaft, die Kinder wurden nach Thessaloniki geflogen."
     assert _fitting(
         "Wohin wurden die Kinder geflogen?", "place", moved, ["in Untersuchungshaft", "nach Thessaloniki"]

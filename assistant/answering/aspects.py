@@ -173,6 +173,7 @@ _DAY_FITS: dict[Aspect, re.Pattern[str]] = {"date": _DAY_NUMBER, "year": _YEAR, 
 
 _PLACE_BEFORE = re.compile(r"\b(?:in|im|aus|nach|bei|nahe|near|from|in the|at)\s+(?:der|dem|den|the)?\s*$", re.I)
 """A name right after a preposition of place ("in Rheda-Wiedenbrück", "bei Deutschlands …") names a place."""
+_LAST_WORD = re.compile(r"([\w-]+)\s+$")
 _ORGANISATION = re.compile(
     r"\b(?:AG|GmbH|SE|Inc|Ltd|Partei|Verein|Verband|Universität|University|Bank|Institut\w*|Ministerium|"
     r"Gericht\w*|\w*gericht|FC|Club|Company|Corporation|Party)\b"
@@ -209,6 +210,8 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         detail = text[start:end]
         if _GENITIVE_BEFORE.search(_before_name_chain(text[max(0, start - 80) : start])):
             return False  # "Beamter des Kremls": whom the person belongs to, not the person
+        if (last := _LAST_WORD.search(text[max(0, start - 30) : start])) and _PLACE_NOUN.fullmatch(last.group(1)):
+            return False  # "das russische Gebiet Kursk", "im Landkreis Heinsberg": a place named by its noun
         return not _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and not _ORGANISATION.search(detail)
     return True
 
@@ -329,7 +332,7 @@ def _glued(text: str, start: int, end: int) -> bool:
 
 
 _PLACE_NOUN = re.compile(
-    r"(?:stadt|städten?|dorf|orten|haus|häusern?|saal|palast|schloss|burg|bahnhof|markt|park|museum|theater|land|ländern?|staaten?|insel|inseln|kreis|landkreis|region|provinz|bezirk|"
+    r"(?:stadt|städten?|dorf|orten|\w*gebiet|oblast|haus|häusern?|saal|palast|schloss|burg|bahnhof|markt|park|museum|theater|land|ländern?|staaten?|insel|inseln|kreis|landkreis|region|provinz|bezirk|"
     r"krankenhaus|klinik\w*|klinikum|lager|camp|hafen|hafenstadt|hauptstadt|gemeinde|viertel|straße|"
     r"flughafen|hotel|gebäude|schule|universität|kirche|halle|stadion|city|town|village|island|country|state|"
     r"county|hospital|camp|port|capital|street|square|airport|building|church|stadium|river|fluss|berg|"
