@@ -84,6 +84,9 @@ def test_xquad_questions_get_the_same_kind_in_both_languages() -> None:
         ("Wie viele Menschen leben dort?", "number"),
         ("Wie viel Prozent stimmten zu?", "number"),
         ("How many people live there?", "number"),
+        ("Wie schnell waren die Winde während des Hurrikans?", "number"),  # a measure with a unit: 110 mph
+        ("How fast were the winds during the hurricane?", "number"),
+        ("Wie warm wird es am Wochenende?", "number"),
         ("Wer sollte die Gespräche vermitteln?", "name"),
         ("Welche Partei gewann die Wahl?", "name"),
         ("Who won the election?", "name"),

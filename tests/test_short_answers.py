@@ -178,6 +178,8 @@ def measures(tmp_path_factory: pytest.TempPathFactory, embeddings: object) -> It
     [
         ("Wie hoch war die Außentemperatur am 20. Juni um 23.43 Uhr?", "14,5 Grad Celsius"),
         ("Wie viele Kilometer pro Stunde fuhr der betrunkene Autofahrer durch Saalfelden?", "100 km/h"),
+        ("Wie schnell fuhr der betrunkene Autofahrer durch Saalfelden?", "100 km/h"),
+        ("Wie warm war es am 20. Juni um 23.43 Uhr?", "14,5 Grad Celsius"),
         ("Wie viel Wald hat die Erde 2014 laut Global Forest Watch verloren?", "rund 18 Millionen Hektar Wald"),
         ("How much forest did the earth lose in 2014?", "rund 18 Millionen Hektar Wald"),
     ],

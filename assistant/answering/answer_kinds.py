@@ -46,8 +46,9 @@ _WORDS: list[tuple[AnswerKind, str]] = [
     (
         "number",
         r"wievielfache|wie viel(?:e[nr]?)?|wie hoch|wie lange|wie alt|wie oft|wie weit|wie groß|wie teuer|wie schwer|"
+        r"wie schnell|wie warm|wie kalt|wie heiß|wie tief|"  # measures with a unit: km/h, Grad Celsius, Meter
         r"um wie viel|how many|how much|how long|how old|how often|how far|how large|how big|how high|"
-        r"how expensive|how heavy",
+        r"how expensive|how heavy|how fast|how warm|how hot|how cold|how deep",
     ),
     ("place", r"wo|wohin|woher|where|from where"),
     (
