@@ -537,6 +537,14 @@ _RELATIVE_DAYS = {
 }  # fmt: skip
 
 
+def is_still_to_come(expression: str) -> bool:
+    """Whether a time expression, with the words just before it, names a day still to come ("am kommenden
+    Mittwoch", "nächste Woche", "morgen", "next Monday"): no answer to "seit wann"."""
+    morning = re.sub(r"(?i)\b(?:am|des|jeden)\s+morgen\b", " ", expression)  # "am Morgen" is a time of day
+    words = {w.lower() for w in re.findall(r"\w+", morning)}
+    return any(w.startswith(_NEXT) or _RELATIVE_DAYS.get(w, 0) > 0 for w in words)
+
+
 def _relative_day(m: re.Match[str], text: str, anchor: dt.date) -> Resolved:
     word = (m["rel"] or m["tomorrow"]).lower()
     return DaySpan.day(anchor + dt.timedelta(days=_RELATIVE_DAYS[word])), "day"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Article, Assistant, SearchFilter, Settings
-from assistant.dates import day_number, parse_published, parse_typed_day
+from assistant.dates import day_number, is_still_to_come, parse_published, parse_typed_day
 from assistant.errors import InvalidInputError
 from assistant.validation import DATE_LABELS, search_filter_from
 from tests.helpers import run_cli
@@ -133,3 +133,10 @@ def test_the_cli_filters_by_a_german_day(tmp_path: Path, embeddings) -> None:
     assert {p["article_id"] for p in json.loads(found.stdout)["passages"]} == {"march"}
     refused = ask("--index-dir", str(index_dir), "--since", "30.2.2024")
     assert refused.returncode == 1 and "--since" in refused.stderr and "kein Datum" in refused.stderr
+
+
+def test_a_day_still_to_come_is_told_from_a_past_one_and_from_a_morning() -> None:
+    assert is_still_to_come("erst am kommenden Mittwochabend") and is_still_to_come("next Monday")
+    assert is_still_to_come("nächste Woche") and is_still_to_come("morgen früh")
+    assert not is_still_to_come("seit September 2018") and not is_still_to_come("vergangene Woche")
+    assert not is_still_to_come("am Morgen des 5. März")  # a time of day, not tomorrow

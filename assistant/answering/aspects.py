@@ -15,6 +15,7 @@ import re
 from typing import Literal
 
 from assistant.answering.spans import is_name_word, names_a_rate, without_rate
+from assistant.dates import is_still_to_come
 from assistant.question import AnswerKind
 
 Aspect = Literal[
@@ -192,7 +193,7 @@ def fits(aspect: Aspect, kind: AnswerKind, text: str, start: int, end: int, ques
         return _named_place(detail, question, strict=aspect in ("named place", "place from"))
     if kind == "day" and _SINCE.search(text[max(0, start - 8) : start + 6]) and not _ASKS_SINCE.search(question):
         return False  # "die bedeutendste Deeskalation seit Februar 2022" says since when, not when
-    if kind == "day" and _ASKS_SINCE.search(question) and _COMING.search(text[max(0, start - 12) : end]):
+    if kind == "day" and _ASKS_SINCE.search(question) and is_still_to_come(text[max(0, start - 12) : end]):
         return False  # "am kommenden Mittwochabend" is still to come: no answer to "seit wann"
     if kind == "number" and names_a_rate(question) and not names_a_rate(text):
         return False  # "Kosten pro Monat": a sentence with no rate gives a total ("rund 20 Millionen Euro kosten")
@@ -220,8 +221,6 @@ _SINCE = re.compile(r"\b(?:seit|since)\s+\S*$|^(?:seit|since)\b", re.I)
 """A day after "seit"/"since" (inside the day's span or just before it) is where a state began."""
 _ASKS_SINCE = re.compile(r"\b(?:seit|since|begann|beginnt|begonnen|began|begin|begun|start\w*|anfang\w*)\b", re.I)
 """Questions that a beginning answers: "Seit wann …", "Since when …", "Wann begann …"."""
-_COMING = re.compile(r"\b(?:kommende[nmrs]?|nächste[nmrs]?|künftig\w*|morgen|übermorgen|next|coming|upcoming)\b", re.I)
-"""A day still to come ("am kommenden Mittwoch", "next Monday")."""
 
 _GENITIVE_BEFORE = re.compile(r"(?<![.!?:]\s)\b[A-ZÄÖÜ][a-zäöüß]+\s+(?:des|der)\s+$")
 """A name in the genitive after a common noun ("ein Beamter des Kremls", "Chef der CDU") says whose the person is:
