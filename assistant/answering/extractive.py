@@ -466,12 +466,11 @@ class ExtractiveAnswerer:
         (a number question answered with a sentence about the group, without the number, is the failure)."""
         first_answers = weighing.first_evidence >= weighing.first_threshold
         model = self.detail.decline_model(weighing.passages, cross=weighing.cross)
-        if model is not None and not weighing.cross and first_answers:
-            return model.declines(signals)
-        if model is not None and not weighing.cross and model.cutoff > 0:
-            return not signals.held_best  # only the second look answered: the detail must be in the best sentence
-        if model is not None and weighing.cross:
-            return model.declines(signals)
+        if model is not None:
+            if weighing.cross or first_answers:
+                return model.declines(signals)
+            if model.cutoff > 0:
+                return not signals.held_best  # only the second look answered: the detail must be in the best one
         if weighing.asked.kind not in self.detail.declines:
             return False
         margin = self.detail.margin_for(weighing.cross) if first_answers else None
@@ -503,7 +502,8 @@ class ExtractiveAnswerer:
             passage = weighing.passages[candidates[holder].passage_rank]
             around = (texts[holder], Sentence(found.after, _text_in(passage, found.after)))
         details = (*found.own, *found.in_after)
-        if weighing.cross and self.aligner is not None and self.detail.cross_model is not None:  # no shared stems
+        cross_model = self.detail.decline_model(weighing.passages, cross=True) if weighing.cross else None
+        if cross_model is not None and self.aligner is not None:  # no shared stems
             # across languages: aligned tokens instead (only the cross-language model reads them)
             ranked = sorted(range(len(candidates)), key=lambda n: -candidates[n].score)[:SCANNED]
             bridged = bridged_signals(self.aligner, weighing.asked.text, around, [texts[n] for n in ranked], details)
